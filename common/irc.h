@@ -61,6 +61,7 @@ enum irc_err {
 	IRC_ENUL,	/* a NUL byte inside the line */
 	IRC_ETOOMANYPARAMS, /* more than IRC_PARAMS_MAX parameters */
 	IRC_EBADCOMMAND, /* command neither letters nor three digits */
+	IRC_EBADCHAR,	/* a CR or LF inside the line */
 };
 
 /*
@@ -119,6 +120,9 @@ struct frame {
 	size_t pos;	/* start of the unconsumed bytes */
 	size_t max;	/* longest line accepted, LF included */
 	bool skipping;	/* discarding the rest of an overlong line */
+	bool report;	/* an overlong line is still to be reported */
+	size_t size;	/* bytes allocated: max, more only while frame_push
+			   holds complete lines a caller has not taken yet */
 };
 
 void frame_init(struct frame *f, size_t max);

@@ -8,10 +8,323 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <wchar.h>
 
 #include "irc.h"
 #include "numeric.h"
 #include "util.h"
+
+/*
+ * The paragraphs below are issue 6's pure modules (clientx): reconnect,
+ * history gap-filling, completion, highlights, paste, config, logging,
+ * search, colours. None of them touches curses, a socket or the clock
+ * on its own: callers pass times and random numbers in, so the Check
+ * tests in tests/check_clientx.c are deterministic.
+ */
+
+/*
+ * backoff.c: the reconnect schedule. 1 s, doubling per failed attempt up
+ * to 60 s, each delay shortened by up to a quarter at random (jitter), so
+ * a LAN full of laptops waking up does not reconnect in lock step.
+ * A successful registration (001) resets it.
+ */
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS 60000
+
+struct backoff {
+	unsigned attempts;	/* failed attempts since the last reset */
+};
+
+void backoff_reset(struct backoff *b);
+/* The delay before the next attempt, in ms; r is any random 32-bit number. */
+int64_t backoff_next(struct backoff *b, uint32_t r);
+
+/*
+ * msgid.c: de-duplication and the CHATHISTORY bookkeeping of a buffer.
+ * A seen set remembers the last SEEN_MAX msgids (as 64-bit hashes, in a
+ * ring indexed by a small open-addressing table), so history replayed
+ * over what is already on screen is dropped. A hist_mark keeps the newest
+ * and oldest message a buffer has shown, which is where the next
+ * CHATHISTORY AFTER (after a reconnect) or BEFORE (scrolling past the
+ * top) starts.
+ */
+#define SEEN_MAX 256
+#define SEEN_SLOTS (2 * SEEN_MAX)	/* power of two, half full at most */
+#define CHATHIST_LIMIT 100		/* when ISUPPORT CHATHISTORY says nothing */
+#define CHATHIST_CMD_MAX 160		/* one CHATHISTORY line, no CRLF */
+
+struct seen {
+	uint64_t ring[SEEN_MAX];
+	uint16_t slot[SEEN_SLOTS];	/* ring index + 1; 0 is empty */
+	size_t head;			/* next ring entry to (over)write */
+	size_t count;
+};
+
+struct hist_mark {
+	char newest_id[IRC_MSGID_MAX + 1];	/* "" when unknown */
+	int64_t newest_ms;			/* 0 when nothing seen */
+	char oldest_id[IRC_MSGID_MAX + 1];
+	int64_t oldest_ms;
+};
+
+enum chathist_kind { CHATHIST_LATEST, CHATHIST_AFTER, CHATHIST_BEFORE };
+
+void seen_init(struct seen *s);
+/* True when key was seen before; otherwise remembers it, forgetting the
+ * oldest key once SEEN_MAX are held. */
+bool seen_check(struct seen *s, const char *key);
+/* True when key is held, without remembering it. */
+bool seen_has(const struct seen *s, const char *key);
+
+void mark_init(struct hist_mark *m);
+/* A message with this msgid (NULL or "" if none) and time was shown. */
+void mark_note(struct hist_mark *m, const char *msgid, int64_t time_ms);
+/*
+ * Write the CHATHISTORY line (no CRLF) for target into buf: LATEST asks
+ * for the newest limit messages ("*"), AFTER starts from the newest
+ * message shown, BEFORE from the oldest; msgid references are preferred,
+ * timestamps are the fallback. Returns the length, or 0 when the mark
+ * has no reference for AFTER/BEFORE or buf is too small.
+ */
+size_t chathist_cmd(char *buf, size_t cap, enum chathist_kind kind,
+    const char *target, const struct hist_mark *m, int limit);
+/* On (re)join: AFTER when the buffer has shown something, else LATEST. */
+size_t chathist_join_cmd(char *buf, size_t cap, const char *target,
+    const struct hist_mark *m, int limit);
+
+/*
+ * complete.c: Tab completion on a wchar_t line. A comp_list is a most
+ * recently used list of names (nicks of one channel, open channels);
+ * comp_step replaces the word before the cursor with the next candidate
+ * ("nick: " at line start, "nick " elsewhere, "/cmd ", "#chan "), and
+ * repeated steps cycle through the candidates snapshotted on the first
+ * one (dir +1 for Tab, -1 for Shift-Tab). Any other edit ends the cycle:
+ * call comp_reset.
+ */
+#define COMP_CAND_MAX 64	/* candidates kept for one cycle */
+#define COMP_WORD_MAX 64	/* longest word completed, in wide chars */
+
+struct comp_list {
+	char **names;
+	size_t len, cap;
+};
+
+struct comp {
+	bool active;
+	size_t start;		/* where the completed word begins */
+	size_t inserted;	/* wide chars of the current replacement */
+	size_t idx;		/* current candidate */
+	size_t ncand;
+	wchar_t cand[COMP_CAND_MAX][COMP_WORD_MAX + 3];	/* with suffix */
+};
+
+void comp_list_free(struct comp_list *l);
+/* name spoke or was opened: move (or add) it to the front. */
+void comp_list_touch(struct comp_list *l, const char *name);
+/* name is known but quiet (NAMES): add it at the back if absent. */
+void comp_list_add(struct comp_list *l, const char *name);
+void comp_list_remove(struct comp_list *l, const char *name);
+void comp_list_rename(struct comp_list *l, const char *from, const char *to);
+void comp_reset(struct comp *c);
+/*
+ * One Tab (dir 1) or Shift-Tab (dir -1) on buf[0..*len) (cap wide chars)
+ * with the cursor at *pos. Words starting with '/' at line start complete
+ * from cmds (NULL-terminated, with their '/'), '#' or '&' from chans,
+ * the rest from nicks; matching is case-insensitive (IRC casemapping).
+ * Returns false, changing nothing, when there is no candidate.
+ */
+bool comp_step(struct comp *c, wchar_t *buf, size_t *len, size_t cap,
+    size_t *pos, int dir, const struct comp_list *nicks,
+    const struct comp_list *chans, const char *const *cmds);
+
+/*
+ * highlight.c: does a message mention me? A match is the nick or a
+ * --highlight word, case-insensitive (RFC 1459 casemapping), standing
+ * alone: the characters around it are not nick characters (letters,
+ * digits, []\`_^{|}-; bytes of non-ASCII letters count as word
+ * characters, so "lan" does not match inside "élan").
+ */
+bool hl_match(const char *text, const char *nick, const char *const *words,
+    size_t nwords);
+/* One word: the same rule for a single needle. */
+bool hl_word(const char *text, const char *word);
+
+/*
+ * config.c: the options table shared by getopt_long, --help and the
+ * config file. Every option with CONFIG_FILE may be a "key value" line in
+ * the file ($XDG_CONFIG_HOME/natter/config, else ~/.config/natter/config,
+ * or -c file); '#' starts a comment line; flags win over the file.
+ * An option's id is its short flag, or CONFIG_LONG_ID + its table index.
+ */
+#define CONFIG_LONG_ID 256
+#define CONFIG_LINE_MAX 1024
+#define CONFIG_ERR_MAX 512
+#define CONFIG_ID_MAX (CONFIG_LONG_ID + 64)	/* size of a skip array */
+
+enum config_flags {
+	CONFIG_ARG = 1 << 0,	/* takes a value */
+	CONFIG_FILE = 1 << 1,	/* allowed in the config file */
+	CONFIG_MULTI = 1 << 2,	/* may be given more than once */
+};
+
+struct config_opt {
+	const char *name;	/* long flag and config file key */
+	int flag;		/* short flag, or 0 */
+	int flags;		/* enum config_flags */
+	const char *metavar;	/* "nick" in "-n nick", for --help */
+	const char *help;
+};
+
+struct option;	/* <getopt.h> */
+
+extern const struct config_opt config_opts[];
+extern const size_t config_nopts;
+
+/*
+ * Called for each option set by a flag or a file line: id as above, the
+ * value (NULL for an option without one). Returns 0, or -1 with a short
+ * problem ("not a port number: x") in err.
+ */
+typedef int config_set_fn(int id, const char *value, void *arg, char *err,
+    size_t errcap);
+
+/* The option with this id or name, or NULL. */
+const struct config_opt *config_by_id(int id);
+const struct config_opt *config_by_name(const char *name);
+/* getopt_long's tables: longopts needs config_nopts + 1 entries,
+ * shortopts 3 bytes per option + 2. */
+void config_getopt(struct option *longopts, char *shortopts, size_t cap);
+/* The usage text, one line per option, for --help. */
+void config_usage(FILE *fp, const char *progname);
+/*
+ * The config file path: explicit if not NULL, else from xdg (may be NULL
+ * or "") or home. Returns false when none can be formed.
+ */
+bool config_path(char *buf, size_t cap, const char *explicit,
+    const char *xdg, const char *home);
+/*
+ * Read the file fp (named path in messages) line by line and call set
+ * for each "key value" whose id is not in skip (the ids given as flags,
+ * indexed by id, may be NULL; CONFIG_MULTI options given as flags are
+ * skipped too). On a bad line writes "path:line: problem" to err and
+ * returns -1 (the caller exits 64).
+ */
+int config_parse(FILE *fp, const char *path, const bool *skip,
+    config_set_fn *set, void *arg, char *err, size_t errcap);
+
+/*
+ * paste.c: long input made safe. A line is split into messages that fit
+ * RFC 1459's 512 bytes once the server has prefixed ":nick!user@host ",
+ * at a UTF-8 boundary, preferring the last space; a paste is split into
+ * lines first. A token bucket paces what is sent, so flood control
+ * (natterd delays, ngircd may disconnect) is never met.
+ */
+#define PASTE_CONFIRM_LINES 2	/* this many messages or more: ask first */
+#define PACE_BURST 5		/* messages sent at once */
+#define PACE_INTERVAL_MS 1000	/* then one per interval */
+
+struct pace {
+	int64_t ready_ms;	/* the bucket is full again at this time */
+};
+
+/* Bytes of text one "cmd target :text" message may carry when relayed
+ * with a prefix of prefix_len bytes (see paste_prefix_len). */
+size_t paste_budget(const char *cmd, const char *target, size_t prefix_len);
+/* ":nick!user@host " length; unknown user or host count as the maximum. */
+size_t paste_prefix_len(const char *nick, const char *user, const char *host);
+/*
+ * The length of the first chunk of text[0..len) that fits budget bytes:
+ * all of it, else up to the last space in its second half (*next skips
+ * that space), else the longest prefix that does not split a UTF-8
+ * character. *next is where the rest starts. Never 0 while len > 0 and
+ * budget >= 4.
+ */
+size_t paste_chunk(const char *text, size_t len, size_t budget, size_t *next);
+/* Messages that text (lines split at LF, CRLF or CR; empty lines are
+ * skipped) becomes with this budget. */
+size_t paste_count(const char *text, size_t len, size_t budget);
+/*
+ * Call fn for each message of text, in order, with a chunk that is not
+ * NUL-terminated. Returns the number of messages.
+ */
+size_t paste_split(const char *text, size_t len, size_t budget,
+    void (*fn)(const char *chunk, size_t n, void *arg), void *arg);
+
+void pace_init(struct pace *p);
+/* ms to wait before the next message may be sent at now_ms (0: now). */
+int64_t pace_wait(const struct pace *p, int64_t now_ms);
+/* A message was sent at now_ms. */
+void pace_take(struct pace *p, int64_t now_ms);
+
+/*
+ * logfile.c: --log-dir: one plain-text file per buffer per day,
+ * "dir/<buffer>-YYYY-MM-DD.log", lines "[HH:MM:SS] <nick> text" in local
+ * time with mIRC formatting removed. Buffer names are folded to lower
+ * case and made safe for a file name ('/' and a leading '.' become '_').
+ */
+#define LOGFILE_NAME_MAX 4096
+
+struct logfile {
+	char *buffer;		/* folded buffer name */
+	char day[11];		/* "YYYY-MM-DD" of the open file */
+	FILE *fp;
+};
+
+/* The file name for buffer on the local day of time_ms. */
+size_t logfile_path(char *buf, size_t cap, const char *dir,
+    const char *buffer, int64_t time_ms);
+/* Copy text to dst without mIRC formatting codes; returns the length. */
+size_t logfile_strip(char *dst, size_t cap, const char *text);
+/* Format one log line (with '\n') into buf; kind is "<nick>" for a
+ * message, "* nick" for an action, "-nick-" for a notice, or "" for an
+ * event already phrased in text. */
+size_t logfile_line(char *buf, size_t cap, int64_t time_ms, const char *kind,
+    const char *text);
+/* Append a line to buffer's log for the day of time_ms, opening or
+ * switching the file as needed. Returns -1 (errno set) on failure. */
+int logfile_write(struct logfile *l, const char *dir, const char *buffer,
+    int64_t time_ms, const char *kind, const char *text);
+void logfile_close(struct logfile *l);
+
+/*
+ * search.c: /search and Ctrl-R. Case-insensitive substring search over a
+ * buffer's lines (mIRC formatting ignored), newest first: each repeat
+ * steps further back.
+ */
+
+/* Does line contain needle, ignoring case (towlower) and formatting? */
+bool search_match(const char *line, const char *needle);
+/*
+ * The newest line index below from (from itself excluded; pass the
+ * line count to start at the newest) whose text matches needle, or -1.
+ * line_at(i, arg) returns line i's text (0 oldest).
+ */
+long search_back(long from, const char *needle,
+    const char *(*line_at)(long i, void *arg), void *arg);
+
+/*
+ * color.c: colour or not, and how many. NO_COLOR set to anything
+ * (no-color.org) or --no-color: monochrome, structure kept with bold and
+ * reverse. Otherwise 256 colours when the terminal has them, else 8.
+ */
+enum color_mode { COLOR_NONE, COLOR_8, COLOR_256 };
+
+/* no_color_env is getenv("NO_COLOR"); colors is curses' COLORS
+ * (0 or less when the terminal has no colour). */
+enum color_mode color_mode(const char *no_color_env, bool no_color_flag,
+    int colors);
+
+/*
+ * away.c: away replies (301) shown once per nick and message, not on
+ * every message sent to someone who is away.
+ */
+struct away_memo {
+	struct seen seen;
+};
+
+void away_init(struct away_memo *a);
+/* True when this away reply for nick should be shown (first time). */
+bool away_show(struct away_memo *a, const char *nick, const char *message);
 
 #endif

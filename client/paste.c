@@ -1,0 +1,110 @@
+/* paste.c: long lines and pastes become messages the server accepts. */
+#include <string.h>
+
+#include "natter.h"
+
+size_t
+paste_prefix_len(const char *nick, const char *user, const char *host)
+{
+	/* ":nick!~user@host ": servers without ident add the '~'. */
+	size_t u = user != NULL ? strlen(user) + 1 : IRC_USER_MAX + 1;
+	size_t h = host != NULL ? strlen(host) : IRC_HOST_MAX;
+
+	return 1 + strlen(nick) + 1 + u + 1 + h + 1;
+}
+
+size_t
+paste_budget(const char *cmd, const char *target, size_t prefix_len)
+{
+	/* prefix "cmd target :" text CRLF */
+	size_t fixed = prefix_len + strlen(cmd) + 1 + strlen(target) + 2 + 2;
+
+	return fixed < IRC_BODY_MAX ? IRC_BODY_MAX - fixed : 0;
+}
+
+size_t
+paste_chunk(const char *text, size_t len, size_t budget, size_t *next)
+{
+	if (len <= budget) {
+		*next = len;
+		return len;
+	}
+	size_t cut = budget;
+	/* Back off continuation bytes so no character is split. */
+	while (cut > 0 && budget - cut < 4 &&
+	    ((unsigned char)text[cut] & 0xc0) == 0x80)
+		cut--;
+	if (cut == 0 || ((unsigned char)text[cut] & 0xc0) == 0x80)
+		cut = budget > 0 ? budget : 1;	/* not UTF-8: cut anywhere */
+	/* A space in the second half: break there, and drop the space. */
+	for (size_t i = cut; i > budget / 2; i--) {
+		if (text[i] == ' ') {
+			*next = i + 1;
+			return i;
+		}
+	}
+	*next = cut;
+	return cut;
+}
+
+size_t
+paste_split(const char *text, size_t len, size_t budget,
+    void (*fn)(const char *chunk, size_t n, void *arg), void *arg)
+{
+	size_t count = 0;
+	const char *end = text + len;
+
+	while (text < end) {
+		const char *eol = text;
+		while (eol < end && *eol != '\n' && *eol != '\r')
+			eol++;
+		size_t left = (size_t)(eol - text);
+		while (left > 0) {
+			size_t next, n = paste_chunk(text, left, budget, &next);
+			if (fn != NULL)
+				fn(text, n, arg);
+			count++;
+			text += next;
+			left -= next;
+		}
+		text = eol;
+		if (text < end && *text == '\r')
+			text++;
+		if (text < end && *text == '\n')
+			text++;
+	}
+	return count;
+}
+
+size_t
+paste_count(const char *text, size_t len, size_t budget)
+{
+	return paste_split(text, len, budget, NULL, NULL);
+}
+
+void
+pace_init(struct pace *p)
+{
+	p->ready_ms = 0;
+}
+
+/*
+ * A token bucket written as its "full again" time: each message pushes
+ * it PACE_INTERVAL_MS later; sending is allowed while it is at most
+ * PACE_BURST - 1 intervals ahead of now.
+ */
+int64_t
+pace_wait(const struct pace *p, int64_t now_ms)
+{
+	int64_t ahead = p->ready_ms - now_ms -
+	    (int64_t)(PACE_BURST - 1) * PACE_INTERVAL_MS;
+
+	return ahead > 0 ? ahead : 0;
+}
+
+void
+pace_take(struct pace *p, int64_t now_ms)
+{
+	p->ready_ms = (p->ready_ms > now_ms ? p->ready_ms : now_ms) +
+	    PACE_INTERVAL_MS;
+}

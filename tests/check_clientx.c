@@ -1,0 +1,715 @@
+/*
+ * Check tests for issue 6's pure client modules: backoff, msgid de-dup
+ * and CHATHISTORY lines, completion, highlights, config, paste, logfile,
+ * search, colours, away.
+ */
+#include <check.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "natter.h"
+
+/* backoff */
+
+START_TEST(backoff_doubles_to_cap)
+{
+	static const int64_t want[] = { 1000, 2000, 4000, 8000, 16000, 32000,
+	    60000, 60000, 60000 };
+	struct backoff b;
+
+	backoff_reset(&b);
+	for (size_t i = 0; i < nitems(want); i++)
+		ck_assert_int_eq(backoff_next(&b, 0), want[i]);
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(backoff_next(&b, 0), BACKOFF_MAX_MS);
+}
+END_TEST
+
+START_TEST(backoff_jitter_bounded)
+{
+	struct backoff b;
+	uint32_t r = 12345;
+
+	for (int round = 0; round < 50; round++) {
+		backoff_reset(&b);
+		int64_t nominal = BACKOFF_FIRST_MS;
+		for (int i = 0; i < 10; i++) {
+			r = r * 1103515245u + 12345u;
+			int64_t d = backoff_next(&b, r);
+			ck_assert_int_le(d, nominal);
+			ck_assert_int_ge(d, nominal - nominal / 4);
+			nominal = nominal * 2 > BACKOFF_MAX_MS ?
+			    BACKOFF_MAX_MS : nominal * 2;
+		}
+	}
+	/* The largest random number gives the largest cut, a quarter. */
+	backoff_reset(&b);
+	ck_assert_int_eq(backoff_next(&b, 250), 750);
+}
+END_TEST
+
+START_TEST(backoff_reset_starts_over)
+{
+	struct backoff b;
+
+	backoff_reset(&b);
+	backoff_next(&b, 0);
+	backoff_next(&b, 0);
+	ck_assert_int_eq(backoff_next(&b, 0), 4000);
+	backoff_reset(&b);
+	ck_assert_int_eq(backoff_next(&b, 0), 1000);
+}
+END_TEST
+
+/* msgid */
+
+START_TEST(seen_drops_duplicates)
+{
+	struct seen s;
+
+	seen_init(&s);
+	ck_assert(!seen_check(&s, "a1"));
+	ck_assert(!seen_check(&s, "a2"));
+	ck_assert(seen_check(&s, "a1"));
+	ck_assert(seen_check(&s, "a2"));
+	ck_assert(!seen_check(&s, "a3"));
+	ck_assert(seen_has(&s, "a3"));
+	ck_assert(!seen_has(&s, "a4"));
+}
+END_TEST
+
+START_TEST(seen_forgets_oldest)
+{
+	struct seen s;
+	char key[32];
+
+	seen_init(&s);
+	/* Several laps of the ring: every eviction must keep the table
+	 * consistent, so each of the last SEEN_MAX keys is still found. */
+	for (int i = 0; i < SEEN_MAX * 5 + 17; i++) {
+		snprintf(key, sizeof(key), "id%d", i);
+		ck_assert(!seen_check(&s, key));
+		ck_assert_uint_le(s.count, SEEN_MAX);
+	}
+	int last = SEEN_MAX * 5 + 16;
+	for (int i = last; i > last - SEEN_MAX; i--) {
+		snprintf(key, sizeof(key), "id%d", i);
+		ck_assert_msg(seen_has(&s, key), "%s lost", key);
+	}
+	for (int i = last - SEEN_MAX; i > last - 2 * SEEN_MAX; i--) {
+		snprintf(key, sizeof(key), "id%d", i);
+		ck_assert_msg(!seen_has(&s, key), "%s kept", key);
+	}
+}
+END_TEST
+
+START_TEST(chathist_lines)
+{
+	struct hist_mark m;
+	char buf[CHATHIST_CMD_MAX];
+
+	mark_init(&m);
+	ck_assert_uint_eq(chathist_cmd(buf, sizeof(buf), CHATHIST_AFTER, "#a",
+	    &m, 50), 0);
+	ck_assert_uint_gt(chathist_join_cmd(buf, sizeof(buf), "#a", &m, 0), 0);
+	ck_assert_str_eq(buf, "CHATHISTORY LATEST #a * 100");
+
+	mark_note(&m, "m2", 2000);
+	mark_note(&m, "m3", 3000);
+	mark_note(&m, "m1", 1000);	/* history arriving out of order */
+	chathist_join_cmd(buf, sizeof(buf), "#a", &m, 50);
+	ck_assert_str_eq(buf, "CHATHISTORY AFTER #a msgid=m3 50");
+	chathist_cmd(buf, sizeof(buf), CHATHIST_BEFORE, "#a", &m, 20);
+	ck_assert_str_eq(buf, "CHATHISTORY BEFORE #a msgid=m1 20");
+	chathist_cmd(buf, sizeof(buf), CHATHIST_LATEST, "bob", &m, 5);
+	ck_assert_str_eq(buf, "CHATHISTORY LATEST bob * 5");
+	ck_assert_uint_eq(chathist_cmd(buf, 10, CHATHIST_LATEST, "#a", &m, 5),
+	    0);
+}
+END_TEST
+
+START_TEST(chathist_timestamp_fallback)
+{
+	struct hist_mark m;
+	char buf[CHATHIST_CMD_MAX];
+
+	mark_init(&m);
+	mark_note(&m, NULL, 1763728271123);	/* a server without msgids */
+	chathist_join_cmd(buf, sizeof(buf), "#a", &m, 10);
+	ck_assert_str_eq(buf,
+	    "CHATHISTORY AFTER #a timestamp=2025-11-21T12:31:11.123Z 10");
+}
+END_TEST
+
+/* complete */
+
+struct line {
+	wchar_t buf[128];
+	size_t len, pos;
+};
+
+static void
+line_set(struct line *l, const wchar_t *s)
+{
+	wcscpy(l->buf, s);
+	l->len = l->pos = wcslen(s);
+}
+
+static bool
+line_is(const struct line *l, const wchar_t *s)
+{
+	return l->len == wcslen(s) && wmemcmp(l->buf, s, l->len) == 0;
+}
+
+static bool
+tab(struct comp *c, struct line *l, int dir, const struct comp_list *nicks,
+    const struct comp_list *chans, const char *const *cmds)
+{
+	return comp_step(c, l->buf, &l->len, nitems(l->buf), &l->pos, dir,
+	    nicks, chans, cmds);
+}
+
+START_TEST(comp_recent_first_and_cycles)
+{
+	struct comp_list nicks = { 0 };
+	struct comp c = { 0 };
+	struct line l;
+
+	comp_list_add(&nicks, "alice");
+	comp_list_add(&nicks, "albert");
+	comp_list_add(&nicks, "bob");
+	comp_list_add(&nicks, "Alfred");
+	comp_list_touch(&nicks, "alfred");	/* spoke last, new case */
+	comp_list_touch(&nicks, "bob");
+
+	line_set(&l, L"al");
+	ck_assert(tab(&c, &l, 1, &nicks, NULL, NULL));
+	ck_assert(line_is(&l, L"alfred: "));
+	ck_assert_uint_eq(l.pos, 8);
+	ck_assert(tab(&c, &l, 1, &nicks, NULL, NULL));
+	ck_assert(line_is(&l, L"alice: "));
+	ck_assert(tab(&c, &l, 1, &nicks, NULL, NULL));
+	ck_assert(line_is(&l, L"albert: "));
+	ck_assert(tab(&c, &l, 1, &nicks, NULL, NULL));
+	ck_assert(line_is(&l, L"alfred: "));	/* wrapped */
+	ck_assert(tab(&c, &l, -1, &nicks, NULL, NULL));
+	ck_assert(line_is(&l, L"albert: "));	/* Shift-Tab goes back */
+
+	/* Not at line start: no colon; the text after the cursor stays. */
+	comp_reset(&c);
+	line_set(&l, L"hi B and more");
+	l.pos = 4;
+	ck_assert(tab(&c, &l, 1, &nicks, NULL, NULL));
+	ck_assert(line_is(&l, L"hi bob  and more"));
+	ck_assert_uint_eq(l.pos, 7);
+
+	/* Shift-Tab first starts from the end of the cycle. */
+	comp_reset(&c);
+	line_set(&l, L"a");
+	ck_assert(tab(&c, &l, -1, &nicks, NULL, NULL));
+	ck_assert(line_is(&l, L"albert: "));
+
+	comp_reset(&c);
+	line_set(&l, L"zed");
+	ck_assert(!tab(&c, &l, 1, &nicks, NULL, NULL));
+	ck_assert(line_is(&l, L"zed"));
+	comp_list_free(&nicks);
+}
+END_TEST
+
+START_TEST(comp_commands_channels)
+{
+	static const char *const cmds[] = { "/join", "/jump", "/msg", NULL };
+	struct comp_list chans = { 0 };
+	struct comp c = { 0 };
+	struct line l;
+
+	comp_list_touch(&chans, "#kids");
+	comp_list_touch(&chans, "#home");
+	line_set(&l, L"/j");
+	ck_assert(tab(&c, &l, 1, NULL, &chans, cmds));
+	ck_assert(line_is(&l, L"/join "));
+	ck_assert(tab(&c, &l, 1, NULL, &chans, cmds));
+	ck_assert(line_is(&l, L"/jump "));
+
+	comp_reset(&c);
+	line_set(&l, L"/join #");
+	ck_assert(tab(&c, &l, 1, NULL, &chans, cmds));
+	ck_assert(line_is(&l, L"/join #home "));
+	ck_assert(tab(&c, &l, 1, NULL, &chans, cmds));
+	ck_assert(line_is(&l, L"/join #kids "));
+
+	/* A '/' word in mid-line is not a command. */
+	comp_reset(&c);
+	line_set(&l, L"see /j");
+	ck_assert(!tab(&c, &l, 1, NULL, &chans, cmds));
+	comp_list_free(&chans);
+}
+END_TEST
+
+START_TEST(comp_list_edits)
+{
+	struct comp_list l = { 0 };
+	struct comp c = { 0 };
+	struct line ln;
+
+	comp_list_add(&l, "a1");
+	comp_list_add(&l, "a2");
+	comp_list_add(&l, "a3");
+	comp_list_add(&l, "A2");	/* already there */
+	ck_assert_uint_eq(l.len, 3);
+	comp_list_remove(&l, "A1");
+	ck_assert_uint_eq(l.len, 2);
+	comp_list_rename(&l, "a3", "a2");	/* onto an existing name */
+	ck_assert_uint_eq(l.len, 1);
+	ck_assert_str_eq(l.names[0], "a2");
+	comp_list_rename(&l, "a2", "\xc3\xa9t\xc3\xa9");	/* "été" */
+	line_set(&ln, L"\u00e9");
+	ck_assert(tab(&c, &ln, 1, &l, NULL, NULL));
+	ck_assert(line_is(&ln, L"\u00e9t\u00e9: "));
+	comp_list_free(&l);
+}
+END_TEST
+
+/* highlight */
+
+START_TEST(hl_words)
+{
+	static const char *const words[] = { "pizza", "c++" };
+
+	ck_assert(hl_match("alice: hi", "alice", NULL, 0));
+	ck_assert(hl_match("hi ALICE!", "alice", NULL, 0));
+	ck_assert(hl_match("ping (alice)?", "Alice", NULL, 0));
+	/* [ and ] are nick characters (RFC 2812 2.3.1): no boundary */
+	ck_assert(!hl_match("[alice]", "alice", NULL, 0));
+	ck_assert(!hl_match("alicea hi", "alice", NULL, 0));
+	ck_assert(!hl_match("malice", "alice", NULL, 0));
+	ck_assert(!hl_match("alice_ is not me", "alice", NULL, 0));
+	ck_assert(hl_match("\x02" "alice\x02 bold", "alice", NULL, 0));
+	/* RFC 1459 casemapping: {} are the lower case of []. */
+	ck_assert(hl_match("hey {x}", "[X]", NULL, 0));
+	/* a non-ASCII letter makes it a longer word */
+	ck_assert(!hl_match("\xc3\xa9lan", "lan", NULL, 0));
+	ck_assert(hl_match("who wants PIZZA", "alice", words, 2));
+	ck_assert(hl_match("I like c++.", "alice", words, 2));
+	ck_assert(!hl_match("pizzas", "alice", words, 2));
+	ck_assert(!hl_match("", "alice", words, 2));
+	ck_assert(!hl_word("anything", ""));
+}
+END_TEST
+
+/* config */
+
+struct got {
+	char text[1024];
+};
+
+static int
+got_set(int id, const char *value, void *arg, char *err, size_t errcap)
+{
+	struct got *g = arg;
+	const struct config_opt *o = config_by_id(id);
+	size_t n = strlen(g->text);
+
+	if (id == 'p' && strspn(value, "0123456789") != strlen(value)) {
+		snprintf(err, errcap, "not a port number: %s", value);
+		return -1;
+	}
+	snprintf(g->text + n, sizeof(g->text) - n, "%s=%s;", o->name,
+	    value != NULL ? value : "(on)");
+	return 0;
+}
+
+static int
+parse_text(const char *text, const bool *skip, struct got *g, char *err,
+    size_t errcap)
+{
+	FILE *fp = fmemopen((void *)text, strlen(text), "r");
+	ck_assert_ptr_nonnull(fp);
+	g->text[0] = '\0';
+	int rc = config_parse(fp, "cfg", skip, got_set, g, err, errcap);
+	fclose(fp);
+	return rc;
+}
+
+START_TEST(config_good)
+{
+	struct got g;
+	char err[CONFIG_ERR_MAX] = "";
+	const char *text =
+	    "# natter config\n"
+	    "\n"
+	    "nick alice\n"
+	    "  join   #home,#kids  \r\n"
+	    "real Alice Liddell\n"
+	    "no-color\n"
+	    "host lanbox\n"
+	    "highlight pizza\n"
+	    "highlight cake\n"
+	    "no-color no\n"
+	    "port 6697";	/* no final newline */
+
+	ck_assert_int_eq(parse_text(text, NULL, &g, err, sizeof(err)), 0);
+	ck_assert_str_eq(g.text, "nick=alice;join=#home,#kids;"
+	    "real=Alice Liddell;no-color=(on);host=lanbox;highlight=pizza;"
+	    "highlight=cake;port=6697;");
+}
+END_TEST
+
+START_TEST(config_flags_win)
+{
+	struct got g;
+	char err[CONFIG_ERR_MAX];
+	bool skip[CONFIG_ID_MAX] = { 0 };
+
+	skip['n'] = true;
+	skip[config_by_name("highlight") - config_opts + CONFIG_LONG_ID] = true;
+	ck_assert_int_eq(parse_text("nick file\nhighlight x\nuser u\n", skip,
+	    &g, err, sizeof(err)), 0);
+	ck_assert_str_eq(g.text, "user=u;");
+}
+END_TEST
+
+START_TEST(config_bad)
+{
+	static const struct {
+		const char *text, *err;
+	} cases[] = {
+		{ "nick a\nbogus 1\n", "cfg:2: unknown option: bogus" },
+		{ "nick\n", "cfg:1: nick needs a value" },
+		{ "\n\nconfig other\n", "cfg:3: config cannot be set in a config file" },
+		{ "help\n", "cfg:1: help cannot be set in a config file" },
+		{ "no-color maybe\n", "cfg:1: no-color takes no value, or yes or no" },
+		{ "port http\n", "cfg:1: not a port number: http" },
+		{ "nick a\0b\n", "cfg:1: NUL byte in line" },
+	};
+	struct got g;
+	char err[CONFIG_ERR_MAX];
+
+	for (size_t i = 0; i < nitems(cases); i++) {
+		err[0] = '\0';
+		const char *t = cases[i].text;
+		size_t n = strlen(t);
+		if (i == nitems(cases) - 1)
+			n = 9;	/* the NUL case: strlen stops early */
+		FILE *fp = fmemopen((void *)t, n, "r");
+		g.text[0] = '\0';
+		ck_assert_int_eq(config_parse(fp, "cfg", NULL, got_set, &g, err,
+		    sizeof(err)), -1);
+		fclose(fp);
+		ck_assert_str_eq(err, cases[i].err);
+	}
+
+	char *big = xmalloc(CONFIG_LINE_MAX + 20);
+	memset(big, 'x', CONFIG_LINE_MAX + 10);
+	memcpy(big, "\nnick ", 6);
+	big[CONFIG_LINE_MAX + 10] = '\0';
+	ck_assert_int_eq(parse_text(big, NULL, &g, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "cfg:2: line longer than 1024 bytes");
+	free(big);
+}
+END_TEST
+
+START_TEST(config_tables)
+{
+	struct option longopts[64];
+	char shortopts[64];
+	char buf[256];
+
+	ck_assert_uint_lt(config_nopts + 1, nitems(longopts));
+	config_getopt(longopts, shortopts, sizeof(shortopts));
+	ck_assert_str_eq(shortopts, "c:hj:n:p:r:u:V");
+	ck_assert_str_eq(longopts[config_nopts - 1].name, "version");
+	ck_assert_ptr_null(longopts[config_nopts].name);
+	for (size_t i = 0; i < config_nopts; i++) {
+		ck_assert_ptr_eq(config_by_id(longopts[i].val), &config_opts[i]);
+		ck_assert_int_lt(longopts[i].val, CONFIG_ID_MAX);
+		if (i > 0)	/* sorted, as --help promises */
+			ck_assert_int_lt(strcmp(config_opts[i - 1].name,
+			    config_opts[i].name), 0);
+	}
+
+	ck_assert(config_path(buf, sizeof(buf), "x.conf", "/x", "/h"));
+	ck_assert_str_eq(buf, "x.conf");
+	ck_assert(config_path(buf, sizeof(buf), NULL, "/x", "/h"));
+	ck_assert_str_eq(buf, "/x/natter/config");
+	ck_assert(config_path(buf, sizeof(buf), NULL, "rel", "/h"));
+	ck_assert_str_eq(buf, "/h/.config/natter/config");
+	ck_assert(config_path(buf, sizeof(buf), NULL, NULL, "/h"));
+	ck_assert(!config_path(buf, sizeof(buf), NULL, "", NULL));
+
+	char *usage;
+	size_t ulen;
+	FILE *fp = open_memstream(&usage, &ulen);
+	config_usage(fp, "natter");
+	fclose(fp);
+	for (size_t i = 0; i < config_nopts; i++) {
+		snprintf(buf, sizeof(buf), "--%s", config_opts[i].name);
+		ck_assert_msg(strstr(usage, buf) != NULL, "%s not in --help", buf);
+	}
+	free(usage);
+}
+END_TEST
+
+/* paste */
+
+struct chunks {
+	char out[8][600];
+	size_t n;
+};
+
+static void
+chunk_keep(const char *chunk, size_t n, void *arg)
+{
+	struct chunks *c = arg;
+
+	ck_assert_uint_lt(c->n, nitems(c->out));
+	memcpy(c->out[c->n], chunk, n);
+	c->out[c->n][n] = '\0';
+	c->n++;
+}
+
+START_TEST(paste_budgets)
+{
+	/* ":alice!~al@host " is 16 bytes; "PRIVMSG #home :" 15; CRLF 2 */
+	ck_assert_uint_eq(paste_prefix_len("alice", "al", "host"), 16);
+	ck_assert_uint_eq(paste_budget("PRIVMSG", "#home", 16), 512 - 16 - 15 - 2);
+	ck_assert_uint_eq(paste_prefix_len("a", NULL, NULL),
+	    1 + 1 + 1 + IRC_USER_MAX + 1 + 1 + IRC_HOST_MAX + 1);
+	ck_assert_uint_eq(paste_budget("PRIVMSG", "#x", 600), 0);
+}
+END_TEST
+
+START_TEST(paste_splits)
+{
+	struct chunks c = { .n = 0 };
+	const char *five = "one\ntwo\r\nthree\rfour\n\nfive\n";
+
+	ck_assert_uint_eq(paste_count(five, strlen(five), 400), 5);
+	ck_assert_uint_eq(paste_split(five, strlen(five), 400, chunk_keep, &c), 5);
+	ck_assert_str_eq(c.out[0], "one");
+	ck_assert_str_eq(c.out[2], "three");
+	ck_assert_str_eq(c.out[4], "five");
+
+	/* Prefer the last space in the second half, and drop it. */
+	c.n = 0;
+	ck_assert_uint_eq(paste_split("aaaa bbbb cccc", 14, 10, chunk_keep, &c), 2);
+	ck_assert_str_eq(c.out[0], "aaaa bbbb");
+	ck_assert_str_eq(c.out[1], "cccc");
+
+	/* No space: never split a UTF-8 character ("é" is 2 bytes). */
+	char text[64];
+	strcpy(text, "abc\xc3\xa9\xc3\xa9\xc3\xa9");
+	c.n = 0;
+	ck_assert_uint_eq(paste_split(text, strlen(text), 4, chunk_keep, &c), 3);
+	ck_assert_str_eq(c.out[0], "abc");
+	ck_assert_str_eq(c.out[1], "\xc3\xa9\xc3\xa9");
+	ck_assert_str_eq(c.out[2], "\xc3\xa9");
+
+	/* A 1000-byte line at the real budget: every piece fits, all kept. */
+	char big[1001];
+	for (int i = 0; i < 1000; i++)
+		big[i] = i % 7 == 6 ? ' ' : 'a' + i % 26;
+	big[1000] = '\0';
+	size_t budget = paste_budget("PRIVMSG", "#home",
+	    paste_prefix_len("alice", NULL, NULL));
+	c.n = 0;
+	size_t n = paste_split(big, 1000, budget, chunk_keep, &c);
+	ck_assert_uint_eq(n, 3);
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_le(strlen(c.out[i]), budget);
+		total += strlen(c.out[i]) + 1;
+	}
+	ck_assert_uint_eq(total, 1000 + 1);	/* only the break spaces went */
+}
+END_TEST
+
+START_TEST(pace_bucket)
+{
+	struct pace p;
+	int64_t now = 1000000;
+
+	pace_init(&p);
+	for (int i = 0; i < PACE_BURST; i++) {
+		ck_assert_int_eq(pace_wait(&p, now), 0);
+		pace_take(&p, now);
+	}
+	ck_assert_int_eq(pace_wait(&p, now), PACE_INTERVAL_MS);
+	ck_assert_int_eq(pace_wait(&p, now + 400), PACE_INTERVAL_MS - 400);
+	now += PACE_INTERVAL_MS;
+	ck_assert_int_eq(pace_wait(&p, now), 0);
+	pace_take(&p, now);
+	ck_assert_int_eq(pace_wait(&p, now), PACE_INTERVAL_MS);
+	/* A long quiet spell refills the whole burst, no more. */
+	now += 60000;
+	for (int i = 0; i < PACE_BURST; i++) {
+		ck_assert_int_eq(pace_wait(&p, now), 0);
+		pace_take(&p, now);
+	}
+	ck_assert_int_gt(pace_wait(&p, now), 0);
+}
+END_TEST
+
+/* logfile */
+
+START_TEST(logfile_names_lines)
+{
+	char buf[512];
+	int64_t t = 1763728271123;	/* 2025-11-21 12:31:11 UTC */
+
+	ck_assert_uint_gt(logfile_path(buf, sizeof(buf), "/l", "#Home", t), 0);
+	ck_assert_str_eq(buf, "/l/#home-2025-11-21.log");
+	logfile_path(buf, sizeof(buf), "/l", "../../etc/passwd", t);
+	ck_assert_str_eq(buf, "/l/_._.._etc_passwd-2025-11-21.log");
+	logfile_path(buf, sizeof(buf), "/l", "..", t);
+	ck_assert_ptr_null(strstr(buf + 3, ".."));
+	ck_assert_ptr_null(strchr(buf + 3, '/'));
+
+	logfile_line(buf, sizeof(buf), t, "<bob>",
+	    "\x02" "bold\x02 \x03" "4,12red\x03 \x0f" "plain");
+	ck_assert_str_eq(buf, "[12:31:11] <bob> bold red plain\n");
+	logfile_line(buf, sizeof(buf), t, "", "bob joined");
+	ck_assert_str_eq(buf, "[12:31:11] bob joined\n");
+}
+END_TEST
+
+START_TEST(logfile_writes_per_day)
+{
+	char dir[] = "/tmp/check_clientx.XXXXXX";
+	char path[512], text[256];
+	struct logfile l = { 0 };
+	int64_t t = 1763728271123;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char logs[600];
+	snprintf(logs, sizeof(logs), "%s/logs", dir);
+	ck_assert_int_eq(logfile_write(&l, logs, "#home", t, "<a>", "one"), 0);
+	ck_assert_int_eq(logfile_write(&l, logs, "#home", t + 1000, "<b>", "two"), 0);
+	ck_assert_int_eq(logfile_write(&l, logs, "#home", t + 86400000, "<a>",
+	    "next day"), 0);
+	logfile_close(&l);
+
+	logfile_path(path, sizeof(path), logs, "#home", t);
+	FILE *fp = fopen(path, "r");
+	ck_assert_ptr_nonnull(fp);
+	size_t n = fread(text, 1, sizeof(text) - 1, fp);
+	text[n] = '\0';
+	fclose(fp);
+	ck_assert_str_eq(text, "[12:31:11] <a> one\n[12:31:12] <b> two\n");
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	unlink(path);
+	logfile_path(path, sizeof(path), logs, "#home", t + 86400000);
+	ck_assert_int_eq(stat(path, &st), 0);
+	unlink(path);
+	rmdir(logs);
+	rmdir(dir);
+}
+END_TEST
+
+/* search */
+
+static const char *const lines[] = {
+	"hello world",
+	"\x02Pizza\x02 tonight?",
+	"nothing here",
+	"who wants PIZZA",
+	"\xc3\x89T\xc3\x89 is summer",	/* "ÉTÉ" */
+};
+
+static const char *
+line_at(long i, void *arg)
+{
+	(void)arg;
+	return lines[i];
+}
+
+START_TEST(search_steps_back)
+{
+	long n = (long)nitems(lines);
+
+	long i = search_back(n, "pizza", line_at, NULL);
+	ck_assert_int_eq(i, 3);
+	i = search_back(i, "pizza", line_at, NULL);
+	ck_assert_int_eq(i, 1);	/* bold codes ignored */
+	ck_assert_int_eq(search_back(i, "pizza", line_at, NULL), -1);
+	ck_assert_int_eq(search_back(n, "\xc3\xa9t\xc3\xa9", line_at, NULL), 4);
+	ck_assert_int_eq(search_back(n, "", line_at, NULL), -1);
+	ck_assert(search_match("a b c", "B C"));
+}
+END_TEST
+
+/* colours, away */
+
+START_TEST(colors)
+{
+	ck_assert_int_eq(color_mode(NULL, false, 256), COLOR_256);
+	ck_assert_int_eq(color_mode(NULL, false, 88), COLOR_8);
+	ck_assert_int_eq(color_mode(NULL, false, 8), COLOR_8);
+	ck_assert_int_eq(color_mode(NULL, false, 0), COLOR_NONE);
+	ck_assert_int_eq(color_mode(NULL, false, -1), COLOR_NONE);
+	ck_assert_int_eq(color_mode("", false, 256), COLOR_NONE);
+	ck_assert_int_eq(color_mode("1", false, 256), COLOR_NONE);
+	ck_assert_int_eq(color_mode(NULL, true, 256), COLOR_NONE);
+}
+END_TEST
+
+START_TEST(away_once)
+{
+	struct away_memo a;
+
+	away_init(&a);
+	ck_assert(away_show(&a, "bob", "lunch"));
+	ck_assert(!away_show(&a, "BOB", "lunch"));
+	ck_assert(away_show(&a, "bob", "gone home"));
+	ck_assert(away_show(&a, "carol", "lunch"));
+}
+END_TEST
+
+int
+main(void)
+{
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		setlocale(LC_CTYPE, "en_US.UTF-8");
+	setenv("TZ", "UTC", 1);
+
+	Suite *s = suite_create("clientx");
+	TCase *tc = tcase_create("clientx");
+	tcase_add_test(tc, backoff_doubles_to_cap);
+	tcase_add_test(tc, backoff_jitter_bounded);
+	tcase_add_test(tc, backoff_reset_starts_over);
+	tcase_add_test(tc, seen_drops_duplicates);
+	tcase_add_test(tc, seen_forgets_oldest);
+	tcase_add_test(tc, chathist_lines);
+	tcase_add_test(tc, chathist_timestamp_fallback);
+	tcase_add_test(tc, comp_recent_first_and_cycles);
+	tcase_add_test(tc, comp_commands_channels);
+	tcase_add_test(tc, comp_list_edits);
+	tcase_add_test(tc, hl_words);
+	tcase_add_test(tc, config_good);
+	tcase_add_test(tc, config_flags_win);
+	tcase_add_test(tc, config_bad);
+	tcase_add_test(tc, config_tables);
+	tcase_add_test(tc, paste_budgets);
+	tcase_add_test(tc, paste_splits);
+	tcase_add_test(tc, pace_bucket);
+	tcase_add_test(tc, logfile_names_lines);
+	tcase_add_test(tc, logfile_writes_per_day);
+	tcase_add_test(tc, search_steps_back);
+	tcase_add_test(tc, colors);
+	tcase_add_test(tc, away_once);
+	suite_add_tcase(s, tc);
+
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

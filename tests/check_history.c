@@ -1,0 +1,719 @@
+/*
+ * check_history: the SQLite store of server/history.c on its own.
+ * history.c is compiled into this file so the tests can reach its
+ * connection (to fill the disk, or to look at what is on it).
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "history.c"
+
+static char tmpdir[256];
+
+static void
+setup(void)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/check_history.XXXXXX",
+	    base != NULL && *base != '\0' ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	hist_set_retention(0, 0);
+}
+
+static void
+teardown(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	hist_close();
+	ck_assert_int_lt(snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir),
+	    (int)sizeof(cmd));
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *
+tmppath(const char *name)
+{
+	static char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	ck_assert(n > 0 && (size_t)n < sizeof(path));
+	return path;
+}
+
+static void
+open_ok(const char *path)
+{
+	char err[512];
+	int rc = hist_open(path, err, sizeof(err));
+	ck_assert_msg(rc == 0, "hist_open %s: %s", path ? path : "none", err);
+}
+
+static void
+add(const char *source, const char *target, int64_t t, const char *msgid,
+    const char *command, const char *text)
+{
+	struct hist_msg m = {
+		.time_ms = t,
+		.source = source,
+		.target = target,
+		.command = command,
+		.tags = strcmp(command, "TAGMSG") == 0 ? "+typing=active" : "",
+		.text = text,
+	};
+	str_copy(m.msgid, msgid, sizeof(m.msgid));
+	hist_add(&m);
+}
+
+/* What a query returned, as "id id id". */
+struct got {
+	char ids[8192];
+	int n;
+	int64_t last_ms;
+};
+
+static void
+collect(const struct hist_msg *m, void *arg)
+{
+	struct got *g = arg;
+	size_t len = strlen(g->ids);
+	snprintf(g->ids + len, sizeof(g->ids) - len, "%s%s",
+	    len > 0 ? " " : "", m->msgid);
+	g->n++;
+	ck_assert_int_ge(m->time_ms, g->last_ms);	/* ascending */
+	g->last_ms = m->time_ms;
+}
+
+static const char *
+query(enum hist_sub sub, const char *key, const char *a, const char *b,
+    int limit, bool tagmsg)
+{
+	static struct got g;
+	struct hist_query q = { .sub = sub, .key = key, .limit = limit,
+	    .tagmsg = tagmsg };
+
+	memset(&g, 0, sizeof(g));
+	g.last_ms = INT64_MIN;
+	ck_assert(hist_ref_parse(a, &q.a, sub == HIST_LATEST));
+	if (b != NULL)
+		ck_assert(hist_ref_parse(b, &q.b, false));
+	int n = hist_query(&q, collect, &g);
+	ck_assert_int_eq(n, g.n);
+	return g.ids;
+}
+
+/*
+ * Channel #c: m1..m10 at t = 1000, 2000, ... but m4 and m5 share t=4000,
+ * and m7 is a TAGMSG. "#other" holds x1 at t=4000.
+ */
+static void
+fill(void)
+{
+	static const int64_t t[] = { 1000, 2000, 3000, 4000, 4000, 6000,
+	    7000, 8000, 9000, 10000 };
+	char id[8];
+
+	for (int i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "m%d", i + 1);
+		add("Alice!a@h", "#C", t[i], id, i == 6 ? "TAGMSG" : "PRIVMSG",
+		    i == 6 ? "" : "hello");
+	}
+	add("bob!b@h", "#other", 4000, "x1", "PRIVMSG", "elsewhere");
+	hist_commit();
+}
+
+#define TS(ms) "timestamp=1970-01-01T00:00:0" #ms "Z"
+
+START_TEST(test_key)
+{
+	char a[HIST_KEY_MAX], b[HIST_KEY_MAX];
+
+	ck_assert_uint_gt(hist_key(a, sizeof(a), "Alice", "#Chan[1]"), 0);
+	ck_assert_str_eq(a, "#chan{1}");
+	hist_key(a, sizeof(a), "Alice", "BOB");
+	hist_key(b, sizeof(b), "bob", "alice");
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(a, "alice bob");
+	hist_key(b, sizeof(b), "carol", "alice");
+	ck_assert_str_ne(a, b);
+	ck_assert_uint_eq(hist_key(a, 4, "alice", "bob"), 0);
+}
+END_TEST
+
+START_TEST(test_ref_parse)
+{
+	struct hist_ref r;
+
+	ck_assert(hist_ref_parse("*", &r, true));
+	ck_assert_int_eq(r.type, HIST_REF_NONE);
+	ck_assert(!hist_ref_parse("*", &r, false));
+	ck_assert(hist_ref_parse("msgid=abc", &r, false));
+	ck_assert_int_eq(r.type, HIST_REF_MSGID);
+	ck_assert_str_eq(r.msgid, "abc");
+	ck_assert(!hist_ref_parse("msgid=", &r, false));
+	ck_assert(!hist_ref_parse(
+	    "msgid=0123456789012345678901234567890123456789", &r, false));
+	ck_assert(hist_ref_parse("timestamp=2019-01-04T14:33:26.123Z", &r,
+	    false));
+	ck_assert_int_eq(r.type, HIST_REF_TIME);
+	ck_assert_int_eq(r.time_ms, INT64_C(1546612406123));
+	ck_assert(!hist_ref_parse("timestamp=yesterday", &r, false));
+	ck_assert(!hist_ref_parse("2019-01-04T14:33:26.123Z", &r, false));
+	ck_assert(!hist_ref_parse("id=1", &r, true));
+}
+END_TEST
+
+START_TEST(test_latest)
+{
+	open_ok(NULL);
+	fill();
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 3, false),
+	    "m8 m9 m10");
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 100, false),
+	    "m1 m2 m3 m4 m5 m6 m8 m9 m10");
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 100, true),
+	    "m1 m2 m3 m4 m5 m6 m7 m8 m9 m10");
+	/* Restricted to after the reference, still the newest first. */
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "msgid=m4", NULL, 100,
+	    false), "m5 m6 m8 m9 m10");
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "msgid=m4", NULL, 2, false),
+	    "m9 m10");
+	ck_assert_str_eq(query(HIST_LATEST, "#c", TS(4), NULL, 100, false),
+	    "m6 m8 m9 m10");
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 0, false), "");
+	ck_assert_str_eq(query(HIST_LATEST, "#nothing", "*", NULL, 10, false),
+	    "");
+	ck_assert_str_eq(query(HIST_LATEST, "#other", "*", NULL, 10, false),
+	    "x1");
+}
+END_TEST
+
+START_TEST(test_before_after)
+{
+	open_ok(NULL);
+	fill();
+	ck_assert_str_eq(query(HIST_BEFORE, "#c", "msgid=m6", NULL, 3, false),
+	    "m3 m4 m5");
+	/* Same millisecond: the arrival order decides, and paging by msgid
+	 * neither skips nor repeats. */
+	ck_assert_str_eq(query(HIST_BEFORE, "#c", "msgid=m5", NULL, 1, false),
+	    "m4");
+	ck_assert_str_eq(query(HIST_AFTER, "#c", "msgid=m4", NULL, 1, false),
+	    "m5");
+	/* A timestamp excludes its own millisecond on both sides. */
+	ck_assert_str_eq(query(HIST_BEFORE, "#c", TS(4), NULL, 10, false),
+	    "m1 m2 m3");
+	ck_assert_str_eq(query(HIST_AFTER, "#c", TS(4), NULL, 2, false),
+	    "m6 m8");
+	ck_assert_str_eq(query(HIST_AFTER, "#c", TS(4), NULL, 2, true),
+	    "m6 m7");
+	ck_assert_str_eq(query(HIST_BEFORE, "#c", "msgid=m1", NULL, 10,
+	    false), "");
+	ck_assert_str_eq(query(HIST_AFTER, "#c", "msgid=m10", NULL, 10,
+	    false), "");
+	/* A msgid from elsewhere, or unknown, selects nothing. */
+	ck_assert_str_eq(query(HIST_BEFORE, "#c", "msgid=x1", NULL, 10,
+	    false), "");
+	ck_assert_str_eq(query(HIST_AFTER, "#c", "msgid=nope", NULL, 10,
+	    false), "");
+	/* Paging backwards by msgid visits everything once. */
+	char all[256] = "", first[IRC_MSGID_MAX + 1] = "m10";
+	const char *page;
+	str_copy(all, "m10", sizeof(all));
+	for (;;) {
+		char ref[64];
+		snprintf(ref, sizeof(ref), "msgid=%s", first);
+		page = query(HIST_BEFORE, "#c", ref, NULL, 2, true);
+		if (*page == '\0')
+			break;
+		char tmp[256];
+		snprintf(tmp, sizeof(tmp), "%s %s", page, all);
+		str_copy(all, tmp, sizeof(all));
+		str_copy(first, page, strcspn(page, " ") + 1);
+	}
+	ck_assert_str_eq(all, "m1 m2 m3 m4 m5 m6 m7 m8 m9 m10");
+}
+END_TEST
+
+START_TEST(test_around)
+{
+	open_ok(NULL);
+	fill();
+	/* The message itself, (limit-1)/2 before, the rest after. */
+	ck_assert_str_eq(query(HIST_AROUND, "#c", "msgid=m5", NULL, 1, false),
+	    "m5");
+	ck_assert_str_eq(query(HIST_AROUND, "#c", "msgid=m5", NULL, 3, false),
+	    "m4 m5 m6");
+	ck_assert_str_eq(query(HIST_AROUND, "#c", "msgid=m5", NULL, 4, false),
+	    "m4 m5 m6 m8");
+	ck_assert_str_eq(query(HIST_AROUND, "#c", "msgid=m1", NULL, 5, false),
+	    "m1 m2 m3");
+	/* A timestamp: limit/2 before it, the rest at or after it. */
+	ck_assert_str_eq(query(HIST_AROUND, "#c", TS(4), NULL, 4, false),
+	    "m2 m3 m4 m5");
+	ck_assert_str_eq(query(HIST_AROUND, "#c", TS(5), NULL, 2, false),
+	    "m5 m6");
+	ck_assert_str_eq(query(HIST_AROUND, "#c", "msgid=nope", NULL, 4,
+	    false), "");
+}
+END_TEST
+
+START_TEST(test_between)
+{
+	open_ok(NULL);
+	fill();
+	ck_assert_str_eq(query(HIST_BETWEEN, "#c", "msgid=m2", "msgid=m6", 10,
+	    false), "m3 m4 m5");
+	/* Counted from the first reference, returned ascending. */
+	ck_assert_str_eq(query(HIST_BETWEEN, "#c", "msgid=m2", "msgid=m10", 2,
+	    false), "m3 m4");
+	ck_assert_str_eq(query(HIST_BETWEEN, "#c", "msgid=m10", "msgid=m2", 2,
+	    false), "m8 m9");
+	ck_assert_str_eq(query(HIST_BETWEEN, "#c", TS(1), TS(6), 10, false),
+	    "m2 m3 m4 m5");
+	ck_assert_str_eq(query(HIST_BETWEEN, "#c", TS(6), TS(1), 3, false),
+	    "m3 m4 m5");
+	/* Mixed reference types. */
+	ck_assert_str_eq(query(HIST_BETWEEN, "#c", "msgid=m3", TS(6), 10,
+	    false), "m4 m5");
+	ck_assert_str_eq(query(HIST_BETWEEN, "#c", TS(9), "msgid=m6", 10,
+	    true), "m7 m8");
+	ck_assert_str_eq(query(HIST_BETWEEN, "#c", "msgid=m4", "msgid=m5", 10,
+	    false), "");
+	ck_assert_str_eq(query(HIST_BETWEEN, "#c", "msgid=m4", "msgid=nope",
+	    10, false), "");
+}
+END_TEST
+
+START_TEST(test_private)
+{
+	char ab[HIST_KEY_MAX], ca[HIST_KEY_MAX];
+
+	open_ok(NULL);
+	add("Alice!a@h", "bob", 1000, "p1", "PRIVMSG", "hi bob");
+	add("Bob!b@h", "ALICE", 2000, "p2", "PRIVMSG", "hi alice");
+	add("carol!c@h", "alice", 3000, "p3", "PRIVMSG", "psst");
+	add("alice!a@h", "Bob", 4000, "p4", "NOTICE", "bye");
+	hist_commit();
+	hist_key(ab, sizeof(ab), "bob", "alice");
+	ck_assert_str_eq(query(HIST_LATEST, ab, "*", NULL, 10, false),
+	    "p1 p2 p4");
+	hist_key(ab, sizeof(ab), "alice", "BOB");
+	ck_assert_str_eq(query(HIST_LATEST, ab, "*", NULL, 10, false),
+	    "p1 p2 p4");
+	hist_key(ca, sizeof(ca), "carol", "alice");
+	ck_assert_str_eq(query(HIST_LATEST, ca, "*", NULL, 10, false), "p3");
+	/* Bob cannot page into Alice and Carol's talk with its msgid. */
+	hist_key(ab, sizeof(ab), "bob", "carol");
+	ck_assert_str_eq(query(HIST_AROUND, ab, "msgid=p3", NULL, 10, false),
+	    "");
+}
+END_TEST
+
+struct targets {
+	char list[1024];
+	const char *member_of;	/* the one channel "we" are in */
+};
+
+static bool
+visible(const char *channel, void *arg)
+{
+	struct targets *t = arg;
+	return irc_casecmp(channel, t->member_of) == 0;
+}
+
+static void
+target(const char *name, int64_t last_ms, void *arg)
+{
+	struct targets *t = arg;
+	size_t len = strlen(t->list);
+	snprintf(t->list + len, sizeof(t->list) - len, "%s%s@%lld",
+	    len > 0 ? " " : "", name, (long long)last_ms);
+}
+
+START_TEST(test_targets)
+{
+	struct targets t = { .member_of = "#a" };
+
+	open_ok(NULL);
+	add("x!x@h", "#A", 1000, "a1", "PRIVMSG", "1");
+	add("x!x@h", "#A", 5000, "a2", "PRIVMSG", "2");
+	add("x!x@h", "#secret", 2000, "s1", "PRIVMSG", "3");
+	add("Alice!a@h", "Bob", 3000, "p1", "PRIVMSG", "4");
+	add("bob!b@h", "alice", 3500, "p2", "PRIVMSG", "5");
+	add("me!m@h", "Carol", 4000, "p3", "PRIVMSG", "6");
+	add("Dave!d@h", "ME", 4500, "p4", "PRIVMSG", "7");
+	hist_commit();
+
+	ck_assert_int_eq(hist_targets("Me", 0, 10000, 10, visible, target,
+	    &t), 3);
+	ck_assert_str_eq(t.list, "Carol@4000 Dave@4500 #A@5000");
+	t.list[0] = '\0';
+	/* The latest message inside the window counts. */
+	hist_targets("me", 0, 4600, 10, visible, target, &t);
+	ck_assert_str_eq(t.list, "#A@1000 Carol@4000 Dave@4500");
+	t.list[0] = '\0';
+	hist_targets("me", 0, 10000, 2, visible, target, &t);
+	ck_assert_str_eq(t.list, "Carol@4000 Dave@4500");
+	t.list[0] = '\0';
+	hist_targets("me", 10000, 0, 2, visible, target, &t);
+	ck_assert_str_eq(t.list, "Dave@4500 #A@5000");
+	t.list[0] = '\0';
+	hist_targets("bob", 0, 10000, 10, visible, target, &t);
+	ck_assert_str_eq(t.list, "alice@3500 #A@5000");
+}
+END_TEST
+
+static int64_t
+count_rows(const char *where)
+{
+	char sql[256];
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages WHERE %s",
+	    where);
+	ck_assert_int_eq(sqlite3_prepare_v2(hist.db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int
+prune_all(void)
+{
+	int calls = 0;
+	while (hist_prune())
+		ck_assert_int_lt(++calls, 10000);
+	return calls;
+}
+
+START_TEST(test_retention_max)
+{
+	char id[16];
+
+	open_ok(tmppath("h.db"));
+	for (int i = 0; i < 1234; i++) {
+		snprintf(id, sizeof(id), "a%d", i);
+		add("x!x@h", "#a", 1000 + i / 3, id, "PRIVMSG", "t");
+	}
+	for (int i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "b%d", i);
+		add("x!x@h", "#b", 1000 + i, id, "PRIVMSG", "t");
+	}
+	hist_commit();
+	ck_assert(!hist_prune());	/* no retention set */
+	hist_set_retention(0, 100);
+	/* Small batches: several calls for 1134 rows of one target. */
+	ck_assert_int_ge(prune_all(), 3);
+	ck_assert_int_eq(count_rows("tkey = '#a'"), 100);
+	ck_assert_int_eq(count_rows("tkey = '#b'"), 10);
+	/* The newest stay. */
+	ck_assert_int_eq(count_rows("msgid IN ('a1134', 'a1233')"), 2);
+	ck_assert_int_eq(count_rows("msgid = 'a1133'"), 0);
+	/* Nothing added: nothing to do. */
+	ck_assert(!hist_prune());
+	add("x!x@h", "#a", 9999, "new", "PRIVMSG", "t");
+	hist_commit();
+	prune_all();
+	ck_assert_int_eq(count_rows("tkey = '#a'"), 100);
+	ck_assert_int_eq(count_rows("msgid = 'a1134'"), 0);
+}
+END_TEST
+
+START_TEST(test_retention_days)
+{
+	char id[16];
+	int64_t now = time_now_ms(), day = 86400000;
+
+	open_ok(NULL);
+	for (int i = 0; i < 1200; i++) {
+		snprintf(id, sizeof(id), "old%d", i);
+		add("x!x@h", i % 2 ? "#a" : "#b", now - 3 * day + i, id,
+		    "PRIVMSG", "t");
+	}
+	add("x!x@h", "#a", now - day / 2, "recent", "PRIVMSG", "t");
+	add("x!x@h", "#b", now, "now", "PRIVMSG", "t");
+	hist_commit();
+	hist_set_retention(2, 0);
+	ck_assert_int_ge(prune_all(), 2);
+	ck_assert_int_eq(count_rows("1"), 2);
+	hist_set_retention(1, 0);
+	prune_all();
+	ck_assert_int_eq(count_rows("1"), 2);	/* recent is 12 h old */
+}
+END_TEST
+
+START_TEST(test_persistence)
+{
+	struct hist_chan c = {
+		.name = "#Home", .topic = "dinner at 8",
+		.topic_setter = "alice!a@h", .topic_time = 1700000000,
+		.modes = "ntk", .key = "s3cret", .limit = 0,
+		.created = 1690000000,
+	};
+	const char *path = tmppath("deep/er/history.db");
+	struct stat sb;
+
+	open_ok(path);
+	fill();
+	hist_chan_save(&c);
+	c.name = "#gone";
+	hist_chan_save(&c);
+	hist_commit();
+	hist_chan_forget("#GONE");
+	hist_commit();
+	hist_close();
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 077, 0);	/* private messages inside */
+
+	open_ok(path);
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 100, true),
+	    "m1 m2 m3 m4 m5 m6 m7 m8 m9 m10");
+	ck_assert(hist_chan_get("#home", &c));
+	ck_assert_str_eq(c.name, "#Home");
+	ck_assert_str_eq(c.topic, "dinner at 8");
+	ck_assert_str_eq(c.topic_setter, "alice!a@h");
+	ck_assert_int_eq(c.topic_time, 1700000000);
+	ck_assert_str_eq(c.modes, "ntk");
+	ck_assert_str_eq(c.key, "s3cret");
+	ck_assert_int_eq(c.limit, 0);
+	ck_assert_int_eq(c.created, 1690000000);
+	ck_assert(!hist_chan_get("#gone", &c));
+	ck_assert(!hist_chan_get("#never", &c));
+	/* A duplicate msgid loses that row only. */
+	add("x!x@h", "#c", 20000, "m1", "PRIVMSG", "again");
+	add("x!x@h", "#c", 20000, "m11", "PRIVMSG", "new");
+	hist_commit();
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 2, false),
+	    "m10 m11");
+}
+END_TEST
+
+/* A row is on disk as soon as hist_commit returns: a process killed right
+ * after loses nothing; before the commit a second reader sees nothing. */
+START_TEST(test_kill_after_commit)
+{
+	const char *path = tmppath("k.db");
+	char id[16];
+	int status;
+
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		open_ok(path);
+		for (int i = 0; i < 1000; i++) {
+			snprintf(id, sizeof(id), "k%d", i);
+			add("x!x@h", "#k", 1000 + i, id, "PRIVMSG", "t");
+			if (i % 7 == 6)
+				hist_commit();
+		}
+		hist_commit();
+		add("x!x@h", "#k", 5000, "uncommitted", "PRIVMSG", "t");
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	open_ok(path);
+	ck_assert_int_eq(count_rows("tkey = '#k'"), 1000);
+	ck_assert_int_eq(count_rows("msgid = 'uncommitted'"), 0);
+	struct hist_query q = { .sub = HIST_LATEST, .key = "#k", .limit = 1000 };
+	struct got g = { .last_ms = INT64_MIN };
+	hist_ref_parse("*", &q.a, true);
+	ck_assert_int_eq(hist_query(&q, collect, &g), 1000);
+	ck_assert(strncmp(g.ids, "k0 k1 k2 ", 9) == 0);
+}
+END_TEST
+
+START_TEST(test_disk_full)
+{
+	char id[32];
+
+	open_ok(tmppath("full.db"));
+	ck_assert_int_eq(sqlite3_exec(hist.db,
+	    "PRAGMA max_page_count = 1", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < 200; i++) {
+		snprintf(id, sizeof(id), "lost%d", i);
+		add("x!x@h", "#f", 1000 + i, id, "PRIVMSG",
+		    "a line long enough to need a new page soon enough");
+	}
+	hist_commit();	/* must not abort */
+	ck_assert(hist.failing);
+	ck_assert_uint_ge(hist.lost, 1);
+	ck_assert_int_eq(sqlite3_exec(hist.db,
+	    "PRAGMA max_page_count = 1000000", NULL, NULL, NULL), SQLITE_OK);
+	add("x!x@h", "#f", 6000, "kept", "PRIVMSG", "t");
+	hist_commit();
+	ck_assert(!hist.failing);
+	ck_assert_str_eq(query(HIST_LATEST, "#f", "*", NULL, 10, false),
+	    "kept");
+}
+END_TEST
+
+/* Someone else holds the write lock (say the sqlite3 shell): the pass
+ * gives up after the busy timeout, and the next one after the lock goes
+ * works. */
+START_TEST(test_locked)
+{
+	const char *path = tmppath("lock.db");
+	sqlite3 *other;
+
+	open_ok(path);
+	ck_assert_int_eq(sqlite3_open(path, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	add("x!x@h", "#l", 1000, "l1", "PRIVMSG", "t");
+	add("x!x@h", "#l", 1001, "l2", "PRIVMSG", "t");
+	hist_commit();
+	ck_assert(hist.failing);
+	ck_assert_uint_eq(hist.lost, 2);
+	ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	/* A reader never blocks us (WAL). */
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN; SELECT count(*) FROM"
+	    " messages", NULL, NULL, NULL), SQLITE_OK);
+	add("x!x@h", "#l", 1002, "l3", "PRIVMSG", "t");
+	hist_commit();
+	ck_assert(!hist.failing);
+	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(other);
+	ck_assert_str_eq(query(HIST_LATEST, "#l", "*", NULL, 10, false), "l3");
+}
+END_TEST
+
+/* Expect hist_open(path) to fail with one line mentioning path and why. */
+static void
+open_fails(const char *path, const char *why)
+{
+	char err[512];
+
+	ck_assert_int_eq(hist_open(path, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, why) != NULL, "%s: want \"%s\"", err, why);
+	ck_assert_ptr_null(strchr(err, '\n'));
+	ck_assert_ptr_null(hist.db);
+}
+
+START_TEST(test_unusable)
+{
+	FILE *f;
+	/* A directory. */
+	open_fails(tmpdir, "is a directory");
+	/* A regular file where a directory should be. */
+	f = fopen(tmppath("file"), "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("x\n", f);
+	fclose(f);
+	open_fails(tmppath("file/history.db"), "Not a directory");
+	open_fails(tmppath("file/sub/history.db"), "cannot create directory");
+	/* Not a database. */
+	f = fopen(tmppath("junk.db"), "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not an SQLite database, it is a text file\n", f);
+	fclose(f);
+	open_fails(tmppath("junk.db"), "not a database");
+	/* From a newer natterd. */
+	open_ok(tmppath("new.db"));
+	sqlite3_exec(hist.db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	hist_close();
+	open_fails(tmppath("new.db"), "newer natterd");
+	/* Still usable after all that. */
+	open_ok(tmppath("ok.db"));
+}
+END_TEST
+
+/* Permissions, as an unprivileged user (root ignores file modes). */
+START_TEST(test_no_permission)
+{
+	int status;
+
+	ck_assert_int_eq(chmod(tmpdir, 0755), 0);
+	ck_assert_int_eq(mkdir(tmppath("locked"), 0555), 0);
+	FILE *f = fopen(tmppath("ro.db"), "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(chmod(tmppath("ro.db"), 0444), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char err[512];
+		if (getuid() == 0 && setuid(65534) == -1)
+			_exit(3);
+		if (hist_open(tmppath("locked/sub/h.db"), err,
+		    sizeof(err)) != -1 || strstr(err, "Permission") == NULL)
+			_exit(1);
+		if (hist_open(tmppath("ro.db"), err, sizeof(err)) != -1 ||
+		    strstr(err, "ro.db") == NULL)
+			_exit(2);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
+START_TEST(test_memory)
+{
+	open_ok("none");
+	fill();
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 2, false),
+	    "m9 m10");
+	hist_close();
+	open_ok("none");
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 2, false), "");
+	/* Nothing open: every call is harmless. */
+	hist_close();
+	add("x!x@h", "#c", 1, "z", "PRIVMSG", "t");
+	hist_commit();
+	ck_assert(!hist_prune());
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 2, false), "");
+}
+END_TEST
+
+static Suite *
+history_suite(void)
+{
+	Suite *s = suite_create("history");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_key);
+	tcase_add_test(tc, test_ref_parse);
+	tcase_add_test(tc, test_latest);
+	tcase_add_test(tc, test_before_after);
+	tcase_add_test(tc, test_around);
+	tcase_add_test(tc, test_between);
+	tcase_add_test(tc, test_private);
+	tcase_add_test(tc, test_targets);
+	tcase_add_test(tc, test_retention_max);
+	tcase_add_test(tc, test_retention_days);
+	tcase_add_test(tc, test_persistence);
+	tcase_add_test(tc, test_kill_after_commit);
+	tcase_add_test(tc, test_disk_full);
+	tcase_add_test(tc, test_locked);
+	tcase_add_test(tc, test_unusable);
+	tcase_add_test(tc, test_no_permission);
+	tcase_add_test(tc, test_memory);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(history_suite());
+	log_init("check_history", LOG_LEVEL_ERROR, false);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

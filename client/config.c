@@ -18,7 +18,8 @@ const struct config_opt config_opts[] = {
 	{ "help", 'h', 0, NULL, "show this help and exit" },
 	{ "highlight", 0, CONFIG_ARG | CONFIG_FILE | CONFIG_MULTI, "word[,word]",
 	    "also highlight messages containing these words" },
-	{ "host", 0, CONFIG_ARG | CONFIG_FILE, "host",
+	/* The host is an operand on the command line, a key in the file. */
+	{ "host", 0, CONFIG_ARG | CONFIG_FILE | CONFIG_NOFLAG, "host",
 	    "server to connect to (default: localhost)" },
 	{ "join", 'j', CONFIG_ARG | CONFIG_FILE, "chan[,chan]",
 	    "channels to join" },
@@ -38,7 +39,6 @@ const struct config_opt config_opts[] = {
 	    "lines kept per buffer (default: 10000)" },
 	{ "user", 'u', CONFIG_ARG | CONFIG_FILE, "user",
 	    "user name (default: the nick)" },
-	{ "version", 'V', 0, NULL, "show the version and exit" },
 };
 const size_t config_nopts = nitems(config_opts);
 
@@ -72,9 +72,13 @@ config_getopt(struct option *longopts, char *shortopts, size_t cap)
 {
 	size_t n = 0;
 
+	size_t k = 0;
+
 	for (size_t i = 0; i < config_nopts; i++) {
 		const struct config_opt *o = &config_opts[i];
-		longopts[i] = (struct option){ o->name,
+		if (o->flags & CONFIG_NOFLAG)
+			continue;
+		longopts[k++] = (struct option){ o->name,
 		    (o->flags & CONFIG_ARG) ? required_argument : no_argument,
 		    NULL, config_id(i) };
 		if (o->flag != 0 && n + 3 < cap) {
@@ -83,7 +87,7 @@ config_getopt(struct option *longopts, char *shortopts, size_t cap)
 				shortopts[n++] = ':';
 		}
 	}
-	longopts[config_nopts] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[k] = (struct option){ NULL, 0, NULL, 0 };
 	if (cap > 0)
 		shortopts[n < cap ? n : cap - 1] = '\0';
 }
@@ -95,6 +99,8 @@ config_usage(FILE *fp, const char *progname)
 	for (size_t i = 0; i < config_nopts; i++) {
 		const struct config_opt *o = &config_opts[i];
 		char left[64];
+		if (o->flags & CONFIG_NOFLAG)
+			continue;
 		int n = o->flag != 0 ?
 		    snprintf(left, sizeof(left), "-%c, --%s", o->flag, o->name) :
 		    snprintf(left, sizeof(left), "    --%s", o->name);

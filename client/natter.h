@@ -166,6 +166,7 @@ enum config_flags {
 	CONFIG_ARG = 1 << 0,	/* takes a value */
 	CONFIG_FILE = 1 << 1,	/* allowed in the config file */
 	CONFIG_MULTI = 1 << 2,	/* may be given more than once */
+	CONFIG_NOFLAG = 1 << 3,	/* a file key only (host: an operand) */
 };
 
 struct config_opt {
@@ -326,5 +327,71 @@ struct away_memo {
 void away_init(struct away_memo *a);
 /* True when this away reply for nick should be shown (first time). */
 bool away_show(struct away_memo *a, const char *nick, const char *message);
+
+/*
+ * session.c: issue 6's modules glued to the model and the connection:
+ * reconnect with back-off and countdown, CHATHISTORY requests and msgid
+ * de-duplication per buffer, highlights and the bell, logs, paced
+ * sending, paste confirmation, completion sources, /search, away replies.
+ * Per-buffer state hangs on buffer->ext.
+ */
+struct buffer;
+struct line;
+
+struct session_opt {
+	char **highlights;	/* --highlight words */
+	size_t nhighlights;
+	const char *log_dir;	/* --log-dir, or NULL */
+	bool no_color;		/* --no-color */
+};
+extern struct session_opt sopt;
+extern bool session_bell;	/* ring once at the next draw */
+
+void session_init(void);
+/* Free b's session state (window close). */
+void session_buffer_free(struct buffer *b);
+/* The connection dropped: true when a reconnect is scheduled (false
+ * before the first registration, or after /quit). */
+bool session_lost(void);
+/* /reconnect: drop any connection and connect at once. */
+void session_reconnect_now(void);
+/* 001 arrived: the back-off starts over. */
+void session_registered(void);
+/* ms until session_tick has work (reconnect, countdown, paced output),
+ * or -1; for the poll timeout. */
+int session_timeout(int64_t now_mono);
+void session_tick(int64_t now_mono);
+/* "reconnecting in 3s", "sending, 4 to go", or "" for the status line. */
+size_t session_status(char *buf, size_t cap);
+/* Queue a line for the server, sent as fast as the pace allows. */
+void session_sendf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* We joined b, or opened a query: fetch LATEST, or AFTER on a rejoin. */
+void session_joined(struct buffer *b);
+/* Scrolled past the top of b: fetch BEFORE the oldest line. */
+void session_scrolled_top(struct buffer *b);
+/* BATCH +ref type target / BATCH -ref (type and target NULL). */
+void session_batch(const char *ref, const char *type, const char *target);
+/* Was this message (msgid may be NULL) already shown in b? If not, it
+ * is remembered. batch is the message's batch tag or NULL. */
+bool session_duplicate(struct buffer *b, const char *msgid, const char *batch,
+    int64_t time);
+/* Flags (LINE_SELF, LINE_HIGHLIGHT) for an incoming message in b; a
+ * highlight sets session_bell. */
+unsigned session_message(struct buffer *b, const char *nick, const char *text,
+    bool me);
+/* Show this away reply (301)? Once per nick and message. */
+bool session_away(const char *nick, const char *message);
+/* A line was added to b: log it under --log-dir. */
+void session_log(struct buffer *b, const struct line *l);
+/* Tab (dir 1) or Shift-Tab (-1) in b's input line. */
+bool session_complete(struct buffer *b, struct comp *c, int dir);
+/* A bracketed paste in b: true when it needs a y/n (see session_prompt),
+ * false when the caller should insert it as typed. */
+bool session_paste(struct buffer *b, const char *text, size_t len);
+/* The pending question ("Paste 5 messages to #home? (y/n)") or NULL. */
+const char *session_prompt(void);
+void session_answer(bool yes);
+/* /search text, or text NULL to search again further back; scrolls b. */
+bool session_search(struct buffer *b, const char *text);
 
 #endif

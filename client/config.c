@@ -18,8 +18,8 @@ const struct config_opt config_opts[] = {
 	{ "help", 'h', 0, NULL, "show this help and exit" },
 	{ "highlight", 0, CONFIG_ARG | CONFIG_FILE | CONFIG_MULTI, "word[,word]",
 	    "also highlight messages containing these words" },
-	/* The host is an operand on the command line, a key in the file. */
-	{ "host", 0, CONFIG_ARG | CONFIG_FILE | CONFIG_NOFLAG, "host",
+	/* Also the operand, which wins over --host. */
+	{ "host", 0, CONFIG_ARG | CONFIG_FILE, "host",
 	    "server to connect to (default: localhost)" },
 	{ "join", 'j', CONFIG_ARG | CONFIG_FILE, "chan[,chan]",
 	    "channels to join" },
@@ -39,6 +39,7 @@ const struct config_opt config_opts[] = {
 	    "lines kept per buffer (default: 10000)" },
 	{ "user", 'u', CONFIG_ARG | CONFIG_FILE, "user",
 	    "user name (default: the nick)" },
+	{ "version", 'V', 0, NULL, "show the version and exit" },
 };
 const size_t config_nopts = nitems(config_opts);
 

@@ -423,7 +423,7 @@ START_TEST(config_tables)
 
 	ck_assert_uint_lt(config_nopts + 1, nitems(longopts));
 	config_getopt(longopts, shortopts, sizeof(shortopts));
-	ck_assert_str_eq(shortopts, "c:hj:n:p:r:u:");
+	ck_assert_str_eq(shortopts, "c:hj:n:p:r:u:V");
 	size_t k = 0;
 	for (size_t i = 0; i < config_nopts; i++) {
 		if (i > 0)	/* sorted, as --help promises */

@@ -1,8 +1,10 @@
 /* Check tests for common/: message, framing, names, time, utf8, helpers. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "irc.h"
 #include "util.h"
@@ -297,6 +299,94 @@ START_TEST(parse_no_overread)
 }
 END_TEST
 
+START_TEST(parse_nul_anywhere)
+{
+	const char *line = "@a=b;c :n!u@h PRIVMSG #c :hi there";
+	size_t n = strlen(line);
+	struct irc_msg m;
+	char buf[64];
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(buf, line, n + 1);
+		buf[i] = '\0';
+		ck_assert_int_eq(irc_parse(&m, buf, n), IRC_ENUL);
+	}
+}
+END_TEST
+
+START_TEST(parse_max_line)
+{
+	struct irc_msg m;
+	char *b = body_of(510), *s = tags_of(IRC_TAGS_MAX, b);
+	char *line = xmalloc(IRC_LINE_MAX + 1);
+
+	/* the longest legal line: 8191 tag bytes, 510 body bytes, CRLF */
+	ck_assert_uint_eq(strlen(s), IRC_LINE_MAX - 2);
+	snprintf(line, IRC_LINE_MAX + 1, "%s\r\n", s);
+	ck_assert_int_eq(irc_parse(&m, line, IRC_LINE_MAX), IRC_OK);
+	ck_assert_uint_eq(strlen(m.params[1]), 510 - 12);
+	free(b);
+	free(s);
+	free(line);
+}
+END_TEST
+
+START_TEST(parse_utf8_passthrough)
+{
+	struct irc_msg m;
+
+	/* the parser does not judge encodings: invalid UTF-8 is kept as is */
+	ck_assert_int_eq(parse(&m, "@+x=caf\xc3\xa9\xff PRIVMSG #caf\xc3\xa9 :\xff\xfe \xe2\x82"), IRC_OK);
+	ck_assert_str_eq(irc_tag_get(&m, "+x"), "caf\xc3\xa9\xff");
+	ck_assert_str_eq(m.params[0], "#caf\xc3\xa9");
+	ck_assert_str_eq(m.params[1], "\xff\xfe \xe2\x82");
+}
+END_TEST
+
+START_TEST(format_param_count)
+{
+	char buf[600];
+	struct irc_msg m = { .command = "CMD", .nparams = IRC_PARAMS_MAX };
+	struct irc_msg m2;
+
+	for (int i = 0; i < IRC_PARAMS_MAX; i++)
+		m.params[i] = "p";
+	m.params[IRC_PARAMS_MAX - 1] = "last one";
+	ck_assert_uint_gt(irc_format(buf, sizeof(buf), &m), 0);
+	ck_assert_int_eq(irc_parse(&m2, buf, strlen(buf)), IRC_OK);
+	ck_assert_uint_eq(m2.nparams, IRC_PARAMS_MAX);
+	ck_assert_str_eq(m2.params[IRC_PARAMS_MAX - 1], "last one");
+	m.nparams = IRC_PARAMS_MAX + 1;
+	ck_assert_uint_eq(irc_format(buf, sizeof(buf), &m), 0);
+	m.nparams = 0;
+	ck_assert_uint_eq(irc_format(buf, sizeof(buf), &m), 5);
+	ck_assert_str_eq(buf, "CMD\r\n");
+	ck_assert_uint_eq(irc_format(buf, 6, &m), 5);
+	ck_assert_uint_eq(irc_format(buf, 5, &m), 0);
+}
+END_TEST
+
+START_TEST(format_truncates_invalid_utf8)
+{
+	char buf[IRC_LINE_MAX + 1], text[700];
+	struct irc_msg m = { .command = "PRIVMSG", .nparams = 2 };
+	size_t n;
+
+	/* invalid bytes count as one-byte characters when cutting */
+	memset(text, 0xff, sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	m.params[0] = "#c";
+	m.params[1] = text;
+	n = irc_format(buf, sizeof(buf), &m);
+	ck_assert_uint_eq(n, IRC_BODY_MAX);
+	/* a space inside the cut piece needs the ':' form, one byte less */
+	text[5] = ' ';
+	n = irc_format(buf, sizeof(buf), &m);
+	ck_assert_uint_eq(n, IRC_BODY_MAX);
+	ck_assert_mem_eq(buf, "PRIVMSG #c :", 12);
+}
+END_TEST
+
 START_TEST(source_split)
 {
 	char n[8], u[8], h[8];
@@ -312,6 +402,11 @@ START_TEST(source_split)
 	irc_source_split("a!b", n, sizeof(n), NULL, 0, h, sizeof(h));
 	ck_assert_str_eq(n, "a");
 	ck_assert_str_eq(h, "");
+	irc_source_split("a!b@c@d", n, sizeof(n), u, sizeof(u), h, sizeof(h));
+	ck_assert_str_eq(u, "b");
+	ck_assert_str_eq(h, "c@d");
+	irc_source_split("", n, sizeof(n), u, sizeof(u), h, sizeof(h));
+	ck_assert_str_eq(n, "");
 }
 END_TEST
 
@@ -639,6 +734,68 @@ START_TEST(frame_full_without_next)
 }
 END_TEST
 
+START_TEST(frame_push_many_lines)
+{
+	char s[2000], out[2000], want[2000];
+	size_t o = 0, w = 0;
+
+	/* 150 lines in one push, far more than max: none may be lost */
+	for (int i = 0; i < 150; i++) {
+		o += (size_t)snprintf(s + o, sizeof(s) - o, "L%03d\r\n", i);
+		w += (size_t)snprintf(want + w, sizeof(want) - w, "L%03d|", i);
+	}
+	ck_assert_int_eq(frame_collect(s, o, 16, o, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(frame_collect(s, o, 16, 7, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, want);
+}
+END_TEST
+
+START_TEST(frame_nul_kept)
+{
+	struct frame f;
+	char *line;
+	size_t len;
+	struct irc_msg m;
+
+	/* a NUL is passed up with the line so the parser can refuse it */
+	frame_init(&f, 64);
+	frame_push(&f, "PING a\0b\r\n", 10);
+	ck_assert_int_eq(frame_next(&f, &line, &len), FRAME_LINE);
+	ck_assert_uint_eq(len, 8);
+	ck_assert_int_eq(irc_parse(&m, line, len), IRC_ENUL);
+	ck_assert_int_eq(frame_next(&f, &line, &len), FRAME_NONE);
+	frame_free(&f);
+}
+END_TEST
+
+START_TEST(frame_overlong_reported_once)
+{
+	struct frame f;
+	char *line, junk[1000];
+	size_t len;
+	int overlong = 0, lines = 0;
+	enum frame_status st;
+
+	/* 100 KB without a LF, in 1000-byte reads: one report, bounded memory */
+	memset(junk, 'x', sizeof(junk));
+	frame_init(&f, IRC_LINE_MAX);
+	for (int i = 0; i < 100; i++) {
+		frame_push(&f, junk, sizeof(junk));
+		ck_assert(f.buf == NULL || f.size <= IRC_LINE_MAX);
+		while ((st = frame_next(&f, &line, &len)) != FRAME_NONE)
+			st == FRAME_OVERLONG ? overlong++ : lines++;
+	}
+	frame_push(&f, "\nPING\n", 6);
+	while ((st = frame_next(&f, &line, &len)) != FRAME_NONE)
+		st == FRAME_OVERLONG ? overlong++ : lines++;
+	ck_assert_int_eq(overlong, 1);
+	ck_assert_int_eq(lines, 1);
+	ck_assert_ptr_null(f.buf);
+	frame_free(&f);
+}
+END_TEST
+
 /* --- names */
 
 START_TEST(names_casemapping)
@@ -869,6 +1026,37 @@ START_TEST(util_helpers)
 }
 END_TEST
 
+START_TEST(util_log_to_file)
+{
+	char path[] = "/tmp/check_common_log.XXXXXX", line[256];
+	int fd = mkstemp(path);
+	FILE *fp;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	log_set_level(LOG_LEVEL_INFO);
+	log_to_file(path);
+	log_error("boom %d", 7);
+	log_debug("hidden");
+	log_to_file(NULL);
+	fp = fopen(path, "r");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), fp));
+	ck_assert_ptr_nonnull(strstr(line, "error: boom 7"));
+	ck_assert_ptr_null(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	unlink(path);
+}
+END_TEST
+
+START_TEST(util_fatal_exits)
+{
+	log_to_file(NULL);
+	errno = ENOENT;
+	fatal("gone");
+}
+END_TEST
+
 START_TEST(util_fatalx_exits)
 {
 	log_to_file(NULL);
@@ -896,6 +1084,9 @@ common_suite(void)
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, parse_cr_lf_endings);
 	tcase_add_test(tc, parse_no_overread);
+	tcase_add_test(tc, parse_nul_anywhere);
+	tcase_add_test(tc, parse_max_line);
+	tcase_add_test(tc, parse_utf8_passthrough);
 	tcase_add_test(tc, source_split);
 	tcase_add_test(tc, format_round_trips);
 	tcase_add_test(tc, format_exact);
@@ -903,6 +1094,8 @@ common_suite(void)
 	tcase_add_test(tc, format_truncates_utf8);
 	tcase_add_test(tc, format_body_exact_limit);
 	tcase_add_test(tc, format_drops_big_tags);
+	tcase_add_test(tc, format_param_count);
+	tcase_add_test(tc, format_truncates_invalid_utf8);
 	tcase_add_test(tc, tag_escape_unescape);
 	suite_add_tcase(s, tc);
 
@@ -912,6 +1105,9 @@ common_suite(void)
 	tcase_add_test(tc, frame_exact_max);
 	tcase_add_test(tc, frame_buffer_released);
 	tcase_add_test(tc, frame_full_without_next);
+	tcase_add_test(tc, frame_push_many_lines);
+	tcase_add_test(tc, frame_nul_kept);
+	tcase_add_test(tc, frame_overlong_reported_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");
@@ -935,6 +1131,8 @@ common_suite(void)
 
 	tc = tcase_create("util");
 	tcase_add_test(tc, util_helpers);
+	tcase_add_test(tc, util_log_to_file);
+	tcase_add_exit_test(tc, util_fatal_exits, 1);
 	tcase_add_exit_test(tc, util_fatalx_exits, 1);
 	suite_add_tcase(s, tc);
 	return s;

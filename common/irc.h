@@ -69,6 +69,10 @@ enum irc_err {
  * dropped) into m, in place: separators become NULs and tag values are
  * unescaped where they stand. line[len] must be writable. Returns IRC_OK
  * or an irc_err; on error m is unspecified but nothing past line+len is read.
+ * Every parameter is space-separated (a ':' one takes the rest of the line);
+ * unlike RFC 2812's grammar, a 15th parameter without ':' does not swallow
+ * the rest: anything after it is IRC_ETOOMANYPARAMS. A repeated tag key
+ * keeps one slot with the last value. An empty source (": CMD") is NULL.
  */
 int irc_parse(struct irc_msg *m, char *line, size_t len);
 
@@ -147,7 +151,9 @@ void frame_push(struct frame *f, const char *data, size_t n);
 /*
  * The next line. On FRAME_LINE, *line points into the frame's buffer and
  * stays valid until the next frame_* call; *len excludes the NUL. Accepts
- * CRLF and bare LF. Releases the buffer when nothing is pending.
+ * CRLF and bare LF; empty lines are skipped (RFC 2812 section 2.3.1 has
+ * them ignored). A NUL byte stays in the line for irc_parse to refuse.
+ * Releases the buffer when nothing is pending.
  */
 enum frame_status frame_next(struct frame *f, char **line, size_t *len);
 

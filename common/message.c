@@ -335,6 +335,9 @@ format_body(char *body, size_t limit, const struct irc_msg *m)
 		out_put(&o, " ", 1);
 	}
 	out_str(&o, m->command);
+	for (i = 0; i < m->nparams; i++)
+		if (m->params[i] == NULL)
+			return 0;
 	for (i = 0; i + 1 < m->nparams; i++) {
 		if (!middle_ok(m->params[i]))
 			return 0;
@@ -386,9 +389,10 @@ irc_format(char *buf, size_t cap, const struct irc_msg *m)
 	o = (struct out){ buf, 0, tagmax, false };
 	for (i = 0; i < m->ntags; i++) {
 		const struct irc_tag *t = &m->tags[i];
-		size_t klen = strlen(t->key), vlen = 0, need;
+		size_t klen, vlen = 0, need;
 
-		if (!tag_key_valid(t->key, klen))
+		if (t->key == NULL ||
+		    !tag_key_valid(t->key, klen = strlen(t->key)))
 			continue;
 		if (t->value != NULL && t->value[0] != '\0' &&
 		    (vlen = irc_tag_escape(val, sizeof(val), t->value)) == 0)

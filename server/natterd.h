@@ -8,10 +8,420 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "irc.h"
 #include "numeric.h"
 #include "util.h"
+
+struct client;
+
+#define NATTERD_VERSION "natterd-" PACKAGE_VERSION
+
+/*
+ * main.c: flags, configuration files, start-up.
+ */
+
+struct oper {
+	char *name;
+	char *pass;
+};
+
+struct config {
+	const char *name;	/* server name in replies (--name) */
+	const char *motd_path;
+	const char *password_path;
+	const char *oper_path;
+	const char *db_path;	/* --db, handed to hist_open */
+	size_t max_clients;	/* 0: no limit */
+	size_t max_per_ip;	/* 0: no limit */
+	size_t sendq;		/* bytes queued per client before SendQ exceeded */
+	int flood_rate;		/* lines per second; 0: flood control off */
+	int flood_burst;	/* lines accepted at once before delaying */
+	int ping_timeout;	/* seconds */
+	/* Re-read on SIGHUP (conf_reload). */
+	char **motd;		/* lines, NULL-terminated; NULL when none */
+	char *password;		/* server password; NULL when none */
+	struct oper *opers;
+	size_t nopers;
+	char created[64];	/* for 003 */
+};
+extern struct config cfg;
+
+/* Read the MOTD, password and oper files again; errors are logged. */
+void conf_reload(void);
+
+/*
+ * relay.c: refcounted output buffers. A line sent to many clients is
+ * formatted once into a shared buffer; every recipient's queue holds a
+ * reference. Private buffers (refs == 1, growable) take direct replies.
+ */
+
+struct obuf {
+	uint32_t refs;
+	uint32_t len;
+	uint32_t cap;
+	char data[];
+};
+
+struct obuf *obuf_new(size_t cap);
+struct obuf *obuf_ref(struct obuf *b);
+void obuf_unref(struct obuf *b);
+
+/*
+ * relay.c (continued): a message relayed from a source to many clients. Its body is
+ * formatted once; each tag variant (server-time, message-tags: msgid and
+ * client tags) is built lazily the first time a recipient needs it.
+ */
+
+enum {
+	RV_TIME = 1 << 0,	/* recipient has server-time */
+	RV_TAGS = 1 << 1,	/* recipient has message-tags */
+	RV_COUNT = 4,
+};
+
+struct relay {
+	int64_t time_ms;	/* when the server received it */
+	char msgid[IRC_MSGID_MAX + 1];	/* "" when the message has none */
+	const char *ctags;	/* escaped client tags, "" when none */
+	bool tags_only;		/* TAGMSG: only for message-tags clients */
+	char body[IRC_BODY_MAX + 1];	/* ":source CMD params\r\n" */
+	size_t bodylen;
+	struct obuf *variant[RV_COUNT];
+};
+
+/*
+ * Start a relay: ":source command params..." (the last param as trailing
+ * when needed, cut to IRC_BODY_MAX at a code point). msgid may be NULL.
+ */
+void relay_init(struct relay *r, int64_t time_ms, const char *msgid,
+    const char *ctags, const char *source, const char *command,
+    size_t nparams, const char *const *params);
+/* Queue r to one client (the variant its caps ask for). */
+void relay_send(struct relay *r, struct client *c);
+/* Drop the relay's own references; queues keep theirs. */
+void relay_done(struct relay *r);
+/* A fresh msgid: base32 of a 64-bit counter seeded from the clock. */
+void msgid_new(char *buf, size_t cap);
+
+/*
+ * conn.c: one client connection: read framing, the output queue, sendq,
+ * closing. Output is only queued here; the loop writes it out once per
+ * pass (loop_flush), after hist_commit.
+ */
+
+enum {
+	CL_NICK = 1 << 0,	/* NICK given */
+	CL_USER = 1 << 1,	/* USER given */
+	CL_CAPNEG = 1 << 2,	/* CAP LS/REQ seen, no CAP END yet */
+	CL_REG = 1 << 3,	/* registered */
+	CL_PASS = 1 << 4,	/* correct PASS given */
+	CL_CLOSING = 1 << 5,	/* conn_close called; reaped soon */
+	CL_DEAD = 1 << 6,	/* gone from nicks and channels; fd closes at pass end */
+	CL_DIRTY = 1 << 7,	/* on the flush list */
+	CL_THROTTLED = 1 << 8,	/* input delayed by flood control */
+	CL_OPER = 1 << 9,
+	CL_INVISIBLE = 1 << 10,	/* +i */
+	CL_WALLOPS = 1 << 11,	/* +w */
+	CL_PINGED = 1 << 12,	/* idle PING sent */
+	CL_CAP302 = 1 << 13,	/* CAP LS 302: cap-notify implied */
+	CL_SENDQ = 1 << 14,	/* sendq exceeded: queue dropped */
+};
+
+struct oent {
+	struct obuf *b;
+	uint32_t off;
+};
+
+struct member;
+
+struct client {
+	int fd;
+	uint32_t slot;		/* index in the loop's pollfd array */
+	uint32_t flags;
+	uint32_t caps;		/* CAP_* bits */
+	uint32_t mark;		/* visit stamp for "once per client" fan-out */
+	uint32_t hash;		/* irc_casehash(nick) while in the nick table */
+	struct client *hnext;	/* nick table chain */
+	struct frame in;
+	struct oent *outq;	/* allocated only while output is queued */
+	uint32_t outn, outhead, outcap;
+	size_t outbytes;	/* unsent bytes, for --sendq */
+	struct member *chans;	/* this client's memberships */
+	int64_t since;		/* time_mono_ms at accept */
+	int64_t last_read;	/* time_mono_ms of the last input */
+	int64_t flood_at;	/* token bucket as a virtual clock (ms) */
+	int64_t signon;		/* wall clock seconds */
+	char *realname;
+	char *away;		/* NULL when here */
+	char *quit_reason;	/* set by conn_close */
+	char **invites;		/* folded channel names this client may enter */
+	uint8_t ninvites;
+	char nick[IRC_NICK_MAX + 1];
+	char user[IRC_USER_MAX + 1];
+	char host[46];		/* numeric address, INET6_ADDRSTRLEN */
+};
+
+#define CONN_INVITES_MAX 16
+
+/* Make a client for an accepted fd (already non-blocking). */
+struct client *conn_new(int fd, const char *host);
+/* Read once and run the complete lines flood control lets through. */
+void conn_read(struct client *c);
+/* Run lines already buffered (after a flood delay ended). */
+void conn_process(struct client *c);
+/* "nick!user@host" (static buffer, valid until the next call). */
+const char *conn_prefix(const struct client *c);
+/* The nick or "*" before one is set, for numerics. */
+const char *conn_nick(const struct client *c);
+
+/* Queue len bytes (whole CRLF lines) copied into c's private buffer. */
+void conn_write(struct client *c, const char *data, size_t len);
+/* Queue a shared buffer (takes a reference). */
+void conn_push(struct client *c, struct obuf *b);
+/* Queue one line from a format, CRLF added, cut at IRC_BODY_MAX. */
+void conn_sendf(struct client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Queue ":server NNN nick " + format: the way to send any numeric. */
+void conn_reply(struct client *c, enum numeric num, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/*
+ * Queue one line with a tag section: tags is escaped "k=v;k2" without the
+ * '@' (or "" for none), then the formatted body. For batches and replays.
+ */
+void conn_send_tagged(struct client *c, const char *tags, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* labeled-response: collect c's output while a labeled command runs,
+ * then send it labeled (one line), as ACK (none) or in a batch. */
+void conn_capture_begin(struct client *c);
+void conn_capture_end(struct client *c, const char *label);
+/* A fresh batch reference ("nb1", "nb2" ...). */
+void batch_ref(char *buf, size_t cap);
+
+/*
+ * Close c: it leaves its channels (QUIT with reason to those who shared
+ * them) at the next safe point, is sent "ERROR :Closing link" and its fd
+ * is closed after the pass's flush. Safe to call from anywhere, any times.
+ */
+void conn_close(struct client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Finish pending closes (the QUIT fan-out); called between commands. */
+void conn_reap(void);
+/* Write queued output; returns true when all of it went out. */
+bool conn_flush(struct client *c);
+/* Free a dead client (after its fd is out of the loop). */
+void conn_free(struct client *c);
+/* Queue a final ERROR line and mark c dead, without any fan-out. */
+void conn_shutdown(struct client *c, const char *reason);
+/* Drop everything queued (SendQ exceeded, shutdown). */
+void conn_drop_output(struct client *c);
+
+extern size_t conn_count;	/* connected, registered or not */
+extern size_t conn_registered;
+extern size_t conn_opers;
+extern size_t conn_invisible;	/* registered with +i */
+
+/*
+ * nick.c: the nick table, a hash on irc_casehash of the nick.
+ */
+
+struct client *nick_find(const char *nick);
+void nick_add(struct client *c);
+void nick_remove(struct client *c);
+/* Call fn for every registered client. */
+void nick_each(void (*fn)(struct client *, void *), void *arg);
+
+/*
+ * chan.c: channels, membership and modes. A channel exists while it has
+ * members; its first member is op. Members are an array for fast fan-out.
+ */
+
+enum {
+	CM_INVITE = 1 << 0,	/* +i */
+	CM_KEY = 1 << 1,	/* +k */
+	CM_LIMIT = 1 << 2,	/* +l */
+	CM_MODERATED = 1 << 3,	/* +m */
+	CM_NOEXTERNAL = 1 << 4,	/* +n */
+	CM_SECRET = 1 << 5,	/* +s */
+	CM_TOPIC = 1 << 6,	/* +t */
+};
+enum { MM_OP = 1 << 0, MM_VOICE = 1 << 1 };
+
+struct chan;
+
+struct member {
+	struct client *client;
+	struct chan *chan;
+	struct member *cnext;	/* next of the client's memberships */
+	uint32_t idx;		/* index in chan->members */
+	uint8_t modes;		/* MM_* */
+};
+
+struct chan {
+	uint32_t hash;
+	struct chan *hnext;
+	struct member **members;
+	uint32_t nmembers, cap;
+	uint32_t modes;		/* CM_* */
+	uint32_t limit;
+	int64_t created;	/* wall clock seconds, for 329 */
+	char *topic;		/* NULL when unset */
+	char *topic_who;
+	int64_t topic_time;
+	char key[IRC_KEY_MAX + 1];
+	char name[IRC_CHAN_MAX + 1];
+};
+
+#define CHAN_PER_CLIENT 50	/* CHANLIMIT */
+
+/*
+ * Hooks for other modules (the history store): NULL when unused. Called
+ * after the event, with output still only queued.
+ */
+struct chan_hooks {
+	/* c joined ch; its JOIN, topic and NAMES are queued (replay here). */
+	void (*joined)(struct client *c, struct chan *ch);
+	/* ch was just created (before its first member is added). */
+	void (*created)(struct chan *ch);
+	/* ch's topic changed (ch->topic may be NULL: cleared). */
+	void (*topic)(struct chan *ch);
+	/* ch's modes, key or limit changed. */
+	void (*mode)(struct chan *ch);
+	/* ch is about to be destroyed (its last member left). */
+	void (*destroyed)(struct chan *ch);
+};
+extern struct chan_hooks chan_hooks;
+
+struct chan *chan_find(const char *name);
+struct chan *chan_create(const char *name);
+struct member *chan_member(const struct chan *ch, const struct client *c);
+struct member *chan_add(struct chan *ch, struct client *c);
+/* Remove c from ch; destroys ch when it empties. */
+void chan_remove(struct chan *ch, struct client *c);
+void chan_set_topic(struct chan *ch, const char *topic, const char *who,
+    int64_t when);
+/* Queue r to every member of ch except one (NULL: all). */
+void chan_relay(struct chan *ch, struct relay *r, const struct client *except);
+/* Queue r once to every client sharing a channel with c (not c itself),
+ * and only to those with cap bit need (0: all). */
+void chan_relay_common(struct client *c, struct relay *r, uint32_t need);
+/* "+ntk key" etc. into buf. */
+void chan_mode_string(const struct chan *ch, bool show_key, char *buf,
+    size_t cap);
+/* "@", "+", "@+" (multi) or "" for a member. */
+const char *chan_prefix(const struct member *m, bool multi);
+void chan_each(void (*fn)(struct chan *, void *), void *arg);
+extern size_t chan_count;
+
+/*
+ * caps.c: IRCv3 capabilities and ISUPPORT tokens, both registries that
+ * other modules extend at start-up (cap_add, isupport_add).
+ */
+
+enum {
+	CAP_MESSAGE_TAGS = 1 << 0,
+	CAP_SERVER_TIME = 1 << 1,
+	CAP_ECHO_MESSAGE = 1 << 2,
+	CAP_BATCH = 1 << 3,
+	CAP_MULTI_PREFIX = 1 << 4,
+	CAP_AWAY_NOTIFY = 1 << 5,
+	CAP_USERHOST_IN_NAMES = 1 << 6,
+	CAP_INVITE_NOTIFY = 1 << 7,
+	CAP_CAP_NOTIFY = 1 << 8,
+	CAP_LABELED_RESPONSE = 1 << 9,
+};
+
+/* Offer another capability (value may be NULL); returns its bit. */
+uint32_t cap_add(const char *name, const char *value);
+/* The bit of a capability by name, 0 if unknown. */
+uint32_t cap_bit(const char *name);
+static inline bool
+client_has_cap(const struct client *c, uint32_t bit)
+{
+	return (c->caps & bit) != 0;
+}
+/* Add an ISUPPORT token ("CHATHISTORY=100"). */
+void isupport_add(const char *token);
+/* Send the 005 lines. */
+void isupport_send(struct client *c);
+/* CAP LS value list into buf (302: with values). */
+void cap_list(char *buf, size_t cap, bool values, uint32_t only);
+
+/*
+ * cmd.c: the command table and dispatch. The table checks registration
+ * and parameter counts (451, 461) and answers unknown commands (421), so
+ * handlers never do. It also wraps a labeled command's replies
+ * (labeled-response: label tag, ACK, or a labeled-response batch).
+ */
+
+enum {
+	CMD_PREREG = 1 << 0,	/* allowed before registration */
+	CMD_REGONLY = 1 << 1,	/* only after registration (451) */
+};
+
+typedef void cmd_fn(struct client *c, struct irc_msg *m);
+
+struct command {
+	const char *name;
+	cmd_fn *fn;
+	uint8_t min_params;
+	uint8_t flags;
+};
+
+/* Run one parsed line from c; time_ms is when it was read. */
+void cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms);
+/* When the line being run was received (server-time for what it relays). */
+extern int64_t cmd_time_ms;
+
+cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
+    cmd_kill, cmd_list, cmd_lusers, cmd_mode, cmd_motd, cmd_names,
+    cmd_nick, cmd_notice, cmd_oper, cmd_part, cmd_pass, cmd_ping, cmd_pong,
+    cmd_privmsg, cmd_quit, cmd_tagmsg, cmd_time, cmd_topic, cmd_user,
+    cmd_userhost, cmd_version, cmd_wallops, cmd_who, cmd_whois;
+
+/* cmd-reg.c: registration, welcome burst, LUSERS, MOTD. */
+void reg_try_finish(struct client *c);
+void reg_send_lusers(struct client *c);
+void reg_send_motd(struct client *c);
+
+/* cmd-user.c: MODE on a nick (cmd_mode passes non-channels here). */
+void user_mode(struct client *c, struct irc_msg *m);
+
+/* cmd-chan.c */
+/* Part c from every channel (JOIN 0). */
+void chan_part_all(struct client *c, const char *reason);
+
+/*
+ * listen.c: listening sockets and accept.
+ */
+
+/* Bind "addr[:port]", "[v6]:port" or ":port"; exits 1 on failure. */
+void listen_add(const char *spec);
+/* Default: all IPv4 and IPv6 addresses, port 6667. */
+void listen_default(void);
+/* Accept until EAGAIN from listener fd. */
+void listen_accept(int fd);
+void listen_log(void);
+
+/*
+ * loop.c: the poll loop. Each pass: poll, accept, read and run commands,
+ * timers, hist_commit, then flush every dirty connection once.
+ */
+
+void loop_add_listener(int fd);
+void loop_add_client(struct client *c);
+/* c has output to flush at the end of this pass. */
+void loop_dirty(struct client *c);
+/* c's input is delayed until mono time at (0: no longer delayed). */
+void loop_throttle(struct client *c, int64_t at);
+/* c may read again (or not: flood or full frame). */
+void loop_want_read(struct client *c, bool on);
+/* Live connections from host (for --max-per-ip). */
+size_t loop_count_host(const char *host);
+/* Run until SIGTERM/SIGINT; returns the exit status. */
+int loop_run(void);
+/* Mark the timer scan due no later than mono time at. */
+void loop_timer_at(int64_t at);
 
 /* history.c: durable history in SQLite (see natterd(8), "Durability") */
 

@@ -1,0 +1,222 @@
+/*
+ * chan.c: channels and membership. Channels live in a hash table keyed by
+ * irc_casehash of the name; each keeps its members in an array (fan-out
+ * walks it), each client its memberships in a list (it is in few).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natterd.h"
+
+struct chan_hooks chan_hooks;
+size_t chan_count;
+
+static struct chan **table;
+static size_t tablecap;
+static uint32_t visit;	/* stamp for once-per-client fan-out */
+
+static void
+grow(void)
+{
+	size_t ncap = tablecap ? tablecap * 2 : 64;
+	struct chan **nt = xcalloc(ncap, sizeof(*nt));
+
+	for (size_t i = 0; i < tablecap; i++) {
+		struct chan *ch = table[i], *next;
+		for (; ch != NULL; ch = next) {
+			next = ch->hnext;
+			ch->hnext = nt[ch->hash & (ncap - 1)];
+			nt[ch->hash & (ncap - 1)] = ch;
+		}
+	}
+	free(table);
+	table = nt;
+	tablecap = ncap;
+}
+
+struct chan *
+chan_find(const char *name)
+{
+	if (tablecap == 0)
+		return NULL;
+	uint32_t h = irc_casehash(name);
+	for (struct chan *ch = table[h & (tablecap - 1)]; ch; ch = ch->hnext)
+		if (ch->hash == h && irc_casecmp(ch->name, name) == 0)
+			return ch;
+	return NULL;
+}
+
+struct chan *
+chan_create(const char *name)
+{
+	struct chan *ch = xcalloc(1, sizeof(*ch));
+
+	if (chan_count + 1 > tablecap)
+		grow();
+	str_copy(ch->name, name, sizeof(ch->name));
+	ch->hash = irc_casehash(ch->name);
+	ch->created = time_now_ms() / 1000;
+	ch->modes = CM_NOEXTERNAL | CM_TOPIC;
+	ch->hnext = table[ch->hash & (tablecap - 1)];
+	table[ch->hash & (tablecap - 1)] = ch;
+	chan_count++;
+	if (chan_hooks.created != NULL)
+		chan_hooks.created(ch);
+	return ch;
+}
+
+static void
+chan_destroy(struct chan *ch)
+{
+	if (chan_hooks.destroyed != NULL)
+		chan_hooks.destroyed(ch);
+	struct chan **pp = &table[ch->hash & (tablecap - 1)];
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == ch) {
+			*pp = ch->hnext;
+			break;
+		}
+	}
+	chan_count--;
+	free(ch->members);
+	free(ch->topic);
+	free(ch->topic_who);
+	free(ch);
+}
+
+struct member *
+chan_member(const struct chan *ch, const struct client *c)
+{
+	for (struct member *m = c->chans; m != NULL; m = m->cnext)
+		if (m->chan == ch)
+			return m;
+	return NULL;
+}
+
+struct member *
+chan_add(struct chan *ch, struct client *c)
+{
+	struct member *m = xcalloc(1, sizeof(*m));
+
+	if (ch->nmembers == ch->cap) {
+		ch->cap = ch->cap ? ch->cap * 2 : 4;
+		ch->members = xreallocarray(ch->members, ch->cap,
+		    sizeof(*ch->members));
+	}
+	m->client = c;
+	m->chan = ch;
+	m->idx = ch->nmembers;
+	if (ch->nmembers == 0)
+		m->modes = MM_OP;
+	ch->members[ch->nmembers++] = m;
+	m->cnext = c->chans;
+	c->chans = m;
+	return m;
+}
+
+void
+chan_remove(struct chan *ch, struct client *c)
+{
+	struct member **pp, *m = NULL;
+
+	for (pp = &c->chans; *pp != NULL; pp = &(*pp)->cnext) {
+		if ((*pp)->chan == ch) {
+			m = *pp;
+			*pp = m->cnext;
+			break;
+		}
+	}
+	if (m == NULL)
+		return;
+	ch->members[m->idx] = ch->members[--ch->nmembers];
+	ch->members[m->idx]->idx = m->idx;
+	free(m);
+	if (ch->nmembers == 0)
+		chan_destroy(ch);
+}
+
+void
+chan_set_topic(struct chan *ch, const char *topic, const char *who,
+    int64_t when)
+{
+	free(ch->topic);
+	free(ch->topic_who);
+	ch->topic = topic != NULL && topic[0] != '\0' ? xstrdup(topic) : NULL;
+	ch->topic_who = xstrdup(who);
+	ch->topic_time = when;
+	if (chan_hooks.topic != NULL)
+		chan_hooks.topic(ch);
+}
+
+void
+chan_relay(struct chan *ch, struct relay *r, const struct client *except)
+{
+	for (uint32_t i = 0; i < ch->nmembers; i++) {
+		struct client *c = ch->members[i]->client;
+		if (c != except)
+			relay_send(r, c);
+	}
+}
+
+void
+chan_relay_common(struct client *c, struct relay *r, uint32_t need)
+{
+	visit++;
+	c->mark = visit;
+	for (struct member *m = c->chans; m != NULL; m = m->cnext) {
+		struct chan *ch = m->chan;
+		for (uint32_t i = 0; i < ch->nmembers; i++) {
+			struct client *o = ch->members[i]->client;
+			if (o->mark == visit)
+				continue;
+			o->mark = visit;
+			if (need == 0 || client_has_cap(o, need))
+				relay_send(r, o);
+		}
+	}
+}
+
+void
+chan_mode_string(const struct chan *ch, bool show_key, char *buf, size_t cap)
+{
+	static const struct { uint32_t bit; char c; } flags[] = {
+		{ CM_INVITE, 'i' }, { CM_KEY, 'k' }, { CM_LIMIT, 'l' },
+		{ CM_MODERATED, 'm' }, { CM_NOEXTERNAL, 'n' },
+		{ CM_SECRET, 's' }, { CM_TOPIC, 't' },
+	};
+	size_t n = 0;
+
+	buf[n++] = '+';
+	for (size_t i = 0; i < nitems(flags); i++)
+		if ((ch->modes & flags[i].bit) != 0 && n + 1 < cap)
+			buf[n++] = flags[i].c;
+	buf[n] = '\0';
+	if ((ch->modes & CM_KEY) != 0)
+		n += snprintf(buf + n, cap - n, " %s",
+		    show_key ? ch->key : "*");
+	if ((ch->modes & CM_LIMIT) != 0 && n < cap)
+		snprintf(buf + n, cap - n, " %u", ch->limit);
+}
+
+const char *
+chan_prefix(const struct member *m, bool multi)
+{
+	if ((m->modes & MM_OP) != 0)
+		return multi && (m->modes & MM_VOICE) != 0 ? "@+" : "@";
+	return (m->modes & MM_VOICE) != 0 ? "+" : "";
+}
+
+void
+chan_each(void (*fn)(struct chan *, void *), void *arg)
+{
+	for (size_t i = 0; i < tablecap; i++) {
+		struct chan *ch = table[i], *next;
+		for (; ch != NULL; ch = next) {
+			next = ch->hnext;
+			fn(ch, arg);
+		}
+	}
+}

@@ -1,0 +1,615 @@
+/*
+ * cmd-chan.c: JOIN, PART, TOPIC, NAMES, LIST, KICK, INVITE and channel
+ * MODE. Operators (OPER) may KICK, TOPIC and MODE in any channel.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natterd.h"
+
+static bool
+is_oper(const struct client *c)
+{
+	return (c->flags & CL_OPER) != 0;
+}
+
+static bool
+invited(struct client *c, const struct chan *ch, bool consume)
+{
+	char folded[IRC_CHAN_MAX + 1];
+
+	irc_casefold(folded, ch->name, sizeof(folded));
+	for (size_t i = 0; i < c->ninvites; i++) {
+		if (strcmp(c->invites[i], folded) == 0) {
+			if (consume) {
+				free(c->invites[i]);
+				c->invites[i] = c->invites[--c->ninvites];
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+invite_add(struct client *c, const struct chan *ch)
+{
+	char folded[IRC_CHAN_MAX + 1];
+
+	if (invited(c, ch, false))
+		return;
+	irc_casefold(folded, ch->name, sizeof(folded));
+	if (c->ninvites == CONN_INVITES_MAX) {
+		free(c->invites[0]);
+		memmove(c->invites, c->invites + 1,
+		    (CONN_INVITES_MAX - 1) * sizeof(*c->invites));
+		c->ninvites--;
+	}
+	if (c->invites == NULL)
+		c->invites = xcalloc(CONN_INVITES_MAX, sizeof(*c->invites));
+	c->invites[c->ninvites++] = xstrdup(folded);
+}
+
+static void
+relay_simple(struct chan *ch, struct client *c, const char *command,
+    size_t nparams, const char *const *params)
+{
+	struct relay r;
+
+	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), command,
+	    nparams, params);
+	chan_relay(ch, &r, NULL);
+	relay_done(&r);
+}
+
+static void
+send_topic(struct client *c, const struct chan *ch, bool none_reply)
+{
+	if (ch->topic == NULL) {
+		if (none_reply)
+			conn_reply(c, RPL_NOTOPIC, "%s :No topic is set",
+			    ch->name);
+		return;
+	}
+	conn_reply(c, RPL_TOPIC, "%s :%s", ch->name, ch->topic);
+	conn_reply(c, RPL_TOPICWHOTIME, "%s %s %lld", ch->name, ch->topic_who,
+	    (long long)ch->topic_time);
+}
+
+static void
+send_names(struct client *c, struct chan *ch)
+{
+	bool multi = client_has_cap(c, CAP_MULTI_PREFIX);
+	bool uhnames = client_has_cap(c, CAP_USERHOST_IN_NAMES);
+	char line[IRC_BODY_MAX];
+	size_t n = 0;
+	/* Room for ":server 353 nick = #chan :" and CRLF. */
+	size_t max = IRC_BODY_MAX - 2 - strlen(cfg.name) - strlen(c->nick) -
+	    strlen(ch->name) - 12;
+	const char *kind = (ch->modes & CM_SECRET) != 0 ? "@" : "=";
+
+	for (uint32_t i = 0; i < ch->nmembers; i++) {
+		const struct member *mb = ch->members[i];
+		const struct client *o = mb->client;
+		char item[IRC_NICK_MAX + IRC_USER_MAX + 64 + 8];
+		int w;
+
+		if (uhnames)
+			w = snprintf(item, sizeof(item), "%s%s!%s@%s",
+			    chan_prefix(mb, multi), o->nick, o->user, o->host);
+		else
+			w = snprintf(item, sizeof(item), "%s%s",
+			    chan_prefix(mb, multi), o->nick);
+		if (n > 0 && n + 1 + w > max) {
+			conn_reply(c, RPL_NAMREPLY, "%s %s :%s", kind, ch->name,
+			    line);
+			n = 0;
+		}
+		n += snprintf(line + n, sizeof(line) - n, "%s%s", n ? " " : "",
+		    item);
+	}
+	if (n > 0)
+		conn_reply(c, RPL_NAMREPLY, "%s %s :%s", kind, ch->name, line);
+	conn_reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list.", ch->name);
+}
+
+static size_t
+chan_joined(const struct client *c)
+{
+	size_t n = 0;
+
+	for (const struct member *m = c->chans; m != NULL; m = m->cnext)
+		n++;
+	return n;
+}
+
+static void
+join_one(struct client *c, const char *name, const char *key)
+{
+	struct chan *ch;
+
+	if (!irc_chan_valid(name, IRC_CHAN_MAX)) {
+		if (irc_is_channel(name))
+			conn_reply(c, ERR_BADCHANMASK, "%s :Bad Channel Mask",
+			    name);
+		else
+			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
+			    name);
+		return;
+	}
+	ch = chan_find(name);
+	if (ch != NULL && chan_member(ch, c) != NULL)
+		return;
+	if (chan_joined(c) >= CHAN_PER_CLIENT) {
+		conn_reply(c, ERR_TOOMANYCHANNELS,
+		    "%s :You have joined too many channels", name);
+		return;
+	}
+	if (ch != NULL && !is_oper(c)) {
+		bool inv = invited(c, ch, false);
+		if ((ch->modes & CM_KEY) != 0 && !inv &&
+		    (key == NULL || strcmp(key, ch->key) != 0)) {
+			conn_reply(c, ERR_BADCHANNELKEY,
+			    "%s :Cannot join channel (+k)", ch->name);
+			return;
+		}
+		if ((ch->modes & CM_LIMIT) != 0 && ch->nmembers >= ch->limit &&
+		    !inv) {
+			conn_reply(c, ERR_CHANNELISFULL,
+			    "%s :Cannot join channel (+l)", ch->name);
+			return;
+		}
+		if ((ch->modes & CM_INVITE) != 0 && !inv) {
+			conn_reply(c, ERR_INVITEONLYCHAN,
+			    "%s :Cannot join channel (+i)", ch->name);
+			return;
+		}
+		invited(c, ch, true);
+	}
+	if (ch == NULL)
+		ch = chan_create(name);
+	chan_add(ch, c);
+	const char *params[] = { ch->name };
+	relay_simple(ch, c, "JOIN", 1, params);
+	send_topic(c, ch, false);
+	send_names(c, ch);
+	if (chan_hooks.joined != NULL)
+		chan_hooks.joined(c, ch);
+}
+
+void
+chan_part_all(struct client *c, const char *reason)
+{
+	while (c->chans != NULL) {
+		struct chan *ch = c->chans->chan;
+		const char *params[] = { ch->name, reason };
+		relay_simple(ch, c, "PART", reason != NULL ? 2 : 1, params);
+		chan_remove(ch, c);
+	}
+}
+
+void
+cmd_join(struct client *c, struct irc_msg *m)
+{
+	char names[IRC_BODY_MAX], keys[IRC_BODY_MAX];
+	char *np = names, *kp = keys, *name;
+
+	if (strcmp(m->params[0], "0") == 0) {
+		chan_part_all(c, NULL);
+		return;
+	}
+	str_copy(names, m->params[0], sizeof(names));
+	str_copy(keys, m->nparams > 1 ? m->params[1] : "", sizeof(keys));
+	if (m->nparams < 2)
+		kp = NULL;
+	while ((name = strsep(&np, ",")) != NULL) {
+		char *key = kp != NULL ? strsep(&kp, ",") : NULL;
+		if (name[0] != '\0')
+			join_one(c, name, key);
+		conn_reap();
+	}
+}
+
+void
+cmd_part(struct client *c, struct irc_msg *m)
+{
+	char names[IRC_BODY_MAX];
+	char *np = names, *name;
+	const char *reason = m->nparams > 1 ? m->params[1] : NULL;
+
+	str_copy(names, m->params[0], sizeof(names));
+	while ((name = strsep(&np, ",")) != NULL) {
+		if (name[0] == '\0')
+			continue;
+		struct chan *ch = chan_find(name);
+		if (ch == NULL) {
+			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
+			    name);
+			continue;
+		}
+		if (chan_member(ch, c) == NULL) {
+			conn_reply(c, ERR_NOTONCHANNEL,
+			    "%s :You're not on that channel", ch->name);
+			continue;
+		}
+		const char *params[] = { ch->name, reason };
+		relay_simple(ch, c, "PART", reason != NULL ? 2 : 1, params);
+		chan_remove(ch, c);
+	}
+}
+
+void
+cmd_topic(struct client *c, struct irc_msg *m)
+{
+	struct chan *ch = chan_find(m->params[0]);
+	struct member *mb;
+
+	if (ch == NULL) {
+		conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
+		    m->params[0]);
+		return;
+	}
+	mb = chan_member(ch, c);
+	if (m->nparams < 2) {
+		if (mb == NULL && (ch->modes & CM_SECRET) != 0 && !is_oper(c))
+			conn_reply(c, ERR_NOTONCHANNEL,
+			    "%s :You're not on that channel", ch->name);
+		else
+			send_topic(c, ch, true);
+		return;
+	}
+	if (!is_oper(c)) {
+		if (mb == NULL) {
+			conn_reply(c, ERR_NOTONCHANNEL,
+			    "%s :You're not on that channel", ch->name);
+			return;
+		}
+		if ((ch->modes & CM_TOPIC) != 0 && (mb->modes & MM_OP) == 0) {
+			conn_reply(c, ERR_CHANOPRIVSNEEDED,
+			    "%s :You're not channel operator", ch->name);
+			return;
+		}
+	}
+	char topic[IRC_TOPIC_MAX + 1];
+	size_t tl = strlen(m->params[1]);
+	tl = utf8_truncate(m->params[1], tl, IRC_TOPIC_MAX);
+	memcpy(topic, m->params[1], tl);
+	topic[tl] = '\0';
+	chan_set_topic(ch, topic, conn_prefix(c), cmd_time_ms / 1000);
+	const char *params[] = { ch->name, topic };
+	relay_simple(ch, c, "TOPIC", 2, params);
+}
+
+static bool
+visible_chan(const struct client *c, const struct chan *ch)
+{
+	return (ch->modes & CM_SECRET) == 0 || chan_member(ch, c) != NULL ||
+	    is_oper(c);
+}
+
+void
+cmd_names(struct client *c, struct irc_msg *m)
+{
+	char names[IRC_BODY_MAX];
+	char *np = names, *name;
+
+	if (m->nparams == 0) {
+		conn_reply(c, RPL_ENDOFNAMES, "* :End of /NAMES list.");
+		return;
+	}
+	str_copy(names, m->params[0], sizeof(names));
+	while ((name = strsep(&np, ",")) != NULL) {
+		struct chan *ch = chan_find(name);
+		if (ch != NULL && visible_chan(c, ch))
+			send_names(c, ch);
+		else
+			conn_reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list.",
+			    name);
+	}
+}
+
+static void
+list_one(struct chan *ch, void *arg)
+{
+	struct client *c = arg;
+
+	if (visible_chan(c, ch))
+		conn_reply(c, RPL_LIST, "%s %u :%s", ch->name, ch->nmembers,
+		    ch->topic != NULL ? ch->topic : "");
+}
+
+void
+cmd_list(struct client *c, struct irc_msg *m)
+{
+	char names[IRC_BODY_MAX];
+	char *np = names, *name;
+
+	conn_reply(c, RPL_LISTSTART, "Channel :Users  Name");
+	if (m->nparams == 0 || m->params[0][0] == '\0') {
+		chan_each(list_one, c);
+	} else {
+		str_copy(names, m->params[0], sizeof(names));
+		while ((name = strsep(&np, ",")) != NULL) {
+			struct chan *ch = chan_find(name);
+			if (ch != NULL)
+				list_one(ch, c);
+		}
+	}
+	conn_reply(c, RPL_LISTEND, ":End of /LIST");
+}
+
+/* The caller may act as operator of ch: 442/482 otherwise. */
+static struct member *
+need_op(struct client *c, struct chan *ch, bool *ok)
+{
+	struct member *mb = chan_member(ch, c);
+
+	*ok = true;
+	if (is_oper(c))
+		return mb;
+	if (mb == NULL) {
+		conn_reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel",
+		    ch->name);
+		*ok = false;
+	} else if ((mb->modes & MM_OP) == 0) {
+		conn_reply(c, ERR_CHANOPRIVSNEEDED,
+		    "%s :You're not channel operator", ch->name);
+		*ok = false;
+	}
+	return mb;
+}
+
+void
+cmd_kick(struct client *c, struct irc_msg *m)
+{
+	struct chan *ch = chan_find(m->params[0]);
+	char nicks[IRC_BODY_MAX];
+	char *np = nicks, *nick;
+	const char *reason = m->nparams > 2 && m->params[2][0] != '\0' ?
+	    m->params[2] : c->nick;
+	size_t n = 0;
+	bool ok;
+
+	if (ch == NULL) {
+		conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
+		    m->params[0]);
+		return;
+	}
+	need_op(c, ch, &ok);
+	if (!ok)
+		return;
+	str_copy(nicks, m->params[1], sizeof(nicks));
+	while ((nick = strsep(&np, ",")) != NULL && (ch = chan_find(m->params[0])) != NULL) {
+		if (nick[0] == '\0' || ++n > 4)
+			continue;
+		struct client *t = nick_find(nick);
+		if (t == NULL || (t->flags & CL_REG) == 0) {
+			conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
+			    nick);
+			continue;
+		}
+		if (chan_member(ch, t) == NULL) {
+			conn_reply(c, ERR_USERNOTINCHANNEL,
+			    "%s %s :They aren't on that channel", t->nick,
+			    ch->name);
+			continue;
+		}
+		char why[IRC_KICK_MAX + 1];
+		size_t wl = utf8_truncate(reason, strlen(reason), IRC_KICK_MAX);
+		memcpy(why, reason, wl);
+		why[wl] = '\0';
+		const char *params[] = { ch->name, t->nick, why };
+		relay_simple(ch, c, "KICK", 3, params);
+		chan_remove(ch, t);
+	}
+}
+
+void
+cmd_invite(struct client *c, struct irc_msg *m)
+{
+	struct client *t = nick_find(m->params[0]);
+	struct chan *ch = chan_find(m->params[1]);
+
+	if (t == NULL || (t->flags & CL_REG) == 0) {
+		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
+		    m->params[0]);
+		return;
+	}
+	if (ch == NULL) {
+		conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
+		    m->params[1]);
+		return;
+	}
+	struct member *mb = chan_member(ch, c);
+	if (mb == NULL && !is_oper(c)) {
+		conn_reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel",
+		    ch->name);
+		return;
+	}
+	if ((ch->modes & CM_INVITE) != 0 && !is_oper(c) &&
+	    (mb->modes & MM_OP) == 0) {
+		conn_reply(c, ERR_CHANOPRIVSNEEDED,
+		    "%s :You're not channel operator", ch->name);
+		return;
+	}
+	if (chan_member(ch, t) != NULL) {
+		conn_reply(c, ERR_USERONCHANNEL, "%s %s :is already on channel",
+		    t->nick, ch->name);
+		return;
+	}
+	invite_add(t, ch);
+	conn_reply(c, RPL_INVITING, "%s %s", t->nick, ch->name);
+	if (t->away != NULL)
+		conn_reply(c, RPL_AWAY, "%s :%s", t->nick, t->away);
+
+	struct relay r;
+	const char *params[] = { t->nick, ch->name };
+	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "INVITE", 2,
+	    params);
+	relay_send(&r, t);
+	/* invite-notify: the channel's operators who asked for it. */
+	for (uint32_t i = 0; i < ch->nmembers; i++) {
+		struct member *o = ch->members[i];
+		if (o->client != c && (o->modes & MM_OP) != 0 &&
+		    client_has_cap(o->client, CAP_INVITE_NOTIFY))
+			relay_send(&r, o->client);
+	}
+	relay_done(&r);
+}
+
+/* Channel MODE */
+
+static void
+mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
+{
+	char modes[64], args[IRC_BODY_MAX], buf[IRC_BODY_MAX];
+	size_t mn = 0, an = 0, arg = 2, changes = 0;
+	int sign = '+', lastsign = 0;
+	bool ok;
+
+	if (m->nparams < 2) {
+		chan_mode_string(ch, chan_member(ch, c) != NULL || is_oper(c),
+		    buf, sizeof(buf));
+		conn_reply(c, RPL_CHANNELMODEIS, "%s %s", ch->name, buf);
+		conn_reply(c, RPL_CREATIONTIME, "%s %lld", ch->name,
+		    (long long)ch->created);
+		return;
+	}
+	need_op(c, ch, &ok);
+	if (!ok)
+		return;
+	args[0] = '\0';
+	for (const char *p = m->params[1]; *p != '\0' && changes < 8; p++) {
+		const char *param = NULL;
+		uint32_t bit = 0;
+		bool set;
+
+		if (*p == '+' || *p == '-') {
+			sign = *p;
+			continue;
+		}
+		set = sign != '-';
+		switch (*p) {
+		case 'i': bit = CM_INVITE; break;
+		case 'm': bit = CM_MODERATED; break;
+		case 'n': bit = CM_NOEXTERNAL; break;
+		case 's': bit = CM_SECRET; break;
+		case 't': bit = CM_TOPIC; break;
+		case 'k': case 'l': case 'o': case 'v':
+			if ((*p != 'l' || set) && (*p != 'k' || set)) {
+				if (arg >= m->nparams) {
+					conn_reply(c, ERR_NEEDMOREPARAMS,
+					    "MODE :Not enough parameters");
+					continue;
+				}
+				param = m->params[arg++];
+			} else if (*p == 'k' && arg < m->nparams) {
+				arg++;	/* -k key: the key is ignored */
+			}
+			break;
+		default:
+			conn_reply(c, ERR_UNKNOWNMODE,
+			    "%c :is unknown mode char to me for %s", *p,
+			    ch->name);
+			continue;
+		}
+		if (bit != 0) {
+			if (((ch->modes & bit) != 0) == set)
+				continue;
+			ch->modes = set ? ch->modes | bit : ch->modes & ~bit;
+		} else if (*p == 'k') {
+			if (set) {
+				if (param[0] == '\0' || strlen(param) > IRC_KEY_MAX ||
+				    strpbrk(param, " ,") != NULL) {
+					conn_reply(c, ERR_INVALIDKEY,
+					    "%s :Key is not well-formed",
+					    ch->name);
+					continue;
+				}
+				str_copy(ch->key, param, sizeof(ch->key));
+				ch->modes |= CM_KEY;
+			} else {
+				if ((ch->modes & CM_KEY) == 0)
+					continue;
+				param = "*";
+				ch->modes &= ~CM_KEY;
+				ch->key[0] = '\0';
+			}
+		} else if (*p == 'l') {
+			if (set) {
+				char *end;
+				long v = strtol(param, &end, 10);
+				if (*end != '\0' || v <= 0 || v > 100000) {
+					conn_reply(c, ERR_INVALIDMODEPARAM,
+					    "%s l %s :Invalid limit", ch->name,
+					    param);
+					continue;
+				}
+				ch->limit = v;
+				ch->modes |= CM_LIMIT;
+			} else {
+				if ((ch->modes & CM_LIMIT) == 0)
+					continue;
+				ch->modes &= ~CM_LIMIT;
+			}
+		} else {	/* o, v */
+			struct client *t = nick_find(param);
+			struct member *tm = t != NULL ? chan_member(ch, t) : NULL;
+			uint8_t mbit = *p == 'o' ? MM_OP : MM_VOICE;
+			if (t == NULL) {
+				conn_reply(c, ERR_NOSUCHNICK,
+				    "%s :No such nick/channel", param);
+				continue;
+			}
+			if (tm == NULL) {
+				conn_reply(c, ERR_USERNOTINCHANNEL,
+				    "%s %s :They aren't on that channel",
+				    t->nick, ch->name);
+				continue;
+			}
+			if (((tm->modes & mbit) != 0) == set)
+				continue;
+			tm->modes = set ? tm->modes | mbit : tm->modes & ~mbit;
+			param = t->nick;
+		}
+		if ((set ? '+' : '-') != lastsign) {
+			lastsign = set ? '+' : '-';
+			modes[mn++] = lastsign;
+		}
+		modes[mn++] = *p;
+		if (param != NULL)
+			an += snprintf(args + an, sizeof(args) - an, " %s", param);
+		changes++;
+	}
+	if (mn == 0)
+		return;
+	modes[mn] = '\0';
+	snprintf(buf, sizeof(buf), "%s%s", modes, args);
+	/* One MODE line: its parameters are split out again for relay. */
+	const char *params[IRC_PARAMS_MAX];
+	size_t np = 0;
+	params[np++] = ch->name;
+	for (char *t, *q = buf; (t = strsep(&q, " ")) != NULL && np < IRC_PARAMS_MAX;)
+		params[np++] = t;
+	relay_simple(ch, c, "MODE", np, params);
+	if (chan_hooks.mode != NULL)
+		chan_hooks.mode(ch);
+}
+
+void
+cmd_mode(struct client *c, struct irc_msg *m)
+{
+	if (irc_is_channel(m->params[0])) {
+		struct chan *ch = chan_find(m->params[0]);
+		if (ch == NULL)
+			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
+			    m->params[0]);
+		else
+			mode_channel(c, m, ch);
+		return;
+	}
+	user_mode(c, m);
+}

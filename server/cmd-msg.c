@@ -1,0 +1,167 @@
+/*
+ * cmd-msg.c: PRIVMSG, NOTICE and TAGMSG to channels and nicks. Each
+ * delivered message gets a msgid and the server-time of its receipt, is
+ * formatted once per tag variant, and is handed to the history store
+ * (hist_add) once per target.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "natterd.h"
+
+#define TARGETS_MAX 4	/* TARGMAX */
+
+/* Client-only tags ('+' prefix) in escaped wire form. */
+static void
+client_tags(const struct irc_msg *m, char *buf, size_t cap)
+{
+	char esc[IRC_CLIENT_TAGS_MAX + 1];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->ntags; i++) {
+		const struct irc_tag *t = &m->tags[i];
+		if (t->key[0] != '+')
+			continue;
+		size_t kl = strlen(t->key);
+		size_t el = irc_tag_escape(esc, sizeof(esc), t->value);
+		if (el == 0 && t->value[0] != '\0')
+			continue;
+		if (n + kl + el + 3 > cap || n + kl + el + 3 > IRC_CLIENT_TAGS_MAX)
+			break;
+		if (n > 0)
+			buf[n++] = ';';
+		memcpy(buf + n, t->key, kl);
+		n += kl;
+		if (el > 0) {
+			buf[n++] = '=';
+			memcpy(buf + n, esc, el);
+			n += el;
+		}
+		buf[n] = '\0';
+	}
+}
+
+static void
+deliver(struct client *c, const char *command, const char *target,
+    const char *text, const char *ctags, bool tagmsg)
+{
+	bool notice = command[0] == 'N';
+	bool echo = client_has_cap(c, CAP_ECHO_MESSAGE);
+	struct client *to = NULL;
+	struct chan *ch = NULL;
+	struct relay r;
+	char msgid[IRC_MSGID_MAX + 1];
+
+	if (irc_is_channel(target)) {
+		ch = chan_find(target);
+		if (ch == NULL) {
+			if (!notice)
+				conn_reply(c, ERR_NOSUCHCHANNEL,
+				    "%s :No such channel", target);
+			return;
+		}
+		struct member *mb = chan_member(ch, c);
+		bool oper = (c->flags & CL_OPER) != 0;
+		if ((mb == NULL && (ch->modes & CM_NOEXTERNAL) != 0 && !oper) ||
+		    ((ch->modes & CM_MODERATED) != 0 && !oper &&
+		    (mb == NULL || mb->modes == 0))) {
+			if (!notice)
+				conn_reply(c, ERR_CANNOTSENDTOCHAN,
+				    "%s :Cannot send to channel", ch->name);
+			return;
+		}
+		target = ch->name;
+	} else {
+		to = nick_find(target);
+		if (to == NULL || (to->flags & CL_REG) == 0) {
+			if (!notice)
+				conn_reply(c, ERR_NOSUCHNICK,
+				    "%s :No such nick/channel", target);
+			return;
+		}
+		target = to->nick;
+	}
+
+	msgid_new(msgid, sizeof(msgid));
+	const char *params[] = { target, text };
+	relay_init(&r, cmd_time_ms, msgid, ctags, conn_prefix(c), command,
+	    tagmsg ? 1 : 2, params);
+	r.tags_only = tagmsg;
+	if (ch != NULL) {
+		chan_relay(ch, &r, c);
+		if (echo)
+			relay_send(&r, c);
+	} else {
+		relay_send(&r, to);
+		if (echo && to != c)
+			relay_send(&r, c);
+		if (to->away != NULL && !notice && !tagmsg)
+			conn_reply(c, RPL_AWAY, "%s :%s", to->nick, to->away);
+	}
+	relay_done(&r);
+
+	struct hist_msg h;
+	str_copy(h.msgid, msgid, sizeof(h.msgid));
+	h.time_ms = cmd_time_ms;
+	h.source = conn_prefix(c);
+	h.target = target;
+	h.command = command;
+	h.tags = ctags;
+	h.text = tagmsg ? "" : text;
+	hist_add(&h);
+}
+
+static void
+message(struct client *c, struct irc_msg *m, const char *command)
+{
+	bool notice = command[0] == 'N', tagmsg = command[0] == 'T';
+	char ctags[IRC_CLIENT_TAGS_MAX + 1];
+	char targets[IRC_BODY_MAX];
+	size_t n = 0;
+
+	if (m->nparams < 1 || m->params[0][0] == '\0') {
+		if (!notice)
+			conn_reply(c, ERR_NORECIPIENT,
+			    ":No recipient given (%s)", command);
+		return;
+	}
+	if (!tagmsg && (m->nparams < 2 || m->params[1][0] == '\0')) {
+		if (!notice)
+			conn_reply(c, ERR_NOTEXTTOSEND, ":No text to send");
+		return;
+	}
+	client_tags(m, ctags, sizeof(ctags));
+	str_copy(targets, m->params[0], sizeof(targets));
+	for (char *t, *p = targets; (t = strsep(&p, ",")) != NULL;) {
+		if (t[0] == '\0')
+			continue;
+		if (++n > TARGETS_MAX) {
+			if (!notice)
+				conn_reply(c, ERR_TOOMANYTARGETS,
+				    "%s :Too many targets", t);
+			continue;
+		}
+		deliver(c, command, t, tagmsg ? "" : m->params[1], ctags,
+		    tagmsg);
+	}
+}
+
+void
+cmd_privmsg(struct client *c, struct irc_msg *m)
+{
+	message(c, m, "PRIVMSG");
+}
+
+void
+cmd_notice(struct client *c, struct irc_msg *m)
+{
+	message(c, m, "NOTICE");
+}
+
+void
+cmd_tagmsg(struct client *c, struct irc_msg *m)
+{
+	message(c, m, "TAGMSG");
+}

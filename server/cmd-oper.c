@@ -1,0 +1,97 @@
+/*
+ * cmd-oper.c: server operators: OPER (names and passwords from
+ * --oper-file), KILL and WALLOPS.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "natterd.h"
+
+/* Compare secrets in time independent of where they differ. */
+static bool
+secret_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)b[i % (lb ? lb : 1)];
+	return d == 0;
+}
+
+void
+cmd_oper(struct client *c, struct irc_msg *m)
+{
+	const struct oper *o = NULL;
+
+	for (size_t i = 0; i < cfg.nopers; i++)
+		if (strcmp(cfg.opers[i].name, m->params[0]) == 0)
+			o = &cfg.opers[i];
+	if (o == NULL) {
+		conn_reply(c, ERR_NOOPERHOST, ":No O-lines for your host");
+		return;
+	}
+	if (!secret_equal(m->params[1], o->pass)) {
+		log_warn("failed OPER as %s from %s", o->name, conn_prefix(c));
+		conn_reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
+		return;
+	}
+	if ((c->flags & CL_OPER) == 0) {
+		c->flags |= CL_OPER;
+		conn_opers++;
+	}
+	log_info("%s is now an operator (%s)", conn_prefix(c), o->name);
+	conn_reply(c, RPL_YOUREOPER, ":You are now an IRC operator");
+	conn_sendf(c, ":%s MODE %s :+o", conn_prefix(c), c->nick);
+}
+
+void
+cmd_kill(struct client *c, struct irc_msg *m)
+{
+	const char *reason = m->nparams > 1 ? m->params[1] : c->nick;
+	struct client *t;
+
+	if ((c->flags & CL_OPER) == 0) {
+		conn_reply(c, ERR_NOPRIVILEGES,
+		    ":Permission Denied- You're not an IRC operator");
+		return;
+	}
+	if (strcasecmp(m->params[0], cfg.name) == 0) {
+		conn_reply(c, ERR_CANTKILLSERVER, ":You can't kill a server!");
+		return;
+	}
+	t = nick_find(m->params[0]);
+	if (t == NULL || (t->flags & CL_REG) == 0) {
+		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
+		    m->params[0]);
+		return;
+	}
+	log_info("%s killed %s: %s", c->nick, t->nick, reason);
+	conn_close(t, "Killed (%s (%s))", c->nick, reason);
+}
+
+static void
+wallops_each(struct client *t, void *arg)
+{
+	if ((t->flags & (CL_WALLOPS | CL_OPER)) != 0)
+		relay_send(arg, t);
+}
+
+void
+cmd_wallops(struct client *c, struct irc_msg *m)
+{
+	struct relay r;
+	const char *params[] = { m->params[0] };
+
+	if ((c->flags & CL_OPER) == 0) {
+		conn_reply(c, ERR_NOPRIVILEGES,
+		    ":Permission Denied- You're not an IRC operator");
+		return;
+	}
+	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "WALLOPS", 1,
+	    params);
+	nick_each(wallops_each, &r);
+	relay_done(&r);
+}

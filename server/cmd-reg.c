@@ -1,0 +1,302 @@
+/*
+ * cmd-reg.c: connection registration (CAP, PASS, NICK, USER), the welcome
+ * burst (001-005, LUSERS, MOTD), PING/PONG, QUIT and the server queries
+ * MOTD, LUSERS, VERSION and TIME.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "natterd.h"
+
+size_t conn_invisible;
+static size_t max_registered;
+
+/* Compare secrets in time independent of where they differ. */
+static bool
+secret_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)b[i % (lb ? lb : 1)];
+	return d == 0;
+}
+
+/* CAP (ircv3.net/specs/extensions/capability-negotiation) */
+
+static void
+cap_reply(struct client *c, const char *sub, const char *list)
+{
+	conn_sendf(c, ":%s CAP %s %s :%s", cfg.name, conn_nick(c), sub, list);
+}
+
+static void
+cap_req(struct client *c, const char *list)
+{
+	char buf[IRC_BODY_MAX];
+	uint32_t on = 0, off = 0;
+	bool ok = true;
+
+	str_copy(buf, list, sizeof(buf));
+	for (char *tok, *p = buf; (tok = strsep(&p, " ")) != NULL;) {
+		bool neg = tok[0] == '-';
+		if (tok[0] == '\0')
+			continue;
+		uint32_t bit = cap_bit(tok + neg);
+		if (bit == 0) {
+			ok = false;
+			break;
+		}
+		if (neg)
+			off |= bit;
+		else
+			on |= bit;
+	}
+	if (!ok) {
+		cap_reply(c, "NAK", list);
+		return;
+	}
+	c->caps = (c->caps | on) & ~off;
+	cap_reply(c, "ACK", list);
+}
+
+void
+cmd_cap(struct client *c, struct irc_msg *m)
+{
+	const char *sub = m->params[0];
+	char list[IRC_BODY_MAX];
+
+	if (strcasecmp(sub, "LS") == 0) {
+		bool v302 = m->nparams > 1 && atoi(m->params[1]) >= 302;
+		if (v302) {
+			c->flags |= CL_CAP302;
+			c->caps |= CAP_CAP_NOTIFY;
+		}
+		if ((c->flags & CL_REG) == 0)
+			c->flags |= CL_CAPNEG;
+		cap_list(list, sizeof(list), v302, 0);
+		cap_reply(c, "LS", list);
+	} else if (strcasecmp(sub, "LIST") == 0) {
+		cap_list(list, sizeof(list), false, c->caps);
+		cap_reply(c, "LIST", list);
+	} else if (strcasecmp(sub, "REQ") == 0) {
+		if (m->nparams < 2) {
+			conn_reply(c, ERR_NEEDMOREPARAMS,
+			    "CAP :Not enough parameters");
+			return;
+		}
+		if ((c->flags & CL_REG) == 0)
+			c->flags |= CL_CAPNEG;
+		cap_req(c, m->params[1]);
+	} else if (strcasecmp(sub, "END") == 0) {
+		if ((c->flags & CL_REG) == 0) {
+			c->flags &= ~CL_CAPNEG;
+			reg_try_finish(c);
+		}
+	} else {
+		conn_reply(c, ERR_INVALIDCAPCMD, "%s :Invalid CAP command", sub);
+	}
+}
+
+void
+cmd_pass(struct client *c, struct irc_msg *m)
+{
+	if ((c->flags & CL_REG) != 0) {
+		conn_reply(c, ERR_ALREADYREGISTERED, ":You may not reregister");
+		return;
+	}
+	if (cfg.password != NULL && secret_equal(m->params[0], cfg.password))
+		c->flags |= CL_PASS;
+	else
+		c->flags &= ~CL_PASS;
+}
+
+void
+cmd_nick(struct client *c, struct irc_msg *m)
+{
+	const char *nick = m->nparams > 0 ? m->params[0] : "";
+	struct client *other;
+
+	if (nick[0] == '\0') {
+		conn_reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
+		return;
+	}
+	if (!irc_nick_valid(nick, IRC_NICK_MAX)) {
+		conn_reply(c, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname",
+		    nick);
+		return;
+	}
+	other = nick_find(nick);
+	if (other != NULL && other != c) {
+		conn_reply(c, ERR_NICKNAMEINUSE,
+		    "%s :Nickname is already in use", nick);
+		return;
+	}
+	if (strcmp(c->nick, nick) == 0)
+		return;
+	if ((c->flags & CL_REG) != 0) {
+		struct relay r;
+		const char *params[] = { nick };
+
+		relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "NICK",
+		    1, params);
+		relay_send(&r, c);
+		chan_relay_common(c, &r, 0);
+		relay_done(&r);
+	}
+	nick_remove(c);
+	str_copy(c->nick, nick, sizeof(c->nick));
+	nick_add(c);
+	reg_try_finish(c);
+}
+
+void
+cmd_user(struct client *c, struct irc_msg *m)
+{
+	const char *u = m->params[0];
+	size_t n = 0;
+
+	if ((c->flags & CL_REG) != 0) {
+		conn_reply(c, ERR_ALREADYREGISTERED, ":You may not reregister");
+		return;
+	}
+	/* Keep the user name usable inside nick!user@host. */
+	for (; *u != '\0' && n < IRC_USER_MAX; u++)
+		if ((unsigned char)*u > ' ' && *u != '@' && *u != '!' &&
+		    *u != ':' && (unsigned char)*u < 0x7f)
+			c->user[n++] = *u;
+	c->user[n] = '\0';
+	if (n == 0)
+		str_copy(c->user, "user", sizeof(c->user));
+	free(c->realname);
+	c->realname = xstrndup(m->params[3], IRC_BODY_MAX / 2);
+	c->flags |= CL_USER;
+	reg_try_finish(c);
+}
+
+void
+reg_try_finish(struct client *c)
+{
+	const uint32_t need = CL_NICK | CL_USER;
+
+	if ((c->flags & CL_REG) != 0 || (c->flags & need) != need ||
+	    (c->flags & CL_CAPNEG) != 0)
+		return;
+	if (cfg.password != NULL && (c->flags & CL_PASS) == 0) {
+		conn_reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
+		conn_close(c, "Bad password");
+		return;
+	}
+	c->flags |= CL_REG;
+	c->signon = time_now_ms() / 1000;
+	if (++conn_registered > max_registered)
+		max_registered = conn_registered;
+	log_debug("%s registered", conn_prefix(c));
+	conn_reply(c, RPL_WELCOME, ":Welcome to the %s IRC network %s",
+	    cfg.name, conn_prefix(c));
+	conn_reply(c, RPL_YOURHOST, ":Your host is %s, running version %s",
+	    cfg.name, NATTERD_VERSION);
+	conn_reply(c, RPL_CREATED, ":This server was created %s",
+	    cfg.created);
+	conn_reply(c, RPL_MYINFO, "%s %s iow iklmnostv klov", cfg.name,
+	    NATTERD_VERSION);
+	isupport_send(c);
+	reg_send_lusers(c);
+	reg_send_motd(c);
+}
+
+void
+reg_send_lusers(struct client *c)
+{
+	size_t unknown = conn_count - conn_registered;
+
+	conn_reply(c, RPL_LUSERCLIENT,
+	    ":There are %zu users and %zu invisible on 1 servers",
+	    conn_registered - conn_invisible, conn_invisible);
+	if (conn_opers > 0)
+		conn_reply(c, RPL_LUSEROP, "%zu :operator(s) online",
+		    conn_opers);
+	if (unknown > 0)
+		conn_reply(c, RPL_LUSERUNKNOWN, "%zu :unknown connection(s)",
+		    unknown);
+	conn_reply(c, RPL_LUSERCHANNELS, "%zu :channels formed", chan_count);
+	conn_reply(c, RPL_LUSERME, ":I have %zu clients and 0 servers",
+	    conn_registered);
+	conn_reply(c, RPL_LOCALUSERS, "%zu %zu :Current local users %zu, max %zu",
+	    conn_registered, max_registered, conn_registered, max_registered);
+	conn_reply(c, RPL_GLOBALUSERS,
+	    "%zu %zu :Current global users %zu, max %zu", conn_registered,
+	    max_registered, conn_registered, max_registered);
+}
+
+void
+reg_send_motd(struct client *c)
+{
+	if (cfg.motd == NULL) {
+		conn_reply(c, ERR_NOMOTD, ":MOTD File is missing");
+		return;
+	}
+	conn_reply(c, RPL_MOTDSTART, ":- %s Message of the day - ", cfg.name);
+	for (char **l = cfg.motd; *l != NULL; l++)
+		conn_reply(c, RPL_MOTD, ":- %s", *l);
+	conn_reply(c, RPL_ENDOFMOTD, ":End of /MOTD command.");
+}
+
+void
+cmd_motd(struct client *c, struct irc_msg *m)
+{
+	reg_send_motd(c);
+}
+
+void
+cmd_lusers(struct client *c, struct irc_msg *m)
+{
+	reg_send_lusers(c);
+}
+
+void
+cmd_version(struct client *c, struct irc_msg *m)
+{
+	conn_reply(c, RPL_VERSION, "%s. %s :natter LAN chat server",
+	    NATTERD_VERSION, cfg.name);
+	isupport_send(c);
+}
+
+void
+cmd_time(struct client *c, struct irc_msg *m)
+{
+	char stamp[IRC_TIME_LEN + 1];
+
+	time_format(stamp, sizeof(stamp), time_now_ms());
+	conn_reply(c, RPL_TIME, "%s :%s", cfg.name, stamp);
+}
+
+void
+cmd_ping(struct client *c, struct irc_msg *m)
+{
+	if (m->nparams == 0 || m->params[0][0] == '\0') {
+		conn_reply(c, ERR_NOORIGIN, ":No origin specified");
+		return;
+	}
+	conn_sendf(c, ":%s PONG %s :%s", cfg.name, cfg.name, m->params[0]);
+}
+
+void
+cmd_pong(struct client *c, struct irc_msg *m)
+{
+	/* conn_read already counted it as activity. */
+}
+
+void
+cmd_quit(struct client *c, struct irc_msg *m)
+{
+	if (m->nparams > 0 && m->params[0][0] != '\0')
+		conn_close(c, "Quit: %s", m->params[0]);
+	else
+		conn_close(c, "Quit");
+}

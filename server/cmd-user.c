@@ -1,0 +1,289 @@
+/*
+ * cmd-user.c: user queries and state: WHO, WHOIS, AWAY, USERHOST, ISON
+ * and user MODE (+i, +w; +o only through OPER).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natterd.h"
+
+#define WHO_MAX 500	/* replies to one mask WHO */
+
+static bool
+shares_channel(const struct client *a, const struct client *b)
+{
+	for (const struct member *m = a->chans; m != NULL; m = m->cnext)
+		if (chan_member(m->chan, b) != NULL)
+			return true;
+	return false;
+}
+
+/* Glob with * and ?, compared under RFC 1459 casemapping. */
+static bool
+glob_match(const char *p, const char *s)
+{
+	const char *star = NULL, *back = NULL;
+
+	while (*s != '\0') {
+		if (*p == '*') {
+			star = ++p;
+			back = s;
+		} else if (*p == '?' || (*p != '\0' &&
+		    irc_tolower((unsigned char)*p) == irc_tolower((unsigned char)*s))) {
+			p++;
+			s++;
+		} else if (star != NULL) {
+			p = star;
+			s = ++back;
+		} else {
+			return false;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+void
+user_mode(struct client *c, struct irc_msg *m)
+{
+	struct client *t = nick_find(m->params[0]);
+	char applied[32];
+	size_t n = 0;
+	int sign = '+', last = 0;
+
+	if (t == NULL) {
+		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
+		    m->params[0]);
+		return;
+	}
+	if (t != c) {
+		conn_reply(c, ERR_USERSDONTMATCH,
+		    ":Cant change mode for other users");
+		return;
+	}
+	if (m->nparams < 2) {
+		conn_reply(c, RPL_UMODEIS, "+%s%s%s",
+		    (c->flags & CL_INVISIBLE) ? "i" : "",
+		    (c->flags & CL_OPER) ? "o" : "",
+		    (c->flags & CL_WALLOPS) ? "w" : "");
+		return;
+	}
+	for (const char *p = m->params[1]; *p != '\0' && n + 3 < sizeof(applied); p++) {
+		uint32_t bit;
+		if (*p == '+' || *p == '-') {
+			sign = *p;
+			continue;
+		}
+		switch (*p) {
+		case 'i': bit = CL_INVISIBLE; break;
+		case 'w': bit = CL_WALLOPS; break;
+		case 'o': bit = CL_OPER; break;
+		default:
+			conn_reply(c, ERR_UMODEUNKNOWNFLAG,
+			    ":Unknown MODE flag");
+			continue;
+		}
+		bool set = sign == '+';
+		if (bit == CL_OPER && set)
+			continue;	/* only OPER grants +o */
+		if (((c->flags & bit) != 0) == set)
+			continue;
+		c->flags = set ? c->flags | bit : c->flags & ~bit;
+		if (bit == CL_INVISIBLE)
+			set ? conn_invisible++ : conn_invisible--;
+		if (bit == CL_OPER)
+			conn_opers--;
+		if (sign != last)
+			applied[n++] = last = sign;
+		applied[n++] = *p;
+	}
+	applied[n] = '\0';
+	if (n > 0)
+		conn_sendf(c, ":%s MODE %s :%s", conn_prefix(c), c->nick,
+		    applied);
+}
+
+static void
+who_reply(struct client *c, const struct client *t, const char *chan,
+    const struct member *mb)
+{
+	conn_reply(c, RPL_WHOREPLY, "%s %s %s %s %s %s%s%s :0 %s",
+	    chan, t->user, t->host, cfg.name, t->nick,
+	    t->away != NULL ? "G" : "H", (t->flags & CL_OPER) ? "*" : "",
+	    mb != NULL ? chan_prefix(mb, client_has_cap(c, CAP_MULTI_PREFIX)) : "",
+	    t->realname != NULL ? t->realname : "");
+}
+
+struct who_ctx {
+	struct client *c;
+	const char *mask;
+	size_t n;
+};
+
+static void
+who_each(struct client *t, void *arg)
+{
+	struct who_ctx *w = arg;
+	bool all = strcmp(w->mask, "*") == 0 || strcmp(w->mask, "0") == 0;
+
+	if (w->n >= WHO_MAX)
+		return;
+	if ((t->flags & CL_INVISIBLE) != 0 && t != w->c &&
+	    !shares_channel(w->c, t) && (w->c->flags & CL_OPER) == 0)
+		return;
+	if (!all && !glob_match(w->mask, t->nick) &&
+	    !glob_match(w->mask, t->host) &&
+	    !(t->realname != NULL && glob_match(w->mask, t->realname)))
+		return;
+	who_reply(w->c, t, "*", NULL);
+	w->n++;
+}
+
+void
+cmd_who(struct client *c, struct irc_msg *m)
+{
+	const char *mask = m->nparams > 0 && m->params[0][0] != '\0' ?
+	    m->params[0] : "*";
+
+	if (irc_is_channel(mask)) {
+		struct chan *ch = chan_find(mask);
+		if (ch != NULL && ((ch->modes & CM_SECRET) == 0 ||
+		    chan_member(ch, c) != NULL || (c->flags & CL_OPER) != 0)) {
+			bool in = chan_member(ch, c) != NULL;
+			for (uint32_t i = 0; i < ch->nmembers; i++) {
+				const struct member *mb = ch->members[i];
+				if (!in && (mb->client->flags & CL_INVISIBLE))
+					continue;
+				who_reply(c, mb->client, ch->name, mb);
+			}
+		}
+	} else {
+		struct client *t = nick_find(mask);
+		if (t != NULL && (t->flags & CL_REG) != 0) {
+			who_reply(c, t, "*", NULL);
+		} else {
+			struct who_ctx w = { c, mask, 0 };
+			nick_each(who_each, &w);
+		}
+	}
+	conn_reply(c, RPL_ENDOFWHO, "%s :End of /WHO list.", mask);
+}
+
+void
+cmd_whois(struct client *c, struct irc_msg *m)
+{
+	/* "WHOIS server nick": the nick is the last parameter. */
+	const char *nick = m->params[m->nparams - 1];
+	struct client *t = nick_find(nick);
+	char line[IRC_BODY_MAX];
+	size_t n = 0;
+	size_t max = IRC_BODY_MAX - 2 - strlen(cfg.name) - 2 * IRC_NICK_MAX - 12;
+
+	if (t == NULL || (t->flags & CL_REG) == 0) {
+		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", nick);
+		conn_reply(c, RPL_ENDOFWHOIS, "%s :End of /WHOIS list.", nick);
+		return;
+	}
+	conn_reply(c, RPL_WHOISUSER, "%s %s %s * :%s", t->nick, t->user,
+	    t->host, t->realname != NULL ? t->realname : "");
+	for (const struct member *mb = t->chans; mb != NULL; mb = mb->cnext) {
+		const struct chan *ch = mb->chan;
+		if ((ch->modes & CM_SECRET) != 0 && chan_member(ch, c) == NULL &&
+		    (c->flags & CL_OPER) == 0)
+			continue;
+		if (n > 0 && n + strlen(ch->name) + 4 > max) {
+			conn_reply(c, RPL_WHOISCHANNELS, "%s :%s", t->nick, line);
+			n = 0;
+		}
+		n += snprintf(line + n, sizeof(line) - n, "%s%s%s",
+		    n ? " " : "", chan_prefix(mb, client_has_cap(c,
+		    CAP_MULTI_PREFIX)), ch->name);
+	}
+	if (n > 0)
+		conn_reply(c, RPL_WHOISCHANNELS, "%s :%s", t->nick, line);
+	conn_reply(c, RPL_WHOISSERVER, "%s %s :natter LAN chat server",
+	    t->nick, cfg.name);
+	if ((t->flags & CL_OPER) != 0)
+		conn_reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator",
+		    t->nick);
+	if (t->away != NULL)
+		conn_reply(c, RPL_AWAY, "%s :%s", t->nick, t->away);
+	conn_reply(c, RPL_WHOISIDLE, "%s %lld %lld :seconds idle, signon time",
+	    t->nick, (long long)((time_mono_ms() - t->last_read) / 1000),
+	    (long long)t->signon);
+	conn_reply(c, RPL_ENDOFWHOIS, "%s :End of /WHOIS list.", t->nick);
+}
+
+void
+cmd_away(struct client *c, struct irc_msg *m)
+{
+	struct relay r;
+	const char *text = m->nparams > 0 ? m->params[0] : "";
+	char away[IRC_AWAY_MAX + 1];
+
+	free(c->away);
+	c->away = NULL;
+	if (text[0] != '\0') {
+		size_t n = utf8_truncate(text, strlen(text), IRC_AWAY_MAX);
+		memcpy(away, text, n);
+		away[n] = '\0';
+		c->away = xstrdup(away);
+		conn_reply(c, RPL_NOWAWAY, ":You have been marked as being away");
+	} else {
+		conn_reply(c, RPL_UNAWAY,
+		    ":You are no longer marked as being away");
+	}
+	const char *params[] = { c->away };
+	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "AWAY",
+	    c->away != NULL ? 1 : 0, params);
+	chan_relay_common(c, &r, CAP_AWAY_NOTIFY);
+	relay_done(&r);
+}
+
+void
+cmd_userhost(struct client *c, struct irc_msg *m)
+{
+	char line[IRC_BODY_MAX];
+	size_t n = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < m->nparams && i < 5; i++) {
+		struct client *t = nick_find(m->params[i]);
+		if (t == NULL || (t->flags & CL_REG) == 0)
+			continue;
+		n += snprintf(line + n, sizeof(line) - n, "%s%s%s=%c%s@%s",
+		    n ? " " : "", t->nick, (t->flags & CL_OPER) ? "*" : "",
+		    t->away != NULL ? '-' : '+', t->user, t->host);
+		if (n >= sizeof(line))
+			break;
+	}
+	conn_reply(c, RPL_USERHOST, ":%s", line);
+}
+
+void
+cmd_ison(struct client *c, struct irc_msg *m)
+{
+	char line[IRC_BODY_MAX];
+	size_t n = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < m->nparams; i++) {
+		char buf[IRC_BODY_MAX];
+		str_copy(buf, m->params[i], sizeof(buf));
+		for (char *t, *p = buf; (t = strsep(&p, " ")) != NULL;) {
+			struct client *o = t[0] ? nick_find(t) : NULL;
+			if (o == NULL || (o->flags & CL_REG) == 0)
+				continue;
+			int w = snprintf(line + n, sizeof(line) - n, "%s%s",
+			    n ? " " : "", o->nick);
+			if (w < 0 || (size_t)w >= sizeof(line) - n)
+				break;
+			n += w;
+		}
+	}
+	conn_reply(c, RPL_ISON, ":%s", line);
+}

@@ -1,0 +1,573 @@
+/*
+ * conn.c: one client connection. Input is framed with common/'s struct
+ * frame (its buffer exists only while a partial line is pending) and run
+ * line by line under a token bucket. Output is only queued here, as
+ * references to shared or private buffers; loop.c writes it with writev
+ * once per pass, after hist_commit, so what a client sees is on disk.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "natterd.h"
+
+/* Longest line read: client tags, the space after them, then the body. */
+#define CONN_LINE_MAX (IRC_CLIENT_TAGS_MAX + 2 + IRC_BODY_MAX)
+#define CONN_IOV_MAX 64
+#define OBUF_PRIVATE_MIN 2048
+#define LABEL_MAX 64
+
+size_t conn_count;
+size_t conn_registered;
+size_t conn_opers;
+
+/* Clients conn_close marked, waiting for conn_reap. */
+static struct client **closing;
+static size_t nclosing, closingcap;
+
+/*
+ * labeled-response: while one labeled command runs, its client's output
+ * is collected here and sent afterwards with the label (one line), as an
+ * ACK (none) or inside a labeled-response batch (several).
+ */
+static struct {
+	struct client *c;
+	char *buf;
+	size_t len, cap;
+	size_t lines;
+} capture;
+
+struct client *
+conn_new(int fd, const char *host)
+{
+	struct client *c = xcalloc(1, sizeof(*c));
+
+	c->fd = fd;
+	frame_init(&c->in, CONN_LINE_MAX);
+	c->last_read = c->since = time_mono_ms();
+	c->flood_at = 0;
+	c->signon = time_now_ms() / 1000;
+	str_copy(c->host, host, sizeof(c->host));
+	conn_count++;
+	log_debug("connection from %s (fd %d)", host, fd);
+	return c;
+}
+
+const char *
+conn_nick(const struct client *c)
+{
+	return c->nick[0] != '\0' ? c->nick : "*";
+}
+
+const char *
+conn_prefix(const struct client *c)
+{
+	static char buf[IRC_NICK_MAX + IRC_USER_MAX + sizeof(c->host) + 3];
+
+	snprintf(buf, sizeof(buf), "%s!%s@%s", conn_nick(c),
+	    c->user[0] != '\0' ? c->user : "*", c->host);
+	return buf;
+}
+
+/* Output queue */
+
+static void
+capture_add(const char *data, size_t len)
+{
+	if (capture.len + len + 1 > capture.cap) {
+		capture.cap = (capture.len + len + 1) * 2;
+		capture.buf = xrealloc(capture.buf, capture.cap);
+	}
+	memcpy(capture.buf + capture.len, data, len);
+	capture.len += len;
+	capture.buf[capture.len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (data[i] == '\n')
+			capture.lines++;
+}
+
+static void
+sendq_exceeded(struct client *c)
+{
+	log_info("%s (%s): SendQ exceeded (%zu bytes queued)",
+	    conn_nick(c), c->host, c->outbytes);
+	conn_drop_output(c);
+	c->flags |= CL_SENDQ;
+	conn_close(c, "SendQ exceeded");
+}
+
+static struct oent *
+out_slot(struct client *c)
+{
+	if (c->outn == c->outcap) {
+		if (c->outhead > 0) {
+			memmove(c->outq, c->outq + c->outhead,
+			    (c->outn - c->outhead) * sizeof(*c->outq));
+			c->outn -= c->outhead;
+			c->outhead = 0;
+		} else {
+			c->outcap = c->outcap ? c->outcap * 2 : 8;
+			c->outq = xreallocarray(c->outq, c->outcap,
+			    sizeof(*c->outq));
+		}
+	}
+	return &c->outq[c->outn++];
+}
+
+/* Append bytes to the private tail buffer, whatever the client's state. */
+static void
+out_copy(struct client *c, const char *data, size_t len)
+{
+	struct obuf *b = NULL;
+
+	if (c->outn > c->outhead) {
+		b = c->outq[c->outn - 1].b;
+		if (b->refs != 1 || b->cap - b->len < len)
+			b = NULL;
+	}
+	if (b == NULL) {
+		b = obuf_new(len > OBUF_PRIVATE_MIN ? len : OBUF_PRIVATE_MIN);
+		struct oent *e = out_slot(c);
+		e->b = b;
+		e->off = 0;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	c->outbytes += len;
+	loop_dirty(c);
+}
+
+void
+conn_write(struct client *c, const char *data, size_t len)
+{
+	if (c == capture.c) {
+		capture_add(data, len);
+		return;
+	}
+	if ((c->flags & (CL_CLOSING | CL_DEAD | CL_SENDQ)) != 0)
+		return;
+	if (c->outbytes + len > cfg.sendq) {
+		sendq_exceeded(c);
+		return;
+	}
+	out_copy(c, data, len);
+}
+
+void
+conn_push(struct client *c, struct obuf *b)
+{
+	if (c == capture.c) {
+		capture_add(b->data, b->len);
+		return;
+	}
+	if ((c->flags & (CL_CLOSING | CL_DEAD | CL_SENDQ)) != 0)
+		return;
+	if (c->outbytes + b->len > cfg.sendq) {
+		sendq_exceeded(c);
+		return;
+	}
+	/* Small lines into a private buffer with room: fewer iovecs. */
+	if (c->outn > c->outhead) {
+		struct obuf *t = c->outq[c->outn - 1].b;
+		if (t->refs == 1 && t->cap - t->len >= b->len) {
+			out_copy(c, b->data, b->len);
+			return;
+		}
+	}
+	struct oent *e = out_slot(c);
+	e->b = obuf_ref(b);
+	e->off = 0;
+	c->outbytes += b->len;
+	loop_dirty(c);
+}
+
+/* Cut a formatted line to the body limit at a code point and add CRLF. */
+static size_t
+line_finish(char *buf, int n, size_t max)
+{
+	size_t len = n < 0 ? 0 : (size_t)n;
+
+	if (len > max)
+		len = utf8_truncate(buf, len, max);
+	buf[len++] = '\r';
+	buf[len++] = '\n';
+	return len;
+}
+
+void
+conn_sendf(struct client *c, const char *fmt, ...)
+{
+	char buf[IRC_BODY_MAX * 2];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
+	va_end(ap);
+	conn_write(c, buf, line_finish(buf, n, IRC_BODY_MAX - 2));
+}
+
+void
+conn_reply(struct client *c, enum numeric num, const char *fmt, ...)
+{
+	char buf[IRC_BODY_MAX * 2];
+	va_list ap;
+	int n, m;
+
+	n = snprintf(buf, sizeof(buf), ":%s %03d %s ", cfg.name, (int)num,
+	    conn_nick(c));
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, sizeof(buf) - 2 - n, fmt, ap);
+	va_end(ap);
+	if (m > (int)(sizeof(buf) - 3 - n))
+		m = sizeof(buf) - 3 - n;
+	conn_write(c, buf, line_finish(buf, n + m, IRC_BODY_MAX - 2));
+}
+
+void
+conn_send_tagged(struct client *c, const char *tags, const char *fmt, ...)
+{
+	char buf[IRC_TAGS_MAX + IRC_BODY_MAX + 8];
+	size_t tl = strlen(tags);
+	va_list ap;
+	int n;
+
+	if (tl > IRC_TAGS_MAX - 2)
+		tl = 0;
+	if (tl > 0) {
+		buf[0] = '@';
+		memcpy(buf + 1, tags, tl);
+		buf[tl + 1] = ' ';
+		tl += 2;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(buf + tl, IRC_BODY_MAX * 2, fmt, ap);
+	va_end(ap);
+	if (n > IRC_BODY_MAX * 2 - 1)
+		n = IRC_BODY_MAX * 2 - 1;
+	conn_write(c, buf, tl + line_finish(buf + tl, n, IRC_BODY_MAX - 2));
+}
+
+void
+conn_drop_output(struct client *c)
+{
+	for (uint32_t i = c->outhead; i < c->outn; i++)
+		obuf_unref(c->outq[i].b);
+	free(c->outq);
+	c->outq = NULL;
+	c->outn = c->outhead = c->outcap = 0;
+	c->outbytes = 0;
+}
+
+bool
+conn_flush(struct client *c)
+{
+	struct iovec iov[CONN_IOV_MAX];
+
+	while (c->outhead < c->outn) {
+		int n = 0;
+		for (uint32_t i = c->outhead; i < c->outn && n < CONN_IOV_MAX;
+		    i++, n++) {
+			iov[n].iov_base = c->outq[i].b->data + c->outq[i].off;
+			iov[n].iov_len = c->outq[i].b->len - c->outq[i].off;
+		}
+		ssize_t w = writev(c->fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return false;
+			if ((c->flags & CL_DEAD) == 0)
+				conn_close(c, "Write error: %s", strerror(errno));
+			conn_drop_output(c);
+			return true;
+		}
+		c->outbytes -= w;
+		while (w > 0) {
+			struct oent *e = &c->outq[c->outhead];
+			size_t left = e->b->len - e->off;
+			if ((size_t)w < left) {
+				e->off += w;
+				break;
+			}
+			w -= left;
+			obuf_unref(e->b);
+			c->outhead++;
+		}
+	}
+	conn_drop_output(c);
+	return true;
+}
+
+/* labeled-response */
+
+void
+conn_capture_begin(struct client *c)
+{
+	capture.c = c;
+	capture.len = 0;
+	capture.lines = 0;
+}
+
+/* Insert tag (escaped "k=v") into one wire line. */
+static void
+write_with_tag(struct client *c, const char *tag, const char *line,
+    size_t len)
+{
+	char buf[IRC_TAGS_MAX + IRC_BODY_MAX + 80];
+	size_t tl = strlen(tag);
+	int n;
+
+	if (line[0] == '@')
+		n = snprintf(buf, sizeof(buf), "@%s;%.*s", tag,
+		    (int)(len - 1), line + 1);
+	else
+		n = snprintf(buf, sizeof(buf), "@%s %.*s", tag, (int)len, line);
+	if (n < 0 || (size_t)n >= sizeof(buf) || tl > IRC_TAGS_MAX / 2)
+		conn_write(c, line, len);
+	else
+		conn_write(c, buf, n);
+}
+
+void
+conn_capture_end(struct client *c, const char *label)
+{
+	char tag[LABEL_MAX * 2 + 16], esc[LABEL_MAX * 2 + 1], ref[16];
+	const char *p, *end;
+
+	capture.c = NULL;
+	if ((c->flags & (CL_CLOSING | CL_DEAD)) != 0)
+		return;
+	if (irc_tag_escape(esc, sizeof(esc), label) == 0 && label[0] != '\0')
+		return;
+	snprintf(tag, sizeof(tag), "label=%s", esc);
+	if (capture.lines == 0) {
+		conn_send_tagged(c, tag, ":%s ACK", cfg.name);
+		return;
+	}
+	if (capture.lines == 1) {
+		write_with_tag(c, tag, capture.buf, capture.len);
+		return;
+	}
+	if (!client_has_cap(c, CAP_BATCH)) {
+		conn_write(c, capture.buf, capture.len);
+		return;
+	}
+	batch_ref(ref, sizeof(ref));
+	conn_send_tagged(c, tag, ":%s BATCH +%s labeled-response", cfg.name, ref);
+	snprintf(tag, sizeof(tag), "batch=%s", ref);
+	for (p = capture.buf, end = capture.buf + capture.len; p < end;) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t len = nl != NULL ? (size_t)(nl - p + 1) : (size_t)(end - p);
+		/* Lines of a nested batch already carry its tag. */
+		if (strncmp(p, "@batch=", 7) == 0 || len < 3)
+			conn_write(c, p, len);
+		else
+			write_with_tag(c, tag, p, len);
+		p += len;
+	}
+	conn_sendf(c, ":%s BATCH -%s", cfg.name, ref);
+}
+
+/* Input */
+
+/*
+ * Invalid UTF-8 in parameters and tag values is read as Latin-1, the way
+ * IRC clients treat legacy peers, so all we relay and store is UTF-8.
+ */
+static void
+sanitize(struct irc_msg *m)
+{
+	static char scratch[IRC_LINE_MAX * 2 + 64];
+	size_t used = 0;
+
+	for (size_t i = 0; i < m->nparams + m->ntags; i++) {
+		char **pp = i < m->nparams ? &m->params[i] :
+		    &m->tags[i - m->nparams].value;
+		size_t len = strlen(*pp);
+		if (utf8_valid(*pp, len))
+			continue;
+		if (used + len * 2 + 1 > sizeof(scratch))
+			break;
+		size_t n = utf8_sanitize(scratch + used, len * 2 + 1, *pp, len);
+		*pp = scratch + used;
+		used += n + 1;
+	}
+}
+
+static void
+conn_line(struct client *c, char *line, size_t len)
+{
+	struct irc_msg m;
+	int err = irc_parse(&m, line, len);
+
+	switch (err) {
+	case IRC_OK:
+		break;
+	case IRC_EEMPTY:
+		return;	/* RFC 1459 2.3.1: silently ignored */
+	case IRC_ETOOLONG:
+		conn_reply(c, ERR_INPUTTOOLONG, ":Input line was too long");
+		return;
+	default:
+		conn_reply(c, ERR_UNKNOWNCOMMAND, "* :Malformed message: %s",
+		    irc_strerror(err));
+		return;
+	}
+	sanitize(&m);
+	cmd_dispatch(c, &m, time_now_ms());
+}
+
+void
+conn_process(struct client *c)
+{
+	int64_t now = time_mono_ms();
+	int64_t cost = cfg.flood_rate > 0 ? 1000 / cfg.flood_rate : 0;
+	int64_t burst = cost * cfg.flood_burst;
+	char *line;
+	size_t len;
+
+	while ((c->flags & (CL_CLOSING | CL_DEAD)) == 0) {
+		/* Token bucket as a virtual clock: each line moves it on by
+		 * one token; past now + burst the rest waits. */
+		if (cost > 0 && c->flood_at > now + burst) {
+			loop_throttle(c, c->flood_at - burst);
+			return;
+		}
+		enum frame_status st = frame_next(&c->in, &line, &len);
+		if (st == FRAME_NONE)
+			break;
+		if (cost > 0)
+			c->flood_at = (c->flood_at > now ? c->flood_at : now) + cost;
+		if (st == FRAME_OVERLONG)
+			conn_reply(c, ERR_INPUTTOOLONG,
+			    ":Input line was too long");
+		else
+			conn_line(c, line, len);
+		conn_reap();
+	}
+	if ((c->flags & CL_THROTTLED) != 0)
+		loop_throttle(c, 0);
+}
+
+void
+conn_read(struct client *c)
+{
+	size_t avail;
+	char *p = frame_space(&c->in, &avail);
+	ssize_t n = read(c->fd, p, avail);
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		frame_commit(&c->in, 0);
+		conn_close(c, "Read error: %s", strerror(errno));
+		return;
+	}
+	frame_commit(&c->in, n);
+	if (n == 0) {
+		conn_close(c, "Connection closed");
+		return;
+	}
+	c->last_read = time_mono_ms();
+	c->flags &= ~CL_PINGED;
+	conn_process(c);
+}
+
+/* Closing */
+
+void
+conn_close(struct client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if ((c->flags & (CL_CLOSING | CL_DEAD)) != 0)
+		return;
+	c->flags |= CL_CLOSING;
+	free(c->quit_reason);
+	va_start(ap, fmt);
+	if (vasprintf(&c->quit_reason, fmt, ap) < 0)
+		c->quit_reason = NULL;
+	va_end(ap);
+	if (nclosing == closingcap) {
+		closingcap = closingcap ? closingcap * 2 : 16;
+		closing = xreallocarray(closing, closingcap, sizeof(*closing));
+	}
+	closing[nclosing++] = c;
+}
+
+static void
+conn_quit(struct client *c)
+{
+	const char *reason = c->quit_reason != NULL ? c->quit_reason : "Quit";
+	char buf[IRC_BODY_MAX];
+
+	if ((c->flags & CL_REG) != 0) {
+		struct relay r;
+		const char *params[] = { reason };
+
+		relay_init(&r, time_now_ms(), NULL, NULL, conn_prefix(c),
+		    "QUIT", 1, params);
+		chan_relay_common(c, &r, 0);
+		relay_done(&r);
+		conn_registered--;
+		log_debug("%s quit: %s", conn_prefix(c), reason);
+	}
+	while (c->chans != NULL)
+		chan_remove(c->chans->chan, c);
+	if ((c->flags & CL_NICK) != 0)
+		nick_remove(c);
+	if ((c->flags & CL_OPER) != 0)
+		conn_opers--;
+	c->flags &= ~CL_OPER;
+	if (capture.c == c)
+		capture.c = NULL;
+	int n = snprintf(buf, sizeof(buf), "ERROR :Closing link: %s (%s)",
+	    c->host, reason);
+	out_copy(c, buf, line_finish(buf, n, IRC_BODY_MAX - 2));
+	c->flags |= CL_DEAD;
+	c->flags &= ~CL_CLOSING;
+}
+
+void
+conn_reap(void)
+{
+	while (nclosing > 0) {
+		struct client *c = closing[--nclosing];
+		conn_quit(c);
+	}
+}
+
+void
+conn_free(struct client *c)
+{
+	conn_drop_output(c);
+	frame_free(&c->in);
+	for (size_t i = 0; i < c->ninvites; i++)
+		free(c->invites[i]);
+	free(c->invites);
+	free(c->realname);
+	free(c->away);
+	free(c->quit_reason);
+	free(c);
+	conn_count--;
+}
+
+void
+conn_shutdown(struct client *c, const char *reason)
+{
+	char buf[IRC_BODY_MAX];
+	int n;
+
+	if ((c->flags & CL_DEAD) != 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "ERROR :Closing link: %s (%s)",
+	    c->host, reason);
+	out_copy(c, buf, line_finish(buf, n, IRC_BODY_MAX - 2));
+	c->flags |= CL_DEAD;
+}

@@ -1,0 +1,239 @@
+/*
+ * listen.c: listening sockets and accept. Refusals (server full, too many
+ * from one address, out of descriptors) get an ERROR line written at once,
+ * the only writes outside the loop's flush.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "natterd.h"
+
+#define LISTEN_BACKLOG 1024
+#define LISTEN_MAX 16
+
+static int listeners[LISTEN_MAX];
+static size_t nlisteners;
+/* Kept open so that on EMFILE one descriptor can be freed to refuse. */
+static int reserve_fd = -1;
+
+static void
+addr_string(const struct sockaddr *sa, socklen_t len, char *buf, size_t cap,
+    bool with_port)
+{
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		str_copy(buf, "?", cap);
+		return;
+	}
+	/* An IPv4 peer on a dual-stack socket: show it as IPv4. */
+	const char *h = strncmp(host, "::ffff:", 7) == 0 &&
+	    strchr(host + 7, ':') == NULL ? host + 7 : host;
+	if (!with_port)
+		str_copy(buf, h, cap);
+	else if (strchr(h, ':') != NULL)
+		snprintf(buf, cap, "[%s]:%s", h, port);
+	else
+		snprintf(buf, cap, "%s:%s", h, port);
+}
+
+static void
+bind_one(const char *spec, const char *host, const char *port, bool optional)
+{
+	struct addrinfo hints, *res, *ai;
+	int err;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	err = getaddrinfo(host, port, &hints, &res);
+	if (err != 0) {
+		log_error("cannot listen on %s: %s", spec, gai_strerror(err));
+		exit(1);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		int one = 1, fd;
+
+		if (nlisteners == LISTEN_MAX)
+			fatalx("too many listening addresses (at most %d)",
+			    LISTEN_MAX);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0) {
+			if (optional && (errno == EAFNOSUPPORT ||
+			    errno == EPROTONOSUPPORT))
+				continue;
+			fatal("cannot listen on %s: socket", spec);
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ai->ai_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			    sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			int e = errno;
+			close(fd);
+			if (optional && (e == EADDRNOTAVAIL ||
+			    e == EAFNOSUPPORT))
+				continue;
+			char a[NI_MAXHOST + NI_MAXSERV + 4];
+			addr_string(ai->ai_addr, ai->ai_addrlen, a, sizeof(a),
+			    true);
+			log_error("cannot listen on %s: %s", a,
+			    e == EADDRINUSE ? "address already in use" :
+			    strerror(e));
+			exit(1);
+		}
+		if (listen(fd, LISTEN_BACKLOG) < 0)
+			fatal("cannot listen on %s: listen", spec);
+		listeners[nlisteners++] = fd;
+		loop_add_listener(fd);
+	}
+	freeaddrinfo(res);
+}
+
+void
+listen_add(const char *spec)
+{
+	char host[256], port[16] = "6667";
+	const char *colon;
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':') ||
+		    (size_t)(close - spec - 1) >= sizeof(host)) {
+			log_error("bad listen address '%s': use [addr]:port",
+			    spec);
+			exit(64);
+		}
+		memcpy(host, spec + 1, close - spec - 1);
+		host[close - spec - 1] = '\0';
+		if (close[1] == ':')
+			str_copy(port, close + 2, sizeof(port));
+	} else if ((colon = strchr(spec, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL) {
+		if ((size_t)(colon - spec) >= sizeof(host)) {
+			log_error("bad listen address '%s'", spec);
+			exit(64);
+		}
+		memcpy(host, spec, colon - spec);
+		host[colon - spec] = '\0';
+		str_copy(port, colon + 1, sizeof(port));
+	} else {
+		str_copy(host, spec, sizeof(host));	/* bare address */
+	}
+	char *end;
+	long p = strtol(port, &end, 10);
+	if (port[0] == '\0' || *end != '\0' || p < 0 || p > 65535) {
+		log_error("bad port in listen address '%s'", spec);
+		exit(64);
+	}
+	if (host[0] == '\0' || strcmp(host, "*") == 0) {
+		bind_one(spec, "0.0.0.0", port, false);
+		bind_one(spec, "::", port, true);
+	} else {
+		bind_one(spec, host, port, false);
+	}
+}
+
+void
+listen_default(void)
+{
+	bind_one("*:6667", "0.0.0.0", "6667", false);
+	bind_one("[::]:6667", "::", "6667", true);
+}
+
+void
+listen_log(void)
+{
+	for (size_t i = 0; i < nlisteners; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		char a[NI_MAXHOST + NI_MAXSERV + 4];
+
+		if (getsockname(listeners[i], (struct sockaddr *)&ss, &len) < 0)
+			continue;
+		addr_string((struct sockaddr *)&ss, len, a, sizeof(a), true);
+		log_info("listening on %s", a);
+	}
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void
+refuse(int fd, const char *host, const char *why)
+{
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf), "ERROR :Closing link: %s (%s)\r\n",
+	    host, why);
+
+	log_info("refused %s: %s", host, why);
+	if (n > 0)
+		(void)!send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+static bool
+accept_emfile(int lfd)
+{
+	if (reserve_fd < 0)
+		return false;
+	close(reserve_fd);
+	int fd = accept(lfd, NULL, NULL);
+	if (fd >= 0)
+		refuse(fd, "client", "Server out of file descriptors");
+	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd >= 0;
+}
+
+void
+listen_accept(int lfd)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		char host[NI_MAXHOST];
+		int fd, one = 1;
+
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warn("accept: out of file descriptors");
+				if (accept_emfile(lfd))
+					continue;
+				return;
+			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_warn("accept: %s", strerror(errno));
+			return;
+		}
+		addr_string((struct sockaddr *)&ss, len, host, sizeof(host),
+		    false);
+		if (cfg.max_clients > 0 && conn_count >= cfg.max_clients) {
+			refuse(fd, host, "Server is full");
+			continue;
+		}
+		if (cfg.max_per_ip > 0 &&
+		    loop_count_host(host) >= cfg.max_per_ip) {
+			refuse(fd, host, "Too many connections from your address");
+			continue;
+		}
+		/* We coalesce writes ourselves; Nagle would only add delay. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		loop_add_client(conn_new(fd, host));
+	}
+}

@@ -1,0 +1,388 @@
+/*
+ * loop.c: the one poll(2) loop (pounce's shape: a growable pollfd array
+ * paired with an owner array, swap-remove). Each pass:
+ *   1. poll, with the timeout from the earliest timer or flood delay;
+ *   2. accept, read and run every ready client's lines;
+ *   3. timers (registration and ping timeouts);
+ *   4. hist_commit: the pass's messages become durable;
+ *   5. flush every connection with output exactly once (coalesced
+ *      writev), asking for POLLOUT only for what is left.
+ * Nothing is written to a client socket anywhere else, so nothing a
+ * client sees can be lost by a crash after it was shown.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "natterd.h"
+
+#define REG_TIMEOUT_MS 60000
+#define SHUTDOWN_FLUSH_MS 2000
+#define TIMER_IDLE_MS 60000
+
+static struct pollfd *pfds;
+static struct client **owners;	/* NULL for a listener */
+static size_t npfd, capfd;
+
+static struct client **dirty;
+static size_t ndirty, capdirty;
+
+static struct client **throttled;
+static size_t nthrottled, capthrottled;
+
+static int64_t timer_next;
+
+static volatile sig_atomic_t got_term, got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+static size_t
+slot_new(int fd, struct client *c)
+{
+	if (npfd == capfd) {
+		capfd = capfd ? capfd * 2 : 64;
+		pfds = xreallocarray(pfds, capfd, sizeof(*pfds));
+		owners = xreallocarray(owners, capfd, sizeof(*owners));
+	}
+	pfds[npfd].fd = fd;
+	pfds[npfd].events = POLLIN;
+	pfds[npfd].revents = 0;
+	owners[npfd] = c;
+	return npfd++;
+}
+
+void
+loop_add_listener(int fd)
+{
+	slot_new(fd, NULL);
+}
+
+static int64_t
+reg_timeout_ms(void)
+{
+	int64_t pt = (int64_t)cfg.ping_timeout * 1000;
+	return pt < REG_TIMEOUT_MS ? pt : REG_TIMEOUT_MS;
+}
+
+void
+loop_add_client(struct client *c)
+{
+	c->slot = slot_new(c->fd, c);
+	loop_timer_at(c->since + reg_timeout_ms());
+}
+
+size_t
+loop_count_host(const char *host)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < npfd; i++)
+		if (owners[i] != NULL && (owners[i]->flags & CL_DEAD) == 0 &&
+		    strcmp(owners[i]->host, host) == 0)
+			n++;
+	return n;
+}
+
+static void
+slot_remove(struct client *c)
+{
+	size_t i = c->slot;
+
+	npfd--;
+	if (i != npfd) {
+		pfds[i] = pfds[npfd];
+		owners[i] = owners[npfd];
+		if (owners[i] != NULL)
+			owners[i]->slot = i;
+	}
+}
+
+void
+loop_timer_at(int64_t at)
+{
+	if (timer_next == 0 || at < timer_next)
+		timer_next = at;
+}
+
+void
+loop_dirty(struct client *c)
+{
+	if ((c->flags & CL_DIRTY) != 0)
+		return;
+	if (ndirty == capdirty) {
+		capdirty = capdirty ? capdirty * 2 : 64;
+		dirty = xreallocarray(dirty, capdirty, sizeof(*dirty));
+	}
+	dirty[ndirty++] = c;
+	c->flags |= CL_DIRTY;
+}
+
+void
+loop_want_read(struct client *c, bool on)
+{
+	if (on)
+		pfds[c->slot].events |= POLLIN;
+	else
+		pfds[c->slot].events &= ~POLLIN;
+}
+
+void
+loop_throttle(struct client *c, int64_t at)
+{
+	if (at == 0) {
+		if ((c->flags & CL_THROTTLED) == 0)
+			return;
+		for (size_t i = 0; i < nthrottled; i++) {
+			if (throttled[i] == c) {
+				throttled[i] = throttled[--nthrottled];
+				break;
+			}
+		}
+		c->flags &= ~CL_THROTTLED;
+		loop_want_read(c, true);
+		return;
+	}
+	if ((c->flags & CL_THROTTLED) != 0)
+		return;
+	if (nthrottled == capthrottled) {
+		capthrottled = capthrottled ? capthrottled * 2 : 16;
+		throttled = xreallocarray(throttled, capthrottled,
+		    sizeof(*throttled));
+	}
+	throttled[nthrottled++] = c;
+	c->flags |= CL_THROTTLED;
+	/* Leave the rest in the kernel's buffer until tokens come back. */
+	loop_want_read(c, false);
+}
+
+static int64_t
+flood_wake(const struct client *c)
+{
+	int64_t cost = cfg.flood_rate > 0 ? 1000 / cfg.flood_rate : 0;
+	return c->flood_at - cost * cfg.flood_burst;
+}
+
+static void
+run_throttled(int64_t now)
+{
+	struct client *due[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < nthrottled && n < nitems(due); i++)
+		if (flood_wake(throttled[i]) <= now)
+			due[n++] = throttled[i];
+	for (size_t i = 0; i < n; i++) {
+		struct client *c = due[i];
+		if ((c->flags & (CL_CLOSING | CL_DEAD)) != 0)
+			continue;
+		loop_throttle(c, 0);
+		conn_process(c);
+	}
+}
+
+static void
+run_timers(int64_t now)
+{
+	int64_t pt = (int64_t)cfg.ping_timeout * 1000;
+	int64_t rt = reg_timeout_ms();
+	int64_t next = now + TIMER_IDLE_MS;
+
+	for (size_t i = 0; i < npfd; i++) {
+		struct client *c = owners[i];
+		int64_t d;
+
+		if (c == NULL || (c->flags & (CL_CLOSING | CL_DEAD)) != 0)
+			continue;
+		if ((c->flags & CL_REG) == 0) {
+			d = c->since + rt;
+			if (now >= d)
+				conn_close(c, "Registration timed out");
+			else if (d < next)
+				next = d;
+		} else if ((c->flags & CL_PINGED) == 0) {
+			d = c->last_read + pt;
+			if (now >= d) {
+				conn_sendf(c, "PING :%s", cfg.name);
+				c->flags |= CL_PINGED;
+				d = c->last_read + 2 * pt;
+			}
+			if (d < next)
+				next = d;
+		} else {
+			d = c->last_read + 2 * pt;
+			if (now >= d)
+				conn_close(c, "Ping timeout: %d seconds",
+				    cfg.ping_timeout);
+			else if (d < next)
+				next = d;
+		}
+	}
+	timer_next = next;
+}
+
+static void
+drop_client(struct client *c)
+{
+	if ((c->flags & CL_THROTTLED) != 0)
+		loop_throttle(c, 0);
+	slot_remove(c);
+	close(c->fd);
+	conn_free(c);
+}
+
+/* Step 5: one flush per connection with output, then the dead go. */
+static void
+flush_dirty(void)
+{
+	for (size_t i = 0; i < ndirty; i++) {
+		struct client *c = dirty[i];
+		bool done = conn_flush(c);
+
+		c->flags &= ~CL_DIRTY;
+		if ((c->flags & CL_DEAD) != 0) {
+			drop_client(c);
+			continue;
+		}
+		if (done)
+			pfds[c->slot].events &= ~POLLOUT;
+		else
+			pfds[c->slot].events |= POLLOUT;
+	}
+	ndirty = 0;
+}
+
+static int
+poll_timeout(int64_t now, bool prune_more)
+{
+	int64_t next = timer_next;
+
+	if (ndirty > 0 || prune_more)
+		return 0;
+	for (size_t i = 0; i < nthrottled; i++) {
+		int64_t w = flood_wake(throttled[i]);
+		if (w < next)
+			next = w;
+	}
+	if (next == 0)
+		return -1;
+	if (next <= now)
+		return 0;
+	return next - now > INT_MAX ? INT_MAX : (int)(next - now);
+}
+
+static void
+shutdown_all(void)
+{
+	int64_t deadline = time_mono_ms() + SHUTDOWN_FLUSH_MS;
+
+	log_info("shutting down: %zu connection(s)", conn_count);
+	for (size_t i = 0; i < npfd; i++)
+		if (owners[i] != NULL)
+			conn_shutdown(owners[i], "Server shutting down");
+	hist_commit();
+	for (;;) {
+		size_t pending = 0;
+		for (size_t i = 0; i < npfd; i++) {
+			pfds[i].events = 0;
+			if (owners[i] == NULL)
+				continue;
+			if (!conn_flush(owners[i])) {
+				pfds[i].events = POLLOUT;
+				pending++;
+			}
+		}
+		int64_t now = time_mono_ms();
+		if (pending == 0 || now >= deadline)
+			break;
+		if (poll(pfds, npfd, deadline - now) < 0 && errno != EINTR)
+			break;
+	}
+	for (size_t i = 0; i < npfd; i++) {
+		close(pfds[i].fd);
+		if (owners[i] != NULL)
+			conn_free(owners[i]);
+	}
+	npfd = 0;
+}
+
+int
+loop_run(void)
+{
+	struct sigaction sa;
+	bool prune_more = false;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	loop_timer_at(time_mono_ms() + TIMER_IDLE_MS);
+
+	while (!got_term) {
+		int n = poll(pfds, npfd, poll_timeout(time_mono_ms(), prune_more));
+		if (n < 0 && errno != EINTR)
+			fatal("poll");
+		if (got_hup) {
+			got_hup = 0;
+			log_info("SIGHUP: reloading files");
+			conf_reload();
+		}
+		if (got_term)
+			break;
+
+		size_t count = n > 0 ? npfd : 0;
+		for (size_t i = 0; i < count; i++) {
+			short re = pfds[i].revents;
+			struct client *c = owners[i];
+
+			if (re == 0)
+				continue;
+			pfds[i].revents = 0;
+			if (c == NULL) {
+				listen_accept(pfds[i].fd);
+				continue;
+			}
+			if ((c->flags & (CL_CLOSING | CL_DEAD)) != 0)
+				continue;
+			if ((re & POLLOUT) != 0)
+				loop_dirty(c);
+			if ((re & (POLLIN | POLLHUP | POLLERR)) == 0)
+				continue;
+			if ((c->flags & CL_THROTTLED) == 0)
+				conn_read(c);
+			else if ((re & (POLLHUP | POLLERR)) != 0)
+				conn_close(c, "Connection reset");
+		}
+
+		int64_t now = time_mono_ms();
+		if (nthrottled > 0)
+			run_throttled(now);
+		if (timer_next != 0 && now >= timer_next)
+			run_timers(now);
+		conn_reap();
+		hist_commit();
+		bool busy = n > 0 || ndirty > 0;
+		flush_dirty();
+		conn_reap();
+		prune_more = !busy && hist_prune();
+	}
+	shutdown_all();
+	hist_close();
+	return 0;
+}

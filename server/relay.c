@@ -1,0 +1,179 @@
+/*
+ * relay.c: shared output buffers and the relay of one message to many
+ * clients. The body is formatted once, each tag variant once, and every
+ * recipient's queue takes a reference: no copy per recipient.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "natterd.h"
+
+struct obuf *
+obuf_new(size_t cap)
+{
+	struct obuf *b = xmalloc(sizeof(*b) + cap);
+
+	b->refs = 1;
+	b->len = 0;
+	b->cap = cap;
+	return b;
+}
+
+struct obuf *
+obuf_ref(struct obuf *b)
+{
+	b->refs++;
+	return b;
+}
+
+void
+obuf_unref(struct obuf *b)
+{
+	if (b != NULL && --b->refs == 0)
+		free(b);
+}
+
+/* A middle parameter cannot hold a space or start with ':' (RFC 2812 2.3.1). */
+static bool
+needs_trailing(const char *p)
+{
+	return *p == '\0' || *p == ':' || strchr(p, ' ') != NULL;
+}
+
+void
+relay_init(struct relay *r, int64_t time_ms, const char *msgid,
+    const char *ctags, const char *source, const char *command,
+    size_t nparams, const char *const *params)
+{
+	char *p = r->body, *end = r->body + IRC_BODY_MAX - 2;
+	int n;
+
+	memset(r->variant, 0, sizeof(r->variant));
+	r->time_ms = time_ms;
+	str_copy(r->msgid, msgid != NULL ? msgid : "", sizeof(r->msgid));
+	r->ctags = ctags != NULL ? ctags : "";
+	r->tags_only = false;
+
+	if (source != NULL)
+		n = snprintf(p, end - p, ":%s %s", source, command);
+	else
+		n = snprintf(p, end - p, "%s", command);
+	p += n < 0 ? 0 : (size_t)n < (size_t)(end - p) ? (size_t)n : (size_t)(end - p - 1);
+	for (size_t i = 0; i < nparams && p < end - 1; i++) {
+		bool last = i + 1 == nparams;
+		const char *v = params[i];
+		size_t room = end - p, len = strlen(v);
+
+		*p++ = ' ';
+		room--;
+		if (last && needs_trailing(v) && room > 0) {
+			*p++ = ':';
+			room--;
+		}
+		if (len > room)
+			len = utf8_truncate(v, len, room);
+		memcpy(p, v, len);
+		p += len;
+	}
+	*p++ = '\r';
+	*p++ = '\n';
+	*p = '\0';
+	r->bodylen = p - r->body;
+}
+
+static struct obuf *
+relay_variant(struct relay *r, unsigned v)
+{
+	char tags[IRC_TAGS_MAX + 2];
+	size_t tl = 0;
+	struct obuf *b;
+
+	if (r->variant[v] != NULL)
+		return r->variant[v];
+	if ((v & RV_TIME) != 0) {
+		char ts[IRC_TIME_LEN + 1];
+
+		time_format(ts, sizeof(ts), r->time_ms);
+		tl += snprintf(tags + tl, sizeof(tags) - tl, "%stime=%s",
+		    tl ? ";" : "", ts);
+	}
+	if ((v & RV_TAGS) != 0 && r->msgid[0] != '\0')
+		tl += snprintf(tags + tl, sizeof(tags) - tl, "%smsgid=%s",
+		    tl ? ";" : "", r->msgid);
+	if ((v & RV_TAGS) != 0 && r->ctags[0] != '\0' &&
+	    tl + 1 + strlen(r->ctags) < IRC_TAGS_MAX - 1)
+		tl += snprintf(tags + tl, sizeof(tags) - tl, "%s%s",
+		    tl ? ";" : "", r->ctags);
+	b = obuf_new(r->bodylen + tl + 2);
+	if (tl > 0) {
+		b->data[0] = '@';
+		memcpy(b->data + 1, tags, tl);
+		b->data[tl + 1] = ' ';
+		b->len = tl + 2;
+	}
+	memcpy(b->data + b->len, r->body, r->bodylen);
+	b->len += r->bodylen;
+	r->variant[v] = b;
+	return b;
+}
+
+void
+relay_send(struct relay *r, struct client *c)
+{
+	unsigned v = 0;
+
+	if ((c->flags & (CL_CLOSING | CL_DEAD | CL_SENDQ)) != 0)
+		return;
+	if (r->tags_only && !client_has_cap(c, CAP_MESSAGE_TAGS))
+		return;
+	if (client_has_cap(c, CAP_SERVER_TIME))
+		v |= RV_TIME;
+	if (client_has_cap(c, CAP_MESSAGE_TAGS) &&
+	    (r->msgid[0] != '\0' || r->ctags[0] != '\0'))
+		v |= RV_TAGS;
+	conn_push(c, relay_variant(r, v));
+}
+
+void
+relay_done(struct relay *r)
+{
+	for (size_t i = 0; i < RV_COUNT; i++) {
+		obuf_unref(r->variant[i]);
+		r->variant[i] = NULL;
+	}
+}
+
+/*
+ * msgids: a 64-bit counter seeded from the wall clock in microseconds at
+ * start-up, so ids are unique across restarts too, written in base32.
+ */
+void
+msgid_new(char *buf, size_t cap)
+{
+	static const char digits[] = "abcdefghijklmnopqrstuvwxyz234567";
+	static uint64_t counter;
+	char tmp[16];
+	size_t n = 0;
+
+	if (counter == 0)
+		counter = (uint64_t)time_now_ms() * 1000;
+	uint64_t v = ++counter;
+	do {
+		tmp[n++] = digits[v & 31];
+		v >>= 5;
+	} while (v != 0 && n < sizeof(tmp));
+	size_t i = 0;
+	while (n > 0 && i + 1 < cap)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+}
+
+void
+batch_ref(char *buf, size_t cap)
+{
+	static unsigned long next;
+
+	snprintf(buf, cap, "nb%lu", ++next);
+}

@@ -27,37 +27,41 @@ struct config cfg = {
 	.flood_burst = 200,
 	.ping_timeout = 120,
 	.db_path = "none",
+	.replay = 20,
 };
 
 static const char usage_text[] =
-"usage: natterd [-fqv] [-l addr[:port]]... [-d path] [--name name]\n"
+"usage: natterd [-fqv] [-d path] [-l addr[:port]]... [--name name]\n"
 "               [--motd file] [--password-file file] [--oper-file file]\n"
 "               [--max-clients n] [--max-per-ip n] [--sendq bytes]\n"
-"               [--flood rate:burst|off] [--ping-timeout seconds] [--syslog]\n"
+"               [--flood rate:burst|off] [--ping-timeout seconds]\n"
+"               [--history-days n] [--history-max n] [--replay n] [--syslog]\n"
 "\n"
+"  -d, --db path              history database (\"none\": memory only)\n"
+"  -f                         stay in the foreground (always the case)\n"
 "  -l, --listen addr[:port]   listen there (repeatable; [v6addr]:port,\n"
 "                             *:port for all); default all IPv4 and IPv6\n"
 "                             addresses, port 6667\n"
-"  -d, --db path              history database (\"none\": memory only)\n"
-"      --name name            server name in replies (default: host name)\n"
-"      --motd file            message of the day, re-read on SIGHUP\n"
-"      --password-file file   server password (first line), re-read on SIGHUP\n"
-"      --oper-file file       operators, \"name password\" per line; must\n"
-"                             not be readable by group or others\n"
-"      --max-clients n        connections at most (0: no limit; default 0)\n"
-"      --max-per-ip n         connections per address (0: no limit; default 0)\n"
-"      --sendq bytes          output queued per client before it is\n"
-"                             dropped (default 1048576; k/m suffixes)\n"
+"  -q                         log warnings and errors only (twice: errors)\n"
+"  -v                         log debugging detail too\n"
 "      --flood rate:burst|off lines per second and burst per client\n"
 "                             before input is delayed (default 50:200)\n"
+"      --history-days n       delete messages older than n days (0: never)\n"
+"      --history-max n        keep at most n messages per target (0: all)\n"
+"      --max-clients n        connections at most (0: no limit; default 0)\n"
+"      --max-per-ip n         connections per address (0: no limit; default 0)\n"
+"      --motd file            message of the day, re-read on SIGHUP\n"
+"      --name name            server name in replies (default: host name)\n"
+"      --oper-file file       operators, \"name password\" per line; must\n"
+"                             not be readable by group or others\n"
+"      --password-file file   server password (first line), re-read on SIGHUP\n"
 "      --ping-timeout seconds PING after this much silence, close after\n"
-"                             twice it (default 120)\n"
-"  -f, --foreground           run in the foreground (always the case)\n"
-"  -q, --quiet                log warnings and errors only (twice: errors)\n"
-"  -v, --verbose              log debugging detail too\n"
-"      --syslog               log to syslog instead of stderr\n"
-"  -h, --help                 show this help\n"
-"  -V, --version              show the version\n";
+"                             as much again (default 120)\n"
+"      --replay n             lines replayed on JOIN to clients without\n"
+"                             chathistory (default 20; 0: none)\n"
+"      --sendq bytes          output queued per client before it is\n"
+"                             dropped (default 1048576; k/m suffixes)\n"
+"      --syslog               log to syslog instead of stderr\n";
 
 static void
 usage_error(const char *fmt, const char *arg)
@@ -252,7 +256,7 @@ main(int argc, char *argv[])
 	enum {
 		OPT_NAME = 256, OPT_MOTD, OPT_PASSWORD, OPT_MAXCLIENTS,
 		OPT_MAXPERIP, OPT_SENDQ, OPT_FLOOD, OPT_PING, OPT_OPER,
-		OPT_SYSLOG,
+		OPT_SYSLOG, OPT_HISTDAYS, OPT_HISTMAX, OPT_REPLAY,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -272,6 +276,9 @@ main(int argc, char *argv[])
 		{ "ping-timeout", required_argument, NULL, OPT_PING },
 		{ "oper-file", required_argument, NULL, OPT_OPER },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
+		{ "history-days", required_argument, NULL, OPT_HISTDAYS },
+		{ "history-max", required_argument, NULL, OPT_HISTMAX },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listens[32];
@@ -351,6 +358,17 @@ main(int argc, char *argv[])
 		case OPT_SYSLOG:
 			use_syslog = true;
 			break;
+		case OPT_HISTDAYS:
+			cfg.history_days = parse_size("--history-days", optarg,
+			    1000000, false);
+			break;
+		case OPT_HISTMAX:
+			cfg.history_max = parse_size("--history-max", optarg,
+			    INT_MAX, false);
+			break;
+		case OPT_REPLAY:
+			cfg.replay = parse_size("--replay", optarg, 1000, false);
+			break;
 		default:
 			/* getopt_long has printed the one line already. */
 			return EX_USAGE;
@@ -379,6 +397,7 @@ main(int argc, char *argv[])
 		log_error("%s", err[0] != '\0' ? err : "cannot open history");
 		return 1;
 	}
+	hist_set_retention(cfg.history_days, cfg.history_max);
 	if (nlistens == 0)
 		listen_default();
 	for (size_t i = 0; i < nlistens; i++)

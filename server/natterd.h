@@ -39,6 +39,9 @@ struct config {
 	int flood_rate;		/* lines per second; 0: flood control off */
 	int flood_burst;	/* lines accepted at once before delaying */
 	int ping_timeout;	/* seconds */
+	int history_days;	/* --history-days, 0: forever */
+	int history_max;	/* --history-max per target, 0: no limit */
+	int replay;		/* --replay: lines replayed on JOIN */
 	/* Re-read on SIGHUP (conf_reload). */
 	char **motd;		/* lines, NULL-terminated; NULL when none */
 	char *password;		/* server password; NULL when none */

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "natterd.h"
@@ -42,6 +43,22 @@ needs_trailing(const char *p)
 	return *p == '\0' || *p == ':' || strchr(p, ' ') != NULL;
 }
 
+/* Commands whose last parameter is text: always sent in ':' form, as
+ * clients and the RFC examples expect. */
+static bool
+text_command(const char *command)
+{
+	static const char *const text[] = {
+		"AWAY", "KICK", "NOTICE", "PART", "PRIVMSG", "QUIT", "TOPIC",
+		"WALLOPS",
+	};
+
+	for (size_t i = 0; i < nitems(text); i++)
+		if (strcmp(command, text[i]) == 0)
+			return true;
+	return false;
+}
+
 void
 relay_init(struct relay *r, int64_t time_ms, const char *msgid,
     const char *ctags, const char *source, const char *command,
@@ -61,6 +78,7 @@ relay_init(struct relay *r, int64_t time_ms, const char *msgid,
 	else
 		n = snprintf(p, end - p, "%s", command);
 	p += n < 0 ? 0 : (size_t)n < (size_t)(end - p) ? (size_t)n : (size_t)(end - p - 1);
+	bool text = text_command(command);
 	for (size_t i = 0; i < nparams && p < end - 1; i++) {
 		bool last = i + 1 == nparams;
 		const char *v = params[i];
@@ -68,7 +86,7 @@ relay_init(struct relay *r, int64_t time_ms, const char *msgid,
 
 		*p++ = ' ';
 		room--;
-		if (last && needs_trailing(v) && room > 0) {
+		if (last && (text || needs_trailing(v)) && room > 0) {
 			*p++ = ':';
 			room--;
 		}

@@ -1,0 +1,465 @@
+/* harness: run the real natterd and talk raw IRC to it (see harness.h). */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define ARGS_MAX 64
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+left_ms(long long deadline)
+{
+	long long d = deadline - now_ms();
+	return d < 0 ? 0 : (int)d;
+}
+
+static bool
+matches(const char *re, const char *s)
+{
+	regex_t rx;
+	bool ok;
+
+	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
+		ck_abort_msg("harness: bad regular expression '%s'", re);
+	ok = regexec(&rx, s, 0, NULL, 0) == 0;
+	regfree(&rx);
+	return ok;
+}
+
+/* Read what natterd wrote to stderr; false at EOF. */
+static bool
+drain_log(struct nd_server *s)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (s->errfd < 0)
+		return false;
+	n = read(s->errfd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (n <= 0) {
+		close(s->errfd);
+		s->errfd = -1;
+		return false;
+	}
+	if (s->loglen + n + 1 > s->logcap) {
+		s->logcap = (s->loglen + n + 1) * 2;
+		s->log = realloc(s->log, s->logcap);
+		ck_assert_ptr_nonnull(s->log);
+	}
+	memcpy(s->log + s->loglen, buf, n);
+	s->loglen += n;
+	s->log[s->loglen] = '\0';
+	return true;
+}
+
+const char *
+nd_log(struct nd_server *s)
+{
+	drain_log(s);
+	return s->log != NULL ? s->log : "";
+}
+
+bool
+nd_log_wait(struct nd_server *s, const char *re, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		if (s->log != NULL && matches(re, s->log))
+			return true;
+		if (s->errfd < 0)
+			return false;
+		struct pollfd p = { s->errfd, POLLIN, 0 };
+		if (poll(&p, 1, left_ms(deadline)) == 0)
+			return s->log != NULL && matches(re, s->log);
+		drain_log(s);
+	}
+}
+
+static void
+spawn(struct nd_server *s, const char *const *args)
+{
+	const char *bin = getenv("NATTERD");
+	const char *argv[ARGS_MAX];
+	size_t n = 0;
+	int fds[2];
+
+	if (bin == NULL || bin[0] == '\0')
+		ck_abort_msg("harness: NATTERD is not set (run under make check)");
+	memset(s, 0, sizeof(*s));
+	s->status = -1;
+	argv[n++] = bin;
+	argv[n++] = "-l";
+	argv[n++] = "127.0.0.1:0";
+	argv[n++] = "--name";
+	argv[n++] = ND_NAME;
+	argv[n++] = "--flood";
+	argv[n++] = "off";
+	for (size_t i = 0; args != NULL && args[i] != NULL && n + 1 < ARGS_MAX; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	s->pid = fork();
+	ck_assert_int_ge(s->pid, 0);
+	if (s->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		dup2(fds[1], 2);
+		execv(bin, (char *const *)argv);
+		dprintf(fds[1], "harness: exec %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	s->errfd = fds[0];
+	fcntl(s->errfd, F_SETFL, O_NONBLOCK);
+}
+
+struct nd_server *
+nd_start(struct nd_server *s, const char *const *args)
+{
+	spawn(s, args);
+	if (!nd_log_wait(s, "listening on 127\\.0\\.0\\.1:[0-9]+", 10000))
+		ck_abort_msg("harness: natterd did not start; its stderr:\n%s",
+		    nd_log(s));
+	const char *p = strstr(s->log, "listening on 127.0.0.1:");
+	s->port = atoi(p + strlen("listening on 127.0.0.1:"));
+	ck_assert_int_gt(s->port, 0);
+	return s;
+}
+
+int
+nd_start_fail(struct nd_server *s, const char *const *args)
+{
+	spawn(s, args);
+	return nd_wait(s, 10000);
+}
+
+void
+nd_kill(struct nd_server *s, int sig)
+{
+	if (s->status == -1 && s->pid > 0)
+		kill(s->pid, sig);
+}
+
+int
+nd_wait(struct nd_server *s, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int st;
+
+	/* natterd's stderr reaches EOF when it exits: wait on that. */
+	while (s->errfd >= 0) {
+		struct pollfd p = { s->errfd, POLLIN, 0 };
+		if (poll(&p, 1, left_ms(deadline)) == 0)
+			break;
+		drain_log(s);
+	}
+	if (s->status == -1) {
+		pid_t r = waitpid(s->pid, &st, s->errfd < 0 ? 0 : WNOHANG);
+		if (r != s->pid)
+			return -1;
+		s->status = st;
+	}
+	return WIFEXITED(s->status) ? WEXITSTATUS(s->status) : -1;
+}
+
+int
+nd_stop(struct nd_server *s)
+{
+	int r;
+
+	nd_kill(s, SIGTERM);
+	r = nd_wait(s, 10000);
+	if (s->status == -1) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		s->status = 0x100;	/* anything but exit 0 */
+	}
+	return r;
+}
+
+struct nd_conn *
+nd_connect(struct nd_server *s)
+{
+	struct sockaddr_in sin;
+	struct nd_conn *c = calloc(1, sizeof(*c));
+
+	ck_assert_ptr_nonnull(c);
+	c->server = s;
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(c->fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(s->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		ck_abort_msg("harness: connect to port %d: %s", s->port,
+		    strerror(errno));
+	fcntl(c->fd, F_SETFL, O_NONBLOCK);
+	return c;
+}
+
+bool
+nd_send_raw(struct nd_conn *c, const void *data, size_t len)
+{
+	const char *p = data;
+	long long deadline = now_ms() + ND_TIMEOUT_MS;
+
+	while (len > 0) {
+		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pf = { c->fd, POLLOUT, 0 };
+			if (poll(&pf, 1, left_ms(deadline)) == 0)
+				return false;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+void
+nd_send(struct nd_conn *c, const char *fmt, ...)
+{
+	char buf[16384];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
+	va_end(ap);
+	ck_assert_int_ge(n, 0);
+	ck_assert_int_lt(n, (int)sizeof(buf) - 2);
+	buf[n++] = '\r';
+	buf[n++] = '\n';
+	if (!nd_send_raw(c, buf, n))
+		ck_abort_msg("harness: send failed: %s", strerror(errno));
+}
+
+static void
+remember(struct nd_conn *c, const char *line)
+{
+	if (c->nlast == 8) {
+		memmove(c->last, c->last + 1, sizeof(c->last[0]) * 7);
+		c->nlast = 7;
+	}
+	snprintf(c->last[c->nlast++], sizeof(c->last[0]), "%s", line);
+}
+
+const char *
+nd_recent(struct nd_conn *c)
+{
+	static char buf[sizeof(c->last) + 16];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->nlast; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, "  %s\n", c->last[i]);
+	return c->nlast ? buf : "  (nothing)\n";
+}
+
+char *
+nd_line(struct nd_conn *c, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		if (nl != NULL) {
+			size_t len = nl - c->buf;
+			char *line = malloc(len + 1);
+			ck_assert_ptr_nonnull(line);
+			memcpy(line, c->buf, len);
+			line[len] = '\0';
+			if (len > 0 && line[len - 1] == '\r')
+				line[len - 1] = '\0';
+			c->len -= len + 1;
+			memmove(c->buf, nl + 1, c->len);
+			remember(c, line);
+			return line;
+		}
+		if (c->eof)
+			return NULL;
+		if (c->len == sizeof(c->buf))
+			ck_abort_msg("harness: a line longer than %zu bytes",
+			    sizeof(c->buf));
+		struct pollfd p[2] = {
+			{ c->fd, POLLIN, 0 },
+			{ c->server->errfd, POLLIN, 0 },
+		};
+		int n = poll(p, c->server->errfd >= 0 ? 2 : 1,
+		    left_ms(deadline));
+		if (n == 0)
+			return NULL;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (c->server->errfd >= 0 && p[1].revents != 0)
+			drain_log(c->server);
+		if (p[0].revents == 0)
+			continue;
+		ssize_t r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0) {
+			c->eof = true;
+			continue;
+		}
+		c->len += r;
+	}
+}
+
+char *
+nd_expect_not(struct nd_conn *c, const char *re, const char *bad,
+    int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	char *line;
+
+	while ((line = nd_line(c, left_ms(deadline))) != NULL) {
+		if (matches(re, line))
+			return line;
+		if (bad != NULL && matches(bad, line))
+			ck_abort_msg("harness: got '%s' while waiting for '%s'",
+			    line, re);
+		free(line);
+	}
+	return NULL;
+}
+
+char *
+nd_expect(struct nd_conn *c, const char *re, int timeout_ms)
+{
+	return nd_expect_not(c, re, NULL, timeout_ms);
+}
+
+void
+nd_must(struct nd_conn *c, const char *re, const char *file, int lineno)
+{
+	char *line = nd_expect(c, re, ND_TIMEOUT_MS);
+
+	if (line == NULL)
+		ck_abort_msg("%s:%d: no line matching '%s'%s; last lines:\n%s",
+		    file, lineno, re, c->eof ? " (connection closed)" : "",
+		    nd_recent(c));
+	free(line);
+}
+
+size_t
+nd_collect(struct nd_conn *c, char ***lines, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	size_t n = 0;
+	char *line;
+
+	*lines = NULL;
+	while ((line = nd_line(c, left_ms(deadline))) != NULL) {
+		*lines = realloc(*lines, (n + 1) * sizeof(**lines));
+		ck_assert_ptr_nonnull(*lines);
+		(*lines)[n++] = line;
+	}
+	return n;
+}
+
+void
+nd_free_lines(char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+bool
+nd_wait_closed(struct nd_conn *c, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	char *line;
+
+	while (!c->eof) {
+		line = nd_line(c, left_ms(deadline));
+		if (line == NULL && !c->eof)
+			return false;
+		free(line);
+	}
+	return true;
+}
+
+void
+nd_sync(struct nd_conn *c)
+{
+	static unsigned long seq;
+	char re[64];
+
+	nd_send(c, "PING :sync%lu", ++seq);
+	snprintf(re, sizeof(re), "PONG [^ ]+ :sync%lu$", seq);
+	nd_must(c, re, __FILE__, __LINE__);
+}
+
+struct nd_conn *
+nd_register(struct nd_server *s, const char *nick, const char *caps)
+{
+	struct nd_conn *c = nd_connect(s);
+
+	if (caps != NULL) {
+		nd_send(c, "CAP LS 302");
+		nd_send(c, "CAP REQ :%s", caps);
+	}
+	nd_send(c, "NICK %s", nick);
+	nd_send(c, "USER %s 0 * :%s's real name", nick, nick);
+	if (caps != NULL) {
+		ND_EXPECT(c, "^:[^ ]+ CAP [^ ]+ ACK :");
+		nd_send(c, "CAP END");
+	}
+	ND_EXPECT(c, "^:[^ ]+ (376|422) ");
+	return c;
+}
+
+void
+nd_close(struct nd_conn *c)
+{
+	if (c == NULL)
+		return;
+	close(c->fd);
+	free(c);
+}
+
+void
+nd_close_rst(struct nd_conn *c)
+{
+	struct linger l = { 1, 0 };
+
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	nd_close(c);
+}

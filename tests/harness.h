@@ -1,0 +1,108 @@
+/*
+ * harness: drive the real natterd over loopback from Check tests.
+ *
+ *	struct nd_server s;
+ *	nd_start(&s, (const char *[]){ "--flood", "off", NULL });
+ *	struct nd_conn *a = nd_register(&s, "alice", "server-time echo-message");
+ *	nd_send(a, "JOIN #x");
+ *	ND_EXPECT(a, "^:alice!.* JOIN #x$");
+ *	nd_close(a);
+ *	ck_assert_int_eq(nd_stop(&s), 0);
+ *
+ * natterd comes from $NATTERD, listens on 127.0.0.1 port 0 and logs the
+ * port it got ("listening on 127.0.0.1:N"), which nd_start reads from its
+ * stderr. Its stderr is kept (nd_log) and drained while tests wait, so it
+ * never blocks on a full pipe. Patterns are POSIX extended regular
+ * expressions matched against one line without its CRLF. Every wait has
+ * a deadline (ND_TIMEOUT_MS unless given); nothing sleeps blindly.
+ * natterd gets PR_SET_PDEATHSIG, so a failing test never leaves it behind.
+ */
+#ifndef NATTER_HARNESS_H
+#define NATTER_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define ND_TIMEOUT_MS 5000
+#define ND_NAME "test.server"	/* --name given to natterd */
+
+struct nd_server {
+	pid_t pid;
+	int port;
+	int errfd;		/* natterd's stderr, -1 once at EOF */
+	char *log;		/* all of natterd's stderr so far */
+	size_t loglen, logcap;
+	int status;		/* wait status once reaped, -1 before */
+};
+
+struct nd_conn {
+	struct nd_server *server;
+	int fd;
+	bool eof;
+	char buf[16384];	/* received, not yet returned as lines */
+	size_t len;
+	char last[8][600];	/* the last lines read, for failure messages */
+	size_t nlast;
+};
+
+/* Start natterd with -l 127.0.0.1:0 --name ND_NAME --flood off plus
+ * args (NULL-terminated, may be NULL); fails the test if it does not
+ * come up. Returns s. */
+struct nd_server *nd_start(struct nd_server *s, const char *const *args);
+/* Start natterd expecting it to exit during start-up; returns its exit
+ * status (-1 if killed by a signal or still running after the deadline). */
+int nd_start_fail(struct nd_server *s, const char *const *args);
+/* SIGTERM, then wait for the exit; returns the exit status (or -1 when
+ * killed by a signal or still running after the deadline). */
+int nd_stop(struct nd_server *s);
+/* Send a signal without waiting. */
+void nd_kill(struct nd_server *s, int sig);
+/* Wait for natterd to exit on its own; returns as nd_stop. */
+int nd_wait(struct nd_server *s, int timeout_ms);
+/* Wait until natterd's stderr holds re; returns true if it did in time. */
+bool nd_log_wait(struct nd_server *s, const char *re, int timeout_ms);
+/* natterd's stderr so far (NUL-terminated). */
+const char *nd_log(struct nd_server *s);
+
+/* A raw TCP connection to natterd (fails the test on error). */
+struct nd_conn *nd_connect(struct nd_server *s);
+/*
+ * Connect and register: CAP LS 302 / CAP REQ caps / CAP END when caps is
+ * not NULL, NICK, USER; waits for the end of the welcome burst (376 or
+ * 422) and fails the test otherwise.
+ */
+struct nd_conn *nd_register(struct nd_server *s, const char *nick,
+    const char *caps);
+/* Send one line; CRLF is added. */
+void nd_send(struct nd_conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Send bytes as they are (no CRLF added); false if the peer is gone. */
+bool nd_send_raw(struct nd_conn *c, const void *data, size_t len);
+/* The next line (malloc'd, no CRLF), or NULL on timeout or EOF. */
+char *nd_line(struct nd_conn *c, int timeout_ms);
+/* Read lines until one matches re; returns it (malloc'd) or NULL on
+ * timeout or EOF. Lines before it are dropped. */
+char *nd_expect(struct nd_conn *c, const char *re, int timeout_ms);
+/* Like nd_expect, but fails if a line matching bad comes first. */
+char *nd_expect_not(struct nd_conn *c, const char *re, const char *bad,
+    int timeout_ms);
+/* Everything that arrives within ms, as lines (for "nothing came"). */
+size_t nd_collect(struct nd_conn *c, char ***lines, int timeout_ms);
+void nd_free_lines(char **lines, size_t n);
+/* Read and drop until EOF; true if the server closed in time. */
+bool nd_wait_closed(struct nd_conn *c, int timeout_ms);
+/* PING with a token and wait for its PONG: everything sent before it has
+ * been processed and answered. Fails the test on timeout. */
+void nd_sync(struct nd_conn *c);
+/* Close the socket (abruptly when rst: SO_LINGER 0) and free c. */
+void nd_close(struct nd_conn *c);
+void nd_close_rst(struct nd_conn *c);
+/* The last lines c read, one per line, for failure messages. */
+const char *nd_recent(struct nd_conn *c);
+
+/* Expect a line or fail the test showing what did come. Frees the line. */
+#define ND_EXPECT(c, re) nd_must((c), (re), __FILE__, __LINE__)
+void nd_must(struct nd_conn *c, const char *re, const char *file, int line);
+
+#endif

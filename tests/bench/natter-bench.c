@@ -71,6 +71,8 @@ enum conn_state {
 
 struct conn {
 	int fd;
+	int slot;		/* index in pfds, -1 while not polled */
+	short events;		/* what to poll for */
 	enum conn_state state;
 	bool synced;		/* our PING came back: the server's queue is drained */
 	unsigned idx;
@@ -112,7 +114,15 @@ static struct {
 };
 
 static struct conn *conns;
+/*
+ * The poll set holds only the connections that need watching: 5 000 parked
+ * idle connections in every ppoll would make the generator, not the
+ * server, the slow part of the idle workload.
+ */
 static struct pollfd *pfds;
+static unsigned *pconn;		/* pfds[k] belongs to conns[pconn[k]] */
+static unsigned npoll;
+static bool park_welcomed;	/* idle: stop polling registered connections */
 static unsigned nopen, nwelcomed, njoined, nsynced, ndead;
 static unsigned errors, overlong;
 static char first_error[256];
@@ -212,6 +222,18 @@ struct cpu_mark {
 	int64_t sched, stat;
 };
 
+/* Our own CPU in ns: when it nears the wall time, the generator (not the
+ * server) set the pace, and run.sh says so. */
+static int64_t
+self_cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NS_SEC +
+	    ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
 static struct cpu_mark
 cpu_mark(pid_t pid)
 {
@@ -238,6 +260,43 @@ cpu_us_per(struct cpu_mark a, struct cpu_mark b, uint64_t units, bool stat)
 /* conn: sockets, output queue, line splitting. */
 
 static void
+poll_add(struct conn *c)
+{
+	if (c->slot >= 0 || c->fd < 0)
+		return;
+	c->slot = (int)npoll;
+	pfds[npoll].fd = c->fd;
+	pfds[npoll].events = c->events;
+	pfds[npoll].revents = 0;
+	pconn[npoll++] = c->idx;
+}
+
+/* Swap-remove; loop_pass walks pfds backwards so this is safe in a pass. */
+static void
+poll_del(struct conn *c)
+{
+	unsigned last = npoll - 1;
+
+	if (c->slot < 0)
+		return;
+	if ((unsigned)c->slot != last) {
+		pfds[c->slot] = pfds[last];
+		pconn[c->slot] = pconn[last];
+		conns[pconn[last]].slot = c->slot;
+	}
+	npoll--;
+	c->slot = -1;
+}
+
+static void
+conn_events(struct conn *c, short events)
+{
+	c->events = events;
+	if (c->slot >= 0)
+		pfds[c->slot].events = events;
+}
+
+static void
 conn_fail(struct conn *c, const char *why)
 {
 	if (c->state == CS_DEAD)
@@ -249,8 +308,8 @@ conn_fail(struct conn *c, const char *why)
 	c->state = CS_DEAD;
 	if (c->fd >= 0)
 		close(c->fd);
+	poll_del(c);
 	c->fd = -1;
-	pfds[c->idx].fd = -1;
 }
 
 static void
@@ -269,7 +328,7 @@ conn_flush(struct conn *c)
 		memmove(c->out, c->out + n, c->outlen - (size_t)n);
 		c->outlen -= (size_t)n;
 	}
-	pfds[c->idx].events = POLLIN | (c->outlen > 0 ? POLLOUT : 0);
+	conn_events(c, POLLIN | (c->outlen > 0 ? POLLOUT : 0));
 }
 
 static void conn_send(struct conn *, const char *, ...)
@@ -296,7 +355,7 @@ conn_send(struct conn *c, const char *fmt, ...)
 		c->out = xrealloc(c->out, c->outcap);
 	}
 	c->outlen += (size_t)n;
-	pfds[c->idx].events |= POLLOUT;
+	conn_events(c, c->events | POLLOUT);
 }
 
 static void
@@ -320,7 +379,8 @@ conn_open(struct conn *c)
 	sin.sin_port = htons((uint16_t)opt.port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	c->fd = fd;
-	pfds[c->idx].fd = fd;
+	c->events = POLLOUT;
+	poll_add(c);
 	nopen++;
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
 	    errno != EINPROGRESS) {
@@ -328,7 +388,6 @@ conn_open(struct conn *c)
 		return;
 	}
 	c->state = CS_CONNECTING;
-	pfds[c->idx].events = POLLOUT;
 }
 
 static void
@@ -344,7 +403,7 @@ conn_connected(struct conn *c)
 		return;
 	}
 	c->state = CS_REGISTERING;
-	pfds[c->idx].events = POLLIN;
+	conn_events(c, POLLIN);
 	conn_send(c, "NICK %s\r\nUSER b 0 * :natter-bench\r\n", c->nick);
 	conn_flush(c);
 }
@@ -494,6 +553,8 @@ on_line(struct conn *c, char *line, int64_t t)
 		if (c->state == CS_REGISTERING) {
 			c->state = CS_WELCOMED;
 			nwelcomed++;
+			if (park_welcomed && c->outlen == 0)
+				poll_del(c);
 		}
 	} else if (strcmp(cmd, "366") == 0) {
 		if (c->state == CS_WELCOMED) {
@@ -563,7 +624,7 @@ loop_pass(int64_t deadline)
 {
 	struct timespec ts;
 	int64_t t = now_ns(), wait;
-	unsigned i;
+	unsigned k;
 	int n;
 
 	wait = deadline < tick_due ? deadline : tick_due;
@@ -574,18 +635,19 @@ loop_pass(int64_t deadline)
 		wait = 100 * NS_MS;
 	ts.tv_sec = wait / NS_SEC;
 	ts.tv_nsec = wait % NS_SEC;
-	n = ppoll(pfds, opt.clients, &ts, NULL);
+	n = ppoll(pfds, npoll, &ts, NULL);
 	if (n < 0) {
 		if (errno == EINTR)
 			return;
 		fatal("ppoll");
 	}
-	for (i = 0; n > 0 && i < opt.clients; i++) {
-		struct conn *c = &conns[i];
-		short re = pfds[i].revents;
+	for (k = npoll; n > 0 && k-- > 0;) {
+		struct conn *c = &conns[pconn[k]];
+		short re = pfds[k].revents;
 
-		if (re == 0 || pfds[i].fd < 0)
+		if (re == 0)
 			continue;
+		pfds[k].revents = 0;
 		n--;
 		if (c->state == CS_CONNECTING) {
 			conn_connected(c);
@@ -678,7 +740,9 @@ phase_sync(void)
 	unsigned i;
 
 	nsynced = 0;
+	park_welcomed = false;
 	for (i = 0; i < opt.clients; i++) {
+		poll_add(&conns[i]);
 		conns[i].synced = false;
 		conn_send(&conns[i], "PING :bench-sync\r\n");
 		conn_flush(&conns[i]);
@@ -786,7 +850,7 @@ static void
 run_fanout(void)
 {
 	struct cpu_mark c0, c1;
-	int64_t t0, treg;
+	int64_t t0, treg, g0, g1;
 	double secs;
 	unsigned s;
 
@@ -805,6 +869,7 @@ run_fanout(void)
 	lat = xreallocarray(NULL, latcap, sizeof(*lat));
 
 	c0 = cpu_mark(opt.server);
+	g0 = self_cpu_ns();
 	t_first_send = now_ns();
 	t_last_recv = t_first_send;
 	sending = true;
@@ -818,6 +883,7 @@ run_fanout(void)
 	tick(t_first_send);
 	loop_until(fanout_done, run_deadline);
 	c1 = cpu_mark(opt.server);
+	g1 = self_cpu_ns();
 	tick = NULL;
 	for (s = 0; s < opt.senders; s++)
 		if (conns[s].sent < opt.messages)
@@ -831,14 +897,14 @@ run_fanout(void)
 	    " lost=%" PRId64 " misordered=%" PRIu64 " secs=%.3f"
 	    " deliveries_per_s=%.0f p50_us=%.1f p99_us=%.1f"
 	    " cpu_us_per_delivery=%.4f cpu_stat_us_per_delivery=%.4f"
-	    " register_s=%.3f errors=%u\n",
+	    " register_s=%.3f gen_cpu_pct=%.0f errors=%u\n",
 	    opt.label, workload_names[opt.w], opt.clients, opt.senders,
 	    opt.messages, opt.w == W_PACED ? opt.rate : 0, expected, received,
 	    (int64_t)(expected - received), misordered, secs,
 	    secs > 0 ? (double)received / secs : 0, lat_pct_us(50),
 	    lat_pct_us(99), cpu_us_per(c0, c1, received, false),
 	    cpu_us_per(c0, c1, received, true), (double)(treg - t0) / 1e9,
-	    errors);
+	    secs > 0 ? (double)(g1 - g0) / 1e7 / secs : 0, errors);
 }
 
 /* idle: many registered connections */
@@ -852,6 +918,7 @@ run_idle(void)
 
 	rss0 = opt.server > 0 ? proc_rss_kib(opt.server) : -1;
 	c0 = cpu_mark(opt.server);
+	park_welcomed = true;
 	t0 = now_ns();
 	phase_register();
 	t1 = now_ns();
@@ -892,7 +959,7 @@ static void
 run_pairs(void)
 {
 	struct cpu_mark c0, c1;
-	int64_t t0, t1;
+	int64_t t0, t1, g0, g1;
 	unsigned i;
 	double secs;
 
@@ -903,6 +970,7 @@ run_pairs(void)
 	phase_sync();
 
 	c0 = cpu_mark(opt.server);
+	g0 = self_cpu_ns();
 	t0 = now_ns();
 	for (i = 0; i < opt.clients; i += 2)
 		pairs_ping(&conns[i], t0);
@@ -912,16 +980,20 @@ run_pairs(void)
 	/* The ones still out get a few seconds to come home, then are lost. */
 	loop_until(pairs_done, t1 + SETTLE_NS);
 	c1 = cpu_mark(opt.server);
+	g1 = self_cpu_ns();
 	secs = (double)(t_last_recv - t0) / 1e9;
 	qsort(lat, nlat, sizeof(*lat), cmp_i64);
 	printf("result server=%s workload=pairs clients=%u secs=%.3f"
 	    " round_trips=%" PRIu64 " round_trips_per_s=%.0f"
 	    " p50_us=%.1f p99_us=%.1f cpu_us_per_round_trip=%.3f"
-	    " cpu_stat_us_per_round_trip=%.3f lost=%" PRIu64 " errors=%u\n",
+	    " cpu_stat_us_per_round_trip=%.3f gen_cpu_pct=%.0f lost=%" PRIu64
+	    " errors=%u\n",
 	    opt.label, opt.clients, secs, pongs_got,
 	    secs > 0 ? (double)pongs_got / secs : 0, lat_pct_us(50),
 	    lat_pct_us(99), cpu_us_per(c0, c1, pongs_got, false),
-	    cpu_us_per(c0, c1, pongs_got, true), pings_sent - pongs_got, errors);
+	    cpu_us_per(c0, c1, pongs_got, true),
+	    secs > 0 ? (double)(g1 - g0) / 1e7 / secs : 0,
+	    pings_sent - pongs_got, errors);
 }
 
 /* flood: a screen client under a flood */
@@ -979,7 +1051,7 @@ run_flood(void)
 {
 	struct cpu_mark c0, c1, c2;
 	long rss0, rss1;
-	int64_t t, t_screen = 0, deadline;
+	int64_t t, t_screen = 0, deadline, capture = 0;
 	int polls = 0;
 
 	if (opt.screen_cmd == NULL || opt.watch_nick == NULL || opt.client <= 0)
@@ -1009,12 +1081,17 @@ run_flood(void)
 		fatalx("the reference receiver got %" PRIu64 " of %u messages",
 		    received, opt.messages);
 	tick = NULL;
-	/* Poll the screen until the last message shows (or 30 s pass). */
+	/*
+	 * Poll the screen until the last message shows (or 30 s pass). The
+	 * time is taken when the capture that shows it has returned: an upper
+	 * bound, off by at most one capture (screen_capture_ms).
+	 */
 	deadline = t_flood_arrive + 30 * NS_SEC;
 	while ((t = now_ns()) < deadline) {
 		polls++;
 		if (screen_shows(end_marker)) {
-			t_screen = t;
+			t_screen = now_ns();
+			capture = t_screen - t;
 			break;
 		}
 	}
@@ -1033,11 +1110,13 @@ run_flood(void)
 	rss1 = proc_rss_kib(opt.client);
 	printf("result client=%s workload=flood messages=%u"
 	    " flood_s=%.3f screen_lag_ms=%.1f screen_polls=%d"
+	    " screen_capture_ms=%.1f"
 	    " cpu_us_per_message=%.2f cpu_stat_us_per_message=%.2f"
 	    " rss_before_kib=%ld rss_after_kib=%ld rss_per_line_b=%.0f"
 	    " reference_received=%" PRIu64 " errors=%u\n",
 	    opt.label, opt.messages, (double)(t_flood_arrive - t_first_send) / 1e9,
 	    t_screen ? (double)(t_screen - t_flood_arrive) / 1e6 : -1.0, polls,
+	    (double)capture / 1e6,
 	    cpu_us_per(c0, c2, opt.messages, false),
 	    cpu_us_per(c0, c2, opt.messages, true), rss0, rss1,
 	    rss0 >= 0 && rss1 >= 0 ? (double)(rss1 - rss0) * 1024.0 /
@@ -1191,13 +1270,14 @@ main(int argc, char *argv[])
 
 	conns = xcalloc(opt.clients, sizeof(*conns));
 	pfds = xcalloc(opt.clients, sizeof(*pfds));
+	pconn = xcalloc(opt.clients, sizeof(*pconn));
 	for (i = 0; i < opt.clients; i++) {
 		conns[i].fd = -1;
+		conns[i].slot = -1;
 		conns[i].idx = i;
 		conns[i].outcap = 256;
 		conns[i].out = xmalloc(conns[i].outcap);
 		snprintf(conns[i].nick, sizeof(conns[i].nick), "b%u", i);
-		pfds[i].fd = -1;
 	}
 	run_deadline = now_ns() + (int64_t)(opt.timeout * 1e9);
 

@@ -135,7 +135,7 @@ run() {
 # One short line per result while the run goes on.
 summary() {
 	echo "$1" | tr ' ' '\n' | awk -F= '
-		$1 ~ /^(deliveries_per_s|p99_us|cpu_us_per_delivery|lost|register_s|rss_per_conn_b|cpu_us_per_round_trip|round_trips|screen_lag_ms|cpu_us_per_message|rss_per_line_b|errors)$/ {
+		$1 ~ /^(deliveries_per_s|p99_us|cpu_us_per_delivery|lost|register_s|rss_per_conn_b|cpu_us_per_round_trip|round_trips|screen_lag_ms|cpu_us_per_message|rss_per_line_b|gen_cpu_pct|errors)$/ {
 			printf "%s=%s ", $1, $2 }
 		END { print "" }'
 }
@@ -161,26 +161,40 @@ if [ -z "$servers" ]; then
 fi
 [ "$have_natterd" = 1 ] || echo "bench: no natterd at $NATTERD; ngircd only" >&2
 
-echo "natter bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
+# The short fan-out runs are noisy on a shared machine: each is done reps
+# times (a fresh server every time) and the table shows the median.
+reps=3
+[ "$quick" = 1 ] && reps=1
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "natter bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $load0"
 for s in $servers; do
-	run "$s" burst100 -w burst $b1
-	run "$s" burst500 -w burst $b2
-	run "$s" paced100 -w paced -r 2000 $b1
-	run "$s" paced500 -w paced -r 2000 $b2
+	for r in $(seq $reps); do
+		run "$s" burst100 -w burst $b1
+		run "$s" burst500 -w burst $b2
+		run "$s" paced100 -w paced -r 2000 $b1
+		run "$s" paced500 -w paced -r 2000 $b2
+	done
 	run "$s" idle -w idle -W "$window" $idle
 	run "$s" pairs -w pairs -W "$window" $pairs
 done
 if [ "$have_natterd" = 1 ]; then
-	run natterd-hist burst100 -w burst $b1
-	run natterd-hist burst500 -w burst $b2
+	for r in $(seq $reps); do
+		run natterd-hist burst100 -w burst $b1
+		run natterd-hist burst500 -w burst $b2
+	done
 fi
 
 # The client under a flood: natter in tmux at 160x48 against natterd.
 if [ "$have_natterd" = 1 ] && [ -x "$NATTER" ] && [ -n "$TMUX_BIN" ]; then
 	port=$("$BENCH" -w port)
 	if start_server natterd "$port"; then
-		LC_ALL=C.UTF-8 "$TMUX_BIN" -S "$tmux_sock" -f /dev/null new-session -d \
-			-x 160 -y 48 "exec '$NATTER' -n watcher -j '#flood' -p $port 127.0.0.1 2>$work/natter.err"
+		# Its own HOME so no user config is read; scrollback as long as
+		# the flood, so RSS growth divided by the count is per kept line.
+		mkdir -p "$work/home"
+		HOME=$work/home XDG_CONFIG_HOME=$work/home LC_ALL=C.UTF-8 \
+			"$TMUX_BIN" -S "$tmux_sock" -f /dev/null new-session -d \
+			-x 160 -y 48 "exec '$NATTER' -n watcher -j '#flood' -p $port \
+			--scrollback $flood 127.0.0.1 2>$work/natter.err"
 		npid=$("$TMUX_BIN" -S "$tmux_sock" display -p '#{pane_pid}')
 		printf '  %-13s %-9s ' natter flood
 		out=$("$BENCH" -w flood -p "$port" -L natter -m "$flood" -j '#flood' \
@@ -199,10 +213,13 @@ else
 	echo "  (client flood skipped: needs natterd, client/natter and tmux)"
 fi
 
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
 cp "$results" bench-results.txt
 echo
-awk -f - "$results" <<'EOF' | tee bench-results.md
-# Read "tag=... server=... key=value ..." lines into v[server, tag, key].
+awk -v reps="$reps" -v load0="$load0" -v load1="$load1" -v cores="$(nproc)" \
+	-v when="$(date -u '+%Y-%m-%d %H:%M UTC')" -f - "$results" <<'EOF' | tee bench-results.md
+# Read "tag=... server=... key=value ..." lines; a figure seen in several
+# runs is their median (each key on its own).
 {
 	s = ""; t = ""
 	for (i = 1; i <= NF; i++) {
@@ -211,10 +228,22 @@ awk -f - "$results" <<'EOF' | tee bench-results.md
 		else if (kv[1] == "tag") t = kv[2]
 		f[i] = kv[1]; x[i] = kv[2]
 	}
-	for (i = 1; i <= NF; i++) v[s, t, f[i]] = x[i]
+	for (i = 1; i <= NF; i++) {
+		n = ++cnt[s, t, f[i]]
+		vals[s, t, f[i], n] = x[i]
+	}
 	seen[s] = 1
 }
-function get(s, t, k) { return ((s, t, k) in v) ? v[s, t, k] : "" }
+function get(s, t, k,   n, i, j, a, tmp) {
+	if (!((s, t, k) in cnt)) return ""
+	n = cnt[s, t, k]
+	for (i = 1; i <= n; i++) a[i] = vals[s, t, k, i] + 0
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			tmp = a[j]; a[j] = a[j - 1]; a[j - 1] = tmp
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
 function fmt(x, k) {
 	if (x == "" || x < 0) return "-"
 	if (k ~ /per_s$/) return sprintf("%.0f k", x / 1000)
@@ -226,6 +255,8 @@ function fmt(x, k) {
 	if (k == "screen_lag_ms") return sprintf("%.0f ms", x)
 	return x
 }
+# A parameter of a workload, from whichever server ran it.
+function param(t, k,   x) { x = get("natterd", t, k); return x != "" ? x : get("ngircd", t, k) }
 # ratio natterd/ngircd, or "-" when either is missing.
 function ratio(a, b) { return (a == "" || b == "" || b + 0 <= 0 || a < 0) ? "-" : sprintf("%.2f", a / b) }
 function row(name, t, k, target,   a, b) {
@@ -233,6 +264,8 @@ function row(name, t, k, target,   a, b) {
 	printf "| %s | %s | %s | %s | %s |\n", name, fmt(a, k), fmt(b, k), ratio(a, b), target
 }
 END {
+	printf "%s, %s cores, load average %s at the start and %s at the end;", when, cores, load0, load1
+	printf " burst and paced figures are the median of %s runs.\n\n", reps
 	print "| workload, figure | natterd | ngircd | natterd/ngircd | natterd target |"
 	print "|---|---|---|---|---|"
 	row("burst 100 clients, 10x500: deliveries/s", "burst100", "deliveries_per_s", ">= 2x ngircd")
@@ -251,10 +284,11 @@ END {
 	row("paced 500 at 2 000 msg/s: CPU us per delivery", "paced500", "cpu_us_per_delivery", "<= 1.0")
 	row("paced 500: latency p99", "paced500", "p99_us", "<= 1 ms")
 	row("paced 500: lost", "paced500", "lost", "0")
-	row("idle 5 000: time to register all", "idle", "register_s", "<= 0.5 s")
-	row("idle 5 000: RSS per connection", "idle", "rss_per_conn_b", "<= 2048 B")
-	row("idle 5 000: failed connections", "idle", "errors", "0")
-	row("pairs 50, 10 s: CPU us per round trip", "pairs", "cpu_us_per_round_trip", "<= 4")
+	n = param("idle", "clients")
+	row("idle " n " connections: time to register all", "idle", "register_s", "<= 0.5 s")
+	row("idle " n ": RSS per connection", "idle", "rss_per_conn_b", "<= 2048 B")
+	row("idle " n ": failed connections", "idle", "errors", "0")
+	row("pairs " param("pairs", "clients") / 2 ", " sprintf("%.0f", param("pairs", "secs")) " s: CPU us per round trip", "pairs", "cpu_us_per_round_trip", "<= 4")
 	row("pairs: round trips/s", "pairs", "round_trips_per_s", "")
 	row("pairs: round trip p99", "pairs", "p99_us", "")
 	row("pairs: lost", "pairs", "lost", "0")

@@ -25,8 +25,6 @@
  * Each message carries its send time (CLOCK_MONOTONIC, ns), so latency
  * is receive time minus send time in the same process.
  */
-#include "config.h"
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,7 @@
 /*
  * natter: the whole program's vocabulary in one header, a paragraph per
- * file. Everything but ui.c is free of curses and has Check tests.
+ * file. Everything but ui.c is free of curses; the pure modules (utf.c,
+ * mirc.c, wrap.c, edit.c, window.c, command.c) have Check tests.
  */
 #ifndef NATTER_H
 #define NATTER_H
@@ -14,6 +15,361 @@
 #include "irc.h"
 #include "numeric.h"
 #include "util.h"
+
+/* Exit codes (sysexits.h): a bad flag or no terminal, a server we cannot reach. */
+#define EXIT_USAGE 64
+#define EXIT_NOINPUT 66
+#define EXIT_UNAVAILABLE 69
+
+/* main.c: flags, the poll loop. */
+
+struct options {
+	const char *host;	/* default "localhost" */
+	const char *port;	/* default "6667" */
+	const char *nick;	/* default $USER */
+	const char *user;	/* default the nick */
+	const char *real;	/* default the nick */
+	const char *join;	/* channels to join after registering, comma-separated */
+	const char *password_file;
+	const char *config;	/* -c: read by issue 6's config module; unused here */
+	char *password;		/* first line of password_file */
+	size_t scrollback;	/* lines kept per buffer */
+};
+extern struct options opt;
+
+#define SCROLLBACK_DEFAULT 10000
+#define SCROLLBACK_MIN 100
+#define SCROLLBACK_MAX 1000000
+
+/* utf.c: UTF-8 <-> wchar_t without the C library's locale. */
+
+/* Decode the character at s[*i] (n bytes in all), advancing *i. Invalid
+ * bytes read as Latin-1, like utf8_sanitize. */
+wchar_t utf_next(const char *s, size_t n, size_t *i);
+/* Decode s into out (cap wide characters); returns the count. */
+size_t utf_decode(const char *s, size_t n, wchar_t *out, size_t cap);
+/* Encode n wide characters into out (cap bytes, NUL-terminated, never
+ * split mid-character); returns the bytes written. */
+size_t utf_encode(const wchar_t *w, size_t n, char *out, size_t cap);
+/* Columns of one character: wcwidth, with unprintable ones counted as 1
+ * (they are drawn as a replacement) and combining marks as 0. */
+int utf_width(wchar_t c);
+
+/* mirc.c: mIRC formatting codes into styled wide characters. */
+
+#define MIRC_BOLD 0x01
+#define MIRC_ITALIC 0x02
+#define MIRC_UNDERLINE 0x04
+#define MIRC_REVERSE 0x08
+#define MIRC_DIM 0x10		/* not an mIRC code: natter's events */
+#define MIRC_DEFAULT (-1)	/* default colour */
+
+struct style {
+	uint8_t attr;	/* MIRC_* */
+	int8_t fg;	/* mIRC colour 0..98, or MIRC_DEFAULT */
+	int8_t bg;
+};
+
+/* Decode UTF-8 text with mIRC codes (bold, italic, underline, reverse,
+ * colours \3fg[,bg], reset \17) starting from style *st into wide
+ * characters and a style for each; other control characters become
+ * spaces (tab) or are dropped, never shown raw. *st ends as the style
+ * after the text. Returns the number of characters (at most cap). */
+size_t mirc_decode(const char *s, size_t n, struct style *st,
+    wchar_t *out, struct style *styles, size_t cap);
+/* Copy s without any formatting codes into out (cap bytes); returns length. */
+size_t mirc_strip(char *out, size_t cap, const char *s);
+
+/* wrap.c: word wrap by display columns, and the layout of a history line. */
+
+/*
+ * Break the n characters of w into rows of cols columns; every row after
+ * the first starts after indent columns. Breaks after the last space that
+ * fits, else before the character that does not fit; a wide character is
+ * never split and a combining mark stays with its base. Stores the start
+ * index of each row in starts (up to max) and returns the row count.
+ */
+size_t wrap_rows(const wchar_t *w, size_t n, int cols, int indent,
+    size_t *starts, size_t max);
+
+#define RENDER_MAX 768	/* wide characters in a rendered line */
+
+struct line;
+struct render {
+	wchar_t w[RENDER_MAX];
+	struct style st[RENDER_MAX];
+	size_t n;
+	int indent;	/* hanging indent: the prefix's columns, capped */
+};
+/* Lay out a history line: "HH:MM <nick> text" with the nick in its
+ * colour, actions as "* nick text", events dimmed. cols caps the indent. */
+void render_line(struct render *r, const struct line *l, int cols);
+/* Rows the line takes at cols columns. */
+size_t render_rows(const struct line *l, int cols);
+/* Stable colour (an mIRC colour index) for a nick. */
+int render_nick_color(const char *nick);
+
+/* edit.c: the line editor, a wchar_t buffer with a cursor and a kill buffer. */
+
+#define EDIT_MAX 1024		/* wide characters in the input line */
+#define EDIT_HIST_MAX 100	/* remembered lines per buffer */
+
+enum edit_op {
+	EDIT_LEFT, EDIT_RIGHT, EDIT_HOME, EDIT_END,
+	EDIT_WORD_LEFT, EDIT_WORD_RIGHT,
+	EDIT_BACKSPACE, EDIT_DELETE,
+	EDIT_KILL_WORD_BACK,	/* Ctrl-W */
+	EDIT_KILL_WORD_FWD,	/* Alt-D */
+	EDIT_KILL_BOL,		/* Ctrl-U */
+	EDIT_KILL_EOL,		/* Ctrl-K */
+	EDIT_YANK,		/* Ctrl-Y */
+	EDIT_HIST_PREV, EDIT_HIST_NEXT,
+};
+
+struct edit {
+	wchar_t buf[EDIT_MAX];
+	size_t len, pos;	/* characters, cursor index */
+	size_t scroll;		/* first character shown (horizontal scroll) */
+	char *hist[EDIT_HIST_MAX];	/* oldest first, UTF-8 */
+	size_t nhist;
+	size_t histpos;		/* nhist while editing a fresh line */
+	char *draft;		/* the fresh line while browsing history */
+};
+
+void edit_free(struct edit *e);
+/* Insert c at the cursor; false when the line is full. */
+bool edit_insert(struct edit *e, wchar_t c);
+void edit_op(struct edit *e, enum edit_op op);
+/* Replace the line with UTF-8 s, cursor at the end (completion, history). */
+void edit_set(struct edit *e, const char *s);
+/* The line as UTF-8 into out (cap bytes); returns the length. */
+size_t edit_get(const struct edit *e, char *out, size_t cap);
+/* Take the line for sending: copy it out, remember it in the history,
+ * empty the editor. Returns the length (0 for an empty line). */
+size_t edit_take(struct edit *e, char *out, size_t cap);
+/* Keep the cursor visible in cols columns: updates e->scroll and returns
+ * the cursor's column relative to it. */
+int edit_view(struct edit *e, int cols);
+
+/* window.c: the model. Buffers (server, channels, queries), their
+ * scrollback rings and nick lists, and who we are. */
+
+enum line_kind {
+	LINE_MSG,	/* <nick> text */
+	LINE_ACTION,	/* * nick text */
+	LINE_NOTICE,	/* -nick- text */
+	LINE_EVENT,	/* joins, parts, quits, nick and topic changes: dimmed */
+	LINE_INFO,	/* server replies and natter's own notes */
+	LINE_ERROR,	/* errors */
+};
+#define LINE_SELF 0x01		/* we said it */
+#define LINE_HIGHLIGHT 0x02	/* it mentions us */
+
+/* One history line in one allocation: 16 bytes of header, then the nick
+ * and the text, each NUL-terminated. */
+struct line {
+	int64_t time;	/* ms since the epoch, UTC */
+	uint8_t kind;	/* enum line_kind */
+	uint8_t flags;	/* LINE_* */
+	uint8_t nicklen;
+	char data[];	/* nick, NUL, text, NUL */
+};
+#define LINE_NICK(l) ((l)->data)
+#define LINE_TEXT(l) ((l)->data + (l)->nicklen + 1)
+#define LINE_TEXT_MAX 1024	/* longer text is cut at a character boundary */
+
+enum buffer_kind { BUFFER_SERVER, BUFFER_CHANNEL, BUFFER_QUERY };
+/* Activity of a buffer not on screen, for the status line; ordered. */
+enum activity { ACT_NONE, ACT_EVENT, ACT_MSG, ACT_HOT };
+
+struct nick {
+	char prefix[8];		/* multi-prefix: every status, highest first */
+	char name[IRC_NICK_MAX + 1];
+	bool away;
+};
+
+struct buffer {
+	char name[IRC_CHAN_MAX + 1];
+	enum buffer_kind kind;
+	/* Scrollback: a ring of cap lines, the oldest at lines[first]. */
+	struct line **lines;
+	size_t cap, first, count;
+	uint64_t seq;		/* lines ever added; the newest is seq - 1 */
+	/* View: following the bottom, or scrolled so that the view's last
+	 * row is row `skip` counted up from the end of line number anchor. */
+	bool scrolled;
+	uint64_t anchor;
+	size_t skip;
+	/* Channel state. */
+	struct nick *nicks;	/* sorted: by highest prefix, then by name */
+	size_t nnicks, nickcap;
+	size_t nickscroll;	/* first nick shown */
+	bool names_pending;	/* a 353 list is arriving; 366 ends it */
+	bool names_show;	/* /names asked: print the list at 366 */
+	bool joined;
+	char *topic;
+	/* Status line. */
+	enum activity activity;
+	unsigned unread;
+	struct edit edit;	/* each buffer keeps its own input and history */
+	void *ext;		/* per-buffer state of issue 6's modules */
+};
+
+/* Who we are and what the server agreed to. */
+#define CAP_SERVER_TIME 0x01
+#define CAP_ECHO 0x02
+#define CAP_TAGS 0x04
+#define CAP_BATCH 0x08
+#define CAP_MULTI_PREFIX 0x10
+#define CAP_AWAY_NOTIFY 0x20
+#define CAP_USERHOST_NAMES 0x40
+#define CAP_CHATHISTORY 0x80
+
+struct self {
+	char nick[IRC_NICK_MAX + 1];
+	char network[64];	/* ISUPPORT NETWORK, else the host */
+	unsigned caps;		/* CAP_* acknowledged */
+	bool connected;		/* TCP up */
+	bool registered;	/* 001 seen */
+	bool was_registered;	/* 001 seen on some connection */
+	bool quit;		/* /quit given: leave when the server closes */
+	char prefix_modes[8];	/* ISUPPORT PREFIX=(ov)@+ */
+	char prefix_chars[8];
+	char chanmodes[4][32];	/* ISUPPORT CHANMODES, types A to D */
+};
+extern struct self self;
+
+/* Dirty bits: what ui_draw must redraw. Set by the model, cleared by ui. */
+#define DIRTY_HISTORY 0x01
+#define DIRTY_NICKS 0x02
+#define DIRTY_STATUS 0x04
+#define DIRTY_INPUT 0x08
+#define DIRTY_ALL 0x0f
+extern unsigned dirty;
+
+/* Shown at the right of the status line (issue 6: reconnect countdown). */
+extern char status_note[128];
+
+#define WINDOW_MAX 100	/* buffers open at once */
+extern struct buffer *windows[WINDOW_MAX];
+extern size_t nwindows;
+extern size_t window_cur;
+
+/* Lines kept per buffer (--scrollback); set before window_init. */
+extern size_t window_scrollback;
+
+/* Create the server buffer (named name); call once at start. */
+void window_init(const char *name);
+void window_free_all(void);
+struct buffer *window_server(void);
+struct buffer *window_current(void);
+/* The buffer called name (IRC case-insensitive), or NULL. */
+struct buffer *window_find(const char *name);
+/* Find or open a buffer; past WINDOW_MAX the server buffer is returned. */
+struct buffer *window_open(const char *name, enum buffer_kind kind);
+size_t window_index(const struct buffer *b);
+void window_select(size_t i);
+/* Close buffer i (never the server buffer, index 0). */
+void window_close(size_t i);
+
+/* Append a line; evicts the oldest past the scrollback size. Updates
+ * activity and unread counts of buffers not on screen. */
+void buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
+    unsigned flags, const char *nick, const char *text);
+/* An informational line stamped now. */
+void buffer_addf(struct buffer *b, enum line_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Line number seq (see struct buffer), or NULL if evicted or not yet there. */
+const struct line *buffer_line(const struct buffer *b, uint64_t seq);
+void buffer_clear(struct buffer *b);
+void buffer_rename(struct buffer *b, const char *name);
+/* Scroll the view by rows at cols columns: positive up, negative down. */
+void buffer_scroll(struct buffer *b, long rows, int cols);
+void buffer_scroll_top(struct buffer *b, int cols);
+void buffer_scroll_bottom(struct buffer *b);
+/* Lines below the view while scrolled up (0 at the bottom). */
+uint64_t buffer_unseen(const struct buffer *b);
+
+/* Nick list. Prefix chars are ranked by self.prefix_chars. */
+struct nick *nick_find(struct buffer *b, const char *name);
+/* Add or update name with its status prefixes (from NAMES or JOIN). */
+void nick_add(struct buffer *b, const char *name, const char *prefix);
+bool nick_remove(struct buffer *b, const char *name);
+bool nick_rename(struct buffer *b, const char *old, const char *name);
+/* Give (add true) or take a status prefix char such as '@'. */
+void nick_set_prefix(struct buffer *b, const char *name, char c, bool add);
+void nick_clear(struct buffer *b);
+
+/* net.c: the connection, a non-blocking socket with a send queue. */
+
+#define SENDQ_MAX (1024 * 1024)
+#define NET_READ_MAX (256 * 1024)	/* bytes read per loop pass */
+
+/* Start connecting to host:port (getaddrinfo, then non-blocking connect
+ * to each address in turn). Progress and errors come through the loop. */
+void net_connect(const char *host, const char *port);
+/* The socket to poll and the events wanted, or -1. */
+int net_fd(void);
+short net_events(void);
+/* Act on poll's revents: finish connecting, write, read and dispatch. */
+void net_ready(short revents);
+/* Queue one raw line (CRLF added; cut at IRC_BODY_MAX on a character). */
+void net_sendf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void net_close(void);
+/* Whether anything is still queued for the server. */
+bool net_pending(void);
+/* Why the connection failed or ended, once it has ("" while fine). */
+extern char net_error[256];
+
+/* handle.c: what the server says, by table. */
+
+/* The connection is up: negotiate capabilities and register. */
+void handle_connected(void);
+/* The connection ended (error text in net_error). */
+void handle_disconnected(void);
+/* One received line, without CR LF. */
+void handle_line(char *line, size_t len);
+/* Bring chan's buffer to the screen when our JOIN for it comes back. */
+void handle_join_select(const char *chan);
+
+/* command.c: what the user types, by table. */
+
+/* Run one input line typed in buffer b: a /command, or text to send. */
+void command_run(struct buffer *b, const char *line);
+/* The entry for /name: exact, else a unique prefix; NULL otherwise, and
+ * *ambiguous tells which. */
+const struct command *command_find(const char *name, bool *ambiguous);
+/* Send text as PRIVMSG to target, split into as many lines as it takes,
+ * and show it at once unless the server echoes. */
+void command_say(struct buffer *b, const char *target, const char *text,
+    bool action);
+
+struct command {
+	const char *name;
+	void (*fn)(struct buffer *b, char *args);
+	unsigned flags;
+	const char *usage;
+	const char *help;
+};
+#define CMD_ARGS 0x01		/* needs arguments */
+#define CMD_CONNECTED 0x02	/* needs a registered connection */
+#define CMD_TARGET 0x04		/* needs a channel or query buffer */
+extern const struct command commands[];
+extern const size_t ncommands;
+
+/* ui.c: curses. Draws the model once per loop pass; reads keys. */
+
+void ui_init(void);
+void ui_end(void);
+/* The terminal changed size (SIGWINCH). */
+void ui_resize(void);
+/* Read and act on every key waiting. */
+void ui_keys(void);
+/* Redraw what is dirty and update the terminal once. */
+void ui_draw(void);
+/* Colour is used when the terminal has it and this is true (NO_COLOR). */
+extern bool ui_color;
+
 
 /*
  * The paragraphs below are issue 6's pure modules (clientx): reconnect,

@@ -1,0 +1,748 @@
+/*
+ * What the server says, dispatched by a table of commands and numerics.
+ * Handlers only change the model (window.c) and answer the server; the
+ * screen follows from the dirty bits.
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter.h"
+
+/* One incoming message with its source split out and its time decided. */
+struct in {
+	struct irc_msg *m;
+	char nick[IRC_NICK_MAX + 1];
+	char uh[IRC_USER_MAX + IRC_HOST_MAX + 2];	/* user@host, or "" */
+	int64_t time;	/* server-time tag, else arrival */
+	bool me;	/* the source is us */
+};
+
+static struct irc_msg msg;	/* 64 tags make it big: not on the stack */
+
+/* Capabilities natter asks for, and how it knows it got them. */
+static const struct {
+	const char *name;
+	unsigned bit;
+} cap_table[] = {
+	{ "away-notify", CAP_AWAY_NOTIFY },
+	{ "batch", CAP_BATCH },
+	{ "draft/chathistory", CAP_CHATHISTORY },
+	{ "echo-message", CAP_ECHO },
+	{ "message-tags", CAP_TAGS },
+	{ "multi-prefix", CAP_MULTI_PREFIX },
+	{ "server-time", CAP_SERVER_TIME },
+	{ "userhost-in-names", CAP_USERHOST_NAMES },
+};
+
+static unsigned cap_wanted;	/* offered by the server and wanted */
+static char join_select[IRC_CHAN_MAX + 1];	/* show this channel when joined */
+
+void
+handle_join_select(const char *chan)
+{
+	str_copy(join_select, chan, sizeof(join_select));
+}
+
+static void
+isupport_defaults(void)
+{
+	str_copy(self.prefix_modes, "ov", sizeof(self.prefix_modes));
+	str_copy(self.prefix_chars, "@+", sizeof(self.prefix_chars));
+	str_copy(self.chanmodes[0], "beI", sizeof(self.chanmodes[0]));
+	str_copy(self.chanmodes[1], "k", sizeof(self.chanmodes[1]));
+	str_copy(self.chanmodes[2], "l", sizeof(self.chanmodes[2]));
+	str_copy(self.chanmodes[3], "imnpst", sizeof(self.chanmodes[3]));
+}
+
+void
+handle_connected(void)
+{
+	self.caps = 0;
+	cap_wanted = 0;
+	isupport_defaults();
+	if (self.nick[0] == '\0')
+		str_copy(self.nick, opt.nick, sizeof(self.nick));
+	if (self.network[0] == '\0')
+		str_copy(self.network, opt.host, sizeof(self.network));
+	buffer_addf(window_server(), LINE_INFO, "Connected to %s:%s",
+	    opt.host, opt.port);
+	/* CAP LS before NICK/USER holds registration until CAP END
+	 * (ircv3.net/specs/extensions/capability-negotiation). */
+	net_sendf("CAP LS 302");
+	if (opt.password != NULL)
+		net_sendf("PASS :%s", opt.password);
+	net_sendf("NICK %s", self.nick);
+	net_sendf("USER %s 0 * :%s", opt.user, opt.real);
+}
+
+void
+handle_disconnected(void)
+{
+	self.caps = 0;
+	for (size_t i = 1; i < nwindows; i++) {
+		windows[i]->joined = false;
+		nick_clear(windows[i]);
+	}
+	buffer_addf(window_server(), LINE_ERROR, "Disconnected: %s", net_error);
+	if (window_current() != window_server())
+		buffer_addf(window_current(), LINE_ERROR, "Disconnected: %s",
+		    net_error);
+}
+
+/* params[from..] joined by spaces: how numerics are shown. */
+static void
+params_join(const struct irc_msg *m, size_t from, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	out[0] = '\0';
+	for (size_t i = from; i < m->nparams; i++) {
+		if (i > from && k + 1 < cap)
+			out[k++] = ' ';
+		k += str_copy(out + k, m->params[i], cap - k);
+		if (k >= cap) {
+			k = utf8_truncate(out, cap - 1, cap - 1);
+			out[k] = '\0';
+			return;
+		}
+	}
+}
+
+static const char *
+param(const struct in *in, size_t i)
+{
+	return i < in->m->nparams ? in->m->params[i] : "";
+}
+
+static void
+h_ping(struct in *in)
+{
+	net_sendf("PONG :%s", param(in, 0));
+}
+
+static void
+h_error(struct in *in)
+{
+	snprintf(net_error, sizeof(net_error), "%s:%s: %s", opt.host,
+	    opt.port, param(in, 0));
+	buffer_addf(window_server(), LINE_ERROR, "%s", param(in, 0));
+}
+
+static void
+cap_request(void)
+{
+	char list[256];
+	size_t k = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < nitems(cap_table); i++) {
+		if (!(cap_wanted & cap_table[i].bit))
+			continue;
+		k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%s",
+		    k > 0 ? " " : "", cap_table[i].name);
+	}
+	if (k > 0)
+		net_sendf("CAP REQ :%s", list);
+	else
+		net_sendf("CAP END");
+}
+
+/* Apply fn to each capability in a space-separated list. */
+static unsigned
+cap_bits(char *list, bool *off)
+{
+	unsigned bits = 0;
+
+	for (char *tok = strtok(list, " "); tok != NULL; tok = strtok(NULL, " ")) {
+		bool minus = tok[0] == '-';
+		char *eq = strchr(tok, '=');
+		if (minus)
+			tok++;
+		if (eq != NULL)
+			*eq = '\0';
+		for (size_t i = 0; i < nitems(cap_table); i++)
+			if (strcmp(tok, cap_table[i].name) == 0) {
+				bits |= cap_table[i].bit;
+				if (minus && off != NULL)
+					*off = true;
+			}
+	}
+	return bits;
+}
+
+static void
+h_cap(struct in *in)
+{
+	const char *sub = param(in, 1);
+	bool more = in->m->nparams > 3 && strcmp(in->m->params[2], "*") == 0;
+	char *list;
+	bool off = false;
+	unsigned bits;
+
+	if (in->m->nparams < 3)
+		return;
+	list = in->m->params[in->m->nparams - 1];
+	if (strcmp(sub, "LS") == 0) {
+		cap_wanted |= cap_bits(list, NULL);
+		if (!more && !self.registered)
+			cap_request();
+	} else if (strcmp(sub, "ACK") == 0) {
+		bits = cap_bits(list, &off);
+		if (off)
+			self.caps &= ~bits;
+		else
+			self.caps |= bits;
+		if (!self.registered)
+			net_sendf("CAP END");
+	} else if (strcmp(sub, "NAK") == 0) {
+		if (!self.registered)
+			net_sendf("CAP END");
+	}
+}
+
+static void
+h_welcome(struct in *in)
+{
+	char chans[512];
+	size_t k = 0;
+
+	self.registered = self.was_registered = true;
+	str_copy(self.nick, param(in, 0), sizeof(self.nick));
+	dirty |= DIRTY_STATUS;
+	buffer_addf(window_server(), LINE_INFO, "%s", param(in, 1));
+	/* Rejoin what we had open; the first time, what -j asked for. */
+	chans[0] = '\0';
+	for (size_t i = 1; i < nwindows; i++) {
+		if (windows[i]->kind != BUFFER_CHANNEL)
+			continue;
+		if (k + strlen(windows[i]->name) + 2 >= sizeof(chans))
+			break;
+		k += (size_t)snprintf(chans + k, sizeof(chans) - k, "%s%s",
+		    k > 0 ? "," : "", windows[i]->name);
+	}
+	if (k == 0 && opt.join != NULL && opt.join[0] != '\0') {
+		str_copy(chans, opt.join, sizeof(chans));
+		k = strlen(chans);
+	}
+	if (k > 0)
+		net_sendf("JOIN %s", chans);
+}
+
+static void
+h_isupport(struct in *in)
+{
+	char text[512];
+
+	for (size_t i = 1; i + 1 < in->m->nparams; i++) {
+		const char *t = in->m->params[i];
+		if (strncmp(t, "NETWORK=", 8) == 0) {
+			str_copy(self.network, t + 8, sizeof(self.network));
+			dirty |= DIRTY_STATUS;
+		} else if (strncmp(t, "PREFIX=(", 8) == 0) {
+			const char *close = strchr(t, ')');
+			size_t n = close != NULL ? (size_t)(close - t - 8) : 0;
+			if (close == NULL || n >= sizeof(self.prefix_modes) ||
+			    strlen(close + 1) != n)
+				continue;
+			memcpy(self.prefix_modes, t + 8, n);
+			self.prefix_modes[n] = '\0';
+			str_copy(self.prefix_chars, close + 1,
+			    sizeof(self.prefix_chars));
+		} else if (strncmp(t, "CHANMODES=", 10) == 0) {
+			const char *p = t + 10;
+			for (int k = 0; k < 4; k++) {
+				size_t n = strcspn(p, ",");
+				if (n >= sizeof(self.chanmodes[k]))
+					n = sizeof(self.chanmodes[k]) - 1;
+				memcpy(self.chanmodes[k], p, n);
+				self.chanmodes[k][n] = '\0';
+				p += strcspn(p, ",");
+				if (*p == ',')
+					p++;
+			}
+		}
+	}
+	params_join(in->m, 1, text, sizeof(text));
+	buffer_addf(window_server(), LINE_INFO, "%s", text);
+}
+
+static void
+h_nick_in_use(struct in *in)
+{
+	char next[IRC_NICK_MAX + 1];
+	size_t n;
+
+	if (self.registered) {
+		buffer_addf(window_current(), LINE_ERROR,
+		    "Nickname %s is already in use", param(in, 1));
+		return;
+	}
+	/* Still registering: try again with an underscore, and say so. */
+	n = str_copy(next, self.nick, sizeof(next) - 1);
+	if (n >= sizeof(next) - 1)
+		n = sizeof(next) - 2;
+	next[n] = '_';
+	next[n + 1] = '\0';
+	buffer_addf(window_server(), LINE_INFO,
+	    "Nickname %s is in use; trying %s", self.nick, next);
+	str_copy(self.nick, next, sizeof(self.nick));
+	net_sendf("NICK %s", next);
+}
+
+static void
+h_erroneous_nick(struct in *in)
+{
+	buffer_addf(self.registered ? window_current() : window_server(),
+	    LINE_ERROR, "Nickname %s is not valid", param(in, 1));
+	if (!self.registered) {
+		str_copy(self.nick, "natter", sizeof(self.nick));
+		net_sendf("NICK %s", self.nick);
+	}
+}
+
+static void
+event(struct buffer *b, struct in *in, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+event(struct buffer *b, struct in *in, const char *fmt, ...)
+{
+	char text[LINE_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	buffer_add(b, in->time, LINE_EVENT, 0, "", text);
+}
+
+/* Which buffer a message to target from in->nick belongs in. */
+static struct buffer *
+msg_buffer(struct in *in, const char *target, bool notice)
+{
+	/* STATUSMSG targets ("@#chan") go to the channel. */
+	while (target[0] != '\0' && strchr(self.prefix_chars, target[0]) &&
+	    irc_is_channel(target + 1))
+		target++;
+	if (irc_is_channel(target))
+		return window_open(target, BUFFER_CHANNEL);
+	if (notice && (in->uh[0] == '\0' || !self.registered))
+		return window_server();
+	const char *peer = in->me ? target : in->nick;
+	if (notice) {
+		struct buffer *b = window_find(peer);
+		return b != NULL ? b : window_server();
+	}
+	return window_open(peer, BUFFER_QUERY);
+}
+
+static void
+h_privmsg(struct in *in)
+{
+	bool notice = irc_casecmp(in->m->command, "NOTICE") == 0;
+	char *text = in->m->params[1];
+	enum line_kind kind = notice ? LINE_NOTICE : LINE_MSG;
+	struct buffer *b = msg_buffer(in, param(in, 0), notice);
+
+	/* CTCP (a \1-quoted first word): ACTION is /me; others are noted. */
+	if (text[0] == '\1') {
+		char *end = strchr(text + 1, '\1');
+		if (end != NULL)
+			*end = '\0';
+		text++;
+		if (strncmp(text, "ACTION", 6) == 0 &&
+		    (text[6] == ' ' || text[6] == '\0')) {
+			kind = LINE_ACTION;
+			text += text[6] == ' ' ? 7 : 6;
+		} else {
+			char *arg = strchr(text, ' ');
+			if (arg != NULL)
+				*arg++ = '\0';
+			if (in->me)
+				return;
+			buffer_addf(window_server(), LINE_INFO,
+			    "CTCP %s %s from %s%s%s", text,
+			    notice ? "reply" : "request", in->nick,
+			    arg != NULL ? ": " : "", arg != NULL ? arg : "");
+			if (notice)
+				return;
+			if (strcmp(text, "VERSION") == 0)
+				net_sendf("NOTICE %s :\1VERSION natter %s\1",
+				    in->nick, PACKAGE_VERSION);
+			else if (strcmp(text, "PING") == 0 && arg != NULL)
+				net_sendf("NOTICE %s :\1PING %s\1", in->nick, arg);
+			return;
+		}
+	}
+	buffer_add(b, in->time, kind, in->me ? LINE_SELF : 0, in->nick, text);
+}
+
+static void
+h_join(struct in *in)
+{
+	const char *chan = param(in, 0);
+	struct buffer *b;
+
+	if (in->me) {
+		b = window_open(chan, BUFFER_CHANNEL);
+		/* The server's spelling of the name wins. */
+		buffer_rename(b, chan);
+		b->joined = true;
+		nick_clear(b);
+		b->names_pending = false;
+		if (irc_casecmp(join_select, chan) == 0 ||
+		    window_current() == window_server()) {
+			window_select(window_index(b));
+			join_select[0] = '\0';
+		}
+	} else {
+		b = window_find(chan);
+		if (b == NULL)
+			return;
+		nick_add(b, in->nick, "");
+	}
+	event(b, in, "%s (%s) joined %s", in->nick, in->uh, chan);
+}
+
+
+static void
+h_part(struct in *in)
+{
+	const char *chan = param(in, 0), *reason = param(in, 1);
+	struct buffer *b = window_find(chan);
+
+	if (b == NULL)
+		return;
+	if (in->me) {
+		b->joined = false;
+		nick_clear(b);
+	} else
+		nick_remove(b, in->nick);
+	event(b, in, "%s left %s%s%s%s", in->nick, chan,
+	    reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "");
+}
+
+static void
+h_kick(struct in *in)
+{
+	const char *chan = param(in, 0), *victim = param(in, 1);
+	const char *reason = param(in, 2);
+	struct buffer *b = window_find(chan);
+
+	if (b == NULL)
+		return;
+	if (irc_casecmp(victim, self.nick) == 0) {
+		b->joined = false;
+		nick_clear(b);
+	} else
+		nick_remove(b, victim);
+	event(b, in, "%s was kicked from %s by %s (%s)", victim, chan,
+	    in->nick, reason);
+}
+
+static void
+h_quit(struct in *in)
+{
+	const char *reason = param(in, 0);
+
+	for (size_t i = 1; i < nwindows; i++) {
+		struct buffer *b = windows[i];
+		if (nick_remove(b, in->nick) ||
+		    (b->kind == BUFFER_QUERY && irc_casecmp(b->name, in->nick) == 0))
+			event(b, in, "%s quit (%s)", in->nick, reason);
+	}
+}
+
+static void
+h_nick(struct in *in)
+{
+	const char *name = param(in, 0);
+
+	if (in->me) {
+		str_copy(self.nick, name, sizeof(self.nick));
+		dirty |= DIRTY_STATUS;
+		event(window_server(), in, "You are now known as %s", name);
+	}
+	for (size_t i = 1; i < nwindows; i++) {
+		struct buffer *b = windows[i];
+		bool query = b->kind == BUFFER_QUERY &&
+		    irc_casecmp(b->name, in->nick) == 0;
+		if (query && window_find(name) == NULL)
+			buffer_rename(b, name);
+		if (nick_rename(b, in->nick, name) || query)
+			event(b, in, "%s is now known as %s", in->nick, name);
+	}
+}
+
+static void
+h_topic(struct in *in)
+{
+	struct buffer *b = window_find(param(in, 0));
+
+	if (b == NULL)
+		return;
+	free(b->topic);
+	b->topic = xstrdup(param(in, 1));
+	event(b, in, "%s changed the topic to: %s", in->nick, b->topic);
+}
+
+static void
+h_away(struct in *in)
+{
+	bool away = in->m->nparams > 0;
+
+	for (size_t i = 1; i < nwindows; i++) {
+		struct nick *n = nick_find(windows[i], in->nick);
+		if (n != NULL) {
+			n->away = away;
+			if (windows[i] == window_current())
+				dirty |= DIRTY_NICKS;
+		}
+	}
+}
+
+/* Channel MODE: show it, and follow status changes in the nick list. */
+static void
+h_mode(struct in *in)
+{
+	const char *target = param(in, 0);
+	struct buffer *b = window_find(target);
+	char text[512];
+	size_t arg = 2;
+	bool add = true;
+
+	params_join(in->m, 1, text, sizeof(text));
+	if (!irc_is_channel(target) || b == NULL) {
+		buffer_addf(window_server(), LINE_INFO, "Mode %s %s", target, text);
+		return;
+	}
+	for (const char *p = param(in, 1); *p != '\0'; p++) {
+		const char *pm;
+		if (*p == '+' || *p == '-') {
+			add = *p == '+';
+			continue;
+		}
+		if ((pm = strchr(self.prefix_modes, *p)) != NULL) {
+			if (arg < in->m->nparams)
+				nick_set_prefix(b, in->m->params[arg++],
+				    self.prefix_chars[pm - self.prefix_modes], add);
+		} else if (strchr(self.chanmodes[0], *p) ||
+		    strchr(self.chanmodes[1], *p) ||
+		    (add && strchr(self.chanmodes[2], *p)))
+			arg++;	/* a mode with a parameter that is not a nick */
+	}
+	event(b, in, "%s sets mode %s", in->nick, text);
+}
+
+static void
+h_invite(struct in *in)
+{
+	buffer_addf(window_current(), LINE_INFO, "%s invites you to %s",
+	    in->nick, param(in, 1));
+}
+
+/* 332 RPL_TOPIC, 333 RPL_TOPICWHOTIME, 331 RPL_NOTOPIC */
+static void
+h_rpl_topic(struct in *in)
+{
+	struct buffer *b = window_find(param(in, 1));
+
+	if (b == NULL)
+		b = window_current();
+	if (atoi(in->m->command) == RPL_NOTOPIC) {
+		event(b, in, "No topic is set");
+		return;
+	}
+	if (atoi(in->m->command) == RPL_TOPICWHOTIME) {
+		char nick[IRC_NICK_MAX + 1];
+		irc_source_split(param(in, 2), nick, sizeof(nick), NULL, 0,
+		    NULL, 0);
+		event(b, in, "Topic set by %s", nick);
+		return;
+	}
+	if (b != window_current() || b->kind == BUFFER_CHANNEL) {
+		free(b->topic);
+		b->topic = xstrdup(param(in, 2));
+	}
+	event(b, in, "Topic: %s", param(in, 2));
+}
+
+static void
+h_names(struct in *in)
+{
+	size_t np = in->m->nparams;
+	struct buffer *b;
+	char *list, *tok;
+
+	if (np < 3)
+		return;
+	b = window_find(in->m->params[np - 2]);
+	list = in->m->params[np - 1];
+	if (b == NULL || b->kind != BUFFER_CHANNEL) {
+		buffer_addf(window_current(), LINE_INFO, "Names %s: %s",
+		    in->m->params[np - 2], list);
+		return;
+	}
+	if (!b->names_pending) {
+		nick_clear(b);
+		b->names_pending = true;
+	}
+	for (tok = strtok(list, " "); tok != NULL; tok = strtok(NULL, " ")) {
+		char prefix[8];
+		size_t k = 0;
+		while (*tok != '\0' && strchr(self.prefix_chars, *tok) != NULL) {
+			if (k + 1 < sizeof(prefix))
+				prefix[k++] = *tok;
+			tok++;
+		}
+		prefix[k] = '\0';
+		tok[strcspn(tok, "!")] = '\0';	/* userhost-in-names */
+		if (*tok != '\0')
+			nick_add(b, tok, prefix);
+	}
+}
+
+static void
+h_endofnames(struct in *in)
+{
+	struct buffer *b = window_find(param(in, 1));
+	char text[LINE_TEXT_MAX];
+	size_t k = 0;
+
+	if (b == NULL)
+		return;
+	b->names_pending = false;
+	if (!b->names_show)
+		return;
+	b->names_show = false;
+	text[0] = '\0';
+	for (size_t i = 0; i < b->nnicks && k + 1 < sizeof(text); i++)
+		k += (size_t)snprintf(text + k, sizeof(text) - k, "%s%.1s%s",
+		    i > 0 ? " " : "", b->nicks[i].prefix, b->nicks[i].name);
+	if (k >= sizeof(text))
+		text[utf8_truncate(text, sizeof(text) - 1, sizeof(text) - 1)] = '\0';
+	buffer_addf(b, LINE_INFO, "Names (%zu): %s", b->nnicks, text);
+}
+
+/* WHOIS and AWAY replies answer what the user just typed: show them there. */
+static void
+h_reply_here(struct in *in)
+{
+	char text[512];
+
+	params_join(in->m, 1, text, sizeof(text));
+	buffer_addf(window_current(), LINE_INFO, "%s", text);
+}
+
+static void
+h_channel_reply(struct in *in)
+{
+	struct buffer *b = window_find(param(in, 1));
+	char text[512];
+
+	params_join(in->m, 1, text, sizeof(text));
+	buffer_addf(b != NULL ? b : window_server(), LINE_INFO, "%s", text);
+}
+
+static void
+h_ignore(struct in *in)
+{
+}
+
+static const struct handler {
+	const char *cmd;
+	void (*fn)(struct in *in);
+	size_t min;	/* parameters needed */
+} handlers[] = {
+	{ "001", h_welcome, 1 },
+	{ "005", h_isupport, 1 },
+	{ "301", h_reply_here, 1 },
+	{ "311", h_reply_here, 1 },
+	{ "312", h_reply_here, 1 },
+	{ "313", h_reply_here, 1 },
+	{ "317", h_reply_here, 1 },
+	{ "318", h_reply_here, 1 },
+	{ "319", h_reply_here, 1 },
+	{ "324", h_channel_reply, 2 },
+	{ "329", h_ignore, 0 },
+	{ "330", h_reply_here, 1 },
+	{ "331", h_rpl_topic, 2 },
+	{ "332", h_rpl_topic, 3 },
+	{ "333", h_rpl_topic, 3 },
+	{ "353", h_names, 3 },
+	{ "366", h_endofnames, 2 },
+	{ "378", h_reply_here, 1 },
+	{ "432", h_erroneous_nick, 2 },
+	{ "433", h_nick_in_use, 2 },
+	{ "671", h_reply_here, 1 },
+	{ "AWAY", h_away, 0 },
+	{ "BATCH", h_ignore, 0 },
+	{ "CAP", h_cap, 2 },
+	{ "ERROR", h_error, 0 },
+	{ "INVITE", h_invite, 2 },
+	{ "JOIN", h_join, 1 },
+	{ "KICK", h_kick, 2 },
+	{ "MODE", h_mode, 2 },
+	{ "NICK", h_nick, 1 },
+	{ "NOTICE", h_privmsg, 2 },
+	{ "PART", h_part, 1 },
+	{ "PING", h_ping, 0 },
+	{ "PONG", h_ignore, 0 },
+	{ "PRIVMSG", h_privmsg, 2 },
+	{ "QUIT", h_quit, 0 },
+	{ "TAGMSG", h_ignore, 0 },
+	{ "TOPIC", h_topic, 2 },
+};
+
+/* Any other numeric: errors where the user is looking, the rest (MOTD,
+ * LUSERS, ...) in the server buffer. */
+static void
+h_numeric(struct in *in)
+{
+	int num = atoi(in->m->command);
+	char text[512];
+
+	params_join(in->m, 1, text, sizeof(text));
+	if (num >= 400 && num < 600)
+		buffer_addf(self.registered ? window_current() : window_server(),
+		    LINE_ERROR, "%s", text);
+	else
+		buffer_addf(window_server(), LINE_INFO, "%s", text);
+}
+
+void
+handle_line(char *line, size_t len)
+{
+	struct in in = { .m = &msg };
+	const char *t;
+	int err;
+
+	if ((err = irc_parse(&msg, line, len)) != IRC_OK) {
+		log_warn("unparsable line from server: %s", irc_strerror(err));
+		return;
+	}
+	in.time = 0;
+	if ((t = irc_tag_get(&msg, "time")) == NULL || !time_parse(t, &in.time))
+		in.time = time_now_ms();
+	if (msg.source != NULL) {
+		char user[IRC_USER_MAX + 1], host[IRC_HOST_MAX + 1];
+		irc_source_split(msg.source, in.nick, sizeof(in.nick),
+		    user, sizeof(user), host, sizeof(host));
+		if (strchr(msg.source, '!') != NULL)
+			snprintf(in.uh, sizeof(in.uh), "%s@%s", user, host);
+		in.me = irc_casecmp(in.nick, self.nick) == 0;
+	}
+	for (size_t i = 0; i < nitems(handlers); i++) {
+		if (irc_casecmp(msg.command, handlers[i].cmd) != 0)
+			continue;
+		if (msg.nparams >= handlers[i].min)
+			handlers[i].fn(&in);
+		return;
+	}
+	if (msg.command[0] >= '0' && msg.command[0] <= '9')
+		h_numeric(&in);
+}

@@ -1,0 +1,731 @@
+/*
+ * The screen: the only file that includes curses. History pane with the
+ * nick list at its right, a status line, the input line. ui_draw redraws
+ * what the model marked dirty into curses windows and updates the
+ * terminal once (wnoutrefresh each window, one doupdate).
+ */
+#include <config.h>
+
+#include <sys/ioctl.h>
+
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wctype.h>
+
+#include "natter.h"
+
+bool ui_color = true;
+
+static WINDOW *whist, *wnick, *wstatus, *winput;
+static int hist_rows, hist_cols, nick_cols;
+static bool colors;
+static short pairs[17][17];	/* (fg + 1, bg + 1) -> pair, 0 = none yet */
+static short next_pair = 1;
+
+#define NICKS_MIN 8
+#define NICKS_MAX 20
+#define SCROLL_WHEEL 3	/* rows per mouse wheel step */
+
+/* mIRC colours 0..15 as curses colours: the first 8 are the dim ones;
+ * +8 is the bright half when the terminal has 16 colours. */
+static const short mirc_curses[16] = {
+	COLOR_WHITE + 8, COLOR_BLACK, COLOR_BLUE, COLOR_GREEN, COLOR_RED + 8,
+	COLOR_RED, COLOR_MAGENTA, COLOR_YELLOW, COLOR_YELLOW + 8,
+	COLOR_GREEN + 8, COLOR_CYAN, COLOR_CYAN + 8, COLOR_BLUE + 8,
+	COLOR_MAGENTA + 8, COLOR_BLACK + 8, COLOR_WHITE,
+};
+
+static short
+curses_color(int mirc)
+{
+	short c;
+
+	if (mirc < 0 || mirc > 15)
+		return -1;
+	c = mirc_curses[mirc];
+	if (c >= 8 && COLORS < 16)
+		c -= 8;
+	return c;
+}
+
+static short
+color_pair(int fg, int bg)
+{
+	short cf, cb;
+
+	if (!colors || (fg < 0 && bg < 0))
+		return 0;
+	if (fg > 15)
+		fg = -1;
+	if (bg > 15)
+		bg = -1;
+	if (pairs[fg + 1][bg + 1] != 0)
+		return pairs[fg + 1][bg + 1];
+	if (next_pair >= COLOR_PAIRS)
+		return 0;
+	cf = curses_color(fg);
+	cb = curses_color(bg);
+	if (init_pair(next_pair, cf, cb) == ERR)
+		return 0;
+	return pairs[fg + 1][bg + 1] = next_pair++;
+}
+
+static attr_t
+style_attr(struct style st)
+{
+	attr_t a = A_NORMAL;
+
+	if (st.attr & MIRC_BOLD)
+		a |= A_BOLD;
+	if (st.attr & MIRC_ITALIC)
+		a |= A_ITALIC;
+	if (st.attr & MIRC_UNDERLINE)
+		a |= A_UNDERLINE;
+	if (st.attr & MIRC_REVERSE)
+		a |= A_REVERSE;
+	if (st.attr & MIRC_DIM)
+		a |= A_DIM;
+	return a;
+}
+
+/* Draw w[i] with the combining marks after it at (y, x); returns the
+ * index after them. Nothing is drawn past maxx. */
+static size_t
+draw_char(WINDOW *win, int y, int *x, int maxx, const wchar_t *w,
+    const struct style *st, size_t i, size_t end)
+{
+	wchar_t cell[CCHARW_MAX + 1];
+	size_t k = 0;
+	int cw = wcwidth(w[i]);
+	cchar_t cc;
+
+	if (cw == 0) {
+		/* A mark with no base: give it a space to sit on. */
+		cell[k++] = L' ';
+		cw = 1;
+	} else {
+		cell[k++] = cw < 0 || !iswprint((wint_t)w[i]) ? L'\xfffd' : w[i];
+		if (cw < 0)
+			cw = 1;
+		i++;
+	}
+	while (i < end && wcwidth(w[i]) == 0) {
+		if (k < CCHARW_MAX)
+			cell[k++] = w[i];
+		i++;
+	}
+	cell[k] = L'\0';
+	if (*x + cw > maxx)
+		return end;
+	struct style s = st[i - 1];
+	if (setcchar(&cc, cell, style_attr(s), color_pair(s.fg, s.bg), NULL) == OK)
+		mvwadd_wch(win, y, *x, &cc);
+	*x += cw;
+	return i;
+}
+
+static void
+draw_row(WINDOW *win, int y, const struct render *r, size_t from, size_t to,
+    int x, int maxx)
+{
+	size_t i = from;
+
+	while (i < to && x < maxx)
+		i = draw_char(win, y, &x, maxx, r->w, r->st, i, to);
+}
+
+static void
+draw_history(void)
+{
+	static struct render r;
+	static size_t starts[RENDER_MAX + 1];
+	struct buffer *b = window_current();
+	int row, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		uint64_t oldest = b->seq - b->count, seq;
+		size_t skip = b->scrolled ? b->skip : 0;
+
+		werase(whist);
+		row = hist_rows - 1;
+		if (b->count == 0)
+			break;
+		seq = b->scrolled ? b->anchor : b->seq - 1;
+		if (seq < oldest) {
+			seq = oldest;
+			skip = 0;
+		}
+		for (;;) {
+			const struct line *l = buffer_line(b, seq);
+			size_t nrows;
+			int indent;
+
+			render_line(&r, l, hist_cols);
+			nrows = wrap_rows(r.w, r.n, hist_cols, r.indent, starts,
+			    nitems(starts));
+			if (nrows > nitems(starts))
+				nrows = nitems(starts);
+			indent = r.indent > hist_cols - 2 ? 0 : r.indent;
+			if (skip > nrows - 1)
+				skip = nrows - 1;
+			for (size_t k = nrows - skip; k-- > 0 && row >= 0; row--)
+				draw_row(whist, row, &r, starts[k],
+				    k + 1 < nrows ? starts[k + 1] : r.n,
+				    k == 0 ? 0 : indent, hist_cols);
+			skip = 0;
+			if (row < 0 || seq == oldest)
+				break;
+			seq--;
+		}
+		/* Scrolled past the top: come down until the screen is full. */
+		if (row < 0 || !b->scrolled || pass > 0)
+			break;
+		buffer_scroll(b, -(long)(row + 1), hist_cols);
+		if (!b->scrolled)
+			continue;
+	}
+	wnoutrefresh(whist);
+}
+
+static void
+draw_nicks(void)
+{
+	struct buffer *b = window_current();
+	size_t first;
+
+	if (wnick == NULL)
+		return;
+	werase(wnick);
+	mvwvline(wnick, 0, 0, ACS_VLINE, hist_rows);
+	if (b->nnicks <= (size_t)hist_rows)
+		b->nickscroll = 0;
+	else if (b->nickscroll > b->nnicks - (size_t)hist_rows)
+		b->nickscroll = b->nnicks - (size_t)hist_rows;
+	first = b->nickscroll;
+	for (int y = 0; y < hist_rows && first + (size_t)y < b->nnicks; y++) {
+		const struct nick *n = &b->nicks[first + (size_t)y];
+		struct render r;
+		struct style st = { n->away ? MIRC_DIM : 0,
+		    (int8_t)render_nick_color(n->name), MIRC_DEFAULT };
+		char text[IRC_NICK_MAX + 3];
+
+		snprintf(text, sizeof(text), "%c%s",
+		    n->prefix[0] != '\0' ? n->prefix[0] : ' ', n->name);
+		r.n = utf_decode(text, strlen(text), r.w, RENDER_MAX);
+		for (size_t i = 0; i < r.n; i++)
+			r.st[i] = st;
+		r.st[0].fg = MIRC_DEFAULT;
+		draw_row(wnick, y, &r, 0, r.n, 1, nick_cols);
+	}
+	wnoutrefresh(wnick);
+}
+
+/* Append UTF-8 text to the status render in a style. */
+static void
+status_put(struct render *r, const char *s, uint8_t attr, int fg)
+{
+	size_t n = strlen(s), i = 0;
+
+	while (i < n && r->n < RENDER_MAX) {
+		r->w[r->n] = utf_next(s, n, &i);
+		r->st[r->n].attr = attr;
+		r->st[r->n].fg = (int8_t)fg;
+		r->st[r->n++].bg = MIRC_DEFAULT;
+	}
+}
+
+static void
+draw_status(void)
+{
+	static struct render r;
+	struct buffer *cur = window_current();
+	char text[256];
+	int cols = getmaxx(wstatus);
+
+	werase(wstatus);
+	wbkgdset(wstatus, A_REVERSE);
+	werase(wstatus);
+	r.n = 0;
+	snprintf(text, sizeof(text), " %s on %s%s ", self.nick, self.network,
+	    self.connected ? "" : " (disconnected)");
+	status_put(&r, text, MIRC_REVERSE | MIRC_BOLD, MIRC_DEFAULT);
+	for (size_t i = 0; i < nwindows; i++) {
+		const struct buffer *b = windows[i];
+		uint8_t attr = MIRC_REVERSE;
+		int fg = MIRC_DEFAULT;
+
+		if (b == cur)
+			snprintf(text, sizeof(text), " [%zu:%s]", i + 1, b->name);
+		else if (b->unread > 0)
+			snprintf(text, sizeof(text), " %zu:%s(%u)", i + 1,
+			    b->name, b->unread);
+		else
+			snprintf(text, sizeof(text), " %zu:%s", i + 1, b->name);
+		if (b == cur || b->activity >= ACT_MSG)
+			attr |= MIRC_BOLD;
+		if (b->activity == ACT_EVENT)
+			attr |= MIRC_DIM;
+		if (b->activity == ACT_HOT)
+			fg = 6;	/* magenta */
+		status_put(&r, text, attr, fg);
+	}
+	if (cur->scrolled) {
+		snprintf(text, sizeof(text), "  -- MORE (%llu below) --",
+		    (unsigned long long)buffer_unseen(cur));
+		status_put(&r, text, MIRC_REVERSE | MIRC_BOLD, MIRC_DEFAULT);
+	}
+	if (status_note[0] != '\0') {
+		status_put(&r, "  ", MIRC_REVERSE, MIRC_DEFAULT);
+		status_put(&r, status_note, MIRC_REVERSE, MIRC_DEFAULT);
+	}
+	draw_row(wstatus, 0, &r, 0, r.n, 0, cols);
+	wnoutrefresh(wstatus);
+}
+
+static void
+draw_input(void)
+{
+	struct edit *e = &window_current()->edit;
+	int cols = getmaxx(winput), x = 0, cursor;
+	static struct render r;
+
+	werase(winput);
+	cursor = edit_view(e, cols);
+	r.n = 0;
+	for (size_t i = e->scroll; i < e->len && r.n < RENDER_MAX; i++) {
+		r.w[r.n] = e->buf[i];
+		r.st[r.n].attr = 0;
+		r.st[r.n].fg = r.st[r.n].bg = MIRC_DEFAULT;
+		r.n++;
+	}
+	draw_row(winput, 0, &r, 0, r.n, x, cols);
+	wmove(winput, 0, cursor < cols ? cursor : cols - 1);
+}
+
+/* Width of the nick list for the current buffer, 0 for none. */
+static int
+nick_width(int cols)
+{
+	const struct buffer *b = window_current();
+	size_t longest = 0;
+	int w;
+
+	if (b->kind != BUFFER_CHANNEL)
+		return 0;
+	for (size_t i = 0; i < b->nnicks; i++) {
+		size_t n = strlen(b->nicks[i].name);
+		if (n > longest)
+			longest = n;
+	}
+	w = (int)longest + 2;	/* the rule and the prefix */
+	if (w < NICKS_MIN)
+		w = NICKS_MIN;
+	if (w > NICKS_MAX)
+		w = NICKS_MAX;
+	if (w > cols / 4)
+		w = cols / 4;
+	return w < 3 ? 0 : w;
+}
+
+static void
+layout(void)
+{
+	int rows = LINES, cols = COLS;
+
+	if (whist != NULL)
+		delwin(whist);
+	if (wnick != NULL)
+		delwin(wnick);
+	if (wstatus != NULL)
+		delwin(wstatus);
+	if (winput != NULL)
+		delwin(winput);
+	whist = wnick = wstatus = winput = NULL;
+	if (rows < 3)
+		rows = 3;
+	if (cols < 4)
+		cols = 4;
+	nick_cols = nick_width(cols);
+	hist_rows = rows - 2;
+	hist_cols = cols - nick_cols;
+	whist = newwin(hist_rows, hist_cols, 0, 0);
+	if (nick_cols > 0)
+		wnick = newwin(hist_rows, nick_cols, 0, hist_cols);
+	wstatus = newwin(1, cols, rows - 2, 0);
+	winput = newwin(1, cols, rows - 1, 0);
+	if (whist == NULL || wstatus == NULL || winput == NULL ||
+	    (nick_cols > 0 && wnick == NULL))
+		fatalx("cannot make curses windows for %dx%d", cols, rows);
+	keypad(winput, TRUE);
+	nodelay(winput, TRUE);
+	dirty = DIRTY_ALL;
+}
+
+void
+ui_init(void)
+{
+	if (initscr() == NULL)
+		fatalx("cannot start curses");
+	cbreak();
+	noecho();
+	nonl();
+	set_escdelay(25);
+	intrflush(stdscr, FALSE);
+	colors = ui_color && has_colors() && start_color() == OK;
+	if (colors)
+		use_default_colors();
+	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
+	layout();
+}
+
+void
+ui_end(void)
+{
+	if (whist == NULL)
+		return;
+	endwin();
+	whist = NULL;
+}
+
+void
+ui_resize(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	layout();
+	clearok(curscr, TRUE);
+}
+
+void
+ui_draw(void)
+{
+	if (dirty == 0)
+		return;
+	if (nick_width(COLS) != nick_cols)
+		layout();
+	if (dirty & DIRTY_HISTORY)
+		draw_history();
+	if (dirty & (DIRTY_NICKS | DIRTY_HISTORY))
+		draw_nicks();
+	if (dirty & DIRTY_STATUS)
+		draw_status();
+	/* The input line goes last so the terminal cursor ends there. */
+	draw_input();
+	wnoutrefresh(winput);
+	doupdate();
+	dirty = 0;
+}
+
+/* Keys. Each binding names what it does; issue 6 adds its own here. */
+
+static struct edit *
+cur_edit(void)
+{
+	return &window_current()->edit;
+}
+
+static void
+edit_key(enum edit_op op)
+{
+	edit_op(cur_edit(), op);
+	dirty |= DIRTY_INPUT;
+}
+
+static void k_left(void) { edit_key(EDIT_LEFT); }
+static void k_right(void) { edit_key(EDIT_RIGHT); }
+static void k_word_left(void) { edit_key(EDIT_WORD_LEFT); }
+static void k_word_right(void) { edit_key(EDIT_WORD_RIGHT); }
+static void k_backspace(void) { edit_key(EDIT_BACKSPACE); }
+static void k_delete(void) { edit_key(EDIT_DELETE); }
+static void k_kill_word_back(void) { edit_key(EDIT_KILL_WORD_BACK); }
+static void k_kill_word_fwd(void) { edit_key(EDIT_KILL_WORD_FWD); }
+static void k_kill_bol(void) { edit_key(EDIT_KILL_BOL); }
+static void k_kill_eol(void) { edit_key(EDIT_KILL_EOL); }
+static void k_yank(void) { edit_key(EDIT_YANK); }
+static void k_hist_prev(void) { edit_key(EDIT_HIST_PREV); }
+static void k_hist_next(void) { edit_key(EDIT_HIST_NEXT); }
+
+/* Home and End move in the line, or through history when it is empty. */
+static void
+k_home(void)
+{
+	if (cur_edit()->len == 0)
+		buffer_scroll_top(window_current(), hist_cols);
+	else
+		edit_key(EDIT_HOME);
+}
+
+static void
+k_end(void)
+{
+	if (cur_edit()->len == 0)
+		buffer_scroll_bottom(window_current());
+	else
+		edit_key(EDIT_END);
+}
+
+static void
+k_ctrl_a(void)
+{
+	edit_key(EDIT_HOME);
+}
+
+static void
+k_ctrl_e(void)
+{
+	edit_key(EDIT_END);
+}
+
+static void
+k_page_up(void)
+{
+	buffer_scroll(window_current(), hist_rows > 2 ? hist_rows - 2 : 1,
+	    hist_cols);
+}
+
+static void
+k_page_down(void)
+{
+	buffer_scroll(window_current(), -(hist_rows > 2 ? hist_rows - 2 : 1),
+	    hist_cols);
+}
+
+static void
+k_next(void)
+{
+	window_select((window_cur + 1) % nwindows);
+}
+
+static void
+k_prev(void)
+{
+	window_select((window_cur + nwindows - 1) % nwindows);
+}
+
+static void
+k_nicks_up(void)
+{
+	struct buffer *b = window_current();
+
+	b->nickscroll = b->nickscroll > (size_t)hist_rows / 2 ?
+	    b->nickscroll - (size_t)hist_rows / 2 : 0;
+	dirty |= DIRTY_NICKS;
+}
+
+static void
+k_nicks_down(void)
+{
+	window_current()->nickscroll += (size_t)hist_rows / 2;
+	dirty |= DIRTY_NICKS;
+}
+
+static void
+k_enter(void)
+{
+	char line[EDIT_MAX * 4 + 1];
+
+	if (edit_take(cur_edit(), line, sizeof(line)) == 0)
+		return;
+	dirty |= DIRTY_INPUT;
+	command_run(window_current(), line);
+}
+
+static void
+k_redraw(void)
+{
+	clearok(curscr, TRUE);
+	dirty = DIRTY_ALL;
+}
+
+static void
+k_resize(void)
+{
+	ui_resize();
+}
+
+static void
+k_mouse(void)
+{
+	MEVENT ev;
+	bool nicks;
+
+	if (getmouse(&ev) != OK)
+		return;
+	nicks = wnick != NULL && ev.x >= hist_cols;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		if (nicks)
+			k_nicks_up();
+		else
+			buffer_scroll(window_current(), SCROLL_WHEEL, hist_cols);
+	} else if (ev.bstate & BUTTON5_PRESSED) {
+		if (nicks)
+			k_nicks_down();
+		else
+			buffer_scroll(window_current(), -SCROLL_WHEEL, hist_cols);
+	}
+}
+
+#define CTRL(c) ((c) & 0x1f)
+
+enum key_kind {
+	KEY_KIND_CHAR,	/* a character (control keys) */
+	KEY_KIND_FUNC,	/* a curses KEY_* code */
+	KEY_KIND_META,	/* Alt (Escape) then a character */
+	KEY_KIND_CSI,	/* an escape sequence terminfo does not know */
+	KEY_KIND_NAME,	/* an extended curses key found by its terminfo name */
+};
+
+static const struct keybind {
+	enum key_kind kind;
+	wint_t code;
+	const char *name;	/* CSI parameters and final, or terminfo name */
+	void (*fn)(void);
+} keys[] = {
+	{ KEY_KIND_CHAR, CTRL('A'), NULL, k_ctrl_a },
+	{ KEY_KIND_CHAR, CTRL('B'), NULL, k_left },
+	{ KEY_KIND_CHAR, CTRL('D'), NULL, k_delete },
+	{ KEY_KIND_CHAR, CTRL('E'), NULL, k_ctrl_e },
+	{ KEY_KIND_CHAR, CTRL('F'), NULL, k_right },
+	{ KEY_KIND_CHAR, CTRL('H'), NULL, k_backspace },
+	{ KEY_KIND_CHAR, CTRL('J'), NULL, k_enter },
+	{ KEY_KIND_CHAR, CTRL('K'), NULL, k_kill_eol },
+	{ KEY_KIND_CHAR, CTRL('L'), NULL, k_redraw },
+	{ KEY_KIND_CHAR, CTRL('M'), NULL, k_enter },
+	{ KEY_KIND_CHAR, CTRL('N'), NULL, k_next },
+	{ KEY_KIND_CHAR, CTRL('P'), NULL, k_prev },
+	{ KEY_KIND_CHAR, CTRL('U'), NULL, k_kill_bol },
+	{ KEY_KIND_CHAR, CTRL('W'), NULL, k_kill_word_back },
+	{ KEY_KIND_CHAR, CTRL('Y'), NULL, k_yank },
+	{ KEY_KIND_CHAR, 0x7f, NULL, k_backspace },
+	{ KEY_KIND_FUNC, KEY_BACKSPACE, NULL, k_backspace },
+	{ KEY_KIND_FUNC, KEY_DC, NULL, k_delete },
+	{ KEY_KIND_FUNC, KEY_DOWN, NULL, k_hist_next },
+	{ KEY_KIND_FUNC, KEY_END, NULL, k_end },
+	{ KEY_KIND_FUNC, KEY_ENTER, NULL, k_enter },
+	{ KEY_KIND_FUNC, KEY_HOME, NULL, k_home },
+	{ KEY_KIND_FUNC, KEY_LEFT, NULL, k_left },
+	{ KEY_KIND_FUNC, KEY_MOUSE, NULL, k_mouse },
+	{ KEY_KIND_FUNC, KEY_NPAGE, NULL, k_page_down },
+	{ KEY_KIND_FUNC, KEY_PPAGE, NULL, k_page_up },
+	{ KEY_KIND_FUNC, KEY_RESIZE, NULL, k_resize },
+	{ KEY_KIND_FUNC, KEY_RIGHT, NULL, k_right },
+	{ KEY_KIND_FUNC, KEY_UP, NULL, k_hist_prev },
+	{ KEY_KIND_META, 'b', NULL, k_word_left },
+	{ KEY_KIND_META, 'd', NULL, k_kill_word_fwd },
+	{ KEY_KIND_META, 'f', NULL, k_word_right },
+	{ KEY_KIND_META, 0x7f, NULL, k_kill_word_back },
+	{ KEY_KIND_META, CTRL('H'), NULL, k_kill_word_back },
+	/* xterm modifiers: 3 is Alt, 5 is Ctrl. */
+	{ KEY_KIND_CSI, 0, "1;3D", k_prev },
+	{ KEY_KIND_CSI, 0, "1;3A", k_prev },
+	{ KEY_KIND_CSI, 0, "1;3C", k_next },
+	{ KEY_KIND_CSI, 0, "1;3B", k_next },
+	{ KEY_KIND_CSI, 0, "1;5D", k_word_left },
+	{ KEY_KIND_CSI, 0, "1;5C", k_word_right },
+	{ KEY_KIND_CSI, 0, "5;5~", k_nicks_up },
+	{ KEY_KIND_CSI, 0, "6;5~", k_nicks_down },
+	{ KEY_KIND_NAME, 0, "kLFT3", k_prev },
+	{ KEY_KIND_NAME, 0, "kUP3", k_prev },
+	{ KEY_KIND_NAME, 0, "kRIT3", k_next },
+	{ KEY_KIND_NAME, 0, "kDN3", k_next },
+	{ KEY_KIND_NAME, 0, "kLFT5", k_word_left },
+	{ KEY_KIND_NAME, 0, "kRIT5", k_word_right },
+	{ KEY_KIND_NAME, 0, "kPRV5", k_nicks_up },
+	{ KEY_KIND_NAME, 0, "kNXT5", k_nicks_down },
+};
+
+static bool
+key_run(enum key_kind kind, wint_t code, const char *name)
+{
+	for (size_t i = 0; i < nitems(keys); i++) {
+		const struct keybind *k = &keys[i];
+		if (k->kind != kind)
+			continue;
+		if (kind == KEY_KIND_CSI ? strcmp(k->name, name) == 0 :
+		    kind == KEY_KIND_NAME ? name != NULL && strcmp(k->name, name) == 0 :
+		    k->code == code) {
+			k->fn();
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+key_meta(bool func, wint_t ch)
+{
+	if (!func && ch >= '1' && ch <= '9') {
+		window_select((size_t)(ch - '1'));
+		return;
+	}
+	if (!func && ch == '0') {
+		window_select(9);
+		return;
+	}
+	key_run(KEY_KIND_META, ch, NULL);
+}
+
+static void
+key(bool func, wint_t ch)
+{
+	static enum { ESC_NONE, ESC_SEEN, ESC_CSI } esc;
+	static char csi[16];
+	static size_t csilen;
+
+	if (esc == ESC_CSI && !func) {
+		if (ch >= 0x20 && ch <= 0x3f) {
+			if (csilen + 2 < sizeof(csi))
+				csi[csilen++] = (char)ch;
+			return;
+		}
+		csi[csilen++] = (char)(ch < 0x80 ? ch : '?');
+		csi[csilen] = '\0';
+		esc = ESC_NONE;
+		key_run(KEY_KIND_CSI, 0, csi);	/* unknown ones are dropped */
+		return;
+	}
+	if (esc == ESC_SEEN) {
+		esc = ESC_NONE;
+		if (!func && (ch == '[' || ch == 'O')) {
+			esc = ESC_CSI;
+			csilen = 0;
+			return;
+		}
+		key_meta(func, ch);
+		return;
+	}
+	esc = ESC_NONE;
+	if (!func && ch == 0x1b) {
+		esc = ESC_SEEN;
+		return;
+	}
+	if (func) {
+		if (!key_run(KEY_KIND_FUNC, ch, NULL))
+			key_run(KEY_KIND_NAME, 0, keyname((int)ch));
+		return;
+	}
+	if (ch < 0x20 || ch == 0x7f) {
+		key_run(KEY_KIND_CHAR, ch, NULL);
+		return;
+	}
+	if (wcwidth((wchar_t)ch) < 0)
+		return;
+	if (edit_insert(cur_edit(), (wchar_t)ch))
+		dirty |= DIRTY_INPUT;
+}
+
+void
+ui_keys(void)
+{
+	wint_t ch;
+	int rc;
+
+	while ((rc = wget_wch(winput, &ch)) != ERR)
+		key(rc == KEY_CODE_YES, ch);
+}

@@ -1,0 +1,456 @@
+/*
+ * The model: buffers with their scrollback rings, views and nick lists.
+ * Nothing here draws; it marks what changed in `dirty` for ui.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter.h"
+
+struct self self;
+unsigned dirty = DIRTY_ALL;
+struct buffer *windows[WINDOW_MAX];
+size_t nwindows;
+size_t window_cur;
+size_t window_scrollback = SCROLLBACK_DEFAULT;
+char status_note[128];
+
+static struct buffer *
+buffer_new(const char *name, enum buffer_kind kind)
+{
+	struct buffer *b = xcalloc(1, sizeof(*b));
+
+	str_copy(b->name, name, sizeof(b->name));
+	b->kind = kind;
+	b->cap = window_scrollback;
+	return b;
+}
+
+static void
+buffer_free(struct buffer *b)
+{
+	buffer_clear(b);
+	free(b->lines);
+	free(b->nicks);
+	free(b->topic);
+	edit_free(&b->edit);
+	free(b);
+}
+
+void
+window_init(const char *name)
+{
+	windows[0] = buffer_new(name, BUFFER_SERVER);
+	nwindows = 1;
+	window_cur = 0;
+	dirty = DIRTY_ALL;
+}
+
+void
+window_free_all(void)
+{
+	for (size_t i = 0; i < nwindows; i++)
+		buffer_free(windows[i]);
+	nwindows = window_cur = 0;
+}
+
+struct buffer *
+window_server(void)
+{
+	return windows[0];
+}
+
+struct buffer *
+window_current(void)
+{
+	return windows[window_cur];
+}
+
+struct buffer *
+window_find(const char *name)
+{
+	for (size_t i = 0; i < nwindows; i++)
+		if (irc_casecmp(windows[i]->name, name) == 0)
+			return windows[i];
+	return NULL;
+}
+
+struct buffer *
+window_open(const char *name, enum buffer_kind kind)
+{
+	struct buffer *b = window_find(name);
+
+	if (b != NULL)
+		return b;
+	if (nwindows == WINDOW_MAX)
+		return windows[0];
+	b = buffer_new(name, kind);
+	windows[nwindows++] = b;
+	dirty |= DIRTY_STATUS;
+	return b;
+}
+
+size_t
+window_index(const struct buffer *b)
+{
+	for (size_t i = 0; i < nwindows; i++)
+		if (windows[i] == b)
+			return i;
+	return 0;
+}
+
+void
+window_select(size_t i)
+{
+	if (i >= nwindows)
+		return;
+	window_cur = i;
+	windows[i]->activity = ACT_NONE;
+	windows[i]->unread = 0;
+	dirty = DIRTY_ALL;
+}
+
+void
+window_close(size_t i)
+{
+	if (i == 0 || i >= nwindows)
+		return;
+	buffer_free(windows[i]);
+	memmove(windows + i, windows + i + 1,
+	    (nwindows - i - 1) * sizeof(windows[0]));
+	nwindows--;
+	if (window_cur >= i && window_cur > 0)
+		window_cur--;
+	window_select(window_cur);
+}
+
+const struct line *
+buffer_line(const struct buffer *b, uint64_t seq)
+{
+	uint64_t oldest = b->seq - b->count;
+
+	if (seq >= b->seq || seq < oldest)
+		return NULL;
+	return b->lines[(b->first + (seq - oldest)) % b->cap];
+}
+
+void
+buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
+    unsigned flags, const char *nick, const char *text)
+{
+	size_t nl = strlen(nick), tl = strlen(text);
+	struct line *l;
+
+	if (nl > 255)
+		nl = utf8_truncate(nick, nl, 255);
+	if (tl > LINE_TEXT_MAX)
+		tl = utf8_truncate(text, tl, LINE_TEXT_MAX);
+	l = xmalloc(sizeof(*l) + nl + 1 + tl + 1);
+	l->time = time;
+	l->kind = (uint8_t)kind;
+	l->flags = (uint8_t)flags;
+	l->nicklen = (uint8_t)nl;
+	memcpy(l->data, nick, nl);
+	l->data[nl] = '\0';
+	memcpy(l->data + nl + 1, text, tl);
+	l->data[nl + 1 + tl] = '\0';
+
+	if (b->count == b->cap) {
+		free(b->lines[b->first]);
+		b->lines[b->first] = l;
+		b->first = (b->first + 1) % b->cap;
+	} else {
+		/* The ring only wraps once full, so first is 0 while it
+		 * grows and a plain realloc keeps the order. */
+		size_t alloc = b->count == 0 ? 0 : b->count;
+		if (b->lines == NULL || (alloc & (alloc - 1)) == 0) {
+			size_t n = alloc < 64 ? 64 : alloc * 2;
+			if (n > b->cap)
+				n = b->cap;
+			b->lines = xreallocarray(b->lines, n, sizeof(*b->lines));
+		}
+		b->lines[(b->first + b->count) % b->cap] = l;
+		b->count++;
+	}
+	b->seq++;
+
+	if (b == window_current()) {
+		dirty |= b->scrolled ? DIRTY_STATUS : DIRTY_HISTORY;
+		return;
+	}
+	enum activity act = ACT_EVENT;
+	if (kind == LINE_MSG || kind == LINE_ACTION || kind == LINE_NOTICE) {
+		act = ACT_MSG;
+		if ((flags & LINE_HIGHLIGHT) || b->kind == BUFFER_QUERY)
+			act = ACT_HOT;
+		if (!(flags & LINE_SELF))
+			b->unread++;
+	}
+	if (act > b->activity)
+		b->activity = act;
+	dirty |= DIRTY_STATUS;
+}
+
+void
+buffer_addf(struct buffer *b, enum line_kind kind, const char *fmt, ...)
+{
+	char text[LINE_TEXT_MAX + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	buffer_add(b, time_now_ms(), kind, 0, "", text);
+}
+
+void
+buffer_clear(struct buffer *b)
+{
+	for (size_t i = 0; i < b->count; i++)
+		free(b->lines[(b->first + i) % b->cap]);
+	free(b->lines);
+	b->lines = NULL;
+	b->first = b->count = 0;
+	b->scrolled = false;
+	if (b == window_current())
+		dirty |= DIRTY_HISTORY | DIRTY_STATUS;
+}
+
+void
+buffer_rename(struct buffer *b, const char *name)
+{
+	str_copy(b->name, name, sizeof(b->name));
+	dirty |= DIRTY_STATUS;
+}
+
+/* Moving the view is counted in rows; lines are as tall as they wrap. */
+void
+buffer_scroll(struct buffer *b, long rows, int cols)
+{
+	uint64_t oldest = b->seq - b->count;
+	const struct line *l;
+	size_t h;
+
+	if (b->count == 0 || rows == 0)
+		return;
+	if (!b->scrolled) {
+		if (rows < 0)
+			return;
+		b->anchor = b->seq - 1;
+		b->skip = 0;
+	}
+	if (b->anchor < oldest) {
+		b->anchor = oldest;
+		b->skip = 0;
+	}
+	if (b == window_current())
+		dirty |= DIRTY_HISTORY | DIRTY_STATUS;
+	b->scrolled = true;
+	while (rows > 0) {
+		l = buffer_line(b, b->anchor);
+		h = render_rows(l, cols);
+		if (b->skip > h - 1)
+			b->skip = h - 1;	/* the width changed */
+		if (b->skip + (size_t)rows <= h - 1) {
+			b->skip += (size_t)rows;
+			return;
+		}
+		if (b->anchor == oldest) {
+			b->skip = h - 1;
+			return;
+		}
+		rows -= (long)(h - b->skip);
+		b->anchor--;
+		b->skip = 0;
+	}
+	while (rows < 0) {
+		if ((size_t)-rows <= b->skip) {
+			b->skip -= (size_t)-rows;
+			break;
+		}
+		rows += (long)b->skip + 1;
+		if (++b->anchor >= b->seq) {
+			buffer_scroll_bottom(b);
+			return;
+		}
+		l = buffer_line(b, b->anchor);
+		b->skip = render_rows(l, cols) - 1;
+	}
+	if (b->anchor == b->seq - 1 && b->skip == 0)
+		buffer_scroll_bottom(b);
+}
+
+void
+buffer_scroll_top(struct buffer *b, int cols)
+{
+	if (b->count == 0)
+		return;
+	b->scrolled = true;
+	b->anchor = b->seq - b->count;
+	b->skip = render_rows(buffer_line(b, b->anchor), cols) - 1;
+	if (b == window_current())
+		dirty |= DIRTY_HISTORY | DIRTY_STATUS;
+}
+
+void
+buffer_scroll_bottom(struct buffer *b)
+{
+	b->scrolled = false;
+	b->skip = 0;
+	if (b == window_current())
+		dirty |= DIRTY_HISTORY | DIRTY_STATUS;
+}
+
+uint64_t
+buffer_unseen(const struct buffer *b)
+{
+	return b->scrolled ? b->seq - 1 - b->anchor : 0;
+}
+
+/* Rank of a prefix string: the position of its first char in PREFIX. */
+static size_t
+nick_rank(const struct nick *n)
+{
+	const char *p = n->prefix[0] != '\0' ?
+	    strchr(self.prefix_chars, n->prefix[0]) : NULL;
+
+	return p != NULL ? (size_t)(p - self.prefix_chars) : sizeof(self.prefix_chars);
+}
+
+static int
+nick_cmp(const struct nick *a, const struct nick *b)
+{
+	size_t ra = nick_rank(a), rb = nick_rank(b);
+
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return irc_casecmp(a->name, b->name);
+}
+
+static size_t
+nick_index(const struct buffer *b, const char *name)
+{
+	for (size_t i = 0; i < b->nnicks; i++)
+		if (irc_casecmp(b->nicks[i].name, name) == 0)
+			return i;
+	return b->nnicks;
+}
+
+struct nick *
+nick_find(struct buffer *b, const char *name)
+{
+	size_t i = nick_index(b, name);
+
+	return i < b->nnicks ? &b->nicks[i] : NULL;
+}
+
+/* Put n in its sorted place (it is not in the list). */
+static void
+nick_insert(struct buffer *b, const struct nick *n)
+{
+	size_t lo = 0, hi = b->nnicks;
+
+	if (b->nnicks == b->nickcap) {
+		b->nickcap = b->nickcap == 0 ? 16 : b->nickcap * 2;
+		b->nicks = xreallocarray(b->nicks, b->nickcap, sizeof(*b->nicks));
+	}
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (nick_cmp(&b->nicks[mid], n) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(b->nicks + lo + 1, b->nicks + lo,
+	    (b->nnicks - lo) * sizeof(*b->nicks));
+	b->nicks[lo] = *n;
+	b->nnicks++;
+	if (b == window_current())
+		dirty |= DIRTY_NICKS;
+}
+
+static void
+nick_take(struct buffer *b, size_t i, struct nick *out)
+{
+	*out = b->nicks[i];
+	memmove(b->nicks + i, b->nicks + i + 1,
+	    (b->nnicks - i - 1) * sizeof(*b->nicks));
+	b->nnicks--;
+	if (b == window_current())
+		dirty |= DIRTY_NICKS;
+}
+
+void
+nick_add(struct buffer *b, const char *name, const char *prefix)
+{
+	struct nick n;
+	size_t i = nick_index(b, name);
+
+	if (i < b->nnicks)
+		nick_take(b, i, &n);
+	else
+		memset(&n, 0, sizeof(n));
+	str_copy(n.name, name, sizeof(n.name));
+	str_copy(n.prefix, prefix, sizeof(n.prefix));
+	nick_insert(b, &n);
+}
+
+bool
+nick_remove(struct buffer *b, const char *name)
+{
+	struct nick n;
+	size_t i = nick_index(b, name);
+
+	if (i == b->nnicks)
+		return false;
+	nick_take(b, i, &n);
+	return true;
+}
+
+bool
+nick_rename(struct buffer *b, const char *old, const char *name)
+{
+	struct nick n;
+	size_t i = nick_index(b, old);
+
+	if (i == b->nnicks)
+		return false;
+	nick_take(b, i, &n);
+	str_copy(n.name, name, sizeof(n.name));
+	nick_insert(b, &n);
+	return true;
+}
+
+void
+nick_set_prefix(struct buffer *b, const char *name, char c, bool add)
+{
+	struct nick n;
+	size_t i = nick_index(b, name), k = 0;
+	char prefix[sizeof(n.prefix)];
+
+	if (i == b->nnicks)
+		return;
+	nick_take(b, i, &n);
+	/* Rebuild in PREFIX order, so the highest status comes first. */
+	for (const char *p = self.prefix_chars; *p != '\0'; p++) {
+		bool has = strchr(n.prefix, *p) != NULL;
+		if (*p == c)
+			has = add;
+		if (has && k + 1 < sizeof(prefix))
+			prefix[k++] = *p;
+	}
+	prefix[k] = '\0';
+	memcpy(n.prefix, prefix, sizeof(prefix));
+	nick_insert(b, &n);
+}
+
+void
+nick_clear(struct buffer *b)
+{
+	b->nnicks = 0;
+	b->nickscroll = 0;
+	if (b == window_current())
+		dirty |= DIRTY_NICKS;
+}

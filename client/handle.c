@@ -3,8 +3,6 @@
  * Handlers only change the model (window.c) and answer the server; the
  * screen follows from the dirty bits.
  */
-#include <config.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,7 +376,11 @@ h_privmsg(struct in *in)
 			return;
 		}
 	}
-	buffer_add(b, in->time, kind, in->me ? LINE_SELF : 0, in->nick, text);
+	unsigned flags = in->me ? LINE_SELF : 0;
+	if (!in->me && in->uh[0] != '\0' &&
+	    hl_match(text, self.nick, opt.highlight, opt.nhighlight))
+		flags |= LINE_HIGHLIGHT;
+	buffer_add(b, in->time, kind, flags, in->nick, text);
 }
 
 static void

@@ -2,7 +2,6 @@
  * natter: flags, then one poll(2) loop over the keyboard and the server.
  * Each pass reads all that is waiting from both, then draws once.
  */
-#include <config.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,33 +29,6 @@ on_signal(int sig)
 		sig_winch = 1;
 	else
 		sig_quit = 1;
-}
-
-static void
-usage_line(FILE *f)
-{
-	fprintf(f, "usage: natter [-n nick] [-j chan[,chan]] [-p port] [-u user] "
-	    "[-r realname] [--password-file file] [-c config] [--scrollback n] [host]\n");
-}
-
-static void
-help(void)
-{
-	usage_line(stdout);
-	printf("\n"
-	    "  -n, --nick nick           nickname (default $USER)\n"
-	    "  -j, --join chan[,chan]    channels to join once connected\n"
-	    "  -p, --port port           server port (default 6667)\n"
-	    "  -u, --user user           user name (default the nick)\n"
-	    "  -r, --real name           real name (default the nick)\n"
-	    "      --password-file file  send the file's first line as PASS\n"
-	    "  -c, --config file         configuration file\n"
-	    "      --scrollback n        lines kept per buffer (default %d)\n"
-	    "  -h, --help                this help\n"
-	    "  -V, --version             the version\n"
-	    "\n"
-	    "host defaults to localhost. Type /help inside natter for commands.\n",
-	    SCROLLBACK_DEFAULT);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -94,76 +66,146 @@ read_password(const char *path)
 	return xstrdup(line);
 }
 
+/* Set one option from a flag or a config file line (config.c's table). */
+static int
+set_option(int id, const char *value, void *arg, char *err, size_t errcap)
+{
+	const struct config_opt *o = config_by_id(id);
+	const char *name = o != NULL ? o->name : "";
+	char *end;
+	unsigned long n;
+
+	if (strcmp(name, "config") == 0)
+		opt.config = value;
+	else if (strcmp(name, "highlight") == 0) {
+		/* Comma-separated, and the option may come more than once. */
+		char *list = xstrdup(value), *save = NULL;
+		for (char *w = strtok_r(list, ",", &save); w != NULL;
+		    w = strtok_r(NULL, ",", &save)) {
+			if (opt.nhighlight == nitems(opt.highlight)) {
+				snprintf(err, errcap, "more than %zu highlight words",
+				    nitems(opt.highlight));
+				free(list);
+				return -1;
+			}
+			opt.highlight[opt.nhighlight++] = xstrdup(w);
+		}
+		free(list);
+	} else if (strcmp(name, "host") == 0)
+		opt.host = xstrdup(value);
+	else if (strcmp(name, "join") == 0) {
+		if (strchr(value, ' ') != NULL) {
+			snprintf(err, errcap, "channel list has a space: %s", value);
+			return -1;
+		}
+		opt.join = xstrdup(value);
+	} else if (strcmp(name, "log-dir") == 0)
+		opt.log_dir = xstrdup(value);
+	else if (strcmp(name, "nick") == 0) {
+		if (!irc_nick_valid(value, IRC_NICK_MAX)) {
+			snprintf(err, errcap, "not a valid nickname: %s", value);
+			return -1;
+		}
+		opt.nick = xstrdup(value);
+	} else if (strcmp(name, "no-color") == 0)
+		opt.no_color = true;
+	else if (strcmp(name, "password-file") == 0)
+		opt.password_file = xstrdup(value);
+	else if (strcmp(name, "port") == 0) {
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (errno != 0 || *end != '\0' || value[0] == '\0' ||
+		    value[0] == '-' || n < 1 || n > 65535) {
+			snprintf(err, errcap, "not a port number: %s", value);
+			return -1;
+		}
+		opt.port = xstrdup(value);
+	} else if (strcmp(name, "real") == 0)
+		opt.real = xstrdup(value);
+	else if (strcmp(name, "scrollback") == 0) {
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (errno != 0 || *end != '\0' || value[0] == '-' ||
+		    n < SCROLLBACK_MIN || n > SCROLLBACK_MAX) {
+			snprintf(err, errcap, "scrollback wants %d to %d lines, not %s",
+			    SCROLLBACK_MIN, SCROLLBACK_MAX, value);
+			return -1;
+		}
+		opt.scrollback = n;
+	} else if (strcmp(name, "user") == 0)
+		opt.user = xstrdup(value);
+	else {
+		snprintf(err, errcap, "unknown option");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 parse_flags(int argc, char **argv)
 {
-	enum { OPT_PASSWORD_FILE = 256, OPT_SCROLLBACK };
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "join", required_argument, NULL, 'j' },
-		{ "nick", required_argument, NULL, 'n' },
-		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
-		{ "port", required_argument, NULL, 'p' },
-		{ "real", required_argument, NULL, 'r' },
-		{ "scrollback", required_argument, NULL, OPT_SCROLLBACK },
-		{ "user", required_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static struct option longopts[CONFIG_ID_MAX];
+	static bool given[CONFIG_ID_MAX];
+	char shortopts[128] = ":", err[CONFIG_ERR_MAX], path[4096];
 	const char *user = getenv("USER");
-	char *end;
-	unsigned long n;
+	FILE *fp;
 	int c;
 
 	opt.host = "localhost";
 	opt.port = "6667";
-	opt.nick = user != NULL && user[0] != '\0' ? user : "natter";
+	opt.nick = user != NULL && irc_nick_valid(user, IRC_NICK_MAX) ?
+	    user : "natter";
 	opt.scrollback = SCROLLBACK_DEFAULT;
+	config_getopt(longopts, shortopts + 1, sizeof(shortopts) - 1);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:hj:n:p:r:u:V", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': opt.config = optarg; break;
-		case 'h': help(); exit(0);
-		case 'j': opt.join = optarg; break;
-		case 'n': opt.nick = optarg; break;
-		case 'p': opt.port = optarg; break;
-		case 'r': opt.real = optarg; break;
-		case 'u': opt.user = optarg; break;
-		case 'V': printf("natter %s\n", PACKAGE_VERSION); exit(0);
-		case OPT_PASSWORD_FILE: opt.password_file = optarg; break;
-		case OPT_SCROLLBACK:
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
-			    n < SCROLLBACK_MIN || n > SCROLLBACK_MAX)
-				usage_error("--scrollback wants %d to %d lines, not %s",
-				    SCROLLBACK_MIN, SCROLLBACK_MAX, optarg);
-			opt.scrollback = n;
-			break;
-		case ':':
-			if (optopt != 0)
-				usage_error("option -%c needs an argument", optopt);
-			usage_error("option %s needs an argument", argv[optind - 1]);
-		default:
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 'h') {
+			config_usage(stdout, "natter");
+			exit(0);
+		}
+		if (c == 'V') {
+			printf("natter %s\n", PACKAGE_VERSION);
+			exit(0);
+		}
+		if (c == ':') {
+			if (optopt >= CONFIG_LONG_ID || optopt == 0)
+				usage_error("option %s needs a value", argv[optind - 1]);
+			usage_error("option -%c needs a value", optopt);
+		}
+		if (c == '?') {
 			if (optopt != 0)
 				usage_error("unknown option -%c", optopt);
 			usage_error("unknown option %s", argv[optind - 1]);
 		}
+		if (set_option(c, optarg, NULL, err, sizeof(err)) < 0)
+			usage_error("%s", err);
+		if (c >= 0 && c < CONFIG_ID_MAX)
+			given[c] = true;
 	}
 	if (argc - optind > 1)
 		usage_error("one host at most, not \"%s\" too", argv[optind + 1]);
-	if (argc - optind == 1)
+	if (argc - optind == 1) {
 		opt.host = argv[optind];
-	errno = 0;
-	n = strtoul(opt.port, &end, 10);
-	if (errno != 0 || *end != '\0' || opt.port[0] == '\0' || n < 1 || n > 65535)
-		usage_error("bad port %s", opt.port);
-	if (!irc_nick_valid(opt.nick, IRC_NICK_MAX))
-		usage_error("bad nickname %s", opt.nick);
-	for (const char *p = opt.join; p != NULL && *p != '\0'; p++)
-		if (*p == ' ')
-			usage_error("channel list has a space: %s", opt.join);
+		const struct config_opt *h = config_by_name("host");
+		if (h != NULL)
+			given[CONFIG_LONG_ID + (h - config_opts)] = true;
+	}
+
+	/* The config file: -c's must exist; the default one may not. */
+	if (config_path(path, sizeof(path), opt.config, getenv("XDG_CONFIG_HOME"),
+	    getenv("HOME"))) {
+		if ((fp = fopen(path, "r")) != NULL) {
+			if (config_parse(fp, path, given, set_option, NULL, err,
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "natter: %s\n", err);
+				exit(EXIT_USAGE);
+			}
+			fclose(fp);
+		} else if (opt.config != NULL) {
+			fprintf(stderr, "natter: %s: %s\n", path, strerror(errno));
+			exit(EXIT_NOINPUT);
+		}
+	}
 	if (opt.user == NULL)
 		opt.user = opt.nick;
 	if (opt.real == NULL)
@@ -188,6 +230,7 @@ main(int argc, char **argv)
 	}
 	/* The terminal is curses'; logs go to $NATTER_LOG or nowhere. */
 	log_to_file(getenv("NATTER_LOG"));
+	ui_color = color_mode(getenv("NO_COLOR"), opt.no_color, 256) != COLOR_NONE;
 	if (getenv("NATTER_LOG") != NULL)
 		log_set_level(LOG_LEVEL_DEBUG);
 

@@ -31,7 +31,11 @@ struct options {
 	const char *real;	/* default the nick */
 	const char *join;	/* channels to join after registering, comma-separated */
 	const char *password_file;
-	const char *config;	/* -c: read by issue 6's config module; unused here */
+	const char *config;	/* -c: the config file (config.c) */
+	const char *log_dir;	/* --log-dir (logfile.c) */
+	const char *highlight[32];	/* --highlight words */
+	size_t nhighlight;
+	bool no_color;		/* --no-color */
 	char *password;		/* first line of password_file */
 	size_t scrollback;	/* lines kept per buffer */
 };
@@ -271,6 +275,9 @@ size_t window_index(const struct buffer *b);
 void window_select(size_t i);
 /* Close buffer i (never the server buffer, index 0). */
 void window_close(size_t i);
+
+/* Called for every line added (logging, issue 6), or NULL. */
+extern void (*buffer_hook)(struct buffer *b, const struct line *l);
 
 /* Append a line; evicts the oldest past the scrollback size. Updates
  * activity and unread counts of buffers not on screen. */

@@ -4,7 +4,6 @@
  * what the model marked dirty into curses windows and updates the
  * terminal once (wnoutrefresh each window, one doupdate).
  */
-#include <config.h>
 
 #include <sys/ioctl.h>
 
@@ -571,7 +570,7 @@ k_mouse(void)
 	}
 }
 
-#define CTRL(c) ((c) & 0x1f)
+#define KEY_CTRL(c) ((c) & 0x1f)
 
 enum key_kind {
 	KEY_KIND_CHAR,	/* a character (control keys) */
@@ -587,21 +586,21 @@ static const struct keybind {
 	const char *name;	/* CSI parameters and final, or terminfo name */
 	void (*fn)(void);
 } keys[] = {
-	{ KEY_KIND_CHAR, CTRL('A'), NULL, k_ctrl_a },
-	{ KEY_KIND_CHAR, CTRL('B'), NULL, k_left },
-	{ KEY_KIND_CHAR, CTRL('D'), NULL, k_delete },
-	{ KEY_KIND_CHAR, CTRL('E'), NULL, k_ctrl_e },
-	{ KEY_KIND_CHAR, CTRL('F'), NULL, k_right },
-	{ KEY_KIND_CHAR, CTRL('H'), NULL, k_backspace },
-	{ KEY_KIND_CHAR, CTRL('J'), NULL, k_enter },
-	{ KEY_KIND_CHAR, CTRL('K'), NULL, k_kill_eol },
-	{ KEY_KIND_CHAR, CTRL('L'), NULL, k_redraw },
-	{ KEY_KIND_CHAR, CTRL('M'), NULL, k_enter },
-	{ KEY_KIND_CHAR, CTRL('N'), NULL, k_next },
-	{ KEY_KIND_CHAR, CTRL('P'), NULL, k_prev },
-	{ KEY_KIND_CHAR, CTRL('U'), NULL, k_kill_bol },
-	{ KEY_KIND_CHAR, CTRL('W'), NULL, k_kill_word_back },
-	{ KEY_KIND_CHAR, CTRL('Y'), NULL, k_yank },
+	{ KEY_KIND_CHAR, KEY_CTRL('A'), NULL, k_ctrl_a },
+	{ KEY_KIND_CHAR, KEY_CTRL('B'), NULL, k_left },
+	{ KEY_KIND_CHAR, KEY_CTRL('D'), NULL, k_delete },
+	{ KEY_KIND_CHAR, KEY_CTRL('E'), NULL, k_ctrl_e },
+	{ KEY_KIND_CHAR, KEY_CTRL('F'), NULL, k_right },
+	{ KEY_KIND_CHAR, KEY_CTRL('H'), NULL, k_backspace },
+	{ KEY_KIND_CHAR, KEY_CTRL('J'), NULL, k_enter },
+	{ KEY_KIND_CHAR, KEY_CTRL('K'), NULL, k_kill_eol },
+	{ KEY_KIND_CHAR, KEY_CTRL('L'), NULL, k_redraw },
+	{ KEY_KIND_CHAR, KEY_CTRL('M'), NULL, k_enter },
+	{ KEY_KIND_CHAR, KEY_CTRL('N'), NULL, k_next },
+	{ KEY_KIND_CHAR, KEY_CTRL('P'), NULL, k_prev },
+	{ KEY_KIND_CHAR, KEY_CTRL('U'), NULL, k_kill_bol },
+	{ KEY_KIND_CHAR, KEY_CTRL('W'), NULL, k_kill_word_back },
+	{ KEY_KIND_CHAR, KEY_CTRL('Y'), NULL, k_yank },
 	{ KEY_KIND_CHAR, 0x7f, NULL, k_backspace },
 	{ KEY_KIND_FUNC, KEY_BACKSPACE, NULL, k_backspace },
 	{ KEY_KIND_FUNC, KEY_DC, NULL, k_delete },
@@ -620,7 +619,7 @@ static const struct keybind {
 	{ KEY_KIND_META, 'd', NULL, k_kill_word_fwd },
 	{ KEY_KIND_META, 'f', NULL, k_word_right },
 	{ KEY_KIND_META, 0x7f, NULL, k_kill_word_back },
-	{ KEY_KIND_META, CTRL('H'), NULL, k_kill_word_back },
+	{ KEY_KIND_META, KEY_CTRL('H'), NULL, k_kill_word_back },
 	/* xterm modifiers: 3 is Alt, 5 is Ctrl. */
 	{ KEY_KIND_CSI, 0, "1;3D", k_prev },
 	{ KEY_KIND_CSI, 0, "1;3A", k_prev },

@@ -16,6 +16,7 @@ size_t nwindows;
 size_t window_cur;
 size_t window_scrollback = SCROLLBACK_DEFAULT;
 char status_note[128];
+void (*buffer_hook)(struct buffer *b, const struct line *l);
 
 static struct buffer *
 buffer_new(const char *name, enum buffer_kind kind)
@@ -175,6 +176,8 @@ buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
 		b->count++;
 	}
 	b->seq++;
+	if (buffer_hook != NULL)
+		buffer_hook(b, l);
 
 	if (b == window_current()) {
 		dirty |= b->scrolled ? DIRTY_STATUS : DIRTY_HISTORY;

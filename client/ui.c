@@ -406,6 +406,7 @@ ui_draw(void)
 {
 	if (dirty == 0)
 		return;
+	log_debug("draw %#x at %dx%d", dirty, COLS, LINES);
 	if (nick_width(COLS) != nick_cols)
 		layout();
 	if (dirty & DIRTY_HISTORY)
@@ -542,10 +543,13 @@ k_redraw(void)
 	dirty = DIRTY_ALL;
 }
 
+/* resizeterm (ui_resize) queues KEY_RESIZE: curses has the new size
+ * already, so only lay out again; calling resizeterm here would queue
+ * another KEY_RESIZE, forever. */
 static void
 k_resize(void)
 {
-	ui_resize();
+	layout();
 }
 
 static void
@@ -725,6 +729,9 @@ ui_keys(void)
 	wint_t ch;
 	int rc;
 
-	while ((rc = wget_wch(winput, &ch)) != ERR)
+	while ((rc = wget_wch(winput, &ch)) != ERR) {
+		log_debug("key %s %#x", rc == KEY_CODE_YES ? "func" : "char",
+		    (unsigned)ch);
 		key(rc == KEY_CODE_YES, ch);
+	}
 }

@@ -34,7 +34,9 @@ wrap_rows(const wchar_t *w, size_t n, int cols, int indent, size_t *starts,
 			if (col + cw > cols && i > rowstart)
 				break;
 			col += cw;
-			if (w[i] == L' ')
+			/* Spaces inside the prefix ("HH:MM <nick> ") are no
+			 * place to break: that would leave the nick alone. */
+			if (w[i] == L' ' && col > indent)
 				brk = i + 1;
 			i++;
 		}

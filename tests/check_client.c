@@ -1,36 +1,839 @@
-/* Check tests for natter's pure modules. */
+/*
+ * Check tests for natter's pure modules: utf, mirc, wrap (and the line
+ * layout), edit, window (scrollback, views, nick lists) and command.
+ * net_sendf is replaced here and records what would go to the server.
+ */
 #include <check.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "natter.h"
 
 struct options opt;
 
+static char sent[64][IRC_BODY_MAX + 1];
+static size_t nsent;
+
 void
 net_sendf(const char *fmt, ...)
 {
+	va_list ap;
+
+	ck_assert_uint_lt(nsent, nitems(sent));
+	va_start(ap, fmt);
+	vsnprintf(sent[nsent++], sizeof(sent[0]), fmt, ap);
+	va_end(ap);
 }
+
+static char join_selected[IRC_CHAN_MAX + 1];
 
 void
 handle_join_select(const char *chan)
 {
+	str_copy(join_selected, chan, sizeof(join_selected));
 }
 
-START_TEST(test_placeholder)
+static void
+setup(void)
 {
-	ck_assert_int_eq(1, 1);
+	nsent = 0;
+	join_selected[0] = '\0';
+	memset(&self, 0, sizeof(self));
+	str_copy(self.nick, "alice", sizeof(self.nick));
+	str_copy(self.prefix_chars, "~&@%+", sizeof(self.prefix_chars));
+	str_copy(self.prefix_modes, "qaohv", sizeof(self.prefix_modes));
+	self.registered = true;
+	window_scrollback = 100;
+	window_init("server");
+}
+
+static void
+teardown(void)
+{
+	window_free_all();
+}
+
+/* The newest line of b, or NULL. */
+static const struct line *
+last_line(const struct buffer *b)
+{
+	return b->seq == 0 ? NULL : buffer_line(b, b->seq - 1);
+}
+
+/* --- utf */
+
+START_TEST(test_utf_roundtrip)
+{
+	const char *s = "héllo 日本 😀 e\xcc\x81";
+	wchar_t w[64];
+	char back[64];
+	size_t n = utf_decode(s, strlen(s), w, 64);
+
+	ck_assert_uint_eq(n, 13);
+	ck_assert_int_eq(w[1], 0xe9);
+	ck_assert_int_eq(w[6], 0x65e5);
+	ck_assert_int_eq(w[9], 0x1f600);
+	utf_encode(w, n, back, sizeof(back));
+	ck_assert_str_eq(back, s);
+	/* Too small: never a split character. */
+	ck_assert_uint_eq(utf_encode(w, n, back, 3), 1);
+	ck_assert_str_eq(back, "h");
 }
 END_TEST
+
+START_TEST(test_utf_invalid_is_latin1)
+{
+	wchar_t w[8];
+	size_t n = utf_decode("a\xe9z\xc3", 4, w, 8);
+
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(w[1], 0xe9);
+	ck_assert_int_eq(w[3], 0xc3);
+}
+END_TEST
+
+START_TEST(test_utf_width)
+{
+	ck_assert_int_eq(utf_width(L'a'), 1);
+	ck_assert_int_eq(utf_width(0x65e5), 2);
+	ck_assert_int_eq(utf_width(0x301), 0);
+	ck_assert_int_eq(utf_width(0x7), 1);	/* unprintable: drawn as one */
+}
+END_TEST
+
+/* --- mirc */
+
+static size_t
+decode(const char *s, wchar_t *w, struct style *st)
+{
+	struct style cur = { 0, MIRC_DEFAULT, MIRC_DEFAULT };
+
+	return mirc_decode(s, strlen(s), &cur, w, st, 128);
+}
+
+START_TEST(test_mirc_attributes)
+{
+	wchar_t w[128];
+	struct style st[128];
+	size_t n = decode("a\x02" "b\x1d" "c\x1f" "d\x16" "e\x0f" "f", w, st);
+
+	ck_assert_uint_eq(n, 6);
+	ck_assert(wmemcmp(w, L"abcdef", 6) == 0);
+	ck_assert_int_eq(st[0].attr, 0);
+	ck_assert_int_eq(st[1].attr, MIRC_BOLD);
+	ck_assert_int_eq(st[2].attr, MIRC_BOLD | MIRC_ITALIC);
+	ck_assert_int_eq(st[3].attr, MIRC_BOLD | MIRC_ITALIC | MIRC_UNDERLINE);
+	ck_assert_int_eq(st[4].attr,
+	    MIRC_BOLD | MIRC_ITALIC | MIRC_UNDERLINE | MIRC_REVERSE);
+	ck_assert_int_eq(st[5].attr, 0);
+}
+END_TEST
+
+START_TEST(test_mirc_colors)
+{
+	wchar_t w[128];
+	struct style st[128];
+	size_t n = decode("\x03" "4,12red\x03" "x\x03" "7,y\x03" "99z", w, st);
+
+	ck_assert_uint_eq(n, 7);
+	ck_assert(wmemcmp(w, L"redx,yz", 7) == 0);
+	ck_assert_int_eq(st[0].fg, 4);
+	ck_assert_int_eq(st[0].bg, 12);
+	ck_assert_int_eq(st[3].fg, MIRC_DEFAULT);	/* bare \3 resets */
+	ck_assert_int_eq(st[3].bg, MIRC_DEFAULT);
+	ck_assert_int_eq(st[4].fg, 7);		/* "," without a digit is text */
+	ck_assert_int_eq(st[4].bg, MIRC_DEFAULT);
+	ck_assert_int_eq(w[4], L',');
+	ck_assert_int_eq(st[6].fg, MIRC_DEFAULT);	/* 99 is the default */
+}
+END_TEST
+
+START_TEST(test_mirc_controls_never_raw)
+{
+	wchar_t w[128];
+	struct style st[128];
+	size_t n = decode("a\tb\x01\x07\x1b[31mc\x04" "ff00ff" "d\x7f", w, st);
+
+	ck_assert_uint_eq(n, 9);
+	ck_assert(wmemcmp(w, L"a b[31mcd", 9) == 0);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_ge(w[i], 0x20);
+}
+END_TEST
+
+START_TEST(test_mirc_strip)
+{
+	char out[64];
+
+	mirc_strip(out, sizeof(out), "\x02" "bold\x02 \x03" "4,1red\x03 \x1fu\x0f!");
+	ck_assert_str_eq(out, "bold red u!");
+	/* A cut never splits a character. */
+	mirc_strip(out, 4, "ab\xc3\xa9");
+	ck_assert_str_eq(out, "ab");
+}
+END_TEST
+
+/* --- wrap */
+
+static size_t
+wrap(const wchar_t *w, int cols, int indent, size_t *starts)
+{
+	return wrap_rows(w, wcslen(w), cols, indent, starts, 32);
+}
+
+START_TEST(test_wrap_words)
+{
+	size_t s[32];
+
+	ck_assert_uint_eq(wrap(L"hello world foo", 11, 0, s), 2);
+	ck_assert_uint_eq(s[1], 12);	/* "foo" moves down whole */
+	ck_assert_uint_eq(wrap(L"hello world", 20, 0, s), 1);
+	/* Hanging indent: rows after the first have cols - indent. */
+	ck_assert_uint_eq(wrap(L"aaaa bbbb cccc dddd", 10, 4, s), 3);
+	ck_assert_uint_eq(s[1], 10);
+	ck_assert_uint_eq(s[2], 15);
+	/* No break inside the prefix: "ab cdefgh" with a 3-column prefix
+	 * fills the first row rather than leaving "ab " alone. */
+	ck_assert_uint_eq(wrap(L"ab cdefgh", 6, 3, s), 2);
+	ck_assert_uint_eq(s[1], 6);
+}
+END_TEST
+
+START_TEST(test_wrap_long_word)
+{
+	size_t s[32];
+
+	ck_assert_uint_eq(wrap(L"abcdefghij", 4, 0, s), 3);
+	ck_assert_uint_eq(s[1], 4);
+	ck_assert_uint_eq(s[2], 8);
+	/* Too narrow for the indent: it goes, and progress is made. */
+	ck_assert_uint_eq(wrap(L"abcdef", 3, 2, s), 2);
+	ck_assert_uint_eq(wrap(L"", 10, 0, s), 1);
+}
+END_TEST
+
+START_TEST(test_wrap_wide_and_combining)
+{
+	size_t s[32];
+
+	/* Six two-column characters in five columns: two per row. */
+	ck_assert_uint_eq(wrap(L"日本語日本語", 5, 0, s), 3);
+	ck_assert_uint_eq(s[1], 2);
+	ck_assert_uint_eq(s[2], 4);
+	/* e + combining acute, four times, three columns: the mark stays. */
+	ck_assert_uint_eq(wrap(L"e\x301" L"e\x301" L"e\x301" L"e\x301", 3, 0, s), 2);
+	ck_assert_uint_eq(s[1], 6);
+	/* A wide character wider than the row still goes somewhere. */
+	ck_assert_uint_eq(wrap(L"日本", 1, 0, s), 2);
+}
+END_TEST
+
+START_TEST(test_render_layout)
+{
+	struct buffer *b = window_server();
+	struct render r;
+	char text[256];
+	int64_t t = (13 * 3600 + 45 * 60) * 1000LL;	/* 13:45 UTC */
+
+	buffer_add(b, t, LINE_MSG, 0, "bob", "hi \x02there\x02");
+	render_line(&r, last_line(b), 80);
+	utf_encode(r.w, r.n, text, sizeof(text));
+	ck_assert_str_eq(text, "13:45 <bob> hi there");
+	ck_assert_int_eq(r.indent, 12);
+	ck_assert_int_eq(r.st[7].fg, render_nick_color("bob"));
+	ck_assert_int_eq(r.st[17].attr & MIRC_BOLD, MIRC_BOLD);
+	buffer_add(b, t, LINE_ACTION, 0, "bob", "waves");
+	render_line(&r, last_line(b), 80);
+	utf_encode(r.w, r.n, text, sizeof(text));
+	ck_assert_str_eq(text, "13:45 * bob waves");
+	buffer_add(b, t, LINE_EVENT, 0, "", "bob joined");
+	render_line(&r, last_line(b), 80);
+	ck_assert(r.st[8].attr & MIRC_DIM);
+	/* The indent is capped so narrow screens still have room. */
+	buffer_add(b, t, LINE_MSG, 0, "averyveryverylongnickname", "x");
+	render_line(&r, last_line(b), 20);
+	ck_assert_int_eq(r.indent, 10);
+	ck_assert_int_eq(render_nick_color("Bob"), render_nick_color("bob"));
+}
+END_TEST
+
+/* --- edit */
+
+static void
+type(struct edit *e, const wchar_t *s)
+{
+	while (*s != L'\0')
+		ck_assert(edit_insert(e, *s++));
+}
+
+static const char *
+line(const struct edit *e)
+{
+	static char buf[EDIT_MAX * 4 + 1];
+
+	edit_get(e, buf, sizeof(buf));
+	return buf;
+}
+
+START_TEST(test_edit_moves)
+{
+	struct edit e = { 0 };
+
+	type(&e, L"one two three");
+	edit_op(&e, EDIT_WORD_LEFT);
+	ck_assert_uint_eq(e.pos, 8);
+	edit_op(&e, EDIT_WORD_LEFT);
+	ck_assert_uint_eq(e.pos, 4);
+	edit_op(&e, EDIT_WORD_RIGHT);
+	ck_assert_uint_eq(e.pos, 7);
+	edit_op(&e, EDIT_HOME);
+	edit_op(&e, EDIT_RIGHT);
+	edit_insert(&e, L'X');
+	ck_assert_str_eq(line(&e), "oXne two three");
+	edit_op(&e, EDIT_BACKSPACE);
+	edit_op(&e, EDIT_DELETE);
+	ck_assert_str_eq(line(&e), "oe two three");
+	edit_op(&e, EDIT_END);
+	ck_assert_uint_eq(e.pos, e.len);
+	edit_op(&e, EDIT_RIGHT);	/* at the end: nothing */
+	ck_assert_uint_eq(e.pos, e.len);
+	edit_free(&e);
+}
+END_TEST
+
+START_TEST(test_edit_kill_yank)
+{
+	struct edit e = { 0 }, other = { 0 };
+
+	type(&e, L"hello big world");
+	edit_op(&e, EDIT_KILL_WORD_BACK);
+	ck_assert_str_eq(line(&e), "hello big ");
+	edit_op(&e, EDIT_YANK);
+	ck_assert_str_eq(line(&e), "hello big world");
+	edit_op(&e, EDIT_HOME);
+	edit_op(&e, EDIT_KILL_WORD_FWD);
+	ck_assert_str_eq(line(&e), " big world");
+	edit_op(&e, EDIT_WORD_RIGHT);
+	edit_op(&e, EDIT_KILL_EOL);
+	ck_assert_str_eq(line(&e), " big");
+	edit_op(&e, EDIT_KILL_BOL);
+	ck_assert_str_eq(line(&e), "");
+	/* The kill buffer is shared: yank into another buffer's line. */
+	edit_op(&other, EDIT_YANK);
+	ck_assert_str_eq(line(&other), " big");
+	edit_free(&e);
+	edit_free(&other);
+}
+END_TEST
+
+START_TEST(test_edit_wide_and_combining)
+{
+	struct edit e = { 0 };
+
+	type(&e, L"e\x301x日");
+	edit_op(&e, EDIT_HOME);
+	edit_op(&e, EDIT_RIGHT);	/* over e and its mark at once */
+	ck_assert_uint_eq(e.pos, 2);
+	edit_op(&e, EDIT_LEFT);
+	ck_assert_uint_eq(e.pos, 0);
+	edit_op(&e, EDIT_DELETE);	/* deletes the base with its mark */
+	ck_assert_str_eq(line(&e), "x日");
+	edit_free(&e);
+}
+END_TEST
+
+START_TEST(test_edit_history)
+{
+	struct edit e = { 0 };
+	char out[64];
+
+	type(&e, L"first");
+	ck_assert_uint_eq(edit_take(&e, out, sizeof(out)), 5);
+	ck_assert_str_eq(out, "first");
+	type(&e, L"second");
+	edit_take(&e, out, sizeof(out));
+	type(&e, L"draft");
+	edit_op(&e, EDIT_HIST_PREV);
+	ck_assert_str_eq(line(&e), "second");
+	edit_op(&e, EDIT_HIST_PREV);
+	ck_assert_str_eq(line(&e), "first");
+	edit_op(&e, EDIT_HIST_PREV);	/* the oldest: stays */
+	ck_assert_str_eq(line(&e), "first");
+	edit_op(&e, EDIT_HIST_NEXT);
+	edit_op(&e, EDIT_HIST_NEXT);
+	ck_assert_str_eq(line(&e), "draft");	/* what was being typed */
+	ck_assert_uint_eq(edit_take(&e, out, sizeof(out)), 5);
+	ck_assert_uint_eq(edit_take(&e, out, sizeof(out)), 0);
+	ck_assert_uint_eq(e.nhist, 3);
+	edit_free(&e);
+}
+END_TEST
+
+START_TEST(test_edit_history_cap)
+{
+	struct edit e = { 0 };
+	char out[32];
+
+	for (int i = 0; i < EDIT_HIST_MAX + 10; i++) {
+		wchar_t w[16];
+		swprintf(w, 16, L"line %d", i);
+		type(&e, w);
+		edit_take(&e, out, sizeof(out));
+	}
+	ck_assert_uint_eq(e.nhist, EDIT_HIST_MAX);
+	ck_assert_str_eq(e.hist[0], "line 10");
+	edit_free(&e);
+}
+END_TEST
+
+START_TEST(test_edit_full)
+{
+	struct edit e = { 0 };
+
+	for (int i = 0; i < EDIT_MAX; i++)
+		ck_assert(edit_insert(&e, L'a'));
+	ck_assert(!edit_insert(&e, L'b'));
+	edit_free(&e);
+}
+END_TEST
+
+START_TEST(test_edit_view)
+{
+	struct edit e = { 0 };
+
+	type(&e, L"abcdefghij");
+	ck_assert_int_eq(edit_view(&e, 20), 10);
+	ck_assert_uint_eq(e.scroll, 0);
+	/* Six columns: the cursor sits in the last one. */
+	ck_assert_int_eq(edit_view(&e, 6), 5);
+	ck_assert_uint_eq(e.scroll, 5);
+	edit_op(&e, EDIT_HOME);
+	ck_assert_int_eq(edit_view(&e, 6), 0);
+	ck_assert_uint_eq(e.scroll, 0);
+	edit_free(&e);
+	/* Wide characters count two columns each. */
+	type(&e, L"日本語日本");
+	ck_assert_int_eq(edit_view(&e, 6), 4);
+	ck_assert_uint_eq(e.scroll, 3);
+	edit_free(&e);
+}
+END_TEST
+
+/* --- window */
+
+START_TEST(test_window_ring)
+{
+	struct buffer *b = window_open("#c", BUFFER_CHANNEL);
+	char text[32];
+
+	ck_assert_uint_eq(b->cap, 100);
+	for (int i = 0; i < 250; i++) {
+		snprintf(text, sizeof(text), "line %d", i);
+		buffer_add(b, 0, LINE_MSG, 0, "bob", text);
+	}
+	ck_assert_uint_eq(b->count, 100);
+	ck_assert_uint_eq(b->seq, 250);
+	ck_assert_ptr_null(buffer_line(b, 149));
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, 150)), "line 150");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, 249)), "line 249");
+	ck_assert_str_eq(LINE_NICK(buffer_line(b, 249)), "bob");
+	ck_assert_ptr_null(buffer_line(b, 250));
+	buffer_clear(b);
+	ck_assert_uint_eq(b->count, 0);
+	ck_assert_ptr_null(buffer_line(b, 249));
+}
+END_TEST
+
+START_TEST(test_window_line_overhead)
+{
+	/* Per line: the header, one ring slot and malloc's own header must
+	 * stay well under the 200 bytes the issue allows. */
+	ck_assert_uint_eq(sizeof(struct line), 16);
+	ck_assert_uint_lt(sizeof(struct line) + sizeof(struct line *) + 16 +
+	    IRC_NICK_MAX + 2, 200);
+}
+END_TEST
+
+START_TEST(test_window_long_text_cut)
+{
+	struct buffer *b = window_server();
+	char text[LINE_TEXT_MAX + 100];
+
+	memset(text, 'a', sizeof(text) - 3);
+	memcpy(text + LINE_TEXT_MAX - 1, "\xc3\xa9", 2);	/* straddles the cap */
+	text[sizeof(text) - 1] = '\0';
+	buffer_add(b, 0, LINE_INFO, 0, "", text);
+	ck_assert_uint_eq(strlen(LINE_TEXT(last_line(b))), LINE_TEXT_MAX - 1);
+}
+END_TEST
+
+START_TEST(test_window_activity)
+{
+	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
+	struct buffer *q = window_open("bob", BUFFER_QUERY);
+
+	ck_assert_ptr_eq(window_current(), window_server());
+	buffer_add(c, 0, LINE_EVENT, 0, "", "x joined");
+	ck_assert_int_eq(c->activity, ACT_EVENT);
+	ck_assert_uint_eq(c->unread, 0);
+	buffer_add(c, 0, LINE_MSG, 0, "x", "hi");
+	ck_assert_int_eq(c->activity, ACT_MSG);
+	ck_assert_uint_eq(c->unread, 1);
+	buffer_add(c, 0, LINE_MSG, LINE_HIGHLIGHT, "x", "alice: hi");
+	ck_assert_int_eq(c->activity, ACT_HOT);
+	buffer_add(q, 0, LINE_MSG, 0, "bob", "psst");
+	ck_assert_int_eq(q->activity, ACT_HOT);	/* private: always hot */
+	window_select(window_index(c));
+	ck_assert_int_eq(c->activity, ACT_NONE);
+	ck_assert_uint_eq(c->unread, 0);
+	ck_assert_ptr_eq(window_find("#C"), c);
+	ck_assert_ptr_eq(window_open("#c", BUFFER_CHANNEL), c);
+	window_close(window_index(c));
+	ck_assert_ptr_null(window_find("#c"));
+	ck_assert_uint_eq(nwindows, 2);
+	window_close(0);	/* the server buffer stays */
+	ck_assert_uint_eq(nwindows, 2);
+}
+END_TEST
+
+START_TEST(test_window_scroll)
+{
+	struct buffer *b = window_server();
+	char text[32];
+
+	for (int i = 0; i < 50; i++) {
+		snprintf(text, sizeof(text), "line %d", i);
+		buffer_add(b, 0, LINE_INFO, 0, "", text);
+	}
+	buffer_scroll(b, -5, 80);	/* down at the bottom: nothing */
+	ck_assert(!b->scrolled);
+	buffer_scroll(b, 10, 80);	/* one row per line at 80 columns */
+	ck_assert(b->scrolled);
+	ck_assert_uint_eq(b->anchor, 39);
+	ck_assert_uint_eq(buffer_unseen(b), 10);
+	/* New lines keep the view where it is. */
+	buffer_add(b, 0, LINE_INFO, 0, "", "new");
+	ck_assert_uint_eq(b->anchor, 39);
+	ck_assert_uint_eq(buffer_unseen(b), 11);
+	buffer_scroll(b, -4, 80);
+	ck_assert_uint_eq(b->anchor, 43);
+	buffer_scroll(b, -100, 80);
+	ck_assert(!b->scrolled);
+	ck_assert_uint_eq(buffer_unseen(b), 0);
+	buffer_scroll_top(b, 80);
+	ck_assert_uint_eq(b->anchor, 0);
+	buffer_scroll(b, 1000, 80);	/* past the top: stays at the top */
+	ck_assert_uint_eq(b->anchor, 0);
+	buffer_scroll_bottom(b);
+	ck_assert(!b->scrolled);
+}
+END_TEST
+
+START_TEST(test_window_scroll_wrapped_rows)
+{
+	struct buffer *b = window_server();
+
+	/* "HH:MM " + 30 characters in 20 columns: 3 rows (14 + 14 + 2). */
+	buffer_add(b, 0, LINE_INFO, 0, "", "short");
+	buffer_add(b, 0, LINE_INFO, 0, "", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	ck_assert_uint_eq(render_rows(last_line(b), 20), 3);
+	buffer_scroll(b, 1, 20);
+	ck_assert_uint_eq(b->anchor, 1);
+	ck_assert_uint_eq(b->skip, 1);
+	buffer_scroll(b, 2, 20);	/* the last row of "short" */
+	ck_assert_uint_eq(b->anchor, 0);
+	ck_assert_uint_eq(b->skip, 0);
+	buffer_scroll(b, -3, 20);
+	ck_assert(!b->scrolled);
+}
+END_TEST
+
+START_TEST(test_nick_list)
+{
+	struct buffer *b = window_open("#c", BUFFER_CHANNEL);
+
+	nick_add(b, "zed", "");
+	nick_add(b, "Bob", "+");
+	nick_add(b, "carol", "@");
+	nick_add(b, "amy", "");
+	nick_add(b, "dan", "@+");
+	ck_assert_uint_eq(b->nnicks, 5);
+	ck_assert_str_eq(b->nicks[0].name, "carol");	/* ops first, by name */
+	ck_assert_str_eq(b->nicks[1].name, "dan");
+	ck_assert_str_eq(b->nicks[2].name, "Bob");	/* then voice */
+	ck_assert_str_eq(b->nicks[3].name, "amy");
+	ck_assert_str_eq(b->nicks[4].name, "zed");
+	nick_set_prefix(b, "zed", '@', true);
+	ck_assert_str_eq(b->nicks[2].name, "zed");
+	nick_set_prefix(b, "dan", '@', false);
+	ck_assert_str_eq(nick_find(b, "DAN")->prefix, "+");
+	ck_assert(nick_rename(b, "amy", "aaron"));
+	ck_assert_ptr_nonnull(nick_find(b, "aaron"));
+	ck_assert_ptr_null(nick_find(b, "amy"));
+	ck_assert(nick_remove(b, "bob"));
+	ck_assert(!nick_remove(b, "bob"));
+	nick_add(b, "aaron", "@");	/* an update, not a duplicate */
+	ck_assert_uint_eq(b->nnicks, 4);
+	nick_clear(b);
+	ck_assert_uint_eq(b->nnicks, 0);
+}
+END_TEST
+
+/* --- command */
+
+START_TEST(test_command_find)
+{
+	bool amb;
+
+	ck_assert_str_eq(command_find("join", &amb)->name, "join");
+	ck_assert_str_eq(command_find("JOIN", &amb)->name, "join");
+	ck_assert_str_eq(command_find("j", &amb)->name, "join");
+	ck_assert_str_eq(command_find("me", &amb)->name, "me");	/* exact wins */
+	ck_assert_ptr_null(command_find("q", &amb));
+	ck_assert(amb);
+	ck_assert_ptr_null(command_find("frob", &amb));
+	ck_assert(!amb);
+	/* The table is sorted, as /help lists it. */
+	for (size_t i = 1; i < ncommands; i++)
+		ck_assert_int_lt(strcmp(commands[i - 1].name, commands[i].name), 0);
+}
+END_TEST
+
+START_TEST(test_command_text)
+{
+	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
+
+	command_run(c, "hello there");
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_str_eq(sent[0], "PRIVMSG #c :hello there");
+	/* Without echo-message our line shows at once. */
+	ck_assert_str_eq(LINE_TEXT(last_line(c)), "hello there");
+	ck_assert_int_eq(last_line(c)->flags, LINE_SELF);
+	command_run(c, "//etc/motd is /literal");
+	ck_assert_str_eq(sent[1], "PRIVMSG #c :/etc/motd is /literal");
+	/* With echo-message the server's copy is shown instead. */
+	self.caps |= CAP_ECHO;
+	uint64_t seq = c->seq;
+	command_run(c, "echoed");
+	ck_assert_str_eq(sent[2], "PRIVMSG #c :echoed");
+	ck_assert_uint_eq(c->seq, seq);
+	/* Text in the server buffer goes nowhere. */
+	command_run(window_server(), "hello");
+	ck_assert_uint_eq(nsent, 3);
+	ck_assert_int_eq(last_line(window_server())->kind, LINE_ERROR);
+}
+END_TEST
+
+START_TEST(test_command_split_long)
+{
+	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
+	char text[2000], joined[2100] = "";
+	size_t k = 0;
+
+	for (size_t i = 0; i < sizeof(text) - 1; i++)
+		text[i] = i % 7 == 6 ? ' ' : (char)('a' + i % 26);
+	text[sizeof(text) - 1] = '\0';
+	command_run(c, text);
+	ck_assert_uint_gt(nsent, 3);
+	for (size_t i = 0; i < nsent; i++) {
+		ck_assert_uint_le(strlen(sent[i]) + 2 + 1 + IRC_NICK_MAX + 1 +
+		    IRC_USER_MAX + 1 + IRC_HOST_MAX + 1, IRC_BODY_MAX);
+		ck_assert(strncmp(sent[i], "PRIVMSG #c :", 12) == 0);
+		k += str_copy(joined + k, sent[i] + 12, sizeof(joined) - k);
+	}
+	ck_assert_str_eq(joined, text);	/* nothing lost, nothing added */
+}
+END_TEST
+
+START_TEST(test_command_split_utf8)
+{
+	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
+	char text[1200] = "";
+
+	for (int i = 0; i < 300; i++)
+		strcat(text, "é");	/* no spaces: split on characters */
+	command_run(c, text);
+	ck_assert_uint_eq(nsent, 2);
+	for (size_t i = 0; i < nsent; i++)
+		ck_assert(utf8_valid(sent[i], strlen(sent[i])));
+}
+END_TEST
+
+START_TEST(test_command_commands)
+{
+	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
+
+	command_run(c, "/join lan");
+	ck_assert_str_eq(sent[0], "JOIN #lan");
+	ck_assert_str_eq(join_selected, "#lan");
+	command_run(c, "/j #a,#b key");
+	ck_assert_str_eq(sent[1], "JOIN #a,#b key");
+	ck_assert_str_eq(join_selected, "#a");
+	command_run(c, "/me waves  hello");
+	ck_assert_str_eq(sent[2], "PRIVMSG #c :\1ACTION waves  hello\1");
+	ck_assert_int_eq(last_line(c)->kind, LINE_ACTION);
+	command_run(c, "/msg bob hi there");
+	ck_assert_str_eq(sent[3], "PRIVMSG bob :hi there");
+	ck_assert_ptr_nonnull(window_find("bob"));
+	ck_assert_str_eq(LINE_TEXT(last_line(window_find("bob"))), "hi there");
+	command_run(c, "/topic new topic");
+	ck_assert_str_eq(sent[4], "TOPIC #c :new topic");
+	command_run(c, "/topic");
+	ck_assert_str_eq(sent[5], "TOPIC #c");
+	command_run(c, "/part bye now");
+	ck_assert_str_eq(sent[6], "PART #c :bye now");
+	command_run(c, "/part #other");
+	ck_assert_str_eq(sent[7], "PART #other");
+	command_run(c, "/names");
+	ck_assert_str_eq(sent[8], "NAMES #c");
+	ck_assert(c->names_show);
+	command_run(c, "/whois bob");
+	ck_assert_str_eq(sent[9], "WHOIS bob");
+	command_run(c, "/away lunch");
+	ck_assert_str_eq(sent[10], "AWAY :lunch");
+	command_run(c, "/away");
+	ck_assert_str_eq(sent[11], "AWAY");
+	command_run(c, "/nick alice2");
+	ck_assert_str_eq(sent[12], "NICK alice2");
+	command_run(c, "/quote MODE #c +m");
+	ck_assert_str_eq(sent[13], "MODE #c +m");
+	command_run(c, "/quit see you");
+	ck_assert_str_eq(sent[14], "QUIT :see you");
+	ck_assert(self.quit);
+	ck_assert_uint_eq(nsent, 15);
+}
+END_TEST
+
+START_TEST(test_command_errors)
+{
+	struct buffer *s = window_server(), *c = window_open("#c", BUFFER_CHANNEL);
+
+	command_run(s, "/frobnicate now");
+	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Unknown command /frobnicate (try /help)");
+	command_run(s, "/q");
+	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Ambiguous command /q");
+	command_run(s, "/join");
+	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Usage: /join #channel[,#channel] [key]");
+	command_run(s, "/me hi");
+	ck_assert_int_eq(last_line(s)->kind, LINE_ERROR);
+	command_run(s, "/msg bob");
+	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Usage: /msg target text");
+	self.registered = false;
+	command_run(c, "hello");
+	ck_assert_str_eq(LINE_TEXT(last_line(c)), "Not connected");
+	command_run(c, "/join #x");
+	ck_assert_str_eq(LINE_TEXT(last_line(c)), "Not connected");
+	ck_assert_uint_eq(nsent, 0);
+}
+END_TEST
+
+START_TEST(test_command_windows)
+{
+	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
+
+	c->joined = true;
+	window_open("bob", BUFFER_QUERY);
+	command_run(window_current(), "/window 2");
+	ck_assert_ptr_eq(window_current(), c);
+	command_run(c, "/window bob");
+	ck_assert_str_eq(window_current()->name, "bob");
+	command_run(window_current(), "/window 9");
+	ck_assert_int_eq(last_line(window_current())->kind, LINE_ERROR);
+	command_run(window_current(), "/query carol hi");
+	ck_assert_str_eq(window_current()->name, "carol");
+	ck_assert_str_eq(sent[0], "PRIVMSG carol :hi");
+	buffer_add(c, 0, LINE_MSG, 0, "x", "y");
+	command_run(c, "/clear");
+	ck_assert_uint_eq(c->count, 0);
+	command_run(window_current(), "/close 2");	/* parts the channel */
+	ck_assert_str_eq(sent[1], "PART #c");
+	ck_assert_ptr_null(window_find("#c"));
+	command_run(window_server(), "/close");
+	ck_assert_uint_eq(nwindows, 3);
+	command_run(window_server(), "/help");
+	command_run(window_server(), "/help join");
+	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
+	    "/join #channel[,#channel] [key]: join channels");
+}
+END_TEST
+
+static Suite *
+client_suite(void)
+{
+	Suite *s = suite_create("client");
+	TCase *tc;
+
+	tc = tcase_create("utf");
+	tcase_add_test(tc, test_utf_roundtrip);
+	tcase_add_test(tc, test_utf_invalid_is_latin1);
+	tcase_add_test(tc, test_utf_width);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mirc");
+	tcase_add_test(tc, test_mirc_attributes);
+	tcase_add_test(tc, test_mirc_colors);
+	tcase_add_test(tc, test_mirc_controls_never_raw);
+	tcase_add_test(tc, test_mirc_strip);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("wrap");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_wrap_words);
+	tcase_add_test(tc, test_wrap_long_word);
+	tcase_add_test(tc, test_wrap_wide_and_combining);
+	tcase_add_test(tc, test_render_layout);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("edit");
+	tcase_add_test(tc, test_edit_moves);
+	tcase_add_test(tc, test_edit_kill_yank);
+	tcase_add_test(tc, test_edit_wide_and_combining);
+	tcase_add_test(tc, test_edit_history);
+	tcase_add_test(tc, test_edit_history_cap);
+	tcase_add_test(tc, test_edit_full);
+	tcase_add_test(tc, test_edit_view);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("window");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_window_ring);
+	tcase_add_test(tc, test_window_line_overhead);
+	tcase_add_test(tc, test_window_long_text_cut);
+	tcase_add_test(tc, test_window_activity);
+	tcase_add_test(tc, test_window_scroll);
+	tcase_add_test(tc, test_window_scroll_wrapped_rows);
+	tcase_add_test(tc, test_nick_list);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("command");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_command_find);
+	tcase_add_test(tc, test_command_text);
+	tcase_add_test(tc, test_command_split_long);
+	tcase_add_test(tc, test_command_split_utf8);
+	tcase_add_test(tc, test_command_commands);
+	tcase_add_test(tc, test_command_errors);
+	tcase_add_test(tc, test_command_windows);
+	suite_add_tcase(s, tc);
+	return s;
+}
 
 int
 main(void)
 {
-	Suite *s = suite_create("client");
-	TCase *tc = tcase_create("all");
-	tcase_add_test(tc, test_placeholder);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
+	SRunner *sr;
+	int failed;
+
+	/* wcwidth needs a UTF-8 locale; times are shown in UTC. */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		return 99;
+	setenv("TZ", "UTC", 1);
+	sr = srunner_create(client_suite());
 	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
+	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? 0 : 1;
 }

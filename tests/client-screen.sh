@@ -1,0 +1,226 @@
+#!/bin/bash
+# Screen test for natter: run it in a private tmux server (fixed size, UTF-8)
+# against a real IRC server ($1: natterd or ngircd), with a second user
+# ("bob") on a raw socket. Every step waits for what it expects on the
+# screen or on bob's socket, with a deadline; nothing sleeps blindly.
+# Skips (77) only when tmux or the server program is missing.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}" "${NATTER:?}"
+kind=${1:?natterd or ngircd}
+TMUX_BIN=${TMUX_BIN:-$(command -v tmux || true)}
+DEADLINE=${DEADLINE:-10}	# seconds per wait
+
+skip() { echo "client-$kind: $*; skipping"; exit 77; }
+[ -n "$TMUX_BIN" ] && [ -x "$TMUX_BIN" ] || skip "no tmux"
+[ -x "$NATTER" ] || { echo "client-$kind: $NATTER not built" >&2; exit 99; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/natter-$kind.XXXXXX") || exit 99
+sock=natter-$kind-$$
+server_pid=
+peer_pid=
+cleanup() {
+	"$TMUX_BIN" -L "$sock" kill-server 2>/dev/null
+	[ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+T() { "$TMUX_BIN" -u -L "$sock" -f /dev/null "$@"; }
+fail() {
+	echo "client-$kind: FAIL: $*" >&2
+	echo "--- screen:" >&2
+	T capture-pane -p -t natter >&2 2>/dev/null
+	echo "--- bob saw:" >&2
+	tail -n 20 "$work/bob.log" >&2 2>/dev/null
+	[ -f "$work/server.log" ] && { echo "--- server log:" >&2; tail -n 20 "$work/server.log" >&2; }
+	exit 1
+}
+screen() { T capture-pane -p -t natter; }
+# until_true what cmd...: poll cmd every 0.05 s until it succeeds or the deadline.
+until_true() {
+	what=$1; shift
+	end=$(($(date +%s) + DEADLINE))
+	until "$@"; do
+		[ "$(date +%s)" -ge "$end" ] && fail "timed out waiting for $what"
+		sleep 0.05
+	done
+}
+screen_has() { screen | grep -Eq -- "$1"; }
+screen_lacks() { ! screen | grep -Eq -- "$1"; }
+wait_screen() { until_true "screen: $1" screen_has "$1"; }
+bob_has() { grep -Eq -- "$1" "$work/bob.log"; }
+wait_bob() { until_true "bob to receive: $1" bob_has "$1"; }
+say() { printf '%s\r\n' "$*" >&3; }
+keys() { T send-keys -t natter "$@"; }
+
+# --- the server, on a free port
+port_free() { ! (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+start_ngircd() {
+	NGIRCD_BIN=${NGIRCD_BIN:-$(command -v ngircd || echo /usr/sbin/ngircd)}
+	[ -x "$NGIRCD_BIN" ] || skip "no ngircd"
+	for try in 1 2 3 4 5; do
+		port=$((20000 + (RANDOM * 7 + $$ + try * 977) % 40000))
+		port_free "$port" || continue
+		cat >"$work/ngircd.conf" <<-CONF
+		[Global]
+		Name = irc.test
+		Info = natter screen test
+		Listen = 127.0.0.1
+		Ports = $port
+		MotdPhrase = natter test motd
+		[Limits]
+		MaxNickLength = 30
+		[Options]
+		PAM = no
+		Ident = no
+		DNS = no
+		CONF
+		"$NGIRCD_BIN" -n -f "$work/ngircd.conf" >"$work/server.log" 2>&1 &
+		server_pid=$!
+		end=$(($(date +%s) + DEADLINE))
+		while kill -0 "$server_pid" 2>/dev/null; do
+			grep -q "Now listening on" "$work/server.log" && return 0
+			[ "$(date +%s)" -ge "$end" ] && break
+			sleep 0.05
+		done
+		kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null
+		server_pid=
+	done
+	fail "ngircd did not start"
+}
+start_natterd() {
+	[ -x "${NATTERD:-}" ] || skip "natterd is not built in this tree yet"
+	"$NATTERD" -l 127.0.0.1:0 -d none --name natter.test --flood off \
+	    2>"$work/server.log" &
+	server_pid=$!
+	end=$(($(date +%s) + DEADLINE))
+	until port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+	    "$work/server.log" | head -n 1) && [ -n "$port" ]; do
+		kill -0 "$server_pid" 2>/dev/null || fail "natterd exited"
+		[ "$(date +%s)" -ge "$end" ] && fail "natterd did not start"
+		sleep 0.05
+	done
+}
+case $kind in
+ngircd) start_ngircd ;;
+natterd) start_natterd ;;
+*) echo "client-screen.sh: unknown server $kind" >&2; exit 99 ;;
+esac
+
+# --- natter in tmux, 100x30, UTF-8, times in UTC
+export TZ=UTC LC_ALL=C.UTF-8
+cat >"$work/run.sh" <<EOF2
+#!/bin/sh
+"$NATTER" -n alice -j '#lan' -p $port 127.0.0.1
+echo "rc=\$?" >"$work/rc"
+EOF2
+chmod +x "$work/run.sh"
+T new-session -d -s natter -x 100 -y 30 \
+    "env TZ=UTC LC_ALL=C.UTF-8 TERM=screen-256color XDG_CONFIG_HOME=$work/none $work/run.sh" ||
+	fail "tmux did not start"
+T set-option -t natter -g status off >/dev/null
+wait_screen "joined #lan"
+wait_screen "alice"
+
+# --- bob joins; natter shows him in the nick list at the right
+exec 3<>"/dev/tcp/127.0.0.1/$port" || fail "bob cannot connect"
+cat <&3 >"$work/bob.log" &
+peer_pid=$!
+say "NICK bob"
+say "USER bob 0 * :Bob"
+wait_bob " 001 bob "
+say "JOIN #lan"
+wait_bob "JOIN :?#lan"
+wait_screen "bob \(.*\) joined #lan"
+wait_screen "│ ?bob *$"
+
+# --- a UTF-8 message arrives with its HH:MM timestamp
+before=$(date -u +%H:%M)
+say "PRIVMSG #lan :héllo wörld 日本語 ☕ ok"
+wait_screen "<bob> héllo wörld 日本語 ☕ ok"
+after=$(date -u +%H:%M)
+stamp=$(screen | sed -n 's/^\([0-9][0-9]:[0-9][0-9]\) <bob> héllo.*/\1/p')
+[ "$stamp" = "$before" ] || [ "$stamp" = "$after" ] ||
+	fail "timestamp '$stamp' is neither $before nor $after"
+# mIRC formatting is rendered, never shown raw
+say "PRIVMSG #lan :plain "$'\002'"bold"$'\002'" "$'\003'"4,1red"$'\003'" "$'\037'"under"$'\017'" end"
+wait_screen "<bob> plain bold red under end"
+
+# --- what alice types reaches bob; /me is an action both ways
+keys -l "hello bob, ça va? ü"
+keys Enter
+wait_bob "PRIVMSG #lan :hello bob, ça va\? ü"
+wait_screen "<alice> hello bob, ça va\? ü"
+keys -l "/me dances"
+keys Enter
+wait_bob $'PRIVMSG #lan :\001ACTION dances\001'
+wait_screen "\* alice dances"
+say $'PRIVMSG #lan :\001ACTION waves back\001'
+wait_screen "\* bob waves back"
+keys -l "//slash is literal"
+keys Enter
+wait_bob "PRIVMSG #lan :/slash is literal"
+keys -l "/frobnicate"
+keys Enter
+wait_screen "Unknown command /frobnicate"
+
+# --- resize keeps everything, down to 40x10; the typed line survives
+keys -l "draft text"
+T resize-window -t natter -x 60 -y 15
+until_true "a 15-row screen" test "$(screen | wc -l)" -eq 15
+wait_screen "\* bob waves back"
+wait_screen "^draft text"
+T resize-window -t natter -x 40 -y 10
+until_true "a 10-row screen" test "$(screen | wc -l)" -eq 10
+wait_screen "^draft text"
+wait_screen "Unknown command"
+say "PRIVMSG #lan :a long line that has to wrap at forty columns with a hanging indent under the text"
+wait_screen "<bob> a long line that has"
+wait_screen "^ {12}[a-z]"	# continuation rows start under the text
+T resize-window -t natter -x 100 -y 30
+until_true "a 30-row screen" test "$(screen | wc -l)" -eq 30
+wait_screen "^draft text"
+wait_screen "<bob> héllo wörld 日本語 ☕ ok"
+keys C-u
+
+# --- PageUp scrolls back; new lines do not pull the view down. A short
+# window and lines two rows tall, so that few fill it: ngircd paces a
+# client's input at about a line a second.
+T resize-window -t natter -x 100 -y 12
+until_true "a 12-row screen" test "$(screen | wc -l)" -eq 12
+filler=$(printf 'filler %.0s' $(seq 1 18))
+for i in $(seq 1 10); do say "PRIVMSG #lan :$filler numbered line $i"; done
+wait_screen "numbered line 10 "
+keys PPage	# 8 rows: 4 messages
+wait_screen "MORE"
+screen_lacks "numbered line 10 " || fail "PageUp did not scroll"
+wait_screen "numbered line 6 "
+say "PRIVMSG #lan :arrives while scrolled"
+wait_screen "MORE \(5 below\)"
+screen_lacks "arrives while scrolled" || fail "a new line pulled the view down"
+keys PPage
+wait_screen "numbered line 2 "
+screen_lacks "numbered line 6 " || fail "second PageUp did not scroll"
+keys NPage
+keys NPage
+wait_screen "MORE \\(1 below\\)"
+keys NPage
+wait_screen "arrives while scrolled"
+screen_lacks "MORE" || fail "still scrolled after PageDown"
+keys Home
+wait_screen "MORE"
+wait_screen "alice \(.*\) joined #lan"
+keys End
+wait_screen "arrives while scrolled"
+screen_lacks "MORE" || fail "still scrolled after End"
+
+# --- /quit exits 0
+keys -l "/quit bye"
+keys Enter
+until_true "natter to exit" test -f "$work/rc"
+[ "$(cat "$work/rc")" = "rc=0" ] || fail "natter exited with $(cat "$work/rc")"
+wait_bob "QUIT"
+echo "client-$kind: ok"
+exit 0

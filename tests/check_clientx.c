@@ -148,26 +148,26 @@ END_TEST
 
 /* complete */
 
-struct line {
+struct tline {
 	wchar_t buf[128];
 	size_t len, pos;
 };
 
 static void
-line_set(struct line *l, const wchar_t *s)
+line_set(struct tline *l, const wchar_t *s)
 {
 	wcscpy(l->buf, s);
 	l->len = l->pos = wcslen(s);
 }
 
 static bool
-line_is(const struct line *l, const wchar_t *s)
+line_is(const struct tline *l, const wchar_t *s)
 {
 	return l->len == wcslen(s) && wmemcmp(l->buf, s, l->len) == 0;
 }
 
 static bool
-tab(struct comp *c, struct line *l, int dir, const struct comp_list *nicks,
+tab(struct comp *c, struct tline *l, int dir, const struct comp_list *nicks,
     const struct comp_list *chans, const char *const *cmds)
 {
 	return comp_step(c, l->buf, &l->len, nitems(l->buf), &l->pos, dir,
@@ -178,7 +178,7 @@ START_TEST(comp_recent_first_and_cycles)
 {
 	struct comp_list nicks = { 0 };
 	struct comp c = { 0 };
-	struct line l;
+	struct tline l;
 
 	comp_list_add(&nicks, "alice");
 	comp_list_add(&nicks, "albert");
@@ -227,7 +227,7 @@ START_TEST(comp_commands_channels)
 	static const char *const cmds[] = { "/join", "/jump", "/msg", NULL };
 	struct comp_list chans = { 0 };
 	struct comp c = { 0 };
-	struct line l;
+	struct tline l;
 
 	comp_list_touch(&chans, "#kids");
 	comp_list_touch(&chans, "#home");
@@ -256,7 +256,7 @@ START_TEST(comp_list_edits)
 {
 	struct comp_list l = { 0 };
 	struct comp c = { 0 };
-	struct line ln;
+	struct tline ln;
 
 	comp_list_add(&l, "a1");
 	comp_list_add(&l, "a2");

@@ -20,6 +20,7 @@
 
 #define LISTEN_BACKLOG 1024
 #define LISTEN_MAX 16
+#define LISTEN_SNDBUF (128 * 1024)
 
 static int listeners[LISTEN_MAX];
 static size_t nlisteners;
@@ -234,6 +235,10 @@ listen_accept(int lfd)
 		}
 		/* We coalesce writes ourselves; Nagle would only add delay. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		/* Bound what the kernel holds for a client that stops reading
+		 * (autotuning goes to megabytes), so --sendq means something. */
+		int sndbuf = LISTEN_SNDBUF;
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		loop_add_client(conn_new(fd, host));
 	}
 }

@@ -318,11 +318,10 @@ shutdown_all(void)
 	npfd = 0;
 }
 
-int
-loop_run(void)
+void
+loop_signals(void)
 {
 	struct sigaction sa;
-	bool prune_more = false;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -332,6 +331,13 @@ loop_run(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int
+loop_run(void)
+{
+	bool prune_more = false;
+
 	loop_timer_at(time_mono_ms() + TIMER_IDLE_MS);
 
 	while (!got_term) {

@@ -378,6 +378,7 @@ main(int argc, char *argv[])
 		usage_error("unexpected argument '%s'", argv[optind]);
 
 	log_init("natterd", level, use_syslog);
+	loop_signals();
 	if (cfg.name == NULL) {
 		if (gethostname(hostname, sizeof(hostname)) < 0 ||
 		    hostname[0] == '\0')

@@ -421,6 +421,9 @@ void loop_throttle(struct client *c, int64_t at);
 void loop_want_read(struct client *c, bool on);
 /* Live connections from host (for --max-per-ip). */
 size_t loop_count_host(const char *host);
+/* Signals only set flags the loop reads; installed before listening so a
+ * SIGTERM right after start-up still exits cleanly. */
+void loop_signals(void);
 /* Run until SIGTERM/SIGINT; returns the exit status. */
 int loop_run(void);
 /* Mark the timer scan due no later than mono time at. */

@@ -44,18 +44,19 @@ needs_trailing(const char *p)
 }
 
 /* Commands whose last parameter is text: always sent in ':' form, as
- * clients and the RFC examples expect. */
+ * clients and the RFC examples expect. at: the index the text has. */
 static bool
-text_command(const char *command)
+text_param(const char *command, size_t index)
 {
-	static const char *const text[] = {
-		"AWAY", "KICK", "NOTICE", "PART", "PRIVMSG", "QUIT", "TOPIC",
-		"WALLOPS",
+	static const struct { const char *cmd; size_t at; } text[] = {
+		{ "AWAY", 0 }, { "KICK", 2 }, { "NOTICE", 1 }, { "PART", 1 },
+		{ "PRIVMSG", 1 }, { "QUIT", 0 }, { "TOPIC", 1 },
+		{ "WALLOPS", 0 },
 	};
 
 	for (size_t i = 0; i < nitems(text); i++)
-		if (strcmp(command, text[i]) == 0)
-			return true;
+		if (strcmp(command, text[i].cmd) == 0)
+			return index == text[i].at;
 	return false;
 }
 
@@ -78,7 +79,6 @@ relay_init(struct relay *r, int64_t time_ms, const char *msgid,
 	else
 		n = snprintf(p, end - p, "%s", command);
 	p += n < 0 ? 0 : (size_t)n < (size_t)(end - p) ? (size_t)n : (size_t)(end - p - 1);
-	bool text = text_command(command);
 	for (size_t i = 0; i < nparams && p < end - 1; i++) {
 		bool last = i + 1 == nparams;
 		const char *v = params[i];
@@ -86,7 +86,8 @@ relay_init(struct relay *r, int64_t time_ms, const char *msgid,
 
 		*p++ = ' ';
 		room--;
-		if (last && (text || needs_trailing(v)) && room > 0) {
+		if (last && (text_param(command, i) || needs_trailing(v)) &&
+		    room > 0) {
 			*p++ = ':';
 			room--;
 		}

@@ -364,6 +364,616 @@ START_TEST(labeled_response)
 }
 END_TEST
 
+/* --- channel commands */
+
+START_TEST(topic_commands)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(a, "JOIN #t");
+	ND_EXPECT(a, " 366 ");
+	nd_send(a, "TOPIC #t");
+	ND_EXPECT(a, " 331 alice #t :No topic is set$");
+	nd_send(a, "TOPIC #t :the topic here");
+	ND_EXPECT(a, "^:alice!alice@127\\.0\\.0\\.1 TOPIC #t :the topic here$");
+	nd_send(b, "TOPIC #t :not a member");
+	ND_EXPECT(b, " 442 bob #t :You're not on that channel$");
+	nd_send(b, "JOIN #t");
+	ND_EXPECT(b, " 332 bob #t :the topic here$");
+	ND_EXPECT(b, " 333 bob #t alice!alice@127\\.0\\.0\\.1 [0-9]+$");
+	ND_EXPECT(b, " 366 ");
+	nd_send(b, "TOPIC #t :bob's topic");
+	ND_EXPECT(b, " 482 bob #t :You're not channel operator$");
+	nd_send(b, "TOPIC #nope");
+	ND_EXPECT(b, " 403 bob #nope :No such channel$");
+	nd_send(b, "TOPIC");
+	ND_EXPECT(b, " 461 bob TOPIC :Not enough parameters$");
+	/* -t lets anyone on the channel set it. */
+	nd_send(a, "MODE #t -t");
+	ND_EXPECT(b, "^:alice!.* MODE #t -t$");
+	nd_send(b, "TOPIC #t :bob's topic");
+	ND_EXPECT(a, "^:bob!.* TOPIC #t :bob's topic$");
+	nd_send(b, "TOPIC #t");
+	ND_EXPECT(b, " 332 bob #t :bob's topic$");
+	ND_EXPECT(b, " 333 bob #t bob!");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+START_TEST(names_list_who)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob",
+	    "multi-prefix userhost-in-names");
+
+	nd_send(a, "JOIN #one");
+	nd_send(a, "TOPIC #one :first");
+	nd_send(a, "JOIN #two");
+	nd_send(a, "MODE #two +s");
+	ND_EXPECT(a, "MODE #two \\+s$");
+	nd_send(b, "JOIN #one");
+	ND_EXPECT(b, " 366 ");
+	nd_send(a, "MODE #one +v bob");
+	ND_EXPECT(b, "^:alice!.* MODE #one \\+v bob$");
+	nd_send(a, "MODE #one +v alice");
+	ND_EXPECT(b, "^:alice!.* MODE #one \\+v alice$");
+	nd_send(b, "NAMES #one");
+	ND_EXPECT(b, "^:test\\.server 353 bob = #one :(@\\+alice!alice@127\\.0\\.0\\.1 \\+bob!bob@127\\.0\\.0\\.1|\\+bob!bob@127\\.0\\.0\\.1 @\\+alice!alice@127\\.0\\.0\\.1)$");
+	ND_EXPECT(b, "^:test\\.server 366 bob #one :End of /NAMES list\\.$");
+	nd_send(a, "NAMES #one");
+	ND_EXPECT(a, "^:test\\.server 353 alice = #one :(@alice \\+bob|\\+bob @alice)$");
+	/* A secret channel is hidden from outsiders. */
+	nd_send(b, "NAMES #two");
+	char *l = nd_expect_not(b, " 366 bob #two ", " 353 ", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	nd_send(b, "LIST");
+	ND_EXPECT(b, "^:test\\.server 321 bob Channel :Users  Name$");
+	l = nd_expect_not(b, " 322 bob #one 2 :first$", "#two", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	ND_EXPECT(b, "^:test\\.server 323 bob :End of /LIST$");
+	nd_send(a, "LIST #two");
+	ND_EXPECT(a, " 322 alice #two 1 :$");
+	ND_EXPECT(a, " 323 ");
+	nd_send(b, "WHO #one");
+	ND_EXPECT(b, "^:test\\.server 352 bob #one (alice|bob) 127\\.0\\.0\\.1 test\\.server (alice|bob) H[@+]+ :0 (alice|bob)'s real name$");
+	ND_EXPECT(b, "^:test\\.server 352 bob #one ");
+	ND_EXPECT(b, "^:test\\.server 315 bob #one :End of /WHO list\\.$");
+	nd_send(b, "WHO alice");
+	ND_EXPECT(b, "^:test\\.server 352 bob \\* alice 127\\.0\\.0\\.1 test\\.server alice H :0 alice's real name$");
+	ND_EXPECT(b, " 315 bob alice :End of /WHO list\\.$");
+	nd_send(b, "WHO al*");
+	ND_EXPECT(b, " 352 bob \\* alice ");
+	ND_EXPECT(b, " 315 bob al\\* ");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+START_TEST(whois_away)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", "away-notify");
+
+	nd_send(a, "JOIN #w");
+	nd_send(b, "JOIN #w");
+	ND_EXPECT(b, " 366 ");
+	nd_send(b, "WHOIS alice");
+	ND_EXPECT(b, "^:test\\.server 311 bob alice alice 127\\.0\\.0\\.1 \\* :alice's real name$");
+	ND_EXPECT(b, "^:test\\.server 319 bob alice :@#w$");
+	ND_EXPECT(b, "^:test\\.server 312 bob alice test\\.server :");
+	ND_EXPECT(b, "^:test\\.server 317 bob alice [0-9]+ [0-9]+ :seconds idle, signon time$");
+	ND_EXPECT(b, "^:test\\.server 318 bob alice :End of /WHOIS list\\.$");
+	nd_send(b, "WHOIS nobody");
+	ND_EXPECT(b, " 401 bob nobody :No such nick/channel$");
+	ND_EXPECT(b, " 318 bob nobody ");
+	nd_send(b, "WHOIS");
+	ND_EXPECT(b, " 461 bob WHOIS ");
+	nd_send(a, "AWAY :gone fishing");
+	ND_EXPECT(a, " 306 alice :You have been marked as being away$");
+	ND_EXPECT(b, "^:alice!alice@127\\.0\\.0\\.1 AWAY :gone fishing$");
+	nd_send(b, "PRIVMSG alice :are you there");
+	ND_EXPECT(b, " 301 bob alice :gone fishing$");
+	nd_send(b, "WHOIS alice");
+	ND_EXPECT(b, " 301 bob alice :gone fishing$");
+	ND_EXPECT(b, " 318 ");
+	nd_send(b, "USERHOST alice bob nobody");
+	ND_EXPECT(b, " 302 bob :alice=-alice@127\\.0\\.0\\.1 bob=\\+bob@127\\.0\\.0\\.1$");
+	nd_send(b, "ISON nobody ALICE bob");
+	ND_EXPECT(b, " 303 bob :alice bob$");
+	nd_send(a, "AWAY");
+	ND_EXPECT(a, " 305 alice :You are no longer marked as being away$");
+	ND_EXPECT(b, "^:alice!alice@127\\.0\\.0\\.1 AWAY$");
+	nd_send(b, "USERHOST");
+	ND_EXPECT(b, " 461 bob USERHOST ");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+START_TEST(channel_modes)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	struct nd_conn *c = nd_register(&srv, "carl", NULL);
+
+	nd_send(a, "JOIN #m");
+	ND_EXPECT(a, " 366 ");
+	nd_send(a, "MODE #m");
+	ND_EXPECT(a, "^:test\\.server 324 alice #m \\+nt$");
+	ND_EXPECT(a, "^:test\\.server 329 alice #m [0-9]+$");
+	nd_send(a, "MODE #m +kl secret 2");
+	ND_EXPECT(a, "^:alice!.* MODE #m \\+kl secret 2$");
+	nd_send(a, "MODE #m");
+	ND_EXPECT(a, " 324 alice #m \\+klnt secret 2$");
+	nd_send(b, "JOIN #m");
+	ND_EXPECT(b, " 475 bob #m :Cannot join channel \\(\\+k\\)$");
+	nd_send(b, "JOIN #m secret");
+	ND_EXPECT(b, "JOIN #m$");
+	nd_send(b, "MODE #m");
+	ND_EXPECT(b, " 324 bob #m \\+klnt secret 2$");
+	nd_send(c, "MODE #m");
+	ND_EXPECT(c, " 324 carl #m \\+klnt \\* 2$");
+	nd_send(c, "JOIN #m secret");
+	ND_EXPECT(c, " 471 carl #m :Cannot join channel \\(\\+l\\)$");
+	nd_send(b, "MODE #m +i");
+	ND_EXPECT(b, " 482 bob #m :You're not channel operator$");
+	nd_send(a, "MODE #m -kl+i secret");
+	ND_EXPECT(a, "^:alice!.* MODE #m -kl\\+i \\*$");
+	nd_send(c, "JOIN #m");
+	ND_EXPECT(c, " 473 carl #m :Cannot join channel \\(\\+i\\)$");
+	/* INVITE lets carl in; invite-notify is not asked for by bob. */
+	nd_send(b, "INVITE carl #m");
+	ND_EXPECT(b, " 482 bob #m ");
+	nd_send(a, "INVITE carl #m");
+	ND_EXPECT(a, "^:test\\.server 341 alice carl #m$");
+	ND_EXPECT(c, "^:alice!alice@127\\.0\\.0\\.1 INVITE carl #m$");
+	nd_send(a, "INVITE bob #m");
+	ND_EXPECT(a, " 443 alice bob #m :is already on channel$");
+	nd_send(a, "INVITE nobody #m");
+	ND_EXPECT(a, " 401 alice nobody ");
+	nd_send(c, "JOIN #m");
+	ND_EXPECT(c, "^:carl!.* JOIN #m$");
+	/* +m: only voiced or ops speak. */
+	nd_send(a, "MODE #m +m");
+	ND_EXPECT(b, "MODE #m \\+m$");
+	nd_send(b, "PRIVMSG #m :muted");
+	ND_EXPECT(b, " 404 bob #m :Cannot send to channel$");
+	nd_send(a, "MODE #m +v bob");
+	ND_EXPECT(b, "MODE #m \\+v bob$");
+	nd_send(b, "PRIVMSG #m :voiced");
+	ND_EXPECT(c, "^:bob!.* PRIVMSG #m :voiced$");
+	/* +o hands over operator status. */
+	nd_send(a, "MODE #m +o carl");
+	ND_EXPECT(c, "^:alice!.* MODE #m \\+o carl$");
+	nd_send(c, "MODE #m -o alice");
+	ND_EXPECT(a, "^:carl!.* MODE #m -o alice$");
+	nd_send(a, "MODE #m +t");
+	ND_EXPECT(a, " 482 alice #m ");
+	nd_send(c, "MODE #m +x");
+	ND_EXPECT(c, " 472 carl x :is unknown mode char to me for #m$");
+	nd_send(c, "MODE #m +o nobody");
+	ND_EXPECT(c, " 401 carl nobody ");
+	nd_send(c, "MODE #m +l nonsense");
+	ND_EXPECT(c, " 696 carl #m l nonsense ");
+	nd_send(c, "MODE #nope +n");
+	ND_EXPECT(c, " 403 carl #nope ");
+	nd_send(c, "MODE #m -n+s");
+	ND_EXPECT(b, "^:carl!.* MODE #m -n\\+s$");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+}
+END_TEST
+
+START_TEST(kick_and_empty_channel)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", "invite-notify");
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	struct nd_conn *c = nd_register(&srv, "carl", NULL);
+
+	nd_send(a, "JOIN #k");
+	nd_send(b, "JOIN #k");
+	ND_EXPECT(b, " 366 ");
+	nd_send(b, "KICK #k alice");
+	ND_EXPECT(b, " 482 bob #k :You're not channel operator$");
+	nd_send(a, "KICK #k carl");
+	ND_EXPECT(a, " 441 alice carl #k :They aren't on that channel$");
+	nd_send(a, "KICK #nope bob");
+	ND_EXPECT(a, " 403 alice #nope ");
+	nd_send(c, "KICK #k bob");
+	ND_EXPECT(c, " 442 carl #k ");
+	/* invite-notify: ops who asked see invitations by others. */
+	nd_send(a, "MODE #k +o bob");
+	ND_EXPECT(b, "MODE #k \\+o bob$");
+	nd_send(b, "INVITE carl #k");
+	ND_EXPECT(a, "^:bob!.* INVITE carl #k$");
+	nd_send(a, "KICK #k bob :behave");
+	ND_EXPECT(b, "^:alice!alice@127\\.0\\.0\\.1 KICK #k bob :behave$");
+	ND_EXPECT(a, "^:alice!alice@127\\.0\\.0\\.1 KICK #k bob :behave$");
+	nd_send(b, "PRIVMSG #k :still here?");
+	ND_EXPECT(b, " 404 bob #k ");
+	/* The last member leaves: the channel is gone. */
+	nd_send(a, "PART #k");
+	ND_EXPECT(a, "PART #k$");
+	nd_send(a, "LIST #k");
+	char *l = nd_expect_not(a, " 323 ", " 322 ", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	nd_send(a, "LUSERS");
+	ND_EXPECT(a, " 254 alice 0 :channels formed$");
+	/* A new channel's first member is op again. */
+	nd_send(c, "JOIN #k");
+	ND_EXPECT(c, " 353 carl = #k :@carl$");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+}
+END_TEST
+
+START_TEST(join_several_and_zero)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(a, "JOIN #a,#b");
+	nd_send(a, "MODE #b +k kb");
+	ND_EXPECT(a, "MODE #b \\+k kb$");
+	nd_send(b, "JOIN #a,#b x,kb");
+	ND_EXPECT(b, "^:bob!.* JOIN #a$");
+	ND_EXPECT(b, "^:bob!.* JOIN #b$");
+	nd_send(b, "JOIN 0");
+	ND_EXPECT(a, "^:bob!.* PART #[ab]$");
+	ND_EXPECT(a, "^:bob!.* PART #[ab]$");
+	nd_send(b, "JOIN #bad,chan");
+	ND_EXPECT(b, "JOIN #bad$");
+	ND_EXPECT(b, " 403 bob chan ");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+START_TEST(nick_change_and_quit)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(a, "JOIN #n,#m");
+	nd_send(b, "JOIN #n,#m");
+	ND_EXPECT(b, "366 bob #m ");
+	nd_send(a, "NICK Alicia");
+	ND_EXPECT(a, "^:alice!alice@127\\.0\\.0\\.1 NICK :?Alicia$");
+	/* Once, though they share two channels. */
+	char *l = nd_expect(b, "NICK :?Alicia$", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	nd_send(b, "PING :n1");
+	l = nd_expect_not(b, "PONG .*:n1$", "NICK", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	nd_send(b, "NICK alicia");
+	ND_EXPECT(b, " 433 bob alicia ");
+	nd_send(b, "PRIVMSG alicia :new name");
+	ND_EXPECT(a, "^:bob!.* PRIVMSG Alicia :new name$");
+	nd_send(a, "QUIT :so long");
+	ND_EXPECT(a, "^ERROR :Closing link: 127\\.0\\.0\\.1 \\(Quit: so long\\)$");
+	ck_assert(nd_wait_closed(a, T));
+	ND_EXPECT(b, "^:Alicia!alice@127\\.0\\.0\\.1 QUIT :Quit: so long$");
+	/* The nick is free again. */
+	struct nd_conn *c = nd_register(&srv, "alice", NULL);
+	nd_close(c);
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+START_TEST(server_queries)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+
+	nd_send(a, "TIME");
+	ND_EXPECT(a, "^:test\\.server 391 alice test\\.server :[0-9]{4}-[0-9]{2}-[0-9]{2}T");
+	nd_send(a, "LUSERS");
+	ND_EXPECT(a, " 251 alice :There are 1 users and 0 invisible on 1 servers$");
+	ND_EXPECT(a, " 255 alice :I have 1 clients and 0 servers$");
+	ND_EXPECT(a, " 266 alice ");
+	nd_send(a, "MOTD");
+	ND_EXPECT(a, " 422 alice :MOTD File is missing$");
+	nd_send(a, "PING");
+	ND_EXPECT(a, " 409 alice :No origin specified$");
+	nd_send(a, "MODE alice");
+	ND_EXPECT(a, "^:test\\.server 221 alice \\+$");
+	nd_send(a, "MODE alice +iw");
+	ND_EXPECT(a, "^:alice!alice@127\\.0\\.0\\.1 MODE alice :\\+iw$");
+	nd_send(a, "MODE alice");
+	ND_EXPECT(a, " 221 alice \\+iw$");
+	nd_send(a, "LUSERS");
+	ND_EXPECT(a, " 251 alice :There are 0 users and 1 invisible on 1 servers$");
+	nd_send(a, "MODE alice +z");
+	ND_EXPECT(a, " 501 alice :Unknown MODE flag$");
+	nd_send(a, "MODE alice +o");
+	nd_send(a, "MODE alice");
+	ND_EXPECT(a, " 221 alice \\+iw$");
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	nd_send(b, "MODE alice -i");
+	ND_EXPECT(b, " 502 bob :Cant change mode for other users$");
+	nd_send(b, "MODE nobody");
+	ND_EXPECT(b, " 401 bob nobody ");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+/* --- hostile input */
+
+START_TEST(hostile_overlong)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	static char big[20000];
+
+	nd_send(a, "JOIN #h");
+	nd_send(b, "JOIN #h");
+	ND_EXPECT(b, " 366 ");
+	/* A body past 512 bytes: 417, and the next line still works. */
+	memset(big, 'x', 600);
+	big[600] = '\0';
+	nd_send(a, "PRIVMSG #h :%s", big);
+	ND_EXPECT(a, " 417 alice :Input line was too long$");
+	/* Past the whole line limit, in pieces. */
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert(nd_send_raw(a, "PRIVMSG #h :", 12));
+	ck_assert(nd_send_raw(a, big, strlen(big)));
+	ck_assert(nd_send_raw(a, "\r\n", 2));
+	ND_EXPECT(a, " 417 alice :Input line was too long$");
+	/* Tags past the client limit. */
+	memset(big, 'z', 5000);
+	big[5000] = '\0';
+	nd_send(a, "@+t=%s PRIVMSG #h :tags", big);
+	ND_EXPECT(a, " 417 alice ");
+	nd_send(a, "PRIVMSG #h :still fine");
+	ND_EXPECT(b, "^:alice!.* PRIVMSG #h :still fine$");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+START_TEST(hostile_bytes)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	unsigned char junk[4096];
+	unsigned seed = 12345;
+
+	nd_send(a, "JOIN #h");
+	nd_send(b, "JOIN #h");
+	ND_EXPECT(b, " 366 ");
+	/* A NUL inside a line. */
+	ck_assert(nd_send_raw(a, "PRIVMSG #h :nul\0here\r\n", 22));
+	ND_EXPECT(a, " 421 alice \\* :Malformed message");
+	/* Invalid UTF-8 is relayed as UTF-8 (read as Latin-1). */
+	ck_assert(nd_send_raw(a, "PRIVMSG #h :caf\xe9 \xff\r\n", 20));
+	ND_EXPECT(b, "^:alice!.* PRIVMSG #h :caf\xc3\xa9 \xc3\xbf$");
+	/* Random bytes, CR and LF included: whatever they parse into,
+	 * the server answers and stays up. */
+	for (size_t i = 0; i < sizeof(junk); i++) {
+		seed = seed * 1103515245 + 12345;
+		junk[i] = seed >> 16;
+	}
+	ck_assert(nd_send_raw(b, junk, sizeof(junk)));
+	ck_assert(nd_send_raw(b, "\r\n", 2));
+	/* Only lines starting with a command letter could do anything;
+	 * a QUIT or NICK in the noise is possible, so check alice. */
+	nd_send(a, "PRIVMSG #h :after the noise");
+	nd_sync(a);
+	nd_send(a, "@+bad\\ =\\ TAGMSG #h");
+	nd_send(a, "@ PRIVMSG #h :empty tags");
+	nd_send(a, ":onlysource");
+	nd_send(a, "   ");
+	nd_send(a, "123");
+	ND_EXPECT(a, " 421 alice ");
+	nd_sync(a);
+	struct nd_conn *c = nd_register(&srv, "carl", NULL);
+	nd_close(c);
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+START_TEST(hostile_half_lines)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	const char *msg = "PRIVMSG bob :assembled from pieces\r\n";
+
+	/* One byte at a time, with syncs through another connection. */
+	for (const char *p = msg; *p != '\0'; p++) {
+		ck_assert(nd_send_raw(a, p, 1));
+		if ((p - msg) % 8 == 0)
+			nd_sync(b);
+	}
+	ND_EXPECT(b, "^:alice!.* PRIVMSG bob :assembled from pieces$");
+	/* Bare LF ends a line too. */
+	ck_assert(nd_send_raw(a, "PRIVMSG bob :lf only\n", 21));
+	ND_EXPECT(b, "PRIVMSG bob :lf only$");
+	/* A half line, then the connection drops: bob sees the QUIT only. */
+	nd_send(a, "JOIN #half");
+	nd_send(b, "JOIN #half");
+	ND_EXPECT(b, " 366 ");
+	ck_assert(nd_send_raw(a, "PRIVMSG #half :never fin", 24));
+	nd_close(a);
+	char *l = nd_expect_not(b, "^:alice!.* QUIT :", "never fin", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	nd_close(b);
+}
+END_TEST
+
+START_TEST(abrupt_disconnects)
+{
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(b, "JOIN #ab");
+	ND_EXPECT(b, " 366 ");
+	for (int i = 0; i < 10; i++) {
+		char nick[16];
+		snprintf(nick, sizeof(nick), "gone%d", i);
+		struct nd_conn *a = nd_register(&srv, nick, NULL);
+		nd_send(a, "JOIN #ab");
+		nd_send(a, "PRIVMSG #ab :bye");
+		ND_EXPECT(b, "PRIVMSG #ab :bye$");
+		if (i % 2 == 0)
+			nd_close_rst(a);
+		else
+			nd_close(a);
+		ND_EXPECT(b, "^:gone[0-9]!.* QUIT :");
+	}
+	/* Connections that never register, some mid-CAP. */
+	for (int i = 0; i < 10; i++) {
+		struct nd_conn *a = nd_connect(&srv);
+		if (i % 2)
+			nd_send(a, "CAP LS 302");
+		nd_close_rst(a);
+	}
+	nd_send(b, "LUSERS");
+	ND_EXPECT(b, " 251 bob :There are 1 users ");
+	nd_close(b);
+}
+END_TEST
+
+START_TEST(sendq_slow_reader)
+{
+	struct nd_server s;
+	nd_start(&s, (const char *[]){ "--sendq", "65536", NULL });
+	/* A small receive window, so the kernel does not soak up megabytes. */
+	nd_rcvbuf = 4096;
+	struct nd_conn *slow = nd_register(&s, "slow", NULL);
+	nd_rcvbuf = 0;
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	struct nd_conn *b = nd_register(&s, "bob", NULL);
+	char text[400];
+
+	memset(text, 'q', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	nd_send(slow, "JOIN #q");
+	nd_send(a, "JOIN #q");
+	nd_send(b, "JOIN #q");
+	ND_EXPECT(b, " 366 ");
+	nd_sync(a);
+	/* slow never reads: the kernel buffers fill, then its sendq. */
+	bool quit = false;
+	for (int i = 0; i < 4000 && !quit; i++) {
+		nd_send(a, "PRIVMSG #q :%d %s", i, text);
+		char *l;
+		while ((l = nd_line(b, i % 50 == 49 ? 2000 : 0)) != NULL) {
+			if (strstr(l, "QUIT :SendQ exceeded") != NULL)
+				quit = true;
+			bool seen = strstr(l, "PRIVMSG #q") != NULL;
+			free(l);
+			if (seen && i % 50 == 49)
+				break;
+		}
+	}
+	ck_assert_msg(quit, "slow was never dropped for SendQ");
+	ck_assert(nd_log_wait(&s, "SendQ exceeded", T));
+	/* Everyone else carries on. */
+	nd_send(b, "PRIVMSG #q :still here");
+	ND_EXPECT(a, "^:bob!.* PRIVMSG #q :still here$");
+	ck_assert(nd_wait_closed(slow, 10000));
+	nd_close(slow);
+	nd_close(a);
+	nd_close(b);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
+/* --- process: flags, signals, limits, files */
+
+START_TEST(sigterm_shutdown)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_connect(&srv);
+
+	nd_send(a, "JOIN #bye");
+	ND_EXPECT(a, " 366 ");
+	nd_kill(&srv, SIGTERM);
+	ND_EXPECT(a, "^ERROR :Closing link: 127\\.0\\.0\\.1 \\(Server shutting down\\)$");
+	ND_EXPECT(b, "^ERROR :.*Server shutting down");
+	ck_assert(nd_wait_closed(a, T));
+	ck_assert_int_eq(nd_wait(&srv, 10000), 0);
+	nd_close(a);
+	nd_close(b);
+	/* Restart so the fixture's teardown has a server to stop. */
+	free(srv.log);
+	nd_start(&srv, NULL);
+}
+END_TEST
+
+START_TEST(bad_flags)
+{
+	struct nd_server s;
+	const char *bad[][3] = {
+		{ "--no-such-flag", NULL, NULL },
+		{ "--max-clients", "lots", NULL },
+		{ "--flood", "5", NULL },
+		{ "--sendq", "-1", NULL },
+		{ "--ping-timeout", "0", NULL },
+		{ "-l", "[::1", NULL },
+		{ "extra-argument", NULL, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_int_eq(nd_start_fail(&s, bad[i]), 64);
+		/* One line on stderr. */
+		const char *log = nd_log(&s);
+		const char *nl = strchr(log, '\n');
+		ck_assert_msg(nl != NULL && nl[1] == '\0',
+		    "%s: not one line: '%s'", bad[i][0], log);
+		free(s.log);
+	}
+	/* The port the fixture's server holds is in use. */
+	char spec[32];
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d", srv.port);
+	ck_assert_int_eq(nd_start_fail(&s, (const char *[]){ "-l", spec, NULL }), 1);
+	ck_assert_msg(strstr(nd_log(&s), "address already in use") != NULL &&
+	    strstr(nd_log(&s), spec) != NULL, "%s", nd_log(&s));
+	free(s.log);
+}
+END_TEST
+
+START_TEST(client_limits)
+{
+	struct nd_server s;
+	nd_start(&s, (const char *[]){ "--max-clients", "3", "--max-per-ip",
+	    "2", NULL });
+	struct nd_conn *a = nd_register(&s, "a1", NULL);
+	struct nd_conn *b = nd_register(&s, "a2", NULL);
+	struct nd_conn *c = nd_connect(&s);
+	ND_EXPECT(c, "^ERROR :Closing link: 127\\.0\\.0\\.1 \\(Too many connections from your address\\)$");
+	ck_assert(nd_wait_closed(c, T));
+	nd_close(c);
+	nd_close(b);
+	nd_close(a);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+
+	nd_start(&s, (const char *[]){ "--max-clients", "2", NULL });
+	a = nd_register(&s, "a1", NULL);
+	b = nd_register(&s, "a2", NULL);
+	c = nd_connect(&s);
+	ND_EXPECT(c, "^ERROR :Closing link: 127\\.0\\.0\\.1 \\(Server is full\\)$");
+	nd_close(c);
+	nd_close(a);
+	nd_close(b);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+}
+END_TEST
+
 static Suite *
 natterd_suite(void)
 {
@@ -388,6 +998,34 @@ natterd_suite(void)
 	tcase_add_test(tc, server_time_wellformed);
 	tcase_add_test(tc, tags_end_to_end);
 	tcase_add_test(tc, labeled_response);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("commands");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, topic_commands);
+	tcase_add_test(tc, names_list_who);
+	tcase_add_test(tc, whois_away);
+	tcase_add_test(tc, channel_modes);
+	tcase_add_test(tc, kick_and_empty_channel);
+	tcase_add_test(tc, join_several_and_zero);
+	tcase_add_test(tc, nick_change_and_quit);
+	tcase_add_test(tc, server_queries);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hostile");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, hostile_overlong);
+	tcase_add_test(tc, hostile_bytes);
+	tcase_add_test(tc, hostile_half_lines);
+	tcase_add_test(tc, abrupt_disconnects);
+	tcase_add_test(tc, sendq_slow_reader);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("process");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, sigterm_shutdown);
+	tcase_add_test(tc, bad_flags);
+	tcase_add_test(tc, client_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,6 +21,8 @@
 
 #define ARGS_MAX 64
 
+int nd_rcvbuf;
+
 static long long
 now_ms(void)
 {
@@ -216,6 +218,9 @@ nd_connect(struct nd_server *s)
 	c->server = s;
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(c->fd, 0);
+	if (nd_rcvbuf > 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &nd_rcvbuf,
+		    sizeof(nd_rcvbuf));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(s->port);

@@ -65,6 +65,10 @@ bool nd_log_wait(struct nd_server *s, const char *re, int timeout_ms);
 /* natterd's stderr so far (NUL-terminated). */
 const char *nd_log(struct nd_server *s);
 
+/* SO_RCVBUF for the next connections (0: the kernel's default); small
+ * values make a client that never reads hit natterd's sendq sooner. */
+extern int nd_rcvbuf;
+
 /* A raw TCP connection to natterd (fails the test on error). */
 struct nd_conn *nd_connect(struct nd_server *s);
 /*

@@ -282,6 +282,20 @@ c_clear(struct buffer *b, char *args)
 }
 
 /* Alphabetical: the order /help lists them and prefixes are matched in. */
+static void
+c_reconnect(struct buffer *b, char *args)
+{
+	session_reconnect_now();
+}
+
+static void
+c_search(struct buffer *b, char *args)
+{
+	if (!session_search(b, args[0] != '\0' ? args : NULL))
+		buffer_addf(b, LINE_INFO, "No %smatch for %s",
+		    args[0] != '\0' ? "" : "further ", args);
+}
+
 const struct command commands[] = {
 	{ "away", c_away, CMD_CONNECTED, "/away [message]", "mark yourself away, or back without a message" },
 	{ "clear", c_clear, 0, "/clear", "empty this buffer's scrollback" },
@@ -296,6 +310,8 @@ const struct command commands[] = {
 	{ "query", c_query, CMD_ARGS, "/query nick [text]", "open a private conversation" },
 	{ "quit", c_quit, 0, "/quit [message]", "disconnect and exit" },
 	{ "quote", c_quote, CMD_ARGS | CMD_CONNECTED, "/quote line", "send a raw IRC line" },
+	{ "reconnect", c_reconnect, 0, "/reconnect", "connect again now" },
+	{ "search", c_search, 0, "/search [text]", "find text in this buffer, further back each time" },
 	{ "topic", c_topic, CMD_CONNECTED | CMD_TARGET, "/topic [text]", "show or set the channel topic" },
 	{ "whois", c_whois, CMD_ARGS | CMD_CONNECTED, "/whois nick", "ask about a user" },
 	{ "window", c_window, CMD_ARGS, "/window n|name", "switch to a buffer" },

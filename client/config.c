@@ -50,6 +50,12 @@ config_id(size_t i)
 	    CONFIG_LONG_ID + (int)i;
 }
 
+int
+config_opt_id(const struct config_opt *o)
+{
+	return config_id((size_t)(o - config_opts));
+}
+
 const struct config_opt *
 config_by_id(int id)
 {

@@ -89,6 +89,7 @@ handle_disconnected(void)
 	if (window_current() != window_server())
 		buffer_addf(window_current(), LINE_ERROR, "Disconnected: %s",
 		    net_error);
+	session_lost();
 }
 
 /* params[from..] joined by spaces: how numerics are shown. */
@@ -209,6 +210,7 @@ h_welcome(struct in *in)
 	size_t k = 0;
 
 	self.registered = self.was_registered = true;
+	session_registered();
 	str_copy(self.nick, param(in, 0), sizeof(self.nick));
 	dirty |= DIRTY_STATUS;
 	buffer_addf(window_server(), LINE_INFO, "%s", param(in, 1));
@@ -376,10 +378,15 @@ h_privmsg(struct in *in)
 			return;
 		}
 	}
+	/* History fetched after a (re)join overlaps what is shown. */
+	if (session_duplicate(b, irc_tag_get(in->m, "msgid"),
+	    irc_tag_get(in->m, "batch"), in->time))
+		return;
 	unsigned flags = in->me ? LINE_SELF : 0;
 	if (!in->me && in->uh[0] != '\0' &&
 	    hl_match(text, self.nick, opt.highlight, opt.nhighlight))
 		flags |= LINE_HIGHLIGHT;
+	session_heard(b, in->nick, flags);
 	buffer_add(b, in->time, kind, flags, in->nick, text);
 }
 
@@ -408,6 +415,8 @@ h_join(struct in *in)
 		nick_add(b, in->nick, "");
 	}
 	event(b, in, "%s (%s) joined %s", in->nick, in->uh, chan);
+	if (in->me)
+		session_joined(b);
 }
 
 
@@ -655,6 +664,23 @@ h_ignore(struct in *in)
 {
 }
 
+/* BATCH +ref type [params] or BATCH -ref: CHATHISTORY answers come so. */
+static void
+h_batch(struct in *in)
+{
+	session_batch(param(in, 0), in->m->nparams > 1 ? param(in, 1) : NULL,
+	    in->m->nparams > 2 ? param(in, 2) : NULL);
+}
+
+/* RPL_AWAY comes with every message to someone away: show it once. */
+static void
+h_away_reply(struct in *in)
+{
+	if (session_away(param(in, 1), param(in, 2)))
+		buffer_addf(window_server(), LINE_INFO, "%s is away: %s",
+		    param(in, 1), param(in, 2));
+}
+
 static const struct handler {
 	const char *cmd;
 	void (*fn)(struct in *in);
@@ -662,7 +688,7 @@ static const struct handler {
 } handlers[] = {
 	{ "001", h_welcome, 1 },
 	{ "005", h_isupport, 1 },
-	{ "301", h_reply_here, 1 },
+	{ "301", h_away_reply, 3 },
 	{ "311", h_reply_here, 1 },
 	{ "312", h_reply_here, 1 },
 	{ "313", h_reply_here, 1 },
@@ -682,7 +708,7 @@ static const struct handler {
 	{ "433", h_nick_in_use, 2 },
 	{ "671", h_reply_here, 1 },
 	{ "AWAY", h_away, 0 },
-	{ "BATCH", h_ignore, 0 },
+	{ "BATCH", h_batch, 1 },
 	{ "CAP", h_cap, 2 },
 	{ "ERROR", h_error, 0 },
 	{ "INVITE", h_invite, 2 },

@@ -238,6 +238,7 @@ main(int argc, char **argv)
 	window_init(opt.host);
 	str_copy(self.nick, opt.nick, sizeof(self.nick));
 	str_copy(self.network, opt.host, sizeof(self.network));
+	session_init();
 	ui_init();
 
 	memset(&sa, 0, sizeof(sa));
@@ -286,6 +287,14 @@ main(int argc, char **argv)
 				break;
 			timeout = (int)left;
 		}
+		/* Reconnect timer, countdown and paced output. */
+		int64_t now = time_mono_ms();
+		session_tick(now);
+		if (fds[1].fd != net_fd())
+			continue;	/* it connected: poll the new socket */
+		int st = session_timeout(now);
+		if (st >= 0 && (timeout < 0 || st < timeout))
+			timeout = st;
 		ui_draw();
 		if (poll(fds, fds[1].fd >= 0 ? 2 : 1, timeout) < 0) {
 			if (errno == EINTR)

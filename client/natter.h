@@ -553,6 +553,8 @@ extern const size_t config_nopts;
 typedef int config_set_fn(int id, const char *value, void *arg, char *err,
     size_t errcap);
 
+/* The id of an entry of config_opts. */
+int config_opt_id(const struct config_opt *o);
 /* The option with this id or name, or NULL. */
 const struct config_opt *config_by_id(int id);
 const struct config_opt *config_by_name(const char *name);
@@ -701,13 +703,6 @@ bool away_show(struct away_memo *a, const char *nick, const char *message);
 struct buffer;
 struct line;
 
-struct session_opt {
-	char **highlights;	/* --highlight words */
-	size_t nhighlights;
-	const char *log_dir;	/* --log-dir, or NULL */
-	bool no_color;		/* --no-color */
-};
-extern struct session_opt sopt;
 extern bool session_bell;	/* ring once at the next draw */
 
 void session_init(void);
@@ -723,9 +718,9 @@ void session_registered(void);
 /* ms until session_tick has work (reconnect, countdown, paced output),
  * or -1; for the poll timeout. */
 int session_timeout(int64_t now_mono);
+/* Each loop pass: reconnect when due, send what the pace allows, and
+ * keep status_note ("reconnecting in 3s", "sending, 4 to go") current. */
 void session_tick(int64_t now_mono);
-/* "reconnecting in 3s", "sending, 4 to go", or "" for the status line. */
-size_t session_status(char *buf, size_t cap);
 /* Queue a line for the server, sent as fast as the pace allows. */
 void session_sendf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* We joined b, or opened a query: fetch LATEST, or AFTER on a rejoin. */
@@ -738,10 +733,9 @@ void session_batch(const char *ref, const char *type, const char *target);
  * is remembered. batch is the message's batch tag or NULL. */
 bool session_duplicate(struct buffer *b, const char *msgid, const char *batch,
     int64_t time);
-/* Flags (LINE_SELF, LINE_HIGHLIGHT) for an incoming message in b; a
- * highlight sets session_bell. */
-unsigned session_message(struct buffer *b, const char *nick, const char *text,
-    bool me);
+/* A message from nick shown in b with these LINE_* flags: remember the
+ * speaker for completion; a highlight or a private message rings. */
+void session_heard(struct buffer *b, const char *nick, unsigned flags);
 /* Show this away reply (301)? Once per nick and message. */
 bool session_away(const char *nick, const char *message);
 /* A line was added to b: log it under --log-dir. */

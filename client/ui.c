@@ -8,6 +8,8 @@
 #include <sys/ioctl.h>
 
 #include <curses.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@ bool ui_color = true;
 static WINDOW *whist, *wnick, *wstatus, *winput;
 static int hist_rows, hist_cols, nick_cols;
 static bool colors;
+static enum color_mode color_depth;	/* color.c: 8 or 256 */
 static short pairs[17][17];	/* (fg + 1, bg + 1) -> pair, 0 = none yet */
 static short next_pair = 1;
 
@@ -36,6 +39,11 @@ static const short mirc_curses[16] = {
 	COLOR_MAGENTA + 8, COLOR_BLACK + 8, COLOR_WHITE,
 };
 
+/* The same colours from the 256-colour palette, nearer mIRC's own. */
+static const short mirc_256[16] = {
+	231, 16, 19, 34, 196, 124, 127, 214, 226, 46, 37, 51, 21, 201, 244, 250,
+};
+
 static short
 curses_color(int mirc)
 {
@@ -43,6 +51,8 @@ curses_color(int mirc)
 
 	if (mirc < 0 || mirc > 15)
 		return -1;
+	if (color_depth == COLOR_256)
+		return mirc_256[mirc];
 	c = mirc_curses[mirc];
 	if (c >= 8 && COLORS < 16)
 		c -= 8;
@@ -291,6 +301,14 @@ draw_input(void)
 	static struct render r;
 
 	werase(winput);
+	const char *prompt = session_prompt();
+	if (prompt != NULL) {
+		/* A question waits (paste confirmation): it owns the line. */
+		wattron(winput, A_BOLD | A_REVERSE);
+		mvwaddnstr(winput, 0, 0, prompt, cols);
+		wattroff(winput, A_BOLD | A_REVERSE);
+		return;
+	}
 	cursor = edit_view(e, cols);
 	r.n = 0;
 	for (size_t i = e->scroll; i < e->len && r.n < RENDER_MAX; i++) {
@@ -372,9 +390,16 @@ ui_init(void)
 	nonl();
 	set_escdelay(25);
 	intrflush(stdscr, FALSE);
+	/* NO_COLOR and --no-color were decided in main (ui_color); never
+	 * even start_color then, so not one colour escape is sent. */
 	colors = ui_color && has_colors() && start_color() == OK;
+	color_depth = colors ? color_mode(NULL, false, COLORS) : COLOR_NONE;
+	colors = color_depth != COLOR_NONE;
 	if (colors)
 		use_default_colors();
+	/* Bracketed paste (xterm): pastes arrive between CSI 200~ and 201~. */
+	printf("\033[?2004h");
+	fflush(stdout);
 	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
 	layout();
@@ -385,6 +410,8 @@ ui_end(void)
 {
 	if (whist == NULL)
 		return;
+	printf("\033[?2004l");
+	fflush(stdout);
 	endwin();
 	whist = NULL;
 }
@@ -404,6 +431,10 @@ ui_resize(void)
 void
 ui_draw(void)
 {
+	if (session_bell) {
+		session_bell = false;
+		beep();
+	}
 	if (dirty == 0)
 		return;
 	log_debug("draw %#x at %dx%d", dirty, COLS, LINES);
@@ -576,6 +607,85 @@ k_mouse(void)
 
 #define KEY_CTRL(c) ((c) & 0x1f)
 
+/* Issue 6: completion, search and bracketed paste. */
+static struct comp comp;
+static bool comp_keep;	/* this key was Tab or Shift-Tab: keep cycling */
+static struct {
+	bool on;
+	char *buf;
+	size_t len, cap;
+} paste;
+
+#define PASTE_MAX (1024 * 1024)	/* bytes of one paste kept */
+
+static void
+k_tab(void)
+{
+	comp_keep = true;
+	session_complete(window_current(), &comp, 1);
+}
+
+static void
+k_backtab(void)
+{
+	comp_keep = true;
+	session_complete(window_current(), &comp, -1);
+}
+
+/* Ctrl-R: search for the input line's text, or again further back. */
+static void
+k_search(void)
+{
+	struct buffer *b = window_current();
+	char text[EDIT_MAX * 4 + 1];
+
+	edit_get(&b->edit, text, sizeof(text));
+	if (!session_search(b, text[0] != '\0' ? text : NULL))
+		beep();
+}
+
+static void
+k_paste_begin(void)
+{
+	paste.on = true;
+	paste.len = 0;
+}
+
+static void
+paste_add(wint_t ch)
+{
+	char mb[MB_LEN_MAX];
+	mbstate_t ps;
+
+	memset(&ps, 0, sizeof(ps));
+	size_t n = wcrtomb(mb, (wchar_t)ch, &ps);
+	if (n == (size_t)-1 || paste.len + n > PASTE_MAX)
+		return;
+	if (paste.len + n > paste.cap) {
+		paste.cap = paste.cap ? paste.cap * 2 : 4096;
+		paste.buf = xrealloc(paste.buf, paste.cap);
+	}
+	memcpy(paste.buf + paste.len, mb, n);
+	paste.len += n;
+}
+
+/* Several messages' worth asks first; one goes into the line as typed. */
+static void
+k_paste_end(void)
+{
+	struct buffer *b = window_current();
+
+	paste.on = false;
+	if (paste.len == 0 || session_paste(b, paste.buf, paste.len))
+		return;
+	for (size_t i = 0; i < paste.len;) {
+		wchar_t w = utf_next(paste.buf, paste.len, &i);
+		if (w != L'\r' && w != L'\n' && wcwidth(w) >= 0)
+			edit_insert(&b->edit, w);
+	}
+	dirty |= DIRTY_INPUT;
+}
+
 enum key_kind {
 	KEY_KIND_CHAR,	/* a character (control keys) */
 	KEY_KIND_FUNC,	/* a curses KEY_* code */
@@ -596,17 +706,20 @@ static const struct keybind {
 	{ KEY_KIND_CHAR, KEY_CTRL('E'), NULL, k_ctrl_e },
 	{ KEY_KIND_CHAR, KEY_CTRL('F'), NULL, k_right },
 	{ KEY_KIND_CHAR, KEY_CTRL('H'), NULL, k_backspace },
+	{ KEY_KIND_CHAR, KEY_CTRL('I'), NULL, k_tab },
 	{ KEY_KIND_CHAR, KEY_CTRL('J'), NULL, k_enter },
 	{ KEY_KIND_CHAR, KEY_CTRL('K'), NULL, k_kill_eol },
 	{ KEY_KIND_CHAR, KEY_CTRL('L'), NULL, k_redraw },
 	{ KEY_KIND_CHAR, KEY_CTRL('M'), NULL, k_enter },
 	{ KEY_KIND_CHAR, KEY_CTRL('N'), NULL, k_next },
 	{ KEY_KIND_CHAR, KEY_CTRL('P'), NULL, k_prev },
+	{ KEY_KIND_CHAR, KEY_CTRL('R'), NULL, k_search },
 	{ KEY_KIND_CHAR, KEY_CTRL('U'), NULL, k_kill_bol },
 	{ KEY_KIND_CHAR, KEY_CTRL('W'), NULL, k_kill_word_back },
 	{ KEY_KIND_CHAR, KEY_CTRL('Y'), NULL, k_yank },
 	{ KEY_KIND_CHAR, 0x7f, NULL, k_backspace },
 	{ KEY_KIND_FUNC, KEY_BACKSPACE, NULL, k_backspace },
+	{ KEY_KIND_FUNC, KEY_BTAB, NULL, k_backtab },
 	{ KEY_KIND_FUNC, KEY_DC, NULL, k_delete },
 	{ KEY_KIND_FUNC, KEY_DOWN, NULL, k_hist_next },
 	{ KEY_KIND_FUNC, KEY_END, NULL, k_end },
@@ -629,6 +742,9 @@ static const struct keybind {
 	{ KEY_KIND_CSI, 0, "1;3A", k_prev },
 	{ KEY_KIND_CSI, 0, "1;3C", k_next },
 	{ KEY_KIND_CSI, 0, "1;3B", k_next },
+	{ KEY_KIND_CSI, 0, "200~", k_paste_begin },
+	{ KEY_KIND_CSI, 0, "201~", k_paste_end },
+	{ KEY_KIND_CSI, 0, "Z", k_backtab },
 	{ KEY_KIND_CSI, 0, "1;5D", k_word_left },
 	{ KEY_KIND_CSI, 0, "1;5C", k_word_right },
 	{ KEY_KIND_CSI, 0, "5;5~", k_nicks_up },
@@ -680,6 +796,19 @@ key(bool func, wint_t ch)
 	static enum { ESC_NONE, ESC_SEEN, ESC_CSI } esc;
 	static char csi[16];
 	static size_t csilen;
+
+	/* A pending question takes the next key: y sends, anything else
+	 * cancels. */
+	if (session_prompt() != NULL && !paste.on && esc == ESC_NONE) {
+		if (!func)
+			session_answer(ch == 'y' || ch == 'Y');
+		return;
+	}
+	/* Inside a paste every character is text, until ESC [ 201 ~. */
+	if (paste.on && !func && esc == ESC_NONE && ch != 0x1b) {
+		paste_add(ch);
+		return;
+	}
 
 	if (esc == ESC_CSI && !func) {
 		if (ch >= 0x20 && ch <= 0x3f) {
@@ -733,5 +862,9 @@ ui_keys(void)
 		log_debug("key %s %#x", rc == KEY_CODE_YES ? "func" : "char",
 		    (unsigned)ch);
 		key(rc == KEY_CODE_YES, ch);
+		/* Any key but Tab and Shift-Tab ends a completion cycle. */
+		if (!comp_keep)
+			comp_reset(&comp);
+		comp_keep = false;
 	}
 }

@@ -32,6 +32,7 @@ buffer_new(const char *name, enum buffer_kind kind)
 static void
 buffer_free(struct buffer *b)
 {
+	session_buffer_free(b);
 	buffer_clear(b);
 	free(b->lines);
 	free(b->nicks);

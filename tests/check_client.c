@@ -36,6 +36,25 @@ handle_join_select(const char *chan)
 	str_copy(join_selected, chan, sizeof(join_selected));
 }
 
+/* session.c (issue 6) reconnects through these; no socket here. */
+char net_error[256];
+
+int
+net_fd(void)
+{
+	return -1;
+}
+
+void
+net_close(void)
+{
+}
+
+void
+net_connect(const char *host, const char *port)
+{
+}
+
 static void
 setup(void)
 {

@@ -134,7 +134,9 @@ void frame_free(struct frame *f);
 
 /*
  * Free space to read into: allocates the buffer if needed and moves any
- * pending tail to the front. *avail is never 0 while max > 0.
+ * pending tail to the front. *avail is never 0 while max > 0. Call
+ * frame_next until FRAME_NONE first: a buffer full of lines nobody took
+ * loses the oldest one to make room.
  */
 char *frame_space(struct frame *f, size_t *avail);
 

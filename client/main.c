@@ -219,6 +219,7 @@ main(int argc, char **argv)
 {
 	struct sigaction sa;
 	int64_t quit_deadline = 0;
+	int tty = STDIN_FILENO;	/* -1 once the terminal has hung up */
 	int status = 0;
 
 	setlocale(LC_CTYPE, "");
@@ -256,7 +257,7 @@ main(int argc, char **argv)
 
 	for (;;) {
 		struct pollfd fds[2] = {
-			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = tty, .events = POLLIN },
 			{ .fd = net_fd(), .events = net_events() },
 		};
 		int timeout = -1;
@@ -296,13 +297,17 @@ main(int argc, char **argv)
 		if (st >= 0 && (timeout < 0 || st < timeout))
 			timeout = st;
 		ui_draw();
-		if (poll(fds, fds[1].fd >= 0 ? 2 : 1, timeout) < 0) {
+		if (poll(fds, 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			ui_end();
 			fatal("poll");
 		}
-		if (fds[0].revents)
+		/* The terminal went away: leave as if /quit, not spin on it. */
+		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			sig_quit = 1;
+			tty = -1;
+		} else if (fds[0].revents)
 			ui_keys();
 		if (fds[1].fd >= 0 && fds[1].fd == net_fd() && fds[1].revents)
 			net_ready(fds[1].revents);

@@ -90,14 +90,17 @@ start_ngircd() {
 	done
 	fail "ngircd did not start"
 }
+# start_natterd log args...: natterd on a port of its own choosing, which
+# it logs; sets port and server_pid.
 start_natterd() {
 	[ -x "${NATTERD:-}" ] || skip "natterd is not built in this tree yet"
-	"$NATTERD" -l 127.0.0.1:0 -d none --name natter.test --flood off \
-	    2>"$work/server.log" &
+	log=$1; shift
+	"$NATTERD" -l 127.0.0.1:0 -d none --name natter.test --flood off "$@" \
+	    2>"$log" &
 	server_pid=$!
 	end=$(($(date +%s) + DEADLINE))
 	until port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-	    "$work/server.log" | head -n 1) && [ -n "$port" ]; do
+	    "$log" | head -n 1) && [ -n "$port" ]; do
 		kill -0 "$server_pid" 2>/dev/null || fail "natterd exited"
 		[ "$(date +%s)" -ge "$end" ] && fail "natterd did not start"
 		sleep 0.05
@@ -105,7 +108,7 @@ start_natterd() {
 }
 case $kind in
 ngircd) start_ngircd ;;
-natterd) start_natterd ;;
+natterd) start_natterd "$work/server.log" ;;
 *) echo "client-screen.sh: unknown server $kind" >&2; exit 99 ;;
 esac
 
@@ -166,6 +169,47 @@ keys -l "/frobnicate"
 keys Enter
 wait_screen "Unknown command /frobnicate"
 
+# --- buffers: a private message opens one; Alt-n, Ctrl-N/P, /window switch
+wait_screen "│@alice"
+say "PRIVMSG alice :psst, private"
+wait_screen " 3:bob\(1\)"
+keys M-3
+wait_screen "\[3:bob\]"
+wait_screen "<bob> psst, private"
+keys M-2
+wait_screen "\[2:#lan\]"
+keys C-n
+wait_screen "\[3:bob\]"
+keys C-p
+keys C-p
+wait_screen "\[1:127.0.0.1\]"
+keys -l "/window 2"
+keys Enter
+wait_screen "\[2:#lan\]"
+keys -l "/topic tea time ☕"
+keys Enter
+wait_screen "alice changed the topic to: tea time ☕"
+
+# --- the line editor: Ctrl-A/E, Ctrl-W, Ctrl-U/Y, wide characters
+keys -l "abc"
+keys C-a
+keys -l "X"
+wait_screen "^Xabc *$"
+keys C-e
+keys -l " 日本語 def"
+wait_screen "^Xabc 日本語 def *$"
+keys C-w
+wait_screen "^Xabc 日本語 *$"
+keys Left Left BSpace
+wait_screen "^Xabc 日語 *$"
+keys C-u	# kills back to the start of the line
+wait_screen "^語 *$"
+keys C-e C-u
+wait_screen "^ *$"
+keys C-y
+wait_screen "^語 *$"
+keys C-u
+
 # --- resize keeps everything, down to 40x10; the typed line survives
 keys -l "draft text"
 T resize-window -t natter -x 60 -y 15
@@ -222,5 +266,55 @@ keys Enter
 until_true "natter to exit" test -f "$work/rc"
 [ "$(cat "$work/rc")" = "rc=0" ] || fail "natter exited with $(cat "$work/rc")"
 wait_bob "QUIT"
+
+# --- a nick in use gets an underscore, and natter says so
+cat >"$work/run2.sh" <<EOF2
+#!/bin/sh
+"$NATTER" -n bob -p $port 127.0.0.1
+echo "rc=\$?" >"$work/rc2"
+EOF2
+chmod +x "$work/run2.sh"
+T new-session -d -s natter2 -x 100 -y 30 \
+    "env TZ=UTC LC_ALL=C.UTF-8 TERM=screen-256color XDG_CONFIG_HOME=$work/none $work/run2.sh"
+until_true "natter2 to say the nick is taken" \
+    sh -c "'$TMUX_BIN' -L '$sock' capture-pane -p -t natter2 | grep -q 'Nickname bob is in use; trying bob_'"
+until_true "natter2 to register as bob_" \
+    sh -c "'$TMUX_BIN' -L '$sock' capture-pane -p -t natter2 | grep -q 'bob_ on '"
+T send-keys -t natter2 -l "/quit"
+T send-keys -t natter2 Enter
+until_true "natter2 to exit" test -f "$work/rc2"
+[ "$(cat "$work/rc2")" = "rc=0" ] || fail "natter2 exited with $(cat "$work/rc2")"
+# --- natterd with a password: --password-file sends PASS; a wrong one is
+# the server's ERROR on stderr and exit 69, as nothing was ever registered
+if [ "$kind" = natterd ]; then
+	first_pid=$server_pid
+	printf 's3cret\n' >"$work/pw"
+	printf 'wrong\n' >"$work/badpw"
+	start_natterd "$work/server2.log" --password-file "$work/pw"
+	pw_pid=$server_pid
+	server_pid=$first_pid
+	for pw in pw badpw; do
+		cat >"$work/run-$pw.sh" <<EOF2
+#!/bin/sh
+"$NATTER" -n carol -j '#pw' -p $port --password-file "$work/$pw" 127.0.0.1 2>"$work/err-$pw"
+echo "rc=\$?" >"$work/rc-$pw"
+EOF2
+		chmod +x "$work/run-$pw.sh"
+		T new-session -d -s "$pw" -x 100 -y 30 \
+		    "env LC_ALL=C.UTF-8 TERM=screen-256color XDG_CONFIG_HOME=$work/none $work/run-$pw.sh"
+	done
+	until_true "carol to join with the password" \
+	    sh -c "'$TMUX_BIN' -L '$sock' capture-pane -p -t pw | grep -q 'carol (.*) joined #pw'"
+	T send-keys -t pw -l "/quit"
+	T send-keys -t pw Enter
+	until_true "the right password's natter to exit" test -f "$work/rc-pw"
+	[ "$(cat "$work/rc-pw")" = "rc=0" ] || fail "natter with the password exited $(cat "$work/rc-pw")"
+	until_true "the wrong password's natter to exit" test -f "$work/rc-badpw"
+	[ "$(cat "$work/rc-badpw")" = "rc=69" ] ||
+		fail "natter with a wrong password exited $(cat "$work/rc-badpw"), not 69"
+	grep -q "127.0.0.1:$port" "$work/err-badpw" ||
+		fail "wrong password: stderr does not name the server: $(cat "$work/err-badpw")"
+	kill "$pw_pid" 2>/dev/null
+fi
 echo "client-$kind: ok"
 exit 0

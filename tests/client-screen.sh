@@ -7,7 +7,10 @@
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}" "${NATTER:?}"
 kind=${1:?natterd or ngircd}
-TMUX_BIN=${TMUX_BIN:-$(command -v tmux || true)}
+# A $TMUX_BIN that is not a program (configure run inside tmux) falls
+# back to the PATH; $TMUX is unset so tmux never thinks it is nested.
+[ -x "${TMUX_BIN:-}" ] || TMUX_BIN=$(command -v tmux || true)
+unset TMUX
 DEADLINE=${DEADLINE:-10}	# seconds per wait
 
 skip() { echo "client-$kind: $*; skipping"; exit 77; }

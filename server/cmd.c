@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "PONG", cmd_pong, 0, CMD_PREREG },
 	{ "AWAY", cmd_away, 0, CMD_REGONLY },
 	{ "CAP", cmd_cap, 1, CMD_PREREG },
+	{ "CHATHISTORY", cmd_chathistory, 0, CMD_REGONLY },
 	{ "INVITE", cmd_invite, 2, CMD_REGONLY },
 	{ "ISON", cmd_ison, 1, CMD_REGONLY },
 	{ "JOIN", cmd_join, 1, CMD_REGONLY },

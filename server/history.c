@@ -4,9 +4,16 @@
  * One connection, WAL journal, every statement prepared once at open.
  * The writes of one loop pass share one transaction, begun on the first
  * write and committed by hist_commit before the loop writes any output:
- * the group commit the durability promise in natterd(8) rests on. With
- * synchronous=FULL a commit is on the disk (WAL fsynced) when it returns,
- * so a message survives a kill -9 of natterd and a crash of the box.
+ * the group commit the durability promise in natterd(8) rests on: once
+ * COMMIT returns, the pass's messages are in the WAL file, and a kill -9
+ * of natterd right after loses none of them.
+ *
+ * synchronous=NORMAL: COMMIT writes the WAL but does not fsync it; that
+ * waits for an idle moment (a passive checkpoint at most once a second,
+ * from hist_prune) or the automatic checkpoint. An fsync per pass would
+ * cost a disk flush (1-2 ms here) on every busy pass, the whole latency
+ * budget. So a power cut or kernel crash may lose the last second or so;
+ * SQLite's WAL keeps the database itself consistent either way.
  *
  * Order: messages are ordered by (time_ms, id), id being the insertion
  * order, so two messages of the same millisecond still have a fixed order
@@ -30,6 +37,7 @@
 #define HIST_PRUNE_BATCH 500	/* rows deleted per hist_prune call */
 #define HIST_AGE_CHECK_MS 60000	/* how often --history-days looks for old rows */
 #define HIST_RETRY_MS 5000	/* pruning pauses this long after a failure */
+#define HIST_SYNC_MS 1000	/* idle checkpoints (fsync) at most this often */
 #define HIST_SCHEMA_VERSION 1
 
 static const char hist_schema[] =
@@ -139,6 +147,9 @@ static struct {
 	size_t pass_writes;	/* writes queued in this pass */
 	unsigned long lost;	/* writes lost since the last good commit */
 	bool failing;		/* the failure is logged; quiet until it heals */
+	bool memory;		/* --db none */
+	bool unsynced;		/* commits since the last checkpoint */
+	int64_t next_sync;	/* monotonic ms: no checkpoint before */
 
 	int days, max_per_target;
 	bool prune_keys;	/* a --history-max sweep is due */
@@ -167,8 +178,8 @@ static void
 hist_fail(const char *what)
 {
 	if (!hist.failing)
-		log_error("history: %s: %s; messages are relayed but not stored"
-		    " until the database works again", what,
+		log_error("history write failed: %s: %s; messages are relayed"
+		    " but not stored until the database works again", what,
 		    sqlite3_errmsg(hist.db));
 	hist.failing = true;
 }
@@ -237,6 +248,7 @@ hist_commit(void)
 		hist.lost += hist.pass_writes;
 		return;
 	}
+	hist.unsynced = !hist.memory;
 	if (hist.failing)
 		log_warn("history: the database works again; %lu writes were"
 		    " not stored", hist.lost);
@@ -728,7 +740,16 @@ hist_prune(void)
 {
 	int64_t now = time_mono_ms();
 
-	if (hist.db == NULL || now < hist.prune_pause)
+	if (hist.db == NULL)
+		return false;
+	if (hist.unsynced && now >= hist.next_sync) {
+		/* Copies the WAL into the database and fsyncs both. */
+		sqlite3_wal_checkpoint_v2(hist.db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		hist.unsynced = false;
+		hist.next_sync = now + HIST_SYNC_MS;
+	}
+	if (now < hist.prune_pause)
 		return false;
 	if (hist.days > 0 && hist_prune_old(now))
 		return true;
@@ -746,7 +767,8 @@ hist_mkdirs(const char *path, char *err, size_t errcap)
 	char dir[PATH_MAX];
 
 	if (str_copy(dir, path, sizeof(dir)) >= sizeof(dir)) {
-		snprintf(err, errcap, "%s: path too long", path);
+		snprintf(err, errcap, "cannot open database %s: path too long",
+		    path);
 		return -1;
 	}
 	char *slash = strrchr(dir, '/');
@@ -759,8 +781,9 @@ hist_mkdirs(const char *path, char *err, size_t errcap)
 		char c = *p;
 		*p = '\0';
 		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-			snprintf(err, errcap, "cannot create directory %s: %s",
-			    dir, strerror(errno));
+			snprintf(err, errcap, "cannot open database %s: cannot"
+			    " create directory %s: %s", path, dir,
+			    strerror(errno));
 			return -1;
 		}
 		if (c == '\0')
@@ -773,7 +796,7 @@ hist_mkdirs(const char *path, char *err, size_t errcap)
 static int
 hist_open_fail(const char *path, const char *why, char *err, size_t errcap)
 {
-	snprintf(err, errcap, "history database %s: %s", path, why);
+	snprintf(err, errcap, "cannot open database %s: %s", path, why);
 	hist_close();
 	return -1;
 }
@@ -790,6 +813,7 @@ hist_open(const char *path, char *err, size_t errcap)
 	if (errcap > 0)
 		err[0] = '\0';
 	hist_close();
+	hist.memory = memory;
 	if (memory)
 		path = ":memory:";
 	else {
@@ -850,7 +874,7 @@ hist_open(const char *path, char *err, size_t errcap)
 			    sqlite3_errmsg(hist.db), err, errcap);
 	}
 	char sql[sizeof(hist_schema) + 128];
-	snprintf(sql, sizeof(sql), "PRAGMA synchronous = FULL;"
+	snprintf(sql, sizeof(sql), "PRAGMA synchronous = NORMAL;"
 	    "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
 	    hist_schema, HIST_SCHEMA_VERSION);
 	if (sqlite3_exec(hist.db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -883,5 +907,26 @@ hist_close(void)
 	hist.db = NULL;
 	hist.in_txn = false;
 	hist.failing = false;
+	hist.unsynced = false;
 	hist.lost = 0;
+}
+
+const char *
+hist_default_path(void)
+{
+	static char path[PATH_MAX];
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	/* XDG base directories: a relative value is to be ignored. */
+	if (state != NULL && state[0] == '/')
+		n = snprintf(path, sizeof(path), "%s/natterd/history.db",
+		    state);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(path, sizeof(path),
+		    "%s/.local/state/natterd/history.db", home);
+	else
+		return NULL;
+	return n > 0 && (size_t)n < sizeof(path) ? path : NULL;
 }

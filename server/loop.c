@@ -386,7 +386,11 @@ loop_run(void)
 		bool busy = n > 0 || ndirty > 0;
 		flush_dirty();
 		conn_reap();
-		prune_more = !busy && hist_prune();
+		/* After a busy pass, one more poll without waiting: if it
+		 * finds nothing, that idle pass prunes (and syncs) history,
+		 * so retention runs whenever traffic pauses, not only at
+		 * the next timer. */
+		prune_more = busy || hist_prune();
 	}
 	shutdown_all();
 	hist_close();

@@ -26,7 +26,6 @@ struct config cfg = {
 	.flood_rate = 50,
 	.flood_burst = 200,
 	.ping_timeout = 120,
-	.db_path = "none",
 	.replay = 20,
 };
 
@@ -37,7 +36,9 @@ static const char usage_text[] =
 "               [--flood rate:burst|off] [--ping-timeout seconds]\n"
 "               [--history-days n] [--history-max n] [--replay n] [--syslog]\n"
 "\n"
-"  -d, --db path              history database (\"none\": memory only)\n"
+"  -d, --db path              history database (\"none\": memory only;\n"
+"                             default $XDG_STATE_HOME/natterd/history.db\n"
+"                             or ~/.local/state/natterd/history.db)\n"
 "  -f                         stay in the foreground (always the case)\n"
 "  -l, --listen addr[:port]   listen there (repeatable; [v6addr]:port,\n"
 "                             *:port for all); default all IPv4 and IPv6\n"
@@ -394,11 +395,15 @@ main(int argc, char *argv[])
 		return 1;
 	raise_nofile();
 
+	if (cfg.db_path == NULL && (cfg.db_path = hist_default_path()) == NULL)
+		log_warn("no home directory: history is kept in memory only"
+		    " (give --db)");
 	if (hist_open(cfg.db_path, err, sizeof(err)) < 0) {
 		log_error("%s", err[0] != '\0' ? err : "cannot open history");
 		return 1;
 	}
 	hist_set_retention(cfg.history_days, cfg.history_max);
+	chathistory_init();
 	if (nlistens == 0)
 		listen_default();
 	for (size_t i = 0; i < nlistens; i++)

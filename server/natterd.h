@@ -380,7 +380,8 @@ cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_kill, cmd_list, cmd_lusers, cmd_mode, cmd_motd, cmd_names,
     cmd_nick, cmd_notice, cmd_oper, cmd_part, cmd_pass, cmd_ping, cmd_pong,
     cmd_privmsg, cmd_quit, cmd_tagmsg, cmd_time, cmd_topic, cmd_user,
-    cmd_userhost, cmd_version, cmd_wallops, cmd_who, cmd_whois;
+    cmd_userhost, cmd_version, cmd_wallops, cmd_who, cmd_whois,
+    cmd_chathistory;
 
 /* cmd-reg.c: registration, welcome burst, LUSERS, MOTD. */
 void reg_try_finish(struct client *c);
@@ -536,5 +537,20 @@ void hist_chan_save(const struct hist_chan *c);
 void hist_chan_forget(const char *name);
 /* The saved state of name; its strings last until the next hist_chan_get. */
 bool hist_chan_get(const char *name, struct hist_chan *c);
+
+/* The database when no --db is given: $XDG_STATE_HOME/natterd/history.db,
+ * else ~/.local/state/natterd/history.db; NULL without a home. */
+const char *hist_default_path(void);
+
+/*
+ * chathistory.c: history served to clients: CHATHISTORY (cmd_chathistory),
+ * the --replay lines on JOIN for clients without draft/chathistory, and
+ * channel state saved and restored through chan_hooks.
+ */
+
+#define CHATHISTORY_MAX 1000	/* ISUPPORT CHATHISTORY: lines per request */
+
+/* Offer the capability and ISUPPORT tokens, install the channel hooks. */
+void chathistory_init(void);
 
 #endif

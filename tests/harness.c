@@ -123,6 +123,9 @@ spawn(struct nd_server *s, const char *const *args)
 	argv[n++] = ND_NAME;
 	argv[n++] = "--flood";
 	argv[n++] = "off";
+	/* Never the user's own history; a test gives -d to keep one. */
+	argv[n++] = "--db";
+	argv[n++] = "none";
 	for (size_t i = 0; args != NULL && args[i] != NULL && n + 1 < ARGS_MAX; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;

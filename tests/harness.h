@@ -46,7 +46,7 @@ struct nd_conn {
 	size_t nlast;
 };
 
-/* Start natterd with -l 127.0.0.1:0 --name ND_NAME --flood off plus
+/* Start natterd with -l 127.0.0.1:0 --name ND_NAME --flood off --db none plus
  * args (NULL-terminated, may be NULL); fails the test if it does not
  * come up. Returns s. */
 struct nd_server *nd_start(struct nd_server *s, const char *const *args);

@@ -1,0 +1,389 @@
+/*
+ * chathistory.c: the stored history served to clients. The CHATHISTORY
+ * command (IRCv3 draft/chathistory, ircv3.net/specs/extensions/chathistory),
+ * the last --replay lines on JOIN for clients that did not ask for it, and
+ * the channel state that outlives a restart (through chan_hooks).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "natterd.h"
+
+static uint32_t cap_chathistory;	/* draft/chathistory or chathistory */
+
+/* How one client gets history lines. */
+struct hist_out {
+	struct client *c;
+	const char *batch;	/* batch reference, NULL outside a batch */
+	const char *replay;	/* JOIN replay of this channel: no CTCP
+				 * queries, a batch only if a line comes */
+	char ref[32];
+};
+
+/* Only ACTION among CTCPs: replaying a VERSION or PING query would make
+ * clients answer it again. */
+static bool
+ctcp_query(const char *text)
+{
+	return text[0] == '\1' && strncmp(text, "\1ACTION ", 8) != 0;
+}
+
+/* Open a batch when c takes them; ref is filled or left NULL. */
+static const char *
+batch_open(struct client *c, char *ref, size_t cap, const char *type,
+    const char *target)
+{
+	if (!client_has_cap(c, CAP_BATCH))
+		return NULL;
+	batch_ref(ref, cap);
+	conn_sendf(c, ":%s BATCH +%s %s%s%s", cfg.name, ref, type,
+	    target != NULL ? " " : "", target != NULL ? target : "");
+	return ref;
+}
+
+static void
+batch_close(struct client *c, const char *ref)
+{
+	if (ref != NULL)
+		conn_sendf(c, ":%s BATCH -%s", cfg.name, ref);
+}
+
+static void
+send_row(const struct hist_msg *m, void *arg)
+{
+	struct hist_out *o = arg;
+	struct client *c = o->c;
+	char tags[IRC_TAGS_MAX], stamp[IRC_TIME_LEN + 1];
+	char text[IRC_BODY_MAX + 16];
+	size_t n = 0;
+
+	if (o->replay != NULL) {
+		if (ctcp_query(m->text))
+			return;
+		if (o->batch == NULL)
+			o->batch = batch_open(c, o->ref, sizeof(o->ref),
+			    "chathistory", o->replay);
+	}
+	tags[0] = '\0';
+	if (o->batch != NULL)
+		n += snprintf(tags + n, sizeof(tags) - n, "batch=%s", o->batch);
+	if (client_has_cap(c, CAP_SERVER_TIME)) {
+		time_format(stamp, sizeof(stamp), m->time_ms);
+		n += snprintf(tags + n, sizeof(tags) - n, "%stime=%s",
+		    n > 0 ? ";" : "", stamp);
+	}
+	if (client_has_cap(c, CAP_MESSAGE_TAGS)) {
+		n += snprintf(tags + n, sizeof(tags) - n, "%smsgid=%s",
+		    n > 0 ? ";" : "", m->msgid);
+		if (m->tags[0] != '\0' && n + strlen(m->tags) + 2 < sizeof(tags))
+			snprintf(tags + n, sizeof(tags) - n, ";%s", m->tags);
+	}
+	if (strcmp(m->command, "TAGMSG") == 0) {
+		conn_send_tagged(c, tags, ":%s TAGMSG %s", m->source,
+		    m->target);
+		return;
+	}
+	if (client_has_cap(c, CAP_SERVER_TIME))
+		str_copy(text, m->text, sizeof(text));
+	else {
+		/* No server-time: the time goes into the text, local time
+		 * as the people on the LAN read their clocks, after an
+		 * ACTION's verb so the CTCP stays whole. */
+		char hhmm[8];
+		time_t t = m->time_ms / 1000;
+		struct tm tm;
+		bool action = strncmp(m->text, "\1ACTION ", 8) == 0;
+		strftime(hhmm, sizeof(hhmm), "%H:%M", localtime_r(&t, &tm));
+		snprintf(text, sizeof(text), "%s[%s] %s",
+		    action ? "\1ACTION " : "", hhmm, m->text + (action ? 8 : 0));
+	}
+	conn_send_tagged(c, tags, ":%s %s %s :%s", m->source, m->command,
+	    m->target, text);
+}
+
+/* Standard replies (ircv3.net/specs/extensions/standard-replies). */
+static void
+fail(struct client *c, const char *code, const char *context,
+    const char *desc)
+{
+	conn_sendf(c, ":%s FAIL CHATHISTORY %s %s :%s", cfg.name, code,
+	    context, desc);
+}
+
+/* A limit: 1 or more, capped at CHATHISTORY_MAX. */
+static bool
+parse_limit(const char *s, int *limit)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < 1)
+		return false;
+	*limit = v > CHATHISTORY_MAX ? CHATHISTORY_MAX : (int)v;
+	return true;
+}
+
+static bool
+member_of(const char *channel, void *arg)
+{
+	struct hist_out *o = arg;
+	struct chan *ch = chan_find(channel);
+	return ch != NULL && chan_member(ch, o->c) != NULL;
+}
+
+static void
+send_target(const char *target, int64_t last_ms, void *arg)
+{
+	struct hist_out *o = arg;
+	char stamp[IRC_TIME_LEN + 1], tags[48] = "";
+
+	if (o->batch != NULL)
+		snprintf(tags, sizeof(tags), "batch=%s", o->batch);
+	time_format(stamp, sizeof(stamp), last_ms);
+	conn_send_tagged(o->c, tags, ":%s CHATHISTORY TARGETS %s %s",
+	    cfg.name, target, stamp);
+}
+
+/* CHATHISTORY TARGETS timestamp=a timestamp=b limit */
+static void
+targets(struct client *c, struct irc_msg *m)
+{
+	struct hist_ref from, to;
+	struct hist_out o = { .c = c };
+	int limit;
+
+	if (m->nparams < 4) {
+		fail(c, "NEED_MORE_PARAMS", "TARGETS", "Missing parameters");
+		return;
+	}
+	if (m->nparams > 4) {
+		fail(c, "INVALID_PARAMS", "TARGETS", "Too many parameters");
+		return;
+	}
+	/* Only timestamps: a msgid belongs to one target. */
+	if (!hist_ref_parse(m->params[1], &from, false) ||
+	    from.type != HIST_REF_TIME ||
+	    !hist_ref_parse(m->params[2], &to, false) ||
+	    to.type != HIST_REF_TIME || !parse_limit(m->params[3], &limit)) {
+		fail(c, "INVALID_PARAMS", "TARGETS", "Invalid parameters");
+		return;
+	}
+	o.batch = batch_open(c, o.ref, sizeof(o.ref),
+	    "draft/chathistory-targets", NULL);
+	int n = hist_targets(c->nick, from.time_ms, to.time_ms, limit,
+	    member_of, send_target, &o);
+	batch_close(c, o.batch);
+	if (n < 0)
+		fail(c, "MESSAGE_ERROR", "TARGETS",
+		    "Messages could not be retrieved");
+}
+
+void
+cmd_chathistory(struct client *c, struct irc_msg *m)
+{
+	static const struct {
+		const char *name;
+		enum hist_sub sub;
+		size_t nparams;	/* with the subcommand */
+	} subs[] = {
+		{ "LATEST", HIST_LATEST, 4 },
+		{ "BEFORE", HIST_BEFORE, 4 },
+		{ "AFTER", HIST_AFTER, 4 },
+		{ "AROUND", HIST_AROUND, 4 },
+		{ "BETWEEN", HIST_BETWEEN, 5 },
+	};
+	struct hist_query q = { 0 };
+	struct hist_out o = { .c = c };
+	char key[HIST_KEY_MAX];
+	const char *sub, *target;
+	size_t i;
+
+	if (m->nparams < 1) {
+		fail(c, "NEED_MORE_PARAMS", "*", "Missing parameters");
+		return;
+	}
+	sub = m->params[0];
+	if (strcasecmp(sub, "TARGETS") == 0) {
+		targets(c, m);
+		return;
+	}
+	for (i = 0; i < nitems(subs); i++)
+		if (strcasecmp(sub, subs[i].name) == 0)
+			break;
+	if (i == nitems(subs)) {
+		fail(c, "UNKNOWN_COMMAND", sub, "Unknown command");
+		return;
+	}
+	sub = subs[i].name;
+	if (m->nparams < subs[i].nparams) {
+		fail(c, "NEED_MORE_PARAMS", sub, "Missing parameters");
+		return;
+	}
+	if (m->nparams > subs[i].nparams) {
+		fail(c, "INVALID_PARAMS", sub, "Too many parameters");
+		return;
+	}
+	q.sub = subs[i].sub;
+	target = m->params[1];
+	if (!hist_ref_parse(m->params[2], &q.a, q.sub == HIST_LATEST) ||
+	    (q.sub == HIST_BETWEEN &&
+	    !hist_ref_parse(m->params[3], &q.b, false)) ||
+	    !parse_limit(m->params[subs[i].nparams - 1], &q.limit)) {
+		fail(c, "INVALID_PARAMS", sub, "Invalid parameters");
+		return;
+	}
+
+	/* A channel's history is for its members; a conversation's key
+	 * holds the asker's own nick, so only its two parties reach it. */
+	if (irc_is_channel(target)) {
+		struct chan *ch = chan_find(target);
+		if (ch == NULL || chan_member(ch, c) == NULL) {
+			conn_sendf(c, ":%s FAIL CHATHISTORY INVALID_TARGET %s"
+			    " %s :Messages could not be retrieved", cfg.name,
+			    sub, target);
+			return;
+		}
+		target = ch->name;
+	} else if (irc_nick_valid(target, IRC_NICK_MAX)) {
+		struct client *peer = nick_find(target);
+		if (peer != NULL)
+			target = peer->nick;
+	} else {
+		conn_sendf(c, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s"
+		    " :Messages could not be retrieved", cfg.name, sub,
+		    target);
+		return;
+	}
+	if (hist_key(key, sizeof(key), c->nick, target) == 0) {
+		conn_sendf(c, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s"
+		    " :Messages could not be retrieved", cfg.name, sub,
+		    target);
+		return;
+	}
+	q.key = key;
+	o.batch = batch_open(c, o.ref, sizeof(o.ref), "chathistory", target);
+	int n = hist_query(&q, send_row, &o);
+	batch_close(c, o.batch);
+	if (n < 0)
+		conn_sendf(c, ":%s FAIL CHATHISTORY MESSAGE_ERROR %s %s"
+		    " :Messages could not be retrieved", cfg.name, sub,
+		    target);
+}
+
+/* JOIN: the last --replay lines, for clients that cannot ask for them. */
+static void
+joined(struct client *c, struct chan *ch)
+{
+	struct hist_query q = { .sub = HIST_LATEST, .limit = cfg.replay };
+	struct hist_out o = { .c = c, .replay = ch->name };
+	char key[HIST_KEY_MAX];
+
+	if (cfg.replay <= 0 || client_has_cap(c, cap_chathistory))
+		return;
+	hist_key(key, sizeof(key), c->nick, ch->name);
+	q.key = key;
+	q.a.type = HIST_REF_NONE;
+	hist_query(&q, send_row, &o);
+	batch_close(c, o.batch);
+}
+
+/* channel state across restarts */
+
+static const struct {
+	uint32_t bit;
+	char letter;
+} chan_modes[] = {
+	{ CM_INVITE, 'i' }, { CM_KEY, 'k' }, { CM_LIMIT, 'l' },
+	{ CM_MODERATED, 'm' }, { CM_NOEXTERNAL, 'n' }, { CM_SECRET, 's' },
+	{ CM_TOPIC, 't' },
+};
+
+static void
+chan_save(struct chan *ch)
+{
+	char modes[nitems(chan_modes) + 1];
+	size_t n = 0;
+
+	for (size_t i = 0; i < nitems(chan_modes); i++)
+		if ((ch->modes & chan_modes[i].bit) != 0)
+			modes[n++] = chan_modes[i].letter;
+	modes[n] = '\0';
+	struct hist_chan hc = {
+		.name = ch->name,
+		.topic = ch->topic != NULL ? ch->topic : "",
+		.topic_setter = ch->topic_who != NULL ? ch->topic_who : "",
+		.topic_time = ch->topic_time,
+		.modes = modes,
+		.key = (ch->modes & CM_KEY) != 0 ? ch->key : "",
+		.limit = (ch->modes & CM_LIMIT) != 0 ? (int)ch->limit : 0,
+		.created = ch->created,
+	};
+	hist_chan_save(&hc);
+}
+
+/* A JOIN creates ch: bring back what it was when natterd stopped, or
+ * remember when it was made. */
+static void
+chan_created(struct chan *ch)
+{
+	struct hist_chan hc;
+
+	if (!hist_chan_get(ch->name, &hc)) {
+		chan_save(ch);
+		return;
+	}
+	ch->modes = 0;
+	for (const char *p = hc.modes; *p != '\0'; p++)
+		for (size_t i = 0; i < nitems(chan_modes); i++)
+			if (*p == chan_modes[i].letter)
+				ch->modes |= chan_modes[i].bit;
+	if ((ch->modes & CM_KEY) != 0 && hc.key[0] != '\0')
+		str_copy(ch->key, hc.key, sizeof(ch->key));
+	else
+		ch->modes &= ~CM_KEY;
+	if ((ch->modes & CM_LIMIT) != 0 && hc.limit > 0)
+		ch->limit = hc.limit;
+	else
+		ch->modes &= ~CM_LIMIT;
+	if (hc.topic[0] != '\0') {
+		ch->topic = xstrdup(hc.topic);
+		ch->topic_who = xstrdup(hc.topic_setter);
+		ch->topic_time = hc.topic_time;
+	}
+	if (hc.created > 0)
+		ch->created = hc.created;
+}
+
+static void
+chan_destroyed(struct chan *ch)
+{
+	hist_chan_forget(ch->name);
+}
+
+void
+chathistory_init(void)
+{
+	char token[32];
+
+	/* The draft name, and the final one for clients that already ask
+	 * for it. */
+	cap_chathistory = cap_add("draft/chathistory", NULL);
+	cap_chathistory |= cap_add("chathistory", NULL);
+	snprintf(token, sizeof(token), "CHATHISTORY=%d", CHATHISTORY_MAX);
+	isupport_add(xstrdup(token));
+	isupport_add("MSGREFTYPES=msgid,timestamp");
+	chan_hooks.joined = joined;
+	chan_hooks.created = chan_created;
+	chan_hooks.topic = chan_save;
+	chan_hooks.mode = chan_save;
+	chan_hooks.destroyed = chan_destroyed;
+}

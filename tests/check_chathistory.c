@@ -1,0 +1,594 @@
+/*
+ * Integration tests of natterd's history: durability across kill -9,
+ * CHATHISTORY (every subcommand and reference type, errors, visibility),
+ * retention, unusable databases, channel state across restarts and the
+ * replay on JOIN, against the real natterd through tests/harness.c.
+ */
+#include <check.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "irc.h"
+
+#define T ND_TIMEOUT_MS
+#define CAPS "batch draft/chathistory echo-message message-tags server-time"
+
+static struct nd_server srv;
+static char tmpdir[256];
+static char dbpath[300];
+
+static void
+setup(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/check_chathistory.XXXXXX",
+	    base != NULL && *base != '\0' ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(dbpath, sizeof(dbpath), "%s/state/history.db", tmpdir);
+}
+
+static void
+teardown(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+start(const char *const *args)
+{
+	nd_start(&srv, args);
+}
+
+static void
+stop(void)
+{
+	ck_assert_int_eq(nd_stop(&srv), 0);
+	free(srv.log);
+	srv.log = NULL;
+}
+
+/* kill -9, and make sure it is gone before the next start. */
+static void
+crash(void)
+{
+	nd_kill(&srv, SIGKILL);
+	ck_assert_int_eq(nd_wait(&srv, T), -1);
+	free(srv.log);
+	srv.log = NULL;
+}
+
+/* The value of tag key in line (static buffer), "" when absent. */
+static const char *
+tag(const char *line, const char *key)
+{
+	static char val[128];
+	size_t klen = strlen(key);
+
+	val[0] = '\0';
+	if (line[0] != '@')
+		return val;
+	const char *end = strchr(line, ' ');
+	for (const char *p = line + 1; p != NULL && p < end;) {
+		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			size_t n = strcspn(p + klen + 1, "; ");
+			if (n >= sizeof(val))
+				n = sizeof(val) - 1;
+			memcpy(val, p + klen + 1, n);
+			val[n] = '\0';
+			return val;
+		}
+		p = strchr(p, ';');
+		if (p != NULL)
+			p++;
+	}
+	return val;
+}
+
+/* The text of a PRIVMSG line (after " :"), or the whole line. */
+static const char *
+text_of(const char *line)
+{
+	const char *p = strstr(line, " PRIVMSG ");
+	if (p == NULL)
+		return line;
+	p = strstr(p, " :");
+	return p != NULL ? p + 2 : line;
+}
+
+/* Send a CHATHISTORY command and gather the batch that answers it: the
+ * texts of its PRIVMSGs, space-separated, into out. Returns the count. */
+static int
+history(struct nd_conn *c, char *out, size_t cap, const char *cmd)
+{
+	char ref[64], end[80], *l;
+	int n = 0;
+
+	out[0] = '\0';
+	nd_send(c, "%s", cmd);
+	l = nd_expect_not(c, "BATCH \\+[^ ]+ chathistory", "FAIL", T);
+	ck_assert_msg(l != NULL, "%s: no batch\n%s", cmd, nd_recent(c));
+	sscanf(strstr(l, "BATCH +") + 7, "%63s", ref);
+	free(l);
+	snprintf(end, sizeof(end), "BATCH -%s", ref);
+	while ((l = nd_line(c, T)) != NULL) {
+		if (strstr(l, end) != NULL) {
+			free(l);
+			return n;
+		}
+		ck_assert_msg(strcmp(tag(l, "batch"), ref) == 0,
+		    "line outside the batch: %s", l);
+		ck_assert_msg(tag(l, "time")[0] != '\0', "no time: %s", l);
+		ck_assert_msg(tag(l, "msgid")[0] != '\0', "no msgid: %s", l);
+		size_t len = strlen(out);
+		snprintf(out + len, cap - len, "%s%s", len > 0 ? " " : "",
+		    text_of(l));
+		n++;
+		free(l);
+	}
+	ck_abort_msg("%s: the batch never ended\n%s", cmd, nd_recent(c));
+	return -1;
+}
+
+/* Send n PRIVMSGs "<prefix>i" to target and wait for every echo; the
+ * msgids and times of the echoes go to ids and times when not NULL. */
+static void
+say(struct nd_conn *c, const char *target, const char *prefix, int n,
+    char (*ids)[64], int64_t *times)
+{
+	char re[128];
+
+	for (int i = 0; i < n; i += 100) {
+		for (int j = i; j < n && j < i + 100; j++)
+			nd_send(c, "PRIVMSG %s :%s%d", target, prefix, j);
+		for (int j = i; j < n && j < i + 100; j++) {
+			snprintf(re, sizeof(re), " PRIVMSG %s :%s%d$", target,
+			    prefix, j);
+			char *l = nd_expect(c, re, T);
+			ck_assert_msg(l != NULL, "no echo of %s%d\n%s", prefix,
+			    j, nd_recent(c));
+			if (ids != NULL)
+				snprintf(ids[j], sizeof(ids[j]), "%s",
+				    tag(l, "msgid"));
+			if (times != NULL)
+				ck_assert(time_parse(tag(l, "time"),
+				    &times[j]));
+			free(l);
+		}
+	}
+}
+
+static struct nd_conn *
+joined(const char *nick, const char *caps, const char *chan)
+{
+	char re[128];
+	struct nd_conn *c = nd_register(&srv, nick, caps);
+
+	nd_send(c, "JOIN %s", chan);
+	snprintf(re, sizeof(re), " 366 %s ", nick);
+	ND_EXPECT(c, re);
+	return c;
+}
+
+/* Every message whose echo its sender saw survives kill -9. */
+START_TEST(durable_kill9)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	char *got = malloc(16384), want[16384] = "";
+
+	start(args);
+	struct nd_conn *a = joined("alice", CAPS, "#d");
+	say(a, "#d", "line", 1000, NULL, NULL);
+	crash();
+	nd_close(a);
+
+	start(args);
+	struct nd_conn *b = joined("bob", CAPS, "#d");
+	ck_assert_int_eq(history(b, got, 16384,
+	    "CHATHISTORY LATEST #d * 1000"), 1000);
+	for (int i = 0; i < 1000; i++) {
+		size_t len = strlen(want);
+		snprintf(want + len, sizeof(want) - len, "%sline%d",
+		    i ? " " : "", i);
+	}
+	ck_assert_str_eq(got, want);
+	nd_close(b);
+	stop();
+	free(got);
+}
+END_TEST
+
+static void
+ts(char *buf, size_t cap, int64_t ms)
+{
+	char stamp[IRC_TIME_LEN + 1];
+	time_format(stamp, sizeof(stamp), ms);
+	snprintf(buf, cap, "timestamp=%s", stamp);
+}
+
+START_TEST(subcommands)
+{
+	char ids[10][64], cmd[256], got[1024], lo[64], hi[64];
+	int64_t times[10];
+
+	start(NULL);
+	struct nd_conn *a = joined("alice", CAPS, "#c");
+	say(a, "#c", "m", 10, ids, times);
+	ts(lo, sizeof(lo), times[0] - 1);
+	ts(hi, sizeof(hi), times[9] + 1);
+#define Q(want, ...) do { \
+	snprintf(cmd, sizeof(cmd), __VA_ARGS__); \
+	history(a, got, sizeof(got), cmd); \
+	ck_assert_msg(strcmp(got, want) == 0, "%s: got \"%s\", want \"%s\"", \
+	    cmd, got, want); \
+} while (0)
+	Q("m7 m8 m9", "CHATHISTORY LATEST #c * 3");
+	Q("m6 m7 m8 m9", "CHATHISTORY LATEST #c msgid=%s 10", ids[5]);
+	Q("m8 m9", "CHATHISTORY LATEST #c msgid=%s 2", ids[5]);
+	Q("m8 m9", "CHATHISTORY LATEST #C %s 2", lo);
+	Q("m3 m4", "CHATHISTORY BEFORE #c msgid=%s 2", ids[5]);
+	Q("m7 m8 m9", "CHATHISTORY BEFORE #c %s 3", hi);
+	Q("", "CHATHISTORY BEFORE #c %s 3", lo);
+	Q("m6 m7", "CHATHISTORY AFTER #c msgid=%s 2", ids[5]);
+	Q("m0 m1", "CHATHISTORY AFTER #c %s 2", lo);
+	Q("", "CHATHISTORY AFTER #c %s 2", hi);
+	Q("m4 m5 m6", "CHATHISTORY AROUND #c msgid=%s 3", ids[5]);
+	Q("m5", "CHATHISTORY AROUND #c msgid=%s 1", ids[5]);
+	Q("m9", "CHATHISTORY AROUND #c %s 2", hi);
+	Q("m0", "CHATHISTORY AROUND #c %s 2", lo);
+	Q("m2 m3 m4", "CHATHISTORY BETWEEN #c msgid=%s msgid=%s 10", ids[1],
+	    ids[5]);
+	Q("m6 m7", "CHATHISTORY BETWEEN #c msgid=%s msgid=%s 2", ids[8],
+	    ids[2]);
+	Q("m0 m1 m2 m3 m4 m5 m6 m7 m8 m9",
+	    "CHATHISTORY BETWEEN #c %s %s 100", lo, hi);
+	Q("m8 m9", "CHATHISTORY BETWEEN #c %s %s 2", hi, lo);
+	Q("m1 m2 m3 m4 m5 m6 m7 m8 m9",
+	    "CHATHISTORY BETWEEN #c msgid=%s %s 100", ids[0], hi);
+	/* An unknown msgid selects nothing: an empty batch. */
+	Q("", "CHATHISTORY BEFORE #c msgid=nosuchid 10");
+	/* Lower-case subcommands too; limits past the maximum are capped. */
+	Q("m9", "chathistory latest #c * 1");
+	Q("m0 m1 m2 m3 m4 m5 m6 m7 m8 m9", "CHATHISTORY LATEST #c * 99999");
+
+	/* TARGETS: the channel with its latest time, in a targets batch. */
+	snprintf(cmd, sizeof(cmd), "CHATHISTORY TARGETS %s %s 10", lo, hi);
+	nd_send(a, "%s", cmd);
+	ND_EXPECT(a, "BATCH \\+[^ ]+ draft/chathistory-targets$");
+	char re[128], stamp[IRC_TIME_LEN + 1];
+	time_format(stamp, sizeof(stamp), times[9]);
+	snprintf(re, sizeof(re), "^@batch=[^ ]+ :test\\.server CHATHISTORY"
+	    " TARGETS #c %s$", stamp);
+	ND_EXPECT(a, re);
+	ND_EXPECT(a, "BATCH -");
+	nd_close(a);
+	stop();
+#undef Q
+}
+END_TEST
+
+START_TEST(advertised)
+{
+	start(NULL);
+	struct nd_conn *c = nd_connect(&srv);
+	nd_send(c, "CAP LS 302");
+	ND_EXPECT(c, "CAP \\* LS :.*draft/chathistory");
+	nd_send(c, "CAP END");
+	nd_send(c, "NICK zed");
+	nd_send(c, "USER z 0 * :Zed");
+	ND_EXPECT(c, " 005 zed .*CHATHISTORY=1000");
+	nd_close(c);
+	c = nd_register(&srv, "yan", NULL);
+	nd_send(c, "VERSION");
+	ND_EXPECT(c, " 005 yan .*MSGREFTYPES=msgid,timestamp");
+	nd_close(c);
+	stop();
+}
+END_TEST
+
+START_TEST(errors)
+{
+	start(NULL);
+	struct nd_conn *a = joined("alice", CAPS, "#c");
+#define FAILS(re, ...) do { \
+	nd_send(a, __VA_ARGS__); \
+	ND_EXPECT(a, "^:test\\.server FAIL CHATHISTORY " re); \
+} while (0)
+	FAILS("NEED_MORE_PARAMS \\* :", "CHATHISTORY");
+	FAILS("UNKNOWN_COMMAND FOO :Unknown command$",
+	    "CHATHISTORY FOO #c * 10");
+	FAILS("NEED_MORE_PARAMS LATEST :", "CHATHISTORY LATEST #c *");
+	FAILS("NEED_MORE_PARAMS BETWEEN :", "CHATHISTORY BETWEEN #c * 10");
+	FAILS("INVALID_PARAMS LATEST :", "CHATHISTORY LATEST #c * 10 11");
+	FAILS("INVALID_PARAMS BEFORE :", "CHATHISTORY BEFORE #c * 10");
+	FAILS("INVALID_PARAMS LATEST :", "CHATHISTORY LATEST #c * ten");
+	FAILS("INVALID_PARAMS LATEST :", "CHATHISTORY LATEST #c * 0");
+	FAILS("INVALID_PARAMS AFTER :",
+	    "CHATHISTORY AFTER #c timestamp=yesterday 10");
+	FAILS("INVALID_PARAMS AFTER :", "CHATHISTORY AFTER #c id=1 10");
+	FAILS("INVALID_PARAMS TARGETS :",
+	    "CHATHISTORY TARGETS msgid=a timestamp=2020-01-01T00:00:00.000Z 5");
+	FAILS("NEED_MORE_PARAMS TARGETS :", "CHATHISTORY TARGETS *");
+	FAILS("INVALID_TARGET LATEST #nowhere :Messages could not be"
+	    " retrieved$", "CHATHISTORY LATEST #nowhere * 10");
+	FAILS("INVALID_TARGET LATEST b,c :", "CHATHISTORY LATEST b,c * 10");
+	/* Still fine afterwards. */
+	char got[64];
+	ck_assert_int_eq(history(a, got, sizeof(got),
+	    "CHATHISTORY LATEST #c * 10"), 0);
+	nd_close(a);
+	stop();
+#undef FAILS
+}
+END_TEST
+
+/* A conversation for its two parties, a channel for its members. */
+START_TEST(visibility)
+{
+	char got[1024], cmd[128], ids[1][64];
+
+	start(NULL);
+	struct nd_conn *a = joined("alice", CAPS, "#priv");
+	struct nd_conn *b = nd_register(&srv, "bob", CAPS);
+	struct nd_conn *c = nd_register(&srv, "carol", CAPS);
+	say(a, "#priv", "chan", 1, NULL, NULL);
+	say(a, "bob", "secret", 1, ids, NULL);
+	say(b, "alice", "reply", 1, NULL, NULL);
+
+	history(a, got, sizeof(got), "CHATHISTORY LATEST BOB * 10");
+	ck_assert_str_eq(got, "secret0 reply0");
+	history(b, got, sizeof(got), "CHATHISTORY LATEST alice * 10");
+	ck_assert_str_eq(got, "secret0 reply0");
+	history(c, got, sizeof(got), "CHATHISTORY LATEST alice * 10");
+	ck_assert_str_eq(got, "");
+	history(c, got, sizeof(got), "CHATHISTORY LATEST bob * 10");
+	ck_assert_str_eq(got, "");
+	snprintf(cmd, sizeof(cmd), "CHATHISTORY AROUND alice msgid=%s 10",
+	    ids[0]);
+	history(c, got, sizeof(got), cmd);
+	ck_assert_str_eq(got, "");
+	nd_send(c, "CHATHISTORY LATEST #priv * 10");
+	ND_EXPECT(c, "FAIL CHATHISTORY INVALID_TARGET LATEST #priv ");
+	nd_send(b, "CHATHISTORY LATEST #priv * 10");
+	ND_EXPECT(b, "FAIL CHATHISTORY INVALID_TARGET LATEST #priv ");
+
+	/* TARGETS lists only what the asker may read. */
+	nd_send(c, "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z"
+	    " timestamp=2100-01-01T00:00:00.000Z 10");
+	ND_EXPECT(c, "BATCH \\+[^ ]+ draft/chathistory-targets$");
+	char *l = nd_expect_not(c, "BATCH -", "CHATHISTORY TARGETS", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	nd_send(a, "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z"
+	    " timestamp=2100-01-01T00:00:00.000Z 10");
+	ND_EXPECT(a, "CHATHISTORY TARGETS #priv ");
+	ND_EXPECT(a, "CHATHISTORY TARGETS bob ");
+	ND_EXPECT(a, "BATCH -");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+	stop();
+}
+END_TEST
+
+START_TEST(retention)
+{
+	const char *args[] = { "-d", dbpath, "--history-max", "5", NULL };
+	char got[1024];
+
+	start(args);
+	struct nd_conn *a = joined("alice", CAPS, "#r");
+	say(a, "#r", "r", 20, NULL, NULL);
+	/* Pruning runs when the loop is idle: ask until it is done. */
+	for (int tries = 0; ; tries++) {
+		if (history(a, got, sizeof(got), "CHATHISTORY LATEST #r * 100")
+		    == 5)
+			break;
+		ck_assert_msg(tries < 500, "never pruned: %s", got);
+		nd_sync(a);
+	}
+	ck_assert_str_eq(got, "r15 r16 r17 r18 r19");
+	nd_close(a);
+	stop();
+}
+END_TEST
+
+/* The log holds exactly one line, and it says re. */
+static void
+one_line(const char *re)
+{
+	const char *log = nd_log(&srv);
+	regex_t rx;
+
+	ck_assert_int_eq(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB), 0);
+	ck_assert_msg(regexec(&rx, log, 0, NULL, 0) == 0, "log: %s", log);
+	regfree(&rx);
+	const char *nl = strchr(log, '\n');
+	ck_assert_msg(nl != NULL && nl[1] == '\0', "not one line: %s", log);
+}
+
+START_TEST(unusable_db)
+{
+	char path[320];
+	FILE *f;
+
+	const char *dir[] = { "-d", tmpdir, NULL };
+	ck_assert_int_eq(nd_start_fail(&srv, dir), 1);
+	one_line("cannot open database .*: is a directory");
+	free(srv.log);
+
+	snprintf(path, sizeof(path), "%s/junk.db", tmpdir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	for (int i = 0; i < 100; i++)
+		fputs("not a database, only words, words and more words\n", f);
+	fclose(f);
+	const char *junk[] = { "-d", path, NULL };
+	ck_assert_int_eq(nd_start_fail(&srv, junk), 1);
+	one_line("cannot open database .*junk\\.db: file is not a database");
+	free(srv.log);
+
+	snprintf(path, sizeof(path), "%s/junk.db/sub/history.db", tmpdir);
+	const char *under[] = { "--db", path, NULL };
+	ck_assert_int_eq(nd_start_fail(&srv, under), 1);
+	one_line("cannot open database .*: cannot create directory");
+	free(srv.log);
+	srv.log = NULL;
+}
+END_TEST
+
+/* Topic, modes and creation time come back after a crash. */
+START_TEST(channel_state)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	char re[128];
+	long created = 0;
+
+	start(args);
+	struct nd_conn *a = joined("alice", CAPS, "#t");
+	nd_send(a, "TOPIC #t :kept across restarts");
+	ND_EXPECT(a, " TOPIC #t :kept across restarts$");
+	nd_send(a, "MODE #t +mkl sekrit 7");
+	ND_EXPECT(a, " MODE #t \\+mkl sekrit 7$");
+	nd_send(a, "MODE #t");
+	char *l = nd_expect(a, " 329 alice #t [0-9]+", T);
+	ck_assert_ptr_nonnull(l);
+	created = atol(strrchr(l, ' ') + 1);
+	free(l);
+	/* An emptied channel is forgotten; a live one is kept. */
+	nd_send(a, "JOIN #gone");
+	nd_send(a, "TOPIC #gone :not kept");
+	ND_EXPECT(a, " TOPIC #gone :not kept$");
+	nd_send(a, "PART #gone");
+	ND_EXPECT(a, " PART :?#gone");
+	crash();
+	nd_close(a);
+
+	start(args);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	nd_send(b, "JOIN #t");
+	ND_EXPECT(b, " 332 bob #t :kept across restarts$");
+	ND_EXPECT(b, " 333 bob #t alice");
+	nd_send(b, "MODE #t");
+	ND_EXPECT(b, " 324 bob #t \\+klmnt [^ ]+ 7$");
+	snprintf(re, sizeof(re), " 329 bob #t %ld$", created);
+	ND_EXPECT(b, re);
+	nd_send(b, "JOIN #gone");
+	l = nd_expect_not(b, " 366 bob #gone", " 332 bob #gone", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	nd_close(b);
+	stop();
+}
+END_TEST
+
+/* Expect the replayed lines r7..r24 and the ACTION, then the PONG. */
+static void
+expect_replay(struct nd_conn *c, bool stamped)
+{
+	char re[160];
+
+	for (int i = 7; i < 25; i++) {
+		if (stamped)
+			snprintf(re, sizeof(re), "^@[^ ]*time=[^ ]+ "
+			    ":alice![^ ]+ PRIVMSG #j :r%d$", i);
+		else
+			snprintf(re, sizeof(re), "^:alice![^ ]+ PRIVMSG #j "
+			    ":\\[[0-9]{2}:[0-9]{2}\\] r%d$", i);
+		ND_EXPECT(c, re);
+	}
+	if (stamped)
+		ND_EXPECT(c, " PRIVMSG #j :\001ACTION waves\001$");
+	else
+		ND_EXPECT(c, " PRIVMSG #j :\001ACTION \\[[0-9]{2}:[0-9]{2}\\]"
+		    " waves\001$");
+	nd_send(c, "PING :replayed");
+	char *l = nd_expect_not(c, "PONG .*replayed", "VERSION", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+}
+
+START_TEST(replay_on_join)
+{
+	start(NULL);
+	struct nd_conn *a = joined("alice", "echo-message", "#j");
+	say(a, "#j", "r", 25, NULL, NULL);
+	nd_send(a, "PRIVMSG #j :\001ACTION waves\001");
+	nd_send(a, "PRIVMSG #j :\001VERSION\001");
+	nd_sync(a);
+
+	/* No caps: the time goes into the text. */
+	struct nd_conn *c = joined("carol", NULL, "#j");
+	expect_replay(c, false);
+	/* server-time: a tag instead. */
+	struct nd_conn *d = joined("dave", "server-time", "#j");
+	expect_replay(d, true);
+	/* batch: wrapped in a chathistory batch. */
+	struct nd_conn *f = joined("frank", "batch server-time", "#j");
+	ND_EXPECT(f, "^:test\\.server BATCH \\+[^ ]+ chathistory #j$");
+	ND_EXPECT(f, "^@batch=[^ ]+;time=[^ ]+ :alice![^ ]+ PRIVMSG #j :r7$");
+	ND_EXPECT(f, "^:test\\.server BATCH -");
+	/* draft/chathistory: the client asks for what it wants. */
+	struct nd_conn *e = joined("eve", "draft/chathistory", "#j");
+	nd_send(e, "PING :none");
+	char *l = nd_expect_not(e, "PONG .*none", "PRIVMSG", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	nd_close(a);
+	nd_close(c);
+	nd_close(d);
+	nd_close(e);
+	nd_close(f);
+	stop();
+
+	const char *off[] = { "--replay", "0", NULL };
+	start(off);
+	a = joined("alice", NULL, "#j");
+	nd_send(a, "PRIVMSG #j :hello");
+	c = joined("carol", NULL, "#j");
+	nd_send(c, "PING :none");
+	l = nd_expect_not(c, "PONG .*none", "PRIVMSG", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	nd_close(a);
+	nd_close(c);
+	stop();
+}
+END_TEST
+
+static Suite *
+chathistory_suite(void)
+{
+	Suite *s = suite_create("chathistory");
+	TCase *tc = tcase_create("history");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, durable_kill9);
+	tcase_add_test(tc, subcommands);
+	tcase_add_test(tc, advertised);
+	tcase_add_test(tc, errors);
+	tcase_add_test(tc, visibility);
+	tcase_add_test(tc, retention);
+	tcase_add_test(tc, unusable_db);
+	tcase_add_test(tc, channel_state);
+	tcase_add_test(tc, replay_on_join);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(chathistory_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

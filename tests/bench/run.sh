@@ -135,7 +135,7 @@ run() {
 # One short line per result while the run goes on.
 summary() {
 	echo "$1" | tr ' ' '\n' | awk -F= '
-		$1 ~ /^(deliveries_per_s|p99_us|cpu_us_per_delivery|lost|register_s|rss_per_conn_b|cpu_us_per_round_trip|round_trips|screen_lag_ms|cpu_us_per_message|rss_per_line_b|gen_cpu_pct|errors)$/ {
+		$1 ~ /^(deliveries_per_s|p99_us|cpu_us_per_delivery|lost|register_s|rss_per_conn_b|cpu_us_per_round_trip|round_trips|screen_lag_ms|cpu_us_per_message|rss_per_line_b|gen_cpu_pct|misordered|errors)$/ {
 			printf "%s=%s ", $1, $2 }
 		END { print "" }'
 }
@@ -170,19 +170,19 @@ echo "natter bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $load
 # The servers take turns, so a change in the machine's load hits them alike.
 for r in $(seq $reps); do
 	for s in $servers; do
-		run "$s" burst100 -w burst $b1
-		run "$s" burst500 -w burst $b2
+		run "$s" burst100 -w burst -T 30 $b1
+		run "$s" burst500 -w burst -T 30 $b2
 		if [ "$s" = natterd ]; then
-			run natterd-hist burst100 -w burst $b1
-			run natterd-hist burst500 -w burst $b2
+			run natterd-hist burst100 -w burst -T 30 $b1
+			run natterd-hist burst500 -w burst -T 30 $b2
 		fi
-		run "$s" paced100 -w paced -r 2000 $b1
-		run "$s" paced500 -w paced -r 2000 $b2
+		run "$s" paced100 -w paced -r 2000 -T 30 $b1
+		run "$s" paced500 -w paced -r 2000 -T 30 $b2
 	done
 done
 for s in $servers; do
-	run "$s" idle -w idle -W "$window" $idle
-	run "$s" pairs -w pairs -W "$window" $pairs
+	run "$s" idle -w idle -T 45 -W "$window" $idle
+	run "$s" pairs -w pairs -T 40 -W "$window" $pairs
 done
 
 # The clients under a flood: natter (and irssi, when installed, for

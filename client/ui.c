@@ -437,7 +437,6 @@ ui_draw(void)
 	}
 	if (dirty == 0)
 		return;
-	log_debug("draw %#x at %dx%d", dirty, COLS, LINES);
 	if (nick_width(COLS) != nick_cols)
 		layout();
 	if (dirty & DIRTY_HISTORY)
@@ -859,8 +858,6 @@ ui_keys(void)
 	int rc;
 
 	while ((rc = wget_wch(winput, &ch)) != ERR) {
-		log_debug("key %s %#x", rc == KEY_CODE_YES ? "func" : "char",
-		    (unsigned)ch);
 		key(rc == KEY_CODE_YES, ch);
 		/* Any key but Tab and Shift-Tab ends a completion cycle. */
 		if (!comp_keep)

@@ -28,13 +28,6 @@ net_sendf(const char *fmt, ...)
 	va_end(ap);
 }
 
-static char join_selected[IRC_CHAN_MAX + 1];
-
-void
-handle_join_select(const char *chan)
-{
-	str_copy(join_selected, chan, sizeof(join_selected));
-}
 
 /* session.c (issue 6) reconnects through these; no socket here. */
 char net_error[256];
@@ -59,7 +52,11 @@ static void
 setup(void)
 {
 	nsent = 0;
-	join_selected[0] = '\0';
+	opt.host = "irc.test";
+	opt.port = "6667";
+	opt.nick = opt.user = "alice";
+	opt.real = "Alice";
+	opt.join = "#lan";
 	memset(&self, 0, sizeof(self));
 	str_copy(self.nick, "alice", sizeof(self.nick));
 	str_copy(self.prefix_chars, "~&@%+", sizeof(self.prefix_chars));
@@ -687,10 +684,8 @@ START_TEST(test_command_commands)
 
 	command_run(c, "/join lan");
 	ck_assert_str_eq(sent[0], "JOIN #lan");
-	ck_assert_str_eq(join_selected, "#lan");
 	command_run(c, "/j #a,#b key");
 	ck_assert_str_eq(sent[1], "JOIN #a,#b key");
-	ck_assert_str_eq(join_selected, "#a");
 	command_run(c, "/me waves  hello");
 	ck_assert_str_eq(sent[2], "PRIVMSG #c :\1ACTION waves  hello\1");
 	ck_assert_int_eq(last_line(c)->kind, LINE_ACTION);
@@ -779,6 +774,192 @@ START_TEST(test_command_windows)
 }
 END_TEST
 
+
+/* --- handle: server lines into the model */
+
+/* Feed one line as the server would send it. */
+static void
+from_server(const char *line)
+{
+	char buf[IRC_LINE_MAX + 1];
+
+	str_copy(buf, line, sizeof(buf));
+	handle_line(buf, strlen(buf));
+}
+
+static bool
+was_sent(const char *line)
+{
+	for (size_t i = 0; i < nsent; i++)
+		if (strcmp(sent[i], line) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(test_handle_register)
+{
+	self.registered = false;
+	self.nick[0] = '\0';
+	handle_connected();
+	ck_assert(was_sent("CAP LS 302"));
+	ck_assert(was_sent("NICK alice"));
+	ck_assert(was_sent("USER alice 0 * :Alice"));
+	nsent = 0;
+	/* A multi-line LS waits for its last line before asking. */
+	from_server(":irc.test CAP * LS * :server-time echo-message sasl");
+	ck_assert_uint_eq(nsent, 0);
+	from_server(":irc.test CAP * LS :multi-prefix draft/chathistory batch=x");
+	ck_assert(was_sent("CAP REQ :batch draft/chathistory echo-message multi-prefix server-time"));
+	from_server(":irc.test CAP * ACK :echo-message multi-prefix server-time");
+	ck_assert(was_sent("CAP END"));
+	ck_assert_int_eq(self.caps, CAP_ECHO | CAP_MULTI_PREFIX | CAP_SERVER_TIME);
+	from_server(":irc.test CAP * NAK :batch draft/chathistory");
+	/* Nick in use while registering: add '_', retry, and say so. */
+	from_server(":irc.test 433 * alice :Nickname is already in use");
+	ck_assert(was_sent("NICK alice_"));
+	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
+	    "Nickname alice is in use; trying alice_");
+	from_server(":irc.test 001 alice_ :Welcome to the test network");
+	ck_assert(self.registered);
+	ck_assert_str_eq(self.nick, "alice_");
+	ck_assert(was_sent("JOIN #lan"));
+	from_server(":irc.test 005 alice_ NETWORK=TestNet PREFIX=(ov)@+ :are supported");
+	ck_assert_str_eq(self.network, "TestNet");
+	ck_assert_str_eq(self.prefix_chars, "@+");
+	/* After registration a taken nick is only an error. */
+	nsent = 0;
+	from_server(":irc.test 433 alice_ bob :Nickname is already in use");
+	ck_assert_uint_eq(nsent, 0);
+	ck_assert_int_eq(last_line(window_current())->kind, LINE_ERROR);
+	from_server("PING :token 1");
+	ck_assert(was_sent("PONG :token 1"));
+}
+END_TEST
+
+START_TEST(test_handle_channel)
+{
+	struct buffer *b;
+
+	from_server(":alice!a@h JOIN #lan");
+	b = window_find("#lan");
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_eq(window_current(), b);	/* our join shows it */
+	ck_assert(b->joined);
+	/* multi-prefix and userhost-in-names */
+	from_server(":irc.test 353 alice = #lan :@alice +bob ~@carol!c@h dave!d@h");
+	from_server(":irc.test 366 alice #lan :End of /NAMES list.");
+	ck_assert_uint_eq(b->nnicks, 4);
+	ck_assert_str_eq(b->nicks[0].name, "carol");
+	ck_assert_str_eq(b->nicks[0].prefix, "~@");
+	ck_assert_str_eq(b->nicks[1].name, "alice");
+	ck_assert_str_eq(b->nicks[2].name, "bob");
+	ck_assert_str_eq(b->nicks[3].name, "dave");
+	/* A second NAMES replaces the list rather than adding to it. */
+	from_server(":irc.test 353 alice = #lan :@alice bob");
+	from_server(":irc.test 366 alice #lan :End of /NAMES list.");
+	ck_assert_uint_eq(b->nnicks, 2);
+	from_server(":erin!e@host JOIN #lan");
+	ck_assert_ptr_nonnull(nick_find(b, "erin"));
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "erin (e@host) joined #lan");
+	ck_assert_int_eq(last_line(b)->kind, LINE_EVENT);
+	from_server(":alice!a@h MODE #lan +ov-o erin bob alice");
+	ck_assert_str_eq(nick_find(b, "erin")->prefix, "@");
+	ck_assert_str_eq(nick_find(b, "bob")->prefix, "+");
+	ck_assert_str_eq(nick_find(b, "alice")->prefix, "");
+	ck_assert_str_eq(b->nicks[0].name, "erin");
+	from_server(":alice!a@h MODE #lan +k-l+v key bob");	/* k takes a key */
+	ck_assert_str_eq(nick_find(b, "bob")->prefix, "+");
+	from_server(":erin!e@host NICK :erika");
+	ck_assert_ptr_null(nick_find(b, "erin"));
+	ck_assert_str_eq(nick_find(b, "erika")->prefix, "@");
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "erin is now known as erika");
+	from_server(":bob!b@h PART #lan :gone");
+	ck_assert_ptr_null(nick_find(b, "bob"));
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "bob left #lan (gone)");
+	from_server(":erika!e@host QUIT :bye");
+	ck_assert_uint_eq(b->nnicks, 1);
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "erika quit (bye)");
+	from_server(":carol!c@h TOPIC #lan :new topic");
+	ck_assert_str_eq(b->topic, "new topic");
+	from_server(":alice!a@h NICK alice2");
+	ck_assert_str_eq(self.nick, "alice2");
+	from_server(":op!o@h KICK #lan alice2 :out");
+	ck_assert(!b->joined);
+	ck_assert_uint_eq(b->nnicks, 0);
+}
+END_TEST
+
+START_TEST(test_handle_messages)
+{
+	struct buffer *c, *q;
+	int64_t ms;
+
+	from_server(":alice!a@h JOIN #lan");
+	c = window_find("#lan");
+	from_server("@time=2026-01-02T03:04:05.678Z;msgid=x1 :bob!b@h PRIVMSG #lan :hi \x02there");
+	ck_assert(time_parse("2026-01-02T03:04:05.678Z", &ms));
+	ck_assert_int_eq(last_line(c)->time, ms);	/* server-time wins */
+	ck_assert_str_eq(LINE_NICK(last_line(c)), "bob");
+	ck_assert_str_eq(LINE_TEXT(last_line(c)), "hi \x02there");
+	ck_assert_int_eq(last_line(c)->flags, 0);
+	from_server(":bob!b@h PRIVMSG #lan :\1ACTION waves\1");
+	ck_assert_int_eq(last_line(c)->kind, LINE_ACTION);
+	ck_assert_str_eq(LINE_TEXT(last_line(c)), "waves");
+	from_server(":bob!b@h PRIVMSG #lan :Alice: look here");
+	ck_assert(last_line(c)->flags & LINE_HIGHLIGHT);
+	from_server(":bob!b@h PRIVMSG #lan :malice is no mention");
+	ck_assert(!(last_line(c)->flags & LINE_HIGHLIGHT));
+	/* echo-message: our own line comes back and is ours. */
+	from_server(":alice!a@h PRIVMSG #lan :mine");
+	ck_assert_int_eq(last_line(c)->flags, LINE_SELF);
+	/* A private message opens a query named for the sender... */
+	from_server(":bob!b@h PRIVMSG alice :psst");
+	q = window_find("bob");
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(q->kind, BUFFER_QUERY);
+	ck_assert_int_eq(q->activity, ACT_HOT);
+	/* ... and our echoed reply goes there too, not to a buffer "bob"'s
+	 * recipient would call "alice". */
+	from_server(":alice!a@h PRIVMSG bob :reply");
+	ck_assert_str_eq(LINE_TEXT(last_line(q)), "reply");
+	ck_assert_uint_eq(nwindows, 3);
+	/* Server notices go to the server buffer. */
+	from_server(":irc.test NOTICE alice :server says");
+	ck_assert_str_eq(LINE_TEXT(last_line(window_server())), "server says");
+	/* CTCP VERSION is answered, and noted, never shown raw. */
+	nsent = 0;
+	from_server(":bob!b@h PRIVMSG alice :\1VERSION\1");
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert(strncmp(sent[0], "NOTICE bob :\1VERSION natter ", 25) == 0);
+	/* An error numeric shows where the user is looking. */
+	window_select(window_index(c));
+	from_server(":irc.test 404 alice #lan :Cannot send to channel");
+	ck_assert_int_eq(last_line(c)->kind, LINE_ERROR);
+	ck_assert_str_eq(LINE_TEXT(last_line(c)), "#lan Cannot send to channel");
+}
+END_TEST
+
+START_TEST(test_handle_hostile)
+{
+	static const char *const lines[] = {
+		"", " ", ":", "@", "@a", ":x", "001", ":srv 001", ":srv 353 a",
+		":srv 353 a = #nochan :x y", ":srv 366 a", ":srv 332 a #lan",
+		":a!b@c JOIN", ":a!b@c PRIVMSG", ":a!b@c PRIVMSG #lan",
+		":a!b@c PRIVMSG #lan :\1", ":a!b@c PRIVMSG #lan :\1ACTION",
+		":a!b@c NICK", ":a!b@c MODE #lan +oooo", ":a!b@c KICK #lan",
+		":srv CAP * LS", ":srv CAP", ":srv 005 a PREFIX=(ov)@", ":srv 005 a PREFIX=(",
+		":srv 999 a b c", ":a!b@c PART #nowhere", ":a!b@c TOPIC #nowhere :x",
+		":srv 433", ":srv 432 a", "PING", ":\xff\xfe PRIVMSG #lan :\xff",
+	};
+
+	from_server(":alice!a@h JOIN #lan");
+	for (size_t i = 0; i < nitems(lines); i++)
+		from_server(lines[i]);
+	ck_assert_ptr_nonnull(window_find("#lan"));
+	ck_assert_str_eq(self.nick, "alice");
+}
+END_TEST
+
 static Suite *
 client_suite(void)
 {
@@ -837,6 +1018,14 @@ client_suite(void)
 	tcase_add_test(tc, test_command_errors);
 	tcase_add_test(tc, test_command_windows);
 	suite_add_tcase(s, tc);
+
+	tc = tcase_create("handle");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_handle_register);
+	tcase_add_test(tc, test_handle_channel);
+	tcase_add_test(tc, test_handle_messages);
+	tcase_add_test(tc, test_handle_hostile);
+	suite_add_tcase(s, tc);
 	return s;
 }
 
@@ -850,6 +1039,7 @@ main(void)
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
 		return 99;
 	setenv("TZ", "UTC", 1);
+	log_init("check_client", LOG_LEVEL_ERROR, false);	/* hostile lines warn */
 	sr = srunner_create(client_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

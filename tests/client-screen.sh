@@ -183,6 +183,10 @@ keys M-2
 wait_screen "\[2:#lan\]"
 keys C-n
 wait_screen "\[3:bob\]"
+keys M-Left
+wait_screen "\[2:#lan\]"
+keys M-Right
+wait_screen "\[3:bob\]"
 keys C-p
 keys C-p
 wait_screen "\[1:127.0.0.1\]"
@@ -262,6 +266,11 @@ wait_screen "alice \(.*\) joined #lan"
 keys End
 wait_screen "arrives while scrolled"
 screen_lacks "MORE" || fail "still scrolled after End"
+# The mouse wheel (X10 mouse reports: ESC [ M, button 64/65 + 32, x, y).
+keys -H 1b 5b 4d 60 21 21
+wait_screen "MORE \\([0-9]+ below\\)"
+keys -H 1b 5b 4d 61 21 21
+until_true "the wheel to scroll back down" screen_lacks "MORE"
 
 # --- /quit exits 0
 keys -l "/quit bye"

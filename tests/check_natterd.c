@@ -152,6 +152,7 @@ START_TEST(register_timeout)
 	ck_assert(nd_wait_closed(c, T));
 	nd_close(c);
 	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
 }
 END_TEST
 
@@ -172,6 +173,7 @@ START_TEST(ping_timeout)
 	nd_close(c);
 	nd_close(d);
 	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
 }
 END_TEST
 
@@ -888,6 +890,7 @@ START_TEST(sendq_slow_reader)
 	nd_close(a);
 	nd_close(b);
 	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
 }
 END_TEST
 
@@ -974,6 +977,177 @@ START_TEST(client_limits)
 }
 END_TEST
 
+/* --- configuration files and operators */
+
+START_TEST(motd_and_sighup)
+{
+	struct nd_server s;
+	const char *motd = nd_file("motd", "Welcome to the LAN\nsecond line\n", 0644);
+
+	nd_start(&s, (const char *[]){ "--motd", motd, NULL });
+	struct nd_conn *a = nd_connect(&s);
+	nd_send(a, "NICK alice");
+	nd_send(a, "USER a 0 * :A");
+	ND_EXPECT(a, "^:test\\.server 375 alice :- test\\.server Message of the day - $");
+	ND_EXPECT(a, "^:test\\.server 372 alice :- Welcome to the LAN$");
+	ND_EXPECT(a, "^:test\\.server 372 alice :- second line$");
+	ND_EXPECT(a, "^:test\\.server 376 alice :End of /MOTD command\\.$");
+	nd_file("motd", "Changed\n", 0644);
+	nd_kill(&s, SIGHUP);
+	ck_assert(nd_log_wait(&s, "SIGHUP", T));
+	nd_send(a, "MOTD");
+	ND_EXPECT(a, " 372 alice :- Changed$");
+	ND_EXPECT(a, " 376 ");
+	nd_close(a);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+	nd_cleanup_files();
+}
+END_TEST
+
+START_TEST(server_password)
+{
+	struct nd_server s;
+	const char *pw = nd_file("password", "sesame\n", 0600);
+
+	nd_start(&s, (const char *[]){ "--password-file", pw, NULL });
+	struct nd_conn *a = nd_connect(&s);
+	nd_send(a, "NICK alice");
+	nd_send(a, "USER a 0 * :A");
+	ND_EXPECT(a, "^:test\\.server 464 alice :Password incorrect$");
+	ND_EXPECT(a, "^ERROR :Closing link: 127\\.0\\.0\\.1 \\(Bad password\\)$");
+	ck_assert(nd_wait_closed(a, T));
+	nd_close(a);
+	a = nd_connect(&s);
+	nd_send(a, "PASS wrong");
+	nd_send(a, "NICK alice");
+	nd_send(a, "USER a 0 * :A");
+	ND_EXPECT(a, " 464 ");
+	nd_close(a);
+	a = nd_connect(&s);
+	nd_send(a, "PASS sesame");
+	nd_send(a, "NICK alice");
+	nd_send(a, "USER a 0 * :A");
+	ND_EXPECT(a, " 001 alice ");
+	/* SIGHUP re-reads the password: new connections need the new one. */
+	nd_file("password", "open sesame\n", 0600);
+	nd_kill(&s, SIGHUP);
+	ck_assert(nd_log_wait(&s, "SIGHUP", T));
+	nd_sync(a);
+	struct nd_conn *b = nd_connect(&s);
+	nd_send(b, "PASS :open sesame");
+	nd_send(b, "NICK bob");
+	nd_send(b, "USER b 0 * :B");
+	ND_EXPECT(b, " 001 bob ");
+	nd_close(a);
+	nd_close(b);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+	nd_cleanup_files();
+}
+END_TEST
+
+START_TEST(oper_kill_wallops)
+{
+	struct nd_server s;
+	const char *ops = nd_file("opers", "# name password\nboss hunter2\n", 0600);
+
+	nd_start(&s, (const char *[]){ "--oper-file", ops, NULL });
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	struct nd_conn *b = nd_register(&s, "bob", NULL);
+	struct nd_conn *c = nd_register(&s, "carl", NULL);
+
+	nd_send(b, "KILL carl :nope");
+	ND_EXPECT(b, " 481 bob :Permission Denied- You're not an IRC operator$");
+	nd_send(b, "WALLOPS :hi");
+	ND_EXPECT(b, " 481 bob ");
+	nd_send(a, "OPER nobody hunter2");
+	ND_EXPECT(a, " 491 alice :No O-lines for your host$");
+	nd_send(a, "OPER boss wrong");
+	ND_EXPECT(a, " 464 alice :Password incorrect$");
+	nd_send(a, "OPER boss");
+	ND_EXPECT(a, " 461 alice OPER ");
+	nd_send(a, "OPER boss hunter2");
+	ND_EXPECT(a, "^:test\\.server 381 alice :You are now an IRC operator$");
+	ND_EXPECT(a, "^:alice!.* MODE alice :\\+o$");
+	nd_send(b, "WHOIS alice");
+	ND_EXPECT(b, " 313 bob alice :is an IRC operator$");
+	/* Operators act in any channel. */
+	nd_send(c, "JOIN #c");
+	nd_send(b, "JOIN #c");
+	ND_EXPECT(b, " 366 ");
+	nd_send(a, "TOPIC #c :set by an oper");
+	ND_EXPECT(b, "^:alice!.* TOPIC #c :set by an oper$");
+	nd_send(a, "MODE #c +m");
+	ND_EXPECT(b, "^:alice!.* MODE #c \\+m$");
+	nd_send(a, "KICK #c bob :oper says");
+	ND_EXPECT(b, "^:alice!.* KICK #c bob :oper says$");
+	nd_send(b, "MODE bob +w");
+	ND_EXPECT(b, "MODE bob :\\+w$");
+	nd_send(a, "WALLOPS :attention");
+	ND_EXPECT(b, "^:alice!alice@127\\.0\\.0\\.1 WALLOPS :attention$");
+	nd_send(a, "KILL test.server");
+	ND_EXPECT(a, " 483 alice :You can't kill a server!$");
+	nd_send(a, "KILL nobody :x");
+	ND_EXPECT(a, " 401 alice nobody ");
+	nd_send(a, "KILL carl :enough");
+	ND_EXPECT(c, "^ERROR :Closing link: 127\\.0\\.0\\.1 \\(Killed \\(alice \\(enough\\)\\)\\)$");
+	ck_assert(nd_wait_closed(c, T));
+	nd_send(a, "LUSERS");
+	ND_EXPECT(a, " 252 alice 1 :operator\\(s\\) online$");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+	nd_cleanup_files();
+}
+END_TEST
+
+START_TEST(oper_file_readable)
+{
+	struct nd_server s;
+	const char *ops = nd_file("opers", "boss hunter2\n", 0644);
+
+	nd_start(&s, (const char *[]){ "--oper-file", ops, NULL });
+	ck_assert(nd_log_wait(&s, "readable by group or others", T));
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	nd_send(a, "OPER boss hunter2");
+	ND_EXPECT(a, " 491 alice ");
+	nd_close(a);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+	nd_cleanup_files();
+}
+END_TEST
+
+START_TEST(flood_delays)
+{
+	struct nd_server s;
+	nd_start(&s, (const char *[]){ "--flood", "20:5", NULL });
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	struct nd_conn *b = nd_register(&s, "bob", NULL);
+	char buf[40 * 32];
+	size_t n = 0;
+
+	/* 40 lines at once: 5 pass, the rest trickle at 20 a second;
+	 * none is lost and alice stays connected. */
+	for (int i = 0; i < 40; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, "PRIVMSG bob :%d\r\n", i);
+	ck_assert(nd_send_raw(a, buf, n));
+	for (int i = 0; i < 40; i++) {
+		char re[32];
+		snprintf(re, sizeof(re), "PRIVMSG bob :%d$", i);
+		ND_EXPECT(b, re);
+	}
+	nd_sync(a);
+	nd_close(a);
+	nd_close(b);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+}
+END_TEST
+
 static Suite *
 natterd_suite(void)
 {
@@ -1026,6 +1200,11 @@ natterd_suite(void)
 	tcase_add_test(tc, sigterm_shutdown);
 	tcase_add_test(tc, bad_flags);
 	tcase_add_test(tc, client_limits);
+	tcase_add_test(tc, motd_and_sighup);
+	tcase_add_test(tc, server_password);
+	tcase_add_test(tc, oper_kill_wallops);
+	tcase_add_test(tc, oper_file_readable);
+	tcase_add_test(tc, flood_delays);
 	suite_add_tcase(s, tc);
 	return s;
 }

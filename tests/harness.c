@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -470,4 +471,42 @@ nd_close_rst(struct nd_conn *c)
 
 	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	nd_close(c);
+}
+
+static char tmpdir[256];
+static char paths[8][320];
+static size_t npaths;
+
+const char *
+nd_file(const char *name, const char *content, int mode)
+{
+	const char *base = getenv("TMPDIR");
+	char *path;
+	FILE *f;
+
+	if (tmpdir[0] == '\0') {
+		snprintf(tmpdir, sizeof(tmpdir), "%s/natterd-test.XXXXXX",
+		    base != NULL && base[0] != '\0' ? base : "/tmp");
+		ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	}
+	ck_assert_uint_lt(npaths, sizeof(paths) / sizeof(*paths));
+	path = paths[npaths++];
+	snprintf(path, sizeof(paths[0]), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(content, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+	return path;
+}
+
+void
+nd_cleanup_files(void)
+{
+	for (size_t i = 0; i < npaths; i++)
+		unlink(paths[i]);
+	npaths = 0;
+	if (tmpdir[0] != '\0')
+		rmdir(tmpdir);
+	tmpdir[0] = '\0';
 }

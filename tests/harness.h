@@ -105,6 +105,12 @@ void nd_close_rst(struct nd_conn *c);
 /* The last lines c read, one per line, for failure messages. */
 const char *nd_recent(struct nd_conn *c);
 
+/* Write content to a new file in a private temporary directory (removed
+ * with nd_cleanup_files) with the given mode; returns its path (static
+ * storage, one per name). */
+const char *nd_file(const char *name, const char *content, int mode);
+void nd_cleanup_files(void);
+
 /* Expect a line or fail the test showing what did come. Frees the line. */
 #define ND_EXPECT(c, re) nd_must((c), (re), __FILE__, __LINE__)
 void nd_must(struct nd_conn *c, const char *re, const char *file, int line);

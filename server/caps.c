@@ -2,8 +2,6 @@
  * caps.c: the IRCv3 capabilities offered (CAP LS) and the ISUPPORT tokens
  * (005). Both are registries: other modules add theirs at start-up.
  */
-#include "config.h"
-
 #include <stdio.h>
 #include <string.h>
 

@@ -3,8 +3,6 @@
  * irc_casehash of the name; each keeps its members in an array (fan-out
  * walks it), each client its memberships in a list (it is in few).
  */
-#include "config.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

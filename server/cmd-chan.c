@@ -2,8 +2,6 @@
  * cmd-chan.c: JOIN, PART, TOPIC, NAMES, LIST, KICK, INVITE and channel
  * MODE. Operators (OPER) may KICK, TOPIC and MODE in any channel.
  */
-#include "config.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,8 +4,6 @@
  * formatted once per tag variant, and is handed to the history store
  * (hist_add) once per target.
  */
-#include "config.h"
-
 #include <string.h>
 
 #include "natterd.h"

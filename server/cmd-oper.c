@@ -2,8 +2,6 @@
  * cmd-oper.c: server operators: OPER (names and passwords from
  * --oper-file), KILL and WALLOPS.
  */
-#include "config.h"
-
 #include <string.h>
 #include <strings.h>
 

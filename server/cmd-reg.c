@@ -3,8 +3,6 @@
  * burst (001-005, LUSERS, MOTD), PING/PONG, QUIT and the server queries
  * MOTD, LUSERS, VERSION and TIME.
  */
-#include "config.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,6 @@
  * cmd-user.c: user queries and state: WHO, WHOIS, AWAY, USERHOST, ISON
  * and user MODE (+i, +w; +o only through OPER).
  */
-#include "config.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

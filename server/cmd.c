@@ -4,8 +4,6 @@
  * registration or parameter counts themselves, and it wraps the replies
  * of a labeled command (IRCv3 labeled-response).
  */
-#include "config.h"
-
 #include <string.h>
 #include <strings.h>
 

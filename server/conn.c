@@ -5,8 +5,6 @@
  * references to shared or private buffers; loop.c writes it with writev
  * once per pass, after hist_commit, so what a client sees is on disk.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,8 +3,6 @@
  * from one address, out of descriptors) get an ERROR line written at once,
  * the only writes outside the loop's flush.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>

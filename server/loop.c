@@ -10,8 +10,6 @@
  * Nothing is written to a client socket anywhere else, so nothing a
  * client sees can be lost by a crash after it was shown.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -39,6 +37,7 @@ static size_t nthrottled, capthrottled;
 static int64_t timer_next;
 
 static volatile sig_atomic_t got_term, got_hup;
+static sigset_t blocked, unblocked;
 
 static void
 on_signal(int sig)
@@ -331,6 +330,30 @@ loop_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* Blocked except inside ppoll, so a signal can never land between
+	 * the flag checks and the wait (and be noticed only much later). */
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGHUP);
+	sigprocmask(SIG_BLOCK, &blocked, &unblocked);
+	sigdelset(&unblocked, SIGTERM);
+	sigdelset(&unblocked, SIGINT);
+	sigdelset(&unblocked, SIGHUP);
+}
+
+/* poll(2) with the signals unblocked only while waiting. */
+static int
+wait_events(int timeout_ms)
+{
+	struct timespec ts, *tsp = NULL;
+
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+		tsp = &ts;
+	}
+	return ppoll(pfds, npfd, tsp, &unblocked);
 }
 
 int
@@ -341,7 +364,7 @@ loop_run(void)
 	loop_timer_at(time_mono_ms() + TIMER_IDLE_MS);
 
 	while (!got_term) {
-		int n = poll(pfds, npfd, poll_timeout(time_mono_ms(), prune_more));
+		int n = wait_events(poll_timeout(time_mono_ms(), prune_more));
 		if (n < 0 && errno != EINTR)
 			fatal("poll");
 		if (got_hup) {

@@ -2,8 +2,6 @@
  * main.c: natterd's flags, its configuration files (MOTD, server password,
  * operators; re-read on SIGHUP) and start-up.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

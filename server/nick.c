@@ -3,8 +3,6 @@
  * irc_casehash, so NICK and PRIVMSG lookups stay O(1) with thousands of
  * clients. Chains go through client->hnext; the table doubles at load 1.
  */
-#include "config.h"
-
 #include <stdlib.h>
 
 #include "natterd.h"

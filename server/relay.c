@@ -3,8 +3,6 @@
  * clients. The body is formatted once, each tag variant once, and every
  * recipient's queue takes a reference: no copy per recipient.
  */
-#include "config.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

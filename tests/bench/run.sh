@@ -3,7 +3,8 @@
 # a fresh server for every workload, and print the figures side by side.
 # Figures only: nothing here asserts a timing. Needs $BENCH (the generator);
 # uses $NATTERD, $NGIRCD_BIN, $NATTER and $TMUX_BIN when they are there.
-# BENCH_QUICK=1 shrinks every workload (a smoke run of the script itself).
+# BENCH_QUICK=1 shrinks every workload (a smoke run of the script itself);
+# BENCH_ONLY=servers or BENCH_ONLY=clients runs only that half.
 # Writes bench-results.md (the table) and bench-results.txt (raw result
 # lines) into the current directory.
 set -u
@@ -14,6 +15,7 @@ NATTER=${NATTER:-}
 NGIRCD_BIN=${NGIRCD_BIN:-}
 TMUX_BIN=${TMUX_BIN:-}
 quick=${BENCH_QUICK:-0}
+only=${BENCH_ONLY:-all}	# all, servers (no client flood) or clients
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/natter-bench.XXXXXX")
 results=$work/results
@@ -80,13 +82,19 @@ ngircd_conf() {
 	EOF
 }
 
-# start_server kind port: kind is natterd, natterd-hist or ngircd.
+# start_server kind port: kind is natterd, natterd-hist, natterd-flood or ngircd.
 start_server() {
 	local log=$work/$1.log
 	case $1 in
 	natterd)
 		"$NATTERD" -l "127.0.0.1:$2" --flood off --max-clients 0 \
 			--max-per-ip 0 --db none -q 2>>"$log" &
+		;;
+	natterd-flood)
+		# A slow client under the flood must not be cut at the default
+		# 1 MiB sendq: the flood is 2 MB and the figure is its drawing.
+		"$NATTERD" -l "127.0.0.1:$2" --flood off --sendq 64m --db none \
+			-q 2>>"$log" &
 		;;
 	natterd-hist)
 		rm -f "$work/history.db"*
@@ -167,6 +175,7 @@ reps=3
 [ "$quick" = 1 ] && reps=1
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "natter bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $load0"
+[ "$only" = clients ] && reps=0
 # The servers take turns, so a change in the machine's load hits them alike.
 for r in $(seq $reps); do
 	for s in $servers; do
@@ -180,6 +189,7 @@ for r in $(seq $reps); do
 		run "$s" paced500 -w paced -r 2000 -T 30 $b2
 	done
 done
+[ "$only" = clients ] && servers=
 for s in $servers; do
 	run "$s" idle -w idle -T 45 -W "$window" $idle
 	run "$s" pairs -w pairs -T 40 -W "$window" $pairs
@@ -222,10 +232,10 @@ client_flood() {
 }
 
 irssi=$(command -v irssi 2>/dev/null || true)
-if [ "$have_natterd" = 1 ] && [ -n "$TMUX_BIN" ] &&
+if [ "$only" != servers ] && [ "$have_natterd" = 1 ] && [ -n "$TMUX_BIN" ] &&
     { [ -x "$NATTER" ] || [ -n "$irssi" ]; }; then
 	port=$("$BENCH" -w port)
-	if start_server natterd "$port"; then
+	if start_server natterd-flood "$port"; then
 		[ -x "$NATTER" ] && client_flood natter watcher \
 			"'$NATTER' -n watcher -j '#flood' -p $port --scrollback $flood 127.0.0.1"
 		[ -n "$irssi" ] && client_flood irssi ircwatch \
@@ -293,7 +303,13 @@ function row(name, t, k, target,   a, b) {
 }
 END {
 	printf "%s, %s cores, load average %s at the start and %s at the end;", when, cores, load0, load1
-	printf " burst and paced figures are the median of %s runs.\n\n", reps
+	printf " burst and paced figures are the median of %s runs.\n", reps
+	if (seen["natterd"] || seen["ngircd"]) servers()
+	if (seen["natterd-hist"]) history()
+	if (seen["natter"] || seen["irssi"]) clients()
+}
+function servers() {
+	print ""
 	print "| workload, figure | natterd | ngircd | natterd/ngircd | natterd target |"
 	print "|---|---|---|---|---|"
 	row("burst 100 clients, 10x500: deliveries/s", "burst100", "deliveries_per_s", ">= 2x ngircd")
@@ -328,28 +344,28 @@ END {
 	print "mostly queueing in socket buffers, as the senders write as fast as the"
 	print "kernel takes it. Paced 500 asks for about 1 M deliveries/s. Idle keeps"
 	print "8 registrations in flight (below ngircd's listen backlog of 10)."
-	if (seen["natterd-hist"]) {
-		print ""
-		print "| history (SQLite) on vs off | natterd --db none | natterd --db file | on/off | target |"
-		print "|---|---|---|---|---|"
-		for (j = 1; j <= 2; j++) {
-			t = j == 1 ? "burst100" : "burst500"
-			a = get("natterd", t, "deliveries_per_s"); b = get("natterd-hist", t, "deliveries_per_s")
-			printf "| %s deliveries/s | %s | %s | %s | >= 0.80 |\n", t, fmt(a, "per_s"), fmt(b, "per_s"), ratio(b, a)
-			a = get("natterd", t, "cpu_us_per_delivery"); b = get("natterd-hist", t, "cpu_us_per_delivery")
-			printf "| %s CPU us per delivery | %s | %s | %s | |\n", t, fmt(a, "cpu"), fmt(b, "cpu"), ratio(b, a)
-			printf "| %s lost | %s | %s | | 0 |\n", t, get("natterd", t, "lost"), get("natterd-hist", t, "lost")
-		}
+}
+function history(   j, t, a, b) {
+	print ""
+	print "| history (SQLite) on vs off | natterd --db none | natterd --db file | on/off | target |"
+	print "|---|---|---|---|---|"
+	for (j = 1; j <= 2; j++) {
+		t = j == 1 ? "burst100" : "burst500"
+		a = get("natterd", t, "deliveries_per_s"); b = get("natterd-hist", t, "deliveries_per_s")
+		printf "| %s deliveries/s | %s | %s | %s | >= 0.80 |\n", t, fmt(a, "per_s"), fmt(b, "per_s"), ratio(b, a)
+		a = get("natterd", t, "cpu_us_per_delivery"); b = get("natterd-hist", t, "cpu_us_per_delivery")
+		printf "| %s CPU us per delivery | %s | %s | %s | |\n", t, fmt(a, "cpu"), fmt(b, "cpu"), ratio(b, a)
+		printf "| %s lost | %s | %s | | 0 |\n", t, get("natterd", t, "lost"), get("natterd-hist", t, "lost")
 	}
-	if (seen["natter"] || seen["irssi"]) {
-		n = get("natter", "flood", "messages")
-		if (n == "") n = get("irssi", "flood", "messages")
-		print ""
-		print "| client under a flood of " n " messages (tmux 160x48, natterd) | natter | irssi | natter target |"
-		print "|---|---|---|---|"
-		crow("last message on screen after its arrival", "screen_lag_ms", "<= 1 s")
-		crow("CPU us per message", "cpu_us_per_message", "< 40")
-		crow("RSS growth per scrollback line", "rss_per_line_b", "< 200 B")
-	}
+}
+function clients(   n) {
+	n = get("natter", "flood", "messages")
+	if (n == "") n = get("irssi", "flood", "messages")
+	print ""
+	print "| client under a flood of " n " messages (tmux 160x48, natterd) | natter | irssi | natter target |"
+	print "|---|---|---|---|"
+	crow("last message on screen after its arrival", "screen_lag_ms", "<= 1 s")
+	crow("CPU us per message", "cpu_us_per_message", "< 40")
+	crow("RSS growth per scrollback line", "rss_per_line_b", "< 200 B")
 }
 EOF

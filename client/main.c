@@ -19,6 +19,10 @@
 struct options opt;
 
 #define QUIT_GRACE_MS 2000	/* after /quit, wait this long for the server to close */
+/* Server traffic redraws at most this often (about 60 a second): a flood
+ * that arrives a line at a time then costs one redraw per interval, not
+ * one per line. Keys and resizes draw at once. */
+#define DRAW_INTERVAL_MS 16
 
 static volatile sig_atomic_t sig_winch, sig_quit;
 
@@ -220,6 +224,8 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	int64_t quit_deadline = 0;
 	int tty = STDIN_FILENO;	/* -1 once the terminal has hung up */
+	int64_t last_draw = 0;
+	bool draw_now = true;	/* a key or a resize: no waiting */
 	int status = 0;
 
 	setlocale(LC_CTYPE, "");
@@ -265,6 +271,7 @@ main(int argc, char **argv)
 		if (sig_winch) {
 			sig_winch = 0;
 			ui_resize();
+			draw_now = true;
 		}
 		if (sig_quit && !self.quit) {
 			self.quit = true;
@@ -296,7 +303,19 @@ main(int argc, char **argv)
 		int st = session_timeout(now);
 		if (st >= 0 && (timeout < 0 || st < timeout))
 			timeout = st;
-		ui_draw();
+		if (dirty == 0 || draw_now || now - last_draw >= DRAW_INTERVAL_MS) {
+			if (dirty != 0)
+				last_draw = now;
+			ui_draw();
+			draw_now = false;
+		} else {
+			int wait = (int)(last_draw + DRAW_INTERVAL_MS - now);
+			if (timeout < 0 || wait < timeout)
+				timeout = wait;
+			/* Leave the server's lines in the socket until then:
+			 * one wake-up reads them all, instead of one each. */
+			fds[1].events &= (short)~POLLIN;
+		}
 		if (poll(fds, 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -307,8 +326,10 @@ main(int argc, char **argv)
 		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			sig_quit = 1;
 			tty = -1;
-		} else if (fds[0].revents)
+		} else if (fds[0].revents) {
 			ui_keys();
+			draw_now = true;
+		}
 		if (fds[1].fd >= 0 && fds[1].fd == net_fd() && fds[1].revents)
 			net_ready(fds[1].revents);
 	}

@@ -107,9 +107,22 @@ draw_char(WINDOW *win, int y, int *x, int maxx, const wchar_t *w,
 {
 	wchar_t cell[CCHARW_MAX + 1];
 	size_t k = 0;
-	int cw = wcwidth(w[i]);
+	int cw;
 	cchar_t cc;
 
+	/* Printable ASCII without a combining mark after it, the common
+	 * case, goes in as a plain chtype: far cheaper than a cchar_t. */
+	short pair = color_pair(st[i].fg, st[i].bg);
+	if (w[i] >= 0x20 && w[i] < 0x7f && pair < 256 &&
+	    (i + 1 >= end || (w[i + 1] >= 0x20 && w[i + 1] < 0x7f))) {
+		if (*x + 1 > maxx)
+			return end;
+		mvwaddch(win, y, *x, (chtype)w[i] | style_attr(st[i]) |
+		    COLOR_PAIR(pair));
+		(*x)++;
+		return i + 1;
+	}
+	cw = wcwidth(w[i]);
 	if (cw == 0) {
 		/* A mark with no base: give it a space to sit on. */
 		cell[k++] = L' ';
@@ -120,7 +133,7 @@ draw_char(WINDOW *win, int y, int *x, int maxx, const wchar_t *w,
 			cw = 1;
 		i++;
 	}
-	while (i < end && wcwidth(w[i]) == 0) {
+	while (i < end && utf_width(w[i]) == 0) {
 		if (k < CCHARW_MAX)
 			cell[k++] = w[i];
 		i++;

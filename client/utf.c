@@ -96,7 +96,12 @@ utf_encode(const wchar_t *w, size_t n, char *out, size_t cap)
 int
 utf_width(wchar_t c)
 {
-	int w = wcwidth(c);
+	int w;
+
+	/* Printable ASCII is most text: skip the locale tables. */
+	if (c >= 0x20 && c < 0x7f)
+		return 1;
+	w = wcwidth(c);
 
 	return w < 0 ? 1 : w;
 }

@@ -169,7 +169,8 @@ uint32_t irc_casehash(const char *s);	/* hash of the folded string */
 
 /* RFC 2812 section 2.3.1 nickname, at most max bytes (IRC_NICK_MAX). */
 bool irc_nick_valid(const char *nick, size_t max);
-/* '#' or '&' then no space, comma, BEL or colon; at most max bytes. */
+/* '#' or '&' then at least one byte, none of space, comma, BEL, colon,
+ * CR or LF; valid UTF-8 (it ends up on screens); at most max bytes. */
 bool irc_chan_valid(const char *chan, size_t max);
 bool irc_is_channel(const char *target);	/* starts with '#' or '&' */
 

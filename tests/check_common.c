@@ -232,6 +232,9 @@ START_TEST(parse_spaces)
 	ck_assert_int_eq(parse(&m, "PING :"), IRC_OK);
 	ck_assert_uint_eq(m.nparams, 1);
 	ck_assert_str_eq(m.params[0], "");
+	ck_assert_int_eq(parse(&m, ": PING x"), IRC_OK);	/* empty source */
+	ck_assert_ptr_null(m.source);
+	ck_assert_str_eq(m.command, "PING");
 	ck_assert_int_eq(parse(&m, "QUIT"), IRC_OK);
 	ck_assert_uint_eq(m.nparams, 0);
 	ck_assert_ptr_null(m.source);
@@ -502,6 +505,15 @@ START_TEST(format_unsendable)
 	m.params[0] = "#c";
 	m.command = "BAD CMD";
 	ck_assert_uint_eq(irc_format(buf, sizeof(buf), &m), 0);
+	m.command = "12";
+	ck_assert_uint_eq(irc_format(buf, sizeof(buf), &m), 0);
+	m.command = "PRIVMSG";
+	m.source = "a b";
+	ck_assert_uint_eq(irc_format(buf, sizeof(buf), &m), 0);
+	m.source = "";	/* empty: left out */
+	ck_assert_uint_gt(irc_format(buf, sizeof(buf), &m), 0);
+	ck_assert_str_eq(buf, "PRIVMSG #c x\r\n");
+	m.source = NULL;
 	m.command = "PRIVMSG";
 	ck_assert_uint_eq(irc_format(buf, 5, &m), 0);
 	/* a CR or LF in the last parameter ends it: no line injection */
@@ -571,6 +583,11 @@ START_TEST(format_drops_big_tags)
 	m.tags[2] = (struct irc_tag){ "c", "3" };
 	n = irc_format(buf, sizeof(buf), &m);
 	ck_assert_str_eq(buf, "@a=1;c=3 PING\r\n");
+	/* a small cap keeps the body and drops the tags that do not fit */
+	ck_assert_uint_eq(irc_format(buf, 12, &m), 11);
+	ck_assert_str_eq(buf, "@a=1 PING\r\n");
+	ck_assert_uint_eq(irc_format(buf, 11, &m), 6);
+	ck_assert_str_eq(buf, "PING\r\n");
 	/* exactly at the budget: "@k=" + value + " " == IRC_TAGS_MAX */
 	big[IRC_TAGS_MAX - 4] = '\0';
 	m.ntags = 1;

@@ -558,6 +558,38 @@ START_TEST(test_disk_full)
 }
 END_TEST
 
+/* Checkpoints wait for an idle hist_prune, not for SQLite's own
+ * automatic one in the middle of a busy pass. */
+START_TEST(test_checkpoint)
+{
+	char id[16];
+
+	open_ok(tmppath("wal.db"));
+	for (int i = 0; i < 3000; i++) {
+		snprintf(id, sizeof(id), "w%d", i);
+		add("x!x@h", "#w", 1000 + i, id, "PRIVMSG",
+		    "a line of text to fill some pages with");
+		if (i % 10 == 9)
+			hist_commit();	/* 300 passes, past 1000 WAL pages */
+	}
+	ck_assert_int_gt(hist.wal_pages, 1000);
+	ck_assert(!hist_prune());
+	ck_assert_int_eq(hist.wal_pages, 0);
+	/* At most once a second when idle. */
+	add("x!x@h", "#w", 9000, "again", "PRIVMSG", "t");
+	hist_commit();
+	ck_assert_int_gt(hist.wal_pages, 0);
+	hist_prune();
+	ck_assert_int_gt(hist.wal_pages, 0);
+	/* Under endless load a big WAL is checkpointed anyway. */
+	hist.wal_force = hist.wal_pages;
+	add("x!x@h", "#w", 9001, "forced", "PRIVMSG", "t");
+	hist_commit();
+	ck_assert_int_eq(hist.wal_pages, 0);
+	ck_assert_int_eq(count_rows("tkey = '#w'"), 3002);
+}
+END_TEST
+
 /* Someone else holds the write lock (say the sqlite3 shell): the pass
  * gives up after the busy timeout, and the next one after the lock goes
  * works. */
@@ -699,6 +731,7 @@ history_suite(void)
 	tcase_add_test(tc, test_persistence);
 	tcase_add_test(tc, test_kill_after_commit);
 	tcase_add_test(tc, test_disk_full);
+	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_unusable);
 	tcase_add_test(tc, test_no_permission);

@@ -26,6 +26,10 @@ static enum color_mode color_depth;	/* color.c: 8 or 256 */
 static short pairs[17][17];	/* (fg + 1, bg + 1) -> pair, 0 = none yet */
 static short next_pair = 1;
 
+#define UI_MIN_ROWS 3	/* history, status and input: one row each */
+#define UI_MIN_COLS 10
+static bool tiny;	/* smaller than that: only a note */
+
 #define NICKS_MIN 8
 #define NICKS_MAX 20
 #define SCROLL_WHEEL 3	/* rows per mouse wheel step */
@@ -373,10 +377,19 @@ layout(void)
 	if (winput != NULL)
 		delwin(winput);
 	whist = wnick = wstatus = winput = NULL;
-	if (rows < 3)
-		rows = 3;
-	if (cols < 4)
-		cols = 4;
+	dirty = DIRTY_ALL;
+	/* Smaller than this there is no useful screen: say so on one line
+	 * (keys still work) until the terminal grows again. */
+	tiny = rows < UI_MIN_ROWS || cols < UI_MIN_COLS;
+	if (tiny) {
+		hist_rows = hist_cols = nick_cols = 0;
+		winput = newwin(1, cols > 0 ? cols : 1, rows > 0 ? rows - 1 : 0, 0);
+		if (winput == NULL)
+			fatalx("cannot make a curses window for %dx%d", cols, rows);
+		keypad(winput, TRUE);
+		nodelay(winput, TRUE);
+		return;
+	}
 	nick_cols = nick_width(cols);
 	hist_rows = rows - 2;
 	hist_cols = cols - nick_cols;
@@ -390,7 +403,6 @@ layout(void)
 		fatalx("cannot make curses windows for %dx%d", cols, rows);
 	keypad(winput, TRUE);
 	nodelay(winput, TRUE);
-	dirty = DIRTY_ALL;
 }
 
 void
@@ -450,6 +462,14 @@ ui_draw(void)
 	}
 	if (dirty == 0)
 		return;
+	if (tiny) {
+		werase(winput);
+		mvwaddnstr(winput, 0, 0, "natter: window too small", COLS);
+		wnoutrefresh(winput);
+		doupdate();
+		dirty = 0;
+		return;
+	}
 	if (nick_width(COLS) != nick_cols)
 		layout();
 	if (dirty & DIRTY_HISTORY)

@@ -879,6 +879,10 @@ START_TEST(test_handle_channel)
 	from_server(":erika!e@host QUIT :bye");
 	ck_assert_uint_eq(b->nnicks, 1);
 	ck_assert_str_eq(LINE_TEXT(last_line(b)), "erika quit (bye)");
+	from_server(":alice!a@h AWAY :lunch");	/* away-notify */
+	ck_assert(nick_find(b, "alice")->away);
+	from_server(":alice!a@h AWAY");
+	ck_assert(!nick_find(b, "alice")->away);
 	from_server(":carol!c@h TOPIC #lan :new topic");
 	ck_assert_str_eq(b->topic, "new topic");
 	from_server(":alice!a@h NICK alice2");

@@ -230,6 +230,8 @@ wait_screen "Unknown command"
 say "PRIVMSG #lan :a long line that has to wrap at forty columns with a hanging indent under the text"
 wait_screen "<bob> a long line that has"
 wait_screen "^ {12}[a-z]"	# continuation rows start under the text
+T resize-window -t natter -x 8 -y 2	# too small: a note, and no crash
+wait_screen "natter"
 T resize-window -t natter -x 100 -y 30
 until_true "a 30-row screen" test "$(screen | wc -l)" -eq 30
 wait_screen "^draft text"
@@ -271,6 +273,25 @@ keys -H 1b 5b 4d 60 21 21
 wait_screen "MORE \\([0-9]+ below\\)"
 keys -H 1b 5b 4d 61 21 21
 until_true "the wheel to scroll back down" screen_lacks "MORE"
+
+# --- a nick list longer than the screen scrolls (Ctrl-PageDown/Up, and
+# the wheel over it); natterd only, as ngircd limits connections per address
+if [ "$kind" = natterd ]; then
+	for i in 01 02 03 04 05 06 07 08 09 10 11 12; do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$port" || fail "u$i cannot connect"
+		printf 'NICK u%s\r\nUSER u 0 * :u\r\nJOIN #lan\r\n' "$i" >&$fd
+	done
+	wait_screen "u12 \(.*\) joined #lan"
+	wait_screen "│ u08 *$"
+	screen_lacks "│ u12 *$" || fail "14 nicks fit in 10 rows?"
+	keys C-NPage
+	wait_screen "│ u12 *$"
+	screen_lacks "│@alice *$" || fail "the nick list did not scroll"
+	keys C-PPage
+	wait_screen "│@alice *$"
+	keys -H 1b 5b 4d 61 7e 21	# wheel down at column 94, over the list
+	wait_screen "│ u12 *$"
+fi
 
 # --- /quit exits 0
 keys -l "/quit bye"

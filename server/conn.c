@@ -16,7 +16,8 @@
 
 /* Longest line read: client tags, the space after them, then the body. */
 #define CONN_LINE_MAX (IRC_CLIENT_TAGS_MAX + 2 + IRC_BODY_MAX)
-#define CONN_IOV_MAX 64
+#define CONN_IOV_MAX 1024	/* IOV_MAX on Linux */
+#define CONN_READ_MAX 65536
 #define OBUF_PRIVATE_MIN 2048
 #define LABEL_MAX 64
 
@@ -456,22 +457,23 @@ conn_process(struct client *c)
 void
 conn_read(struct client *c)
 {
-	size_t avail;
-	char *p = frame_space(&c->in, &avail);
-	ssize_t n = read(c->fd, p, avail);
+	/* One large read into a shared buffer, then into the frame (which
+	 * holds complete lines however many): a sender's burst costs one
+	 * system call per 64 KiB, not per line. */
+	static char rbuf[CONN_READ_MAX];
+	ssize_t n = read(c->fd, rbuf, sizeof(rbuf));
 
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
-		frame_commit(&c->in, 0);
 		conn_close(c, "Read error: %s", strerror(errno));
 		return;
 	}
-	frame_commit(&c->in, n);
 	if (n == 0) {
 		conn_close(c, "Connection closed");
 		return;
 	}
+	frame_push(&c->in, rbuf, n);
 	c->last_read = time_mono_ms();
 	c->flags &= ~CL_PINGED;
 	conn_process(c);
@@ -522,7 +524,9 @@ conn_quit(struct client *c)
 		nick_remove(c);
 	if ((c->flags & CL_OPER) != 0)
 		conn_opers--;
-	c->flags &= ~CL_OPER;
+	if ((c->flags & CL_INVISIBLE) != 0)
+		conn_invisible--;
+	c->flags &= ~(CL_OPER | CL_INVISIBLE);
 	if (capture.c == c)
 		capture.c = NULL;
 	int n = snprintf(buf, sizeof(buf), "ERROR :Closing link: %s (%s)",

@@ -237,6 +237,11 @@ listen_accept(int lfd)
 		 * (autotuning goes to megabytes), so --sendq means something. */
 		int sndbuf = LISTEN_SNDBUF;
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-		loop_add_client(conn_new(fd, host));
+		struct client *c = conn_new(fd, host);
+		loop_add_client(c);
+		/* A client's first lines are often there by the time it is
+		 * accepted: reading now saves a whole pass (a poll over every
+		 * descriptor) per registration. */
+		conn_read(c);
 	}
 }

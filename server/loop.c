@@ -375,13 +375,16 @@ loop_run(void)
 		if (got_term)
 			break;
 
-		size_t count = n > 0 ? npfd : 0;
-		for (size_t i = 0; i < count; i++) {
+		/* Entries accepted during the pass are appended with no events;
+		 * stop once all n ready ones are seen. */
+		size_t count = npfd, ready = n > 0 ? (size_t)n : 0;
+		for (size_t i = 0, seen = 0; i < count && seen < ready; i++) {
 			short re = pfds[i].revents;
 			struct client *c = owners[i];
 
 			if (re == 0)
 				continue;
+			seen++;
 			pfds[i].revents = 0;
 			if (c == NULL) {
 				listen_accept(pfds[i].fd);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "harness.h"
@@ -1148,6 +1149,39 @@ START_TEST(flood_delays)
 }
 END_TEST
 
+START_TEST(out_of_descriptors)
+{
+	struct nd_server s;
+	struct rlimit rl = { 32, 32 };
+	struct nd_conn *c[40];
+	size_t n = 0;
+	bool refused = false;
+
+	/* natterd inherits 32 descriptors at most; so does this test. */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	nd_start(&s, NULL);
+	while (n < 28 && !refused) {
+		c[n] = nd_connect(&s);
+		nd_send(c[n], "PING :fd%zu", n);
+		char *l = nd_expect(c[n], "PONG|ERROR", T);
+		ck_assert_ptr_nonnull(l);
+		refused = strstr(l, "ERROR :Closing link: client (Server out of file descriptors)") != NULL;
+		free(l);
+		n++;
+	}
+	ck_assert_msg(refused, "never refused after %zu connections", n);
+	/* It keeps going: after a close, a new client is served. */
+	nd_close(c[--n]);
+	nd_close(c[--n]);
+	nd_close(c[0]);
+	c[0] = nd_register(&s, "after", NULL);
+	for (size_t i = 0; i < n; i++)
+		nd_close(c[i]);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+}
+END_TEST
+
 static Suite *
 natterd_suite(void)
 {
@@ -1205,6 +1239,7 @@ natterd_suite(void)
 	tcase_add_test(tc, oper_kill_wallops);
 	tcase_add_test(tc, oper_file_readable);
 	tcase_add_test(tc, flood_delays);
+	tcase_add_test(tc, out_of_descriptors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1164,11 +1164,33 @@ raise_nofile(unsigned need)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: natter-bench -w burst|paced|idle|pairs|flood|port"
-	    " -p port [-c clients] [-s senders] [-m messages] [-r rate]"
-	    " [-d seconds] [-T timeout] [-W window] [-P server-pid] [-L label]"
-	    " [-j channel] [-x screen-cmd -k nick -N client-pid]\n");
+	fprintf(stderr, "usage: natter-bench -w workload -p port [options]"
+	    " (see --help)\n");
 	exit(64);
+}
+
+static void
+help(void)
+{
+	printf("usage: natter-bench -w workload -p port [options]\n"
+	    "The load generator of make bench (tests/bench/run.sh); 127.0.0.1 only.\n"
+	    "  -w burst|paced|idle|pairs|flood|port   workload (port: print a free port)\n"
+	    "  -p port          server port on 127.0.0.1\n"
+	    "  -c clients       connections (default 100; pairs: 2 per pair)\n"
+	    "  -s senders       fan-out senders among the clients (default 10)\n"
+	    "  -m messages      per sender; flood: in all (default 500)\n"
+	    "  -r rate          paced: messages per second, all senders (default 2000)\n"
+	    "  -d seconds       pairs: how long to play ping-pong (default 10)\n"
+	    "  -T seconds       cap on the whole run (default 60)\n"
+	    "  -W window        registrations in flight at once (default 8)\n"
+	    "  -P pid           server to measure (CPU, RSS) from /proc\n"
+	    "  -L label         name printed as server=/client= (default server)\n"
+	    "  -j channel       channel (default #bench)\n"
+	    "  -x command       flood: prints the client's screen (tmux capture-pane)\n"
+	    "  -k nick          flood: the screen client's nick, awaited in NAMES\n"
+	    "  -N pid           flood: the screen client, measured from /proc\n"
+	    "  -h, --help       this help\n"
+	    "Prints one line: result key=value ...; exit 64 on bad usage.\n");
 }
 
 static unsigned
@@ -1211,6 +1233,7 @@ main(int argc, char *argv[])
 	size_t w;
 
 	log_init("natter-bench", LOG_LEVEL_INFO, false);
+	opterr = 0;	/* one line of our own for a bad option */
 	while ((ch = getopt_long(argc, argv, "c:d:hj:k:L:m:N:p:P:r:s:T:W:w:x:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
@@ -1240,10 +1263,12 @@ main(int argc, char *argv[])
 			break;
 		case 'x': opt.screen_cmd = optarg; break;
 		case 'h':
-			printf("natter-bench: the load generator of make bench;"
-			    " see tests/bench/run.sh\n");
-			usage();
-			break;
+			help();
+			return 0;
+		case '?':
+			fprintf(stderr, "natter-bench: bad option %s (see --help)\n",
+			    argv[optind - 1]);
+			exit(64);
 		default:
 			usage();
 		}

@@ -386,6 +386,9 @@ h_privmsg(struct in *in)
 	if (!in->me && in->uh[0] != '\0' &&
 	    hl_match(text, self.nick, opt.highlight, opt.nhighlight))
 		flags |= LINE_HIGHLIGHT;
+	if (session_collect(b, irc_tag_get(in->m, "batch"), in->time, kind,
+	    flags, in->nick, text))
+		return;
 	session_heard(b, in->nick, flags);
 	buffer_add(b, in->time, kind, flags, in->nick, text);
 }

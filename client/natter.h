@@ -283,6 +283,10 @@ extern void (*buffer_hook)(struct buffer *b, const struct line *l);
  * activity and unread counts of buffers not on screen. */
 void buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
     unsigned flags, const char *nick, const char *text);
+/* Put a line before the oldest (older history); false when the ring is
+ * full. Not logged, not counted as unread. */
+bool buffer_prepend(struct buffer *b, int64_t time, enum line_kind kind,
+    unsigned flags, const char *nick, const char *text);
 /* An informational line stamped now. */
 void buffer_addf(struct buffer *b, enum line_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -733,6 +737,10 @@ void session_batch(const char *ref, const char *type, const char *target);
  * is remembered. batch is the message's batch tag or NULL. */
 bool session_duplicate(struct buffer *b, const char *msgid, const char *batch,
     int64_t time);
+/* A message of a BEFORE batch: kept, and put in front of b's oldest
+ * line when the batch ends. True when taken. */
+bool session_collect(struct buffer *b, const char *batch, int64_t time,
+    enum line_kind kind, unsigned flags, const char *nick, const char *text);
 /* A message from nick shown in b with these LINE_* flags: remember the
  * speaker for completion; a highlight or a private message rings. */
 void session_heard(struct buffer *b, const char *nick, unsigned flags);

@@ -24,6 +24,15 @@ struct bufx {
 	char batch[IRC_MSGID_MAX + 1];	/* open chathistory batch */
 	unsigned batch_got;	/* messages in it so far */
 	bool hist_asked;	/* a CHATHISTORY request is out */
+	enum chathist_kind asked;	/* which */
+	bool exhausted;		/* BEFORE found nothing older */
+	struct older {		/* a BEFORE batch, prepended at its end */
+		int64_t time;
+		enum line_kind kind;
+		unsigned flags;
+		char *nick, *text;
+	} *older;
+	size_t nolder, olderlen;
 	long search_at;		/* line index of the last match, -1 none */
 };
 
@@ -59,6 +68,18 @@ session_random(void)
 	return arc4random();
 }
 
+static void
+older_free(struct bufx *x)
+{
+	for (size_t i = 0; i < x->nolder; i++) {
+		free(x->older[i].nick);
+		free(x->older[i].text);
+	}
+	free(x->older);
+	x->older = NULL;
+	x->nolder = x->olderlen = 0;
+}
+
 static struct bufx *
 session_bufx(struct buffer *b)
 {
@@ -81,6 +102,7 @@ session_buffer_free(struct buffer *b)
 		return;
 	comp_list_free(&x->spoke);
 	logfile_close(&x->log);
+	older_free(x);
 	free(x);
 	b->ext = NULL;
 }
@@ -257,12 +279,17 @@ hist_request(struct buffer *b, enum chathist_kind kind)
 
 	if (!(self.caps & CAP_CHATHISTORY) || x->hist_asked)
 		return;
+	/* Older lines only fit while the ring has room. */
+	if (kind == CHATHIST_BEFORE && (x->exhausted || b->count >= b->cap))
+		return;
 	size_t n = kind == CHATHIST_LATEST ?
 	    chathist_join_cmd(line, sizeof(line), b->name, &x->mark, 0) :
 	    chathist_cmd(line, sizeof(line), kind, b->name, &x->mark, 0);
 	if (n == 0)
 		return;
 	x->hist_asked = true;
+	x->asked = kind == CHATHIST_LATEST && x->mark.newest_ms > 0 ?
+	    CHATHIST_AFTER : kind;
 	net_sendf("%s", line);
 }
 
@@ -302,8 +329,18 @@ session_batch(const char *ref, const char *type, const char *target)
 			continue;
 		x->batch[0] = '\0';
 		x->hist_asked = false;
-		/* A full page means there may be more of the gap. */
-		if (x->batch_got >= CHATHIST_LIMIT)
+		if (x->asked == CHATHIST_BEFORE) {
+			/* Newest first, each in front of the one before. */
+			for (size_t k = x->nolder; k-- > 0;) {
+				struct older *o = &x->older[k];
+				buffer_prepend(windows[i], o->time, o->kind,
+				    o->flags, o->nick, o->text);
+			}
+			x->exhausted = x->nolder == 0;
+			older_free(x);
+		} else if (x->asked == CHATHIST_AFTER &&
+		    x->batch_got >= CHATHIST_LIMIT)
+			/* A full page: there may be more of the gap. */
 			hist_request(windows[i], CHATHIST_AFTER);
 	}
 }
@@ -320,6 +357,25 @@ session_duplicate(struct buffer *b, const char *msgid, const char *batch,
 		return true;
 	mark_note(&x->mark, msgid, time);
 	return false;
+}
+
+bool
+session_collect(struct buffer *b, const char *batch, int64_t time,
+    enum line_kind kind, unsigned flags, const char *nick, const char *text)
+{
+	struct bufx *x = session_bufx(b);
+
+	if (batch == NULL || x->batch[0] == '\0' ||
+	    strcmp(batch, x->batch) != 0 || x->asked != CHATHIST_BEFORE)
+		return false;
+	if (x->nolder == x->olderlen) {
+		x->olderlen = x->olderlen ? x->olderlen * 2 : 32;
+		x->older = xreallocarray(x->older, x->olderlen,
+		    sizeof(*x->older));
+	}
+	x->older[x->nolder++] = (struct older){ time, kind, flags,
+	    xstrdup(nick), xstrdup(text) };
+	return true;
 }
 
 /* --- highlights */

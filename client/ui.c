@@ -205,6 +205,9 @@ draw_history(void)
 				break;
 			seq--;
 		}
+		/* The top of the buffer is on screen: ask for older lines. */
+		if (b->scrolled && seq == oldest)
+			session_scrolled_top(b);
 		/* Scrolled past the top: come down until the screen is full. */
 		if (row < 0 || !b->scrolled || pass > 0)
 			break;

@@ -138,9 +138,9 @@ buffer_line(const struct buffer *b, uint64_t seq)
 	return b->lines[(b->first + (seq - oldest)) % b->cap];
 }
 
-void
-buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
-    unsigned flags, const char *nick, const char *text)
+static struct line *
+line_new(int64_t time, enum line_kind kind, unsigned flags, const char *nick,
+    const char *text)
 {
 	size_t nl = strlen(nick), tl = strlen(text);
 	struct line *l;
@@ -158,6 +158,50 @@ buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
 	l->data[nl] = '\0';
 	memcpy(l->data + nl + 1, text, tl);
 	l->data[nl + 1 + tl] = '\0';
+	return l;
+}
+
+/*
+ * Older history (CHATHISTORY BEFORE) goes in front of the oldest line.
+ * The ring is rebuilt with first at 0 and the size buffer_add's growth
+ * expects for the new count. Line numbers start at 0, so every line
+ * already there moves up one (seq and a scrolled view's anchor too),
+ * and the view stays where it is.
+ */
+bool
+buffer_prepend(struct buffer *b, int64_t time, enum line_kind kind,
+    unsigned flags, const char *nick, const char *text)
+{
+	size_t n = b->count + 1, size = 64;
+	struct line **lines;
+
+	if (b->count == b->cap)
+		return false;
+	while (size < n)
+		size *= 2;
+	if (size > b->cap)
+		size = b->cap;
+	lines = xreallocarray(NULL, size, sizeof(*lines));
+	lines[0] = line_new(time, kind, flags, nick, text);
+	for (size_t i = 0; i < b->count; i++)
+		lines[i + 1] = b->lines[(b->first + i) % b->cap];
+	free(b->lines);
+	b->lines = lines;
+	b->first = 0;
+	b->count = n;
+	b->seq++;
+	if (b->scrolled)
+		b->anchor++;
+	if (b == window_current())
+		dirty |= DIRTY_HISTORY;
+	return true;
+}
+
+void
+buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
+    unsigned flags, const char *nick, const char *text)
+{
+	struct line *l = line_new(time, kind, flags, nick, text);
 
 	if (b->count == b->cap) {
 		free(b->lines[b->first]);

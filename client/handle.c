@@ -559,30 +559,29 @@ h_invite(struct in *in)
 	    in->nick, param(in, 1));
 }
 
-/* 332 RPL_TOPIC, 333 RPL_TOPICWHOTIME, 331 RPL_NOTOPIC */
+/* 332 RPL_TOPIC, 333 RPL_TOPICWHOTIME, 331 RPL_NOTOPIC: in the channel's
+ * buffer, or where the user is looking for a channel we are not in. */
 static void
 h_rpl_topic(struct in *in)
 {
 	struct buffer *b = window_find(param(in, 1));
+	int num = atoi(in->m->command);
 
+	if (num == RPL_TOPIC && b != NULL) {
+		free(b->topic);
+		b->topic = xstrdup(param(in, 2));
+	}
 	if (b == NULL)
 		b = window_current();
-	if (atoi(in->m->command) == RPL_NOTOPIC) {
+	if (num == RPL_NOTOPIC)
 		event(b, in, "No topic is set");
-		return;
-	}
-	if (atoi(in->m->command) == RPL_TOPICWHOTIME) {
+	else if (num == RPL_TOPICWHOTIME) {
 		char nick[IRC_NICK_MAX + 1];
 		irc_source_split(param(in, 2), nick, sizeof(nick), NULL, 0,
 		    NULL, 0);
 		event(b, in, "Topic set by %s", nick);
-		return;
-	}
-	if (b != window_current() || b->kind == BUFFER_CHANNEL) {
-		free(b->topic);
-		b->topic = xstrdup(param(in, 2));
-	}
-	event(b, in, "Topic: %s", param(in, 2));
+	} else
+		event(b, in, "Topic: %s", param(in, 2));
 }
 
 static void

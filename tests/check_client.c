@@ -883,6 +883,11 @@ START_TEST(test_handle_channel)
 	ck_assert(nick_find(b, "alice")->away);
 	from_server(":alice!a@h AWAY");
 	ck_assert(!nick_find(b, "alice")->away);
+	from_server(":irc.test 332 alice #lan :the \x02old\x02 topic");
+	ck_assert_str_eq(b->topic, "the \x02old\x02 topic");
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "Topic: the \x02old\x02 topic");
+	from_server(":irc.test 333 alice #lan carol!c@h 1700000000");
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "Topic set by carol");
 	from_server(":carol!c@h TOPIC #lan :new topic");
 	ck_assert_str_eq(b->topic, "new topic");
 	from_server(":alice!a@h NICK alice2");

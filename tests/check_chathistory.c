@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <regex.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,6 +402,49 @@ START_TEST(retention)
 }
 END_TEST
 
+/* --history-days: rows older than that go, in batches, while idle. */
+START_TEST(retention_days)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	const char *days[] = { "-d", dbpath, "--history-days", "2", NULL };
+	char sql[256], got[1024];
+	sqlite3 *db;
+
+	start(args);	/* creates the schema */
+	stop();
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
+	    SQLITE_OK);
+	for (int i = 0; i < 1200; i++) {
+		/* Three days old, well before now and any clock skew. */
+		snprintf(sql, sizeof(sql), "INSERT INTO messages (msgid,"
+		    " time_ms, source, nick, target, tkey, command, tags, text)"
+		    " VALUES ('old%d', (strftime('%%s', 'now') - 3 * 86400)"
+		    " * 1000 + %d, 'x!x@h', 'x', '#old', '#old', 'PRIVMSG',"
+		    " '', 'old%d')", i, i, i);
+		ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+	}
+	ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	start(days);
+	struct nd_conn *a = joined("alice", CAPS, "#old");
+	say(a, "#old", "new", 1, NULL, NULL);
+	for (int tries = 0; ; tries++) {
+		if (history(a, got, sizeof(got),
+		    "CHATHISTORY LATEST #old * 100") == 1)
+			break;
+		ck_assert_msg(tries < 500, "never pruned: %.60s", got);
+		nd_sync(a);
+	}
+	ck_assert_str_eq(got, "new0");
+	nd_close(a);
+	stop();
+}
+END_TEST
+
 /* The log holds exactly one line, and it says re. */
 static void
 one_line(const char *re)
@@ -576,6 +620,7 @@ chathistory_suite(void)
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, visibility);
 	tcase_add_test(tc, retention);
+	tcase_add_test(tc, retention_days);
 	tcase_add_test(tc, unusable_db);
 	tcase_add_test(tc, channel_state);
 	tcase_add_test(tc, replay_on_join);

@@ -126,6 +126,9 @@ START_TEST(register_cap_negotiation)
 	ND_EXPECT(c, "^:test\\.server CAP carol ACK :server-time echo-message$");
 	nd_send(c, "CAP LIST");
 	ND_EXPECT(c, "^:test\\.server CAP carol LIST :.*echo-message");
+	/* CAP LS 302 implies cap-notify (capability-negotiation, 3.2). */
+	nd_send(c, "CAP LIST");
+	ND_EXPECT(c, "^:test\\.server CAP carol LIST :.*cap-notify");
 	nd_send(c, "CAP REQ :-echo-message");
 	ND_EXPECT(c, "CAP carol ACK :-echo-message$");
 	nd_send(c, "CAP FOO");

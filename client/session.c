@@ -40,6 +40,7 @@ static struct {
 	struct backoff backoff;
 	int64_t due;		/* monotonic ms of the next attempt; 0 none */
 	bool ever;		/* registered at least once */
+	bool now;		/* /reconnect: no waiting once it is closed */
 } rc;
 
 /* Paced output: one PRIVMSG per token, the rest waits here. */
@@ -143,7 +144,8 @@ session_lost(void)
 	/* Never connected at all: the caller reports and exits (69). */
 	if (!rc.ever || self.quit)
 		return false;
-	int64_t delay = backoff_next(&rc.backoff, session_random());
+	int64_t delay = rc.now ? 0 : backoff_next(&rc.backoff, session_random());
+	rc.now = false;
 	rc.due = time_mono_ms() + delay;
 	session_note(time_mono_ms());
 	return true;
@@ -152,6 +154,13 @@ session_lost(void)
 void
 session_reconnect_now(void)
 {
+	/* Connected: QUIT, so the server lets go of our nick before we
+	 * come back; the close it answers with reconnects at once. */
+	if (net_fd() >= 0 && self.registered) {
+		rc.now = true;
+		net_sendf("QUIT :reconnecting");
+		return;
+	}
 	if (net_fd() >= 0)
 		net_close();
 	backoff_reset(&rc.backoff);

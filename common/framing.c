@@ -33,7 +33,6 @@ frame_free(struct frame *f)
 	f->skipping = f->report = false;
 }
 
-
 /*
  * The buffer is full (pos 0) and the caller wants more room without having
  * called frame_next. Without a LF it holds the head of an overlong line:

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "irc.h"
-#include "util.h"
 
 static bool
 is_alpha(int c)

@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <poll.h>
@@ -25,6 +26,9 @@ struct options opt;
 #define DRAW_INTERVAL_MS 16
 
 static volatile sig_atomic_t sig_winch, sig_quit;
+/* The self-pipe: a signal that lands between the flag checks and poll()
+ * still wakes poll, so a resize is never left waiting for a key. */
+static int sig_pipe[2] = { -1, -1 };
 
 static void
 on_signal(int sig)
@@ -33,6 +37,9 @@ on_signal(int sig)
 		sig_winch = 1;
 	else
 		sig_quit = 1;
+	int saved = errno;
+	(void)!write(sig_pipe[1], "", 1);
+	errno = saved;
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -249,6 +256,10 @@ main(int argc, char **argv)
 	ui_init();
 
 	memset(&sa, 0, sizeof(sa));
+	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		ui_end();
+		fatal("pipe");
+	}
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGWINCH, &sa, NULL);
@@ -262,9 +273,10 @@ main(int argc, char **argv)
 	net_connect(opt.host, opt.port);
 
 	for (;;) {
-		struct pollfd fds[2] = {
+		struct pollfd fds[3] = {
 			{ .fd = tty, .events = POLLIN },
 			{ .fd = net_fd(), .events = net_events() },
+			{ .fd = sig_pipe[0], .events = POLLIN },
 		};
 		int timeout = -1;
 
@@ -316,11 +328,16 @@ main(int argc, char **argv)
 			 * one wake-up reads them all, instead of one each. */
 			fds[1].events &= (short)~POLLIN;
 		}
-		if (poll(fds, 2, timeout) < 0) {
+		if (poll(fds, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			ui_end();
 			fatal("poll");
+		}
+		if (fds[2].revents) {
+			char drain[64];
+			while (read(sig_pipe[0], drain, sizeof(drain)) > 0)
+				continue;
 		}
 		/* The terminal went away: leave as if /quit, not spin on it. */
 		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {

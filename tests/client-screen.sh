@@ -103,7 +103,7 @@ start_natterd() {
 	server_pid=$!
 	end=$(($(date +%s) + DEADLINE))
 	until port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-	    "$log" | head -n 1) && [ -n "$port" ]; do
+	    "$log" 2>/dev/null | head -n 1) && [ -n "$port" ]; do
 		kill -0 "$server_pid" 2>/dev/null || fail "natterd exited"
 		[ "$(date +%s)" -ge "$end" ] && fail "natterd did not start"
 		sleep 0.05
@@ -217,6 +217,16 @@ keys C-y
 wait_screen "^語 *$"
 keys C-u
 
+# --- a line longer than the screen scrolls sideways and is sent whole
+long=$(printf 'w%02d-456789' $(seq 1 15))	# 150 characters
+keys -l "$long"
+wait_screen "w15-456789 *$"
+screen_lacks "^w01-" || fail "the start of a long line should scroll out of view"
+keys C-a
+wait_screen "^w01-456789w02"
+keys Enter
+wait_bob "PRIVMSG #lan :$long"
+
 # --- resize keeps everything, down to 40x10; the typed line survives
 keys -l "draft text"
 T resize-window -t natter -x 60 -y 15
@@ -226,7 +236,7 @@ wait_screen "^draft text"
 T resize-window -t natter -x 40 -y 10
 until_true "a 10-row screen" test "$(screen | wc -l)" -eq 10
 wait_screen "^draft text"
-wait_screen "Unknown command"
+wait_screen "^ {14}[0-9w-]+ *│"	# the long line, wrapped under its text
 say "PRIVMSG #lan :a long line that has to wrap at forty columns with a hanging indent under the text"
 wait_screen "<bob> a long line that has"
 wait_screen "^ {12}[a-z]"	# continuation rows start under the text

@@ -227,8 +227,7 @@ hist_begin(void)
 	if (hist.db == NULL)
 		return false;
 	if (hist.in_txn) {
-		if (hist.pass_failed)
-			hist.pass_writes++;
+		hist.pass_writes++;
 		return !hist.pass_failed;
 	}
 	hist.in_txn = true;

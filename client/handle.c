@@ -389,7 +389,7 @@ h_privmsg(struct in *in)
 	if (session_collect(b, irc_tag_get(in->m, "batch"), in->time, kind,
 	    flags, in->nick, text))
 		return;
-	session_heard(b, in->nick, flags);
+	session_heard(b, in->nick, flags, irc_tag_get(in->m, "batch") != NULL);
 	buffer_add(b, in->time, kind, flags, in->nick, text);
 }
 
@@ -419,7 +419,7 @@ h_join(struct in *in)
 	}
 	event(b, in, "%s (%s) joined %s", in->nick, in->uh, chan);
 	if (in->me)
-		session_joined(b);
+		session_joined(b, in->time);
 }
 
 

@@ -727,8 +727,9 @@ int session_timeout(int64_t now_mono);
 void session_tick(int64_t now_mono);
 /* Queue a line for the server, sent as fast as the pace allows. */
 void session_sendf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* We joined b, or opened a query: fetch LATEST, or AFTER on a rejoin. */
-void session_joined(struct buffer *b);
+/* We joined b at time (server time): fetch LATEST, or AFTER what b
+ * showed last (or its previous join) on a rejoin. */
+void session_joined(struct buffer *b, int64_t time);
 /* Scrolled past the top of b: fetch BEFORE the oldest line. */
 void session_scrolled_top(struct buffer *b);
 /* BATCH +ref type target / BATCH -ref (type and target NULL). */
@@ -742,8 +743,10 @@ bool session_duplicate(struct buffer *b, const char *msgid, const char *batch,
 bool session_collect(struct buffer *b, const char *batch, int64_t time,
     enum line_kind kind, unsigned flags, const char *nick, const char *text);
 /* A message from nick shown in b with these LINE_* flags: remember the
- * speaker for completion; a highlight or a private message rings. */
-void session_heard(struct buffer *b, const char *nick, unsigned flags);
+ * speaker for completion; a highlight or a private message rings, unless
+ * it comes from history (a batch). */
+void session_heard(struct buffer *b, const char *nick, unsigned flags,
+    bool history);
 /* Show this away reply (301)? Once per nick and message. */
 bool session_away(const char *nick, const char *message);
 /* A line was added to b: log it under --log-dir. */

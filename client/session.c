@@ -24,6 +24,7 @@ struct bufx {
 	char batch[IRC_MSGID_MAX + 1];	/* open chathistory batch */
 	unsigned batch_got;	/* messages in it so far */
 	bool hist_asked;	/* a CHATHISTORY request is out */
+	int64_t joined_ms;	/* server time of our last JOIN, 0 never */
 	enum chathist_kind asked;	/* which */
 	bool exhausted;		/* BEFORE found nothing older */
 	struct older {		/* a BEFORE batch, prepended at its end */
@@ -303,8 +304,15 @@ hist_request(struct buffer *b, enum chathist_kind kind)
 }
 
 void
-session_joined(struct buffer *b)
+session_joined(struct buffer *b, int64_t time)
 {
+	struct bufx *x = session_bufx(b);
+
+	/* A rejoin of a channel that showed no message yet: what was said
+	 * since the last join is the gap, not just the latest page. */
+	if (x->joined_ms != 0 && x->mark.newest_ms == 0)
+		mark_note(&x->mark, NULL, x->joined_ms);
+	x->joined_ms = time;
 	/* LATEST on the first join, AFTER the newest shown on a rejoin. */
 	hist_request(b, CHATHIST_LATEST);
 }
@@ -390,13 +398,15 @@ session_collect(struct buffer *b, const char *batch, int64_t time,
 /* --- highlights */
 
 void
-session_heard(struct buffer *b, const char *nick, unsigned flags)
+session_heard(struct buffer *b, const char *nick, unsigned flags,
+    bool history)
 {
 	if (flags & LINE_SELF)
 		return;
 	if (nick[0] != '\0')
 		comp_list_touch(&session_bufx(b)->spoke, nick);
-	if ((flags & LINE_HIGHLIGHT) || b->kind == BUFFER_QUERY)
+	/* History is news only in the unread counts, not worth a bell. */
+	if (!history && ((flags & LINE_HIGHLIGHT) || b->kind == BUFFER_QUERY))
 		session_bell = true;
 }
 

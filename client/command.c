@@ -2,6 +2,7 @@
  * What the user types: a table of /commands. The generic code checks
  * arguments, the connection and the buffer kind, so handlers do not.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -72,21 +73,24 @@ word(char **args)
 static void
 c_join(struct buffer *b, char *args)
 {
-	char *chans = word(&args);
-	char first[IRC_CHAN_MAX + 1];
+	char *chans = word(&args), list[IRC_BODY_MAX], *save = NULL;
+	size_t k = 0;
 
-	str_copy(first, chans, sizeof(first));
-	first[strcspn(first, ",")] = '\0';
-	if (!irc_is_channel(chans)) {
-		/* "/join lan" means #lan. */
-		net_sendf("JOIN #%s%s%s", chans, args[0] != '\0' ? " " : "", args);
-		char with[IRC_CHAN_MAX + 1] = "#";
-		str_copy(with + 1, first, sizeof(with) - 1);
-		handle_join_select(with);
-		return;
+	/* "/join lan,kids" means #lan,#kids. */
+	list[0] = '\0';
+	for (char *c = strtok_r(chans, ",", &save); c != NULL;
+	    c = strtok_r(NULL, ",", &save)) {
+		int n = snprintf(list + k, sizeof(list) - k, "%s%s%s",
+		    k > 0 ? "," : "", irc_is_channel(c) ? "" : "#", c);
+		if (n < 0 || (size_t)n >= sizeof(list) - k)
+			break;
+		if (k == 0)
+			handle_join_select(list);
+		k += (size_t)n;
 	}
-	handle_join_select(first);
-	net_sendf("JOIN %s%s%s", chans, args[0] != '\0' ? " " : "", args);
+	if (k == 0)
+		return;
+	net_sendf("JOIN %s%s%s", list, args[0] != '\0' ? " " : "", args);
 }
 
 static void

@@ -82,6 +82,7 @@ handle_disconnected(void)
 {
 	self.caps = 0;
 	for (size_t i = 1; i < nwindows; i++) {
+		windows[i]->rejoin = windows[i]->joined;
 		windows[i]->joined = false;
 		nick_clear(windows[i]);
 	}
@@ -214,20 +215,30 @@ h_welcome(struct in *in)
 	str_copy(self.nick, param(in, 0), sizeof(self.nick));
 	dirty |= DIRTY_STATUS;
 	buffer_addf(window_server(), LINE_INFO, "%s", param(in, 1));
-	/* Rejoin what we had open; the first time, what -j asked for. */
+	/* Rejoin what we were in; the first time, what -j asked for
+	 * ("lan" meaning #lan, as with /join). */
 	chans[0] = '\0';
 	for (size_t i = 1; i < nwindows; i++) {
-		if (windows[i]->kind != BUFFER_CHANNEL)
+		if (windows[i]->kind != BUFFER_CHANNEL || !windows[i]->rejoin)
 			continue;
 		if (k + strlen(windows[i]->name) + 2 >= sizeof(chans))
 			break;
 		k += (size_t)snprintf(chans + k, sizeof(chans) - k, "%s%s",
 		    k > 0 ? "," : "", windows[i]->name);
 	}
-	if (k == 0 && opt.join != NULL && opt.join[0] != '\0') {
-		str_copy(chans, opt.join, sizeof(chans));
-		k = strlen(chans);
+	if (k == 0 && !self.joined_once && opt.join != NULL) {
+		char list[512], *save = NULL;
+		str_copy(list, opt.join, sizeof(list));
+		for (char *c = strtok_r(list, ",", &save); c != NULL;
+		    c = strtok_r(NULL, ",", &save)) {
+			int n = snprintf(chans + k, sizeof(chans) - k, "%s%s%s",
+			    k > 0 ? "," : "", irc_is_channel(c) ? "" : "#", c);
+			if (n < 0 || (size_t)n >= sizeof(chans) - k)
+				break;
+			k += (size_t)n;
+		}
 	}
+	self.joined_once = true;
 	if (k > 0)
 		net_sendf("JOIN %s", chans);
 }

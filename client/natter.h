@@ -211,6 +211,7 @@ struct buffer {
 	bool names_pending;	/* a 353 list is arriving; 366 ends it */
 	bool names_show;	/* /names asked: print the list at 366 */
 	bool joined;
+	bool rejoin;		/* joined when the connection dropped */
 	char *topic;
 	/* Status line. */
 	enum activity activity;
@@ -236,6 +237,7 @@ struct self {
 	bool connected;		/* TCP up */
 	bool registered;	/* 001 seen */
 	bool was_registered;	/* 001 seen on some connection */
+	bool joined_once;	/* -j was sent: later registrations rejoin instead */
 	bool quit;		/* /quit given: leave when the server closes */
 	char prefix_modes[8];	/* ISUPPORT PREFIX=(ov)@+ */
 	char prefix_chars[8];

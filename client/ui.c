@@ -822,6 +822,17 @@ key_meta(bool func, wint_t ch)
 		window_select(9);
 		return;
 	}
+	/* Terminals that send Alt as a plain ESC before the arrow's own
+	 * sequence. */
+	if (func) {
+		if (ch == KEY_LEFT || ch == KEY_UP)
+			k_prev();
+		else if (ch == KEY_RIGHT || ch == KEY_DOWN)
+			k_next();
+		else if (ch == KEY_BACKSPACE)
+			k_kill_word_back();
+		return;
+	}
 	key_run(KEY_KIND_META, ch, NULL);
 }
 

@@ -684,8 +684,8 @@ START_TEST(test_command_commands)
 
 	command_run(c, "/join lan");
 	ck_assert_str_eq(sent[0], "JOIN #lan");
-	command_run(c, "/j #a,#b key");
-	ck_assert_str_eq(sent[1], "JOIN #a,#b key");
+	command_run(c, "/j #a,b,&c key");
+	ck_assert_str_eq(sent[1], "JOIN #a,#b,&c key");
 	command_run(c, "/me waves  hello");
 	ck_assert_str_eq(sent[2], "PRIVMSG #c :\1ACTION waves  hello\1");
 	ck_assert_int_eq(last_line(c)->kind, LINE_ACTION);
@@ -800,6 +800,7 @@ START_TEST(test_handle_register)
 {
 	self.registered = false;
 	self.nick[0] = '\0';
+	opt.join = "lan,#kids";
 	handle_connected();
 	ck_assert(was_sent("CAP LS 302"));
 	ck_assert(was_sent("NICK alice"));
@@ -822,7 +823,7 @@ START_TEST(test_handle_register)
 	from_server(":irc.test 001 alice_ :Welcome to the test network");
 	ck_assert(self.registered);
 	ck_assert_str_eq(self.nick, "alice_");
-	ck_assert(was_sent("JOIN #lan"));
+	ck_assert(was_sent("JOIN #lan,#kids"));	/* "lan" means #lan */
 	from_server(":irc.test 005 alice_ NETWORK=TestNet PREFIX=(ov)@+ :are supported");
 	ck_assert_str_eq(self.network, "TestNet");
 	ck_assert_str_eq(self.prefix_chars, "@+");
@@ -948,6 +949,24 @@ START_TEST(test_handle_messages)
 }
 END_TEST
 
+START_TEST(test_handle_rejoin)
+{
+	from_server(":irc.test 001 alice :Welcome");
+	ck_assert(was_sent("JOIN #lan"));
+	from_server(":alice!a@h JOIN #lan");
+	from_server(":alice!a@h JOIN #kids");
+	from_server(":alice!a@h JOIN #old");
+	from_server(":alice!a@h PART #old");	/* open, but left */
+	str_copy(net_error, "gone", sizeof(net_error));
+	handle_disconnected();
+	ck_assert(!window_find("#lan")->joined);
+	nsent = 0;
+	handle_connected();
+	from_server(":irc.test 001 alice :Welcome back");
+	ck_assert(was_sent("JOIN #lan,#kids"));
+}
+END_TEST
+
 START_TEST(test_handle_hostile)
 {
 	static const char *const lines[] = {
@@ -1033,6 +1052,7 @@ client_suite(void)
 	tcase_add_test(tc, test_handle_register);
 	tcase_add_test(tc, test_handle_channel);
 	tcase_add_test(tc, test_handle_messages);
+	tcase_add_test(tc, test_handle_rejoin);
 	tcase_add_test(tc, test_handle_hostile);
 	suite_add_tcase(s, tc);
 	return s;

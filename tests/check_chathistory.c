@@ -331,6 +331,62 @@ START_TEST(errors)
 }
 END_TEST
 
+/* Random mixes of good and bad pieces: every line gets one answer (a
+ * batch or a FAIL), and the server stays up. */
+START_TEST(hostile)
+{
+	static const char *const subs[] = { "LATEST", "BEFORE", "AFTER",
+	    "AROUND", "BETWEEN", "TARGETS", "latest", "", "X", "BEFORE\001" };
+	static const char *const targets[] = { "#h", "#H", "bob", "*", "#",
+	    "nobody", ",", "#h,#h", "\xff\xfe", "a:b" };
+	static const char *const refs[] = { "*", "msgid=", "msgid=x",
+	    "timestamp=", "timestamp=2020-13-45T99:99:99.999Z",
+	    "timestamp=2020-01-01T00:00:00.000Z", "timestamp=-1",
+	    "msgid=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "timestamp=9999-12-31T23:59:59.999Z", "=" };
+	static const char *const limits[] = { "1", "0", "-1", "1000000000000",
+	    "2147483648", "x", "", "5 6", "1000", "010" };
+	unsigned seed = 1;
+	char got[8192];
+
+	start(NULL);
+	struct nd_conn *a = joined("alice", CAPS, "#h");
+	say(a, "#h", "h", 20, NULL, NULL);
+	for (int i = 0, answered = 0; i < 300; i++) {
+		int r[5];
+		for (int j = 0; j < 5; j++)
+			r[j] = rand_r(&seed) % 10;
+		nd_send(a, "CHATHISTORY %s %s %s %s %s", subs[r[0]],
+		    targets[r[1]], refs[r[2]], r[4] < 5 ? refs[r[3]] : "",
+		    limits[r[3]]);
+		if (i % 50 != 49)
+			continue;
+		nd_send(a, "PING :round%d", i);
+		char *l, pong[32];
+		snprintf(pong, sizeof(pong), "PONG .*round%d", i);
+		regex_t rx;
+		ck_assert_int_eq(regcomp(&rx, pong, REG_EXTENDED | REG_NOSUB),
+		    0);
+		while ((l = nd_line(a, T)) != NULL &&
+		    regexec(&rx, l, 0, NULL, 0) != 0) {
+			if (strstr(l, " FAIL CHATHISTORY ") != NULL ||
+			    strstr(l, " BATCH +") != NULL)
+				answered++;
+			free(l);
+		}
+		regfree(&rx);
+		ck_assert_msg(l != NULL, "no PONG\n%s", nd_recent(a));
+		free(l);
+		ck_assert_int_eq(answered, i + 1);
+	}
+	ck_assert_int_eq(history(a, got, sizeof(got),
+	    "CHATHISTORY LATEST #h * 2"), 2);
+	ck_assert_str_eq(got, "h18 h19");
+	nd_close(a);
+	stop();
+}
+END_TEST
+
 /* A conversation for its two parties, a channel for its members. */
 START_TEST(visibility)
 {
@@ -618,6 +674,7 @@ chathistory_suite(void)
 	tcase_add_test(tc, subcommands);
 	tcase_add_test(tc, advertised);
 	tcase_add_test(tc, errors);
+	tcase_add_test(tc, hostile);
 	tcase_add_test(tc, visibility);
 	tcase_add_test(tc, retention);
 	tcase_add_test(tc, retention_days);

@@ -82,7 +82,6 @@ handle_disconnected(void)
 {
 	self.caps = 0;
 	for (size_t i = 1; i < nwindows; i++) {
-		windows[i]->rejoin = windows[i]->joined;
 		windows[i]->joined = false;
 		nick_clear(windows[i]);
 	}
@@ -414,7 +413,7 @@ h_join(struct in *in)
 		b = window_open(chan, BUFFER_CHANNEL);
 		/* The server's spelling of the name wins. */
 		buffer_rename(b, chan);
-		b->joined = true;
+		b->joined = b->rejoin = true;
 		nick_clear(b);
 		b->names_pending = false;
 		if (irc_casecmp(join_select, chan) == 0 ||
@@ -443,7 +442,7 @@ h_part(struct in *in)
 	if (b == NULL)
 		return;
 	if (in->me) {
-		b->joined = false;
+		b->joined = b->rejoin = false;
 		nick_clear(b);
 	} else
 		nick_remove(b, in->nick);
@@ -461,7 +460,7 @@ h_kick(struct in *in)
 	if (b == NULL)
 		return;
 	if (irc_casecmp(victim, self.nick) == 0) {
-		b->joined = false;
+		b->joined = b->rejoin = false;
 		nick_clear(b);
 	} else
 		nick_remove(b, victim);

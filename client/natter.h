@@ -211,7 +211,7 @@ struct buffer {
 	bool names_pending;	/* a 353 list is arriving; 366 ends it */
 	bool names_show;	/* /names asked: print the list at 366 */
 	bool joined;
-	bool rejoin;		/* joined when the connection dropped */
+	bool rejoin;		/* we joined and did not leave: rejoin on reconnect */
 	char *topic;
 	/* Status line. */
 	enum activity activity;

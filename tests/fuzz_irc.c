@@ -42,6 +42,40 @@ check_same(const struct irc_msg *a, const struct irc_msg *b)
 		CHECK(strcmp(a->params[i], b->params[i]) == 0);
 }
 
+/* Format m into cap bytes: what comes out must be a well-formed line
+ * whose tags are m's (some dropped) and whose last param is cut, never
+ * mid-character when m's was valid UTF-8. */
+static void
+check_short(const struct irc_msg *m, size_t cap)
+{
+	static char buf[IRC_LINE_MAX + 1];
+	struct irc_msg m2;
+	size_t n, i;
+	const char *last, *last2;
+
+	CHECK(cap <= sizeof(buf));
+	if ((n = irc_format(buf, cap, m)) == 0)
+		return;
+	CHECK(n < cap && buf[n] == '\0' && memcmp(buf + n - 2, "\r\n", 2) == 0);
+	CHECK(irc_parse(&m2, buf, n - 2) == IRC_OK);
+	CHECK(m2.ntags <= m->ntags);
+	for (i = 0; i < m2.ntags; i++) {
+		const char *v = irc_tag_get(m, m2.tags[i].key);
+		CHECK(v != NULL && strcmp(v, m2.tags[i].value) == 0);
+	}
+	CHECK(strcmp(m->command, m2.command) == 0);
+	CHECK(m->nparams == m2.nparams);
+	for (i = 0; i + 1 < m->nparams; i++)
+		CHECK(strcmp(m->params[i], m2.params[i]) == 0);
+	if (m->nparams == 0)
+		return;
+	last = m->params[m->nparams - 1];
+	last2 = m2.params[m2.nparams - 1];
+	CHECK(strncmp(last, last2, strlen(last2)) == 0);
+	CHECK(!utf8_valid(last, strlen(last)) ||
+	    utf8_valid(last2, strlen(last2)));
+}
+
 static void
 round_trip(const char *line, size_t len)
 {
@@ -77,6 +111,9 @@ round_trip(const char *line, size_t len)
 
 	/* formatting again gives the very same bytes */
 	CHECK(irc_format(d, sizeof(d), &m2) == n && memcmp(d, b, n) == 0);
+
+	/* a short cap: a line that fits, with a prefix of the last param */
+	check_short(&m1, 3 + (len * 7 + n) % (n + 2));
 	free(a);
 }
 
@@ -204,6 +241,16 @@ check_misc(const uint8_t *data, size_t size)
 	if (irc_chan_valid(s, IRC_CHAN_MAX))
 		CHECK(irc_is_channel(s) && strpbrk(s, " ,\a:") == NULL);
 	(void)irc_casehash(s);
+	{
+		char nick[4], user[3], host[2], fold[5];
+		irc_source_split(s, nick, sizeof(nick), user, sizeof(user),
+		    host, sizeof(host));
+		CHECK(strlen(nick) < sizeof(nick) && strlen(user) < sizeof(user));
+		CHECK(strlen(host) < sizeof(host));
+		irc_casefold(fold, s, sizeof(fold));
+		CHECK(strlen(fold) < sizeof(fold));
+		CHECK(irc_ncasecmp(fold, s, strlen(fold)) == 0);
+	}
 	free(e);
 	free(s);
 }

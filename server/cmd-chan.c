@@ -460,6 +460,39 @@ cmd_invite(struct client *c, struct irc_msg *m)
 
 /* Channel MODE */
 
+/*
+ * "MODE #chan b" (or e, I) with no mask asks for a list.  natterd keeps no
+ * such lists, but irssi, WeeChat and others ask for the ban list on every
+ * join and wait for its end numeric, so answer with an empty list to anyone.
+ */
+static bool
+mode_list_query(struct client *c, struct irc_msg *m, struct chan *ch)
+{
+	const char *p = m->params[1];
+
+	if (m->nparams != 2)
+		return false;
+	if (*p == '+')
+		p++;
+	if (p[0] == '\0' || p[1] != '\0')
+		return false;
+	switch (*p) {
+	case 'b':
+		conn_reply(c, RPL_ENDOFBANLIST, "%s :End of channel ban list",
+		    ch->name);
+		return true;
+	case 'e':
+		conn_reply(c, RPL_ENDOFEXCEPTLIST,
+		    "%s :End of channel exception list", ch->name);
+		return true;
+	case 'I':
+		conn_reply(c, RPL_ENDOFINVITELIST,
+		    "%s :End of channel invite list", ch->name);
+		return true;
+	}
+	return false;
+}
+
 static void
 mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 {
@@ -476,6 +509,8 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 		    (long long)ch->created);
 		return;
 	}
+	if (mode_list_query(c, m, ch))
+		return;
 	need_op(c, ch, &ok);
 	if (!ok)
 		return;

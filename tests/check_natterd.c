@@ -575,6 +575,29 @@ START_TEST(channel_modes)
 }
 END_TEST
 
+/* irssi and WeeChat ask for the ban list on join and wait for its end. */
+START_TEST(mode_list_queries)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(a, "JOIN #l");
+	ND_EXPECT(a, " 366 ");
+	nd_send(a, "MODE #l b");
+	ND_EXPECT(a, "^:test\\.server 368 alice #l :End of channel ban list$");
+	nd_send(b, "MODE #l +b");
+	ND_EXPECT(b, "^:test\\.server 368 bob #l ");
+	nd_send(b, "MODE #l e");
+	ND_EXPECT(b, "^:test\\.server 349 bob #l ");
+	nd_send(b, "MODE #l I");
+	ND_EXPECT(b, "^:test\\.server 347 bob #l ");
+	nd_send(a, "MODE #l x");
+	ND_EXPECT(a, " 472 alice x ");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
 START_TEST(kick_and_empty_channel)
 {
 	struct nd_conn *a = nd_register(&srv, "alice", "invite-notify");
@@ -1217,6 +1240,7 @@ natterd_suite(void)
 	tcase_add_test(tc, names_list_who);
 	tcase_add_test(tc, whois_away);
 	tcase_add_test(tc, channel_modes);
+	tcase_add_test(tc, mode_list_queries);
 	tcase_add_test(tc, kick_and_empty_channel);
 	tcase_add_test(tc, join_several_and_zero);
 	tcase_add_test(tc, nick_change_and_quit);

@@ -79,13 +79,9 @@ config_getopt(struct option *longopts, char *shortopts, size_t cap)
 {
 	size_t n = 0;
 
-	size_t k = 0;
-
 	for (size_t i = 0; i < config_nopts; i++) {
 		const struct config_opt *o = &config_opts[i];
-		if (o->flags & CONFIG_NOFLAG)
-			continue;
-		longopts[k++] = (struct option){ o->name,
+		longopts[i] = (struct option){ o->name,
 		    (o->flags & CONFIG_ARG) ? required_argument : no_argument,
 		    NULL, config_id(i) };
 		if (o->flag != 0 && n + 3 < cap) {
@@ -94,7 +90,7 @@ config_getopt(struct option *longopts, char *shortopts, size_t cap)
 				shortopts[n++] = ':';
 		}
 	}
-	longopts[k] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[config_nopts] = (struct option){ NULL, 0, NULL, 0 };
 	if (cap > 0)
 		shortopts[n < cap ? n : cap - 1] = '\0';
 }
@@ -106,8 +102,6 @@ config_usage(FILE *fp, const char *progname)
 	for (size_t i = 0; i < config_nopts; i++) {
 		const struct config_opt *o = &config_opts[i];
 		char left[64];
-		if (o->flags & CONFIG_NOFLAG)
-			continue;
 		int n = o->flag != 0 ?
 		    snprintf(left, sizeof(left), "-%c, --%s", o->flag, o->name) :
 		    snprintf(left, sizeof(left), "    --%s", o->name);

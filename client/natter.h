@@ -535,7 +535,6 @@ enum config_flags {
 	CONFIG_ARG = 1 << 0,	/* takes a value */
 	CONFIG_FILE = 1 << 1,	/* allowed in the config file */
 	CONFIG_MULTI = 1 << 2,	/* may be given more than once */
-	CONFIG_NOFLAG = 1 << 3,	/* a file key only (host: an operand) */
 };
 
 struct config_opt {

@@ -354,6 +354,8 @@ session_batch(const char *ref, const char *type, const char *target)
 				    o->flags, o->nick, o->text);
 			}
 			x->exhausted = x->nolder == 0;
+			if (x->nolder > 0)
+				x->search_at = -1;	/* line indices moved */
 			older_free(x);
 		} else if (x->asked == CHATHIST_AFTER &&
 		    x->batch_got >= CHATHIST_LIMIT)

@@ -20,9 +20,9 @@ check|run) ;;
 esac
 
 # Build dependencies, then what make check uses (tmux for the screen tests,
-# ii and ngircd as real peers, mandoc for the man page lint).
+# ii, irssi and ngircd as real peers, mandoc for the man page lint).
 pkgs="build-essential autoconf automake pkg-config libncurses-dev check \
-libsqlite3-dev tmux ii ngircd mandoc"
+libsqlite3-dev tmux ii irssi ngircd mandoc"
 
 missing=
 for p in $pkgs; do

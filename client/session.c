@@ -174,6 +174,8 @@ session_reconnect_now(void)
 	dirty |= DIRTY_STATUS;
 }
 
+static void hist_request(struct buffer *b, enum chathist_kind kind);
+
 void
 session_registered(void)
 {
@@ -181,6 +183,14 @@ session_registered(void)
 	backoff_reset(&rc.backoff);
 	rc.due = 0;
 	dirty |= DIRTY_STATUS;
+	/* Private conversations have no JOIN to hang the gap on: ask
+	 * now for what came while we were away. */
+	for (size_t i = 0; i < nwindows; i++) {
+		struct bufx *x = windows[i]->ext;
+		if (windows[i]->kind == BUFFER_QUERY && x != NULL &&
+		    (x->mark.newest_id[0] != '\0' || x->mark.newest_ms > 0))
+			hist_request(windows[i], CHATHIST_AFTER);
+	}
 }
 
 int

@@ -4,7 +4,8 @@
 # Figures only: nothing here asserts a timing. Needs $BENCH (the generator);
 # uses $NATTERD, $NGIRCD_BIN, $NATTER and $TMUX_BIN when they are there.
 # BENCH_QUICK=1 shrinks every workload (a smoke run of the script itself);
-# BENCH_ONLY=servers or BENCH_ONLY=clients runs only that half.
+# BENCH_ONLY=servers or BENCH_ONLY=clients runs only that half;
+# BENCH_NICE=n runs everything measured under nice -n n.
 # Writes bench-results.md (the table) and bench-results.txt (raw result
 # lines) into the current directory.
 set -u
@@ -16,6 +17,10 @@ NGIRCD_BIN=${NGIRCD_BIN:-}
 TMUX_BIN=${TMUX_BIN:-}
 quick=${BENCH_QUICK:-0}
 only=${BENCH_ONLY:-all}	# all, servers (no client flood) or clients
+# BENCH_NICE=-5 (say) runs servers, clients and generator at that priority,
+# for steadier figures on a machine busy with other work.
+pri=()
+[ -n "${BENCH_NICE:-}" ] && pri=(nice -n "$BENCH_NICE")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/natter-bench.XXXXXX")
 results=$work/results
@@ -87,23 +92,23 @@ start_server() {
 	local log=$work/$1.log
 	case $1 in
 	natterd)
-		"$NATTERD" -l "127.0.0.1:$2" --flood off --max-clients 0 \
+		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off --max-clients 0 \
 			--max-per-ip 0 --db none -q 2>>"$log" &
 		;;
 	natterd-flood)
 		# A slow client under the flood must not be cut at the default
 		# 1 MiB sendq: the flood is 2 MB and the figure is its drawing.
-		"$NATTERD" -l "127.0.0.1:$2" --flood off --sendq 64m --db none \
+		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off --sendq 64m --db none \
 			-q 2>>"$log" &
 		;;
 	natterd-hist)
 		rm -f "$work/history.db"*
-		"$NATTERD" -l "127.0.0.1:$2" --flood off --max-clients 0 \
+		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off --max-clients 0 \
 			--max-per-ip 0 --db "$work/history.db" -q 2>>"$log" &
 		;;
 	ngircd)
 		ngircd_conf "$2"
-		"$NGIRCD_BIN" -n -f "$work/ngircd.conf" >>"$log" 2>&1 &
+		"${pri[@]}" "$NGIRCD_BIN" -n -f "$work/ngircd.conf" >>"$log" 2>&1 &
 		;;
 	esac
 	spid=$!
@@ -144,7 +149,7 @@ run() {
 	port=$("$BENCH" -w port) || return 1
 	start_server "$kind" "$port" || return 1
 	printf '  %-13s %-9s ' "$kind" "$tag"
-	out=$("$BENCH" -p "$port" -P "$spid" -L "$kind" -W "$(window_of "$port")" \
+	out=$("${pri[@]}" "$BENCH" -p "$port" -P "$spid" -L "$kind" -W "$(window_of "$port")" \
 		"$@" 2>"$work/bench.err")
 	if [ -n "$out" ]; then
 		echo "tag=$tag $out" >>"$results"
@@ -227,10 +232,10 @@ client_flood() {
 	fi
 	HOME=$work/home XDG_CONFIG_HOME=$work/home LC_ALL=C.UTF-8 TERM=xterm \
 		"$TMUX_BIN" -S "$tmux_sock" -f /dev/null new-session -d \
-		-x 160 -y 48 "exec $cmd 2>$work/$name.err"
+		-x 160 -y 48 "exec ${pri[*]} $cmd 2>$work/$name.err"
 	npid=$("$TMUX_BIN" -S "$tmux_sock" display -p '#{pane_pid}')
 	printf '  %-13s %-9s ' "$name" flood
-	out=$("$BENCH" -w flood -p "$port" -L "$name" -m "$flood" -j '#flood' \
+	out=$("${pri[@]}" "$BENCH" -w flood -p "$port" -L "$name" -m "$flood" -j '#flood' \
 		-k "$nick" -N "$npid" \
 		-x "'$TMUX_BIN' -S '$tmux_sock' capture-pane -p" 2>"$work/bench.err")
 	if [ -n "$out" ]; then

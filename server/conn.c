@@ -529,7 +529,10 @@ conn_quit(struct client *c)
 	c->flags &= ~(CL_OPER | CL_INVISIBLE);
 	if (capture.c == c)
 		capture.c = NULL;
-	int n = snprintf(buf, sizeof(buf), "ERROR :Closing link: %s (%s)",
+	/* The sendq case keeps the bare wording operators grep logs for. */
+	int n = (c->flags & CL_SENDQ) != 0 ?
+	    snprintf(buf, sizeof(buf), "ERROR :SendQ exceeded") :
+	    snprintf(buf, sizeof(buf), "ERROR :Closing link: %s (%s)",
 	    c->host, reason);
 	out_copy(c, buf, line_finish(buf, n, IRC_BODY_MAX - 2));
 	c->flags |= CL_DEAD;

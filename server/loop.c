@@ -217,12 +217,14 @@ run_timers(int64_t now)
 			if (now >= d) {
 				conn_sendf(c, "PING :%s", cfg.name);
 				c->flags |= CL_PINGED;
-				d = c->last_read + 2 * pt;
+				c->since = now;
+				d = now + pt;
 			}
 			if (d < next)
 				next = d;
 		} else {
-			d = c->last_read + 2 * pt;
+			/* A full timeout from the PING, however late it went. */
+			d = c->since + pt;
 			if (now >= d)
 				conn_close(c, "Ping timeout: %d seconds",
 				    cfg.ping_timeout);

@@ -151,7 +151,8 @@ struct client {
 	uint32_t outn, outhead, outcap;
 	size_t outbytes;	/* unsent bytes, for --sendq */
 	struct member *chans;	/* this client's memberships */
-	int64_t since;		/* time_mono_ms at accept */
+	int64_t since;		/* time_mono_ms at accept; once registered,
+				 * when the idle PING went out */
 	int64_t last_read;	/* time_mono_ms of the last input */
 	int64_t flood_at;	/* token bucket as a virtual clock (ms) */
 	int64_t signon;		/* wall clock seconds */

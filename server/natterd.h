@@ -110,7 +110,7 @@ void msgid_new(char *buf, size_t cap);
 /*
  * conn.c: one client connection: read framing, the output queue, sendq,
  * closing. Output is only queued here; the loop writes it out once per
- * pass (loop_flush), after hist_commit.
+ * pass (the end-of-pass flush in loop.c), after hist_commit.
  */
 
 enum {

@@ -25,7 +25,13 @@ hl_word(const char *text, const char *word)
 
 	if (n == 0)
 		return false;
+	/* c | 0x20 folds ASCII letters and RFC 1459's []\~ onto {}|^: a
+	 * cheap test that lets only possible starts reach irc_ncasecmp. */
+	unsigned char first = (unsigned char)word[0] | 0x20;
+
 	for (const char *p = text; *p; p++) {
+		if (((unsigned char)*p | 0x20) != first)
+			continue;
 		if (p != text && hl_wordchar((unsigned char)p[-1]))
 			continue;
 		if (irc_ncasecmp(p, word, n) != 0)

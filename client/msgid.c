@@ -21,10 +21,16 @@ seen_hash(const char *key)
 	return h;
 }
 
+/* FNV's low and high bits barely change with the last byte of similar
+ * msgids ("...a1", "...a2"), so mix before taking a slot (the 64-bit
+ * finaliser of MurmurHash3), or the table degenerates into one cluster. */
 static size_t
 seen_home(uint64_t h)
 {
-	return (size_t)(h >> 32) & (SEEN_SLOTS - 1);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (size_t)h & (SEEN_SLOTS - 1);
 }
 
 void

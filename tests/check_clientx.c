@@ -105,6 +105,15 @@ START_TEST(seen_forgets_oldest)
 		snprintf(key, sizeof(key), "id%d", i);
 		ck_assert_msg(!seen_has(&s, key), "%s kept", key);
 	}
+	/* Similar keys must spread over the table, not pile into one run
+	 * of occupied slots that every lookup walks (a weak slot hash). */
+	size_t run = 0, longest = 0;
+	for (size_t i = 0; i < 2 * SEEN_SLOTS; i++) {
+		run = s.slot[i % SEEN_SLOTS] != 0 ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	ck_assert_uint_lt(longest, SEEN_SLOTS / 8);
 }
 END_TEST
 

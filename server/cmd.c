@@ -49,6 +49,7 @@ static const struct command commands[] = {
 	{ "WALLOPS", cmd_wallops, 1, CMD_REGONLY },
 	{ "WHO", cmd_who, 0, CMD_REGONLY },
 	{ "WHOIS", cmd_whois, 1, CMD_REGONLY },
+	{ "WHOWAS", cmd_whowas, 1, CMD_REGONLY },
 };
 
 void

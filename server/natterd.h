@@ -382,7 +382,7 @@ cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_nick, cmd_notice, cmd_oper, cmd_part, cmd_pass, cmd_ping, cmd_pong,
     cmd_privmsg, cmd_quit, cmd_tagmsg, cmd_time, cmd_topic, cmd_user,
     cmd_userhost, cmd_version, cmd_wallops, cmd_who, cmd_whois,
-    cmd_chathistory;
+    cmd_whowas, cmd_chathistory;
 
 /* cmd-reg.c: registration, welcome burst, LUSERS, MOTD. */
 void reg_try_finish(struct client *c);

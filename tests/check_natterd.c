@@ -578,6 +578,24 @@ START_TEST(channel_modes)
 }
 END_TEST
 
+/* irssi sends WHOWAS by itself after a WHOIS that found no one. */
+START_TEST(whowas_empty)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+
+	nd_send(a, "WHOWAS gone");
+	ND_EXPECT(a, "^:test\\.server 406 alice gone :There was no such nickname$");
+	ND_EXPECT(a, "^:test\\.server 369 alice gone :End of WHOWAS$");
+	nd_send(a, "WHOWAS x,y 2");
+	ND_EXPECT(a, " 406 alice x ");
+	ND_EXPECT(a, " 406 alice y ");
+	ND_EXPECT(a, " 369 alice x,y ");
+	nd_send(a, "WHOWAS");
+	ND_EXPECT(a, " 461 alice WHOWAS ");
+	nd_close(a);
+}
+END_TEST
+
 /* irssi and WeeChat ask for the ban list on join and wait for its end. */
 START_TEST(mode_list_queries)
 {
@@ -1246,6 +1264,7 @@ natterd_suite(void)
 	tcase_add_test(tc, whois_away);
 	tcase_add_test(tc, channel_modes);
 	tcase_add_test(tc, mode_list_queries);
+	tcase_add_test(tc, whowas_empty);
 	tcase_add_test(tc, kick_and_empty_channel);
 	tcase_add_test(tc, join_several_and_zero);
 	tcase_add_test(tc, nick_change_and_quit);

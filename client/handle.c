@@ -486,6 +486,9 @@ h_nick(struct in *in)
 {
 	const char *name = param(in, 0);
 
+	/* "NICK :" from a broken or hostile server would leave us nameless. */
+	if (name[0] == '\0')
+		return;
 	if (in->me) {
 		str_copy(self.nick, name, sizeof(self.nick));
 		dirty |= DIRTY_STATUS;

@@ -979,6 +979,7 @@ START_TEST(test_handle_hostile)
 		":srv CAP * LS", ":srv CAP", ":srv 005 a PREFIX=(ov)@", ":srv 005 a PREFIX=(",
 		":srv 999 a b c", ":a!b@c PART #nowhere", ":a!b@c TOPIC #nowhere :x",
 		":srv 433", ":srv 432 a", "PING", ":\xff\xfe PRIVMSG #lan :\xff",
+		":alice!a@h NICK :", ":alice!a@h NICK",
 	};
 
 	from_server(":alice!a@h JOIN #lan");

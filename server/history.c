@@ -291,7 +291,6 @@ size_t
 hist_key(char *buf, size_t cap, const char *me, const char *target)
 {
 	char a[IRC_NICK_MAX + 1], b[IRC_NICK_MAX + 1];
-	int n;
 
 	if (irc_is_channel(target)) {
 		irc_casefold(buf, target, cap);
@@ -301,11 +300,16 @@ hist_key(char *buf, size_t cap, const char *me, const char *target)
 	irc_casefold(b, target, sizeof(b));
 	/* Both parties must compute the same key: sort the two nicks. A space
 	 * can be in neither a nick nor a channel name. */
-	if (strcmp(a, b) <= 0)
-		n = snprintf(buf, cap, "%s %s", a, b);
-	else
-		n = snprintf(buf, cap, "%s %s", b, a);
-	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+	const char *lo = strcmp(a, b) <= 0 ? a : b, *hi = lo == a ? b : a;
+	size_t ll = strlen(lo), hl = strlen(hi);
+	/* Once per stored private message: copies, not snprintf. */
+	if (ll + 1 + hl >= cap)
+		return 0;
+	memcpy(buf, lo, ll);
+	buf[ll] = ' ';
+	memcpy(buf + ll + 1, hi, hl);
+	buf[ll + 1 + hl] = '\0';
+	return ll + 1 + hl;
 }
 
 void
@@ -807,6 +811,15 @@ hist_prune_key(void)
 	hist.prune_keys = hist.prune_dirty;
 	hist.prune_dirty = false;
 	return hist.prune_keys;
+}
+
+bool
+hist_idle_work(void)
+{
+	if (hist.db == NULL)
+		return false;
+	return hist.wal_pages > 0 || hist.days > 0 ||
+	    (hist.max_per_target > 0 && hist.prune_keys);
 }
 
 bool

@@ -421,8 +421,10 @@ loop_run(void)
 		/* After a busy pass, one more poll without waiting: if it
 		 * finds nothing, that idle pass prunes (and syncs) history,
 		 * so retention runs whenever traffic pauses, not only at
-		 * the next timer. */
-		prune_more = busy || hist_prune();
+		 * the next timer. With nothing for it to do (--db none, no
+		 * retention) that poll, a scan of every descriptor, is
+		 * skipped. */
+		prune_more = (busy && hist_idle_work()) || hist_prune();
 	}
 	shutdown_all();
 	hist_close();

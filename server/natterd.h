@@ -464,6 +464,10 @@ void hist_commit(void);
  * hist_prune deletes one small batch and returns true while more remains. */
 void hist_set_retention(int days, int max_per_target);
 bool hist_prune(void);
+/* Whether an idle pass's hist_prune may have work (a checkpoint or
+ * retention): if not, a busy pass need not be followed by a poll that
+ * looks for that idle pass. */
+bool hist_idle_work(void);
 
 /*
  * Which history a target names: a channel's folded name, or for a nick the

@@ -58,13 +58,26 @@ text_param(const char *command, size_t index)
 	return false;
 }
 
+/* Copy what fits of s before end - 1 (room counts from p); its length. */
+static size_t
+relay_put(char *p, size_t room, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (room == 0)
+		return 0;
+	if (len > room - 1)
+		len = room - 1;
+	memcpy(p, s, len);
+	return len;
+}
+
 void
 relay_init(struct relay *r, int64_t time_ms, const char *msgid,
     const char *ctags, const char *source, const char *command,
     size_t nparams, const char *const *params)
 {
 	char *p = r->body, *end = r->body + IRC_BODY_MAX - 2;
-	int n;
 
 	memset(r->variant, 0, sizeof(r->variant));
 	r->time_ms = time_ms;
@@ -72,11 +85,15 @@ relay_init(struct relay *r, int64_t time_ms, const char *msgid,
 	r->ctags = ctags != NULL ? ctags : "";
 	r->tags_only = false;
 
-	if (source != NULL)
-		n = snprintf(p, end - p, ":%s %s", source, command);
-	else
-		n = snprintf(p, end - p, "%s", command);
-	p += n < 0 ? 0 : (size_t)n < (size_t)(end - p) ? (size_t)n : (size_t)(end - p - 1);
+	/* ":source command", copied (snprintf here cost as much as the rest
+	 * of the line); source and command are short, the cap a safeguard. */
+	if (source != NULL) {
+		*p++ = ':';
+		p += relay_put(p, end - p, source);
+		if (p < end - 1)
+			*p++ = ' ';
+	}
+	p += relay_put(p, end - p, command);
 	for (size_t i = 0; i < nparams && p < end - 1; i++) {
 		bool last = i + 1 == nparams;
 		const char *v = params[i];

@@ -134,25 +134,32 @@ isupport_init(void)
 void
 isupport_send(struct client *c)
 {
+	/* The tokens are fixed once start-up is over: their lines are joined
+	 * once, not for every registration. */
+	static char lines[ISUPPORT_MAX / ISUPPORT_PER_LINE + 1][IRC_BODY_MAX];
+	static size_t nlines;
 	static bool ready;
-	char line[IRC_BODY_MAX];
 
 	if (!ready) {
 		isupport_init();
+		for (size_t i = 0; i < nisupport && nlines < nitems(lines);) {
+			char *line = lines[nlines++];
+			size_t n = 0;
+			line[0] = '\0';
+			for (size_t k = 0; k < ISUPPORT_PER_LINE &&
+			    i < nisupport; k++, i++) {
+				int w = snprintf(line + n, IRC_BODY_MAX - n,
+				    "%s%s", n ? " " : "", isupport[i]);
+				if (w < 0 || (size_t)w >= IRC_BODY_MAX - n) {
+					line[n] = '\0';
+					break;
+				}
+				n += w;
+			}
+		}
 		ready = true;
 	}
-	for (size_t i = 0; i < nisupport;) {
-		size_t n = 0;
-		line[0] = '\0';
-		for (size_t k = 0; k < ISUPPORT_PER_LINE && i < nisupport;
-		    k++, i++) {
-			int w = snprintf(line + n, sizeof(line) - n, "%s%s",
-			    n ? " " : "", isupport[i]);
-			if (w < 0 || (size_t)w >= sizeof(line) - n)
-				break;
-			n += w;
-		}
+	for (size_t i = 0; i < nlines; i++)
 		conn_reply(c, RPL_ISUPPORT, "%s :are supported by this server",
-		    line);
-	}
+		    lines[i]);
 }

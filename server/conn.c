@@ -224,6 +224,36 @@ conn_sendf(struct client *c, const char *fmt, ...)
 	conn_write(c, buf, line_finish(buf, n, IRC_BODY_MAX - 2));
 }
 
+/* ":server NNN nick " into the first half of buf (cap bytes, at least
+ * 16); its length. Every numeric reply starts so and a registration
+ * sends a score of them: copied, as snprintf cost more than the rest of
+ * most replies. */
+static int
+reply_head(char *buf, size_t cap, enum numeric num, const char *nick)
+{
+	size_t room = (cap - 8) / 4;
+	size_t sl = strlen(cfg.name), nl = strlen(nick);
+	unsigned v = (unsigned)num % 1000;
+	char *p = buf;
+
+	if (sl > room)
+		sl = room;
+	if (nl > room)
+		nl = room;
+	*p++ = ':';
+	memcpy(p, cfg.name, sl);
+	p += sl;
+	*p++ = ' ';
+	*p++ = '0' + v / 100;
+	*p++ = '0' + v / 10 % 10;
+	*p++ = '0' + v % 10;
+	*p++ = ' ';
+	memcpy(p, nick, nl);
+	p += nl;
+	*p++ = ' ';
+	return p - buf;
+}
+
 void
 conn_reply(struct client *c, enum numeric num, const char *fmt, ...)
 {
@@ -231,8 +261,7 @@ conn_reply(struct client *c, enum numeric num, const char *fmt, ...)
 	va_list ap;
 	int n, m;
 
-	n = snprintf(buf, sizeof(buf), ":%s %03d %s ", cfg.name, (int)num,
-	    conn_nick(c));
+	n = reply_head(buf, sizeof(buf), num, conn_nick(c));
 	va_start(ap, fmt);
 	m = vsnprintf(buf + n, sizeof(buf) - 2 - n, fmt, ap);
 	va_end(ap);

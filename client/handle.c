@@ -37,6 +37,7 @@ static const struct {
 };
 
 static unsigned cap_wanted;	/* offered by the server and wanted */
+static bool cap_ended;		/* CAP END sent on this connection */
 static char join_select[IRC_CHAN_MAX + 1];	/* show this channel when joined */
 
 void
@@ -61,6 +62,7 @@ handle_connected(void)
 {
 	self.caps = 0;
 	cap_wanted = 0;
+	cap_ended = false;
 	isupport_defaults();
 	if (self.nick[0] == '\0')
 		str_copy(self.nick, opt.nick, sizeof(self.nick));
@@ -131,6 +133,16 @@ h_error(struct in *in)
 	buffer_addf(window_server(), LINE_ERROR, "%s", param(in, 0));
 }
 
+/* Once per connection: a server may split its ACK over several lines. */
+static void
+cap_end(void)
+{
+	if (cap_ended || self.registered)
+		return;
+	cap_ended = true;
+	net_sendf("CAP END");
+}
+
 static void
 cap_request(void)
 {
@@ -147,7 +159,7 @@ cap_request(void)
 	if (k > 0)
 		net_sendf("CAP REQ :%s", list);
 	else
-		net_sendf("CAP END");
+		cap_end();
 }
 
 /* Apply fn to each capability in a space-separated list. */
@@ -195,11 +207,9 @@ h_cap(struct in *in)
 			self.caps &= ~bits;
 		else
 			self.caps |= bits;
-		if (!self.registered)
-			net_sendf("CAP END");
+		cap_end();
 	} else if (strcmp(sub, "NAK") == 0) {
-		if (!self.registered)
-			net_sendf("CAP END");
+		cap_end();
 	}
 }
 

@@ -815,6 +815,11 @@ START_TEST(test_handle_register)
 	ck_assert(was_sent("CAP END"));
 	ck_assert_int_eq(self.caps, CAP_ECHO | CAP_MULTI_PREFIX | CAP_SERVER_TIME);
 	from_server(":irc.test CAP * NAK :batch draft/chathistory");
+	/* An answer in several lines still ends negotiation once. */
+	size_t ends = 0;
+	for (size_t i = 0; i < nsent; i++)
+		ends += strcmp(sent[i], "CAP END") == 0;
+	ck_assert_uint_eq(ends, 1);
 	/* Nick in use while registering: add '_', retry, and say so. */
 	from_server(":irc.test 433 * alice :Nickname is already in use");
 	ck_assert(was_sent("NICK alice_"));

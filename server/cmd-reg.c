@@ -81,7 +81,11 @@ cmd_cap(struct client *c, struct irc_msg *m)
 		cap_list(list, sizeof(list), v302, 0);
 		cap_reply(c, "LS", list);
 	} else if (strcasecmp(sub, "LIST") == 0) {
-		cap_list(list, sizeof(list), false, c->caps);
+		/* cap_list takes 0 as "every capability". */
+		if (c->caps == 0)
+			list[0] = '\0';
+		else
+			cap_list(list, sizeof(list), false, c->caps);
 		cap_reply(c, "LIST", list);
 	} else if (strcasecmp(sub, "REQ") == 0) {
 		if (m->nparams < 2) {

@@ -578,6 +578,21 @@ START_TEST(channel_modes)
 }
 END_TEST
 
+/* CAP LIST: what this client enabled, nothing when it enabled nothing. */
+START_TEST(cap_list_enabled_only)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+
+	nd_send(a, "CAP LIST");
+	ND_EXPECT(a, "^:test\\.server CAP alice LIST :$");
+	nd_send(a, "CAP REQ :echo-message");
+	ND_EXPECT(a, " CAP alice ACK :echo-message$");
+	nd_send(a, "CAP LIST");
+	ND_EXPECT(a, "^:test\\.server CAP alice LIST :echo-message$");
+	nd_close(a);
+}
+END_TEST
+
 /* irssi sends WHOWAS by itself after a WHOIS that found no one. */
 START_TEST(whowas_empty)
 {
@@ -1265,6 +1280,7 @@ natterd_suite(void)
 	tcase_add_test(tc, channel_modes);
 	tcase_add_test(tc, mode_list_queries);
 	tcase_add_test(tc, whowas_empty);
+	tcase_add_test(tc, cap_list_enabled_only);
 	tcase_add_test(tc, kick_and_empty_channel);
 	tcase_add_test(tc, join_several_and_zero);
 	tcase_add_test(tc, nick_change_and_quit);

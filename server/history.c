@@ -894,6 +894,16 @@ hist_open(const char *path, char *err, size_t errcap)
 
 	if (errcap > 0)
 		err[0] = '\0';
+	/* natterd has one thread: SQLite's mutexes and its malloc statistics
+	 * (a global lock around every allocation) are pure cost, a tenth of
+	 * a stored message. Only possible before SQLite starts; later calls
+	 * fail harmlessly. */
+	static bool configured;
+	if (!configured) {
+		sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		configured = true;
+	}
 	hist_close();
 	hist.memory = memory;
 	if (memory)

@@ -28,7 +28,7 @@ struct config cfg = {
 };
 
 static const char usage_text[] =
-"usage: natterd [-fqv] [-d path] [-l addr[:port]]... [--name name]\n"
+"usage: natterd [-fhqVv] [-d path] [-l addr[:port]]... [--name name]\n"
 "               [--motd file] [--password-file file] [--oper-file file]\n"
 "               [--max-clients n] [--max-per-ip n] [--sendq bytes]\n"
 "               [--flood rate:burst|off] [--ping-timeout seconds]\n"
@@ -37,12 +37,14 @@ static const char usage_text[] =
 "  -d, --db path              history database (\"none\": memory only;\n"
 "                             default $XDG_STATE_HOME/natterd/history.db\n"
 "                             or ~/.local/state/natterd/history.db)\n"
-"  -f                         stay in the foreground (always the case)\n"
+"  -f, --foreground           stay in the foreground (always the case)\n"
+"  -h, --help                 show this help and exit\n"
 "  -l, --listen addr[:port]   listen there (repeatable; [v6addr]:port,\n"
 "                             *:port for all); default all IPv4 and IPv6\n"
 "                             addresses, port 6667\n"
-"  -q                         log warnings and errors only (twice: errors)\n"
-"  -v                         log debugging detail too\n"
+"  -q, --quiet                log warnings and errors only (twice: errors)\n"
+"  -V, --version              show the version and exit\n"
+"  -v, --verbose              log debugging detail too\n"
 "      --flood rate:burst|off lines per second and burst per client\n"
 "                             before input is delayed (default 50:200)\n"
 "      --history-days n       delete messages older than n days (0: never)\n"

@@ -381,7 +381,9 @@ static size_t
 nick_index(const struct buffer *b, const char *name)
 {
 	for (size_t i = 0; i < b->nnicks; i++)
-		if (irc_casecmp(b->nicks[i].name, name) == 0)
+		/* Names are kept cut to IRC_NICK_MAX: compare as kept, or a
+		 * server's overlong nick would be listed once per mention. */
+		if (irc_ncasecmp(b->nicks[i].name, name, IRC_NICK_MAX) == 0)
 			return i;
 	return b->nnicks;
 }
@@ -466,6 +468,9 @@ nick_rename(struct buffer *b, const char *old, const char *name)
 	if (i == b->nnicks)
 		return false;
 	nick_take(b, i, &n);
+	/* Renamed onto a nick already listed (only a confused or hostile
+	 * server says so): that entry is stale; a nick is listed once. */
+	nick_remove(b, name);
 	str_copy(n.name, name, sizeof(n.name));
 	nick_insert(b, &n);
 	return true;

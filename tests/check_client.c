@@ -593,6 +593,14 @@ START_TEST(test_nick_list)
 	ck_assert(!nick_remove(b, "bob"));
 	nick_add(b, "aaron", "@");	/* an update, not a duplicate */
 	ck_assert_uint_eq(b->nnicks, 4);
+	/* A hostile server renames onto a listed nick: still one entry. */
+	ck_assert(nick_rename(b, "zed", "CAROL"));
+	ck_assert_uint_eq(b->nnicks, 3);
+	ck_assert_str_eq(nick_find(b, "carol")->name, "CAROL");
+	/* Overlong nicks are kept cut, and found again as cut. */
+	nick_add(b, "n234567890123456789012345678901234567890", "");
+	nick_add(b, "n234567890123456789012345678901234567890", "+");
+	ck_assert_uint_eq(b->nnicks, 4);
 	nick_clear(b);
 	ck_assert_uint_eq(b->nnicks, 0);
 }

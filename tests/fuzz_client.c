@@ -75,11 +75,13 @@ check_wrap(const struct render *r, int cols)
 			if (utf_width(r->w[i]) > 0)
 				chars++;
 		}
-		/* Trailing spaces at a break may hang past the edge. */
+		/* Trailing spaces at a break may hang past the edge; they
+		 * are not the row's characters either. */
 		size_t e = end;
 		while (e > starts[k] && r->w[e - 1] == L' ') {
 			e--;
 			width--;
+			chars--;
 		}
 		CHECK(width <= (cols < 1 ? 1 : cols) || chars <= 1);
 	}

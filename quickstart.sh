@@ -3,6 +3,8 @@
 #   ./quickstart.sh check   install what is missing, build, run make check
 #   ./quickstart.sh         install what is missing, build, start natterd on
 #                           127.0.0.1 and open natter against it
+# NATTER_PORT picks the port (6667). For tests: QUICKSTART_BUILD=no skips
+# the install and build steps, and NATTERD/NATTER name the binaries.
 set -eu
 
 cd "$(dirname "$0")"
@@ -25,6 +27,7 @@ pkgs="build-essential autoconf automake pkg-config libncurses-dev check \
 libsqlite3-dev tmux ii irssi ngircd mandoc"
 
 missing=
+[ "${QUICKSTART_BUILD:-yes}" = no ] && pkgs=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
@@ -46,13 +49,15 @@ if [ -n "$missing" ]; then
 		$sudo apt-get install -y -qq --no-install-recommends $missing
 fi
 
-if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
-	autoreconf -fi
+if [ "${QUICKSTART_BUILD:-yes}" != no ]; then
+	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+		autoreconf -fi
+	fi
+	if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
+		./configure
+	fi
+	make -j"$(nproc 2>/dev/null || echo 2)"
 fi
-if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
-	./configure
-fi
-make -j"$(nproc 2>/dev/null || echo 2)"
 
 if [ "$verb" = check ]; then
 	status=0
@@ -68,7 +73,9 @@ if [ "$verb" = check ]; then
 	exit "$status"
 fi
 
-for f in server/natterd client/natter; do
+natterd=${NATTERD:-server/natterd}
+natter=${NATTER:-client/natter}
+for f in "$natterd" "$natter"; do
 	if [ ! -x "$f" ]; then
 		echo "quickstart: $f is not built yet; nothing to run" >&2
 		exit 1
@@ -76,15 +83,23 @@ for f in server/natterd client/natter; do
 done
 
 port=${NATTER_PORT:-6667}
-db=${TMPDIR:-/tmp}/natter-quickstart.db
-server/natterd -l "127.0.0.1:$port" --db "$db" &
+state=${TMPDIR:-/tmp}/natter-quickstart
+# natterd's log goes to a file: on the terminal it would scribble over natter.
+"$natterd" -l "127.0.0.1:$port" --db "$state.db" 2>"$state.log" &
 server=$!
 trap 'kill $server 2>/dev/null' EXIT INT TERM
-# Wait for the listener rather than sleeping a fixed time.
+# Wait for our natterd to listen rather than sleeping a fixed time; if it
+# died (the port is taken, say), do not talk to whatever holds the port.
 i=0
-until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+until kill -0 "$server" 2>/dev/null &&
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
 	i=$((i + 1))
-	[ $i -gt 50 ] && { echo "quickstart: natterd did not start" >&2; exit 1; }
+	if [ $i -gt 100 ] || ! kill -0 "$server" 2>/dev/null; then
+		echo "quickstart: natterd did not start on 127.0.0.1:$port:" >&2
+		tail -3 "$state.log" >&2
+		exit 1
+	fi
 	sleep 0.1
 done
-client/natter -p "$port" -j '#lan' 127.0.0.1
+echo "quickstart: natterd on 127.0.0.1:$port, log in $state.log"
+"$natter" -p "$port" -j '#lan' 127.0.0.1

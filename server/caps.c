@@ -7,6 +7,10 @@
 
 #include "natterd.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define MODES_STR STR(MODE_PARAMS_MAX)
+
 #define CAPS_MAX 32
 #define ISUPPORT_MAX 48
 #define ISUPPORT_PER_LINE 13	/* RFC 2812 leaves room for 13 after the nick */
@@ -104,7 +108,7 @@ isupport_init(void)
 	static const char *fixed[] = {
 		"AWAYLEN", "CASEMAPPING=rfc1459", "CHANLIMIT",
 		"CHANMODES=,k,l,imnst", "CHANNELLEN", "CHANTYPES=#&",
-		"KEYLEN", "KICKLEN", "MODES=4", "NETWORK", "NICKLEN",
+		"KEYLEN", "KICKLEN", "MODES=" MODES_STR, "NETWORK", "NICKLEN",
 		"PREFIX=(ov)@+", "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:1,WHOIS:1",
 		"TOPICLEN", "USERLEN",
 	};

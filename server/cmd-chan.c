@@ -497,7 +497,7 @@ static void
 mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 {
 	char modes[64], args[IRC_BODY_MAX], buf[IRC_BODY_MAX];
-	size_t mn = 0, an = 0, arg = 2, changes = 0;
+	size_t mn = 0, an = 0, arg = 2, withparam = 0;
 	int sign = '+', lastsign = 0;
 	bool ok;
 
@@ -515,7 +515,12 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 	if (!ok)
 		return;
 	args[0] = '\0';
-	for (const char *p = m->params[1]; *p != '\0' && changes < 8; p++) {
+	/*
+	 * At most MODE_PARAMS_MAX changes that take a parameter per line, as
+	 * ISUPPORT MODES says; like other servers, the rest of the line is
+	 * ignored. Parameterless changes are bounded by the line's length.
+	 */
+	for (const char *p = m->params[1]; *p != '\0'; p++) {
 		const char *param = NULL;
 		uint32_t bit = 0;
 		bool set;
@@ -532,6 +537,9 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 		case 's': bit = CM_SECRET; break;
 		case 't': bit = CM_TOPIC; break;
 		case 'k': case 'l': case 'o': case 'v':
+			if (withparam == MODE_PARAMS_MAX)
+				goto done;
+			withparam++;
 			if ((*p != 'l' || set) && (*p != 'k' || set)) {
 				if (arg >= m->nparams) {
 					conn_reply(c, ERR_NEEDMOREPARAMS,
@@ -615,8 +623,8 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 		modes[mn++] = *p;
 		if (param != NULL)
 			an += snprintf(args + an, sizeof(args) - an, " %s", param);
-		changes++;
 	}
+done:
 	if (mn == 0)
 		return;
 	modes[mn] = '\0';

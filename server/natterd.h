@@ -393,6 +393,9 @@ void reg_send_motd(struct client *c);
 void user_mode(struct client *c, struct irc_msg *m);
 
 /* cmd-chan.c */
+
+#define MODE_PARAMS_MAX 4	/* ISUPPORT MODES: changes with a parameter per MODE */
+
 /* Part c from every channel (JOIN 0). */
 void chan_part_all(struct client *c, const char *reason);
 

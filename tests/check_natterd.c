@@ -58,7 +58,7 @@ START_TEST(register_isupport_tokens)
 	struct nd_conn *c = nd_register(&srv, "alice", NULL);
 	const char *tokens[] = { "PREFIX=(ov)@+", "CHANMODES=,k,l,imnst",
 	    "NICKLEN=30", "CHANNELLEN=50", "NETWORK=test.server",
-	    "CASEMAPPING=rfc1459", "CHANTYPES=#&", "TOPICLEN=390" };
+	    "CASEMAPPING=rfc1459", "CHANTYPES=#&", "TOPICLEN=390", "MODES=4" };
 	char all[8192] = "";
 
 	/* VERSION repeats the 005 lines: gather them up to the PONG. */
@@ -572,6 +572,11 @@ START_TEST(channel_modes)
 	ND_EXPECT(c, " 403 carl #nope ");
 	nd_send(c, "MODE #m -n+s");
 	ND_EXPECT(b, "^:carl!.* MODE #m -n\\+s$");
+	/* MODES=4: a fifth change with a parameter is not applied. */
+	nd_send(c, "MODE #m +lllll 3 4 5 6 7");
+	ND_EXPECT(b, "^:carl!.* MODE #m \\+llll 3 4 5 6$");
+	nd_send(c, "MODE #m");
+	ND_EXPECT(c, " 324 carl #m \\+[a-z]+ 6$");
 	nd_close(a);
 	nd_close(b);
 	nd_close(c);

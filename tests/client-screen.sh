@@ -21,25 +21,18 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/natter-$kind.XXXXXX") || exit 99
 sock=natter-$kind-$$
 server_pid=
 peer_pid=
+. "${top_srcdir:?}/tests/screen-lib.sh"
 watchdog=
 cleanup() {
 	[ -n "$watchdog" ] && kill "$watchdog" 2>/dev/null
-	# Kill what runs in the panes before the server hangs them up: a
-	# sanitizer build exiting on SIGHUP can be left spinning, orphaned.
-	for p in $("$TMUX_BIN" -L "$sock" list-panes -a -F '#{pane_pid}' 2>/dev/null); do
-		pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null
-	done
-	"$TMUX_BIN" -L "$sock" kill-server 2>/dev/null
+	screen_reap "$TMUX_BIN" "$sock"
 	[ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'echo "client-$kind: FAIL: over 300 s, stopped by the watchdog" >&2; exit 1' TERM
-# A hung test fails instead of stalling make check.
-( sleep 300 & s=$!; trap 'kill $s; exit' TERM; wait $s && kill -TERM $$ ) 2>/dev/null &
-watchdog=$!
+screen_watchdog 300 "client-$kind"
 
 T() { "$TMUX_BIN" -u -L "$sock" -f /dev/null "$@"; }
 fail() {

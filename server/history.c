@@ -1,5 +1,6 @@
 /*
- * history.c: durable history in SQLite.
+ * history.c: durable history in SQLite; with --db none, the same
+ * functions over histmem.c's store in memory.
  *
  * One connection, WAL journal, every statement prepared once at open.
  * The writes of one loop pass share one transaction, begun on the first
@@ -112,7 +113,7 @@ static const char *const hist_sql[ST_COUNT] = {
 	[ST_LAST] = "SELECT " HIST_COLS " FROM (SELECT id, " HIST_COLS
 	    HIST_RANGE " ORDER BY time_ms DESC, id DESC LIMIT ?7)"
 	    " ORDER BY time_ms, id",
-	[ST_KEY_LATEST] = "SELECT time_ms, source, target, nick FROM messages"
+	[ST_KEY_LATEST] = "SELECT time_ms, source, target FROM messages"
 	    " WHERE tkey = ?1 AND time_ms > ?2 AND time_ms < ?3"
 	    " ORDER BY time_ms DESC, id DESC LIMIT 1",
 	[ST_CHAN_PUT] = "INSERT OR REPLACE INTO channels (folded, name, topic,"
@@ -131,12 +132,6 @@ static const char *const hist_sql[ST_COUNT] = {
 	[ST_KEY_DEL] = "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
 	    " WHERE tkey = ?1 AND (time_ms, id) <= (?2, ?3)"
 	    " ORDER BY time_ms, id LIMIT ?4)",
-};
-
-/* A point in the (time_ms, id) order. */
-struct hist_pos {
-	int64_t time_ms;
-	int64_t id;
 };
 
 static const struct hist_pos hist_min = { INT64_MIN, INT64_MIN };
@@ -318,12 +313,16 @@ hist_add(const struct hist_msg *m)
 	char nick[IRC_NICK_MAX + 1], folded[IRC_NICK_MAX + 1];
 	char key[HIST_KEY_MAX];
 
-	if (!hist_begin())
+	if (!hist.memory && !hist_begin())
 		return;
 	irc_source_split(m->source, nick, sizeof(nick), NULL, 0, NULL, 0);
-	irc_casefold(folded, nick, sizeof(folded));
 	if (hist_key(key, sizeof(key), nick, m->target) == 0)
 		return;
+	if (hist.memory) {
+		hmem_add(m, key);
+		return;
+	}
+	irc_casefold(folded, nick, sizeof(folded));
 
 	sqlite3_stmt *st = hist.st[ST_INSERT];
 	hist_bind_text(st, 1, m->msgid);
@@ -372,6 +371,8 @@ hist_ref_parse(const char *s, struct hist_ref *r, bool star_ok)
 static bool
 hist_find(const char *key, const char *msgid, struct hist_pos *p)
 {
+	if (hist.memory)
+		return hmem_find(key, msgid, p);
 	sqlite3_stmt *st = hist.st[ST_MSGID];
 	hist_bind_text(st, 1, msgid);
 	hist_bind_text(st, 2, key);
@@ -424,6 +425,8 @@ hist_range(const struct hist_query *q, struct hist_pos lo, struct hist_pos hi,
 
 	if (n <= 0)
 		return 0;
+	if (hist.memory)
+		return hmem_range(q->key, lo, hi, n, last, q->tagmsg, fn, arg);
 	hist_bind_text(st, 1, q->key);
 	sqlite3_bind_int64(st, 2, lo.time_ms);
 	sqlite3_bind_int64(st, 3, lo.id);
@@ -459,7 +462,7 @@ hist_query(const struct hist_query *q, hist_row_fn *fn, void *arg)
 	struct hist_pos alo, ahi, blo, bhi;
 	int before, after, n = q->limit;
 
-	if (hist.db == NULL)
+	if (hist.db == NULL && !hist.memory)
 		return 0;
 	if (!hist_resolve(q->key, &q->a, &alo, &ahi))
 		return 0;	/* an unknown msgid: nothing to show */
@@ -525,6 +528,15 @@ struct hist_found {
 	int64_t time_ms;
 };
 
+/* TARGETS' findings so far, and what decides which count. */
+struct hist_found_list {
+	struct hist_found *v;
+	size_t n, cap;
+	char me[IRC_NICK_MAX + 1];	/* folded */
+	hist_visible_fn *visible;
+	void *arg;
+};
+
 static int
 hist_found_cmp(const void *a, const void *b)
 {
@@ -535,26 +547,49 @@ hist_found_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/*
- * Walk the targets in key order (an index seek each), keep those the
- * asker may read with their latest message in the window, then count
- * from the first timestamp. Cheaper than a scan of the window when
- * history is long, and it spares every insert an index on time alone.
- */
-int
-hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
-    hist_visible_fn *visible, hist_target_fn *fn, void *arg)
+/* A target and its latest message in the window: listed if the asker may
+ * read it. (hmem_latest_fn, and the SQLite walk's step.) */
+static void
+hist_found_add(const char *key, int64_t time_ms, const char *source,
+    const char *target, void *arg)
 {
-	char folded[IRC_NICK_MAX + 1], nick[IRC_NICK_MAX + 1];
+	struct hist_found_list *l = arg;
+	char nick[IRC_NICK_MAX + 1], folded[IRC_NICK_MAX + 1];
+	const char *name = target;
+	bool chan = irc_is_channel(key);
+
+	if (!chan && !hist_key_has(key, l->me))
+		return;
+	if (!chan) {
+		/* A conversation is named for the other party. */
+		irc_source_split(source, nick, sizeof(nick), NULL, 0, NULL, 0);
+		irc_casefold(folded, nick, sizeof(folded));
+		if (strcmp(folded, l->me) != 0)
+			name = nick;
+	} else if (l->visible != NULL && !l->visible(name, l->arg))
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	struct hist_found *f = &l->v[l->n++];
+	str_copy(f->key, key, sizeof(f->key));
+	str_copy(f->name, name, sizeof(f->name));
+	f->time_ms = time_ms;
+}
+
+/*
+ * Walk the targets in key order (an index seek each), and look up the
+ * latest message in the window of those the asker may read. Cheaper than
+ * a scan of the window when history is long, and it spares every insert
+ * an index on time alone. False on a database error.
+ */
+static bool
+hist_targets_walk(struct hist_found_list *l, int64_t lo_ms, int64_t hi_ms)
+{
 	char key[HIST_KEY_MAX] = "";
-	struct hist_found *found = NULL;
-	size_t n = 0, cap = 0;
-	bool last = from_ms > to_ms, failed = false;
 	int rc;
 
-	if (hist.db == NULL || limit <= 0)
-		return 0;
-	irc_casefold(folded, me, sizeof(folded));
 	for (;;) {
 		sqlite3_stmt *st = hist.st[ST_KEY_NEXT];
 		hist_bind_text(st, 1, key);
@@ -563,61 +598,55 @@ hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
 			str_copy(key, (const char *)sqlite3_column_text(st, 0),
 			    sizeof(key));
 		sqlite3_reset(st);
-		if (rc != SQLITE_ROW) {
-			failed = rc != SQLITE_DONE;
+		if (rc != SQLITE_ROW)
 			break;
-		}
-		bool chan = irc_is_channel(key);
-		if (!chan && !hist_key_has(key, folded))
+		if (!irc_is_channel(key) && !hist_key_has(key, l->me))
 			continue;
 
 		st = hist.st[ST_KEY_LATEST];
 		hist_bind_text(st, 1, key);
-		sqlite3_bind_int64(st, 2, last ? to_ms : from_ms);
-		sqlite3_bind_int64(st, 3, last ? from_ms : to_ms);
+		sqlite3_bind_int64(st, 2, lo_ms);
+		sqlite3_bind_int64(st, 3, hi_ms);
 		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW) {
-			sqlite3_reset(st);
-			if ((failed = rc != SQLITE_DONE))
-				break;
-			continue;
-		}
-		const char *name = (const char *)sqlite3_column_text(st, 2);
-		if (!chan && strcmp((const char *)sqlite3_column_text(st, 3),
-		    folded) != 0) {
-			/* A conversation is named for the other party. */
-			irc_source_split((const char *)
-			    sqlite3_column_text(st, 1), nick, sizeof(nick),
-			    NULL, 0, NULL, 0);
-			name = nick;
-		}
-		if (!chan || visible == NULL || visible(name, arg)) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				found = xreallocarray(found, cap,
-				    sizeof(*found));
-			}
-			str_copy(found[n].key, key, sizeof(found[n].key));
-			str_copy(found[n].name, name, sizeof(found[n].name));
-			found[n].time_ms = sqlite3_column_int64(st, 0);
-			n++;
-		}
+		if (rc == SQLITE_ROW)
+			hist_found_add(key, sqlite3_column_int64(st, 0),
+			    (const char *)sqlite3_column_text(st, 1),
+			    (const char *)sqlite3_column_text(st, 2), l);
 		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			break;
 	}
-	if (failed) {
-		log_error("history: listing targets: %s",
-		    sqlite3_errmsg(hist.db));
-		free(found);
+	if (rc == SQLITE_DONE)
+		return true;
+	log_error("history: listing targets: %s", sqlite3_errmsg(hist.db));
+	return false;
+}
+
+int
+hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
+    hist_visible_fn *visible, hist_target_fn *fn, void *arg)
+{
+	struct hist_found_list l = { .visible = visible, .arg = arg };
+	bool last = from_ms > to_ms;
+	int64_t lo = last ? to_ms : from_ms, hi = last ? from_ms : to_ms;
+
+	if ((hist.db == NULL && !hist.memory) || limit <= 0)
+		return 0;
+	irc_casefold(l.me, me, sizeof(l.me));
+	if (hist.memory)
+		hmem_latest_each(lo, hi, hist_found_add, &l);
+	else if (!hist_targets_walk(&l, lo, hi)) {
+		free(l.v);
 		return -1;
 	}
-	if (n > 0)
-		qsort(found, n, sizeof(*found), hist_found_cmp);
+	if (l.n > 0)
+		qsort(l.v, l.n, sizeof(*l.v), hist_found_cmp);
 	/* Counted from the first timestamp, handed out ascending. */
-	size_t count = n < (size_t)limit ? n : (size_t)limit;
-	size_t first = last ? n - count : 0;
+	size_t count = l.n < (size_t)limit ? l.n : (size_t)limit;
+	size_t first = last ? l.n - count : 0;
 	for (size_t i = first; i < first + count; i++)
-		fn(found[i].name, found[i].time_ms, arg);
-	free(found);
+		fn(l.v[i].name, l.v[i].time_ms, arg);
+	free(l.v);
 	return (int)count;
 }
 
@@ -714,8 +743,10 @@ hist_set_retention(int days, int max_per_target)
 {
 	hist.days = days > 0 ? days : 0;
 	hist.max_per_target = max_per_target > 0 ? max_per_target : 0;
-	hist.prune_keys = hist.max_per_target > 0;
+	hist.prune_keys = hist.max_per_target > 0 && !hist.memory;
 	hist.prune_dirty = false;
+	if (hist.memory)
+		hmem_set_max((size_t)hist.max_per_target);
 	hist.prune_cursor[0] = '\0';
 	hist.next_age_check = 0;
 }
@@ -748,6 +779,12 @@ hist_prune_old(int64_t now)
 
 	if (now < hist.next_age_check)
 		return false;
+	if (hist.memory) {
+		if (hmem_prune_old(cutoff, HIST_PRUNE_BATCH) == HIST_PRUNE_BATCH)
+			return true;
+		hist.next_age_check = now + HIST_AGE_CHECK_MS;
+		return false;
+	}
 	st = hist.st[ST_OLD_ANY];
 	int rc = sqlite3_step(st);
 	bool old = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) < cutoff;
@@ -816,6 +853,8 @@ hist_prune_key(void)
 bool
 hist_idle_work(void)
 {
+	if (hist.memory)
+		return hist.days > 0;
 	if (hist.db == NULL)
 		return false;
 	return hist.wal_pages > 0 || hist.days > 0 ||
@@ -827,7 +866,7 @@ hist_prune(void)
 {
 	int64_t now = time_mono_ms();
 
-	if (hist.db == NULL)
+	if (hist.db == NULL && !hist.memory)
 		return false;
 	if (hist.wal_pages > 0 && now >= hist.next_sync)
 		hist_checkpoint(now);
@@ -905,23 +944,21 @@ hist_open(const char *path, char *err, size_t errcap)
 		configured = true;
 	}
 	hist_close();
-	hist.memory = memory;
-	if (memory)
-		path = ":memory:";
-	else {
-		if (hist_mkdirs(path, err, errcap) == -1)
-			return -1;
-		if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-			return hist_open_fail(path, "is a directory", err,
-			    errcap);
-		/* Private messages live here: create it unreadable by
-		 * others before SQLite does (its journals inherit the mode). */
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (fd == -1)
-			return hist_open_fail(path, strerror(errno), err,
-			    errcap);
-		close(fd);
+	if (memory) {
+		hist.memory = true;
+		hist_set_retention(hist.days, hist.max_per_target);
+		return 0;
 	}
+	if (hist_mkdirs(path, err, errcap) == -1)
+		return -1;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return hist_open_fail(path, "is a directory", err, errcap);
+	/* Private messages live here: create it unreadable by others before
+	 * SQLite does (its journals inherit the mode). */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return hist_open_fail(path, strerror(errno), err, errcap);
+	close(fd);
 	if (sqlite3_open_v2(path, &hist.db, flags, NULL) != SQLITE_OK) {
 		if (hist.db == NULL)
 			return hist_open_fail(path, "out of memory", err,
@@ -951,20 +988,18 @@ hist_open(const char *path, char *err, size_t errcap)
 	if (version > HIST_SCHEMA_VERSION)
 		return hist_open_fail(path, "written by a newer natterd", err,
 		    errcap);
-	if (!memory) {
-		if (sqlite3_prepare_v2(hist.db, "PRAGMA journal_mode = WAL",
-		    -1, &st, NULL) != SQLITE_OK)
-			return hist_open_fail(path, sqlite3_errmsg(hist.db),
-			    err, errcap);
-		int rc = sqlite3_step(st);
-		bool wal = rc == SQLITE_ROW && strcmp((const char *)
-		    sqlite3_column_text(st, 0), "wal") == 0;
-		sqlite3_finalize(st);
-		if (!wal)
-			return hist_open_fail(path, rc == SQLITE_ROW ?
-			    "cannot use a write-ahead log" :
-			    sqlite3_errmsg(hist.db), err, errcap);
-	}
+	if (sqlite3_prepare_v2(hist.db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) != SQLITE_OK)
+		return hist_open_fail(path, sqlite3_errmsg(hist.db), err,
+		    errcap);
+	int rc = sqlite3_step(st);
+	bool wal = rc == SQLITE_ROW && strcmp((const char *)
+	    sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	if (!wal)
+		return hist_open_fail(path, rc == SQLITE_ROW ?
+		    "cannot use a write-ahead log" : sqlite3_errmsg(hist.db),
+		    err, errcap);
 	char sql[sizeof(hist_schema) + 128];
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous = NORMAL;"
 	    "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
@@ -981,8 +1016,7 @@ hist_open(const char *path, char *err, size_t errcap)
 			return hist_open_fail(path, sqlite3_errmsg(hist.db),
 			    err, errcap);
 	}
-	if (!memory)
-		sqlite3_wal_hook(hist.db, hist_wal_hook, NULL);
+	sqlite3_wal_hook(hist.db, hist_wal_hook, NULL);
 	hist.wal_force = HIST_WAL_FORCE;
 	hist_set_retention(hist.days, hist.max_per_target);
 	return 0;
@@ -991,6 +1025,10 @@ hist_open(const char *path, char *err, size_t errcap)
 void
 hist_close(void)
 {
+	if (hist.memory) {
+		hmem_clear();
+		hist.memory = false;
+	}
 	if (hist.db == NULL)
 		return;
 	hist_commit();

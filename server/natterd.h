@@ -551,6 +551,34 @@ bool hist_chan_get(const char *name, struct hist_chan *c);
 const char *hist_default_path(void);
 
 /*
+ * histmem.c: the store of --db none, behind history.c's functions. Rows
+ * are ordered by (time_ms, id), id being the arrival order; a hist_pos is
+ * a point in that order.
+ */
+struct hist_pos {
+	int64_t time_ms;
+	int64_t id;
+};
+void hmem_add(const struct hist_msg *m, const char *key);
+/* The position of msgid if it is in target key. */
+bool hmem_find(const char *key, const char *msgid, struct hist_pos *p);
+/* fn on the first (last: the last) n rows of key strictly between lo and
+ * hi, ascending, TAGMSG rows only if tagmsg; returns the count. */
+int hmem_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
+    bool last, bool tagmsg, hist_row_fn *fn, void *arg);
+/* fn on every target with a message strictly between the two times: its
+ * key and the latest such message's time, source and target. */
+typedef void hmem_latest_fn(const char *key, int64_t time_ms,
+    const char *source, const char *target, void *arg);
+void hmem_latest_each(int64_t lo_ms, int64_t hi_ms, hmem_latest_fn *fn,
+    void *arg);
+/* Drop at most batch messages older than cutoff; returns how many went. */
+size_t hmem_prune_old(int64_t cutoff, size_t batch);
+/* --history-max: trim every target now, and each one as it grows. */
+void hmem_set_max(size_t max_per_target);
+void hmem_clear(void);
+
+/*
  * chathistory.c: history served to clients: CHATHISTORY (cmd_chathistory),
  * the --replay lines on JOIN for clients without draft/chathistory, and
  * channel state saved and restored through chan_hooks.

@@ -1,0 +1,440 @@
+/*
+ * histmem.c: the history store of --db none, in memory and gone at exit.
+ *
+ * SQLite's in-memory database did this job first, at about 6 us of CPU a
+ * stored message (three b-tree inserts, a rollback journal, a malloc per
+ * page): more than relaying the message to a private chat costs. Here a
+ * message is one allocation, one array append and one hash insert.
+ *
+ * Each target (a hist_key) keeps its messages in an array sorted by
+ * (time_ms, id), the order CHATHISTORY pages by. The id is the arrival
+ * order, so a new message goes at the end, unless the wall clock was set
+ * back: then it is moved into place. A hash of msgids serves msgid
+ * references. Retention drops from the front of the arrays. history.c
+ * does the rest (references, subcommands, TARGETS), the same for both
+ * stores.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natterd.h"
+
+/*
+ * Both hash tables are chained, with power-of-two buckets doubled past
+ * one entry per bucket on average. Their entries start with a link.
+ */
+struct hmem_link {
+	struct hmem_link *next;
+	uint32_t hash;
+};
+
+struct hmem_table {
+	struct hmem_link **bucket;
+	size_t cap, count;
+};
+
+struct hmem_msg {
+	struct hmem_link link;		/* in hmem.msgs, by msgid */
+	struct hmem_target *t;
+	int64_t time_ms, id;
+	uint32_t source, target, command, tags, text;	/* offsets into s */
+	bool tagmsg;
+	char s[];			/* the msgid first, then the rest */
+};
+
+struct hmem_target {
+	struct hmem_link link;		/* in hmem.targets, by key */
+	struct hmem_msg **v;		/* live: v[head] to v[head + n - 1] */
+	size_t head, n, cap;
+	char key[];
+};
+
+static struct {
+	struct hmem_table msgs, targets;
+	int64_t last_id;
+	size_t max_per_target;	/* --history-max: trimmed on add */
+} hmem;
+
+static uint32_t
+hmem_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static struct hmem_link *
+hmem_chain(const struct hmem_table *tb, uint32_t hash)
+{
+	return tb->cap > 0 ? tb->bucket[hash & (tb->cap - 1)] : NULL;
+}
+
+static void
+hmem_insert(struct hmem_table *tb, struct hmem_link *e)
+{
+	if (tb->count >= tb->cap) {
+		size_t cap = tb->cap ? tb->cap * 2 : 64;
+		struct hmem_link **nb = xcalloc(cap, sizeof(*nb));
+		for (size_t i = 0; i < tb->cap; i++) {
+			struct hmem_link *l = tb->bucket[i], *next;
+			for (; l != NULL; l = next) {
+				next = l->next;
+				l->next = nb[l->hash & (cap - 1)];
+				nb[l->hash & (cap - 1)] = l;
+			}
+		}
+		free(tb->bucket);
+		tb->bucket = nb;
+		tb->cap = cap;
+	}
+	struct hmem_link **slot = &tb->bucket[e->hash & (tb->cap - 1)];
+	e->next = *slot;
+	*slot = e;
+	tb->count++;
+}
+
+static void
+hmem_remove(struct hmem_table *tb, struct hmem_link *e)
+{
+	struct hmem_link **pp = &tb->bucket[e->hash & (tb->cap - 1)];
+
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
+	tb->count--;
+}
+
+static int
+hmem_pos_cmp(const struct hmem_msg *m, struct hist_pos p)
+{
+	if (m->time_ms != p.time_ms)
+		return m->time_ms < p.time_ms ? -1 : 1;
+	if (m->id != p.id)
+		return m->id < p.id ? -1 : 1;
+	return 0;
+}
+
+static struct hmem_target *
+hmem_target_find(const char *key, uint32_t hash)
+{
+	for (struct hmem_link *l = hmem_chain(&hmem.targets, hash); l != NULL;
+	    l = l->next) {
+		struct hmem_target *t = (struct hmem_target *)l;
+		if (l->hash == hash && strcmp(t->key, key) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static struct hmem_target *
+hmem_target_get(const char *key)
+{
+	uint32_t hash = hmem_hash(key);
+	struct hmem_target *t = hmem_target_find(key, hash);
+
+	if (t != NULL)
+		return t;
+	size_t len = strlen(key);
+	t = xcalloc(1, sizeof(*t) + len + 1);
+	memcpy(t->key, key, len + 1);
+	t->link.hash = hash;
+	hmem_insert(&hmem.targets, &t->link);
+	return t;
+}
+
+static void
+hmem_target_free(struct hmem_target *t)
+{
+	hmem_remove(&hmem.targets, &t->link);
+	free(t->v);
+	free(t);
+}
+
+static struct hmem_msg *
+hmem_msg_find(const char *msgid, uint32_t hash)
+{
+	for (struct hmem_link *l = hmem_chain(&hmem.msgs, hash); l != NULL;
+	    l = l->next) {
+		struct hmem_msg *m = (struct hmem_msg *)l;
+		if (l->hash == hash && strcmp(m->s, msgid) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* Unlink m from the msgid hash and free it (its target still lists it). */
+static void
+hmem_msg_free(struct hmem_msg *m)
+{
+	hmem_remove(&hmem.msgs, &m->link);
+	free(m);
+}
+
+/* Call fn on every target; fn may free the one it is given. */
+static void
+hmem_each_target(void (*fn)(struct hmem_target *, void *), void *arg)
+{
+	for (size_t i = 0; i < hmem.targets.cap; i++) {
+		struct hmem_link *l = hmem.targets.bucket[i], *next;
+		for (; l != NULL; l = next) {
+			next = l->next;
+			fn((struct hmem_target *)l, arg);
+		}
+	}
+}
+
+/* Drop the k oldest messages of t; frees t once it is empty. */
+static void
+hmem_drop_front(struct hmem_target *t, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		hmem_msg_free(t->v[t->head + i]);
+	t->head += k;
+	t->n -= k;
+	if (t->n == 0)
+		hmem_target_free(t);
+}
+
+/* Make room for one more at the end, sliding the live part down first
+ * when the dead front is at least half the array. */
+static void
+hmem_reserve(struct hmem_target *t)
+{
+	if (t->head + t->n < t->cap)
+		return;
+	if (t->head >= t->cap / 2 && t->head > 0) {
+		memmove(t->v, t->v + t->head, t->n * sizeof(*t->v));
+		t->head = 0;
+		return;
+	}
+	t->cap = t->cap ? t->cap * 2 : 8;
+	t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
+}
+
+/* The index in t (from head) of the first message at or past p (strict:
+ * past p). */
+static size_t
+hmem_bound(const struct hmem_target *t, struct hist_pos p, bool strict)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = hmem_pos_cmp(t->v[t->head + mid], p);
+		if (c < 0 || (strict && c == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint32_t
+hmem_put(char *s, size_t *at, const char *str)
+{
+	size_t len = strlen(str);
+	uint32_t off = (uint32_t)*at;
+
+	memcpy(s + *at, str, len + 1);
+	*at += len + 1;
+	return off;
+}
+
+void
+hmem_add(const struct hist_msg *m, const char *key)
+{
+	const char *strs[] = { m->msgid, m->source, m->target, m->command,
+	    m->tags != NULL ? m->tags : "", m->text != NULL ? m->text : "" };
+	uint32_t hash = hmem_hash(m->msgid);
+	size_t size = 0, at = 0;
+
+	/* The msgid is unique, as the database's UNIQUE column makes it. */
+	if (hmem_msg_find(m->msgid, hash) != NULL) {
+		log_warn("history: duplicate msgid %s not stored", m->msgid);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		size += strlen(strs[i]) + 1;
+	struct hmem_msg *e = xmalloc(sizeof(*e) + size);
+	hmem_put(e->s, &at, strs[0]);
+	e->source = hmem_put(e->s, &at, strs[1]);
+	e->target = hmem_put(e->s, &at, strs[2]);
+	e->command = hmem_put(e->s, &at, strs[3]);
+	e->tags = hmem_put(e->s, &at, strs[4]);
+	e->text = hmem_put(e->s, &at, strs[5]);
+	e->tagmsg = strcmp(m->command, "TAGMSG") == 0;
+	e->time_ms = m->time_ms;
+	e->id = ++hmem.last_id;
+	e->link.hash = hash;
+	hmem_insert(&hmem.msgs, &e->link);
+
+	struct hmem_target *t = hmem_target_get(key);
+	e->t = t;
+	hmem_reserve(t);
+	size_t i = t->n;
+	if (i > 0 && t->v[t->head + i - 1]->time_ms > e->time_ms) {
+		/* The clock went back: keep the (time, id) order. */
+		i = hmem_bound(t, (struct hist_pos){ e->time_ms, e->id }, false);
+		memmove(t->v + t->head + i + 1, t->v + t->head + i,
+		    (t->n - i) * sizeof(*t->v));
+	}
+	t->v[t->head + i] = e;
+	t->n++;
+	if (hmem.max_per_target > 0 && t->n > hmem.max_per_target)
+		hmem_drop_front(t, t->n - hmem.max_per_target);
+}
+
+bool
+hmem_find(const char *key, const char *msgid, struct hist_pos *p)
+{
+	struct hmem_msg *m = hmem_msg_find(msgid, hmem_hash(msgid));
+
+	if (m == NULL || strcmp(m->t->key, key) != 0)
+		return false;
+	p->time_ms = m->time_ms;
+	p->id = m->id;
+	return true;
+}
+
+static void
+hmem_emit(const struct hmem_msg *e, hist_row_fn *fn, void *arg)
+{
+	struct hist_msg m;
+
+	str_copy(m.msgid, e->s, sizeof(m.msgid));
+	m.time_ms = e->time_ms;
+	m.source = e->s + e->source;
+	m.target = e->s + e->target;
+	m.command = e->s + e->command;
+	m.tags = e->s + e->tags;
+	m.text = e->s + e->text;
+	fn(&m, arg);
+}
+
+int
+hmem_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
+    bool last, bool tagmsg, hist_row_fn *fn, void *arg)
+{
+	struct hmem_target *t = hmem_target_find(key, hmem_hash(key));
+	int count = 0;
+
+	if (t == NULL || n <= 0)
+		return 0;
+	struct hmem_msg **v = t->v + t->head;
+	size_t start = hmem_bound(t, lo, true), end = hmem_bound(t, hi, false);
+	if (last) {
+		/* Back from the end to the first of the last n. */
+		size_t i = end;
+		for (int k = 0; i > start && k < n; ) {
+			i--;
+			if (tagmsg || !v[i]->tagmsg)
+				k++;
+		}
+		start = i;
+	}
+	for (size_t i = start; i < end && count < n; i++) {
+		if (!tagmsg && v[i]->tagmsg)
+			continue;
+		hmem_emit(v[i], fn, arg);
+		count++;
+	}
+	return count;
+}
+
+struct hmem_latest {
+	int64_t lo_ms, hi_ms;
+	hmem_latest_fn *fn;
+	void *arg;
+};
+
+static void
+hmem_latest_one(struct hmem_target *t, void *arg)
+{
+	struct hmem_latest *q = arg;
+	/* Strictly inside (lo_ms, hi_ms): the last before (hi_ms, 0). */
+	size_t b = hmem_bound(t, (struct hist_pos){ q->hi_ms, 0 }, false);
+
+	if (b == 0)
+		return;
+	const struct hmem_msg *e = t->v[t->head + b - 1];
+	if (e->time_ms > q->lo_ms)
+		q->fn(t->key, e->time_ms, e->s + e->source, e->s + e->target,
+		    q->arg);
+}
+
+void
+hmem_latest_each(int64_t lo_ms, int64_t hi_ms, hmem_latest_fn *fn, void *arg)
+{
+	struct hmem_latest q = { lo_ms, hi_ms, fn, arg };
+
+	hmem_each_target(hmem_latest_one, &q);
+}
+
+struct hmem_prune {
+	int64_t cutoff;
+	size_t left;		/* of the batch */
+};
+
+static void
+hmem_prune_one(struct hmem_target *t, void *arg)
+{
+	struct hmem_prune *p = arg;
+	size_t k = 0;
+
+	while (k < t->n && k < p->left && t->v[t->head + k]->time_ms <
+	    p->cutoff)
+		k++;
+	p->left -= k;
+	if (k > 0)
+		hmem_drop_front(t, k);
+}
+
+size_t
+hmem_prune_old(int64_t cutoff, size_t batch)
+{
+	struct hmem_prune p = { cutoff, batch };
+
+	hmem_each_target(hmem_prune_one, &p);
+	return batch - p.left;
+}
+
+static void
+hmem_trim_one(struct hmem_target *t, void *arg)
+{
+	(void)arg;
+	if (t->n > hmem.max_per_target)
+		hmem_drop_front(t, t->n - hmem.max_per_target);
+}
+
+void
+hmem_set_max(size_t max_per_target)
+{
+	hmem.max_per_target = max_per_target;
+	if (max_per_target > 0)
+		hmem_each_target(hmem_trim_one, NULL);
+}
+
+static void
+hmem_free_one(struct hmem_target *t, void *arg)
+{
+	(void)arg;
+	for (size_t k = 0; k < t->n; k++)
+		free(t->v[t->head + k]);
+	free(t->v);
+	free(t);
+}
+
+void
+hmem_clear(void)
+{
+	hmem_each_target(hmem_free_one, NULL);
+	free(hmem.targets.bucket);
+	free(hmem.msgs.bucket);
+	memset(&hmem, 0, sizeof(hmem));
+}

@@ -2,7 +2,8 @@
 # make bench: run natter-bench against natterd and, when installed, ngircd,
 # a fresh server for every workload, and print the figures side by side.
 # Figures only: nothing here asserts a timing. Needs $BENCH (the generator);
-# uses $NATTERD, $NGIRCD_BIN, $NATTER and $TMUX_BIN when they are there.
+# uses $NATTERD, $NGIRCD_BIN, $NULL_BIN (natter-null, the floor: a relay
+# doing nothing but the syscalls), $NATTER and $TMUX_BIN when they are there.
 # BENCH_QUICK=1 shrinks every workload (a smoke run of the script itself);
 # BENCH_ONLY=servers or BENCH_ONLY=clients runs only that half;
 # BENCH_NICE=n runs everything measured under nice -n n.
@@ -14,6 +15,7 @@ set -u
 NATTERD=${NATTERD:-}
 NATTER=${NATTER:-}
 NGIRCD_BIN=${NGIRCD_BIN:-}
+NULL_BIN=${NULL_BIN:-}
 TMUX_BIN=${TMUX_BIN:-}
 quick=${BENCH_QUICK:-0}
 only=${BENCH_ONLY:-all}	# all, servers (no client flood) or clients
@@ -48,6 +50,8 @@ have_natterd=0
 [ -x "$NATTERD" ] && have_natterd=1
 have_ngircd=0
 [ -n "$NGIRCD_BIN" ] && [ -x "$NGIRCD_BIN" ] && have_ngircd=1
+have_null=0
+[ -n "$NULL_BIN" ] && [ -x "$NULL_BIN" ] && have_null=1
 
 # Wait until something listens on the port, 10 s at most.
 wait_port() {
@@ -87,7 +91,8 @@ ngircd_conf() {
 	EOF
 }
 
-# start_server kind port: kind is natterd, natterd-hist, natterd-flood or ngircd.
+# start_server kind port: kind is natterd, natterd-hist, natterd-flood,
+# ngircd or null.
 start_server() {
 	local log=$work/$1.log
 	case $1 in
@@ -109,6 +114,9 @@ start_server() {
 	ngircd)
 		ngircd_conf "$2"
 		"${pri[@]}" "$NGIRCD_BIN" -n -f "$work/ngircd.conf" >>"$log" 2>&1 &
+		;;
+	null)
+		"${pri[@]}" "$NULL_BIN" "$2" 2>>"$log" &
 		;;
 	esac
 	spid=$!
@@ -184,6 +192,9 @@ if [ -z "$servers" ]; then
 	exit 77
 fi
 [ "$have_natterd" = 1 ] || echo "bench: no natterd at $NATTERD; ngircd only" >&2
+# The floor runs the fan-out and pairs workloads, not idle (registration
+# is all it skips).
+[ "$have_null" = 1 ] && servers="$servers null"
 
 # The short fan-out runs are noisy on a shared machine: each is done reps
 # times (a fresh server every time) and the table shows the median.
@@ -207,7 +218,7 @@ for r in $(seq $reps); do
 done
 [ "$only" = clients ] && servers=
 for s in $servers; do
-	run "$s" idle -w idle -T 45 $idle
+	[ "$s" = null ] || run "$s" idle -w idle -T 45 $idle
 	run "$s" pairs -w pairs -T 40 $pairs
 done
 
@@ -313,9 +324,9 @@ function ratio(a, b) { return (a == "" || b == "" || b + 0 <= 0 || a < 0) ? "-" 
 function crow(name, k, target) {
 	printf "| %s | %s | %s | %s |\n", name, fmt(get("natter", "flood", k), k), fmt(get("irssi", "flood", k), k), target
 }
-function row(name, t, k, target,   a, b) {
-	a = get("natterd", t, k); b = get("ngircd", t, k)
-	printf "| %s | %s | %s | %s | %s |\n", name, fmt(a, k), fmt(b, k), k == "window" ? "-" : ratio(a, b), target
+function row(name, t, k, target,   a, b, c) {
+	a = get("natterd", t, k); b = get("ngircd", t, k); c = get("null", t, k)
+	printf "| %s | %s | %s | %s | %s | %s |\n", name, fmt(a, k), fmt(b, k), k == "window" ? "-" : ratio(a, b), fmt(c, k), target
 }
 END {
 	printf "%s, %s cores, load average %s at the start and %s at the end;", when, cores, load0, load1
@@ -326,8 +337,8 @@ END {
 }
 function servers() {
 	print ""
-	print "| workload, figure | natterd | ngircd | natterd/ngircd | natterd target |"
-	print "|---|---|---|---|---|"
+	print "| workload, figure | natterd | ngircd | natterd/ngircd | floor (natter-null) | natterd target |"
+	print "|---|---|---|---|---|---|"
 	row("burst 100 clients, 10x500: deliveries/s", "burst100", "deliveries_per_s", ">= 2x ngircd")
 	row("burst 100: CPU us per delivery", "burst100", "cpu_us_per_delivery", "<= 0.15")
 	row("burst 100: latency p50", "burst100", "p50_us", "")
@@ -361,6 +372,9 @@ function servers() {
 	print "mostly queueing in socket buffers, as the senders write as fast as the"
 	print "kernel takes it. Paced 500 asks for about 1 M deliveries/s. Idle keeps"
 	print "as many registrations in flight as the server's listen backlog holds."
+	print "The floor is natter-null (tests/bench/natter-null.c): a relay with"
+	print "natterd's loop that parses, checks and stores nothing, so its CPU per"
+	print "delivery is what this machine's loopback TCP costs."
 }
 function history(   j, t, a, b) {
 	print ""

@@ -103,12 +103,25 @@ capture_add(const char *data, size_t len)
 			capture.lines++;
 }
 
+static struct oent *out_slot(struct client *);
+
 static void
 sendq_exceeded(struct client *c)
 {
 	log_info("%s (%s): SendQ exceeded (%zu bytes queued)",
 	    conn_nick(c), c->host, c->outbytes);
+	/* The socket may hold the start of the head entry: keep its rest,
+	 * so the ERROR line that follows starts a line of its own. */
+	struct oent head = { NULL, 0 };
+	if (c->outhead < c->outn && c->outq[c->outhead].off > 0) {
+		head = c->outq[c->outhead];
+		obuf_ref(head.b);
+	}
 	conn_drop_output(c);
+	if (head.b != NULL) {
+		*out_slot(c) = head;
+		c->outbytes = head.b->len - head.off;
+	}
 	c->flags |= CL_SENDQ;
 	conn_close(c, "SendQ exceeded");
 }

@@ -24,6 +24,7 @@
 #define SHUTDOWN_FLUSH_MS 2000
 #define TIMER_IDLE_MS 60000
 #define TIMER_GRAIN_MS 500
+#define LINGER_MS 5000		/* a closed client's ERROR line gets this long */
 
 static struct pollfd *pfds;
 static struct client **owners;	/* NULL for a listener */
@@ -204,6 +205,13 @@ run_timers(int64_t now)
 		struct client *c = owners[i];
 		int64_t d;
 
+		if (c != NULL && (c->flags & CL_LINGER) != 0) {
+			if (now >= c->since)
+				loop_dirty(c);	/* flush_dirty drops it */
+			else if (c->since < next)
+				next = c->since;
+			continue;
+		}
 		if (c == NULL || (c->flags & (CL_CLOSING | CL_DEAD)) != 0)
 			continue;
 		if ((c->flags & CL_REG) == 0) {
@@ -248,9 +256,14 @@ drop_client(struct client *c)
 	conn_free(c);
 }
 
-/* Step 5: one flush per connection with output, then the dead go. */
+/*
+ * Step 5: one flush per connection with output, then the dead go. A dead
+ * client whose last lines (its ERROR, after a SendQ drop say) do not fit
+ * in the socket lingers for LINGER_MS, polled for POLLOUT alone, so a
+ * client that was merely slow still learns why it was closed.
+ */
 static void
-flush_dirty(void)
+flush_dirty(int64_t now)
 {
 	for (size_t i = 0; i < ndirty; i++) {
 		struct client *c = dirty[i];
@@ -258,7 +271,17 @@ flush_dirty(void)
 
 		c->flags &= ~CL_DIRTY;
 		if ((c->flags & CL_DEAD) != 0) {
-			drop_client(c);
+			if (done || ((c->flags & CL_LINGER) != 0 &&
+			    now >= c->since)) {
+				drop_client(c);
+				continue;
+			}
+			if ((c->flags & CL_LINGER) == 0) {
+				c->flags |= CL_LINGER;
+				c->since = now + LINGER_MS;
+				loop_timer_at(c->since);
+				pfds[c->slot].events = POLLOUT;
+			}
 			continue;
 		}
 		if (done)
@@ -396,6 +419,11 @@ loop_run(void)
 				listen_accept(pfds[i].fd);
 				continue;
 			}
+			if ((c->flags & CL_LINGER) != 0) {
+				/* Writable, or hung up: flush_dirty decides. */
+				loop_dirty(c);
+				continue;
+			}
 			if ((c->flags & (CL_CLOSING | CL_DEAD)) != 0)
 				continue;
 			if ((re & POLLOUT) != 0)
@@ -416,7 +444,7 @@ loop_run(void)
 		conn_reap();
 		hist_commit();
 		bool busy = n > 0 || ndirty > 0;
-		flush_dirty();
+		flush_dirty(now);
 		conn_reap();
 		/* After a busy pass, one more poll without waiting: if it
 		 * finds nothing, that idle pass prunes (and syncs) history,

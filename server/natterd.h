@@ -129,6 +129,7 @@ enum {
 	CL_PINGED = 1 << 12,	/* idle PING sent */
 	CL_CAP302 = 1 << 13,	/* CAP LS 302: cap-notify implied */
 	CL_SENDQ = 1 << 14,	/* sendq exceeded: queue dropped */
+	CL_LINGER = 1 << 15,	/* dead, its last lines still leaving (until since) */
 };
 
 struct oent {

@@ -953,6 +953,16 @@ START_TEST(sendq_slow_reader)
 	/* Everyone else carries on. */
 	nd_send(b, "PRIVMSG #q :still here");
 	ND_EXPECT(a, "^:bob!.* PRIVMSG #q :still here$");
+	/* Reading again, slow gets what the kernel held, then the reason
+	 * (natterd lingers a few seconds to deliver it), then the close. */
+	char *l, *last = NULL;
+	while ((l = nd_line(slow, T)) != NULL) {
+		free(last);
+		last = l;
+	}
+	ck_assert_ptr_nonnull(last);
+	ck_assert_str_eq(last, "ERROR :SendQ exceeded");
+	free(last);
 	ck_assert(nd_wait_closed(slow, 10000));
 	nd_close(slow);
 	nd_close(a);

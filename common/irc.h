@@ -174,6 +174,20 @@ bool irc_nick_valid(const char *nick, size_t max);
 bool irc_chan_valid(const char *chan, size_t max);
 bool irc_is_channel(const char *target);	/* starts with '#' or '&' */
 
+/*
+ * Whether s matches the glob mask: '*' is any run of bytes, '?' any one
+ * byte, everything else compares under RFC 1459 casemapping. There is no
+ * escape character (RFC 2812 quotes wildcards with a backslash; like
+ * ngircd, natter does not).
+ */
+bool irc_match(const char *mask, const char *s);
+/*
+ * A ban mask in its full nick!user@host form, into dst: "nick" becomes
+ * "nick!*@*", "user@host" "*!user@host", "nick!user" "nick!user@*", and an
+ * empty part "*". Returns the length, or 0 when it does not fit cap.
+ */
+size_t irc_mask_normalize(char *dst, size_t cap, const char *mask);
+
 /* time: IRCv3 server-time, "YYYY-MM-DDThh:mm:ss.sssZ" in UTC. */
 
 int64_t time_now_ms(void);	/* wall clock, ms since the epoch */

@@ -1,6 +1,7 @@
 /* Nick and channel names: RFC 1459 casemapping and RFC 2812 validity. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "irc.h"
@@ -117,4 +118,70 @@ bool
 irc_is_channel(const char *target)
 {
 	return target != NULL && (target[0] == '#' || target[0] == '&');
+}
+
+/*
+ * One star remembered: on a mismatch the last '*' takes one more byte and
+ * matching resumes after it. Earlier stars never need to be revisited, so
+ * this is O(strlen(mask) * strlen(s)) at worst, without recursion.
+ */
+bool
+irc_match(const char *mask, const char *s)
+{
+	const char *star = NULL, *back = NULL;
+
+	while (*s != '\0') {
+		if (*mask == '*') {
+			star = ++mask;
+			back = s;
+		} else if (*mask != '\0' && (*mask == '?' ||
+		    irc_tolower((unsigned char)*mask) ==
+		    irc_tolower((unsigned char)*s))) {
+			mask++;
+			s++;
+		} else if (star != NULL) {
+			mask = star;
+			s = ++back;
+		} else {
+			return false;
+		}
+	}
+	while (*mask == '*')
+		mask++;
+	return *mask == '\0';
+}
+
+size_t
+irc_mask_normalize(char *dst, size_t cap, const char *mask)
+{
+	const char *bang = strchr(mask, '!');
+	const char *at = strchr(bang != NULL ? bang + 1 : mask, '@');
+	const char *nick = mask, *user = "", *host = "";
+	size_t nl, ul;
+	int w;
+
+	if (bang != NULL) {
+		nl = bang - mask;
+		user = bang + 1;
+		ul = at != NULL ? (size_t)(at - user) : strlen(user);
+	} else if (at != NULL) {
+		nl = 0;		/* "user@host" */
+		user = mask;
+		ul = at - mask;
+	} else {
+		nl = strlen(mask);	/* a bare nick */
+		ul = 0;
+	}
+	if (at != NULL)
+		host = at + 1;
+	w = snprintf(dst, cap, "%.*s!%.*s@%s",
+	    nl > 0 ? (int)nl : 1, nl > 0 ? nick : "*",
+	    ul > 0 ? (int)ul : 1, ul > 0 ? user : "*",
+	    host[0] != '\0' ? host : "*");
+	if (w < 0 || (size_t)w >= cap) {
+		if (cap > 0)
+			dst[0] = '\0';
+		return 0;
+	}
+	return w;
 }

@@ -93,7 +93,8 @@ static void
 isupport_init(void)
 {
 	static char network[80], nicklen[32], chanlen[32], topiclen[32],
-	    awaylen[32], kicklen[32], keylen[32], userlen[32], chanlimit[32];
+	    awaylen[32], kicklen[32], keylen[32], userlen[32], chanlimit[32],
+	    maxlist[32];
 
 	snprintf(network, sizeof(network), "NETWORK=%s", cfg.name);
 	snprintf(nicklen, sizeof(nicklen), "NICKLEN=%d", IRC_NICK_MAX);
@@ -105,16 +106,18 @@ isupport_init(void)
 	snprintf(userlen, sizeof(userlen), "USERLEN=%d", IRC_USER_MAX);
 	snprintf(chanlimit, sizeof(chanlimit), "CHANLIMIT=#&:%d",
 	    CHAN_PER_CLIENT);
+	snprintf(maxlist, sizeof(maxlist), "MAXLIST=b:%d", CHAN_BANS_MAX);
 	static const char *fixed[] = {
 		"AWAYLEN", "CASEMAPPING=rfc1459", "CHANLIMIT",
-		"CHANMODES=,k,l,imnst", "CHANNELLEN", "CHANTYPES=#&",
-		"KEYLEN", "KICKLEN", "MODES=" MODES_STR, "NETWORK", "NICKLEN",
+		"CHANMODES=b,k,l,imnst", "CHANNELLEN", "CHANTYPES=#&",
+		"KEYLEN", "KICKLEN", "MAXLIST", "MODES=" MODES_STR, "NETWORK",
+		"NICKLEN",
 		"PREFIX=(ov)@+", "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:1,WHOIS:1",
 		"TOPICLEN", "USERLEN",
 	};
 	const char *sized[] = {
-		awaylen, chanlimit, chanlen, keylen, kicklen, network,
-		nicklen, topiclen, userlen,
+		awaylen, chanlimit, chanlen, keylen, kicklen, maxlist,
+		network, nicklen, topiclen, userlen,
 	};
 	/* Keep the registry's start in the fixed order above. */
 	const char *all[ISUPPORT_MAX];

@@ -79,6 +79,11 @@ chan_destroy(struct chan *ch)
 		}
 	}
 	chan_count--;
+	for (uint32_t i = 0; i < ch->nbans; i++) {
+		free(ch->bans[i].mask);
+		free(ch->bans[i].setter);
+	}
+	free(ch->bans);
 	free(ch->members);
 	free(ch->topic);
 	free(ch->topic_who);
@@ -175,6 +180,54 @@ chan_relay_common(struct client *c, struct relay *r, uint32_t need)
 				relay_send(r, o);
 		}
 	}
+}
+
+struct ban *
+chan_ban_find(const struct chan *ch, const char *mask)
+{
+	for (uint32_t i = 0; i < ch->nbans; i++)
+		if (irc_casecmp(ch->bans[i].mask, mask) == 0)
+			return &ch->bans[i];
+	return NULL;
+}
+
+void
+chan_ban_add(struct chan *ch, const char *mask, const char *setter,
+    int64_t when)
+{
+	if (ch->nbans == ch->bancap) {
+		ch->bancap = ch->bancap ? ch->bancap * 2 : 4;
+		ch->bans = xreallocarray(ch->bans, ch->bancap,
+		    sizeof(*ch->bans));
+	}
+	ch->bans[ch->nbans].mask = xstrdup(mask);
+	ch->bans[ch->nbans].setter = xstrdup(setter);
+	ch->bans[ch->nbans].time = when;
+	ch->nbans++;
+}
+
+void
+chan_ban_del(struct chan *ch, struct ban *b)
+{
+	size_t i = b - ch->bans;
+
+	free(b->mask);
+	free(b->setter);
+	/* Keep the order: 367 lists bans oldest first, as they were set. */
+	memmove(b, b + 1, (ch->nbans - i - 1) * sizeof(*b));
+	ch->nbans--;
+}
+
+bool
+chan_banned(const struct chan *ch, const struct client *c)
+{
+	if (ch->nbans == 0)
+		return false;
+	const char *who = conn_prefix(c);
+	for (uint32_t i = 0; i < ch->nbans; i++)
+		if (irc_match(ch->bans[i].mask, who))
+			return true;
+	return false;
 }
 
 void

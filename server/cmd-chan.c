@@ -1,6 +1,7 @@
 /*
  * cmd-chan.c: JOIN, PART, TOPIC, NAMES, LIST, KICK, INVITE and channel
- * MODE. Operators (OPER) may KICK, TOPIC and MODE in any channel.
+ * MODE with its ban list. Operators (OPER) may KICK, TOPIC and MODE in any
+ * channel, and are exempt from bans.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,13 @@ join_one(struct client *c, const char *name, const char *key)
 	}
 	if (ch != NULL && !is_oper(c)) {
 		bool inv = invited(c, ch, false);
+		/* An INVITE lets a banned user in, as in ngircd and InspIRCd:
+		 * the inviting operator knows whom they invite. */
+		if (!inv && chan_banned(ch, c)) {
+			conn_reply(c, ERR_BANNEDFROMCHAN,
+			    "%s :Cannot join channel (+b)", ch->name);
+			return;
+		}
 		if ((ch->modes & CM_KEY) != 0 && !inv &&
 		    (key == NULL || strcmp(key, ch->key) != 0)) {
 			conn_reply(c, ERR_BADCHANNELKEY,
@@ -461,9 +469,27 @@ cmd_invite(struct client *c, struct irc_msg *m)
 /* Channel MODE */
 
 /*
- * "MODE #chan b" (or e, I) with no mask asks for a list.  natterd keeps no
- * such lists, but irssi, WeeChat and others ask for the ban list on every
- * join and wait for its end numeric, so answer with an empty list to anyone.
+ * The ban list (367, 368). Members, operators and anyone when the channel
+ * is not secret see it; others get only its end, which clients wait for.
+ */
+static void
+send_bans(struct client *c, const struct chan *ch)
+{
+	if (visible_chan(c, ch)) {
+		for (uint32_t i = 0; i < ch->nbans; i++) {
+			const struct ban *b = &ch->bans[i];
+			conn_reply(c, RPL_BANLIST, "%s %s %s %lld", ch->name,
+			    b->mask, b->setter, (long long)b->time);
+		}
+	}
+	conn_reply(c, RPL_ENDOFBANLIST, "%s :End of channel ban list",
+	    ch->name);
+}
+
+/*
+ * "MODE #chan b" (or e, I) with no mask asks for a list. natterd keeps no
+ * exception or invite lists, but clients ask for them on join and wait for
+ * the end numeric, so those are answered with an empty list, to anyone.
  */
 static bool
 mode_list_query(struct client *c, struct irc_msg *m, struct chan *ch)
@@ -478,8 +504,7 @@ mode_list_query(struct client *c, struct irc_msg *m, struct chan *ch)
 		return false;
 	switch (*p) {
 	case 'b':
-		conn_reply(c, RPL_ENDOFBANLIST, "%s :End of channel ban list",
-		    ch->name);
+		send_bans(c, ch);
 		return true;
 	case 'e':
 		conn_reply(c, RPL_ENDOFEXCEPTLIST,
@@ -493,13 +518,107 @@ mode_list_query(struct client *c, struct irc_msg *m, struct chan *ch)
 	return false;
 }
 
+/*
+ * param as a normalised ban mask in mask (BAN_MASK_MAX + 1 bytes), or 696
+ * and false. A mask must be sendable as a middle parameter of the MODE
+ * line and of 367 (no space or control byte, no leading ':') and valid
+ * UTF-8, since it ends up on screens.
+ */
+static bool
+ban_mask(struct client *c, const struct chan *ch, const char *param,
+    char *mask)
+{
+	bool sendable = param[0] != '\0' && param[0] != ':' &&
+	    utf8_valid(param, strlen(param));
+
+	for (const char *q = param; sendable && *q != '\0'; q++)
+		if ((unsigned char)*q <= ' ' || *q == 0x7f)
+			sendable = false;
+	if (sendable && irc_mask_normalize(mask, BAN_MASK_MAX + 1, param) > 0 &&
+	    mask[0] != ':')
+		return true;
+	conn_reply(c, ERR_INVALIDMODEPARAM, "%s b %s :Invalid ban mask",
+	    ch->name, sendable ? param : "*");
+	return false;
+}
+
+/*
+ * The MODE line being built from the changes applied. Masks make long
+ * parameters: a change that would take the relayed line past
+ * IRC_BODY_MAX, or the letters past their buffer (a line of "+i-i+i-i"
+ * toggles), first sends what was built as a line of its own.
+ */
+struct mode_out {
+	struct client *c;
+	struct chan *ch;
+	size_t fixed;		/* ":prefix MODE #chan " and CRLF */
+	char modes[64];
+	char args[IRC_BODY_MAX];
+	size_t mn, an;
+	int lastsign;
+};
+
+static void
+mode_out_init(struct mode_out *o, struct client *c, struct chan *ch)
+{
+	o->c = c;
+	o->ch = ch;
+	o->fixed = 1 + strlen(conn_prefix(c)) + 6 + strlen(ch->name) + 1 + 2;
+	o->mn = o->an = 0;
+	o->args[0] = '\0';
+	o->lastsign = 0;
+}
+
+static void
+mode_out_flush(struct mode_out *o)
+{
+	const char *params[IRC_PARAMS_MAX];
+	size_t np = 0;
+
+	if (o->mn == 0)
+		return;
+	o->modes[o->mn] = '\0';
+	params[np++] = o->ch->name;
+	params[np++] = o->modes;
+	/* args is " a b c": split in place (at most MODE_PARAMS_MAX). */
+	for (char *t, *q = o->an > 0 ? o->args + 1 : NULL;
+	    (t = strsep(&q, " ")) != NULL && np < IRC_PARAMS_MAX;)
+		params[np++] = t;
+	relay_simple(o->ch, o->c, "MODE", np, params);
+	o->mn = o->an = 0;
+	o->args[0] = '\0';
+	o->lastsign = 0;
+}
+
+static void
+mode_out_add(struct mode_out *o, bool set, char letter, const char *param)
+{
+	int sign = set ? '+' : '-';
+	size_t pl = param != NULL ? 1 + strlen(param) : 0;
+
+	/* One byte to spare: relay_init may send the last one as ":x". */
+	if (o->mn + 3 > sizeof(o->modes) ||
+	    o->fixed + o->mn + 2 + o->an + pl + 1 > IRC_BODY_MAX)
+		mode_out_flush(o);
+	if (sign != o->lastsign)
+		o->modes[o->mn++] = o->lastsign = sign;
+	o->modes[o->mn++] = letter;
+	if (param != NULL) {
+		int w = snprintf(o->args + o->an, sizeof(o->args) - o->an,
+		    " %s", param);
+		o->an = w > 0 && (size_t)w < sizeof(o->args) - o->an ?
+		    o->an + w : strlen(o->args);
+	}
+}
+
 static void
 mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 {
-	char modes[64], args[IRC_BODY_MAX], buf[IRC_BODY_MAX];
-	size_t mn = 0, an = 0, arg = 2, withparam = 0;
-	int sign = '+', lastsign = 0;
-	bool ok;
+	char buf[IRC_BODY_MAX], mask[BAN_MASK_MAX + 1], limit[16];
+	struct mode_out out;
+	size_t arg = 2, withparam = 0;
+	int sign = '+';
+	bool ok, listed = false, saved = false;
 
 	if (m->nparams < 2) {
 		chan_mode_string(ch, chan_member(ch, c) != NULL || is_oper(c),
@@ -514,7 +633,7 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 	need_op(c, ch, &ok);
 	if (!ok)
 		return;
-	args[0] = '\0';
+	mode_out_init(&out, c, ch);
 	/*
 	 * At most MODE_PARAMS_MAX changes that take a parameter per line, as
 	 * ISUPPORT MODES says; like other servers, the rest of the line is
@@ -536,6 +655,15 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 		case 'n': bit = CM_NOEXTERNAL; break;
 		case 's': bit = CM_SECRET; break;
 		case 't': bit = CM_TOPIC; break;
+		case 'b':
+			/* "b" with no mask left lists the bans (once). */
+			if (arg >= m->nparams) {
+				if (!listed)
+					send_bans(c, ch);
+				listed = true;
+				continue;
+			}
+			/* FALLTHROUGH */
 		case 'k': case 'l': case 'o': case 'v':
 			if (withparam == MODE_PARAMS_MAX)
 				goto done;
@@ -561,6 +689,31 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 			if (((ch->modes & bit) != 0) == set)
 				continue;
 			ch->modes = set ? ch->modes | bit : ch->modes & ~bit;
+			saved = true;
+		} else if (*p == 'b') {
+			struct ban *b;
+			if (!ban_mask(c, ch, param, mask))
+				continue;
+			b = chan_ban_find(ch, mask);
+			/* Setting a ban twice or lifting one that is not
+			 * there changes nothing and says nothing. */
+			if (set == (b != NULL))
+				continue;
+			if (set) {
+				if (ch->nbans >= CHAN_BANS_MAX) {
+					conn_reply(c, ERR_BANLISTFULL,
+					    "%s %s :Channel ban list is full",
+					    ch->name, mask);
+					continue;
+				}
+				chan_ban_add(ch, mask, conn_prefix(c),
+				    cmd_time_ms / 1000);
+			} else {
+				/* Echo the mask as it was set. */
+				str_copy(mask, b->mask, sizeof(mask));
+				chan_ban_del(ch, b);
+			}
+			param = mask;
 		} else if (*p == 'k') {
 			if (set) {
 				if (param[0] == '\0' || strlen(param) > IRC_KEY_MAX ||
@@ -579,6 +732,7 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 				ch->modes &= ~CM_KEY;
 				ch->key[0] = '\0';
 			}
+			saved = true;
 		} else if (*p == 'l') {
 			if (set) {
 				char *end;
@@ -591,11 +745,15 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 				}
 				ch->limit = v;
 				ch->modes |= CM_LIMIT;
+				/* As a number: "+l 0005" is relayed as 5. */
+				snprintf(limit, sizeof(limit), "%ld", v);
+				param = limit;
 			} else {
 				if ((ch->modes & CM_LIMIT) == 0)
 					continue;
 				ch->modes &= ~CM_LIMIT;
 			}
+			saved = true;
 		} else {	/* o, v */
 			struct client *t = nick_find(param);
 			struct member *tm = t != NULL ? chan_member(ch, t) : NULL;
@@ -616,27 +774,12 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 			tm->modes = set ? tm->modes | mbit : tm->modes & ~mbit;
 			param = t->nick;
 		}
-		if ((set ? '+' : '-') != lastsign) {
-			lastsign = set ? '+' : '-';
-			modes[mn++] = lastsign;
-		}
-		modes[mn++] = *p;
-		if (param != NULL)
-			an += snprintf(args + an, sizeof(args) - an, " %s", param);
+		mode_out_add(&out, set, *p, param);
 	}
 done:
-	if (mn == 0)
-		return;
-	modes[mn] = '\0';
-	snprintf(buf, sizeof(buf), "%s%s", modes, args);
-	/* One MODE line: its parameters are split out again for relay. */
-	const char *params[IRC_PARAMS_MAX];
-	size_t np = 0;
-	params[np++] = ch->name;
-	for (char *t, *q = buf; (t = strsep(&q, " ")) != NULL && np < IRC_PARAMS_MAX;)
-		params[np++] = t;
-	relay_simple(ch, c, "MODE", np, params);
-	if (chan_hooks.mode != NULL)
+	mode_out_flush(&out);
+	/* Bans and member modes are not part of the stored channel state. */
+	if (saved && chan_hooks.mode != NULL)
 		chan_hooks.mode(ch);
 }
 

@@ -70,6 +70,14 @@ deliver(struct client *c, const char *command, const char *target,
 				    "%s :Cannot send to channel", ch->name);
 			return;
 		}
+		/* A banned user is silenced unless voiced or op. */
+		if (!oper && (mb == NULL || mb->modes == 0) &&
+		    chan_banned(ch, c)) {
+			if (!notice)
+				conn_reply(c, ERR_CANNOTSENDTOCHAN,
+				    "%s :Cannot send to channel (+b)", ch->name);
+			return;
+		}
 		target = ch->name;
 	} else {
 		to = nick_find(target);

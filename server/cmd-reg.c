@@ -206,7 +206,7 @@ reg_try_finish(struct client *c)
 	    cfg.name, NATTERD_VERSION);
 	conn_reply(c, RPL_CREATED, ":This server was created %s",
 	    cfg.created);
-	conn_reply(c, RPL_MYINFO, "%s %s iow iklmnostv klov", cfg.name,
+	conn_reply(c, RPL_MYINFO, "%s %s iow biklmnostv bklov", cfg.name,
 	    NATTERD_VERSION);
 	isupport_send(c);
 	reg_send_lusers(c);

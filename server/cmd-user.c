@@ -19,32 +19,6 @@ shares_channel(const struct client *a, const struct client *b)
 	return false;
 }
 
-/* Glob with * and ?, compared under RFC 1459 casemapping. */
-static bool
-glob_match(const char *p, const char *s)
-{
-	const char *star = NULL, *back = NULL;
-
-	while (*s != '\0') {
-		if (*p == '*') {
-			star = ++p;
-			back = s;
-		} else if (*p == '?' || (*p != '\0' &&
-		    irc_tolower((unsigned char)*p) == irc_tolower((unsigned char)*s))) {
-			p++;
-			s++;
-		} else if (star != NULL) {
-			p = star;
-			s = ++back;
-		} else {
-			return false;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
 void
 user_mode(struct client *c, struct irc_msg *m)
 {
@@ -133,9 +107,9 @@ who_each(struct client *t, void *arg)
 	if ((t->flags & CL_INVISIBLE) != 0 && t != w->c &&
 	    !shares_channel(w->c, t) && (w->c->flags & CL_OPER) == 0)
 		return;
-	if (!all && !glob_match(w->mask, t->nick) &&
-	    !glob_match(w->mask, t->host) &&
-	    !(t->realname != NULL && glob_match(w->mask, t->realname)))
+	if (!all && !irc_match(w->mask, t->nick) &&
+	    !irc_match(w->mask, t->host) &&
+	    !(t->realname != NULL && irc_match(w->mask, t->realname)))
 		return;
 	who_reply(w->c, t, "*", NULL);
 	w->n++;

@@ -254,6 +254,20 @@ enum { MM_OP = 1 << 0, MM_VOICE = 1 << 1 };
 
 struct chan;
 
+/*
+ * A ban (+b): a nick!user@host glob in the form irc_mask_normalize gives.
+ * Bans live in memory only: the channel store in history.c has no place
+ * for them, so they do not survive a restart (natterd(8)).
+ */
+struct ban {
+	char *mask;
+	char *setter;		/* nick!user@host of whoever set it, for 367 */
+	int64_t time;		/* wall clock seconds */
+};
+
+#define CHAN_BANS_MAX 100	/* ISUPPORT MAXLIST=b:100; past it 478 */
+#define BAN_MASK_MAX 120	/* bytes of a normalised mask; past it 696 */
+
 struct member {
 	struct client *client;
 	struct chan *chan;
@@ -273,6 +287,8 @@ struct chan {
 	char *topic;		/* NULL when unset */
 	char *topic_who;
 	int64_t topic_time;
+	struct ban *bans;	/* in the order they were set */
+	uint32_t nbans, bancap;
 	char key[IRC_KEY_MAX + 1];
 	char name[IRC_CHAN_MAX + 1];
 };
@@ -310,6 +326,15 @@ void chan_relay(struct chan *ch, struct relay *r, const struct client *except);
 /* Queue r once to every client sharing a channel with c (not c itself),
  * and only to those with cap bit need (0: all). */
 void chan_relay_common(struct client *c, struct relay *r, uint32_t need);
+/* The ban whose mask is mask under casemapping, or NULL. */
+struct ban *chan_ban_find(const struct chan *ch, const char *mask);
+/* Append a ban; the caller checked it is new and CHAN_BANS_MAX. */
+void chan_ban_add(struct chan *ch, const char *mask, const char *setter,
+    int64_t when);
+/* Remove b, which is one of ch's bans. */
+void chan_ban_del(struct chan *ch, struct ban *b);
+/* Whether c's nick!user@host matches one of ch's bans. */
+bool chan_banned(const struct chan *ch, const struct client *c);
 /* "+ntk key" etc. into buf. */
 void chan_mode_string(const struct chan *ch, bool show_key, char *buf,
     size_t cap);

@@ -886,6 +886,72 @@ START_TEST(names_chan_valid)
 }
 END_TEST
 
+START_TEST(names_match)
+{
+	ck_assert(irc_match("*", ""));
+	ck_assert(irc_match("*", "anything"));
+	ck_assert(irc_match("", ""));
+	ck_assert(!irc_match("", "a"));
+	ck_assert(!irc_match("?", ""));
+	ck_assert(irc_match("?", "x"));
+	ck_assert(!irc_match("?", "xy"));
+	ck_assert(irc_match("a*b", "ab"));
+	ck_assert(irc_match("a*b", "aXXb"));
+	ck_assert(!irc_match("a*b", "aXXbc"));
+	ck_assert(irc_match("a*b*", "aXXbc"));
+	ck_assert(irc_match("*ab", "aab"));
+	ck_assert(irc_match("*a?c*", "xxabxabcxx"));
+	ck_assert(!irc_match("*a?c", "xxabxabcxx"));
+	ck_assert(irc_match("a**?", "ab"));
+	ck_assert(!irc_match("a**?", "a"));
+	/* Under RFC 1459 casemapping, both ways round. */
+	ck_assert(irc_match("NICK[x]", "nick{X}"));
+	ck_assert(irc_match("nick{x}", "NICK[X]"));
+	ck_assert(irc_match("a\\b~", "A|B^"));
+	ck_assert(irc_match("*!*@127.0.0.1", "alice!al@127.0.0.1"));
+	ck_assert(!irc_match("*!*@127.0.0.1", "alice!al@127.0.0.10"));
+	ck_assert(irc_match("*!*@127.0.0.?", "alice!al@127.0.0.1"));
+	ck_assert(irc_match("bob!*@*", "Bob!b@10.0.0.2"));
+	ck_assert(!irc_match("bob!*@*", "bobby!b@10.0.0.2"));
+	/* A backslash is an ordinary byte, not an escape. */
+	ck_assert(irc_match("a\\*", "a|x"));
+	ck_assert(!irc_match("a\\*", "a*"));
+	ck_assert(irc_match("\xc3\xa9*", "\xc3\xa9t\xc3\xa9"));
+}
+END_TEST
+
+START_TEST(names_mask_normalize)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "bob", "bob!*@*" },
+		{ "al@127.0.0.1", "*!al@127.0.0.1" },
+		{ "bob!b", "bob!b@*" },
+		{ "bob!b@host", "bob!b@host" },
+		{ "*!*@*", "*!*@*" },
+		{ "@host", "*!*@host" },
+		{ "bob!", "bob!*@*" },
+		{ "bob!@", "bob!*@*" },
+		{ "!u@", "*!u@*" },
+		{ "", "*!*@*" },
+		{ "a!b!c@d@e", "a!b!c@d@e" },
+		{ "u@h!x", "u@h!x@*" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		size_t n = irc_mask_normalize(buf, sizeof(buf), cases[i].in);
+		ck_assert_msg(strcmp(buf, cases[i].out) == 0, "%s -> %s, not %s",
+		    cases[i].in, buf, cases[i].out);
+		ck_assert_uint_eq(n, strlen(cases[i].out));
+	}
+	/* Exactly fitting, then one byte short. */
+	ck_assert_uint_eq(irc_mask_normalize(buf, 8, "bob"), 7);
+	ck_assert_str_eq(buf, "bob!*@*");
+	ck_assert_uint_eq(irc_mask_normalize(buf, 7, "bob"), 0);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
 /* --- time */
 
 START_TEST(time_format_known)
@@ -1131,6 +1197,8 @@ common_suite(void)
 	tcase_add_test(tc, names_casemapping);
 	tcase_add_test(tc, names_nick_valid);
 	tcase_add_test(tc, names_chan_valid);
+	tcase_add_test(tc, names_match);
+	tcase_add_test(tc, names_mask_normalize);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("time");

@@ -3,6 +3,7 @@
  * IRC connections through tests/harness.c.
  */
 #include <check.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,9 @@
 #include "harness.h"
 
 #define T ND_TIMEOUT_MS
+/* natterd's BAN_MASK_MAX and IRC_CHAN_MAX, as a client sees them. */
+#define BAN_MASK_TEST 120
+#define IRC_CHAN_TEST 50
 /* A server-time tag: millisecond UTC (IRCv3 server-time). */
 #define TIME_RE "time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z"
 
@@ -56,7 +60,7 @@ END_TEST
 START_TEST(register_isupport_tokens)
 {
 	struct nd_conn *c = nd_register(&srv, "alice", NULL);
-	const char *tokens[] = { "PREFIX=(ov)@+", "CHANMODES=,k,l,imnst",
+	const char *tokens[] = { "PREFIX=(ov)@+", "CHANMODES=b,k,l,imnst", "MAXLIST=b:100",
 	    "NICKLEN=30", "CHANNELLEN=50", "NETWORK=test.server",
 	    "CASEMAPPING=rfc1459", "CHANTYPES=#&", "TOPICLEN=390", "MODES=4" };
 	char all[8192] = "";
@@ -639,6 +643,310 @@ START_TEST(mode_list_queries)
 }
 END_TEST
 
+/* --- bans */
+
+/* Nothing matching bad arrives before the answer to a PING sent now. */
+static void
+quiet(struct nd_conn *c, const char *bad)
+{
+	static unsigned long seq;
+	char re[64];
+
+	nd_send(c, "PING :quiet%lu", ++seq);
+	snprintf(re, sizeof(re), "PONG [^ ]+ :quiet%lu$", seq);
+	char *l = nd_expect_not(c, re, bad, T);
+	ck_assert_msg(l != NULL, "%s came before %s:\n%s", bad, re,
+	    nd_recent(c));
+	free(l);
+}
+
+/* The next line is exactly want (a regular expression). */
+static void
+next_is(struct nd_conn *c, const char *want)
+{
+	char *l = nd_line(c, T);
+	regex_t re;
+
+	ck_assert_msg(l != NULL, "nothing came, wanted %s:\n%s", want,
+	    nd_recent(c));
+	ck_assert_int_eq(regcomp(&re, want, REG_EXTENDED | REG_NOSUB), 0);
+	ck_assert_msg(regexec(&re, l, 0, NULL, 0) == 0, "got %s, wanted %s",
+	    l, want);
+	regfree(&re);
+	free(l);
+}
+
+START_TEST(bans_set_list_remove)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	struct nd_conn *c = nd_register(&srv, "carl", NULL);
+
+	nd_send(a, "JOIN #b");
+	ND_EXPECT(a, " 366 ");
+	nd_send(b, "JOIN #b");
+	ND_EXPECT(b, " 366 ");
+	ND_EXPECT(a, "^:bob!.* JOIN #b$");
+	/* Set: every form of mask is relayed in its full form. */
+	nd_send(a, "MODE #b +b dave");
+	ND_EXPECT(a, "^:alice!alice@127\\.0\\.0\\.1 MODE #b \\+b dave!\\*@\\*$");
+	ND_EXPECT(b, "^:alice!alice@127\\.0\\.0\\.1 MODE #b \\+b dave!\\*@\\*$");
+	nd_send(a, "MODE #b +bbb al@10.0.0.1 erin!e @10.0.0.9");
+	ND_EXPECT(b, "^:alice!.* MODE #b \\+bbb \\*!al@10\\.0\\.0\\.1 erin!e@\\* \\*!\\*@10\\.0\\.0\\.9$");
+	nd_sync(a);
+	/* The list, oldest first, with setter and time; to a non-member too. */
+	nd_send(c, "MODE #b +b");
+	next_is(c, "^:test\\.server 367 carl #b dave!\\*@\\* alice!alice@127\\.0\\.0\\.1 [0-9]{9,}$");
+	next_is(c, "^:test\\.server 367 carl #b \\*!al@10\\.0\\.0\\.1 alice!alice@127\\.0\\.0\\.1 [0-9]+$");
+	next_is(c, "^:test\\.server 367 carl #b erin!e@\\* alice!");
+	next_is(c, "^:test\\.server 367 carl #b \\*!\\*@10\\.0\\.0\\.9 alice!");
+	next_is(c, "^:test\\.server 368 carl #b :End of channel ban list$");
+	/* Setting a mask again (in any case, in any form) or lifting one
+	 * that is not there changes nothing and is not echoed. */
+	nd_send(a, "MODE #b +b DAVE");
+	nd_send(a, "MODE #b +b Dave!*@*");
+	nd_send(a, "MODE #b -b frank");
+	quiet(b, " MODE #b ");
+	quiet(a, " MODE #b | 4[0-9][0-9] ");
+	/* Lifting one echoes the mask as it was set. */
+	nd_send(a, "MODE #b -b DAVE!*");
+	ND_EXPECT(b, "^:alice!.* MODE #b -b dave!\\*@\\*$");
+	nd_send(a, "MODE #b -bb al@10.0.0.1 ERIN!E");
+	ND_EXPECT(b, "^:alice!.* MODE #b -bb \\*!al@10\\.0\\.0\\.1 erin!e@\\*$");
+	nd_sync(a);
+	nd_send(a, "MODE #b b");
+	next_is(a, "^:test\\.server 367 alice #b \\*!\\*@10\\.0\\.0\\.9 ");
+	next_is(a, "^:test\\.server 368 alice #b ");
+	/* Mixed with other modes, and "b" with no mask left lists. */
+	nd_send(a, "MODE #b +bm-b x *!*@10.0.0.9");
+	ND_EXPECT(b, "^:alice!.* MODE #b \\+bm-b x!\\*@\\* \\*!\\*@10\\.0\\.0\\.9$");
+	nd_send(a, "MODE #b -mb");
+	ND_EXPECT(a, "^:test\\.server 367 alice #b x!\\*@\\* ");
+	ND_EXPECT(a, "^:test\\.server 368 alice #b ");
+	ND_EXPECT(b, "^:alice!.* MODE #b -m$");
+	/* Only channel operators change the list; anyone may read it. */
+	nd_send(b, "MODE #b +b y");
+	ND_EXPECT(b, "^:test\\.server 482 bob #b :You're not channel operator$");
+	nd_send(c, "MODE #b -b x");
+	ND_EXPECT(c, "^:test\\.server 442 carl #b ");
+	nd_send(b, "MODE #b b");
+	ND_EXPECT(b, "^:test\\.server 367 bob #b x!\\*@\\* ");
+	/* ... except a secret channel's, to those outside it. */
+	nd_send(a, "MODE #b +s");
+	ND_EXPECT(a, "MODE #b \\+s$");
+	nd_send(c, "MODE #b b");
+	next_is(c, "^:test\\.server 368 carl #b :End of channel ban list$");
+	/* Masks that could not be sent back are refused. */
+	nd_send(a, "MODE #b +b :a b");
+	ND_EXPECT(a, "^:test\\.server 696 alice #b b \\* :Invalid ban mask$");
+	nd_send(a, "MODE #b +b ::x");
+	ND_EXPECT(a, "^:test\\.server 696 alice #b b \\* :Invalid ban mask$");
+	nd_send(a, "MODE #b +b :");
+	ND_EXPECT(a, " 696 alice #b b \\* ");
+	nd_send(a, "MODE #b +b \x01x");
+	ND_EXPECT(a, " 696 alice #b b \\* ");
+	char big[200];
+	memset(big, 'h', sizeof(big));
+	memcpy(big, "n!u@", 4);
+	big[BAN_MASK_TEST + 1] = '\0';
+	nd_send(a, "MODE #b +b %s", big);
+	ND_EXPECT(a, " 696 alice #b b n!u@h+ :Invalid ban mask$");
+	big[BAN_MASK_TEST] = '\0';
+	nd_send(a, "MODE #b +b %s", big);
+	ND_EXPECT(b, "^:alice!.* MODE #b \\+b n!u@h+$");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+}
+END_TEST
+
+START_TEST(bans_join_and_speak)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "Bob[1]", "message-tags");
+	struct nd_conn *c = nd_register(&srv, "carl", NULL);
+
+	nd_send(a, "JOIN #j");
+	ND_EXPECT(a, " 366 ");
+	nd_send(b, "JOIN #j");
+	ND_EXPECT(b, " 366 ");
+	nd_send(c, "JOIN #j");
+	ND_EXPECT(c, " 366 ");
+	/* Matched under the server's casemapping: {} are []'s lower case. */
+	nd_send(a, "MODE #j +b bob{?}!*@127.0.0.*");
+	ND_EXPECT(b, "^:alice!.* MODE #j \\+b bob\\{\\?\\}!\\*@127\\.0\\.0\\.\\*$");
+	/* A banned member is silenced: PRIVMSG and TAGMSG get 404, NOTICE
+	 * nothing, and no one sees any of them. */
+	nd_send(b, "PRIVMSG #j :let me speak");
+	ND_EXPECT(b, "^:test\\.server 404 Bob\\[1\\] #j :Cannot send to channel \\(\\+b\\)$");
+	nd_send(b, "@+typing=active TAGMSG #j");
+	ND_EXPECT(b, " 404 Bob\\[1\\] #j ");
+	nd_send(b, "NOTICE #j :noticed?");
+	quiet(b, " 404 ");
+	quiet(c, "Bob\\[1\\]!");
+	/* Private messages still go through. */
+	nd_send(b, "PRIVMSG carl :psst");
+	ND_EXPECT(c, "^:Bob\\[1\\]!.* PRIVMSG carl :psst$");
+	/* Voice (or op) lets a banned member speak. */
+	nd_send(a, "MODE #j +v Bob[1]");
+	ND_EXPECT(b, "MODE #j \\+v Bob\\[1\\]$");
+	nd_send(b, "PRIVMSG #j :voiced now");
+	ND_EXPECT(c, "^:Bob\\[1\\]!.* PRIVMSG #j :voiced now$");
+	nd_send(a, "MODE #j -v+o Bob[1] Bob[1]");
+	ND_EXPECT(b, "MODE #j -v\\+o Bob\\[1\\] Bob\\[1\\]$");
+	nd_send(b, "PRIVMSG #j :as op");
+	ND_EXPECT(c, "^:Bob\\[1\\]!.* PRIVMSG #j :as op$");
+	/* A banned user cannot come back in... */
+	nd_send(b, "PART #j");
+	ND_EXPECT(b, " PART #j$");
+	nd_send(b, "JOIN #j");
+	ND_EXPECT(b, "^:test\\.server 474 Bob\\[1\\] #j :Cannot join channel \\(\\+b\\)$");
+	/* ... nor speak from outside once +n is off. */
+	nd_send(a, "MODE #j -n");
+	ND_EXPECT(a, "MODE #j -n$");
+	nd_send(b, "PRIVMSG #j :from outside");
+	ND_EXPECT(b, " 404 Bob\\[1\\] #j :Cannot send to channel \\(\\+b\\)$");
+	/* An INVITE lets them in, once. */
+	nd_send(a, "INVITE Bob[1] #j");
+	ND_EXPECT(b, " INVITE Bob\\[1\\] #j$");
+	nd_send(b, "JOIN #j");
+	ND_EXPECT(c, "^:Bob\\[1\\]!.* JOIN #j$");
+	nd_send(b, "PART #j");
+	ND_EXPECT(c, "^:Bob\\[1\\]!.* PART #j$");
+	nd_send(b, "JOIN #j");
+	ND_EXPECT(b, " 474 Bob\\[1\\] #j ");
+	/* Lifted, the ban stops applying. */
+	nd_send(a, "MODE #j -b BOB[?]!*@127.0.0.*");
+	ND_EXPECT(c, "MODE #j -b bob\\{\\?\\}!\\*@127\\.0\\.0\\.\\*$");
+	nd_send(b, "JOIN #j");
+	ND_EXPECT(c, "^:Bob\\[1\\]!.* JOIN #j$");
+	nd_send(b, "PRIVMSG #j :back");
+	ND_EXPECT(c, "^:Bob\\[1\\]!.* PRIVMSG #j :back$");
+	/* A ban on someone else's mask leaves this one alone. */
+	nd_send(a, "MODE #j +b *!*@10.*");
+	ND_EXPECT(b, "MODE #j \\+b \\*!\\*@10\\.\\*$");
+	nd_send(b, "PRIVMSG #j :still here");
+	ND_EXPECT(c, "^:Bob\\[1\\]!.* PRIVMSG #j :still here$");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+}
+END_TEST
+
+START_TEST(bans_limits)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(a, "JOIN #f");
+	ND_EXPECT(a, " 366 ");
+	nd_send(b, "JOIN #f");
+	ND_EXPECT(b, " 366 ");
+	/* MODES=4: a fifth mask on the line is not set. */
+	nd_send(a, "MODE #f +bbbbb m0 m1 m2 m3 m4");
+	ND_EXPECT(b, "^:alice!.* MODE #f \\+bbbb m0!\\*@\\* m1!\\*@\\* m2!\\*@\\* m3!\\*@\\*$");
+	nd_send(a, "MODE #f -b+bl m0 m4 5 6");
+	ND_EXPECT(b, "^:alice!.* MODE #f -b\\+bl m0!\\*@\\* m4!\\*@\\* 5$");
+	nd_sync(a);
+	nd_send(a, "MODE #f b");
+	for (int i = 1; i <= 4; i++) {
+		char re[64];
+		snprintf(re, sizeof(re), "^:test\\.server 367 alice #f m%d!", i);
+		next_is(a, re);
+	}
+	next_is(a, "^:test\\.server 368 alice #f ");
+	/* MAXLIST=b:100: 96 more fill the list, the next gets 478. */
+	for (int i = 0; i < 24; i++) {
+		nd_send(a, "MODE #f +bbbb n%d n%d n%d n%d", 4 * i, 4 * i + 1,
+		    4 * i + 2, 4 * i + 3);
+		char re[64];
+		snprintf(re, sizeof(re), " MODE #f \\+bbbb n%d!\\*@\\* ", 4 * i);
+		ND_EXPECT(b, re);
+	}
+	nd_send(a, "MODE #f +bb n1000 n1001");
+	ND_EXPECT(a, "^:test\\.server 478 alice #f n1000!\\*@\\* :Channel ban list is full$");
+	ND_EXPECT(a, "^:test\\.server 478 alice #f n1001!\\*@\\* :Channel ban list is full$");
+	quiet(b, " MODE #f ");
+	/* Room again after a removal. */
+	nd_send(a, "MODE #f -b+b m1 n1000");
+	ND_EXPECT(b, " MODE #f -b\\+b m1!\\*@\\* n1000!\\*@\\*$");
+	nd_send(a, "MODE #f +b");
+	size_t n = 0;
+	for (;;) {
+		char *l = nd_line(a, T);
+		ck_assert_ptr_nonnull(l);
+		bool end = strstr(l, " 368 alice #f ") != NULL;
+		if (strstr(l, " 367 alice #f ") != NULL)
+			n++;
+		free(l);
+		if (end)
+			break;
+	}
+	ck_assert_uint_eq(n, 100);
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+/*
+ * Long masks: a MODE line whose relay would pass 512 bytes (the source
+ * prefix makes it longer than what the client sent) is relayed as two, no
+ * mask cut; a line of toggles is split too, not overflowed.
+ */
+START_TEST(bans_long_lines)
+{
+	const char *nick = "n23456789012345678901234567890";
+	enum { LEN = 110 };	/* four fit a client's line, not the relay */
+	char chan[IRC_CHAN_TEST + 1], masks[4][LEN + 1];
+	struct nd_conn *a = nd_register(&srv, nick, NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	char re[1024];
+
+	memset(chan, 'c', sizeof(chan));
+	chan[0] = '#';
+	chan[IRC_CHAN_TEST] = '\0';
+	for (int i = 0; i < 4; i++) {
+		memset(masks[i], 'h', LEN);
+		memcpy(masks[i], "n!u@", 4);
+		masks[i][4] = '0' + i;
+		masks[i][LEN] = '\0';
+	}
+	nd_send(a, "JOIN %s", chan);
+	ND_EXPECT(a, " 366 ");
+	nd_send(b, "JOIN %s", chan);
+	ND_EXPECT(b, " 366 ");
+	nd_send(a, "MODE %s +bbbb %s %s %s %s", chan, masks[0], masks[1],
+	    masks[2], masks[3]);
+	snprintf(re, sizeof(re), "^:%s!.* MODE %s \\+bbb %s %s %s$", nick,
+	    chan, masks[0], masks[1], masks[2]);
+	ND_EXPECT(b, re);
+	snprintf(re, sizeof(re), "^:%s!.* MODE %s \\+b %s$", nick, chan,
+	    masks[3]);
+	ND_EXPECT(b, re);
+	/* 150 real changes in one line: more letters than one MODE holds. */
+	char toggles[400] = "";
+	for (int i = 0; i < 75; i++)
+		strcat(toggles, "+s-s");
+	nd_send(a, "MODE %s %s", chan, toggles);
+	size_t changes = 0;
+	snprintf(re, sizeof(re), " MODE %s ", chan);
+	while (changes < 150) {
+		char *l = nd_expect(b, re, T);
+		ck_assert_msg(l != NULL, "%zu changes seen", changes);
+		char *m = strstr(l, re) + strlen(re);
+		for (; *m != '\0'; m++)
+			changes += *m == 's';
+		free(l);
+	}
+	ck_assert_uint_eq(changes, 150);
+	nd_send(a, "MODE %s", chan);
+	snprintf(re, sizeof(re), " 324 %s %s \\+nt$", nick, chan);
+	ND_EXPECT(a, re);
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
 START_TEST(kick_and_empty_channel)
 {
 	struct nd_conn *a = nd_register(&srv, "alice", "invite-notify");
@@ -1158,6 +1466,15 @@ START_TEST(oper_kill_wallops)
 	ND_EXPECT(b, "^:alice!.* TOPIC #c :set by an oper$");
 	nd_send(a, "MODE #c +m");
 	ND_EXPECT(b, "^:alice!.* MODE #c \\+m$");
+	/* Bans do not hold operators back. */
+	nd_send(a, "MODE #c +b alice");
+	ND_EXPECT(b, "^:alice!.* MODE #c \\+b alice!\\*@\\*$");
+	nd_send(a, "PRIVMSG #c :from outside, banned");
+	ND_EXPECT(b, "^:alice!.* PRIVMSG #c :from outside, banned$");
+	nd_send(a, "JOIN #c");
+	ND_EXPECT(b, "^:alice!.* JOIN #c$");
+	nd_send(a, "PART #c");
+	ND_EXPECT(b, "^:alice!.* PART #c$");
 	nd_send(a, "KICK #c bob :oper says");
 	ND_EXPECT(b, "^:alice!.* KICK #c bob :oper says$");
 	nd_send(b, "MODE bob +w");
@@ -1300,6 +1617,14 @@ natterd_suite(void)
 	tcase_add_test(tc, join_several_and_zero);
 	tcase_add_test(tc, nick_change_and_quit);
 	tcase_add_test(tc, server_queries);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bans");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, bans_set_list_remove);
+	tcase_add_test(tc, bans_join_and_speak);
+	tcase_add_test(tc, bans_limits);
+	tcase_add_test(tc, bans_long_lines);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");

@@ -94,6 +94,7 @@ struct who_ctx {
 	struct client *c;
 	const char *mask;
 	size_t n;
+	bool opers;		/* "WHO mask o": IRC operators only */
 };
 
 static void
@@ -103,6 +104,8 @@ who_each(struct client *t, void *arg)
 	bool all = strcmp(w->mask, "*") == 0 || strcmp(w->mask, "0") == 0;
 
 	if (w->n >= WHO_MAX)
+		return;
+	if (w->opers && (t->flags & CL_OPER) == 0)
 		return;
 	if ((t->flags & CL_INVISIBLE) != 0 && t != w->c &&
 	    !shares_channel(w->c, t) && (w->c->flags & CL_OPER) == 0)
@@ -120,6 +123,10 @@ cmd_who(struct client *c, struct irc_msg *m)
 {
 	const char *mask = m->nparams > 0 && m->params[0][0] != '\0' ?
 	    m->params[0] : "*";
+	/* RFC 2812 section 3.6.1: with "o", only operators are listed. The
+	 * flags end at a '%' (WHOX fields, which are not supported). */
+	bool opers = m->nparams > 1 &&
+	    memchr(m->params[1], 'o', strcspn(m->params[1], "%")) != NULL;
 
 	if (irc_is_channel(mask)) {
 		struct chan *ch = chan_find(mask);
@@ -130,15 +137,18 @@ cmd_who(struct client *c, struct irc_msg *m)
 				const struct member *mb = ch->members[i];
 				if (!in && (mb->client->flags & CL_INVISIBLE))
 					continue;
+				if (opers && (mb->client->flags & CL_OPER) == 0)
+					continue;
 				who_reply(c, mb->client, ch->name, mb);
 			}
 		}
 	} else {
 		struct client *t = nick_find(mask);
 		if (t != NULL && (t->flags & CL_REG) != 0) {
-			who_reply(c, t, "*", NULL);
+			if (!opers || (t->flags & CL_OPER) != 0)
+				who_reply(c, t, "*", NULL);
 		} else {
-			struct who_ctx w = { c, mask, 0 };
+			struct who_ctx w = { c, mask, 0, opers };
 			nick_each(who_each, &w);
 		}
 	}

@@ -1499,6 +1499,58 @@ START_TEST(oper_kill_wallops)
 }
 END_TEST
 
+/* RFC 2812 section 3.6.1: "WHO mask o" lists only IRC operators. */
+START_TEST(who_opers_only)
+{
+	struct nd_server s;
+	const char *ops = nd_file("opers", "boss hunter2\n", 0600);
+
+	nd_start(&s, (const char *[]){ "--oper-file", ops, NULL });
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	struct nd_conn *b = nd_register(&s, "bob", NULL);
+	struct nd_conn *c = nd_register(&s, "carl", NULL);
+
+	nd_send(a, "OPER boss hunter2");
+	ND_EXPECT(a, " 381 alice ");
+	nd_send(c, "JOIN #w");
+	ND_EXPECT(c, " 366 ");
+	nd_send(a, "JOIN #w");
+	ND_EXPECT(a, " 366 ");
+	nd_send(b, "JOIN #w");
+	ND_EXPECT(b, " 366 ");
+	nd_sync(b);
+	nd_send(b, "WHO #w o");
+	next_is(b, "^:test\\.server 352 bob #w alice 127\\.0\\.0\\.1 test\\.server alice H\\* :0 ");
+	next_is(b, "^:test\\.server 315 bob #w :End of /WHO list\\.$");
+	nd_send(b, "WHO * o");
+	next_is(b, "^:test\\.server 352 bob \\* alice .* alice H\\* :0 ");
+	next_is(b, "^:test\\.server 315 bob \\* ");
+	nd_send(b, "WHO alice o");
+	next_is(b, " 352 bob \\* alice ");
+	next_is(b, " 315 bob alice ");
+	nd_send(b, "WHO carl o");
+	next_is(b, "^:test\\.server 315 bob carl ");
+	nd_send(b, "WHO c* o");
+	next_is(b, "^:test\\.server 315 bob c\\* ");
+	/* Without the flag, everyone. */
+	nd_send(b, "WHO #w");
+	for (int i = 0; i < 3; i++)
+		next_is(b, "^:test\\.server 352 bob #w ");
+	next_is(b, " 315 bob #w ");
+	/* An operator who drops +o drops out of the list. */
+	nd_send(a, "MODE alice -o");
+	ND_EXPECT(a, "MODE alice :-o$");
+	nd_send(b, "WHO * o");
+	next_is(b, "^:test\\.server 315 bob \\* ");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+	nd_cleanup_files();
+}
+END_TEST
+
 START_TEST(oper_file_readable)
 {
 	struct nd_server s;
@@ -1644,6 +1696,7 @@ natterd_suite(void)
 	tcase_add_test(tc, motd_and_sighup);
 	tcase_add_test(tc, server_password);
 	tcase_add_test(tc, oper_kill_wallops);
+	tcase_add_test(tc, who_opers_only);
 	tcase_add_test(tc, oper_file_readable);
 	tcase_add_test(tc, flood_delays);
 	tcase_add_test(tc, out_of_descriptors);

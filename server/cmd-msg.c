@@ -125,6 +125,7 @@ message(struct client *c, struct irc_msg *m, const char *command)
 	bool notice = command[0] == 'N', tagmsg = command[0] == 'T';
 	char ctags[IRC_CLIENT_TAGS_MAX + 1];
 	char targets[IRC_BODY_MAX];
+	const char *seen[TARGETS_MAX];
 	size_t n = 0;
 
 	if (m->nparams < 1 || m->params[0][0] == '\0') {
@@ -143,12 +144,21 @@ message(struct client *c, struct irc_msg *m, const char *command)
 	for (char *t, *p = targets; (t = strsep(&p, ",")) != NULL;) {
 		if (t[0] == '\0')
 			continue;
+		/* "a,A" or "#c,#C": one delivery per target, as in ngircd;
+		 * a repeat is not another target for TARGMAX either. */
+		size_t i;
+		for (i = 0; i < n && i < TARGETS_MAX; i++)
+			if (irc_casecmp(seen[i], t) == 0)
+				break;
+		if (i < n && i < TARGETS_MAX)
+			continue;
 		if (++n > TARGETS_MAX) {
 			if (!notice)
 				conn_reply(c, ERR_TOOMANYTARGETS,
 				    "%s :Too many targets", t);
 			continue;
 		}
+		seen[n - 1] = t;
 		deliver(c, command, t, tagmsg ? "" : m->params[1], ctags,
 		    tagmsg);
 	}

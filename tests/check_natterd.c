@@ -259,6 +259,52 @@ START_TEST(message_errors)
 }
 END_TEST
 
+/* A target named twice in one message gets it once (casemapped), and
+ * counts once towards TARGMAX. */
+START_TEST(message_duplicate_targets)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", "echo-message");
+	struct nd_conn *b = nd_register(&srv, "Bob[1]", NULL);
+	char *l;
+
+	nd_send(a, "JOIN #dup");
+	ND_EXPECT(a, " 366 ");
+	nd_send(b, "JOIN #dup");
+	ND_EXPECT(b, " 366 ");
+	nd_sync(a);
+	nd_send(a, "PRIVMSG Bob[1],BOB{1},bob[1] :once");
+	ND_EXPECT(b, "^:alice!.* PRIVMSG Bob\\[1\\] :once$");
+	ND_EXPECT(a, "^:alice!.* PRIVMSG Bob\\[1\\] :once$");
+	nd_send(a, "PRIVMSG #dup,#DUP :once to the channel");
+	ND_EXPECT(b, "^:alice!.* PRIVMSG #dup :once to the channel$");
+	ND_EXPECT(a, "^:alice!.* PRIVMSG #dup :once to the channel$");
+	nd_send(a, "NOTICE #Dup,#dup,Bob[1],bob{1} :noticed once");
+	ND_EXPECT(b, "^:alice!.* NOTICE #dup :noticed once$");
+	ND_EXPECT(b, "^:alice!.* NOTICE Bob\\[1\\] :noticed once$");
+	ND_EXPECT(a, "^:alice!.* NOTICE #dup :noticed once$");
+	ND_EXPECT(a, "^:alice!.* NOTICE Bob\\[1\\] :noticed once$");
+	/* The second copies would come before the marker. */
+	nd_send(a, "PRIVMSG Bob[1] :marker");
+	l = nd_expect_not(b, " PRIVMSG Bob\\[1\\] :marker$", "once", T);
+	ck_assert_msg(l != NULL, "a duplicate came:\n%s", nd_recent(b));
+	free(l);
+	l = nd_expect_not(a, " PRIVMSG Bob\\[1\\] :marker$", "once", T);
+	ck_assert_msg(l != NULL, "a duplicate echo came:\n%s", nd_recent(a));
+	free(l);
+	/* Errors once too; repeats are not more targets (TARGMAX=4). */
+	nd_send(a, "PRIVMSG nobody,NOBODY,nobody,nobody,nobody,#dup :x");
+	ND_EXPECT(a, " 401 alice nobody ");
+	l = nd_expect_not(a, "^:alice!.* PRIVMSG #dup :x$", " 40[17] ", T);
+	ck_assert_msg(l != NULL, "a second error came:\n%s", nd_recent(a));
+	free(l);
+	nd_send(a, "PRIVMSG a1,a2,a3,a4,A1,a5 :x");
+	ND_EXPECT(a, " 401 alice a4 ");
+	ND_EXPECT(a, "^:test\\.server 407 alice a5 :Too many targets$");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
 START_TEST(server_time_and_echo)
 {
 	struct nd_conn *a = nd_register(&srv, "alice",
@@ -1650,6 +1696,7 @@ natterd_suite(void)
 	tcase_add_checked_fixture(tc, start, stop);
 	tcase_add_test(tc, join_privmsg_part);
 	tcase_add_test(tc, message_errors);
+	tcase_add_test(tc, message_duplicate_targets);
 	tcase_add_test(tc, server_time_and_echo);
 	tcase_add_test(tc, server_time_wellformed);
 	tcase_add_test(tc, tags_end_to_end);

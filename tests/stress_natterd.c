@@ -1,0 +1,1628 @@
+/*
+ * stress_natterd: hostile protocol traffic against the real natterd.
+ *
+ *	stress_natterd [-v] [-c clients] [-o trace] [-s seed] [-t seconds]
+ *	    [-w wait-seconds]
+ *
+ * Starts natterd twice (two phases with different flags: memory history,
+ * a small sendq; then SQLite history, flood control, a short ping
+ * timeout), connects up to -c clients that register (some with CAP LS 302
+ * and every capability, some never finishing) and then send random lines
+ * from a grammar of every command natterd knows, mixed with garbage:
+ * overlong lines, NULs, invalid UTF-8, too many parameters, bare tags,
+ * CR/LF mixes, byte-by-byte writes, half lines and abrupt closes. Some
+ * clients stop reading for a while (a small receive buffer: sendq).
+ *
+ * After every round a clean observer connection must get its PONG within
+ * -w seconds, natterd must still run and its stderr must hold no
+ * sanitizer report. It also checks that:
+ *   - every line natterd sends is CRLF-terminated, parses, is valid UTF-8
+ *     and fits 512 bytes after its tags;
+ *   - every labeled command (labeled-response and batch on) is answered
+ *     before the PONG of a PING sent after it, and only once;
+ *   - the LUSERS counters stay consistent, and when everyone has gone
+ *     they are back to the observer alone, no channel left, no operator,
+ *     every nick free again and no descriptor kept open;
+ *   - natterd exits 0 on SIGTERM (LeakSanitizer runs then).
+ *
+ * The seed fixes the traffic, not the timing. With no flags (make check)
+ * the seed is 1 and the run lasts about 16 seconds. On a failure the last
+ * lines sent are printed; -o writes every line sent to a file.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "irc.h"
+
+#define CLIENTS_MAX 200
+#define LABELS_MAX 256
+#define INBUF_MAX (IRC_LINE_MAX + 2)
+#define OUTBUF_MAX (64 * 1024)	/* unsent bytes before a client pauses */
+#define TRAIL_MAX 48		/* sent lines kept for failure messages */
+#define DRAIN_MS 15		/* reading time per round before the sync */
+
+static unsigned long opt_seed = 1;
+static double opt_seconds = 16;
+static int opt_clients = 30;
+static int opt_wait = 15;
+static bool opt_verbose;
+static const char *opt_trace;
+
+/* --- random numbers: xorshift64*, seeded from -s */
+
+static uint64_t rng;
+
+static uint64_t
+rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 2685821657736338717ULL;
+}
+
+static unsigned
+rn(unsigned n)
+{
+	return n > 0 ? (unsigned)(rnd() % n) : 0;
+}
+
+static bool
+chance(unsigned percent)
+{
+	return rn(100) < percent;
+}
+
+#define PICK(a) ((a)[rn(sizeof(a) / sizeof(*(a)))])
+
+/* --- a growable byte string */
+
+struct sb {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+sb_add(struct sb *b, const void *data, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = realloc(b->p, b->cap);
+		ck_assert_ptr_nonnull(b->p);
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+sb_str(struct sb *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void __attribute__((format(printf, 2, 3)))
+sb_printf(struct sb *b, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_add(b, buf, (size_t)n < sizeof(buf) ? (size_t)n :
+		    sizeof(buf) - 1);
+}
+
+static void
+sb_fill(struct sb *b, char ch, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sb_add(b, &ch, 1);
+}
+
+static void
+sb_drop(struct sb *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+	} else {
+		memmove(b->p, b->p + n, b->len - n);
+		b->len -= n;
+	}
+	if (b->p != NULL)
+		b->p[b->len] = '\0';
+}
+
+/* --- the grammar's vocabulary */
+
+/* Nicks, with pairs equal under RFC 1459 casemapping. */
+static const char *const nicks[] = {
+	"n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9",
+	"N1", "N2", "Ab", "aB", "[x]", "{x}", "x|", "x\\", "z^", "z~",
+	"opa", "OPA", "dup", "Dup",
+};
+static const char *const bad_nicks[] = {
+	"1abc", "-x", "a!b", "a@b", "#chan", "\xc3\xbc", "a,b", "*",
+	"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn", "a\x01", "0",
+};
+static const char *const chans[] = {
+	"#a", "#A", "#b", "#chan", "#Chan", "&loc", "#{x}", "#[x]",
+	"#\xc3\xbc\xc3\xb1", "#x|", "#x\\",
+	"#aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+};
+static const char *const bad_chans[] = {
+	"#", "&", "a", "#bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+	"#\x07", "#\xff\xfe", "#a:b", "0", "*", "##", "#\xe2\x82",
+};
+static const char *const keys[] = {
+	"k", "key", "x", "KEY", "0", "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+	"\xc3\xa9t\xc3\xa9", "a:b",
+};
+static const char *const numbers[] = {
+	"0", "1", "2", "10", "-1", "-2147483648", "2147483647",
+	"2147483648", "4294967295", "4294967296", "99999999999999999999",
+	"100000", "100001", "1e3", "0x10", " 5", "5 ", "abc", "", "+5",
+};
+static const char *const caps[] = {
+	"message-tags", "server-time", "echo-message", "batch",
+	"multi-prefix", "away-notify", "userhost-in-names", "invite-notify",
+	"cap-notify", "labeled-response", "draft/chathistory", "chathistory",
+};
+#define ALL_CAPS "message-tags server-time echo-message batch " \
+	"multi-prefix away-notify userhost-in-names invite-notify " \
+	"cap-notify labeled-response draft/chathistory"
+
+static const char *
+pick_nick(void)
+{
+	return chance(92) ? PICK(nicks) : PICK(bad_nicks);
+}
+
+static void
+add_chan(struct sb *b)
+{
+	if (chance(8))
+		sb_printf(b, "#c%u", rn(400));	/* many channels */
+	else if (chance(92))
+		sb_str(b, PICK(chans));
+	else
+		sb_str(b, PICK(bad_chans));
+}
+
+static void
+add_target(struct sb *b)
+{
+	if (chance(50))
+		add_chan(b);
+	else
+		sb_str(b, pick_nick());
+}
+
+/* A comma list of 1..max items, with duplicates and empty items. */
+static void
+add_list(struct sb *b, void (*item)(struct sb *), unsigned max)
+{
+	unsigned n = 1 + rn(max);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (i > 0)
+			sb_str(b, ",");
+		if (chance(5))
+			continue;	/* an empty item */
+		item(b);
+	}
+}
+
+static void
+add_nick(struct sb *b)
+{
+	sb_str(b, pick_nick());
+}
+
+static void
+add_key(struct sb *b)
+{
+	sb_str(b, PICK(keys));
+}
+
+/* Text for a trailing parameter: no CR, LF or NUL. */
+static void
+add_text(struct sb *b)
+{
+	static const char *const words[] = {
+		"hello", "h\xc3\xa9llo w\xc3\xb6rld", "\xe2\x9c\x93",
+		"\xe6\x97\xa5\xe6\x9c\xac", ":colon", "a b  c", "\x02" "bold",
+		"\x03" "4,5col", "\x01" "ACTION waves\x01", "\x01VERSION\x01",
+		"\x01PING 1\x01", "\\backslash", ";semi", "@at", "!bang",
+		"\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xc3", "\xff\xfe",
+		"\xe2\x82\xac", "\xc0\xaf",
+	};
+	unsigned n = rn(4);
+
+	if (chance(6)) {
+		/* Long: near or over what fits in 512 bytes. */
+		size_t len = 300 + rn(260);
+		for (size_t i = 0; i < len; i++)
+			sb_add(b, chance(10) ? "\xc3\xa9" : "w", chance(10) ? 2 : 1);
+		return;
+	}
+	if (chance(4)) {
+		/* Raw high bytes. */
+		for (unsigned i = 0, m = 1 + rn(40); i < m; i++) {
+			char ch = (char)(0x80 + rn(128));
+			sb_add(b, &ch, 1);
+		}
+		return;
+	}
+	sb_str(b, PICK(words));
+	for (unsigned i = 0; i < n; i++) {
+		sb_str(b, " ");
+		sb_str(b, PICK(words));
+	}
+}
+
+/* A tag value, escaped on the wire (and sometimes badly). */
+static void
+add_tag_value(struct sb *b)
+{
+	static const char *const values[] = {
+		"v", "a\\sb", "x\\:y", "\\\\", "\\", "trail\\", "\\n\\r",
+		"\\q", "\xc3\xa9", "\xff", "=", "a=b", "",
+	};
+
+	sb_str(b, PICK(values));
+}
+
+/* Tags before a command; *labeled set when a tracked label went in. */
+static void
+add_tags(struct sb *b, const char *label)
+{
+	static const char *const tkeys[] = {
+		"+draft/react", "+typing", "+x", "+example.com/foo",
+		"+draft/reply", "time", "msgid", "batch", "+a-b", "+",
+		"+/x", "a_b", "+\xc3\xa9", "", "+x/", "account",
+	};
+	unsigned n = rn(4);
+	bool first = true;
+
+	if (label == NULL && n == 0 && !chance(10))
+		return;
+	sb_str(b, "@");
+	if (label != NULL) {
+		sb_printf(b, "label=%s", label);
+		first = false;
+	}
+	if (chance(3))
+		n = 70;	/* more than IRC_TAG_COUNT_MAX */
+	for (unsigned i = 0; i < n; i++) {
+		if (!first)
+			sb_str(b, ";");
+		first = false;
+		sb_str(b, n > 8 ? "+k" : PICK(tkeys));
+		if (n > 8)
+			sb_printf(b, "%u", i);
+		if (chance(70)) {
+			sb_str(b, "=");
+			add_tag_value(b);
+		}
+	}
+	if (chance(2)) {
+		/* A tag section near and past the limits. */
+		sb_str(b, first ? "+big=" : ";+big=");
+		sb_fill(b, 'v', 3000 + rn(6000));
+	}
+	sb_str(b, " ");
+}
+
+/* --- one command line per generator (no tags, no line ending) */
+
+static void
+g_join(struct sb *b)
+{
+	if (chance(4)) {
+		sb_str(b, "JOIN 0");
+		return;
+	}
+	sb_str(b, "JOIN ");
+	if (chance(5)) {
+		/* More channels than CHANLIMIT in one line. */
+		for (unsigned i = 0; i < 60; i++)
+			sb_printf(b, "%s#j%u", i ? "," : "", rn(100));
+	} else {
+		add_list(b, add_chan, 5);
+	}
+	if (chance(30)) {
+		sb_str(b, " ");
+		add_list(b, add_key, 5);
+	}
+}
+
+static void
+g_part(struct sb *b)
+{
+	sb_str(b, "PART ");
+	add_list(b, add_chan, 4);
+	if (chance(40)) {
+		sb_str(b, " :");
+		add_text(b);
+	}
+}
+
+static void
+g_message(struct sb *b)
+{
+	static const char *const cmds[] = { "PRIVMSG", "NOTICE", "privmsg" };
+
+	sb_str(b, PICK(cmds));
+	if (chance(3))
+		return;		/* no recipient */
+	sb_str(b, " ");
+	add_list(b, add_target, chance(10) ? 8 : 3);
+	if (chance(3))
+		return;		/* no text */
+	sb_str(b, chance(90) ? " :" : " ");
+	add_text(b);
+}
+
+static void
+g_tagmsg(struct sb *b)
+{
+	sb_str(b, "TAGMSG ");
+	add_list(b, add_target, 3);
+}
+
+static void
+g_mode(struct sb *b)
+{
+	static const char letters[] = "iklmnostvbeIqaxyzwO+-+-";
+	unsigned len, np;
+
+	sb_str(b, "MODE ");
+	if (chance(25)) {
+		/* User modes, on oneself or someone else. */
+		sb_str(b, pick_nick());
+		if (chance(80)) {
+			sb_str(b, " ");
+			for (unsigned i = 0, n = rn(10); i < n; i++)
+				sb_add(b, &"+-iwoxs"[rn(7)], 1);
+		}
+		return;
+	}
+	add_chan(b);
+	if (chance(10))
+		return;		/* a query */
+	sb_str(b, " ");
+	if (chance(5)) {
+		/* Alternating signs: every letter a change. */
+		for (unsigned i = 0, n = 20 + rn(200); i < n; i++)
+			sb_str(b, i % 2 ? "-i" : "+i");
+	} else if (chance(4)) {
+		for (unsigned i = 0, n = 20 + rn(200); i < n; i++)
+			sb_add(b, &"imnst"[rn(5)], 1);
+	} else {
+		if (chance(70))
+			sb_str(b, chance(70) ? "+" : "-");
+		len = 1 + rn(chance(20) ? 30 : 6);
+		for (unsigned i = 0; i < len; i++)
+			sb_add(b, &letters[rn(sizeof(letters) - 1)], 1);
+	}
+	np = chance(10) ? 14 : rn(5);
+	for (unsigned i = 0; i < np; i++) {
+		sb_str(b, " ");
+		switch (rn(4)) {
+		case 0: sb_str(b, pick_nick()); break;
+		case 1: sb_str(b, PICK(numbers)); break;
+		case 2: sb_str(b, PICK(keys)); break;
+		default: sb_printf(b, "%u", rn(100000)); break;
+		}
+	}
+}
+
+static void
+g_kick(struct sb *b)
+{
+	sb_str(b, "KICK ");
+	add_chan(b);
+	sb_str(b, " ");
+	add_list(b, add_nick, chance(10) ? 8 : 3);
+	if (chance(50)) {
+		sb_str(b, " :");
+		add_text(b);
+	}
+}
+
+static void
+g_invite(struct sb *b)
+{
+	sb_printf(b, "INVITE %s ", pick_nick());
+	add_chan(b);
+}
+
+static void
+g_topic(struct sb *b)
+{
+	sb_str(b, "TOPIC ");
+	add_chan(b);
+	if (chance(60)) {
+		sb_str(b, " :");
+		if (chance(10))
+			return;		/* clear it */
+		add_text(b);
+	}
+}
+
+static void
+g_nick(struct sb *b)
+{
+	sb_str(b, "NICK");
+	if (chance(97))
+		sb_printf(b, " %s", pick_nick());
+}
+
+static void
+g_who(struct sb *b)
+{
+	static const char *const masks[] = {
+		"*", "0", "n*", "*?*", "?", "*x*", "***********************a",
+		"127.0.0.1", "*.0.0.*", "", "[x]", "{X}",
+	};
+
+	sb_str(b, "WHO");
+	if (chance(90)) {
+		sb_str(b, " ");
+		if (chance(40))
+			add_chan(b);
+		else
+			sb_str(b, PICK(masks));
+	}
+	if (chance(20))
+		sb_str(b, " o");
+}
+
+static void
+g_whois(struct sb *b)
+{
+	static const char *const cmds[] = { "WHOIS", "WHOWAS" };
+
+	sb_str(b, PICK(cmds));
+	if (chance(5))
+		return;
+	if (chance(20))
+		sb_str(b, " test.server");
+	sb_str(b, " ");
+	add_list(b, add_nick, 3);
+	if (chance(20))
+		sb_printf(b, " %s", PICK(numbers));
+}
+
+static void
+g_list_names(struct sb *b)
+{
+	static const char *const cmds[] = { "LIST", "NAMES" };
+
+	sb_str(b, PICK(cmds));
+	if (chance(60)) {
+		sb_str(b, " ");
+		add_list(b, add_chan, 6);
+	}
+	if (chance(10))
+		sb_str(b, " test.server");
+}
+
+static void
+g_away(struct sb *b)
+{
+	sb_str(b, "AWAY");
+	if (chance(70)) {
+		sb_str(b, " :");
+		add_text(b);
+	}
+}
+
+static void
+g_oper(struct sb *b)
+{
+	static const char *const lines[] = {
+		"OPER op secret", "OPER op wrong", "OPER nobody secret",
+		"OPER op", "OPER op :secret", "OPER op secre",
+	};
+
+	sb_str(b, PICK(lines));
+}
+
+static void
+g_kill(struct sb *b)
+{
+	sb_printf(b, "KILL %s", chance(5) ? "test.server" : pick_nick());
+	if (chance(70)) {
+		sb_str(b, " :");
+		add_text(b);
+	}
+}
+
+static void
+g_wallops(struct sb *b)
+{
+	sb_str(b, "WALLOPS :");
+	add_text(b);
+}
+
+static void
+g_chathistory(struct sb *b)
+{
+	static const char *const subs[] = {
+		"LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS",
+		"latest", "FOO", "",
+	};
+	static const char *const refs[] = {
+		"*", "msgid=abc", "msgid=", "msgid", "timestamp=2024-01-01T00:00:00.000Z",
+		"timestamp=2099-12-31T23:59:59.999Z", "timestamp=1970-01-01T00:00:00Z",
+		"timestamp=garbage", "timestamp=9999-99-99T99:99:99.999Z",
+		"timestamp=-1", "timestamp=", "x=y", "msgid=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"timestamp=2024-02-30T25:61:61.1234567890Z",
+	};
+	unsigned n = rn(6);
+
+	sb_printf(b, "CHATHISTORY %s", PICK(subs));
+	for (unsigned i = 0; i < n; i++) {
+		sb_str(b, " ");
+		if (i == 0 && chance(80))
+			add_target(b);
+		else if (i == n - 1 && chance(70))
+			sb_printf(b, "%u", rn(3) == 0 ? rn(2000) : 1 + rn(20));
+		else if (chance(70))
+			sb_str(b, PICK(refs));
+		else
+			sb_str(b, PICK(numbers));
+	}
+}
+
+static void
+g_cap(struct sb *b)
+{
+	static const char *const subs[] = { "LS", "LS 302", "LIST", "END", "FOO", "LS 9999999999" };
+
+	if (chance(50)) {
+		sb_printf(b, "CAP %s", PICK(subs));
+		return;
+	}
+	sb_str(b, "CAP REQ :");
+	for (unsigned i = 0, n = 1 + rn(4); i < n; i++)
+		sb_printf(b, "%s%s%s", i ? " " : "", chance(20) ? "-" : "",
+		    chance(90) ? PICK(caps) : "bogus-cap");
+}
+
+static void
+g_misc(struct sb *b)
+{
+	static const char *const lines[] = {
+		"PING", "PING :", "PING x", "PONG x", "PONG", "LUSERS", "MOTD",
+		"VERSION", "TIME", "ISON n0 n1 N2 [x] nobody", "ISON",
+		"USERHOST n0 n1 n2 n3 n4 n5 n6", "USERHOST", "PASS x",
+		"USER a b c d", "FOO bar", "001 x", "privmsg", "Join #a",
+		"WHOWAS", "TOPIC", "KICK", "INVITE", "MODE", "PART", "JOIN",
+		"JOIN ,,,,,", "PART ,,,", "PRIVMSG ,,, :x", "KICK #a ,,,",
+		"NAMES ,,,", "LIST ,,,", "WHO :", "MODE #a +",
+		"MODE #a -", "MODE #a +-+-", "MODE #a +kkkk a b c d",
+		"MODE #a +llll 1 2 3 4", "MODE #a +oooo n0 n1 n2 n3",
+		"MODE #a +ovovovov n0 n0 n0 n0 n0 n0 n0 n0",
+		"MODE #a +l 4294967297", "MODE #a +l 0", "MODE #a +l -1",
+		"MODE #a -l", "MODE #a -k", "MODE #a -k x", "MODE #a +k :",
+		"MODE #a b", "MODE #a +b", "MODE #a e", "MODE #a I", "MODE #a +b n0!*@*",
+		"MODE #a -b n0!*@*", "MODE #a bbbbbbbb", "TAGMSG", "CHATHISTORY",
+	};
+
+	sb_str(b, PICK(lines));
+}
+
+static void
+g_quit(struct sb *b)
+{
+	sb_str(b, "QUIT");
+	if (chance(50)) {
+		sb_str(b, " :");
+		add_text(b);
+	}
+}
+
+/* Whether a command may be labeled and its answer tracked: not one
+ * that can close the sender (QUIT, KILL of oneself) or change its caps. */
+static const struct gen {
+	void (*fn)(struct sb *);
+	unsigned weight;
+	bool track;
+} gens[] = {
+	{ g_join, 12, true }, { g_part, 6, true }, { g_message, 20, true },
+	{ g_tagmsg, 4, true }, { g_mode, 14, true }, { g_kick, 5, true },
+	{ g_invite, 3, true }, { g_topic, 5, true }, { g_nick, 5, true },
+	{ g_who, 3, true }, { g_whois, 3, true }, { g_list_names, 3, true },
+	{ g_away, 3, true }, { g_oper, 2, true }, { g_kill, 2, false },
+	{ g_wallops, 2, true }, { g_chathistory, 6, true },
+	{ g_cap, 2, false }, { g_misc, 6, true }, { g_quit, 1, false },
+};
+
+static const struct gen *
+pick_gen(void)
+{
+	unsigned total = 0, r;
+
+	for (size_t i = 0; i < sizeof(gens) / sizeof(*gens); i++)
+		total += gens[i].weight;
+	r = rn(total);
+	for (size_t i = 0; i < sizeof(gens) / sizeof(*gens); i++) {
+		if (r < gens[i].weight)
+			return &gens[i];
+		r -= gens[i].weight;
+	}
+	return &gens[0];
+}
+
+/* Garbage: a line (or not even that) no command grammar makes. */
+static void
+add_garbage(struct sb *b)
+{
+	char ch;
+
+	switch (rn(16)) {
+	case 0:		/* overlong, with and without an end */
+		sb_fill(b, 'A', 5000 + rn(70000));
+		break;
+	case 1:
+		sb_fill(b, ' ', 1 + rn(600));
+		break;
+	case 2:
+		sb_fill(b, ':', 1 + rn(600));
+		break;
+	case 3:		/* a NUL inside */
+		sb_str(b, "PRIVMSG n0 :a");
+		sb_add(b, "\0", 1);
+		sb_str(b, "b");
+		break;
+	case 4:		/* random bytes, no line ends */
+		for (unsigned i = 0, n = 1 + rn(300); i < n; i++) {
+			ch = (char)(1 + rn(255));
+			if (ch != '\n' && ch != '\r')
+				sb_add(b, &ch, 1);
+		}
+		break;
+	case 5:		/* more than 15 parameters */
+		sb_str(b, "PRIVMSG");
+		for (unsigned i = 0, n = 15 + rn(30); i < n; i++)
+			sb_printf(b, " p%u", i);
+		break;
+	case 6:
+		sb_str(b, PICK(((const char *const[]){ "@", "@ ", "@a", "@a=b ",
+		    "@a=b  ", ":src", ":src ", ": ", ":", "@a :src", "@=x CMD",
+		    "@;;; CMD", "@a;a;a;a CMD", "@+a=\\ CMD" })));
+		break;
+	case 7:		/* a huge tag section alone, or before a command */
+		sb_str(b, "@+t=");
+		sb_fill(b, 'x', 4000 + rn(9000));
+		if (chance(50))
+			sb_str(b, " PING :x");
+		break;
+	case 8:		/* a command of symbols or digits */
+		sb_str(b, PICK(((const char *const[]){ "12", "1234", "PRIV-MSG",
+		    "\xc3\xa9", "PING\x7f", "#JOIN", "P1NG x" })));
+		break;
+	case 9:		/* a body just at and past 512 bytes */
+		sb_str(b, "PRIVMSG n0 :");
+		sb_fill(b, 'b', 490 + rn(40));
+		break;
+	case 10:	/* a CR in the middle */
+		sb_str(b, "PRIVMSG n0 :a\rb");
+		break;
+	case 11:	/* invalid UTF-8 everywhere */
+		sb_str(b, "PRIVMSG #\xff\xfe :\xc3\x28\xa0\xa1 \xe2\x28\xa1");
+		break;
+	case 12:
+		sb_str(b, "NICK \xff\xfe\xfd");
+		break;
+	case 13:	/* many empty parameters through spaces */
+		sb_str(b, "JOIN");
+		sb_fill(b, ' ', 200);
+		sb_str(b, "#a");
+		break;
+	case 14:
+		sb_str(b, "TOPIC #a :");
+		sb_fill(b, 't', 480);
+		break;
+	default:	/* a lone line end, or several */
+		break;
+	}
+}
+
+/* --- clients */
+
+enum { ST_OFF, ST_NEW, ST_LIVE };
+
+struct label {
+	char name[16];
+	unsigned long epoch;	/* pings sent before it */
+};
+
+struct sc {
+	int id;
+	int fd;
+	int state;
+	bool track;		/* labeled-response and batch on: check labels */
+	bool observer;
+	int sleep;		/* rounds left without reading */
+	struct sb out;		/* not yet sent */
+	char in[INBUF_MAX];
+	size_t inlen;
+	struct label labels[LABELS_MAX];
+	size_t nlabels;
+	unsigned long label_seq;
+	unsigned long pings;	/* sync PINGs sent */
+	unsigned long pongs;	/* and answered */
+	char nick[IRC_NICK_MAX + 1];
+};
+
+static struct nd_server srv;
+static struct sc clients[CLIENTS_MAX + 1];	/* [0] is the observer */
+static int nclients;
+static unsigned long round_no;
+static const char *phase;
+
+/* The observer's LUSERS answer. */
+static struct {
+	long users, invisible, opers, unknown, channels, me;
+	bool done;
+} lusers;
+
+static char trail[TRAIL_MAX][160];
+static size_t ntrail;
+static FILE *trace;
+
+static void
+remember(const struct sc *c, const char *data, size_t len)
+{
+	char *t = trail[ntrail++ % TRAIL_MAX];
+	size_t n = 0;
+
+	n = snprintf(t, sizeof(trail[0]), "[%d] ", c->id);
+	for (size_t i = 0; i < len && n + 5 < sizeof(trail[0]); i++) {
+		unsigned char ch = data[i];
+		if (ch >= ' ' && ch < 0x7f && ch != '\\')
+			t[n++] = ch;
+		else
+			n += snprintf(t + n, sizeof(trail[0]) - n, "\\x%02x", ch);
+	}
+	if (len > 100 && n + 16 < sizeof(trail[0]))
+		snprintf(t + n, sizeof(trail[0]) - n, "... (%zu bytes)", len);
+	else
+		t[n] = '\0';
+	if (trace != NULL) {
+		fprintf(trace, "%s %lu %d ", phase, round_no, c->id);
+		fwrite(data, 1, len, trace);
+		if (len == 0 || data[len - 1] != '\n')
+			fputc('\n', trace);
+	}
+}
+
+static const char *
+trail_text(void)
+{
+	static char buf[TRAIL_MAX * 170];
+	size_t n = 0;
+	size_t first = ntrail > TRAIL_MAX ? ntrail - TRAIL_MAX : 0;
+
+	buf[0] = '\0';
+	for (size_t i = first; i < ntrail; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, "  %s\n",
+		    trail[i % TRAIL_MAX]);
+	return buf;
+}
+
+#define FAIL(...) fail_now(__FILE__, __LINE__, __VA_ARGS__)
+
+static void __attribute__((format(printf, 3, 4), noreturn))
+fail_now(const char *file, int line, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* Check's message is short: the details go to stderr first. */
+	const char *log = nd_log(&srv);
+	fprintf(stderr, "%s:%d: seed %lu, %s round %lu: %s\nlast lines sent:"
+	    "\n%snatterd's stderr (tail):\n%s\n", file, line, opt_seed, phase,
+	    round_no, msg, trail_text(), log + (srv.loglen > 6000 ?
+	    srv.loglen - 6000 : 0));
+	ck_abort_msg("%s:%d: seed %lu, %s round %lu: %.1000s", file, line,
+	    opt_seed, phase, round_no, msg);
+	abort();	/* not reached */
+}
+
+static void
+sanitizer_check(void)
+{
+	const char *log = nd_log(&srv);
+
+	if (strstr(log, "Sanitizer") != NULL ||
+	    strstr(log, "runtime error:") != NULL ||
+	    strstr(log, "==ERROR") != NULL)
+		FAIL("natterd's stderr has a sanitizer report");
+}
+
+static void
+alive_check(void)
+{
+	int st;
+
+	if (srv.status != -1)
+		FAIL("natterd has exited (status %#x)", srv.status);
+	if (waitpid(srv.pid, &st, WNOHANG) == srv.pid) {
+		srv.status = st;
+		sanitizer_check();
+		FAIL("natterd died: %s %d", WIFSIGNALED(st) ? "signal" :
+		    "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	}
+}
+
+static void
+sc_close(struct sc *c, bool rst)
+{
+	if (c->fd < 0)
+		return;
+	if (rst) {
+		struct linger l = { 1, 0 };
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	close(c->fd);
+	c->fd = -1;
+	c->state = ST_OFF;
+	c->track = false;
+	c->sleep = 0;
+	c->nlabels = 0;
+	c->inlen = 0;
+	c->out.len = 0;
+	c->nick[0] = '\0';
+}
+
+static void
+sc_connect(struct sc *c, bool small_rcvbuf)
+{
+	struct sockaddr_in sin;
+	int one = 1, small = 4096;
+
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(c->fd, 0);
+	if (small_rcvbuf)
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(srv.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		FAIL("connect to natterd: %s", strerror(errno));
+	fcntl(c->fd, F_SETFL, O_NONBLOCK);
+	c->state = ST_NEW;
+	c->inlen = 0;
+	c->out.len = 0;
+	c->nlabels = 0;
+	c->pings = c->pongs = 0;
+	c->track = false;
+}
+
+/* Send what is queued; false when the peer is gone. */
+static bool
+sc_flush(struct sc *c)
+{
+	while (c->fd >= 0 && c->out.len > 0) {
+		ssize_t n = send(c->fd, c->out.p, c->out.len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (n < 0) {
+			if (c->observer)
+				FAIL("observer: send: %s", strerror(errno));
+			sc_close(c, false);
+			return false;
+		}
+		sb_drop(&c->out, n);
+	}
+	return true;
+}
+
+static void
+sc_queue(struct sc *c, const char *data, size_t len)
+{
+	remember(c, data, len);
+	sb_add(&c->out, data, len);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+sc_sendf(struct sc *c, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
+	va_end(ap);
+	buf[n++] = '\r';
+	buf[n++] = '\n';
+	sc_queue(c, buf, n);
+}
+
+/* Bytes one at a time, each its own write. */
+static void
+sc_trickle(struct sc *c, const char *data, size_t len)
+{
+	remember(c, data, len);
+	if (c->out.len > 0) {
+		sb_add(&c->out, data, len);
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		ssize_t n = send(c->fd, data + i, 1, MSG_NOSIGNAL);
+		if (n == 1)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			sb_add(&c->out, data + i, len - i);
+			return;
+		}
+		sc_close(c, false);
+		return;
+	}
+}
+
+/* --- what natterd sends */
+
+static long
+num_at(const char *s)
+{
+	return s != NULL ? strtol(s, NULL, 10) : -1;
+}
+
+static void
+observer_line(struct sc *c, struct irc_msg *m)
+{
+	const char *cmd = m->command;
+	const char *last = m->nparams > 0 ? m->params[m->nparams - 1] : "";
+
+	if (strcmp(cmd, "251") == 0) {
+		memset(&lusers, 0, sizeof(lusers));
+		lusers.opers = lusers.unknown = 0;
+		if (sscanf(last, "There are %ld users and %ld invisible",
+		    &lusers.users, &lusers.invisible) != 2)
+			FAIL("observer: bad 251: %s", last);
+	} else if (strcmp(cmd, "252") == 0 && m->nparams > 1) {
+		lusers.opers = num_at(m->params[1]);
+	} else if (strcmp(cmd, "253") == 0 && m->nparams > 1) {
+		lusers.unknown = num_at(m->params[1]);
+	} else if (strcmp(cmd, "254") == 0 && m->nparams > 1) {
+		lusers.channels = num_at(m->params[1]);
+	} else if (strcmp(cmd, "255") == 0) {
+		if (sscanf(last, "I have %ld clients", &lusers.me) != 1)
+			FAIL("observer: bad 255: %s", last);
+	} else if (strcmp(cmd, "266") == 0) {
+		long total = nclients + 1;
+		lusers.done = true;
+		if (lusers.users < 0 || lusers.invisible < 0 ||
+		    lusers.users + lusers.invisible != lusers.me ||
+		    lusers.me < 1 || lusers.me > total ||
+		    lusers.opers > lusers.me || lusers.unknown > total ||
+		    lusers.unknown < 0 ||
+		    lusers.channels > (long)total * 50 + 50)
+			FAIL("observer: LUSERS counters inconsistent: users %ld"
+			    " invisible %ld opers %ld unknown %ld channels %ld"
+			    " registered %ld", lusers.users, lusers.invisible,
+			    lusers.opers, lusers.unknown, lusers.channels,
+			    lusers.me);
+	} else if (strcmp(cmd, "KILL") == 0 || strcmp(cmd, "ERROR") == 0) {
+		FAIL("observer got %s", cmd);
+	}
+}
+
+static void
+label_answered(struct sc *c, const char *label)
+{
+	if (label[0] != 't')
+		return;		/* an untracked label */
+	for (size_t i = 0; i < c->nlabels; i++) {
+		if (strcmp(c->labels[i].name, label) == 0) {
+			c->labels[i] = c->labels[--c->nlabels];
+			return;
+		}
+	}
+	FAIL("client %d: label %s answered twice (or never sent)", c->id,
+	    label);
+}
+
+static void
+pong(struct sc *c, const char *token)
+{
+	unsigned long k;
+
+	if (token[0] != 'p' || (k = strtoul(token + 1, NULL, 10)) == 0)
+		return;
+	c->pongs = k;
+	for (size_t i = 0; i < c->nlabels; i++)
+		if (c->labels[i].epoch < k)
+			FAIL("client %d: labeled command %s got no answer "
+			    "before PONG %lu", c->id, c->labels[i].name, k);
+}
+
+/* One line from natterd to c, CRLF already checked and cut. */
+static void
+server_line(struct sc *c, char *line, size_t len)
+{
+	char copy[INBUF_MAX];
+	struct irc_msg m;
+	size_t body = len;
+	int err;
+
+	if (memchr(line, '\0', len) != NULL)
+		FAIL("client %d got a NUL byte from natterd", c->id);
+	if (memchr(line, '\r', len) != NULL)
+		FAIL("client %d got a bare CR from natterd: %s", c->id, line);
+	if (!utf8_valid(line, len))
+		FAIL("client %d got invalid UTF-8 from natterd: %s", c->id,
+		    line);
+	if (line[0] == '@') {
+		const char *sp = memchr(line, ' ', len);
+		if (sp == NULL)
+			FAIL("client %d: tags and no command: %s", c->id, line);
+		body = len - (size_t)(sp + 1 - line);
+	}
+	if (body + 2 > IRC_BODY_MAX)
+		FAIL("client %d: a line of %zu bytes after its tags: %.600s",
+		    c->id, body + 2, line);
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	if ((err = irc_parse(&m, copy, len)) != IRC_OK)
+		FAIL("client %d: natterd sent a line that does not parse (%s):"
+		    " %s", c->id, irc_strerror(err), line);
+	if (opt_verbose && c->observer)
+		fprintf(stderr, "observer< %s\n", line);
+
+	const char *label = irc_tag_get(&m, "label");
+	if (label != NULL && !(strcmp(m.command, "BATCH") == 0 &&
+	    m.nparams > 0 && m.params[0][0] == '-'))
+		label_answered(c, label);
+	if (strcmp(m.command, "001") == 0) {
+		c->state = ST_LIVE;
+		if (m.nparams > 0)
+			snprintf(c->nick, sizeof(c->nick), "%s", m.params[0]);
+	} else if (strcmp(m.command, "PONG") == 0 && m.nparams > 0) {
+		pong(c, m.params[m.nparams - 1]);
+	} else if (strcmp(m.command, "NICK") == 0 && m.source != NULL &&
+	    m.nparams > 0) {
+		char nick[IRC_NICK_MAX + 1];
+		irc_source_split(m.source, nick, sizeof(nick), NULL, 0, NULL, 0);
+		if (irc_casecmp(nick, c->nick) == 0)
+			snprintf(c->nick, sizeof(c->nick), "%s", m.params[0]);
+	}
+	if (c->observer)
+		observer_line(c, &m);
+}
+
+/* Read what natterd sent c; false when the connection ended. */
+static bool
+sc_read(struct sc *c)
+{
+	for (;;) {
+		ssize_t n = read(c->fd, c->in + c->inlen,
+		    sizeof(c->in) - c->inlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (n <= 0) {
+			if (c->observer)
+				FAIL("natterd closed the observer's "
+				    "connection (%s)", n < 0 ? strerror(errno) :
+				    "EOF");
+			sc_close(c, false);
+			return false;
+		}
+		c->inlen += n;
+		char *p = c->in, *end = c->in + c->inlen, *lf;
+		while ((lf = memchr(p, '\n', end - p)) != NULL) {
+			if (lf == p || lf[-1] != '\r')
+				FAIL("client %d: a line not ended by CRLF",
+				    c->id);
+			server_line(c, p, lf - 1 - p);
+			p = lf + 1;
+		}
+		c->inlen = end - p;
+		memmove(c->in, p, c->inlen);
+		if (c->inlen == sizeof(c->in))
+			FAIL("client %d: natterd sent a line over %zu bytes",
+			    c->id, sizeof(c->in));
+	}
+}
+
+/*
+ * Poll every connection (and natterd's stderr) until done() or the
+ * deadline; reads, flushes, notices closed connections.
+ */
+static bool
+pump(long long deadline, bool (*done)(void))
+{
+	struct pollfd pfd[CLIENTS_MAX + 2];
+	int owner[CLIENTS_MAX + 2];
+
+	for (;;) {
+		struct timespec ts;
+		size_t n = 0;
+		long long now;
+
+		if (done != NULL && done())
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (now >= deadline)
+			return done == NULL;
+		for (int i = 0; i <= nclients; i++) {
+			struct sc *c = &clients[i];
+			if (c->fd < 0)
+				continue;
+			pfd[n].fd = c->fd;
+			pfd[n].events = (c->sleep > 0 ? 0 : POLLIN) |
+			    (c->out.len > 0 ? POLLOUT : 0);
+			pfd[n].revents = 0;
+			owner[n++] = i;
+		}
+		if (srv.errfd >= 0) {
+			pfd[n].fd = srv.errfd;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			owner[n++] = -1;
+		}
+		int r = poll(pfd, n, (int)(deadline - now));
+		if (r < 0 && errno == EINTR)
+			continue;
+		ck_assert_int_ge(r, 0);
+		for (size_t k = 0; k < n; k++) {
+			if (pfd[k].revents == 0)
+				continue;
+			if (owner[k] < 0) {
+				nd_log(&srv);
+				continue;
+			}
+			struct sc *c = &clients[owner[k]];
+			if ((pfd[k].revents & POLLOUT) != 0 && !sc_flush(c))
+				continue;
+			if ((pfd[k].revents & (POLLHUP | POLLERR)) != 0)
+				c->sleep = 0;
+			if ((pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) != 0 &&
+			    c->fd >= 0 && c->sleep == 0)
+				sc_read(c);
+		}
+	}
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static unsigned long sync_want;
+
+static bool
+observer_synced(void)
+{
+	return clients[0].pongs >= sync_want;
+}
+
+/* PING from the observer; its PONG must come within -w seconds. */
+static void
+observer_sync(void)
+{
+	struct sc *o = &clients[0];
+
+	sync_want = ++o->pings;
+	sc_sendf(o, "PING :p%lu", sync_want);
+	sc_flush(o);
+	if (!pump(now_ms() + opt_wait * 1000LL, observer_synced))
+		FAIL("no PONG to the observer within %d s: natterd hangs",
+		    opt_wait);
+}
+
+static bool
+lusers_done(void)
+{
+	return lusers.done;
+}
+
+static void
+observer_lusers(void)
+{
+	lusers.done = false;
+	sc_sendf(&clients[0], "LUSERS");
+	sc_flush(&clients[0]);
+	if (!pump(now_ms() + opt_wait * 1000LL, lusers_done))
+		FAIL("no LUSERS answer within %d s", opt_wait);
+}
+
+/* --- a client's turn in a round */
+
+static void
+register_client(struct sc *c)
+{
+	struct sb b = { 0 };
+	bool all_caps = chance(60);
+
+	sc_connect(c, chance(15));
+	if (chance(5))
+		sb_str(&b, "PASS :whatever\r\n");
+	if (all_caps || chance(10))
+		sb_str(&b, "CAP LS 302\r\n");
+	if (all_caps)
+		sb_printf(&b, "CAP REQ :%s\r\n", ALL_CAPS);
+	else if (chance(20))
+		sb_printf(&b, "CAP REQ :%s bogus\r\n", PICK(caps));
+	if (chance(5))
+		add_garbage(&b), sb_str(&b, "\r\n");
+	sb_printf(&b, "NICK %s\r\n", pick_nick());
+	if (chance(95))
+		sb_printf(&b, "USER u%d 0 * :stress client %d\r\n", c->id, c->id);
+	if (chance(10))
+		sb_printf(&b, "NICK %s\r\n", pick_nick());
+	if (all_caps && chance(95))
+		sb_str(&b, "CAP END\r\n");
+	else if (!all_caps && chance(50))
+		sb_str(&b, "CAP END\r\n");
+	/* Only a client whose REQ asked for both, once: the ACK is sure. */
+	c->track = all_caps;
+	sc_queue(c, b.p, b.len);
+	free(b.p);
+}
+
+/* One generated line into b, tagged; true if its label is tracked. */
+static bool
+make_line(struct sc *c, struct sb *b)
+{
+	const struct gen *g;
+	char label[16] = "";
+	bool tracked;
+	size_t start = b->len;
+
+	if (chance(8)) {
+		add_garbage(b);
+		return false;
+	}
+	g = pick_gen();
+	tracked = c->track && c->state == ST_LIVE && g->track &&
+	    c->nlabels < LABELS_MAX && chance(40);
+	if (tracked)
+		snprintf(label, sizeof(label), "t%d.%lu", c->id, ++c->label_seq);
+	else if (chance(5))
+		snprintf(label, sizeof(label), "u%lu", rnd() % 1000);
+	if (tracked || chance(20))
+		add_tags(b, tracked || label[0] == 'u' ? label : NULL);
+	g->fn(b);
+	if (!g->track)
+		c->track = false;	/* a QUIT, KILL or CAP REQ came */
+	if (!tracked)
+		return false;
+
+	/* Only what natterd will parse and dispatch has to be answered. */
+	char copy[IRC_LINE_MAX + 64];
+	struct irc_msg m;
+	size_t len = b->len - start;
+	if (len + 2 > IRC_CLIENT_TAGS_MAX + 2 + IRC_BODY_MAX ||
+	    len >= sizeof(copy))
+		return false;
+	memcpy(copy, b->p + start, len);
+	copy[len] = '\0';
+	if (irc_parse(&m, copy, len) != IRC_OK ||
+	    irc_tag_get(&m, "label") == NULL ||
+	    strcmp(irc_tag_get(&m, "label"), label) != 0)
+		return false;
+	snprintf(c->labels[c->nlabels].name, sizeof(c->labels[0].name), "%s",
+	    label);
+	c->labels[c->nlabels++].epoch = c->pings;
+	return true;
+}
+
+static void
+client_turn(struct sc *c)
+{
+	struct sb b = { 0 };
+	unsigned n;
+
+	if (c->fd < 0) {
+		if (chance(40))
+			register_client(c);
+		return;
+	}
+	if (c->sleep > 0) {
+		c->sleep--;
+		return;
+	}
+	if (c->out.len > OUTBUF_MAX)
+		return;		/* natterd reads slowly: let it catch up */
+	switch (rn(100)) {
+	case 0: case 1:		/* abrupt close */
+		sc_close(c, chance(50));
+		return;
+	case 2:			/* half a line, then close */
+		sb_str(&b, "PRIVMSG #a :half a li");
+		sc_queue(c, b.p, b.len);
+		sc_flush(c);
+		sc_close(c, chance(30));
+		free(b.p);
+		return;
+	case 3:			/* shut the writing side only */
+		sc_flush(c);
+		shutdown(c->fd, SHUT_WR);
+		return;
+	case 4:			/* stop reading for a while */
+		c->sleep = 3 + rn(30);
+		break;
+	}
+	n = 1 + rn(chance(10) ? 40 : 8);
+	for (unsigned i = 0; i < n; i++) {
+		bool tracked = make_line(c, &b);
+		/* Line ends: CRLF mostly; LF, CR CR LF, a lone CR. */
+		unsigned e = tracked ? rn(90) : rn(100);
+		sb_str(&b, e < 80 ? "\r\n" : e < 90 ? "\n" : e < 95 ?
+		    "\r\r\n" : e < 98 ? "\r" : "\n\n\r\n");
+	}
+	if (c->track && c->state == ST_LIVE) {
+		/* Answers to every label sent so far come before this. */
+		sb_printf(&b, "PING :p%lu\r\n", ++c->pings);
+	}
+	if (chance(3) && b.len < 6000)
+		sc_trickle(c, b.p, b.len);
+	else
+		sc_queue(c, b.p, b.len);
+	sc_flush(c);
+	free(b.p);
+}
+
+/* --- a phase: one natterd, rounds until the time is up */
+
+static int
+count_fds(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static bool
+all_closed(void)
+{
+	for (int i = 1; i <= nclients; i++)
+		if (clients[i].fd >= 0)
+			return false;
+	return true;
+}
+
+static void
+run_phase(const char *name, const char *const *args, double seconds)
+{
+	struct sc *o = &clients[0];
+	long long end;
+	int base_fds;
+
+	phase = name;
+	round_no = 0;
+	nd_start(&srv, args);
+	for (int i = 0; i <= nclients; i++) {
+		clients[i].id = i;
+		clients[i].fd = -1;
+		clients[i].observer = i == 0;
+	}
+	sc_connect(o, false);
+	sc_sendf(o, "NICK watcher");
+	sc_sendf(o, "USER watcher 0 * :observer");
+	observer_sync();
+	if (o->state != ST_LIVE)
+		FAIL("observer did not register");
+	base_fds = count_fds(srv.pid);
+
+	end = now_ms() + (long long)(seconds * 1000);
+	while (now_ms() < end) {
+		round_no++;
+		for (int i = 1; i <= nclients; i++)
+			client_turn(&clients[i]);
+		pump(now_ms() + DRAIN_MS, NULL);
+		observer_sync();
+		if (round_no % 8 == 0)
+			observer_lusers();
+		alive_check();
+		sanitizer_check();
+	}
+
+	/* Everyone leaves; then only the observer may be left. */
+	for (int i = 1; i <= nclients; i++) {
+		struct sc *c = &clients[i];
+		if (c->fd < 0)
+			continue;
+		c->sleep = 0;
+		if (chance(50)) {
+			c->out.len = 0;
+			sc_close(c, chance(50));
+		} else {
+			sc_sendf(c, "QUIT :bye");
+			sc_flush(c);
+		}
+	}
+	if (!pump(now_ms() + opt_wait * 1000LL, all_closed)) {
+		for (int i = 1; i <= nclients; i++)
+			if (clients[i].fd >= 0)
+				FAIL("client %d was not closed after QUIT", i);
+	}
+	long long deadline = now_ms() + opt_wait * 1000LL;
+	for (;;) {
+		observer_lusers();
+		if (lusers.me == 1 && lusers.unknown == 0)
+			break;
+		if (now_ms() > deadline)
+			FAIL("clients still counted after all left: registered"
+			    " %ld unknown %ld", lusers.me, lusers.unknown);
+		pump(now_ms() + 50, NULL);
+	}
+	if (lusers.users != 1 || lusers.invisible != 0 || lusers.opers != 0 ||
+	    lusers.channels != 0)
+		FAIL("after all left: users %ld invisible %ld opers %ld "
+		    "channels %ld (want 1 0 0 0)", lusers.users,
+		    lusers.invisible, lusers.opers, lusers.channels);
+	/* Every nick is free again. */
+	for (size_t i = 0; i < sizeof(nicks) / sizeof(*nicks); i += 2) {
+		sc_sendf(o, "NICK %s", nicks[i]);
+		observer_sync();
+		if (irc_casecmp(o->nick, nicks[i]) != 0)
+			FAIL("nick %s is still taken after everyone left",
+			    nicks[i]);
+	}
+	int fds = count_fds(srv.pid);
+	if (base_fds >= 0 && fds != base_fds)
+		FAIL("natterd holds %d descriptors, %d before the clients came",
+		    fds, base_fds);
+	sc_close(o, false);
+	alive_check();
+	sanitizer_check();
+	int st = nd_stop(&srv);
+	sanitizer_check();
+	if (st != 0)
+		FAIL("natterd exited %d after SIGTERM", st);
+	if (opt_verbose)
+		fprintf(stderr, "%s: %lu rounds, seed %lu\n", name, round_no,
+		    opt_seed);
+	free(srv.log);
+	memset(&srv, 0, sizeof(srv));
+	srv.status = -1;
+}
+
+START_TEST(stress)
+{
+	const char *oper = nd_file("opers", "op secret\n", 0600);
+	const char *db;
+	char dbpath[512];
+
+	rng = opt_seed * 0x9e3779b97f4a7c15ULL + 1;
+	nclients = opt_clients;
+	if (opt_trace != NULL && (trace = fopen(opt_trace, "w")) == NULL)
+		ck_abort_msg("%s: %s", opt_trace, strerror(errno));
+
+	/* Memory history, a small sendq, no flood control. */
+	run_phase("memory", (const char *const[]){ "--sendq", "65536",
+	    "--oper-file", oper, "--replay", "3", NULL }, opt_seconds * 0.55);
+
+	/* SQLite history, flood control, a short ping timeout (the
+	 * registration timeout follows it). */
+	db = nd_file("history.db", "", 0600);
+	snprintf(dbpath, sizeof(dbpath), "%s", db);
+	unlink(dbpath);
+	run_phase("sqlite", (const char *const[]){ "--db", dbpath,
+	    "--flood", "200:30", "--ping-timeout", "3", "--oper-file", oper,
+	    "--history-max", "50", NULL }, opt_seconds * 0.45);
+	unlink(dbpath);
+	for (const char *const *ext = (const char *const[]){ "-wal", "-shm",
+	    "-journal", NULL }; *ext != NULL; ext++) {
+		char p[600];
+		snprintf(p, sizeof(p), "%s%s", dbpath, *ext);
+		unlink(p);
+	}
+	nd_cleanup_files();
+	if (trace != NULL)
+		fclose(trace);
+}
+END_TEST
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: stress_natterd [-v] [-c clients] [-o trace] "
+	    "[-s seed] [-t seconds] [-w wait-seconds]\n");
+	exit(64);
+}
+
+int
+main(int argc, char *argv[])
+{
+	int ch, failed;
+
+	while ((ch = getopt(argc, argv, "c:ho:s:t:vw:")) != -1) {
+		switch (ch) {
+		case 'c':
+			opt_clients = atoi(optarg);
+			if (opt_clients < 1 || opt_clients > CLIENTS_MAX)
+				usage();
+			break;
+		case 'o':
+			opt_trace = optarg;
+			break;
+		case 's':
+			opt_seed = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			opt_seconds = atof(optarg);
+			if (opt_seconds <= 0)
+				usage();
+			break;
+		case 'v':
+			opt_verbose = true;
+			break;
+		case 'w':
+			opt_wait = atoi(optarg);
+			if (opt_wait < 1)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	printf("stress_natterd: seed %lu, %.1f s, %d clients\n", opt_seed,
+	    opt_seconds, opt_clients);
+	fflush(stdout);
+
+	Suite *s = suite_create("stress_natterd");
+	TCase *tc = tcase_create("stress");
+	tcase_add_test(tc, stress);
+	tcase_set_timeout(tc, opt_seconds + 4.0 * opt_wait + 60);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -61,7 +61,7 @@ static unsigned long opt_seed = 1;
 static double opt_seconds = 16;
 static int opt_clients = 30;
 static int opt_wait = 15;
-static bool opt_verbose;
+static int opt_verbose;
 static const char *opt_trace;
 
 /* --- random numbers: xorshift64*, seeded from -s */
@@ -262,7 +262,7 @@ add_text(struct sb *b)
 		/* Long: near or over what fits in 512 bytes. */
 		size_t len = 300 + rn(260);
 		for (size_t i = 0; i < len; i++)
-			sb_add(b, chance(10) ? "\xc3\xa9" : "w", chance(10) ? 2 : 1);
+			sb_str(b, chance(10) ? "\xc3\xa9" : "w");
 		return;
 	}
 	if (chance(4)) {
@@ -599,12 +599,14 @@ g_chathistory(struct sb *b)
 static void
 g_cap(struct sb *b)
 {
-	static const char *const subs[] = { "LS", "LS 302", "LIST", "END", "FOO", "LS 9999999999" };
+	static const char *const subs[] = { "LS", "LS 302", "LIST", "END", "FOO", "LS 9999999999", "REQ" };
 
-	if (chance(50)) {
-		sb_printf(b, "CAP %s", PICK(subs));
-		return;
-	}
+	sb_printf(b, "CAP %s", PICK(subs));
+}
+
+static void
+g_cap_req(struct sb *b)
+{
 	sb_str(b, "CAP REQ :");
 	for (unsigned i = 0, n = 1 + rn(4); i < n; i++)
 		sb_printf(b, "%s%s%s", i ? " " : "", chance(20) ? "-" : "",
@@ -644,8 +646,11 @@ g_quit(struct sb *b)
 	}
 }
 
-/* Whether a command may be labeled and its answer tracked: not one
- * that can close the sender (QUIT, KILL of oneself) or change its caps. */
+/*
+ * Whether a command may be labeled and its answer tracked: not CAP REQ,
+ * which may turn labeled-response off. One that closes the sender (QUIT,
+ * KILL of oneself) is fine: no PONG comes after it either.
+ */
 static const struct gen {
 	void (*fn)(struct sb *);
 	unsigned weight;
@@ -655,9 +660,10 @@ static const struct gen {
 	{ g_tagmsg, 4, true }, { g_mode, 14, true }, { g_kick, 5, true },
 	{ g_invite, 3, true }, { g_topic, 5, true }, { g_nick, 5, true },
 	{ g_who, 3, true }, { g_whois, 3, true }, { g_list_names, 3, true },
-	{ g_away, 3, true }, { g_oper, 2, true }, { g_kill, 2, false },
+	{ g_away, 3, true }, { g_oper, 2, true }, { g_kill, 2, true },
 	{ g_wallops, 2, true }, { g_chathistory, 6, true },
-	{ g_cap, 2, false }, { g_misc, 6, true }, { g_quit, 1, false },
+	{ g_cap, 1, true }, { g_cap_req, 1, false }, { g_misc, 6, true },
+	{ g_quit, 1, true },
 };
 
 static const struct gen *
@@ -776,6 +782,9 @@ struct sc {
 	unsigned long pings;	/* sync PINGs sent */
 	unsigned long pongs;	/* and answered */
 	char nick[IRC_NICK_MAX + 1];
+	bool open_line;		/* the last byte sent was no LF */
+	char got[4][200];	/* the last lines received, for failures */
+	unsigned ngot;
 };
 
 static struct nd_server srv;
@@ -789,6 +798,11 @@ static struct {
 	long users, invisible, opers, unknown, channels, me;
 	bool done;
 } lusers;
+
+/* What a run did, for -v. */
+static struct {
+	unsigned long lines, garbage, labels, closed_by_server, closed_by_us;
+} stats;
 
 static char trail[TRAIL_MAX][160];
 static size_t ntrail;
@@ -845,6 +859,8 @@ fail_now(const char *file, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (trace != NULL)
+		fflush(trace);
 	/* Check's message is short: the details go to stderr first. */
 	const char *log = nd_log(&srv);
 	fprintf(stderr, "%s:%d: seed %lu, %s round %lu: %s\nlast lines sent:"
@@ -861,9 +877,15 @@ sanitizer_check(void)
 {
 	const char *log = nd_log(&srv);
 
+	/* ASan, UBSan and LSan; valgrind's memcheck when NATTERD runs
+	 * natterd under it. */
 	if (strstr(log, "Sanitizer") != NULL ||
 	    strstr(log, "runtime error:") != NULL ||
-	    strstr(log, "==ERROR") != NULL)
+	    strstr(log, "==ERROR") != NULL ||
+	    strstr(log, "Invalid read") != NULL ||
+	    strstr(log, "Invalid write") != NULL ||
+	    strstr(log, "Invalid free") != NULL ||
+	    strstr(log, "uninitialised") != NULL)
 		FAIL("natterd's stderr has a sanitizer report");
 }
 
@@ -926,6 +948,7 @@ sc_connect(struct sc *c, bool small_rcvbuf)
 	c->nlabels = 0;
 	c->pings = c->pongs = 0;
 	c->track = false;
+	c->open_line = false;
 }
 
 /* Send what is queued; false when the peer is gone. */
@@ -954,6 +977,8 @@ sc_queue(struct sc *c, const char *data, size_t len)
 {
 	remember(c, data, len);
 	sb_add(&c->out, data, len);
+	if (len > 0)
+		c->open_line = data[len - 1] != '\n';
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -976,6 +1001,8 @@ static void
 sc_trickle(struct sc *c, const char *data, size_t len)
 {
 	remember(c, data, len);
+	if (len > 0)
+		c->open_line = data[len - 1] != '\n';
 	if (c->out.len > 0) {
 		sb_add(&c->out, data, len);
 		return;
@@ -1048,6 +1075,7 @@ label_answered(struct sc *c, const char *label)
 		return;		/* an untracked label */
 	for (size_t i = 0; i < c->nlabels; i++) {
 		if (strcmp(c->labels[i].name, label) == 0) {
+			stats.labels++;
 			c->labels[i] = c->labels[--c->nlabels];
 			return;
 		}
@@ -1100,8 +1128,9 @@ server_line(struct sc *c, char *line, size_t len)
 	if ((err = irc_parse(&m, copy, len)) != IRC_OK)
 		FAIL("client %d: natterd sent a line that does not parse (%s):"
 		    " %s", c->id, irc_strerror(err), line);
-	if (opt_verbose && c->observer)
+	if (opt_verbose > 1 && c->observer)
 		fprintf(stderr, "observer< %s\n", line);
+	snprintf(c->got[c->ngot++ % 4], sizeof(c->got[0]), "%s", line);
 
 	const char *label = irc_tag_get(&m, "label");
 	if (label != NULL && !(strcmp(m.command, "BATCH") == 0 &&
@@ -1140,6 +1169,7 @@ sc_read(struct sc *c)
 				FAIL("natterd closed the observer's "
 				    "connection (%s)", n < 0 ? strerror(errno) :
 				    "EOF");
+			stats.closed_by_server++;
 			sc_close(c, false);
 			return false;
 		}
@@ -1310,22 +1340,30 @@ make_line(struct sc *c, struct sb *b)
 	bool tracked;
 	size_t start = b->len;
 
+	stats.lines++;
 	if (chance(8)) {
+		stats.garbage++;
 		add_garbage(b);
 		return false;
 	}
 	g = pick_gen();
 	tracked = c->track && c->state == ST_LIVE && g->track &&
 	    c->nlabels < LABELS_MAX && chance(40);
-	if (tracked)
+	if (tracked) {
 		snprintf(label, sizeof(label), "t%d.%lu", c->id, ++c->label_seq);
+		/* After a lone CR the line would not start here. */
+		if (b->len > 0 ? b->p[b->len - 1] != '\n' : c->open_line) {
+			sb_str(b, "\n");
+			start = b->len;
+		}
+	}
 	else if (chance(5))
 		snprintf(label, sizeof(label), "u%lu", rnd() % 1000);
 	if (tracked || chance(20))
 		add_tags(b, tracked || label[0] == 'u' ? label : NULL);
 	g->fn(b);
 	if (!g->track)
-		c->track = false;	/* a QUIT, KILL or CAP REQ came */
+		c->track = false;	/* a CAP REQ came */
 	if (!tracked)
 		return false;
 
@@ -1367,6 +1405,7 @@ client_turn(struct sc *c)
 		return;		/* natterd reads slowly: let it catch up */
 	switch (rn(100)) {
 	case 0: case 1:		/* abrupt close */
+		stats.closed_by_us++;
 		sc_close(c, chance(50));
 		return;
 	case 2:			/* half a line, then close */
@@ -1394,6 +1433,8 @@ client_turn(struct sc *c)
 	}
 	if (c->track && c->state == ST_LIVE) {
 		/* Answers to every label sent so far come before this. */
+		if (b.len > 0 && b.p[b.len - 1] != '\n')
+			sb_str(&b, "\n");
 		sb_printf(&b, "PING :p%lu\r\n", ++c->pings);
 	}
 	if (chance(3) && b.len < 6000)
@@ -1479,6 +1520,8 @@ run_phase(const char *name, const char *const *args, double seconds)
 			c->out.len = 0;
 			sc_close(c, chance(50));
 		} else {
+			if (c->open_line)
+				sc_queue(c, "\n", 1);
 			sc_sendf(c, "QUIT :bye");
 			sc_flush(c);
 		}
@@ -1486,7 +1529,13 @@ run_phase(const char *name, const char *const *args, double seconds)
 	if (!pump(now_ms() + opt_wait * 1000LL, all_closed)) {
 		for (int i = 1; i <= nclients; i++)
 			if (clients[i].fd >= 0)
-				FAIL("client %d was not closed after QUIT", i);
+				FAIL("client %d was not closed after QUIT "
+				    "(%zu bytes unsent; last received: %s | %s |"
+				    " %s | %s)", i, clients[i].out.len,
+				    clients[i].got[(clients[i].ngot + 0) % 4],
+				    clients[i].got[(clients[i].ngot + 1) % 4],
+				    clients[i].got[(clients[i].ngot + 2) % 4],
+				    clients[i].got[(clients[i].ngot + 3) % 4]);
 	}
 	long long deadline = now_ms() + opt_wait * 1000LL;
 	for (;;) {
@@ -1523,8 +1572,12 @@ run_phase(const char *name, const char *const *args, double seconds)
 	if (st != 0)
 		FAIL("natterd exited %d after SIGTERM", st);
 	if (opt_verbose)
-		fprintf(stderr, "%s: %lu rounds, seed %lu\n", name, round_no,
-		    opt_seed);
+		fprintf(stderr, "%s: seed %lu, %lu rounds, %lu lines (%lu "
+		    "garbage), %lu labels answered, %lu closed by natterd, "
+		    "%lu by clients\n", name, opt_seed, round_no, stats.lines,
+		    stats.garbage, stats.labels, stats.closed_by_server,
+		    stats.closed_by_us);
+	memset(&stats, 0, sizeof(stats));
 	free(srv.log);
 	memset(&srv, 0, sizeof(srv));
 	srv.status = -1;
@@ -1598,7 +1651,7 @@ main(int argc, char *argv[])
 				usage();
 			break;
 		case 'v':
-			opt_verbose = true;
+			opt_verbose++;
 			break;
 		case 'w':
 			opt_wait = atoi(optarg);

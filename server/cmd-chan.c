@@ -211,7 +211,14 @@ cmd_join(struct client *c, struct irc_msg *m)
 	str_copy(keys, m->nparams > 1 ? m->params[1] : "", sizeof(keys));
 	if (m->nparams < 2)
 		kp = NULL;
-	while ((name = strsep(&np, ",")) != NULL) {
+	/*
+	 * Reaping between channels may close c itself (its replies overran
+	 * its sendq): stop there, or the channels after would take in a
+	 * client that has already left everything and is freed at the end
+	 * of the pass.
+	 */
+	while ((name = strsep(&np, ",")) != NULL &&
+	    (c->flags & (CL_CLOSING | CL_DEAD)) == 0) {
 		char *key = kp != NULL ? strsep(&kp, ",") : NULL;
 		if (name[0] != '\0')
 			join_one(c, name, key);

@@ -1326,6 +1326,46 @@ START_TEST(sendq_slow_reader)
 }
 END_TEST
 
+/*
+ * A JOIN of many channels whose replies overflow the sender's own sendq
+ * closes it part way; the channels after that point must not take the
+ * closed client in (it was freed at the end of the pass, and the next
+ * JOIN there relayed to freed memory).
+ */
+START_TEST(sendq_mid_join)
+{
+	struct nd_server s;
+	nd_start(&s, (const char *[]){ "--sendq", "4096", NULL });
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	char list[512], re[64];
+	size_t n = 0;
+
+	/* About 130 bytes of replies each: the sendq is full by the 32nd. */
+	for (int i = 0; i < 48; i++)
+		n += snprintf(list + n, sizeof(list) - n, "%s#c%d",
+		    i ? "," : "", i);
+	nd_send(a, "JOIN %s", list);
+	ND_EXPECT(a, "^ERROR :SendQ exceeded$");
+	ck_assert(nd_wait_closed(a, T));
+	nd_close(a);
+
+	/* Every channel alice was in went with her. */
+	struct nd_conn *b = nd_register(&s, "bob", NULL);
+	nd_send(b, "LUSERS");
+	ND_EXPECT(b, " 254 bob 0 :channels formed$");
+	for (int i = 0; i < 48; i += 3) {
+		nd_send(b, "JOIN #c%d", i);
+		snprintf(re, sizeof(re), " 353 bob = #c%d :@bob$", i);
+		ND_EXPECT(b, re);
+		nd_send(b, "PRIVMSG #c%d :anyone?", i);
+	}
+	nd_sync(b);
+	nd_close(b);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+}
+END_TEST
+
 /* --- process: flags, signals, limits, files */
 
 START_TEST(sigterm_shutdown)
@@ -1733,6 +1773,7 @@ natterd_suite(void)
 	tcase_add_test(tc, hostile_half_lines);
 	tcase_add_test(tc, abrupt_disconnects);
 	tcase_add_test(tc, sendq_slow_reader);
+	tcase_add_test(tc, sendq_mid_join);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("process");

@@ -5,8 +5,8 @@
  *	    [-w wait-seconds]
  *
  * Starts natterd twice (two phases with different flags: memory history,
- * a small sendq; then SQLite history, flood control, a short ping
- * timeout), connects up to -c clients that register (some with CAP LS 302
+ * the smallest sendq; then SQLite history, a small sendq, flood control,
+ * a short ping timeout), connects up to -c clients that register (some with CAP LS 302
  * and every capability, some never finishing) and then send random lines
  * from a grammar of every command natterd knows, mixed with garbage:
  * overlong lines, NULs, invalid UTF-8, too many parameters, bare tags,
@@ -391,6 +391,26 @@ g_tagmsg(struct sb *b)
 }
 
 static void
+add_ban_mask(struct sb *b)
+{
+	static const char *const masks[] = {
+		"*!*@*", "n*!*@*", "*!*@127.0.0.1", "*!u1*@*", "n1", "u@h",
+		"!", "@", "!@", "*", "?", ":x", "a!b!c@d@e", "*!*@*\xc3\xa9",
+		"\xff!*@*", "[x]!*@*", "{X}", "**********!**********@*******",
+	};
+
+	if (chance(5)) {
+		sb_fill(b, '*', 100 + rn(200));	/* past BAN_MASK_MAX */
+		return;
+	}
+	if (chance(20)) {
+		sb_printf(b, "m%u!*@*", rn(150));	/* fill the list */
+		return;
+	}
+	sb_str(b, PICK(masks));
+}
+
+static void
 g_mode(struct sb *b)
 {
 	static const char letters[] = "iklmnostvbeIqaxyzwO+-+-";
@@ -428,7 +448,8 @@ g_mode(struct sb *b)
 	np = chance(10) ? 14 : rn(5);
 	for (unsigned i = 0; i < np; i++) {
 		sb_str(b, " ");
-		switch (rn(4)) {
+		switch (rn(5)) {
+		case 4: add_ban_mask(b); break;
 		case 0: sb_str(b, pick_nick()); break;
 		case 1: sb_str(b, PICK(numbers)); break;
 		case 2: sb_str(b, PICK(keys)); break;
@@ -1594,8 +1615,9 @@ START_TEST(stress)
 	if (opt_trace != NULL && (trace = fopen(opt_trace, "w")) == NULL)
 		ck_abort_msg("%s: %s", opt_trace, strerror(errno));
 
-	/* Memory history, a small sendq, no flood control. */
-	run_phase("memory", (const char *const[]){ "--sendq", "65536",
+	/* Memory history, the smallest sendq (many a reply overruns it),
+	 * no flood control. */
+	run_phase("memory", (const char *const[]){ "--sendq", "4096",
 	    "--oper-file", oper, "--replay", "3", NULL }, opt_seconds * 0.55);
 
 	/* SQLite history, flood control, a short ping timeout (the
@@ -1604,7 +1626,7 @@ START_TEST(stress)
 	snprintf(dbpath, sizeof(dbpath), "%s", db);
 	unlink(dbpath);
 	run_phase("sqlite", (const char *const[]){ "--db", dbpath,
-	    "--flood", "200:30", "--ping-timeout", "3", "--oper-file", oper,
+	    "--sendq", "65536", "--flood", "200:30", "--ping-timeout", "3", "--oper-file", oper,
 	    "--history-max", "50", NULL }, opt_seconds * 0.45);
 	unlink(dbpath);
 	for (const char *const *ext = (const char *const[]){ "-wal", "-shm",

@@ -20,6 +20,7 @@ skip() { echo "client-$kind: $*; skipping"; exit 77; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/natter-$kind.XXXXXX") || exit 99
 sock=natter-$kind-$$
 server_pid=
+pw_pid=
 peer_pid=
 . "${top_srcdir:?}/tests/screen-lib.sh"
 watchdog=
@@ -28,6 +29,9 @@ cleanup() {
 	screen_reap "$TMUX_BIN" "$sock"
 	[ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+	# The second natterd (password test): a failure there must not leave
+	# it running, or the wait below never returns.
+	[ -n "$pw_pid" ] && kill "$pw_pid" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$work"
 }

@@ -806,6 +806,15 @@ struct sc {
 	bool open_line;		/* the last byte sent was no LF */
 	char got[4][200];	/* the last lines received, for failures */
 	unsigned ngot;
+	unsigned caps;		/* CAP_* as natterd's ACKs said */
+	char batches[8][24];	/* batch references open */
+	size_t nbatches;
+};
+
+/* The capabilities whose effects are checked. */
+enum {
+	CAP_TAGS = 1 << 0, CAP_TIME = 1 << 1, CAP_BATCH = 1 << 2,
+	CAP_LABEL = 1 << 3,
 };
 
 static struct nd_server srv;
@@ -970,6 +979,10 @@ sc_connect(struct sc *c, bool small_rcvbuf)
 	c->pings = c->pongs = 0;
 	c->track = false;
 	c->open_line = false;
+	c->caps = 0;
+	c->nbatches = 0;
+	c->ngot = 0;
+	memset(c->got, 0, sizeof(c->got));
 }
 
 /* Send what is queued; false when the peer is gone. */
@@ -1113,10 +1126,96 @@ pong(struct sc *c, const char *token)
 	if (token[0] != 'p' || (k = strtoul(token + 1, NULL, 10)) == 0)
 		return;
 	c->pongs = k;
+	if (c->nbatches > 0)
+		FAIL("client %d: batch %s still open at PONG %lu", c->id,
+		    c->batches[0], k);
 	for (size_t i = 0; i < c->nlabels; i++)
 		if (c->labels[i].epoch < k)
 			FAIL("client %d: labeled command %s got no answer "
 			    "before PONG %lu", c->id, c->labels[i].name, k);
+}
+
+static unsigned
+cap_flag(const char *name)
+{
+	if (strcmp(name, "message-tags") == 0)
+		return CAP_TAGS;
+	if (strcmp(name, "server-time") == 0)
+		return CAP_TIME;
+	if (strcmp(name, "batch") == 0)
+		return CAP_BATCH;
+	if (strcmp(name, "labeled-response") == 0)
+		return CAP_LABEL;
+	return 0;
+}
+
+/*
+ * Tags and batches only for clients that asked for them (natterd's ACKs
+ * say which, in order with everything else it sends), and batches that
+ * open before their lines and close.
+ */
+static void
+caps_check(struct sc *c, struct irc_msg *m, const char *line)
+{
+	if (strcmp(m->command, "CAP") == 0 && m->nparams >= 3 &&
+	    strcmp(m->params[1], "ACK") == 0) {
+		char list[IRC_BODY_MAX];
+		snprintf(list, sizeof(list), "%s", m->params[2]);
+		for (char *t, *p = list; (t = strsep(&p, " ")) != NULL;) {
+			if (t[0] == '-')
+				c->caps &= ~cap_flag(t + 1);
+			else
+				c->caps |= cap_flag(t);
+		}
+	}
+	for (size_t i = 0; i < m->ntags; i++) {
+		const char *k = m->tags[i].key;
+		unsigned need = strcmp(k, "time") == 0 ? CAP_TIME :
+		    strcmp(k, "batch") == 0 ? CAP_BATCH :
+		    strcmp(k, "label") == 0 ? CAP_LABEL : CAP_TAGS;
+		if ((c->caps & need) == 0)
+			FAIL("client %d got tag %s without its capability: %s",
+			    c->id, k, line);
+	}
+	const char *ref = irc_tag_get(m, "batch");
+	if (ref != NULL) {
+		size_t i;
+		for (i = 0; i < c->nbatches; i++)
+			if (strcmp(c->batches[i], ref) == 0)
+				break;
+		if (i == c->nbatches)
+			FAIL("client %d: a line in batch %s, which is not open:"
+			    " %s", c->id, ref, line);
+	}
+	if (strcmp(m->command, "BATCH") != 0)
+		return;
+	if ((c->caps & CAP_BATCH) == 0)
+		FAIL("client %d got BATCH without the capability: %s", c->id,
+		    line);
+	if (m->nparams < 1 || (m->params[0][0] != '+' && m->params[0][0] != '-'))
+		FAIL("client %d: a malformed BATCH: %s", c->id, line);
+	ref = m->params[0] + 1;
+	if (m->params[0][0] == '+') {
+		for (size_t i = 0; i < c->nbatches; i++)
+			if (strcmp(c->batches[i], ref) == 0)
+				FAIL("client %d: batch %s opened twice", c->id,
+				    ref);
+		if (c->nbatches == 8 || strlen(ref) >= sizeof(c->batches[0]))
+			FAIL("client %d: batches nested too deep or a long "
+			    "reference: %s", c->id, line);
+		snprintf(c->batches[c->nbatches++], sizeof(c->batches[0]),
+		    "%s", ref);
+		return;
+	}
+	for (size_t i = 0; i < c->nbatches; i++) {
+		if (strcmp(c->batches[i], ref) == 0) {
+			memmove(c->batches + i, c->batches + i + 1,
+			    (c->nbatches - i - 1) * sizeof(c->batches[0]));
+			c->nbatches--;
+			return;
+		}
+	}
+	FAIL("client %d: batch %s closed but not open", c->id, ref);
 }
 
 /* One line from natterd to c, CRLF already checked and cut. */
@@ -1153,6 +1252,7 @@ server_line(struct sc *c, char *line, size_t len)
 		fprintf(stderr, "observer< %s\n", line);
 	snprintf(c->got[c->ngot++ % 4], sizeof(c->got[0]), "%s", line);
 
+	caps_check(c, &m, line);
 	const char *label = irc_tag_get(&m, "label");
 	if (label != NULL && !(strcmp(m.command, "BATCH") == 0 &&
 	    m.nparams > 0 && m.params[0][0] == '-'))
@@ -1191,6 +1291,16 @@ sc_read(struct sc *c)
 				    "connection (%s)", n < 0 ? strerror(errno) :
 				    "EOF");
 			stats.closed_by_server++;
+			/* A clean close ends with an ERROR line (a reset may
+			 * lose it: natterd closed with input unread). */
+			if (n == 0 && c->inlen > 0)
+				FAIL("client %d: the connection ended inside "
+				    "a line", c->id);
+			if (n == 0 && strncmp(c->got[(c->ngot + 3) % 4],
+			    "ERROR :", 7) != 0)
+				FAIL("client %d: closed without an ERROR line"
+				    " (last: %s)", c->id,
+				    c->got[(c->ngot + 3) % 4]);
 			sc_close(c, false);
 			return false;
 		}
@@ -1486,6 +1596,24 @@ count_fds(pid_t pid)
 	return n;
 }
 
+/* natterd's resident size in KiB, for -v (-1 when unknown). */
+static long
+rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 static bool
 all_closed(void)
 {
@@ -1517,6 +1645,7 @@ run_phase(const char *name, const char *const *args, double seconds)
 	if (o->state != ST_LIVE)
 		FAIL("observer did not register");
 	base_fds = count_fds(srv.pid);
+	long base_rss = rss_kib(srv.pid);
 
 	end = now_ms() + (long long)(seconds * 1000);
 	while (now_ms() < end) {
@@ -1581,6 +1710,7 @@ run_phase(const char *name, const char *const *args, double seconds)
 			FAIL("nick %s is still taken after everyone left",
 			    nicks[i]);
 	}
+	long end_rss = rss_kib(srv.pid);
 	int fds = count_fds(srv.pid);
 	if (base_fds >= 0 && fds != base_fds)
 		FAIL("natterd holds %d descriptors, %d before the clients came",
@@ -1595,9 +1725,10 @@ run_phase(const char *name, const char *const *args, double seconds)
 	if (opt_verbose)
 		fprintf(stderr, "%s: seed %lu, %lu rounds, %lu lines (%lu "
 		    "garbage), %lu labels answered, %lu closed by natterd, "
-		    "%lu by clients\n", name, opt_seed, round_no, stats.lines,
-		    stats.garbage, stats.labels, stats.closed_by_server,
-		    stats.closed_by_us);
+		    "%lu by clients; natterd's RSS %ld KiB, %ld at the start\n",
+		    name, opt_seed, round_no, stats.lines, stats.garbage,
+		    stats.labels, stats.closed_by_server, stats.closed_by_us,
+		    end_rss, base_rss);
 	memset(&stats, 0, sizeof(stats));
 	free(srv.log);
 	memset(&srv, 0, sizeof(srv));

@@ -220,7 +220,7 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		if (strcasecmp(sub, subs[i].name) == 0)
 			break;
 	if (i == nitems(subs)) {
-		fail(c, "UNKNOWN_COMMAND", sub, "Unknown command");
+		fail(c, "UNKNOWN_COMMAND", conn_param(sub), "Unknown command");
 		return;
 	}
 	sub = subs[i].name;
@@ -249,7 +249,7 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		if (ch == NULL || chan_member(ch, c) == NULL) {
 			conn_sendf(c, ":%s FAIL CHATHISTORY INVALID_TARGET %s"
 			    " %s :Messages could not be retrieved", cfg.name,
-			    sub, target);
+			    sub, conn_param(target));
 			return;
 		}
 		target = ch->name;
@@ -260,7 +260,7 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 	} else {
 		conn_sendf(c, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s"
 		    " :Messages could not be retrieved", cfg.name, sub,
-		    target);
+		    conn_param(target));
 		return;
 	}
 	if (hist_key(key, sizeof(key), c->nick, target) == 0) {

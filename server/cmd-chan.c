@@ -133,10 +133,10 @@ join_one(struct client *c, const char *name, const char *key)
 	if (!irc_chan_valid(name, IRC_CHAN_MAX)) {
 		if (irc_is_channel(name))
 			conn_reply(c, ERR_BADCHANMASK, "%s :Bad Channel Mask",
-			    name);
+			    conn_param(name));
 		else
 			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
-			    name);
+			    conn_param(name));
 		return;
 	}
 	ch = chan_find(name);
@@ -240,7 +240,7 @@ cmd_part(struct client *c, struct irc_msg *m)
 		struct chan *ch = chan_find(name);
 		if (ch == NULL) {
 			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
-			    name);
+			    conn_param(name));
 			continue;
 		}
 		if (chan_member(ch, c) == NULL) {
@@ -262,7 +262,7 @@ cmd_topic(struct client *c, struct irc_msg *m)
 
 	if (ch == NULL) {
 		conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
-		    m->params[0]);
+		    conn_param(m->params[0]));
 		return;
 	}
 	mb = chan_member(ch, c);
@@ -320,7 +320,7 @@ cmd_names(struct client *c, struct irc_msg *m)
 			send_names(c, ch);
 		else
 			conn_reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list.",
-			    name);
+			    conn_param(name));
 	}
 }
 
@@ -388,7 +388,7 @@ cmd_kick(struct client *c, struct irc_msg *m)
 
 	if (ch == NULL) {
 		conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
-		    m->params[0]);
+		    conn_param(m->params[0]));
 		return;
 	}
 	need_op(c, ch, &ok);
@@ -401,7 +401,7 @@ cmd_kick(struct client *c, struct irc_msg *m)
 		struct client *t = nick_find(nick);
 		if (t == NULL || (t->flags & CL_REG) == 0) {
 			conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
-			    nick);
+			    conn_param(nick));
 			continue;
 		}
 		if (chan_member(ch, t) == NULL) {
@@ -428,12 +428,12 @@ cmd_invite(struct client *c, struct irc_msg *m)
 
 	if (t == NULL || (t->flags & CL_REG) == 0) {
 		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
-		    m->params[0]);
+		    conn_param(m->params[0]));
 		return;
 	}
 	if (ch == NULL) {
 		conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
-		    m->params[1]);
+		    conn_param(m->params[1]));
 		return;
 	}
 	struct member *mb = chan_member(ch, c);
@@ -687,9 +687,10 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 			}
 			break;
 		default:
+			char letter[2] = { *p, '\0' };
 			conn_reply(c, ERR_UNKNOWNMODE,
-			    "%c :is unknown mode char to me for %s", *p,
-			    ch->name);
+			    "%s :is unknown mode char to me for %s",
+			    conn_param(letter), ch->name);
 			continue;
 		}
 		if (bit != 0) {
@@ -747,7 +748,7 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 				if (*end != '\0' || v <= 0 || v > 100000) {
 					conn_reply(c, ERR_INVALIDMODEPARAM,
 					    "%s l %s :Invalid limit", ch->name,
-					    param);
+					    conn_param(param));
 					continue;
 				}
 				ch->limit = v;
@@ -767,7 +768,7 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 			uint8_t mbit = *p == 'o' ? MM_OP : MM_VOICE;
 			if (t == NULL) {
 				conn_reply(c, ERR_NOSUCHNICK,
-				    "%s :No such nick/channel", param);
+				    "%s :No such nick/channel", conn_param(param));
 				continue;
 			}
 			if (tm == NULL) {
@@ -797,7 +798,7 @@ cmd_mode(struct client *c, struct irc_msg *m)
 		struct chan *ch = chan_find(m->params[0]);
 		if (ch == NULL)
 			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
-			    m->params[0]);
+			    conn_param(m->params[0]));
 		else
 			mode_channel(c, m, ch);
 		return;

@@ -57,7 +57,7 @@ deliver(struct client *c, const char *command, const char *target,
 		if (ch == NULL) {
 			if (!notice)
 				conn_reply(c, ERR_NOSUCHCHANNEL,
-				    "%s :No such channel", target);
+				    "%s :No such channel", conn_param(target));
 			return;
 		}
 		struct member *mb = chan_member(ch, c);
@@ -84,7 +84,7 @@ deliver(struct client *c, const char *command, const char *target,
 		if (to == NULL || (to->flags & CL_REG) == 0) {
 			if (!notice)
 				conn_reply(c, ERR_NOSUCHNICK,
-				    "%s :No such nick/channel", target);
+				    "%s :No such nick/channel", conn_param(target));
 			return;
 		}
 		target = to->nick;
@@ -155,7 +155,7 @@ message(struct client *c, struct irc_msg *m, const char *command)
 		if (++n > TARGETS_MAX) {
 			if (!notice)
 				conn_reply(c, ERR_TOOMANYTARGETS,
-				    "%s :Too many targets", t);
+				    "%s :Too many targets", conn_param(t));
 			continue;
 		}
 		seen[n - 1] = t;

@@ -63,7 +63,7 @@ cmd_kill(struct client *c, struct irc_msg *m)
 	t = nick_find(m->params[0]);
 	if (t == NULL || (t->flags & CL_REG) == 0) {
 		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
-		    m->params[0]);
+		    conn_param(m->params[0]));
 		return;
 	}
 	log_info("%s killed %s: %s", c->nick, t->nick, reason);

@@ -102,7 +102,8 @@ cmd_cap(struct client *c, struct irc_msg *m)
 			reg_try_finish(c);
 		}
 	} else {
-		conn_reply(c, ERR_INVALIDCAPCMD, "%s :Invalid CAP command", sub);
+		conn_reply(c, ERR_INVALIDCAPCMD, "%s :Invalid CAP command",
+		    conn_param(sub));
 	}
 }
 
@@ -131,7 +132,7 @@ cmd_nick(struct client *c, struct irc_msg *m)
 	}
 	if (!irc_nick_valid(nick, IRC_NICK_MAX)) {
 		conn_reply(c, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname",
-		    nick);
+		    conn_param(nick));
 		return;
 	}
 	other = nick_find(nick);

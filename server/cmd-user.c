@@ -29,7 +29,7 @@ user_mode(struct client *c, struct irc_msg *m)
 
 	if (t == NULL) {
 		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
-		    m->params[0]);
+		    conn_param(m->params[0]));
 		return;
 	}
 	if (t != c) {
@@ -152,7 +152,7 @@ cmd_who(struct client *c, struct irc_msg *m)
 			nick_each(who_each, &w);
 		}
 	}
-	conn_reply(c, RPL_ENDOFWHO, "%s :End of /WHO list.", mask);
+	conn_reply(c, RPL_ENDOFWHO, "%s :End of /WHO list.", conn_param(mask));
 }
 
 void
@@ -166,8 +166,10 @@ cmd_whois(struct client *c, struct irc_msg *m)
 	size_t max = IRC_BODY_MAX - 2 - strlen(cfg.name) - 2 * IRC_NICK_MAX - 12;
 
 	if (t == NULL || (t->flags & CL_REG) == 0) {
-		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", nick);
-		conn_reply(c, RPL_ENDOFWHOIS, "%s :End of /WHOIS list.", nick);
+		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
+		    conn_param(nick));
+		conn_reply(c, RPL_ENDOFWHOIS, "%s :End of /WHOIS list.",
+		    conn_param(nick));
 		return;
 	}
 	conn_reply(c, RPL_WHOISUSER, "%s %s %s * :%s", t->nick, t->user,
@@ -240,9 +242,10 @@ cmd_whowas(struct client *c, struct irc_msg *m)
 		if (nick[0] == '\0')
 			continue;
 		conn_reply(c, ERR_WASNOSUCHNICK,
-		    "%s :There was no such nickname", nick);
+		    "%s :There was no such nickname", conn_param(nick));
 	}
-	conn_reply(c, RPL_ENDOFWHOWAS, "%s :End of WHOWAS", m->params[0]);
+	conn_reply(c, RPL_ENDOFWHOWAS, "%s :End of WHOWAS",
+	    conn_param(m->params[0]));
 }
 
 void

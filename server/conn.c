@@ -237,6 +237,12 @@ conn_sendf(struct client *c, const char *fmt, ...)
 	conn_write(c, buf, line_finish(buf, n, IRC_BODY_MAX - 2));
 }
 
+const char *
+conn_param(const char *s)
+{
+	return s[0] == '\0' || s[0] == ':' || strchr(s, ' ') != NULL ? "*" : s;
+}
+
 /* ":server NNN nick " into the first half of buf (cap bytes, at least
  * 16); its length. Every numeric reply starts so and a registration
  * sends a score of them: copied, as snprintf cost more than the rest of

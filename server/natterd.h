@@ -187,6 +187,12 @@ void conn_push(struct client *c, struct obuf *b);
 /* Queue one line from a format, CRLF added, cut at IRC_BODY_MAX. */
 void conn_sendf(struct client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * s echoed as a middle parameter of a reply, or "*" when it cannot be one
+ * (empty, a leading ':', a space: a name taken from a trailing parameter),
+ * so a client's odd input never shifts a numeric's fields.
+ */
+const char *conn_param(const char *s);
 /* Queue ":server NNN nick " + format: the way to send any numeric. */
 void conn_reply(struct client *c, enum numeric num, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

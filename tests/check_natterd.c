@@ -1208,6 +1208,55 @@ START_TEST(hostile_bytes)
 }
 END_TEST
 
+/*
+ * A name taken from a trailing parameter may hold spaces, or be empty or
+ * start with ':'. Echoed as it is, it would shift the fields of the reply
+ * (past 15 parameters, no parser took the line): such a name comes back
+ * as "*".
+ */
+START_TEST(hostile_reply_fields)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+
+	nd_send(a, "WHOIS :no such person");
+	ND_EXPECT(a, "^:test\\.server 401 alice \\* :No such nick/channel$");
+	ND_EXPECT(a, "^:test\\.server 318 alice \\* :End of /WHOIS list\\.$");
+	nd_send(a, "TAGMSG :a b c");
+	ND_EXPECT(a, "^:test\\.server 401 alice \\* :No such nick/channel$");
+	nd_send(a, "JOIN :#a b");
+	ND_EXPECT(a, "^:test\\.server 476 alice \\* :Bad Channel Mask$");
+	nd_send(a, "PART :#x y");
+	ND_EXPECT(a, "^:test\\.server 403 alice \\* :No such channel$");
+	nd_send(a, "NICK :a b");
+	ND_EXPECT(a, "^:test\\.server 432 alice \\* :Erroneous nickname$");
+	nd_send(a, "NICK ::x");
+	ND_EXPECT(a, "^:test\\.server 432 alice \\* :Erroneous nickname$");
+	nd_send(a, "CAP :FOO BAR");
+	ND_EXPECT(a, "^:test\\.server 410 alice \\* :Invalid CAP command$");
+	nd_send(a, "WHO :a b");
+	ND_EXPECT(a, "^:test\\.server 315 alice \\* :End of /WHO list\\.$");
+	nd_send(a, "WHOWAS :a b");
+	ND_EXPECT(a, "^:test\\.server 406 alice \\* :There was no such nickname$");
+	ND_EXPECT(a, "^:test\\.server 369 alice \\* :End of WHOWAS$");
+	nd_send(a, "CHATHISTORY :a b");
+	ND_EXPECT(a, "^:test\\.server FAIL CHATHISTORY UNKNOWN_COMMAND \\* :");
+	nd_send(a, "JOIN #a");
+	ND_EXPECT(a, " 366 alice #a ");
+	/* The stress test's case: a nick of sixteen words. */
+	nd_send(a, "MODE #a +o :x 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15");
+	ND_EXPECT(a, "^:test\\.server 401 alice \\* :No such nick/channel$");
+	nd_send(a, "MODE #a +l :1 2");
+	ND_EXPECT(a, "^:test\\.server 696 alice #a l \\* :Invalid limit$");
+	/* A space and a colon as mode letters. */
+	nd_send(a, "MODE #a :+i :x");
+	ND_EXPECT(a, "^:test\\.server 472 alice \\* :is unknown mode char to me for #a$");
+	ND_EXPECT(a, "^:test\\.server 472 alice \\* :is unknown mode char to me for #a$");
+	ND_EXPECT(a, "^:test\\.server 472 alice x :is unknown mode char to me for #a$");
+	ND_EXPECT(a, "^:alice!.* MODE #a \\+i$");
+	nd_close(a);
+}
+END_TEST
+
 START_TEST(hostile_half_lines)
 {
 	struct nd_conn *a = nd_register(&srv, "alice", NULL);
@@ -1771,6 +1820,7 @@ natterd_suite(void)
 	tcase_add_test(tc, hostile_overlong);
 	tcase_add_test(tc, hostile_bytes);
 	tcase_add_test(tc, hostile_half_lines);
+	tcase_add_test(tc, hostile_reply_fields);
 	tcase_add_test(tc, abrupt_disconnects);
 	tcase_add_test(tc, sendq_slow_reader);
 	tcase_add_test(tc, sendq_mid_join);

@@ -4,9 +4,10 @@
  *	stress_natterd [-v] [-c clients] [-o trace] [-s seed] [-t seconds]
  *	    [-w wait-seconds]
  *
- * Starts natterd twice (two phases with different flags: memory history,
- * the smallest sendq; then SQLite history, a small sendq, flood control,
- * a short ping timeout), connects up to -c clients that register (some with CAP LS 302
+ * Starts natterd three times (phases with different flags: memory
+ * history, the smallest sendq, a per-address limit; then SQLite history,
+ * a small sendq, flood control, a short ping timeout, a client limit;
+ * then defaults, stopped by SIGTERM under load; a SIGHUP now and then), connects up to -c clients that register (some with CAP LS 302
  * and every capability, some never finishing) and then send random lines
  * from a grammar of every command natterd knows, mixed with garbage:
  * overlong lines, NULs, invalid UTF-8, too many parameters, bare tags,
@@ -822,6 +823,7 @@ static struct sc clients[CLIENTS_MAX + 1];	/* [0] is the observer */
 static int nclients;
 static unsigned long round_no;
 static const char *phase;
+static bool stopping;	/* SIGTERM sent: every connection ends */
 
 /* The observer's LUSERS answer. */
 static struct {
@@ -1097,7 +1099,8 @@ observer_line(struct sc *c, struct irc_msg *m)
 			    " registered %ld", lusers.users, lusers.invisible,
 			    lusers.opers, lusers.unknown, lusers.channels,
 			    lusers.me);
-	} else if (strcmp(cmd, "KILL") == 0 || strcmp(cmd, "ERROR") == 0) {
+	} else if (strcmp(cmd, "KILL") == 0 ||
+	    (strcmp(cmd, "ERROR") == 0 && !stopping)) {
 		FAIL("observer got %s", cmd);
 	}
 }
@@ -1157,6 +1160,18 @@ cap_flag(const char *name)
 static void
 caps_check(struct sc *c, struct irc_msg *m, const char *line)
 {
+	/* An ACK's own tags follow the capabilities before it (a labeled
+	 * REQ that turns labeled-response off is still answered with its
+	 * label). */
+	for (size_t i = 0; i < m->ntags; i++) {
+		const char *k = m->tags[i].key;
+		unsigned need = strcmp(k, "time") == 0 ? CAP_TIME :
+		    strcmp(k, "batch") == 0 ? CAP_BATCH :
+		    strcmp(k, "label") == 0 ? CAP_LABEL : CAP_TAGS;
+		if ((c->caps & need) == 0)
+			FAIL("client %d got tag %s without its capability: %s",
+			    c->id, k, line);
+	}
 	if (strcmp(m->command, "CAP") == 0 && m->nparams >= 3 &&
 	    strcmp(m->params[1], "ACK") == 0) {
 		char list[IRC_BODY_MAX];
@@ -1167,15 +1182,6 @@ caps_check(struct sc *c, struct irc_msg *m, const char *line)
 			else
 				c->caps |= cap_flag(t);
 		}
-	}
-	for (size_t i = 0; i < m->ntags; i++) {
-		const char *k = m->tags[i].key;
-		unsigned need = strcmp(k, "time") == 0 ? CAP_TIME :
-		    strcmp(k, "batch") == 0 ? CAP_BATCH :
-		    strcmp(k, "label") == 0 ? CAP_LABEL : CAP_TAGS;
-		if ((c->caps & need) == 0)
-			FAIL("client %d got tag %s without its capability: %s",
-			    c->id, k, line);
 	}
 	const char *ref = irc_tag_get(m, "batch");
 	if (ref != NULL) {
@@ -1286,7 +1292,7 @@ sc_read(struct sc *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return true;
 		if (n <= 0) {
-			if (c->observer)
+			if (c->observer && !stopping)
 				FAIL("natterd closed the observer's "
 				    "connection (%s)", n < 0 ? strerror(errno) :
 				    "EOF");
@@ -1623,8 +1629,36 @@ all_closed(void)
 	return true;
 }
 
+static bool
+everyone_closed(void)
+{
+	return clients[0].fd < 0 && all_closed();
+}
+
+/*
+ * SIGTERM in the middle of the traffic: natterd must exit 0 and every
+ * connection end with natterd's ERROR line.
+ */
 static void
-run_phase(const char *name, const char *const *args, double seconds)
+stop_under_load(void)
+{
+	for (int i = 0; i <= nclients; i++)
+		clients[i].sleep = 0;
+	stopping = true;
+	nd_kill(&srv, SIGTERM);
+	if (!pump(now_ms() + opt_wait * 1000LL, everyone_closed))
+		FAIL("connections still open %d s after SIGTERM", opt_wait);
+	stopping = false;
+}
+
+/*
+ * One natterd and rounds until the time is up; a SIGHUP every so often.
+ * Then either everyone leaves and the server must be as before they
+ * came, or (term) it is stopped under load.
+ */
+static void
+run_phase(const char *name, const char *const *args, double seconds,
+    bool term)
 {
 	struct sc *o = &clients[0];
 	long long end;
@@ -1645,7 +1679,7 @@ run_phase(const char *name, const char *const *args, double seconds)
 	if (o->state != ST_LIVE)
 		FAIL("observer did not register");
 	base_fds = count_fds(srv.pid);
-	long base_rss = rss_kib(srv.pid);
+	long base_rss = rss_kib(srv.pid), end_rss = -1;
 
 	end = now_ms() + (long long)(seconds * 1000);
 	while (now_ms() < end) {
@@ -1656,8 +1690,15 @@ run_phase(const char *name, const char *const *args, double seconds)
 		observer_sync();
 		if (round_no % 8 == 0)
 			observer_lusers();
+		if (round_no % 50 == 0)
+			nd_kill(&srv, SIGHUP);	/* re-read the files */
 		alive_check();
 		sanitizer_check();
+	}
+
+	if (term) {
+		stop_under_load();
+		goto stopped;
 	}
 
 	/* Everyone leaves; then only the observer may be left. */
@@ -1710,7 +1751,7 @@ run_phase(const char *name, const char *const *args, double seconds)
 			FAIL("nick %s is still taken after everyone left",
 			    nicks[i]);
 	}
-	long end_rss = rss_kib(srv.pid);
+	end_rss = rss_kib(srv.pid);
 	int fds = count_fds(srv.pid);
 	if (base_fds >= 0 && fds != base_fds)
 		FAIL("natterd holds %d descriptors, %d before the clients came",
@@ -1718,6 +1759,7 @@ run_phase(const char *name, const char *const *args, double seconds)
 	sc_close(o, false);
 	alive_check();
 	sanitizer_check();
+stopped:;
 	int st = nd_stop(&srv);
 	sanitizer_check();
 	if (st != 0)
@@ -1738,6 +1780,8 @@ run_phase(const char *name, const char *const *args, double seconds)
 START_TEST(stress)
 {
 	const char *oper = nd_file("opers", "op secret\n", 0600);
+	const char *motd = nd_file("motd", "Welcome, stress.\n\n"
+	    "\xc3\xa9t\xc3\xa9 \xff\xfe invalid UTF-8\n", 0644);
 	const char *db;
 	char dbpath[512];
 
@@ -1747,18 +1791,26 @@ START_TEST(stress)
 		ck_abort_msg("%s: %s", opt_trace, strerror(errno));
 
 	/* Memory history, the smallest sendq (many a reply overruns it),
-	 * no flood control. */
+	 * no flood control, fewer connections allowed per address than
+	 * come. */
 	run_phase("memory", (const char *const[]){ "--sendq", "4096",
-	    "--oper-file", oper, "--replay", "3", NULL }, opt_seconds * 0.55);
+	    "--oper-file", oper, "--motd", motd, "--replay", "3",
+	    "--max-per-ip", "26", NULL }, opt_seconds * 0.5, false);
 
 	/* SQLite history, flood control, a short ping timeout (the
-	 * registration timeout follows it). */
+	 * registration timeout follows it), fewer clients allowed than
+	 * come. */
 	db = nd_file("history.db", "", 0600);
 	snprintf(dbpath, sizeof(dbpath), "%s", db);
 	unlink(dbpath);
 	run_phase("sqlite", (const char *const[]){ "--db", dbpath,
-	    "--sendq", "65536", "--flood", "200:30", "--ping-timeout", "3", "--oper-file", oper,
-	    "--history-max", "50", NULL }, opt_seconds * 0.45);
+	    "--sendq", "65536", "--flood", "200:30", "--ping-timeout", "3",
+	    "--oper-file", oper, "--motd", motd, "--history-max", "50",
+	    "--max-clients", "26", NULL }, opt_seconds * 0.4, false);
+
+	/* The default sendq and SQLite again, stopped in the middle. */
+	run_phase("shutdown", (const char *const[]){ "--db", dbpath,
+	    "--oper-file", oper, NULL }, opt_seconds * 0.1, true);
 	unlink(dbpath);
 	for (const char *const *ext = (const char *const[]){ "-wal", "-shm",
 	    "-journal", NULL }; *ext != NULL; ext++) {

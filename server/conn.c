@@ -504,6 +504,11 @@ conn_process(struct client *c)
 			break;
 		if (cost > 0)
 			c->flood_at = (c->flood_at > now ? c->flood_at : now) + cost;
+		/* A line flood control held back is input too: a client whose
+		 * backlog runs past the ping timeout is busy, not idle (the
+		 * PONG to a PING would only come after the backlog). */
+		c->last_read = now;
+		c->flags &= ~CL_PINGED;
 		if (st == FRAME_OVERLONG)
 			conn_reply(c, ERR_INPUTTOOLONG,
 			    ":Input line was too long");

@@ -1730,6 +1730,44 @@ START_TEST(flood_delays)
 }
 END_TEST
 
+/*
+ * Lines held back by flood control are not idleness: a client whose
+ * pipelined lines take longer than the ping timeout to run is not closed
+ * for "Ping timeout" while they run (the PONG to any PING natterd sent
+ * would only come after them).
+ */
+START_TEST(flood_backlog_not_idle)
+{
+	struct nd_server s;
+	nd_start(&s, (const char *[]){ "--flood", "10:5", "--ping-timeout",
+	    "1", NULL });
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	struct nd_conn *b = nd_register(&s, "bob", NULL);
+	char buf[45 * 32];
+	size_t n = 0;
+
+	/* 45 lines at once: 5 pass, the rest take 4 s at 10 a second; idle
+	 * for 1 s means a PING, 1 s more without an answer a close. */
+	for (int i = 0; i < 45; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, "PRIVMSG bob :%d\r\n", i);
+	ck_assert(nd_send_raw(a, buf, n));
+	for (int i = 0; i < 45; i++) {
+		char re[32];
+		snprintf(re, sizeof(re), "PRIVMSG bob :%d$", i);
+		ND_EXPECT(b, re);
+		/* bob is idle: he answers natterd's PINGs. */
+		nd_send(b, "PONG :test.server");
+	}
+	nd_sync(a);
+	ck_assert_msg(strstr(nd_log(&s), "Ping timeout") == NULL,
+	    "a client was closed for Ping timeout:\n%s", nd_log(&s));
+	nd_close(a);
+	nd_close(b);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+}
+END_TEST
+
 START_TEST(out_of_descriptors)
 {
 	struct nd_server s;
@@ -1837,6 +1875,7 @@ natterd_suite(void)
 	tcase_add_test(tc, who_opers_only);
 	tcase_add_test(tc, oper_file_readable);
 	tcase_add_test(tc, flood_delays);
+	tcase_add_test(tc, flood_backlog_not_idle);
 	tcase_add_test(tc, out_of_descriptors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -588,6 +588,33 @@ g_wallops(struct sb *b)
 	add_text(b);
 }
 
+/* msgids and server-times natterd sent, for CHATHISTORY references. */
+#define SEEN_MAX 64
+static char seen_ids[SEEN_MAX][IRC_MSGID_MAX + 1];
+static char seen_times[SEEN_MAX][IRC_TIME_LEN + 1];
+static unsigned long nseen_ids, nseen_times;
+
+static void
+add_seen_time(struct sb *b)
+{
+	if (nseen_times == 0 || chance(10))
+		sb_str(b, chance(50) ? "timestamp=2000-01-01T00:00:00.000Z" :
+		    "timestamp=2100-01-01T00:00:00.000Z");
+	else
+		sb_printf(b, "timestamp=%s", seen_times[rn(nseen_times <
+		    SEEN_MAX ? nseen_times : SEEN_MAX)]);
+}
+
+static void
+add_seen_ref(struct sb *b)
+{
+	if (nseen_ids == 0 || chance(30))
+		add_seen_time(b);
+	else
+		sb_printf(b, "msgid=%s", seen_ids[rn(nseen_ids < SEEN_MAX ?
+		    nseen_ids : SEEN_MAX)]);
+}
+
 static void
 g_chathistory(struct sb *b)
 {
@@ -604,6 +631,34 @@ g_chathistory(struct sb *b)
 	};
 	unsigned n = rn(6);
 
+	if (chance(50)) {
+		/* Well formed, with references natterd really gave out. */
+		static const char *const good[] = {
+			"LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN",
+		};
+		const char *sub = PICK(good);
+		sb_printf(b, "CHATHISTORY %s ", sub);
+		add_target(b);
+		sb_str(b, " ");
+		if (sub[0] == 'L' && chance(50))
+			sb_str(b, "*");
+		else
+			add_seen_ref(b);
+		if (sub[1] == 'E' && sub[0] == 'B' && sub[2] == 'T') {
+			sb_str(b, " ");
+			add_seen_ref(b);
+		}
+		sb_printf(b, " %u", chance(80) ? 1 + rn(50) : 1000);
+		return;
+	}
+	if (chance(10)) {
+		sb_str(b, "CHATHISTORY TARGETS ");
+		add_seen_time(b);
+		sb_str(b, " ");
+		add_seen_time(b);
+		sb_printf(b, " %u", 1 + rn(100));
+		return;
+	}
 	sb_printf(b, "CHATHISTORY %s", PICK(subs));
 	for (unsigned i = 0; i < n; i++) {
 		sb_str(b, " ");
@@ -834,6 +889,7 @@ static struct {
 /* What a run did, for -v. */
 static struct {
 	unsigned long lines, garbage, labels, closed_by_server, closed_by_us;
+	unsigned long replayed;	/* history lines in batches */
 } stats;
 
 static char trail[TRAIL_MAX][160];
@@ -1184,6 +1240,9 @@ caps_check(struct sc *c, struct irc_msg *m, const char *line)
 		}
 	}
 	const char *ref = irc_tag_get(m, "batch");
+	if (ref != NULL && (strcmp(m->command, "PRIVMSG") == 0 ||
+	    strcmp(m->command, "NOTICE") == 0))
+		stats.replayed++;
 	if (ref != NULL) {
 		size_t i;
 		for (i = 0; i < c->nbatches; i++)
@@ -1259,6 +1318,13 @@ server_line(struct sc *c, char *line, size_t len)
 	snprintf(c->got[c->ngot++ % 4], sizeof(c->got[0]), "%s", line);
 
 	caps_check(c, &m, line);
+	const char *v;
+	if ((v = irc_tag_get(&m, "msgid")) != NULL && strlen(v) <= IRC_MSGID_MAX)
+		snprintf(seen_ids[nseen_ids++ % SEEN_MAX], sizeof(seen_ids[0]),
+		    "%s", v);
+	if ((v = irc_tag_get(&m, "time")) != NULL && strlen(v) <= IRC_TIME_LEN)
+		snprintf(seen_times[nseen_times++ % SEEN_MAX],
+		    sizeof(seen_times[0]), "%s", v);
 	const char *label = irc_tag_get(&m, "label");
 	if (label != NULL && !(strcmp(m.command, "BATCH") == 0 &&
 	    m.nparams > 0 && m.params[0][0] == '-'))
@@ -1767,9 +1833,10 @@ stopped:;
 	if (opt_verbose)
 		fprintf(stderr, "%s: seed %lu, %lu rounds, %lu lines (%lu "
 		    "garbage), %lu labels answered, %lu closed by natterd, "
-		    "%lu by clients; natterd's RSS %ld KiB, %ld at the start\n",
-		    name, opt_seed, round_no, stats.lines, stats.garbage,
-		    stats.labels, stats.closed_by_server, stats.closed_by_us,
+		    "%lu by clients, %lu history lines; natterd's RSS %ld KiB,"
+		    " %ld at the start\n", name, opt_seed, round_no,
+		    stats.lines, stats.garbage, stats.labels,
+		    stats.closed_by_server, stats.closed_by_us, stats.replayed,
 		    end_rss, base_rss);
 	memset(&stats, 0, sizeof(stats));
 	free(srv.log);

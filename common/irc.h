@@ -33,6 +33,7 @@
 #define IRC_KEY_MAX 23       /* KEYLEN */
 #define IRC_AWAY_MAX 390     /* AWAYLEN */
 #define IRC_KICK_MAX 390     /* KICKLEN */
+#define IRC_REALNAME_MAX 256 /* NAMELEN: USER's and SETNAME's real name */
 #define IRC_MSGID_MAX 32     /* our msgids are shorter; peers' are cut here */
 #define IRC_TIME_LEN 24      /* "YYYY-MM-DDThh:mm:ss.sssZ" */
 

@@ -26,15 +26,17 @@ static struct cap caps[CAPS_MAX] = {
 	{ "batch", NULL, CAP_BATCH },
 	{ "cap-notify", NULL, CAP_CAP_NOTIFY },
 	{ "echo-message", NULL, CAP_ECHO_MESSAGE },
+	{ "extended-join", NULL, CAP_EXTENDED_JOIN },
 	{ "invite-notify", NULL, CAP_INVITE_NOTIFY },
 	{ "labeled-response", NULL, CAP_LABELED_RESPONSE },
 	{ "message-tags", NULL, CAP_MESSAGE_TAGS },
 	{ "multi-prefix", NULL, CAP_MULTI_PREFIX },
 	{ "server-time", NULL, CAP_SERVER_TIME },
+	{ "setname", NULL, CAP_SETNAME },
 	{ "userhost-in-names", NULL, CAP_USERHOST_IN_NAMES },
 };
-static size_t ncaps = 10;
-static uint32_t next_bit = CAP_LABELED_RESPONSE << 1;
+static size_t ncaps = 12;
+static uint32_t next_bit = CAP_SETNAME << 1;
 
 static const char *isupport[ISUPPORT_MAX];
 static size_t nisupport;
@@ -94,7 +96,7 @@ isupport_init(void)
 {
 	static char network[80], nicklen[32], chanlen[32], topiclen[32],
 	    awaylen[32], kicklen[32], keylen[32], userlen[32], chanlimit[32],
-	    maxlist[32];
+	    maxlist[32], namelen[32];
 
 	snprintf(network, sizeof(network), "NETWORK=%s", cfg.name);
 	snprintf(nicklen, sizeof(nicklen), "NICKLEN=%d", IRC_NICK_MAX);
@@ -107,17 +109,18 @@ isupport_init(void)
 	snprintf(chanlimit, sizeof(chanlimit), "CHANLIMIT=#&:%d",
 	    CHAN_PER_CLIENT);
 	snprintf(maxlist, sizeof(maxlist), "MAXLIST=b:%d", CHAN_BANS_MAX);
+	snprintf(namelen, sizeof(namelen), "NAMELEN=%d", IRC_REALNAME_MAX);
 	static const char *fixed[] = {
 		"AWAYLEN", "CASEMAPPING=rfc1459", "CHANLIMIT",
 		"CHANMODES=b,k,l,imnst", "CHANNELLEN", "CHANTYPES=#&",
-		"KEYLEN", "KICKLEN", "MAXLIST", "MODES=" MODES_STR, "NETWORK",
-		"NICKLEN",
+		"KEYLEN", "KICKLEN", "MAXLIST", "MODES=" MODES_STR, "NAMELEN",
+		"NETWORK", "NICKLEN",
 		"PREFIX=(ov)@+", "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:1,WHOIS:1",
-		"TOPICLEN", "USERLEN",
+		"TOPICLEN", "USERLEN", "WHOX",
 	};
 	const char *sized[] = {
 		awaylen, chanlimit, chanlen, keylen, kicklen, maxlist,
-		network, nicklen, topiclen, userlen,
+		namelen, network, nicklen, topiclen, userlen,
 	};
 	/* Keep the registry's start in the fixed order above. */
 	const char *all[ISUPPORT_MAX];

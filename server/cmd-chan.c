@@ -115,6 +115,41 @@ send_names(struct client *c, struct chan *ch)
 	conn_reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list.", ch->name);
 }
 
+/*
+ * c's JOIN to every member of ch, c included: with its account (natterd
+ * has none: "*") and real name for those with extended-join. Members with
+ * away-notify then learn that c is away, if it is, as they would have had
+ * it been in the channel when it went away (away-notify spec).
+ */
+static void
+join_announce(struct chan *ch, struct client *c)
+{
+	struct relay plain, ext, away;
+	const char *params[] = { ch->name, "*",
+	    c->realname != NULL ? c->realname : "" };
+	const char *why[] = { c->away };
+
+	relay_init(&plain, cmd_time_ms, NULL, NULL, conn_prefix(c), "JOIN", 1,
+	    params);
+	relay_init(&ext, cmd_time_ms, NULL, NULL, conn_prefix(c), "JOIN", 3,
+	    params);
+	if (c->away != NULL)
+		relay_init(&away, cmd_time_ms, NULL, NULL, conn_prefix(c),
+		    "AWAY", 1, why);
+	for (uint32_t i = 0; i < ch->nmembers; i++) {
+		struct client *o = ch->members[i]->client;
+		relay_send(client_has_cap(o, CAP_EXTENDED_JOIN) ? &ext : &plain,
+		    o);
+		if (c->away != NULL && o != c &&
+		    client_has_cap(o, CAP_AWAY_NOTIFY))
+			relay_send(&away, o);
+	}
+	relay_done(&plain);
+	relay_done(&ext);
+	if (c->away != NULL)
+		relay_done(&away);
+}
+
 static size_t
 chan_joined(const struct client *c)
 {
@@ -178,8 +213,7 @@ join_one(struct client *c, const char *name, const char *key)
 	if (ch == NULL)
 		ch = chan_create(name);
 	chan_add(ch, c);
-	const char *params[] = { ch->name };
-	relay_simple(ch, c, "JOIN", 1, params);
+	join_announce(ch, c);
 	send_topic(c, ch, false);
 	send_names(c, ch);
 	if (chan_hooks.joined != NULL)

@@ -178,7 +178,8 @@ cmd_user(struct client *c, struct irc_msg *m)
 	if (n == 0)
 		str_copy(c->user, "user", sizeof(c->user));
 	free(c->realname);
-	c->realname = xstrndup(m->params[3], IRC_BODY_MAX / 2);
+	c->realname = xstrndup(m->params[3], utf8_truncate(m->params[3],
+	    strlen(m->params[3]), IRC_REALNAME_MAX));
 	c->flags |= CL_USER;
 	reg_try_finish(c);
 }

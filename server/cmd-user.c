@@ -1,6 +1,6 @@
 /*
- * cmd-user.c: user queries and state: WHO, WHOIS, AWAY, USERHOST, ISON
- * and user MODE (+i, +w; +o only through OPER).
+ * cmd-user.c: user queries and state: WHO (and WHOX), WHOIS, AWAY,
+ * SETNAME, USERHOST, ISON and user MODE (+i, +w; +o only through OPER).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,15 +79,90 @@ user_mode(struct client *c, struct irc_msg *m)
 		    applied);
 }
 
+/*
+ * WHOX (ircv3.net/specs/extensions/whox): "WHO mask [flags]%fields[,token]"
+ * asks for a 354 line holding only the fields named, always in the order
+ * of WHOX_FIELDS whatever the order asked. natterd has no accounts ('a' is
+ * "0"), no op levels ('o' is "n/a"), and shows the address as 'i' too.
+ */
+#define WHOX_FIELDS "tcuihsnfdlaor"
+
+struct whox {
+	char fields[sizeof(WHOX_FIELDS)];	/* "" for a plain WHO (352) */
+	char token[4];				/* 't': up to 3 digits */
+};
+
+static void
+whox_parse(struct whox *x, const char *flags)
+{
+	const char *p = strchr(flags, '%');
+	size_t n = 0, tl;
+
+	x->fields[0] = '\0';
+	str_copy(x->token, "0", sizeof(x->token));
+	if (p == NULL)
+		return;
+	for (p++; *p != '\0' && *p != ','; p++)
+		if (strchr(WHOX_FIELDS, *p) != NULL &&
+		    memchr(x->fields, *p, n) == NULL)
+			x->fields[n++] = *p;
+	x->fields[n] = '\0';
+	if (*p == ',' && (tl = strlen(p + 1)) >= 1 && tl <= 3 &&
+	    strspn(p + 1, "0123456789") == tl)
+		str_copy(x->token, p + 1, sizeof(x->token));
+}
+
 static void
 who_reply(struct client *c, const struct client *t, const char *chan,
-    const struct member *mb)
+    const struct member *mb, const struct whox *x)
 {
-	conn_reply(c, RPL_WHOREPLY, "%s %s %s %s %s %s%s%s :0 %s",
-	    chan, t->user, t->host, cfg.name, t->nick,
-	    t->away != NULL ? "G" : "H", (t->flags & CL_OPER) ? "*" : "",
-	    mb != NULL ? chan_prefix(mb, client_has_cap(c, CAP_MULTI_PREFIX)) : "",
-	    t->realname != NULL ? t->realname : "");
+	char flags[8], line[IRC_BODY_MAX];
+	size_t n = 0;
+
+	snprintf(flags, sizeof(flags), "%s%s%s", t->away != NULL ? "G" : "H",
+	    (t->flags & CL_OPER) ? "*" : "",
+	    mb != NULL ? chan_prefix(mb, client_has_cap(c, CAP_MULTI_PREFIX)) :
+	    "");
+	if (x == NULL || x->fields[0] == '\0') {
+		conn_reply(c, RPL_WHOREPLY, "%s %s %s %s %s %s :0 %s",
+		    chan, t->user, t->host, cfg.name, t->nick, flags,
+		    t->realname != NULL ? t->realname : "");
+		return;
+	}
+	line[0] = '\0';
+	for (const char *f = WHOX_FIELDS; *f != '\0'; f++) {
+		char idle[24];
+		const char *v;
+
+		if (strchr(x->fields, *f) == NULL)
+			continue;
+		switch (*f) {
+		case 't': v = x->token; break;
+		case 'c': v = chan; break;
+		case 'u': v = t->user; break;
+		case 'i': case 'h': v = t->host; break;
+		case 's': v = cfg.name; break;
+		case 'n': v = t->nick; break;
+		case 'f': v = flags; break;
+		case 'd': v = "0"; break;
+		case 'l':
+			snprintf(idle, sizeof(idle), "%lld", (long long)
+			    ((time_mono_ms() - t->last_read) / 1000));
+			v = idle;
+			break;
+		case 'a': v = "0"; break;
+		case 'o': v = "n/a"; break;
+		default:	/* 'r', last: the only one that may hold spaces */
+			v = t->realname != NULL ? t->realname : "";
+			break;
+		}
+		int w = snprintf(line + n, sizeof(line) - n, "%s%s%s",
+		    n > 0 ? " " : "", *f == 'r' ? ":" : "", v);
+		if (w < 0 || (size_t)w >= sizeof(line) - n)
+			break;
+		n += w;
+	}
+	conn_reply(c, RPL_WHOSPCRPL, "%s", line);
 }
 
 struct who_ctx {
@@ -95,6 +170,7 @@ struct who_ctx {
 	const char *mask;
 	size_t n;
 	bool opers;		/* "WHO mask o": IRC operators only */
+	const struct whox *x;
 };
 
 static void
@@ -114,7 +190,7 @@ who_each(struct client *t, void *arg)
 	    !irc_match(w->mask, t->host) &&
 	    !(t->realname != NULL && irc_match(w->mask, t->realname)))
 		return;
-	who_reply(w->c, t, "*", NULL);
+	who_reply(w->c, t, "*", NULL, w->x);
 	w->n++;
 }
 
@@ -124,9 +200,12 @@ cmd_who(struct client *c, struct irc_msg *m)
 	const char *mask = m->nparams > 0 && m->params[0][0] != '\0' ?
 	    m->params[0] : "*";
 	/* RFC 2812 section 3.6.1: with "o", only operators are listed. The
-	 * flags end at a '%' (WHOX fields, which are not supported). */
+	 * flags end at a '%' (WHOX fields). */
 	bool opers = m->nparams > 1 &&
 	    memchr(m->params[1], 'o', strcspn(m->params[1], "%")) != NULL;
+	struct whox x;
+
+	whox_parse(&x, m->nparams > 1 ? m->params[1] : "");
 
 	if (irc_is_channel(mask)) {
 		struct chan *ch = chan_find(mask);
@@ -139,16 +218,16 @@ cmd_who(struct client *c, struct irc_msg *m)
 					continue;
 				if (opers && (mb->client->flags & CL_OPER) == 0)
 					continue;
-				who_reply(c, mb->client, ch->name, mb);
+				who_reply(c, mb->client, ch->name, mb, &x);
 			}
 		}
 	} else {
 		struct client *t = nick_find(mask);
 		if (t != NULL && (t->flags & CL_REG) != 0) {
 			if (!opers || (t->flags & CL_OPER) != 0)
-				who_reply(c, t, "*", NULL);
+				who_reply(c, t, "*", NULL, &x);
 		} else {
-			struct who_ctx w = { c, mask, 0, opers };
+			struct who_ctx w = { c, mask, 0, opers, &x };
 			nick_each(who_each, &w);
 		}
 	}
@@ -225,6 +304,35 @@ cmd_away(struct client *c, struct irc_msg *m)
 	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "AWAY",
 	    c->away != NULL ? 1 : 0, params);
 	chan_relay_common(c, &r, CAP_AWAY_NOTIFY);
+	relay_done(&r);
+}
+
+/*
+ * SETNAME (ircv3.net/specs/extensions/setname): a new real name, told to
+ * the members of the sender's channels that have the setname capability,
+ * and to the sender if it has it. Too long or empty: FAIL, nothing changes.
+ */
+void
+cmd_setname(struct client *c, struct irc_msg *m)
+{
+	const char *name = m->params[0];
+	size_t len = strlen(name);
+	struct relay r;
+
+	/* Input is UTF-8 already: conn.c reads invalid bytes as Latin-1. */
+	if (len == 0 || len > IRC_REALNAME_MAX) {
+		conn_sendf(c, ":%s FAIL SETNAME INVALID_REALNAME :%s", cfg.name,
+		    len == 0 ? "Real name is empty" : "Real name is too long");
+		return;
+	}
+	free(c->realname);
+	c->realname = xstrdup(name);
+	const char *params[] = { c->realname };
+	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "SETNAME", 1,
+	    params);
+	if (client_has_cap(c, CAP_SETNAME))
+		relay_send(&r, c);
+	chan_relay_common(c, &r, CAP_SETNAME);
 	relay_done(&r);
 }
 

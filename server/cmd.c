@@ -41,6 +41,7 @@ static const struct command commands[] = {
 	{ "PART", cmd_part, 1, CMD_REGONLY },
 	{ "PASS", cmd_pass, 1, CMD_PREREG },
 	{ "QUIT", cmd_quit, 0, CMD_PREREG },
+	{ "SETNAME", cmd_setname, 1, CMD_REGONLY },
 	{ "TIME", cmd_time, 0, CMD_REGONLY },
 	{ "TOPIC", cmd_topic, 1, CMD_REGONLY },
 	{ "USER", cmd_user, 4, CMD_PREREG },

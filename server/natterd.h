@@ -365,6 +365,8 @@ enum {
 	CAP_INVITE_NOTIFY = 1 << 7,
 	CAP_CAP_NOTIFY = 1 << 8,
 	CAP_LABELED_RESPONSE = 1 << 9,
+	CAP_EXTENDED_JOIN = 1 << 10,
+	CAP_SETNAME = 1 << 11,
 };
 
 /* Offer another capability (value may be NULL); returns its bit. */
@@ -412,7 +414,8 @@ extern int64_t cmd_time_ms;
 cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_kill, cmd_list, cmd_lusers, cmd_mode, cmd_motd, cmd_names,
     cmd_nick, cmd_notice, cmd_oper, cmd_part, cmd_pass, cmd_ping, cmd_pong,
-    cmd_privmsg, cmd_quit, cmd_tagmsg, cmd_time, cmd_topic, cmd_user,
+    cmd_privmsg, cmd_quit, cmd_setname, cmd_tagmsg, cmd_time, cmd_topic,
+    cmd_user,
     cmd_userhost, cmd_version, cmd_wallops, cmd_who, cmd_whois,
     cmd_whowas, cmd_chathistory;
 

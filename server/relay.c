@@ -47,9 +47,9 @@ static bool
 text_param(const char *command, size_t index)
 {
 	static const struct { const char *cmd; size_t at; } text[] = {
-		{ "AWAY", 0 }, { "KICK", 2 }, { "NOTICE", 1 }, { "PART", 1 },
-		{ "PRIVMSG", 1 }, { "QUIT", 0 }, { "TOPIC", 1 },
-		{ "WALLOPS", 0 },
+		{ "AWAY", 0 }, { "JOIN", 2 }, { "KICK", 2 }, { "NOTICE", 1 },
+		{ "PART", 1 }, { "PRIVMSG", 1 }, { "QUIT", 0 },
+		{ "SETNAME", 0 }, { "TOPIC", 1 }, { "WALLOPS", 0 },
 	};
 
 	for (size_t i = 0; i < nitems(text); i++)

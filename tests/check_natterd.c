@@ -1803,6 +1803,207 @@ START_TEST(out_of_descriptors)
 }
 END_TEST
 
+/* --- interop: what irssi, WeeChat and catgirl ask of natterd */
+
+/*
+ * WHOX: irssi syncs a channel with "WHO #chan %tcuhnfdar,743" once 005
+ * says WHOX. The fields come in the spec's order whatever the order asked,
+ * the real name last as a trailing parameter.
+ */
+START_TEST(interop_whox)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", "multi-prefix");
+
+	nd_send(a, "VERSION");
+	ND_EXPECT(a, "^:test\\.server 005 alice .*NAMELEN=256 ");
+	ND_EXPECT(a, "^:test\\.server 005 alice .* WHOX ");
+	nd_send(a, "JOIN #w");
+	ND_EXPECT(a, " 366 alice #w ");
+	nd_send(a, "AWAY :out");
+	ND_EXPECT(a, " 306 alice ");
+	nd_send(b, "JOIN #w");
+	ND_EXPECT(b, " 366 bob #w ");
+	nd_sync(b);
+	nd_send(b, "WHO #w %%tcuhnfdar,743");
+	next_is(b, "^:test\\.server 354 bob 743 #w alice 127\\.0\\.0\\.1 alice G@ 0 0 :alice's real name$");
+	next_is(b, "^:test\\.server 354 bob 743 #w bob 127\\.0\\.0\\.1 bob H 0 0 :bob's real name$");
+	next_is(b, "^:test\\.server 315 bob #w :End of /WHO list\\.$");
+	/* Order asked does not matter; i, s, l, o and a token-less t. */
+	nd_send(b, "WHO alice %%oslnit");
+	next_is(b, "^:test\\.server 354 bob 0 127\\.0\\.0\\.1 test\\.server alice [0-9]+ n/a$");
+	next_is(b, "^:test\\.server 315 bob alice ");
+	/* irssi's account chase: nick and account ("0": none). */
+	nd_send(b, "WHO alice %%tna,745");
+	next_is(b, "^:test\\.server 354 bob 745 alice 0$");
+	next_is(b, " 315 bob alice ");
+	/* A token that is not 1-3 digits is not echoed. */
+	nd_send(b, "WHO al* %%tn,1234");
+	next_is(b, "^:test\\.server 354 bob 0 alice$");
+	next_is(b, " 315 bob al\\* ");
+	/* Flags before the '%' still count: o, and nobody is an operator. */
+	nd_send(b, "WHO #w o%%n");
+	next_is(b, "^:test\\.server 315 bob #w ");
+	/* No known field: a plain WHO. */
+	nd_send(b, "WHO bob %%zz");
+	next_is(b, "^:test\\.server 352 bob \\* bob 127\\.0\\.0\\.1 test\\.server bob H :0 bob's real name$");
+	next_is(b, " 315 bob bob ");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+/*
+ * extended-join: the JOIN carries the account ("*": natterd has none) and
+ * the real name for those who asked; the others get the plain JOIN.
+ */
+START_TEST(interop_extended_join)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", "extended-join");
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	struct nd_conn *c = nd_register(&srv, "carl", "extended-join");
+
+	nd_send(a, "JOIN #x");
+	next_is(a, "^:alice!alice@127\\.0\\.0\\.1 JOIN #x \\* :alice's real name$");
+	ND_EXPECT(a, " 366 alice #x ");
+	nd_send(b, "JOIN #x");
+	next_is(b, "^:bob!bob@127\\.0\\.0\\.1 JOIN #x$");
+	ND_EXPECT(b, " 366 bob #x ");
+	next_is(a, "^:bob!bob@127\\.0\\.0\\.1 JOIN #x \\* :bob's real name$");
+	nd_send(c, "JOIN #x");
+	ND_EXPECT(c, " 366 carl #x ");
+	next_is(a, "^:carl!carl@127\\.0\\.0\\.1 JOIN #x \\* :carl's real name$");
+	next_is(b, "^:carl!carl@127\\.0\\.0\\.1 JOIN #x$");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+}
+END_TEST
+
+/*
+ * away-notify: someone who joins while away is announced as away to the
+ * members who asked, right after the JOIN; nothing to the others.
+ */
+START_TEST(interop_away_on_join)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", "away-notify");
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	struct nd_conn *c = nd_register(&srv, "carl", "away-notify");
+
+	nd_send(a, "JOIN #y");
+	ND_EXPECT(a, " 366 alice #y ");
+	nd_send(b, "JOIN #y");
+	ND_EXPECT(b, " 366 bob #y ");
+	next_is(a, "^:bob!bob@127\\.0\\.0\\.1 JOIN #y$");
+	nd_send(c, "AWAY :gone fishing");
+	ND_EXPECT(c, " 306 carl ");
+	nd_send(c, "JOIN #y");
+	next_is(c, "^:carl!carl@127\\.0\\.0\\.1 JOIN #y$");
+	ND_EXPECT(c, " 366 carl #y ");
+	next_is(a, "^:carl!carl@127\\.0\\.0\\.1 JOIN #y$");
+	next_is(a, "^:carl!carl@127\\.0\\.0\\.1 AWAY :gone fishing$");
+	next_is(b, "^:carl!carl@127\\.0\\.0\\.1 JOIN #y$");
+	quiet(b, " AWAY ");
+	/* Back, and joining another channel: no AWAY. */
+	nd_send(c, "AWAY");
+	ND_EXPECT(c, " 305 carl ");
+	next_is(a, "^:carl!carl@127\\.0\\.0\\.1 AWAY$");
+	nd_send(c, "PART #y");
+	next_is(a, "^:carl!.* PART #y$");
+	nd_send(c, "JOIN #y");
+	next_is(a, "^:carl!carl@127\\.0\\.0\\.1 JOIN #y$");
+	quiet(a, " AWAY");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+}
+END_TEST
+
+/*
+ * SETNAME (catgirl's and WeeChat's /setname): the new real name goes to the
+ * sender and its channels' members that have the setname capability, WHOIS
+ * and WHO show it; empty or over NAMELEN is a FAIL.
+ */
+START_TEST(interop_setname)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", "setname");
+	struct nd_conn *b = nd_register(&srv, "bob", "setname");
+	struct nd_conn *c = nd_register(&srv, "carl", NULL);
+	char name[300];
+
+	nd_send(a, "JOIN #z");
+	ND_EXPECT(a, " 366 alice #z ");
+	nd_send(b, "JOIN #z");
+	ND_EXPECT(b, " 366 bob #z ");
+	nd_send(c, "JOIN #z");
+	ND_EXPECT(c, " 366 carl #z ");
+	nd_sync(a);
+	nd_sync(b);
+	nd_send(a, "SETNAME :Alice Liddell");
+	next_is(a, "^:alice!alice@127\\.0\\.0\\.1 SETNAME :Alice Liddell$");
+	next_is(b, "^:alice!alice@127\\.0\\.0\\.1 SETNAME :Alice Liddell$");
+	quiet(c, " SETNAME ");
+	nd_send(c, "WHOIS alice");
+	ND_EXPECT(c, "^:test\\.server 311 carl alice alice 127\\.0\\.0\\.1 \\* :Alice Liddell$");
+	/* Without the capability it still works; only the others hear. */
+	nd_send(c, "SETNAME :Carl");
+	next_is(a, "^:carl!carl@127\\.0\\.0\\.1 SETNAME :Carl$");
+	next_is(b, "^:carl!carl@127\\.0\\.0\\.1 SETNAME :Carl$");
+	nd_send(c, "WHO carl");
+	ND_EXPECT(c, " 352 carl \\* carl .* :0 Carl$");
+	/* Errors change nothing. */
+	nd_send(a, "SETNAME :");
+	next_is(a, "^:test\\.server FAIL SETNAME INVALID_REALNAME :");
+	memset(name, 'n', 257);
+	name[257] = '\0';
+	nd_send(a, "SETNAME :%s", name);
+	next_is(a, "^:test\\.server FAIL SETNAME INVALID_REALNAME :");
+	/* An invalid byte was read as Latin-1, like all input. */
+	nd_send(a, "SETNAME :bad \xff byte");
+	next_is(a, "^:alice!.* SETNAME :bad \xc3\xbf byte$");
+	next_is(b, "^:alice!.* SETNAME :bad \xc3\xbf byte$");
+	nd_send(a, "SETNAME");
+	next_is(a, " 461 alice SETNAME ");
+	name[256] = '\0';
+	nd_send(a, "SETNAME :%s", name);
+	next_is(a, "^:alice!.* SETNAME :n{256}$");
+	next_is(b, "^:alice!.* SETNAME :n{256}$");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+}
+END_TEST
+
+/* USER's real name is cut at NAMELEN, on a character boundary. */
+START_TEST(interop_user_realname_cut)
+{
+	struct nd_conn *c = nd_connect(&srv);
+	char name[400];
+	size_t n = 0;
+
+	/* 'x' then "é" (2 bytes) repeatedly: byte 256 falls inside an "é". */
+	name[n++] = 'x';
+	while (n < 300) {
+		memcpy(name + n, "\xc3\xa9", 2);
+		n += 2;
+	}
+	name[n] = '\0';
+	nd_send(c, "NICK rn");
+	nd_send(c, "USER rn 0 * :%s", name);
+	ND_EXPECT(c, " 422 rn ");
+	nd_send(c, "WHOIS rn");
+	char *l = nd_expect(c, " 311 rn ", T);
+	ck_assert_ptr_nonnull(l);
+	const char *real = strstr(l, " * :");
+	ck_assert_ptr_nonnull(real);
+	real += 4;
+	ck_assert_uint_eq(strlen(real), 255);
+	ck_assert_int_eq(strncmp(real, name, 255), 0);
+	free(l);
+	nd_close(c);
+}
+END_TEST
+
 static Suite *
 natterd_suite(void)
 {
@@ -1877,6 +2078,15 @@ natterd_suite(void)
 	tcase_add_test(tc, flood_delays);
 	tcase_add_test(tc, flood_backlog_not_idle);
 	tcase_add_test(tc, out_of_descriptors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("interop");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, interop_whox);
+	tcase_add_test(tc, interop_extended_join);
+	tcase_add_test(tc, interop_away_on_join);
+	tcase_add_test(tc, interop_setname);
+	tcase_add_test(tc, interop_user_realname_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -192,9 +192,16 @@ static const char *const caps[] = {
 	"multi-prefix away-notify userhost-in-names invite-notify " \
 	"cap-notify labeled-response draft/chathistory"
 
+/* The nick of the client whose line is being made ("" if none yet). */
+static char self_nick[IRC_NICK_MAX + 1];
+
+/* A nick; now and then the sender's own (KICK, MODE, INVITE, PRIVMSG,
+ * KILL of oneself). */
 static const char *
 pick_nick(void)
 {
+	if (self_nick[0] != '\0' && chance(8))
+		return self_nick;
 	return chance(92) ? PICK(nicks) : PICK(bad_nicks);
 }
 
@@ -496,6 +503,20 @@ static void
 g_nick(struct sb *b)
 {
 	sb_str(b, "NICK");
+	if (self_nick[0] != '\0' && chance(25)) {
+		/* The same nick in another case (RFC 1459 casemapping). */
+		sb_str(b, " ");
+		for (const char *p = self_nick; *p != '\0'; p++) {
+			char ch = *p;
+			if (chance(50))
+				ch = ch >= 'a' && ch <= 'z' ? ch - 32 :
+				    ch >= 'A' && ch <= 'Z' ? ch + 32 :
+				    ch == '[' ? '{' : ch == '{' ? '[' :
+				    ch == '|' ? '\\' : ch == '\\' ? '|' : ch;
+			sb_add(b, &ch, 1);
+		}
+		return;
+	}
 	if (chance(97))
 		sb_printf(b, " %s", pick_nick());
 }
@@ -1544,6 +1565,7 @@ make_line(struct sc *c, struct sb *b)
 	size_t start = b->len;
 
 	stats.lines++;
+	snprintf(self_nick, sizeof(self_nick), "%s", c->nick);
 	if (chance(8)) {
 		stats.garbage++;
 		add_garbage(b);
@@ -1857,12 +1879,16 @@ START_TEST(stress)
 	if (opt_trace != NULL && (trace = fopen(opt_trace, "w")) == NULL)
 		ck_abort_msg("%s: %s", opt_trace, strerror(errno));
 
+	/* A little fewer connections allowed than come. */
+	char limit[16];
+	snprintf(limit, sizeof(limit), "%d", nclients - nclients / 8);
+
 	/* Memory history, the smallest sendq (many a reply overruns it),
 	 * no flood control, fewer connections allowed per address than
 	 * come. */
 	run_phase("memory", (const char *const[]){ "--sendq", "4096",
 	    "--oper-file", oper, "--motd", motd, "--replay", "3",
-	    "--max-per-ip", "26", NULL }, opt_seconds * 0.5, false);
+	    "--max-per-ip", limit, NULL }, opt_seconds * 0.5, false);
 
 	/* SQLite history, flood control, a short ping timeout (the
 	 * registration timeout follows it), fewer clients allowed than
@@ -1873,7 +1899,7 @@ START_TEST(stress)
 	run_phase("sqlite", (const char *const[]){ "--db", dbpath,
 	    "--sendq", "65536", "--flood", "200:30", "--ping-timeout", "3",
 	    "--oper-file", oper, "--motd", motd, "--history-max", "50",
-	    "--max-clients", "26", NULL }, opt_seconds * 0.4, false);
+	    "--max-clients", limit, NULL }, opt_seconds * 0.4, false);
 
 	/* The default sendq and SQLite again, stopped in the middle. */
 	run_phase("shutdown", (const char *const[]){ "--db", dbpath,

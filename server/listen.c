@@ -222,6 +222,14 @@ listen_accept(int lfd)
 		}
 		addr_string((struct sockaddr *)&ss, len, host, sizeof(host),
 		    false);
+		/* The host is a parameter of its own in 311, 352 and 354: one
+		 * that starts with ':' ("::1") would read as the trailing
+		 * parameter. "0::1" is the same address, as other ircds write. */
+		size_t hl = strlen(host);
+		if (host[0] == ':' && hl + 2 <= sizeof(host)) {
+			memmove(host + 1, host, hl + 1);
+			host[0] = '0';
+		}
 		if (cfg.max_clients > 0 && conn_count >= cfg.max_clients) {
 			refuse(fd, host, "Server is full");
 			continue;

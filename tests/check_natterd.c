@@ -2,14 +2,18 @@
  * Integration tests: the real natterd on a loopback port, driven by raw
  * IRC connections through tests/harness.c.
  */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -2004,6 +2008,56 @@ START_TEST(interop_user_realname_cut)
 }
 END_TEST
 
+/*
+ * A client on IPv6 loopback is "::1", which as a parameter of its own
+ * (311, 352, 354) would read as the trailing parameter: natterd writes it
+ * "0::1". Passes with a note where the machine has no IPv6 loopback.
+ */
+START_TEST(interop_ipv6_host)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+	    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		printf("interop_ipv6_host: no IPv6 loopback; not tested\n");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+
+	struct nd_server s;
+	nd_start(&s, (const char *[]){ "-l", "[::1]:0", NULL });
+	ck_assert(nd_log_wait(&s, "listening on \\[::1\\]:[0-9]+", T));
+	const char *at = strstr(nd_log(&s), "listening on [::1]:");
+	ck_assert_ptr_nonnull(at);
+	sa.sin6_port = htons(atoi(at + strlen("listening on [::1]:")));
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, len), 0);
+	struct nd_conn *c = calloc(1, sizeof(*c));
+	ck_assert_ptr_nonnull(c);
+	c->server = &s;
+	c->fd = fd;
+
+	nd_send(c, "NICK six");
+	nd_send(c, "USER six 0 * :Six Users");
+	ND_EXPECT(c, "^:test\\.server 001 six :Welcome .* six!six@0::1$");
+	ND_EXPECT(c, " 422 six ");
+	nd_send(c, "WHOIS six");
+	ND_EXPECT(c, "^:test\\.server 311 six six six 0::1 \\* :Six Users$");
+	nd_send(c, "WHO six");
+	ND_EXPECT(c, "^:test\\.server 352 six \\* six 0::1 test\\.server six H :0 Six Users$");
+	nd_send(c, "WHO six %%uhn");
+	ND_EXPECT(c, "^:test\\.server 354 six six 0::1 six$");
+	nd_close(c);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
+}
+END_TEST
+
 static Suite *
 natterd_suite(void)
 {
@@ -2087,6 +2141,7 @@ natterd_suite(void)
 	tcase_add_test(tc, interop_away_on_join);
 	tcase_add_test(tc, interop_setname);
 	tcase_add_test(tc, interop_user_realname_cut);
+	tcase_add_test(tc, interop_ipv6_host);
 	suite_add_tcase(s, tc);
 	return s;
 }

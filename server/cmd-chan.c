@@ -758,7 +758,10 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 			param = mask;
 		} else if (*p == 'k') {
 			if (set) {
-				if (param[0] == '\0' || strlen(param) > IRC_KEY_MAX ||
+				/* A key is a middle parameter of 324: it
+				 * cannot start with ':'. */
+				if (param[0] == '\0' || param[0] == ':' ||
+				    strlen(param) > IRC_KEY_MAX ||
 				    strpbrk(param, " ,") != NULL) {
 					conn_reply(c, ERR_INVALIDKEY,
 					    "%s :Key is not well-formed",

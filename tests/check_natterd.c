@@ -2058,6 +2058,25 @@ START_TEST(interop_ipv6_host)
 }
 END_TEST
 
+/*
+ * The key is a middle parameter of 324, which catgirl and others split by
+ * CHANMODES: one starting with ':' would swallow the limit after it.
+ */
+START_TEST(interop_key_colon)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+
+	nd_send(a, "JOIN #k");
+	ND_EXPECT(a, " 366 alice #k ");
+	nd_send(a, "MODE #k +lk 5 ::x");
+	next_is(a, "^:test\\.server 525 alice #k :Key is not well-formed$");
+	next_is(a, "^:alice!alice@127\\.0\\.0\\.1 MODE #k \\+l 5$");
+	nd_send(a, "MODE #k");
+	next_is(a, "^:test\\.server 324 alice #k \\+lnt 5$");
+	nd_close(a);
+}
+END_TEST
+
 static Suite *
 natterd_suite(void)
 {
@@ -2142,6 +2161,7 @@ natterd_suite(void)
 	tcase_add_test(tc, interop_setname);
 	tcase_add_test(tc, interop_user_realname_cut);
 	tcase_add_test(tc, interop_ipv6_host);
+	tcase_add_test(tc, interop_key_colon);
 	suite_add_tcase(s, tc);
 	return s;
 }

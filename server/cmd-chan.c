@@ -720,12 +720,13 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 				arg++;	/* -k key: the key is ignored */
 			}
 			break;
-		default:
+		default: {
 			char letter[2] = { *p, '\0' };
 			conn_reply(c, ERR_UNKNOWNMODE,
 			    "%s :is unknown mode char to me for %s",
 			    conn_param(letter), ch->name);
 			continue;
+		}
 		}
 		if (bit != 0) {
 			if (((ch->modes & bit) != 0) == set)

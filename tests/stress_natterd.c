@@ -911,6 +911,7 @@ static struct {
 static struct {
 	unsigned long lines, garbage, labels, closed_by_server, closed_by_us;
 	unsigned long replayed;	/* history lines in batches */
+	unsigned long resets;	/* reset by natterd before its ERROR came */
 } stats;
 
 static char trail[TRAIL_MAX][160];
@@ -1384,6 +1385,9 @@ sc_read(struct sc *c)
 				    "connection (%s)", n < 0 ? strerror(errno) :
 				    "EOF");
 			stats.closed_by_server++;
+			if (n < 0 && strncmp(c->got[(c->ngot + 3) % 4],
+			    "ERROR :", 7) != 0)
+				stats.resets++;
 			/* A clean close ends with an ERROR line (a reset may
 			 * lose it: natterd closed with input unread). */
 			if (n == 0 && c->inlen > 0)
@@ -1855,11 +1859,11 @@ stopped:;
 	if (opt_verbose)
 		fprintf(stderr, "%s: seed %lu, %lu rounds, %lu lines (%lu "
 		    "garbage), %lu labels answered, %lu closed by natterd, "
-		    "%lu by clients, %lu history lines; natterd's RSS %ld KiB,"
-		    " %ld at the start\n", name, opt_seed, round_no,
-		    stats.lines, stats.garbage, stats.labels,
-		    stats.closed_by_server, stats.closed_by_us, stats.replayed,
-		    end_rss, base_rss);
+		    "%lu by clients, %lu resets before ERROR, %lu history lines; natterd's "
+		    "RSS %ld KiB, %ld at the start\n", name, opt_seed,
+		    round_no, stats.lines, stats.garbage, stats.labels,
+		    stats.closed_by_server, stats.closed_by_us, stats.resets,
+		    stats.replayed, end_rss, base_rss);
 	memset(&stats, 0, sizeof(stats));
 	free(srv.log);
 	memset(&srv, 0, sizeof(srv));

@@ -2,7 +2,7 @@
  * stress_natterd: hostile protocol traffic against the real natterd.
  *
  *	stress_natterd [-v] [-c clients] [-o trace] [-s seed] [-t seconds]
- *	    [-w wait-seconds]
+ *	    [-w wait-seconds] [-x natterd-flags]
  *
  * Starts natterd three times (phases with different flags: memory
  * history, the smallest sendq, a per-address limit; then SQLite history,
@@ -64,6 +64,7 @@ static int opt_clients = 30;
 static int opt_wait = 15;
 static int opt_verbose;
 static const char *opt_trace;
+static const char *opt_extra;	/* -x "flags": more for natterd */
 
 /* --- random numbers: xorshift64*, seeded from -s */
 
@@ -1368,6 +1369,24 @@ server_line(struct sc *c, char *line, size_t len)
 		observer_line(c, &m);
 }
 
+/* -v: a close that came as a reset before any ERROR line (-vvv: with
+ * the end of natterd's log, which -x -v makes detailed). */
+static void
+reset_report(const struct sc *c)
+{
+	const char *log;
+	size_t len;
+
+	fprintf(stderr, "client %d (%s) reset (%s) before an ERROR line; "
+	    "last: %s\n", c->id, c->nick, strerror(errno),
+	    c->got[(c->ngot + 3) % 4]);
+	if (opt_verbose < 3)
+		return;
+	log = nd_log(&srv);
+	len = strlen(log);
+	fprintf(stderr, "%s\n", log + (len > 3000 ? len - 3000 : 0));
+}
+
 /* Read what natterd sent c; false when the connection ended. */
 static bool
 sc_read(struct sc *c)
@@ -1386,8 +1405,11 @@ sc_read(struct sc *c)
 				    "EOF");
 			stats.closed_by_server++;
 			if (n < 0 && strncmp(c->got[(c->ngot + 3) % 4],
-			    "ERROR :", 7) != 0)
+			    "ERROR :", 7) != 0) {
 				stats.resets++;
+				if (opt_verbose > 0 && stats.resets < 5)
+					reset_report(c);
+			}
 			/* A clean close ends with an ERROR line (a reset may
 			 * lose it: natterd closed with input unread). */
 			if (n == 0 && c->inlen > 0)
@@ -1756,9 +1778,22 @@ run_phase(const char *name, const char *const *args, double seconds,
 	long long end;
 	int base_fds;
 
+	/* -x: more flags for natterd, after (and so over) the phase's. */
+	const char *all[48];
+	size_t na = 0;
+	static char extra[512];
+	for (; args[na] != NULL && na < 32; na++)
+		all[na] = args[na];
+	snprintf(extra, sizeof(extra), "%s", opt_extra != NULL ? opt_extra :
+	    "");
+	for (char *t, *p = extra; (t = strsep(&p, " ")) != NULL && na < 47;)
+		if (t[0] != '\0')
+			all[na++] = t;
+	all[na] = NULL;
+
 	phase = name;
 	round_no = 0;
-	nd_start(&srv, args);
+	nd_start(&srv, all);
 	for (int i = 0; i <= nclients; i++) {
 		clients[i].id = i;
 		clients[i].fd = -1;
@@ -1925,7 +1960,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: stress_natterd [-v] [-c clients] [-o trace] "
-	    "[-s seed] [-t seconds] [-w wait-seconds]\n");
+	    "[-s seed] [-t seconds] [-w wait-seconds] [-x natterd-flags]\n");
 	exit(64);
 }
 
@@ -1934,7 +1969,7 @@ main(int argc, char *argv[])
 {
 	int ch, failed;
 
-	while ((ch = getopt(argc, argv, "c:ho:s:t:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:ho:s:t:vw:x:")) != -1) {
 		switch (ch) {
 		case 'c':
 			opt_clients = atoi(optarg);
@@ -1959,6 +1994,9 @@ main(int argc, char *argv[])
 			opt_wait = atoi(optarg);
 			if (opt_wait < 1)
 				usage();
+			break;
+		case 'x':
+			opt_extra = optarg;
 			break;
 		default:
 			usage();

@@ -1380,11 +1380,18 @@ reset_report(const struct sc *c)
 	fprintf(stderr, "client %d (%s) reset (%s) before an ERROR line; "
 	    "last: %s\n", c->id, c->nick, strerror(errno),
 	    c->got[(c->ngot + 3) % 4]);
-	if (opt_verbose < 3)
+	if (opt_verbose < 3 || c->nick[0] == '\0')
 		return;
+	/* natterd logs the quit a little later: wait for it. */
+	char re[64];
+	snprintf(re, sizeof(re), "%s!.*quit", c->nick);
+	for (char *p = re; *p != '\0'; p++)
+		if (strchr("[]{}|\\^", *p) != NULL)
+			*p = '.';
+	nd_log_wait(&srv, re, 2000);
 	log = nd_log(&srv);
 	len = strlen(log);
-	fprintf(stderr, "%s\n", log + (len > 3000 ? len - 3000 : 0));
+	fprintf(stderr, "%s\n", log + (len > 1500 ? len - 1500 : 0));
 }
 
 /* Read what natterd sent c; false when the connection ended. */

@@ -4,15 +4,16 @@
  *	stress_natterd [-v] [-c clients] [-o trace] [-s seed] [-t seconds]
  *	    [-w wait-seconds] [-x natterd-flags]
  *
- * Starts natterd three times (phases with different flags: memory
- * history, the smallest sendq, a per-address limit; then SQLite history,
- * a small sendq, flood control, a short ping timeout, a client limit;
- * then defaults, stopped by SIGTERM under load; a SIGHUP now and then), connects up to -c clients that register (some with CAP LS 302
- * and every capability, some never finishing) and then send random lines
- * from a grammar of every command natterd knows, mixed with garbage:
- * overlong lines, NULs, invalid UTF-8, too many parameters, bare tags,
- * CR/LF mixes, byte-by-byte writes, half lines and abrupt closes. Some
- * clients stop reading for a while (a small receive buffer: sendq).
+ * Starts natterd three times (memory history, the smallest sendq, a
+ * per-address limit; then SQLite history, a small sendq, flood control, a
+ * short ping timeout, a client limit; then the defaults, stopped by
+ * SIGTERM under load; a SIGHUP now and then), connects up to -c clients
+ * that register (some with CAP LS 302 and every capability, some never
+ * finishing) and then send random lines from a grammar of every command
+ * natterd knows, often aimed at themselves, mixed with garbage: overlong
+ * lines, NULs, invalid UTF-8, too many parameters, bare tags, CR/LF mixes,
+ * byte-by-byte writes, half lines and abrupt closes. Some clients stop
+ * reading for a while (a small receive buffer: sendq).
  *
  * After every round a clean observer connection must get its PONG within
  * -w seconds, natterd must still run and its stderr must hold no
@@ -21,6 +22,9 @@
  *     and fits 512 bytes after its tags;
  *   - every labeled command (labeled-response and batch on) is answered
  *     before the PONG of a PING sent after it, and only once;
+ *   - tags and batches come only to clients that enabled them, batches
+ *     are balanced, and a connection natterd ends cleanly ends with an
+ *     ERROR line;
  *   - the LUSERS counters stay consistent, and when everyone has gone
  *     they are back to the observer alone, no channel left, no operator,
  *     every nick free again and no descriptor kept open;
@@ -28,7 +32,9 @@
  *
  * The seed fixes the traffic, not the timing. With no flags (make check)
  * the seed is 1 and the run lasts about 16 seconds. On a failure the last
- * lines sent are printed; -o writes every line sent to a file.
+ * lines sent are printed; -o writes every line sent to a file; -x adds
+ * flags to natterd's; -v prints what each phase did. NATTERD may name a
+ * wrapper that runs natterd under valgrind: its reports fail the run too.
  */
 #include <arpa/inet.h>
 #include <check.h>

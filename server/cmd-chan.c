@@ -451,6 +451,14 @@ cmd_kick(struct client *c, struct irc_msg *m)
 		const char *params[] = { ch->name, t->nick, why };
 		relay_simple(ch, c, "KICK", 3, params);
 		chan_remove(ch, t);
+		if (t == c && !is_oper(c)) {
+			/* Kicking oneself ends one's say there: the rest of
+			 * the list is refused as from any non-member. */
+			if (np != NULL && (ch = chan_find(m->params[0])) != NULL)
+				conn_reply(c, ERR_NOTONCHANNEL,
+				    "%s :You're not on that channel", ch->name);
+			break;
+		}
 	}
 }
 

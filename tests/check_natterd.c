@@ -1261,6 +1261,35 @@ START_TEST(hostile_reply_fields)
 }
 END_TEST
 
+/* An operator who kicks themself first is no longer one for the rest of
+ * the list. */
+START_TEST(kick_self_first)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(a, "JOIN #k");
+	ND_EXPECT(a, " 366 alice #k ");
+	nd_send(b, "JOIN #k");
+	ND_EXPECT(b, " 366 bob #k ");
+	nd_send(a, "KICK #k alice,bob :out");
+	ND_EXPECT(b, "^:alice!.* KICK #k alice :out$");
+	ND_EXPECT(a, "^:test\\.server 442 alice #k :You're not on that channel$");
+	nd_send(b, "NAMES #k");
+	ND_EXPECT(b, "^:test\\.server 353 bob = #k :bob$");
+	/* Alone, kicking oneself empties the channel: nothing is left to
+	 * refuse in. */
+	nd_send(b, "JOIN #m");
+	ND_EXPECT(b, " 366 bob #m ");
+	nd_send(b, "KICK #m bob,alice");
+	ND_EXPECT(b, "^:bob!.* KICK #m bob :bob$");
+	nd_send(b, "LUSERS");
+	ND_EXPECT(b, " 254 bob 1 :channels formed$");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
 START_TEST(hostile_half_lines)
 {
 	struct nd_conn *a = nd_register(&srv, "alice", NULL);
@@ -2133,6 +2162,7 @@ natterd_suite(void)
 	tcase_add_test(tc, hostile_bytes);
 	tcase_add_test(tc, hostile_half_lines);
 	tcase_add_test(tc, hostile_reply_fields);
+	tcase_add_test(tc, kick_self_first);
 	tcase_add_test(tc, abrupt_disconnects);
 	tcase_add_test(tc, sendq_slow_reader);
 	tcase_add_test(tc, sendq_mid_join);

@@ -246,11 +246,32 @@ run_timers(int64_t now)
 	timer_next = next > now + TIMER_GRAIN_MS ? next : now + TIMER_GRAIN_MS;
 }
 
+/*
+ * Read away what a dead client sent and nobody will run: closing a
+ * socket with unread input makes the kernel answer with a RST, and a RST
+ * can destroy the ERROR line still waiting in the peer's receive queue.
+ * Bounded, so a client that never stops sending cannot hold the loop.
+ */
+static void
+drain_input(struct client *c)
+{
+	char junk[4096];
+
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = read(c->fd, junk, sizeof(junk));
+		if (n == 0)	/* end of input: no use polling for more */
+			pfds[c->slot].events &= ~POLLIN;
+		if (n <= 0)
+			break;
+	}
+}
+
 static void
 drop_client(struct client *c)
 {
 	if ((c->flags & CL_THROTTLED) != 0)
 		loop_throttle(c, 0);
+	drain_input(c);
 	slot_remove(c);
 	close(c->fd);
 	conn_free(c);
@@ -259,7 +280,7 @@ drop_client(struct client *c)
 /*
  * Step 5: one flush per connection with output, then the dead go. A dead
  * client whose last lines (its ERROR, after a SendQ drop say) do not fit
- * in the socket lingers for LINGER_MS, polled for POLLOUT alone, so a
+ * in the socket lingers for LINGER_MS, its input read and dropped, so a
  * client that was merely slow still learns why it was closed.
  */
 static void
@@ -280,7 +301,7 @@ flush_dirty(int64_t now)
 				c->flags |= CL_LINGER;
 				c->since = now + LINGER_MS;
 				loop_timer_at(c->since);
-				pfds[c->slot].events = POLLOUT;
+				pfds[c->slot].events = POLLIN | POLLOUT;
 			}
 			continue;
 		}
@@ -421,6 +442,8 @@ loop_run(void)
 			}
 			if ((c->flags & CL_LINGER) != 0) {
 				/* Writable, or hung up: flush_dirty decides. */
+				if ((re & POLLIN) != 0)
+					drain_input(c);
 				loop_dirty(c);
 				continue;
 			}

@@ -1351,6 +1351,51 @@ START_TEST(abrupt_disconnects)
 }
 END_TEST
 
+/*
+ * A client that pipelines lines after its QUIT: closing with that input
+ * unread would make the kernel end the connection with a RST, which some
+ * stacks let destroy what the client has not read yet (the ERROR line),
+ * and which Linux reports as ECONNRESET. natterd reads the rest away
+ * first, so the client reads its ERROR line and then a clean end.
+ */
+START_TEST(quit_with_input_pending)
+{
+	struct nd_server s;
+	nd_start(&s, (const char *[]){ "--flood", "off", NULL });
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	struct nd_conn *b = nd_register(&s, "bob", NULL);
+	static char burst[96 * 1024];
+	size_t len = 0;
+
+	nd_send(a, "JOIN #r");
+	nd_send(b, "JOIN #r");
+	ND_EXPECT(b, " 366 ");
+	len += snprintf(burst, sizeof(burst), "QUIT :bye\r\n");
+	while (len + 32 < sizeof(burst))
+		len += snprintf(burst + len, sizeof(burst) - len,
+		    "PING :after-the-quit\r\n");
+	ck_assert(nd_send_raw(a, burst, len));
+	ND_EXPECT(b, "^:alice!.* QUIT :Quit: bye$");
+	/* A later pass: alice's socket is closed by now. */
+	nd_sync(b);
+	char *l, *last = NULL;
+	while ((l = nd_line(a, T)) != NULL) {
+		ck_assert_msg(strstr(l, "after-the-quit") == NULL,
+		    "a line after QUIT was run: %s", l);
+		free(last);
+		last = l;
+	}
+	ck_assert_ptr_nonnull(last);
+	ck_assert_msg(strncmp(last, "ERROR :Closing link", 19) == 0,
+	    "the last line was %s", last);
+	ck_assert_msg(a->eof && !a->reset, "the connection ended with a RST");
+	free(last);
+	nd_close(a);
+	nd_close(b);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
 START_TEST(sendq_slow_reader)
 {
 	struct nd_server s;
@@ -2165,6 +2210,7 @@ natterd_suite(void)
 	tcase_add_test(tc, kick_self_first);
 	tcase_add_test(tc, abrupt_disconnects);
 	tcase_add_test(tc, sendq_slow_reader);
+	tcase_add_test(tc, quit_with_input_pending);
 	tcase_add_test(tc, sendq_mid_join);
 	suite_add_tcase(s, tc);
 

@@ -344,6 +344,7 @@ nd_line(struct nd_conn *c, int timeout_ms)
 			continue;
 		if (r <= 0) {
 			c->eof = true;
+			c->reset = r < 0 && errno == ECONNRESET;
 			continue;
 		}
 		c->len += r;

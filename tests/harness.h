@@ -40,6 +40,7 @@ struct nd_conn {
 	struct nd_server *server;
 	int fd;
 	bool eof;
+	bool reset;		/* the end came as a RST, not a FIN */
 	char buf[16384];	/* received, not yet returned as lines */
 	size_t len;
 	char last[8][600];	/* the last lines read, for failure messages */

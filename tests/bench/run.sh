@@ -198,7 +198,7 @@ fi
 
 # The short fan-out runs are noisy on a shared machine: each is done reps
 # times (a fresh server every time) and the table shows the median.
-reps=3
+reps=5
 [ "$quick" = 1 ] && reps=1
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "natter bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $load0"

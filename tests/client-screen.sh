@@ -43,6 +43,11 @@ fail() {
 	echo "client-$kind: FAIL: $*" >&2
 	echo "--- screen:" >&2
 	T capture-pane -p -t natter >&2 2>/dev/null
+	if T has-session -t pw 2>/dev/null; then
+		echo "--- the password test's screen:" >&2
+		T capture-pane -p -t pw >&2 2>/dev/null
+		[ -f "$work/server2.log" ] && tail -n 20 "$work/server2.log" >&2
+	fi
 	echo "--- bob saw:" >&2
 	tail -n 20 "$work/bob.log" >&2 2>/dev/null
 	[ -f "$work/server.log" ] && { echo "--- server log:" >&2; tail -n 20 "$work/server.log" >&2; }
@@ -344,10 +349,14 @@ if [ "$kind" = natterd ]; then
 	start_natterd "$work/server2.log" --password-file "$work/pw"
 	pw_pid=$server_pid
 	server_pid=$first_pid
+	# Two nicks: had both been carol, the wrong password's connection
+	# could hold the nick for a moment and the right one become carol_.
 	for pw in pw badpw; do
+		nick=carol
+		[ "$pw" = badpw ] && nick=dave
 		cat >"$work/run-$pw.sh" <<EOF2
 #!/bin/sh
-"$NATTER" -n carol -j '#pw' -p $port --password-file "$work/$pw" 127.0.0.1 2>"$work/err-$pw"
+"$NATTER" -n $nick -j '#pw' -p $port --password-file "$work/$pw" 127.0.0.1 2>"$work/err-$pw"
 echo "rc=\$?" >"$work/rc-$pw"
 EOF2
 		chmod +x "$work/run-$pw.sh"

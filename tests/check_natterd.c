@@ -1393,6 +1393,7 @@ START_TEST(quit_with_input_pending)
 	nd_close(a);
 	nd_close(b);
 	ck_assert_int_eq(nd_stop(&s), 0);
+	free(s.log);
 }
 END_TEST
 

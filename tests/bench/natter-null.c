@@ -47,6 +47,16 @@ static size_t npeer, cappeer;
 static size_t *dirty;		/* peers with output, once each */
 static size_t ndirty;
 
+/* Put peer i on this pass's flush list, once. */
+static void
+mark_dirty(size_t i)
+{
+	if (!peers[i].dirty) {
+		peers[i].dirty = true;
+		dirty[ndirty++] = i;
+	}
+}
+
 static void
 queue(size_t i, const char *s, size_t n)
 {
@@ -56,13 +66,9 @@ queue(size_t i, const char *s, size_t n)
 		p->outcap = (p->outlen + n) * 2;
 		p->out = xrealloc(p->out, p->outcap);
 	}
-	if (n > 0)
-		memcpy(p->out + p->outlen, s, n);
+	memcpy(p->out + p->outlen, s, n);
 	p->outlen += n;
-	if (!p->dirty) {
-		p->dirty = true;
-		dirty[ndirty++] = i;
-	}
+	mark_dirty(i);
 }
 
 static void
@@ -235,7 +241,7 @@ main(int argc, char *argv[])
 			if (i == 0)
 				on_accept(lfd);
 			else if (re & POLLOUT)
-				queue(i, "", 0);
+				mark_dirty(i);
 			if (i > 0 && (re & (POLLIN | POLLHUP | POLLERR)) &&
 			    peers[i].fd >= 0)
 				on_read(i);

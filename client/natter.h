@@ -1,7 +1,7 @@
 /*
  * natter: the whole program's vocabulary in one header, a paragraph per
  * file. Everything but ui.c is free of curses; the pure modules (utf.c,
- * mirc.c, wrap.c, edit.c, window.c, command.c) have Check tests.
+ * mirc.c, wrap.c, edit.c, keys.c, window.c, command.c) have Check tests.
  */
 #ifndef NATTER_H
 #define NATTER_H
@@ -369,6 +369,56 @@ struct command {
 #define CMD_TARGET 0x04		/* needs a channel or query buffer */
 extern const struct command commands[];
 extern const size_t ncommands;
+
+/*
+ * keys.c: what the keyboard sends, decoded without curses. curses gives
+ * characters and the function keys terminfo names; keys_feed turns the
+ * rest into keys: ESC then a key is Alt (ESC ESC is nothing), ESC [ or
+ * ESC O starts a CSI sequence whose parameters and final byte name the
+ * key ("1;5D"), and CSI 200~ ... CSI 201~ is a bracketed paste, whose
+ * text is collected (at most KEYS_PASTE_MAX bytes, the rest dropped) and
+ * handed over whole at its end. A sequence may be split across reads.
+ */
+#define KEYS_CSI_MAX 16			/* a longer CSI sequence is dropped */
+#define KEYS_PASTE_MAX (1024 * 1024)	/* bytes of one paste kept */
+
+enum keys_state { KEYS_GROUND, KEYS_ESC, KEYS_IN_CSI };
+
+struct keys {
+	enum keys_state state;
+	char csi[KEYS_CSI_MAX];		/* parameters so far, then the final */
+	size_t csilen;
+	bool csi_long;			/* past KEYS_CSI_MAX: drop it */
+	bool pasting;			/* between CSI 200~ and 201~ */
+	char *paste;			/* the paste so far, UTF-8 */
+	size_t pastelen, pastecap;
+};
+
+enum keys_kind {
+	KEYS_NONE,	/* nothing complete: a sequence or paste goes on */
+	KEYS_CHAR,	/* a character, control keys included (code) */
+	KEYS_FUNC,	/* a curses function key (code) */
+	KEYS_META,	/* Alt: ESC then a character or function key (code, func) */
+	KEYS_CSI,	/* a CSI sequence curses did not know (csi) */
+	KEYS_PASTE,	/* a bracketed paste ended (text, len) */
+};
+
+struct key {
+	enum keys_kind kind;
+	bool func;		/* code is a curses function key */
+	wint_t code;
+	const char *csi;	/* KEYS_CSI: "1;5D"; valid until the next feed */
+	const char *text;	/* KEYS_PASTE: not NUL-terminated; the same */
+	size_t len;
+};
+
+void keys_init(struct keys *k);
+void keys_free(struct keys *k);
+/* One character from the keyboard, or a function key when func is set;
+ * returns the key it completes, if any. Invalid code points are dropped. */
+struct key keys_feed(struct keys *k, bool func, wint_t ch);
+/* Between keys: no sequence and no paste under way. */
+bool keys_idle(const struct keys *k);
 
 /* ui.c: curses. Draws the model once per loop pass; reads keys. */
 

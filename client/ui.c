@@ -25,6 +25,7 @@ static bool colors;
 static enum color_mode color_depth;	/* color.c: 8 or 256 */
 static short pairs[17][17];	/* (fg + 1, bg + 1) -> pair, 0 = none yet */
 static short next_pair = 1;
+static struct keys keyin;	/* keys.c: sequences and pastes under way */
 
 #define UI_MIN_ROWS 3	/* history, status and input: one row each */
 #define UI_MIN_COLS 10
@@ -442,6 +443,7 @@ ui_end(void)
 	fflush(stdout);
 	endwin();
 	whist = NULL;
+	keys_free(&keyin);
 }
 
 void
@@ -488,7 +490,7 @@ ui_draw(void)
 	dirty = 0;
 }
 
-/* Keys. Each binding names what it does; issue 6 adds its own here. */
+/* Keys. Each binding names what it does. */
 
 static struct edit *
 cur_edit(void)
@@ -642,16 +644,9 @@ k_mouse(void)
 
 #define KEY_CTRL(c) ((c) & 0x1f)
 
-/* Issue 6: completion, search and bracketed paste. */
+/* Completion, search and bracketed paste. */
 static struct comp comp;
 static bool comp_keep;	/* this key was Tab or Shift-Tab: keep cycling */
-static struct {
-	bool on;
-	char *buf;
-	size_t len, cap;
-} paste;
-
-#define PASTE_MAX (1024 * 1024)	/* bytes of one paste kept */
 
 static void
 k_tab(void)
@@ -679,42 +674,16 @@ k_search(void)
 		beep();
 }
 
-static void
-k_paste_begin(void)
-{
-	paste.on = true;
-	paste.len = 0;
-}
-
-static void
-paste_add(wint_t ch)
-{
-	char mb[MB_LEN_MAX];
-	mbstate_t ps;
-
-	memset(&ps, 0, sizeof(ps));
-	size_t n = wcrtomb(mb, (wchar_t)ch, &ps);
-	if (n == (size_t)-1 || paste.len + n > PASTE_MAX)
-		return;
-	if (paste.len + n > paste.cap) {
-		paste.cap = paste.cap ? paste.cap * 2 : 4096;
-		paste.buf = xrealloc(paste.buf, paste.cap);
-	}
-	memcpy(paste.buf + paste.len, mb, n);
-	paste.len += n;
-}
-
 /* Several messages' worth asks first; one goes into the line as typed. */
 static void
-k_paste_end(void)
+paste_end(const char *text, size_t len)
 {
 	struct buffer *b = window_current();
 
-	paste.on = false;
-	if (paste.len == 0 || session_paste(b, paste.buf, paste.len))
+	if (len == 0 || session_paste(b, text, len))
 		return;
-	for (size_t i = 0; i < paste.len;) {
-		wchar_t w = utf_next(paste.buf, paste.len, &i);
+	for (size_t i = 0; i < len;) {
+		wchar_t w = utf_next(text, len, &i);
 		if (w != L'\r' && w != L'\n' && wcwidth(w) >= 0)
 			edit_insert(&b->edit, w);
 	}
@@ -777,8 +746,6 @@ static const struct keybind {
 	{ KEY_KIND_CSI, 0, "1;3A", k_prev },
 	{ KEY_KIND_CSI, 0, "1;3C", k_next },
 	{ KEY_KIND_CSI, 0, "1;3B", k_next },
-	{ KEY_KIND_CSI, 0, "200~", k_paste_begin },
-	{ KEY_KIND_CSI, 0, "201~", k_paste_end },
 	{ KEY_KIND_CSI, 0, "Z", k_backtab },
 	{ KEY_KIND_CSI, 0, "1;5D", k_word_left },
 	{ KEY_KIND_CSI, 0, "1;5C", k_word_right },
@@ -839,62 +806,42 @@ key_meta(bool func, wint_t ch)
 static void
 key(bool func, wint_t ch)
 {
-	static enum { ESC_NONE, ESC_SEEN, ESC_CSI } esc;
-	static char csi[16];
-	static size_t csilen;
+	struct key k;
 
 	/* A pending question takes the next key: y sends, anything else
 	 * cancels. */
-	if (session_prompt() != NULL && !paste.on && esc == ESC_NONE) {
+	if (session_prompt() != NULL && keys_idle(&keyin)) {
 		if (!func)
 			session_answer(ch == 'y' || ch == 'Y');
 		return;
 	}
-	/* Inside a paste every character is text, until ESC [ 201 ~. */
-	if (paste.on && !func && esc == ESC_NONE && ch != 0x1b) {
-		paste_add(ch);
+	k = keys_feed(&keyin, func, ch);
+	switch (k.kind) {
+	case KEYS_NONE:
+		return;
+	case KEYS_PASTE:
+		paste_end(k.text, k.len);
+		return;
+	case KEYS_CSI:
+		key_run(KEY_KIND_CSI, 0, k.csi);	/* unknown ones are dropped */
+		return;
+	case KEYS_META:
+		key_meta(k.func, k.code);
+		return;
+	case KEYS_FUNC:
+		if (!key_run(KEY_KIND_FUNC, k.code, NULL))
+			key_run(KEY_KIND_NAME, 0, keyname((int)k.code));
+		return;
+	case KEYS_CHAR:
+		break;
+	}
+	if (k.code < 0x20 || k.code == 0x7f) {
+		key_run(KEY_KIND_CHAR, k.code, NULL);
 		return;
 	}
-
-	if (esc == ESC_CSI && !func) {
-		if (ch >= 0x20 && ch <= 0x3f) {
-			if (csilen + 2 < sizeof(csi))
-				csi[csilen++] = (char)ch;
-			return;
-		}
-		csi[csilen++] = (char)(ch < 0x80 ? ch : '?');
-		csi[csilen] = '\0';
-		esc = ESC_NONE;
-		key_run(KEY_KIND_CSI, 0, csi);	/* unknown ones are dropped */
+	if (wcwidth((wchar_t)k.code) < 0)
 		return;
-	}
-	if (esc == ESC_SEEN) {
-		esc = ESC_NONE;
-		if (!func && (ch == '[' || ch == 'O')) {
-			esc = ESC_CSI;
-			csilen = 0;
-			return;
-		}
-		key_meta(func, ch);
-		return;
-	}
-	esc = ESC_NONE;
-	if (!func && ch == 0x1b) {
-		esc = ESC_SEEN;
-		return;
-	}
-	if (func) {
-		if (!key_run(KEY_KIND_FUNC, ch, NULL))
-			key_run(KEY_KIND_NAME, 0, keyname((int)ch));
-		return;
-	}
-	if (ch < 0x20 || ch == 0x7f) {
-		key_run(KEY_KIND_CHAR, ch, NULL);
-		return;
-	}
-	if (wcwidth((wchar_t)ch) < 0)
-		return;
-	if (edit_insert(cur_edit(), (wchar_t)ch))
+	if (edit_insert(cur_edit(), (wchar_t)k.code))
 		dirty |= DIRTY_INPUT;
 }
 

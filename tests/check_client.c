@@ -1,6 +1,7 @@
 /*
  * Check tests for natter's pure modules: utf, mirc, wrap (and the line
- * layout), edit, window (scrollback, views, nick lists) and command.
+ * layout), edit, keys, window (scrollback, views, nick lists), command
+ * and handle.
  * net_sendf is replaced here and records what would go to the server.
  */
 #include <check.h>
@@ -783,6 +784,236 @@ START_TEST(test_command_windows)
 END_TEST
 
 
+/* --- keys: the keyboard decoder and bracketed paste */
+
+/* Feed the characters of s (a plain string: ESC is \033) one by one and
+ * return the last key; *count says how many keys were complete. */
+static struct key
+feed_str(struct keys *k, const char *s, size_t *count)
+{
+	struct key last = { .kind = KEYS_NONE }, got;
+
+	if (count != NULL)
+		*count = 0;
+	for (; *s != '\0'; s++) {
+		got = keys_feed(k, false, (unsigned char)*s);
+		if (got.kind != KEYS_NONE) {
+			last = got;
+			if (count != NULL)
+				(*count)++;
+		}
+	}
+	return last;
+}
+
+START_TEST(test_keys_plain)
+{
+	struct keys k;
+	struct key got;
+
+	keys_init(&k);
+	got = keys_feed(&k, false, 'a');
+	ck_assert_int_eq(got.kind, KEYS_CHAR);
+	ck_assert_int_eq(got.code, 'a');
+	got = keys_feed(&k, false, 0x01);	/* Ctrl-A */
+	ck_assert_int_eq(got.kind, KEYS_CHAR);
+	ck_assert_int_eq(got.code, 0x01);
+	got = keys_feed(&k, false, L'é');
+	ck_assert_int_eq(got.kind, KEYS_CHAR);
+	ck_assert_int_eq(got.code, L'é');
+	/* A function key curses decoded passes through as one. */
+	got = keys_feed(&k, true, 0404);
+	ck_assert_int_eq(got.kind, KEYS_FUNC);
+	ck_assert(got.func);
+	ck_assert_int_eq(got.code, 0404);
+	ck_assert(keys_idle(&k));
+	keys_free(&k);
+}
+END_TEST
+
+START_TEST(test_keys_escape_and_alt)
+{
+	struct keys k;
+	struct key got;
+	size_t n;
+
+	keys_init(&k);
+	/* ESC alone is not a key yet: it waits for the next one. */
+	got = keys_feed(&k, false, 0x1b);
+	ck_assert_int_eq(got.kind, KEYS_NONE);
+	ck_assert(!keys_idle(&k));
+	/* ESC then a key is Alt and that key, even from another read. */
+	got = keys_feed(&k, false, 'b');
+	ck_assert_int_eq(got.kind, KEYS_META);
+	ck_assert_int_eq(got.code, 'b');
+	ck_assert(!got.func);
+	ck_assert(keys_idle(&k));
+	/* Alt-arrow on terminals that send ESC before the arrow's code. */
+	keys_feed(&k, false, 0x1b);
+	got = keys_feed(&k, true, 0404);
+	ck_assert_int_eq(got.kind, KEYS_META);
+	ck_assert(got.func);
+	/* ESC ESC is Alt-ESC, bound to nothing; the key after is plain. */
+	got = feed_str(&k, "\033\033", &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(got.kind, KEYS_META);
+	ck_assert_int_eq(got.code, 0x1b);
+	got = keys_feed(&k, false, 'x');
+	ck_assert_int_eq(got.kind, KEYS_CHAR);
+	ck_assert_int_eq(got.code, 'x');
+	keys_free(&k);
+}
+END_TEST
+
+START_TEST(test_keys_csi)
+{
+	struct keys k;
+	struct key got;
+	size_t n;
+
+	keys_init(&k);
+	got = feed_str(&k, "\033[1;5D", &n);	/* Ctrl-Left */
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(got.kind, KEYS_CSI);
+	ck_assert_str_eq(got.csi, "1;5D");
+	got = feed_str(&k, "\033[6;5~", &n);
+	ck_assert_str_eq(got.csi, "6;5~");
+	got = feed_str(&k, "\033[Z", &n);	/* Shift-Tab */
+	ck_assert_str_eq(got.csi, "Z");
+	got = feed_str(&k, "\033OA", &n);	/* SS3, as CSI */
+	ck_assert_str_eq(got.csi, "A");
+	/* Split across reads: the state waits in struct keys. */
+	got = feed_str(&k, "\033[1", &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert(!keys_idle(&k));
+	got = feed_str(&k, ";3", &n);
+	ck_assert_uint_eq(n, 0);
+	got = feed_str(&k, "Cq", &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(got.kind, KEYS_CHAR);
+	ck_assert_int_eq(got.code, 'q');
+	feed_str(&k, "\033[1;3", NULL);
+	got = keys_feed(&k, false, 'C');
+	ck_assert_int_eq(got.kind, KEYS_CSI);
+	ck_assert_str_eq(got.csi, "1;3C");
+	/* A decoder in one struct does not see another's state. */
+	struct keys other;
+	keys_init(&other);
+	feed_str(&k, "\033[", NULL);
+	got = keys_feed(&other, false, 'D');
+	ck_assert_int_eq(got.kind, KEYS_CHAR);
+	got = keys_feed(&k, false, 'D');
+	ck_assert_int_eq(got.kind, KEYS_CSI);
+	keys_free(&other);
+	keys_free(&k);
+}
+END_TEST
+
+START_TEST(test_keys_invalid)
+{
+	struct keys k;
+	struct key got;
+	size_t n;
+
+	keys_init(&k);
+	/* A sequence broken by a control or a non-ASCII character was not
+	 * a sequence: dropped, and the decoder is ready again. */
+	got = feed_str(&k, "\033[1\001", &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert(keys_idle(&k));
+	feed_str(&k, "\033[", NULL);
+	got = keys_feed(&k, false, 0xe9);
+	ck_assert_int_eq(got.kind, KEYS_NONE);
+	ck_assert(keys_idle(&k));
+	/* ESC inside a sequence starts a new one. */
+	got = feed_str(&k, "\033[1\033[B", &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(got.csi, "B");
+	/* Too long a sequence is dropped whole, not cut into another key. */
+	got = feed_str(&k, "\033[1;1;1;1;1;1;1;1;1;1;5D", &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert(keys_idle(&k));
+	/* No character at all: surrogates, past U+10FFFF. */
+	got = keys_feed(&k, false, 0xd800);
+	ck_assert_int_eq(got.kind, KEYS_NONE);
+	got = keys_feed(&k, false, 0x110000);
+	ck_assert_int_eq(got.kind, KEYS_NONE);
+	keys_feed(&k, false, 0x1b);
+	got = keys_feed(&k, false, 0xdfff);
+	ck_assert_int_eq(got.kind, KEYS_NONE);
+	ck_assert(keys_idle(&k));
+	keys_free(&k);
+}
+END_TEST
+
+START_TEST(test_keys_paste)
+{
+	struct keys k;
+	struct key got;
+	size_t n;
+
+	keys_init(&k);
+	got = feed_str(&k, "\033[200~", &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert(!keys_idle(&k));
+	/* Inside, everything is text: controls, and keys that would act. */
+	got = feed_str(&k, "line one\rtwo\033[1;3D\033b", &n);
+	ck_assert_uint_eq(n, 0);
+	keys_feed(&k, false, L'日');
+	keys_feed(&k, false, 0xd800);	/* not a character: dropped */
+	got = feed_str(&k, "\033[201", &n);
+	ck_assert_uint_eq(n, 0);
+	got = keys_feed(&k, false, '~');
+	ck_assert_int_eq(got.kind, KEYS_PASTE);
+	ck_assert_uint_eq(got.len, strlen("line one\rtwo日"));
+	ck_assert(memcmp(got.text, "line one\rtwo日", got.len) == 0);
+	ck_assert(keys_idle(&k));
+	/* An end without a start is nothing; so is a second start. */
+	got = feed_str(&k, "\033[201~", &n);
+	ck_assert_uint_eq(n, 0);
+	got = feed_str(&k, "\033[200~ab\033[200~c\033[201~", &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(got.len, 3);
+	ck_assert(memcmp(got.text, "abc", 3) == 0);
+	/* The end split across reads still ends it. */
+	got = feed_str(&k, "\033[200~x\033", &n);
+	ck_assert_uint_eq(n, 0);
+	got = feed_str(&k, "[201~", &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(got.kind, KEYS_PASTE);
+	ck_assert_uint_eq(got.len, 1);
+	keys_free(&k);
+}
+END_TEST
+
+START_TEST(test_keys_paste_capped)
+{
+	struct keys k;
+	struct key got;
+
+	keys_init(&k);
+	feed_str(&k, "\033[200~", NULL);
+	/* A paste that never ends: memory stops at the cap. */
+	for (size_t i = 0; i < KEYS_PASTE_MAX + 5000; i++)
+		keys_feed(&k, false, 'a' + (wint_t)(i % 26));
+	ck_assert_uint_eq(k.pastelen, KEYS_PASTE_MAX);
+	ck_assert_uint_le(k.pastecap, KEYS_PASTE_MAX);
+	/* A character that would cross the cap is not cut in half. */
+	keys_free(&k);
+	feed_str(&k, "\033[200~", NULL);
+	for (size_t i = 0; i < KEYS_PASTE_MAX - 1; i++)
+		keys_feed(&k, false, 'a');
+	keys_feed(&k, false, L'é');
+	got = feed_str(&k, "\033[201~", NULL);
+	ck_assert_int_eq(got.kind, KEYS_PASTE);
+	ck_assert_uint_eq(got.len, KEYS_PASTE_MAX - 1);
+	/* After it, keys are keys again. */
+	got = keys_feed(&k, false, 'z');
+	ck_assert_int_eq(got.kind, KEYS_CHAR);
+	keys_free(&k);
+}
+END_TEST
+
 /* --- handle: server lines into the model */
 
 /* Feed one line as the server would send it. */
@@ -1038,6 +1269,15 @@ client_suite(void)
 	tcase_add_test(tc, test_edit_history_cap);
 	tcase_add_test(tc, test_edit_full);
 	tcase_add_test(tc, test_edit_view);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("keys");
+	tcase_add_test(tc, test_keys_plain);
+	tcase_add_test(tc, test_keys_escape_and_alt);
+	tcase_add_test(tc, test_keys_csi);
+	tcase_add_test(tc, test_keys_invalid);
+	tcase_add_test(tc, test_keys_paste);
+	tcase_add_test(tc, test_keys_paste_capped);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("window");

@@ -217,7 +217,7 @@ struct buffer {
 	enum activity activity;
 	unsigned unread;
 	struct edit edit;	/* each buffer keeps its own input and history */
-	void *ext;		/* per-buffer state of issue 6's modules */
+	void *ext;		/* session.c's per-buffer state */
 };
 
 /* Who we are and what the server agreed to. */
@@ -253,7 +253,7 @@ extern struct self self;
 #define DIRTY_ALL 0x0f
 extern unsigned dirty;
 
-/* Shown at the right of the status line (issue 6: reconnect countdown). */
+/* Shown at the right of the status line (the reconnect countdown). */
 extern char status_note[128];
 
 #define WINDOW_MAX 100	/* buffers open at once */
@@ -278,7 +278,7 @@ void window_select(size_t i);
 /* Close buffer i (never the server buffer, index 0). */
 void window_close(size_t i);
 
-/* Called for every line added (logging, issue 6), or NULL. */
+/* Called for every line added (logging), or NULL. */
 extern void (*buffer_hook)(struct buffer *b, const struct line *l);
 
 /* Append a line; evicts the oldest past the scrollback size. Updates
@@ -435,7 +435,7 @@ extern bool ui_color;
 
 
 /*
- * The paragraphs below are issue 6's pure modules (clientx): reconnect,
+ * The paragraphs below are the pure modules of sessions: reconnect,
  * history gap-filling, completion, highlights, paste, config, logging,
  * search, colours. None of them touches curses, a socket or the clock
  * on its own: callers pass times and random numbers in, so the Check
@@ -749,7 +749,7 @@ void away_init(struct away_memo *a);
 bool away_show(struct away_memo *a, const char *nick, const char *message);
 
 /*
- * session.c: issue 6's modules glued to the model and the connection:
+ * session.c: those modules glued to the model and the connection:
  * reconnect with back-off and countdown, CHATHISTORY requests and msgid
  * de-duplication per buffer, highlights and the bell, logs, paced
  * sending, paste confirmation, completion sources, /search, away replies.

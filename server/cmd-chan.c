@@ -210,8 +210,10 @@ join_one(struct client *c, const char *name, const char *key)
 		}
 		invited(c, ch, true);
 	}
-	if (ch == NULL)
+	if (ch == NULL) {
 		ch = chan_create(name);
+		log_info("%s created %s", conn_prefix(c), ch->name);
+	}
 	chan_add(ch, c);
 	join_announce(ch, c);
 	send_topic(c, ch, false);

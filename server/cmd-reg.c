@@ -201,7 +201,7 @@ reg_try_finish(struct client *c)
 	c->signon = time_now_ms() / 1000;
 	if (++conn_registered > max_registered)
 		max_registered = conn_registered;
-	log_debug("%s registered", conn_prefix(c));
+	log_info("%s registered", conn_prefix(c));
 	conn_reply(c, RPL_WELCOME, ":Welcome to the %s IRC network %s",
 	    cfg.name, conn_prefix(c));
 	conn_reply(c, RPL_YOURHOST, ":Your host is %s, running version %s",

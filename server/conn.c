@@ -53,7 +53,7 @@ conn_new(int fd, const char *host)
 	c->signon = time_now_ms() / 1000;
 	str_copy(c->host, host, sizeof(c->host));
 	conn_count++;
-	log_debug("connection from %s (fd %d)", host, fd);
+	log_info("connection from %s (fd %d)", host, fd);
 	return c;
 }
 
@@ -582,7 +582,10 @@ conn_quit(struct client *c)
 		chan_relay_common(c, &r, 0);
 		relay_done(&r);
 		conn_registered--;
-		log_debug("%s quit: %s", conn_prefix(c), reason);
+		log_info("%s quit: %s", conn_prefix(c), reason);
+	} else {
+		log_info("%s (fd %d) left before registering: %s", c->host,
+		    c->fd, reason);
 	}
 	while (c->chans != NULL)
 		chan_remove(c->chans->chan, c);

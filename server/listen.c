@@ -153,6 +153,32 @@ listen_default(void)
 	bind_one("[::]:6667", "::", "6667", true);
 }
 
+size_t
+listen_describe(char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < nlisteners; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sslen = sizeof(ss);
+		char a[NI_MAXHOST + NI_MAXSERV + 4];
+
+		if (getsockname(listeners[i], (struct sockaddr *)&ss,
+		    &sslen) < 0)
+			continue;
+		addr_string((struct sockaddr *)&ss, sslen, a, sizeof(a), true);
+		int n = snprintf(buf + len, cap - len, "%s%s",
+		    len > 0 ? " " : "", a);
+		if (n < 0 || (size_t)n >= cap - len) {
+			buf[len] = '\0';	/* whole addresses only */
+			break;
+		}
+		len += n;
+	}
+	return len;
+}
+
 void
 listen_log(void)
 {

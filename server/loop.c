@@ -338,6 +338,7 @@ shutdown_all(void)
 	int64_t deadline = time_mono_ms() + SHUTDOWN_FLUSH_MS;
 
 	log_info("shutting down: %zu connection(s)", conn_count);
+	ready_stopping();
 	for (size_t i = 0; i < npfd; i++)
 		if (owners[i] != NULL)
 			conn_shutdown(owners[i], "Server shutting down");

@@ -3,6 +3,7 @@
  * operators; re-read on SIGHUP) and start-up.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,7 +33,8 @@ static const char usage_text[] =
 "               [--motd file] [--password-file file] [--oper-file file]\n"
 "               [--max-clients n] [--max-per-ip n] [--sendq bytes]\n"
 "               [--flood rate:burst|off] [--ping-timeout seconds]\n"
-"               [--history-days n] [--history-max n] [--replay n] [--syslog]\n"
+"               [--history-days n] [--history-max n] [--replay n]\n"
+"               [--ready-fd n] [--syslog]\n"
 "\n"
 "  -d, --db path              history database (\"none\": memory only;\n"
 "                             default $XDG_STATE_HOME/natterd/history.db\n"
@@ -58,6 +60,8 @@ static const char usage_text[] =
 "      --password-file file   server password (first line), re-read on SIGHUP\n"
 "      --ping-timeout seconds PING after this much silence, close after\n"
 "                             as much again (default 120)\n"
+"      --ready-fd n           write \"listening on ADDRS\" to descriptor n\n"
+"                             once listening, then close it\n"
 "      --replay n             lines replayed on JOIN to clients without\n"
 "                             chathistory (default 20; 0: none)\n"
 "      --sendq bytes          output queued per client before it is\n"
@@ -257,7 +261,7 @@ main(int argc, char *argv[])
 	enum {
 		OPT_NAME = 256, OPT_MOTD, OPT_PASSWORD, OPT_MAXCLIENTS,
 		OPT_MAXPERIP, OPT_SENDQ, OPT_FLOOD, OPT_PING, OPT_OPER,
-		OPT_SYSLOG, OPT_HISTDAYS, OPT_HISTMAX, OPT_REPLAY,
+		OPT_SYSLOG, OPT_HISTDAYS, OPT_HISTMAX, OPT_REPLAY, OPT_READYFD,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -280,11 +284,12 @@ main(int argc, char *argv[])
 		{ "history-days", required_argument, NULL, OPT_HISTDAYS },
 		{ "history-max", required_argument, NULL, OPT_HISTMAX },
 		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "ready-fd", required_argument, NULL, OPT_READYFD },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listens[32];
 	size_t nlistens = 0;
-	int level = LOG_LEVEL_INFO, ch;
+	int level = LOG_LEVEL_INFO, ch, ready_fd = -1;
 	bool use_syslog = false;
 	static char hostname[HOST_NAME_MAX + 1];
 	char err[256];
@@ -292,6 +297,7 @@ main(int argc, char *argv[])
 #ifdef NATTER_DEBUG
 	level = LOG_LEVEL_DEBUG;
 #endif
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "d:fhl:qvV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
@@ -370,9 +376,18 @@ main(int argc, char *argv[])
 		case OPT_REPLAY:
 			cfg.replay = parse_size("--replay", optarg, 1000, false);
 			break;
+		case OPT_READYFD:
+			ready_fd = parse_size("--ready-fd", optarg, INT_MAX,
+			    false);
+			if (fcntl(ready_fd, F_SETFD, FD_CLOEXEC) < 0)
+				usage_error("--ready-fd %s: not an open "
+				    "descriptor", optarg);
+			break;
 		default:
-			/* getopt_long has printed the one line already. */
-			return EX_USAGE;
+			/* Not getopt's message: it names the path natterd was
+			 * run by, and gives no hint. */
+			usage_error("unknown option or missing value: '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -380,6 +395,12 @@ main(int argc, char *argv[])
 
 	log_init("natterd", level, use_syslog);
 	loop_signals();
+	/* Ports before files: a natterd that cannot listen (the port is
+	 * taken) must leave no database, WAL or state directory behind. */
+	if (nlistens == 0)
+		listen_default();
+	for (size_t i = 0; i < nlistens; i++)
+		listen_add(listens[i]);
 	if (cfg.name == NULL) {
 		if (gethostname(hostname, sizeof(hostname)) < 0 ||
 		    hostname[0] == '\0')
@@ -404,11 +425,9 @@ main(int argc, char *argv[])
 	}
 	hist_set_retention(cfg.history_days, cfg.history_max);
 	chathistory_init();
-	if (nlistens == 0)
-		listen_default();
-	for (size_t i = 0; i < nlistens; i++)
-		listen_add(listens[i]);
 	listen_log();
 	log_info("%s ready as %s", NATTERD_VERSION, cfg.name);
+	/* Last: whoever reads this connects at once. */
+	ready_announce(ready_fd);
 	return loop_run();
 }

@@ -445,6 +445,18 @@ void listen_default(void);
 /* Accept until EAGAIN from listener fd. */
 void listen_accept(int fd);
 void listen_log(void);
+/* The bound addresses, "127.0.0.1:6667 [::1]:6667", as many as fit. */
+size_t listen_describe(char *buf, size_t cap);
+
+/*
+ * ready.c: telling the parent (--ready-fd) and systemd (NOTIFY_SOCKET)
+ * that natterd listens.
+ */
+
+/* "listening on ADDRS" on fd (closed after; -1: none), READY=1 to systemd. */
+void ready_announce(int fd);
+/* STOPPING=1 to systemd, as shutdown begins. */
+void ready_stopping(void);
 
 /*
  * loop.c: the poll loop. Each pass: poll, accept, read and run commands,

@@ -5,13 +5,16 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <regex.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1526,6 +1529,7 @@ START_TEST(bad_flags)
 		{ "--sendq", "-1", NULL },
 		{ "--ping-timeout", "0", NULL },
 		{ "-l", "[::1", NULL },
+		{ "--ready-fd", "999", NULL },
 		{ "extra-argument", NULL, NULL },
 	};
 
@@ -1545,6 +1549,135 @@ START_TEST(bad_flags)
 	ck_assert_msg(strstr(nd_log(&s), "address already in use") != NULL &&
 	    strstr(nd_log(&s), spec) != NULL, "%s", nd_log(&s));
 	free(s.log);
+}
+END_TEST
+
+START_TEST(unknown_flag_hint)
+{
+	struct nd_server s;
+
+	ck_assert_int_eq(nd_start_fail(&s, (const char *[]){ "--bogus", NULL }),
+	    64);
+	/* Like natterd's other usage errors: its name, not the path it was
+	 * run by, and where to look. */
+	ck_assert_msg(strncmp(nd_log(&s), "natterd: ", 9) == 0 &&
+	    strstr(nd_log(&s), "--bogus") != NULL &&
+	    strstr(nd_log(&s), "natterd --help") != NULL, "%s", nd_log(&s));
+	free(s.log);
+}
+END_TEST
+
+START_TEST(port_in_use_leaves_no_files)
+{
+	struct nd_server s;
+	char dir[] = "/tmp/natterd-noport.XXXXXX", db[96], state[64], spec[32];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(db, sizeof(db), "%s/history.db", state);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d", srv.port);
+	ck_assert_int_eq(nd_start_fail(&s,
+	    (const char *[]){ "-l", spec, "--db", db, NULL }), 1);
+	ck_assert_msg(strstr(nd_log(&s), "address already in use") != NULL,
+	    "%s", nd_log(&s));
+	/* Neither the database, its -wal and -shm, nor their directory. */
+	ck_assert_msg(access(state, F_OK) == -1, "%s was created", state);
+	ck_assert_int_eq(rmdir(dir), 0);
+	free(s.log);
+}
+END_TEST
+
+/* A unix datagram socket standing in for systemd's; name starts with '@'
+ * for the abstract namespace. */
+static int
+notify_listener(const char *name)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = strlen(name);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_lt(len, sizeof(sun.sun_path));
+	memcpy(sun.sun_path, name, len);
+	if (name[0] == '@')
+		sun.sun_path[0] = '\0';
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun,
+	    offsetof(struct sockaddr_un, sun_path) + len), 0);
+	return fd;
+}
+
+/* The next datagram must hold want, and want2 unless NULL. */
+static void
+notify_expect(int fd, const char *want, const char *want2)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	char buf[512];
+	ssize_t n;
+
+	ck_assert_msg(poll(&p, 1, T) == 1, "no datagram (wanted %s)", want);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_msg(strstr(buf, want) != NULL, "'%s' lacks '%s'", buf, want);
+	ck_assert_msg(want2 == NULL || strstr(buf, want2) != NULL,
+	    "'%s' lacks '%s'", buf, want2);
+}
+
+START_TEST(ready_notify_socket)
+{
+	char dir[] = "/tmp/natterd-notify.XXXXXX", path[64], abstract[64];
+	char status[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/notify", dir);
+	snprintf(abstract, sizeof(abstract), "@natterd-notify-%d", getpid());
+	const char *names[] = { path, abstract };
+	for (size_t i = 0; i < 2; i++) {
+		struct nd_server s;
+		int fd = notify_listener(names[i]);
+
+		setenv("NOTIFY_SOCKET", names[i], 1);
+		nd_start(&s, NULL);
+		unsetenv("NOTIFY_SOCKET");
+		snprintf(status, sizeof(status),
+		    "STATUS=listening on 127.0.0.1:%d", s.port);
+		notify_expect(fd, "READY=1\n", status);
+		nd_kill(&s, SIGTERM);
+		notify_expect(fd, "STOPPING=1", NULL);
+		ck_assert_int_eq(nd_wait(&s, 10000), 0);
+		close(fd);
+		free(s.log);
+	}
+	unlink(path);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+START_TEST(log_info_lines)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_connect(&srv);
+
+	nd_send(a, "JOIN #fresh");
+	ND_EXPECT(a, " 366 ");
+	nd_send(a, "QUIT :off to bed");
+	ck_assert(nd_wait_closed(a, T));
+	nd_send(b, "QUIT :never mind");
+	ck_assert(nd_wait_closed(b, T));
+	/* One line each at the default level, so journalctl -f shows them. */
+	const char *want[] = {
+		"natterd: connection from 127\\.0\\.0\\.1 \\(fd [0-9]+\\)\n",
+		"natterd: alice!alice@127\\.0\\.0\\.1 registered\n",
+		"natterd: alice!alice@127\\.0\\.0\\.1 created #fresh\n",
+		"natterd: alice!alice@127\\.0\\.0\\.1 quit: Quit: off to bed\n",
+		"natterd: 127\\.0\\.0\\.1 \\(fd [0-9]+\\) left before "
+		    "registering: Quit: never mind\n",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+		ck_assert_msg(nd_log_wait(&srv, want[i], T), "no '%s' in:\n%s",
+		    want[i], nd_log(&srv));
+	nd_close(a);
+	nd_close(b);
 }
 END_TEST
 
@@ -2219,6 +2352,10 @@ natterd_suite(void)
 	tcase_add_checked_fixture(tc, start, stop);
 	tcase_add_test(tc, sigterm_shutdown);
 	tcase_add_test(tc, bad_flags);
+	tcase_add_test(tc, unknown_flag_hint);
+	tcase_add_test(tc, port_in_use_leaves_no_files);
+	tcase_add_test(tc, ready_notify_socket);
+	tcase_add_test(tc, log_info_lines);
 	tcase_add_test(tc, client_limits);
 	tcase_add_test(tc, motd_and_sighup);
 	tcase_add_test(tc, server_password);

@@ -110,8 +110,9 @@ spawn(struct nd_server *s, const char *const *args)
 {
 	const char *bin = getenv("NATTERD");
 	const char *argv[ARGS_MAX];
+	char readyarg[16];
 	size_t n = 0;
-	int fds[2];
+	int fds[2], ready[2];
 
 	if (bin == NULL || bin[0] == '\0')
 		ck_abort_msg("harness: NATTERD is not set (run under make check)");
@@ -127,6 +128,10 @@ spawn(struct nd_server *s, const char *const *args)
 	/* Never the user's own history; a test gives -d to keep one. */
 	argv[n++] = "--db";
 	argv[n++] = "none";
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+	snprintf(readyarg, sizeof(readyarg), "%d", ready[1]);
+	argv[n++] = "--ready-fd";
+	argv[n++] = readyarg;
 	for (size_t i = 0; args != NULL && args[i] != NULL && n + 1 < ARGS_MAX; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -139,24 +144,71 @@ spawn(struct nd_server *s, const char *const *args)
 		int devnull = open("/dev/null", O_RDONLY);
 		dup2(devnull, 0);
 		dup2(fds[1], 2);
+		fcntl(ready[1], F_SETFD, 0);	/* the one descriptor it inherits */
 		execv(bin, (char *const *)argv);
 		dprintf(fds[1], "harness: exec %s: %s\n", bin, strerror(errno));
 		_exit(127);
 	}
 	close(fds[1]);
+	close(ready[1]);
 	s->errfd = fds[0];
 	fcntl(s->errfd, F_SETFL, O_NONBLOCK);
+	s->readyfd = ready[0];
+}
+
+/* natterd's --ready-fd line into line (NUL-terminated, no newline);
+ * false on EOF first or at the deadline. Drains stderr meanwhile. */
+static bool
+read_ready(struct nd_server *s, char *line, size_t cap, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	size_t len = 0;
+
+	while (s->readyfd >= 0) {
+		struct pollfd p[2] = {
+			{ s->readyfd, POLLIN, 0 },
+			{ s->errfd, POLLIN, 0 },
+		};
+		if (poll(p, s->errfd >= 0 ? 2 : 1, left_ms(deadline)) <= 0)
+			break;
+		if (p[1].revents != 0)
+			drain_log(s);
+		if (p[0].revents == 0)
+			continue;
+		ssize_t r = read(s->readyfd, line + len, cap - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r > 0) {
+			len += r;
+			line[len] = '\0';
+			char *nl = strchr(line, '\n');
+			if (nl != NULL) {
+				*nl = '\0';
+				return true;
+			}
+			if (len < cap - 1)
+				continue;
+		}
+		break;
+	}
+	line[len] = '\0';
+	return false;
 }
 
 struct nd_server *
 nd_start(struct nd_server *s, const char *const *args)
 {
+	char line[512];
+	const char *prefix = "listening on 127.0.0.1:";
+
 	spawn(s, args);
-	if (!nd_log_wait(s, "listening on 127\\.0\\.0\\.1:[0-9]+", 10000))
-		ck_abort_msg("harness: natterd did not start; its stderr:\n%s",
-		    nd_log(s));
-	const char *p = strstr(s->log, "listening on 127.0.0.1:");
-	s->port = atoi(p + strlen("listening on 127.0.0.1:"));
+	bool ok = read_ready(s, line, sizeof(line), 10000);
+	close(s->readyfd);
+	s->readyfd = -1;
+	if (!ok || strncmp(line, prefix, strlen(prefix)) != 0)
+		ck_abort_msg("harness: natterd did not start (ready line '%s');"
+		    " its stderr:\n%s", line, nd_log(s));
+	s->port = atoi(line + strlen(prefix));
 	ck_assert_int_gt(s->port, 0);
 	return s;
 }
@@ -165,6 +217,8 @@ int
 nd_start_fail(struct nd_server *s, const char *const *args)
 {
 	spawn(s, args);
+	close(s->readyfd);
+	s->readyfd = -1;
 	return nd_wait(s, 10000);
 }
 

@@ -9,9 +9,9 @@
  *	nd_close(a);
  *	ck_assert_int_eq(nd_stop(&s), 0);
  *
- * natterd comes from $NATTERD, listens on 127.0.0.1 port 0 and logs the
- * port it got ("listening on 127.0.0.1:N"), which nd_start reads from its
- * stderr. Its stderr is kept (nd_log) and drained while tests wait, so it
+ * natterd comes from $NATTERD and listens on 127.0.0.1 port 0; nd_start
+ * learns the port it got from the line natterd writes to --ready-fd
+ * ("listening on 127.0.0.1:N") once it is ready. Its stderr is kept (nd_log) and drained while tests wait, so it
  * never blocks on a full pipe. Patterns are POSIX extended regular
  * expressions matched against one line without its CRLF. Every wait has
  * a deadline (ND_TIMEOUT_MS unless given); nothing sleeps blindly.
@@ -31,6 +31,7 @@ struct nd_server {
 	pid_t pid;
 	int port;
 	int errfd;		/* natterd's stderr, -1 once at EOF */
+	int readyfd;		/* natterd's --ready-fd, -1 once read */
 	char *log;		/* all of natterd's stderr so far */
 	size_t loglen, logcap;
 	int status;		/* wait status once reaped, -1 before */

@@ -3,7 +3,8 @@
 #   ./quickstart.sh check   install what is missing, build, run make check
 #   ./quickstart.sh         install what is missing, build, start natterd on
 #                           127.0.0.1 and open natter against it
-# NATTER_PORT picks the port (6667). For tests: QUICKSTART_BUILD=no skips
+# NATTER_PORT picks the port (6667); when another program holds it, the
+# next free one above is used and named. For tests: QUICKSTART_BUILD=no skips
 # the install and build steps, and NATTERD/NATTER name the binaries.
 set -eu
 
@@ -84,22 +85,38 @@ done
 
 port=${NATTER_PORT:-6667}
 state=${TMPDIR:-/tmp}/natter-quickstart
-# natterd's log goes to a file: on the terminal it would scribble over natter.
-"$natterd" -l "127.0.0.1:$port" --db "$state.db" 2>"$state.log" &
-server=$!
-trap 'kill $server 2>/dev/null' EXIT INT TERM
-# Wait for our natterd to listen rather than sleeping a fixed time; if it
-# died (the port is taken, say), do not talk to whatever holds the port.
-i=0
-until kill -0 "$server" 2>/dev/null &&
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$server" 2>/dev/null; then
-		echo "quickstart: natterd did not start on 127.0.0.1:$port:" >&2
-		tail -3 "$state.log" >&2
-		exit 1
+ready=$(mktemp -u "$state.ready.XXXXXX")
+mkfifo -m 600 "$ready"
+server=
+trap 'rm -f "$ready"; [ -n "$server" ] && kill "$server" 2>/dev/null' EXIT INT TERM
+# natterd itself says when it listens: a line on --ready-fd, or EOF if it
+# exited first. Probing the port instead would find any other server that
+# holds it (an ngircd from a package, say) and connect natter to that.
+# A port in use is tried as far as ten ports up.
+for try in 0 1 2 3 4 5 6 7 8 9 10; do
+	# natterd's log goes to a file: on the terminal it would scribble over natter.
+	"$natterd" -l "127.0.0.1:$port" --db "$state.db" --ready-fd 3 \
+		2>"$state.log" 3>"$ready" &
+	server=$!
+	line=
+	IFS= read -r -t 30 line <"$ready" || true
+	case $line in
+	"listening on "*) break ;;
+	esac
+	kill "$server" 2>/dev/null || true
+	wait "$server" 2>/dev/null || true
+	server=
+	if [ "$try" -lt 10 ] && grep -q 'address already in use' "$state.log"; then
+		echo "quickstart: port $port is taken (another IRC server?); trying $((port + 1))"
+		port=$((port + 1))
+		continue
 	fi
-	sleep 0.1
+	echo "quickstart: natterd did not start on 127.0.0.1:$port:" >&2
+	tail -3 "$state.log" >&2
+	exit 1
 done
 echo "quickstart: natterd on 127.0.0.1:$port, log in $state.log"
+echo "quickstart: in natter, /help lists the commands and /quit ends both"
+echo "quickstart: the manuals before make install: man -l man/natter.1," \
+	"man -l man/natterd.8, man -l man/natter-protocol.7"
 "$natter" -p "$port" -j '#lan' 127.0.0.1

@@ -42,6 +42,37 @@ stop(void)
 	free(srv.log);
 }
 
+/* Nothing matching bad arrives before the answer to a PING sent now. */
+static void
+quiet(struct nd_conn *c, const char *bad)
+{
+	static unsigned long seq;
+	char re[64];
+
+	nd_send(c, "PING :quiet%lu", ++seq);
+	snprintf(re, sizeof(re), "PONG [^ ]+ :quiet%lu$", seq);
+	char *l = nd_expect_not(c, re, bad, T);
+	ck_assert_msg(l != NULL, "%s came before %s:\n%s", bad, re,
+	    nd_recent(c));
+	free(l);
+}
+
+/* The next line is exactly want (a regular expression). */
+static void
+next_is(struct nd_conn *c, const char *want)
+{
+	char *l = nd_line(c, T);
+	regex_t re;
+
+	ck_assert_msg(l != NULL, "nothing came, wanted %s:\n%s", want,
+	    nd_recent(c));
+	ck_assert_int_eq(regcomp(&re, want, REG_EXTENDED | REG_NOSUB), 0);
+	ck_assert_msg(regexec(&re, l, 0, NULL, 0) == 0, "got %s, wanted %s",
+	    l, want);
+	regfree(&re);
+	free(l);
+}
+
 /* --- registration */
 
 START_TEST(register_welcome)
@@ -53,7 +84,8 @@ START_TEST(register_welcome)
 	ND_EXPECT(c, "^:test\\.server 001 alice :Welcome .* alice!al@127\\.0\\.0\\.1$");
 	ND_EXPECT(c, "^:test\\.server 002 alice :Your host is test\\.server");
 	ND_EXPECT(c, "^:test\\.server 003 alice ");
-	ND_EXPECT(c, "^:test\\.server 004 alice test\\.server [^ ]+ iow [a-z]+");
+	/* User modes, channel modes, channel modes with a parameter. */
+	ND_EXPECT(c, "^:test\\.server 004 alice test\\.server natterd-[^ ]+ iow biklmnostv bklov$");
 	ND_EXPECT(c, "^:test\\.server 005 alice .*CASEMAPPING=rfc1459.*CHANTYPES=#&.*:are supported");
 	ND_EXPECT(c, "^:test\\.server 005 alice .*TOPICLEN=390");
 	ND_EXPECT(c, "^:test\\.server 251 alice :There are 1 users");
@@ -86,9 +118,13 @@ START_TEST(register_isupport_tokens)
 			break;
 	}
 	ck_assert_msg(strstr(all, " 351 alice natterd-") != NULL, "no 351:\n%s", all);
-	for (size_t i = 0; i < sizeof(tokens) / sizeof(*tokens); i++)
-		ck_assert_msg(strstr(all, tokens[i]) != NULL,
+	/* Whole tokens: each is followed by another or by the trailer. */
+	for (size_t i = 0; i < sizeof(tokens) / sizeof(*tokens); i++) {
+		char tok[128];
+		snprintf(tok, sizeof(tok), " %s ", tokens[i]);
+		ck_assert_msg(strstr(all, tok) != NULL,
 		    "005 lacks %s:\n%s", tokens[i], all);
+	}
 	nd_close(c);
 }
 END_TEST
@@ -655,6 +691,48 @@ START_TEST(cap_list_enabled_only)
 }
 END_TEST
 
+/*
+ * Every capability CAP LS offers can be enabled alone and is then the only
+ * one CAP LIST shows: no two share a bit, and CAP REQ knows every name CAP
+ * LS gives.
+ */
+START_TEST(cap_each_alone)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	char *names[32], *sp, *tok;
+	size_t n = 0;
+
+	/* Not 302: that would enable cap-notify by itself. */
+	nd_send(a, "CAP LS");
+	char *ls = nd_expect(a, " CAP alice LS :", T);
+	ck_assert_ptr_nonnull(ls);
+	for (char *p = strstr(ls, " LS :") + 5; (tok = strtok_r(p, " ", &sp));
+	    p = NULL) {
+		ck_assert_uint_lt(n, 32);
+		names[n++] = tok;
+	}
+	ck_assert_uint_eq(n, 14);
+	for (size_t i = 0; i < n; i++) {
+		char re[128];
+		ck_assert_ptr_null(strchr(names[i], '='));
+		nd_send(a, "CAP REQ :%s", names[i]);
+		snprintf(re, sizeof(re), "^:test\\.server CAP alice ACK :%s$",
+		    names[i]);
+		next_is(a, re);
+		nd_send(a, "CAP LIST");
+		snprintf(re, sizeof(re), "^:test\\.server CAP alice LIST :%s$",
+		    names[i]);
+		next_is(a, re);
+		nd_send(a, "CAP REQ :-%s", names[i]);
+		next_is(a, " CAP alice ACK :-");
+	}
+	nd_send(a, "CAP LIST");
+	next_is(a, "^:test\\.server CAP alice LIST :$");
+	free(ls);
+	nd_close(a);
+}
+END_TEST
+
 /* irssi sends WHOWAS by itself after a WHOIS that found no one. */
 START_TEST(whowas_empty)
 {
@@ -696,38 +774,185 @@ START_TEST(mode_list_queries)
 }
 END_TEST
 
+/* Letters natterd does not know get 472 each; the rest of the line applies. */
+START_TEST(mode_unknown_letters)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	const char *unknown = "eIqahjcCxZ";
+
+	nd_send(a, "JOIN #u");
+	ND_EXPECT(a, " 366 ");
+	nd_send(b, "JOIN #u");
+	ND_EXPECT(b, " 366 ");
+	ND_EXPECT(a, " JOIN #u$");
+	nd_send(a, "MODE #u +%s", unknown);
+	for (const char *p = unknown; *p != '\0'; p++) {
+		char re[80];
+		snprintf(re, sizeof(re), "^:test\\.server 472 alice %c :is "
+		    "unknown mode char to me for #u$", *p);
+		next_is(a, re);
+	}
+	nd_sync(a);
+	/* An unknown letter takes no parameter: the mask goes to +b. */
+	nd_send(a, "MODE #u +xmeb y z");
+	next_is(a, "^:test\\.server 472 alice x ");
+	next_is(a, "^:test\\.server 472 alice e ");
+	next_is(a, "^:alice!alice@127\\.0\\.0\\.1 MODE #u \\+mb y!\\*@\\*$");
+	/* Operator status is checked first. */
+	nd_send(b, "MODE #u +x");
+	next_is(b, "^:alice!.* MODE #u \\+mb y!\\*@\\*$");
+	next_is(b, "^:test\\.server 482 bob #u :You're not channel operator$");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
+START_TEST(mode_key_edges)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	char key[32];
+
+	nd_send(a, "JOIN #k");
+	ND_EXPECT(a, " 366 ");
+	nd_send(a, "MODE #k +k");
+	next_is(a, "^:test\\.server 461 alice MODE :Not enough parameters$");
+	nd_send(a, "MODE #k +k a,b");
+	next_is(a, "^:test\\.server 525 alice #k :Key is not well-formed$");
+	memset(key, 'k', sizeof(key));
+	key[24] = '\0';		/* KEYLEN=23 */
+	nd_send(a, "MODE #k +k %s", key);
+	next_is(a, " 525 alice #k ");
+	key[23] = '\0';
+	nd_send(a, "MODE #k +k %s", key);
+	next_is(a, "^:alice!.* MODE #k \\+k k{23}$");
+	/* A key replaces the key, and is echoed again. */
+	nd_send(a, "MODE #k +k two");
+	next_is(a, "^:alice!.* MODE #k \\+k two$");
+	nd_send(a, "MODE #k");
+	next_is(a, " 324 alice #k \\+knt two$");
+	next_is(a, " 329 alice #k ");
+	/* -k takes a key, ignores it and shows "*"; without one it works too. */
+	nd_send(a, "MODE #k -k wrong");
+	next_is(a, "^:alice!.* MODE #k -k \\*$");
+	nd_send(a, "MODE #k -k");
+	nd_send(a, "MODE #k +k three");
+	next_is(a, "^:alice!.* MODE #k \\+k three$");
+	nd_send(a, "MODE #k -k");
+	next_is(a, "^:alice!.* MODE #k -k \\*$");
+	/* -k consumes its parameter: the limit takes the next one. */
+	nd_send(a, "MODE #k +k four");
+	next_is(a, "^:alice!.* MODE #k \\+k four$");
+	nd_send(a, "MODE #k -k+l four 9");
+	next_is(a, "^:alice!.* MODE #k -k\\+l \\* 9$");
+	nd_send(a, "MODE #k");
+	next_is(a, " 324 alice #k \\+lnt 9$");
+	nd_close(a);
+}
+END_TEST
+
+START_TEST(mode_limit_edges)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+
+	nd_send(a, "JOIN #l");
+	ND_EXPECT(a, " 366 ");
+	nd_send(a, "MODE #l +l");
+	next_is(a, "^:test\\.server 461 alice MODE :Not enough parameters$");
+	nd_send(a, "MODE #l +l 0");
+	next_is(a, "^:test\\.server 696 alice #l l 0 :Invalid limit$");
+	nd_send(a, "MODE #l +l -3");
+	next_is(a, " 696 alice #l l -3 ");
+	nd_send(a, "MODE #l +l 100001");
+	next_is(a, " 696 alice #l l 100001 ");
+	nd_send(a, "MODE #l +l 5x");
+	next_is(a, " 696 alice #l l 5x ");
+	/* Nothing to lift: nothing said. */
+	nd_send(a, "MODE #l -l");
+	nd_send(a, "MODE #l +l 100000");
+	next_is(a, "^:alice!.* MODE #l \\+l 100000$");
+	nd_send(a, "MODE #l +l 0005");
+	next_is(a, "^:alice!.* MODE #l \\+l 5$");
+	/* -l takes no parameter: the key takes the next one. */
+	nd_send(a, "MODE #l -l+k 7");
+	next_is(a, "^:alice!.* MODE #l -l\\+k 7$");
+	nd_send(a, "MODE #l");
+	next_is(a, " 324 alice #l \\+knt 7$");
+	nd_close(a);
+}
+END_TEST
+
+START_TEST(mode_member_edges)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", "multi-prefix");
+	struct nd_conn *b = nd_register(&srv, "Bob", NULL);
+	struct nd_conn *c = nd_register(&srv, "carl", NULL);
+
+	nd_send(a, "JOIN #o");
+	ND_EXPECT(a, " 366 ");
+	nd_send(b, "JOIN #o");
+	ND_EXPECT(b, " 366 ");
+	ND_EXPECT(a, " JOIN #o$");
+	nd_send(a, "MODE #o +o");
+	next_is(a, "^:test\\.server 461 alice MODE :Not enough parameters$");
+	nd_send(a, "MODE #o +v carl");
+	next_is(a, "^:test\\.server 441 alice carl #o :They aren't on that channel$");
+	nd_send(a, "MODE #o +v nobody");
+	next_is(a, "^:test\\.server 401 alice nobody :No such nick/channel$");
+	/* Already so, or not so: nothing said. */
+	nd_send(a, "MODE #o +o alice");
+	nd_send(a, "MODE #o -v bob");
+	/* The nick is echoed as its owner spells it. */
+	nd_send(a, "MODE #o +vv BOB alice");
+	next_is(a, "^:alice!.* MODE #o \\+vv Bob alice$");
+	nd_send(a, "NAMES #o");
+	next_is(a, "^:test\\.server 353 alice = #o :(@\\+alice \\+Bob|\\+Bob @\\+alice)$");
+	nd_sync(a);
+	nd_send(b, "NAMES #o");
+	ND_EXPECT(b, "^:test\\.server 353 Bob = #o :(@alice \\+Bob|\\+Bob @alice)$");
+	nd_send(a, "MODE #o -o+o alice bob");
+	next_is(a, "^:alice!.* MODE #o -o\\+o alice Bob$");
+	nd_send(a, "NAMES #o");
+	next_is(a, "^:test\\.server 353 alice = #o :(\\+alice @\\+Bob|@\\+Bob \\+alice)$");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+}
+END_TEST
+
+/*
+ * MODES=4: every change but a flag counts, lifting the limit included;
+ * the fifth and all after it (flags too) are not applied. Listing the
+ * bans does not count.
+ */
+START_TEST(mode_param_limit)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(a, "JOIN #p");
+	ND_EXPECT(a, " 366 ");
+	nd_send(b, "JOIN #p");
+	ND_EXPECT(b, " 366 ");
+	ND_EXPECT(a, " JOIN #p$");
+	nd_send(a, "MODE #p +l 9");
+	next_is(a, "^:alice!.* MODE #p \\+l 9$");
+	nd_send(a, "MODE #p +v-l+k-v+om bob key bob bob");
+	next_is(a, "^:alice!.* MODE #p \\+v-l\\+k-v bob key bob$");
+	nd_send(a, "MODE #p");
+	next_is(a, " 324 alice #p \\+knt key$");
+	next_is(a, " 329 alice #p ");
+	nd_send(a, "MODE #p +vvvvb bob bob bob bob");
+	next_is(a, "^:test\\.server 368 alice #p :End of channel ban list$");
+	next_is(a, "^:alice!.* MODE #p \\+v bob$");
+	nd_send(a, "NAMES #p");
+	next_is(a, "^:test\\.server 353 alice = #p :(@alice \\+bob|\\+bob @alice)$");
+	nd_close(a);
+	nd_close(b);
+}
+END_TEST
+
 /* --- bans */
-
-/* Nothing matching bad arrives before the answer to a PING sent now. */
-static void
-quiet(struct nd_conn *c, const char *bad)
-{
-	static unsigned long seq;
-	char re[64];
-
-	nd_send(c, "PING :quiet%lu", ++seq);
-	snprintf(re, sizeof(re), "PONG [^ ]+ :quiet%lu$", seq);
-	char *l = nd_expect_not(c, re, bad, T);
-	ck_assert_msg(l != NULL, "%s came before %s:\n%s", bad, re,
-	    nd_recent(c));
-	free(l);
-}
-
-/* The next line is exactly want (a regular expression). */
-static void
-next_is(struct nd_conn *c, const char *want)
-{
-	char *l = nd_line(c, T);
-	regex_t re;
-
-	ck_assert_msg(l != NULL, "nothing came, wanted %s:\n%s", want,
-	    nd_recent(c));
-	ck_assert_int_eq(regcomp(&re, want, REG_EXTENDED | REG_NOSUB), 0);
-	ck_assert_msg(regexec(&re, l, 0, NULL, 0) == 0, "got %s, wanted %s",
-	    l, want);
-	regfree(&re);
-	free(l);
-}
 
 START_TEST(bans_set_list_remove)
 {
@@ -992,6 +1217,15 @@ START_TEST(bans_long_lines)
 		free(l);
 	}
 	ck_assert_uint_eq(changes, 150);
+	/* Lifting them splits the same way, each line with its sign. */
+	nd_send(a, "MODE %s -bbbb %s %s %s %s", chan, masks[0], masks[1],
+	    masks[2], masks[3]);
+	snprintf(re, sizeof(re), "^:%s!.* MODE %s -bbb %s %s %s$", nick,
+	    chan, masks[0], masks[1], masks[2]);
+	ND_EXPECT(b, re);
+	snprintf(re, sizeof(re), "^:%s!.* MODE %s -b %s$", nick, chan,
+	    masks[3]);
+	ND_EXPECT(b, re);
 	nd_send(a, "MODE %s", chan);
 	snprintf(re, sizeof(re), " 324 %s %s \\+nt$", nick, chan);
 	ND_EXPECT(a, re);
@@ -2319,8 +2553,14 @@ natterd_suite(void)
 	tcase_add_test(tc, whois_away);
 	tcase_add_test(tc, channel_modes);
 	tcase_add_test(tc, mode_list_queries);
+	tcase_add_test(tc, mode_unknown_letters);
+	tcase_add_test(tc, mode_key_edges);
+	tcase_add_test(tc, mode_limit_edges);
+	tcase_add_test(tc, mode_member_edges);
+	tcase_add_test(tc, mode_param_limit);
 	tcase_add_test(tc, whowas_empty);
 	tcase_add_test(tc, cap_list_enabled_only);
+	tcase_add_test(tc, cap_each_alone);
 	tcase_add_test(tc, kick_and_empty_channel);
 	tcase_add_test(tc, join_several_and_zero);
 	tcase_add_test(tc, nick_change_and_quit);

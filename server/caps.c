@@ -96,7 +96,11 @@ isupport_init(void)
 {
 	static char network[80], nicklen[32], chanlen[32], topiclen[32],
 	    awaylen[32], kicklen[32], keylen[32], userlen[32], chanlimit[32],
-	    maxlist[32], namelen[32];
+	    maxlist[32], namelen[32], chanmodes[4 * CHAN_MODES_MAX + 16],
+	    prefix[2 * CHAN_MODES_MAX + 16];
+	char a[CHAN_MODES_MAX + 1], b[CHAN_MODES_MAX + 1],
+	    c[CHAN_MODES_MAX + 1], d[CHAN_MODES_MAX + 1],
+	    ov[CHAN_MODES_MAX + 1], at[CHAN_MODES_MAX + 1];
 
 	snprintf(network, sizeof(network), "NETWORK=%s", cfg.name);
 	snprintf(nicklen, sizeof(nicklen), "NICKLEN=%d", IRC_NICK_MAX);
@@ -110,17 +114,27 @@ isupport_init(void)
 	    CHAN_PER_CLIENT);
 	snprintf(maxlist, sizeof(maxlist), "MAXLIST=b:%d", CHAN_BANS_MAX);
 	snprintf(namelen, sizeof(namelen), "NAMELEN=%d", IRC_REALNAME_MAX);
+	/* The four CHANMODES classes, and PREFIX=(letters)prefixes. */
+	chan_mode_letters(a, sizeof(a), CMK_LIST);
+	chan_mode_letters(b, sizeof(b), CMK_PARAM);
+	chan_mode_letters(c, sizeof(c), CMK_SETPARAM);
+	chan_mode_letters(d, sizeof(d), CMK_FLAG);
+	snprintf(chanmodes, sizeof(chanmodes), "CHANMODES=%s,%s,%s,%s", a, b,
+	    c, d);
+	chan_mode_letters(ov, sizeof(ov), CMK_PREFIX);
+	chan_mode_prefixes(at, sizeof(at));
+	snprintf(prefix, sizeof(prefix), "PREFIX=(%s)%s", ov, at);
 	static const char *fixed[] = {
 		"AWAYLEN", "CASEMAPPING=rfc1459", "CHANLIMIT",
-		"CHANMODES=b,k,l,imnst", "CHANNELLEN", "CHANTYPES=#&",
+		"CHANMODES", "CHANNELLEN", "CHANTYPES=#&",
 		"KEYLEN", "KICKLEN", "MAXLIST", ("MODES=" MODES_STR), "NAMELEN",
 		"NETWORK", "NICKLEN",
-		"PREFIX=(ov)@+", "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:1,WHOIS:1",
+		"PREFIX", "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:1,WHOIS:1",
 		"TOPICLEN", "USERLEN", "WHOX",
 	};
 	const char *sized[] = {
-		awaylen, chanlimit, chanlen, keylen, kicklen, maxlist,
-		namelen, network, nicklen, topiclen, userlen,
+		awaylen, chanlimit, chanlen, chanmodes, keylen, kicklen, maxlist,
+		namelen, network, nicklen, prefix, topiclen, userlen,
 	};
 	/* Keep the registry's start in the fixed order above. */
 	const char *all[ISUPPORT_MAX];

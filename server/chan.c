@@ -230,21 +230,90 @@ chan_banned(const struct chan *ch, const struct client *c)
 	return false;
 }
 
+/*
+ * Alphabetical, the order of 004's lists and of 324's letters; the prefix
+ * modes are also in rank order among themselves (o above v), the order of
+ * PREFIX= and of a multi-prefix "@+".
+ */
+static const struct chan_mode chan_modes[] = {
+	{ 'b', CMK_LIST, 0, 0 },
+	{ 'i', CMK_FLAG, CM_INVITE, 0 },
+	{ 'k', CMK_PARAM, CM_KEY, 0 },
+	{ 'l', CMK_SETPARAM, CM_LIMIT, 0 },
+	{ 'm', CMK_FLAG, CM_MODERATED, 0 },
+	{ 'n', CMK_FLAG, CM_NOEXTERNAL, 0 },
+	{ 'o', CMK_PREFIX, MM_OP, '@' },
+	{ 's', CMK_FLAG, CM_SECRET, 0 },
+	{ 't', CMK_FLAG, CM_TOPIC, 0 },
+	{ 'v', CMK_PREFIX, MM_VOICE, '+' },
+};
+_Static_assert(nitems(chan_modes) <= CHAN_MODES_MAX, "CHAN_MODES_MAX");
+
+const struct chan_mode *
+chan_mode_find(char letter)
+{
+	for (size_t i = 0; i < nitems(chan_modes); i++)
+		if (chan_modes[i].letter == letter)
+			return &chan_modes[i];
+	return NULL;
+}
+
+/* The letter (or prefix) of each mode of kinds whose bit is set in bits
+ * (a list mode has none; UINT32_MAX: every one), in table order. */
+static void
+mode_chars(char *buf, size_t cap, unsigned kinds, uint32_t bits,
+    bool prefix)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nitems(chan_modes) && n + 1 < cap; i++) {
+		const struct chan_mode *md = &chan_modes[i];
+		if ((md->kind & kinds) != 0 &&
+		    (md->bit & ~bits) == 0)
+			buf[n++] = prefix ? md->prefix : md->letter;
+	}
+	buf[n] = '\0';
+}
+
+void
+chan_mode_letters(char *buf, size_t cap, unsigned kinds)
+{
+	mode_chars(buf, cap, kinds, UINT32_MAX, false);
+}
+
+void
+chan_mode_prefixes(char *buf, size_t cap)
+{
+	mode_chars(buf, cap, CMK_PREFIX, UINT32_MAX, true);
+}
+
+void
+chan_mode_flags(uint32_t modes, char *buf, size_t cap)
+{
+	mode_chars(buf, cap, CMK_CHANNEL, modes, false);
+}
+
+uint32_t
+chan_mode_parse(const char *s)
+{
+	uint32_t modes = 0;
+
+	for (; *s != '\0'; s++) {
+		const struct chan_mode *md = chan_mode_find(*s);
+		if (md != NULL && (md->kind & CMK_CHANNEL) != 0)
+			modes |= md->bit;
+	}
+	return modes;
+}
+
 void
 chan_mode_string(const struct chan *ch, bool show_key, char *buf, size_t cap)
 {
-	static const struct { uint32_t bit; char c; } flags[] = {
-		{ CM_INVITE, 'i' }, { CM_KEY, 'k' }, { CM_LIMIT, 'l' },
-		{ CM_MODERATED, 'm' }, { CM_NOEXTERNAL, 'n' },
-		{ CM_SECRET, 's' }, { CM_TOPIC, 't' },
-	};
-	size_t n = 0;
+	size_t n;
 
-	buf[n++] = '+';
-	for (size_t i = 0; i < nitems(flags); i++)
-		if ((ch->modes & flags[i].bit) != 0 && n + 1 < cap)
-			buf[n++] = flags[i].c;
-	buf[n] = '\0';
+	buf[0] = '+';
+	chan_mode_flags(ch->modes, buf + 1, cap - 1);
+	n = strlen(buf);
 	if ((ch->modes & CM_KEY) != 0)
 		n += snprintf(buf + n, cap - n, " %s",
 		    show_key ? ch->key : "*");
@@ -255,9 +324,11 @@ chan_mode_string(const struct chan *ch, bool show_key, char *buf, size_t cap)
 const char *
 chan_prefix(const struct member *m, bool multi)
 {
-	if ((m->modes & MM_OP) != 0)
-		return multi && (m->modes & MM_VOICE) != 0 ? "@+" : "@";
-	return (m->modes & MM_VOICE) != 0 ? "+" : "";
+	static char buf[8];
+
+	/* Without multi-prefix only the highest status shows. */
+	mode_chars(buf, multi ? sizeof(buf) : 2, CMK_PREFIX, m->modes, true);
+	return buf;
 }
 
 void

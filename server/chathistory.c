@@ -298,25 +298,12 @@ joined(struct client *c, struct chan *ch)
 
 /* channel state across restarts */
 
-static const struct {
-	uint32_t bit;
-	char letter;
-} chan_modes[] = {
-	{ CM_INVITE, 'i' }, { CM_KEY, 'k' }, { CM_LIMIT, 'l' },
-	{ CM_MODERATED, 'm' }, { CM_NOEXTERNAL, 'n' }, { CM_SECRET, 's' },
-	{ CM_TOPIC, 't' },
-};
-
 static void
 chan_save(struct chan *ch)
 {
-	char modes[nitems(chan_modes) + 1];
-	size_t n = 0;
+	char modes[CHAN_MODES_MAX + 1];
 
-	for (size_t i = 0; i < nitems(chan_modes); i++)
-		if ((ch->modes & chan_modes[i].bit) != 0)
-			modes[n++] = chan_modes[i].letter;
-	modes[n] = '\0';
+	chan_mode_flags(ch->modes, modes, sizeof(modes));
 	struct hist_chan hc = {
 		.name = ch->name,
 		.topic = ch->topic != NULL ? ch->topic : "",
@@ -341,11 +328,7 @@ chan_created(struct chan *ch)
 		chan_save(ch);
 		return;
 	}
-	ch->modes = 0;
-	for (const char *p = hc.modes; *p != '\0'; p++)
-		for (size_t i = 0; i < nitems(chan_modes); i++)
-			if (*p == chan_modes[i].letter)
-				ch->modes |= chan_modes[i].bit;
+	ch->modes = chan_mode_parse(hc.modes);
 	if ((ch->modes & CM_KEY) != 0 && hc.key[0] != '\0')
 		str_copy(ch->key, hc.key, sizeof(ch->key));
 	else

@@ -546,6 +546,7 @@ static bool
 mode_list_query(struct client *c, struct irc_msg *m, struct chan *ch)
 {
 	const char *p = m->params[1];
+	const struct chan_mode *md;
 
 	if (m->nparams != 2)
 		return false;
@@ -553,15 +554,16 @@ mode_list_query(struct client *c, struct irc_msg *m, struct chan *ch)
 		p++;
 	if (p[0] == '\0' || p[1] != '\0')
 		return false;
-	switch (*p) {
-	case 'b':
+	if ((md = chan_mode_find(*p)) != NULL && md->kind == CMK_LIST) {
 		send_bans(c, ch);
 		return true;
-	case 'e':
+	}
+	if (*p == 'e') {
 		conn_reply(c, RPL_ENDOFEXCEPTLIST,
 		    "%s :End of channel exception list", ch->name);
 		return true;
-	case 'I':
+	}
+	if (*p == 'I') {
 		conn_reply(c, RPL_ENDOFINVITELIST,
 		    "%s :End of channel invite list", ch->name);
 		return true;
@@ -662,19 +664,173 @@ mode_out_add(struct mode_out *o, bool set, char letter, const char *param)
 	}
 }
 
+/*
+ * One MODE line being applied: what the appliers below share. Each
+ * applier takes one change of its kind, answers its errors, and returns
+ * true when the channel changed, with *param set to what the MODE line
+ * echoes (NULL: no parameter).
+ */
+struct mode_run {
+	struct client *c;
+	struct chan *ch;
+	bool saved;		/* the stored channel state changed */
+	char param[IRC_BODY_MAX];	/* an echoed parameter rewritten */
+};
+
+/* D: a flag; also lifting a B or C mode, which is just its bit. */
+static bool
+apply_flag(struct mode_run *r, const struct chan_mode *md, bool set)
+{
+	struct chan *ch = r->ch;
+
+	if (((ch->modes & md->bit) != 0) == set)
+		return false;
+	ch->modes = set ? ch->modes | md->bit : ch->modes & ~md->bit;
+	r->saved = true;
+	return true;
+}
+
+/* A: the ban list. Bans are not part of the stored channel state. */
+static bool
+apply_ban(struct mode_run *r, bool set, const char **param)
+{
+	struct chan *ch = r->ch;
+	struct ban *b;
+
+	if (!ban_mask(r->c, ch, *param, r->param))
+		return false;
+	b = chan_ban_find(ch, r->param);
+	/* Setting a ban twice or lifting one that is not there changes
+	 * nothing and says nothing. */
+	if (set == (b != NULL))
+		return false;
+	if (set) {
+		if (ch->nbans >= CHAN_BANS_MAX) {
+			conn_reply(r->c, ERR_BANLISTFULL,
+			    "%s %s :Channel ban list is full", ch->name,
+			    r->param);
+			return false;
+		}
+		chan_ban_add(ch, r->param, conn_prefix(r->c),
+		    cmd_time_ms / 1000);
+	} else {
+		/* Echo the mask as it was set. */
+		str_copy(r->param, b->mask, sizeof(r->param));
+		chan_ban_del(ch, b);
+	}
+	*param = r->param;
+	return true;
+}
+
+/* B: set the key. */
+static bool
+apply_key(struct mode_run *r, const struct chan_mode *md, const char *key)
+{
+	struct chan *ch = r->ch;
+
+	/* A key is a middle parameter of 324: it cannot start with ':'. */
+	if (key[0] == '\0' || key[0] == ':' || strlen(key) > IRC_KEY_MAX ||
+	    strpbrk(key, " ,") != NULL) {
+		conn_reply(r->c, ERR_INVALIDKEY, "%s :Key is not well-formed",
+		    ch->name);
+		return false;
+	}
+	str_copy(ch->key, key, sizeof(ch->key));
+	ch->modes |= md->bit;
+	r->saved = true;
+	return true;
+}
+
+/* C: set the member limit. */
+static bool
+apply_limit(struct mode_run *r, const struct chan_mode *md,
+    const char **param)
+{
+	struct chan *ch = r->ch;
+	char *end;
+	long v = strtol(*param, &end, 10);
+
+	if (*end != '\0' || v <= 0 || v > 100000) {
+		conn_reply(r->c, ERR_INVALIDMODEPARAM, "%s l %s :Invalid limit",
+		    ch->name, conn_param(*param));
+		return false;
+	}
+	ch->limit = v;
+	ch->modes |= md->bit;
+	r->saved = true;
+	/* As a number: "+l 0005" is relayed as 5. */
+	snprintf(r->param, sizeof(r->param), "%ld", v);
+	*param = r->param;
+	return true;
+}
+
+/* A member's status (o, v). Not part of the stored channel state. */
+static bool
+apply_member(struct mode_run *r, const struct chan_mode *md, bool set,
+    const char **param)
+{
+	struct client *t = nick_find(*param);
+	struct member *tm = t != NULL ? chan_member(r->ch, t) : NULL;
+
+	if (t == NULL) {
+		conn_reply(r->c, ERR_NOSUCHNICK, "%s :No such nick/channel",
+		    conn_param(*param));
+		return false;
+	}
+	if (tm == NULL) {
+		conn_reply(r->c, ERR_USERNOTINCHANNEL,
+		    "%s %s :They aren't on that channel", t->nick,
+		    r->ch->name);
+		return false;
+	}
+	if (((tm->modes & md->bit) != 0) == set)
+		return false;
+	tm->modes = set ? tm->modes | md->bit : tm->modes & ~md->bit;
+	*param = t->nick;
+	return true;
+}
+
+static bool
+mode_apply(struct mode_run *r, const struct chan_mode *md, bool set,
+    const char **param)
+{
+	switch (md->kind) {
+	case CMK_LIST:
+		return apply_ban(r, set, param);
+	case CMK_PARAM:
+		if (set)
+			return apply_key(r, md, *param);
+		if (!apply_flag(r, md, false))
+			return false;
+		/* B takes a parameter both ways: the key given is ignored,
+		 * the one lifted not shown. */
+		r->ch->key[0] = '\0';
+		*param = "*";
+		return true;
+	case CMK_SETPARAM:
+		return set ? apply_limit(r, md, param) :
+		    apply_flag(r, md, false);
+	case CMK_FLAG:
+		return apply_flag(r, md, set);
+	case CMK_PREFIX:
+		return apply_member(r, md, set, param);
+	}
+	return false;
+}
+
 static void
 mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 {
-	char buf[IRC_BODY_MAX], mask[BAN_MASK_MAX + 1], limit[16];
+	struct mode_run run = { .c = c, .ch = ch };
 	struct mode_out out;
 	size_t arg = 2, withparam = 0;
 	int sign = '+';
-	bool ok, listed = false, saved = false;
+	bool ok, listed = false;
 
 	if (m->nparams < 2) {
 		chan_mode_string(ch, chan_member(ch, c) != NULL || is_oper(c),
-		    buf, sizeof(buf));
-		conn_reply(c, RPL_CHANNELMODEIS, "%s %s", ch->name, buf);
+		    run.param, sizeof(run.param));
+		conn_reply(c, RPL_CHANNELMODEIS, "%s %s", ch->name, run.param);
 		conn_reply(c, RPL_CREATIONTIME, "%s %lld", ch->name,
 		    (long long)ch->created);
 		return;
@@ -686,156 +842,54 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 		return;
 	mode_out_init(&out, c, ch);
 	/*
-	 * At most MODE_PARAMS_MAX changes that take a parameter per line, as
-	 * ISUPPORT MODES says; like other servers, the rest of the line is
-	 * ignored. Parameterless changes are bounded by the line's length.
+	 * At most MODE_PARAMS_MAX changes other than flags per line, as
+	 * ISUPPORT MODES says (an unset limit counts though it takes no
+	 * parameter); like other servers, the rest of the line is ignored.
+	 * Flags are bounded by the line's length.
 	 */
 	for (const char *p = m->params[1]; *p != '\0'; p++) {
+		const struct chan_mode *md;
 		const char *param = NULL;
-		uint32_t bit = 0;
-		bool set;
+		bool set = sign != '-';
 
 		if (*p == '+' || *p == '-') {
 			sign = *p;
 			continue;
 		}
-		set = sign != '-';
-		switch (*p) {
-		case 'i': bit = CM_INVITE; break;
-		case 'm': bit = CM_MODERATED; break;
-		case 'n': bit = CM_NOEXTERNAL; break;
-		case 's': bit = CM_SECRET; break;
-		case 't': bit = CM_TOPIC; break;
-		case 'b':
-			/* "b" with no mask left lists the bans (once). */
-			if (arg >= m->nparams) {
-				if (!listed)
-					send_bans(c, ch);
-				listed = true;
-				continue;
-			}
-			/* FALLTHROUGH */
-		case 'k': case 'l': case 'o': case 'v':
-			if (withparam == MODE_PARAMS_MAX)
-				goto done;
-			withparam++;
-			if ((*p != 'l' || set) && (*p != 'k' || set)) {
-				if (arg >= m->nparams) {
-					conn_reply(c, ERR_NEEDMOREPARAMS,
-					    "MODE :Not enough parameters");
-					continue;
-				}
-				param = m->params[arg++];
-			} else if (*p == 'k' && arg < m->nparams) {
-				arg++;	/* -k key: the key is ignored */
-			}
-			break;
-		default: {
+		if ((md = chan_mode_find(*p)) == NULL) {
 			char letter[2] = { *p, '\0' };
 			conn_reply(c, ERR_UNKNOWNMODE,
 			    "%s :is unknown mode char to me for %s",
 			    conn_param(letter), ch->name);
 			continue;
 		}
+		if (md->kind != CMK_FLAG) {
+			/* A list letter with no mask left lists (once). */
+			if (md->kind == CMK_LIST && arg >= m->nparams) {
+				if (!listed)
+					send_bans(c, ch);
+				listed = true;
+				continue;
+			}
+			if (withparam++ == MODE_PARAMS_MAX)
+				break;
+			if (md->kind == CMK_PARAM && !set) {
+				if (arg < m->nparams)
+					arg++;	/* ignored: see mode_apply */
+			} else if (md->kind != CMK_SETPARAM || set) {
+				if (arg >= m->nparams) {
+					conn_reply(c, ERR_NEEDMOREPARAMS,
+					    "MODE :Not enough parameters");
+					continue;
+				}
+				param = m->params[arg++];
+			}
 		}
-		if (bit != 0) {
-			if (((ch->modes & bit) != 0) == set)
-				continue;
-			ch->modes = set ? ch->modes | bit : ch->modes & ~bit;
-			saved = true;
-		} else if (*p == 'b') {
-			struct ban *b;
-			if (!ban_mask(c, ch, param, mask))
-				continue;
-			b = chan_ban_find(ch, mask);
-			/* Setting a ban twice or lifting one that is not
-			 * there changes nothing and says nothing. */
-			if (set == (b != NULL))
-				continue;
-			if (set) {
-				if (ch->nbans >= CHAN_BANS_MAX) {
-					conn_reply(c, ERR_BANLISTFULL,
-					    "%s %s :Channel ban list is full",
-					    ch->name, mask);
-					continue;
-				}
-				chan_ban_add(ch, mask, conn_prefix(c),
-				    cmd_time_ms / 1000);
-			} else {
-				/* Echo the mask as it was set. */
-				str_copy(mask, b->mask, sizeof(mask));
-				chan_ban_del(ch, b);
-			}
-			param = mask;
-		} else if (*p == 'k') {
-			if (set) {
-				/* A key is a middle parameter of 324: it
-				 * cannot start with ':'. */
-				if (param[0] == '\0' || param[0] == ':' ||
-				    strlen(param) > IRC_KEY_MAX ||
-				    strpbrk(param, " ,") != NULL) {
-					conn_reply(c, ERR_INVALIDKEY,
-					    "%s :Key is not well-formed",
-					    ch->name);
-					continue;
-				}
-				str_copy(ch->key, param, sizeof(ch->key));
-				ch->modes |= CM_KEY;
-			} else {
-				if ((ch->modes & CM_KEY) == 0)
-					continue;
-				param = "*";
-				ch->modes &= ~CM_KEY;
-				ch->key[0] = '\0';
-			}
-			saved = true;
-		} else if (*p == 'l') {
-			if (set) {
-				char *end;
-				long v = strtol(param, &end, 10);
-				if (*end != '\0' || v <= 0 || v > 100000) {
-					conn_reply(c, ERR_INVALIDMODEPARAM,
-					    "%s l %s :Invalid limit", ch->name,
-					    conn_param(param));
-					continue;
-				}
-				ch->limit = v;
-				ch->modes |= CM_LIMIT;
-				/* As a number: "+l 0005" is relayed as 5. */
-				snprintf(limit, sizeof(limit), "%ld", v);
-				param = limit;
-			} else {
-				if ((ch->modes & CM_LIMIT) == 0)
-					continue;
-				ch->modes &= ~CM_LIMIT;
-			}
-			saved = true;
-		} else {	/* o, v */
-			struct client *t = nick_find(param);
-			struct member *tm = t != NULL ? chan_member(ch, t) : NULL;
-			uint8_t mbit = *p == 'o' ? MM_OP : MM_VOICE;
-			if (t == NULL) {
-				conn_reply(c, ERR_NOSUCHNICK,
-				    "%s :No such nick/channel", conn_param(param));
-				continue;
-			}
-			if (tm == NULL) {
-				conn_reply(c, ERR_USERNOTINCHANNEL,
-				    "%s %s :They aren't on that channel",
-				    t->nick, ch->name);
-				continue;
-			}
-			if (((tm->modes & mbit) != 0) == set)
-				continue;
-			tm->modes = set ? tm->modes | mbit : tm->modes & ~mbit;
-			param = t->nick;
-		}
-		mode_out_add(&out, set, *p, param);
+		if (mode_apply(&run, md, set, &param))
+			mode_out_add(&out, set, md->letter, param);
 	}
-done:
 	mode_out_flush(&out);
-	/* Bans and member modes are not part of the stored channel state. */
-	if (saved && chan_hooks.mode != NULL)
+	if (run.saved && chan_hooks.mode != NULL)
 		chan_hooks.mode(ch);
 }
 

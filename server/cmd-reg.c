@@ -208,8 +208,11 @@ reg_try_finish(struct client *c)
 	    cfg.name, NATTERD_VERSION);
 	conn_reply(c, RPL_CREATED, ":This server was created %s",
 	    cfg.created);
-	conn_reply(c, RPL_MYINFO, "%s %s iow biklmnostv bklov", cfg.name,
-	    NATTERD_VERSION);
+	char modes[CHAN_MODES_MAX + 1], params[CHAN_MODES_MAX + 1];
+	chan_mode_letters(modes, sizeof(modes), CMK_ALL);
+	chan_mode_letters(params, sizeof(params), CMK_ALL & ~CMK_FLAG);
+	conn_reply(c, RPL_MYINFO, "%s %s iow %s %s", cfg.name,
+	    NATTERD_VERSION, modes, params);
 	isupport_send(c);
 	reg_send_lusers(c);
 	reg_send_motd(c);

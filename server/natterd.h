@@ -258,6 +258,46 @@ enum {
 };
 enum { MM_OP = 1 << 0, MM_VOICE = 1 << 1 };
 
+/*
+ * How a channel mode takes its parameter: the four classes of ISUPPORT
+ * CHANMODES (A,B,C,D), and the member status modes of PREFIX. Bits, so a
+ * set of kinds can be asked for at once.
+ */
+enum chan_mode_kind {
+	CMK_LIST = 1 << 0,	/* A: a mask to add or remove; none lists */
+	CMK_PARAM = 1 << 1,	/* B: a parameter both ways (the key) */
+	CMK_SETPARAM = 1 << 2,	/* C: a parameter only when set (the limit) */
+	CMK_FLAG = 1 << 3,	/* D: no parameter */
+	CMK_PREFIX = 1 << 4,	/* a member's status: a nick */
+};
+/* The kinds kept as CM_* bits in chan->modes (and saved with it). */
+#define CMK_CHANNEL (CMK_PARAM | CMK_SETPARAM | CMK_FLAG)
+#define CMK_ALL (CMK_LIST | CMK_CHANNEL | CMK_PREFIX)
+
+/*
+ * One channel mode. Every place that names channel modes (MODE's parsing,
+ * 324, 004, CHANMODES= and PREFIX=, NAMES prefixes, the saved mode
+ * string) reads chan.c's one table of these through the functions below.
+ */
+struct chan_mode {
+	char letter;
+	enum chan_mode_kind kind;
+	uint32_t bit;		/* CM_* (CMK_CHANNEL), MM_* (CMK_PREFIX), or 0 */
+	char prefix;		/* CMK_PREFIX: '@', '+' in NAMES and WHO */
+};
+#define CHAN_MODES_MAX 16	/* modes in the table: a string of letters */
+
+/* The mode of letter, or NULL: unknown (472). */
+const struct chan_mode *chan_mode_find(char letter);
+/* The letters of the modes of the given kinds, in table order ("bklov"). */
+void chan_mode_letters(char *buf, size_t cap, unsigned kinds);
+/* The prefix characters of the CMK_PREFIX modes, in rank order ("@+"). */
+void chan_mode_prefixes(char *buf, size_t cap);
+/* The letters of the CM_* bits set in modes, without '+' ("klnt"). */
+void chan_mode_flags(uint32_t modes, char *buf, size_t cap);
+/* The CM_* bits of the letters in s; letters of other kinds are ignored. */
+uint32_t chan_mode_parse(const char *s);
+
 struct chan;
 
 /*
@@ -341,10 +381,11 @@ void chan_ban_add(struct chan *ch, const char *mask, const char *setter,
 void chan_ban_del(struct chan *ch, struct ban *b);
 /* Whether c's nick!user@host matches one of ch's bans. */
 bool chan_banned(const struct chan *ch, const struct client *c);
-/* "+ntk key" etc. into buf. */
+/* 324's "+klnt key limit" into buf (the key as "*" unless show_key). */
 void chan_mode_string(const struct chan *ch, bool show_key, char *buf,
     size_t cap);
-/* "@", "+", "@+" (multi) or "" for a member. */
+/* "@", "+", "@+" (multi) or "" for a member (static buffer, valid until
+ * the next call). */
 const char *chan_prefix(const struct member *m, bool multi);
 void chan_each(void (*fn)(struct chan *, void *), void *arg);
 extern size_t chan_count;

@@ -1,6 +1,6 @@
 /*
- * caps.c: the IRCv3 capabilities offered (CAP LS) and the ISUPPORT tokens
- * (005). Both are registries: other modules add theirs at start-up.
+ * caps.c: the IRCv3 capabilities offered (CAP LS), one fixed table, and
+ * the ISUPPORT tokens (005), a registry other modules add to at start-up.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,52 +11,44 @@
 #define STR(x) STR_(x)
 #define MODES_STR STR(MODE_PARAMS_MAX)
 
-#define CAPS_MAX 32
 #define ISUPPORT_MAX 48
 #define ISUPPORT_PER_LINE 13	/* RFC 2812 leaves room for 13 after the nick */
 
-struct cap {
+/*
+ * In CAP LS order: alphabetical, then the two names of chathistory. A
+ * value (CAP LS 302 "name=value") would be computed in cap_list, from the
+ * configuration; none has one yet.
+ */
+static const struct {
 	const char *name;
-	const char *value;
 	uint32_t bit;
+	const char *value;	/* NULL: none */
+} caps[] = {
+	{ "away-notify", CAP_AWAY_NOTIFY, NULL },
+	{ "batch", CAP_BATCH, NULL },
+	{ "cap-notify", CAP_CAP_NOTIFY, NULL },
+	{ "echo-message", CAP_ECHO_MESSAGE, NULL },
+	{ "extended-join", CAP_EXTENDED_JOIN, NULL },
+	{ "invite-notify", CAP_INVITE_NOTIFY, NULL },
+	{ "labeled-response", CAP_LABELED_RESPONSE, NULL },
+	{ "message-tags", CAP_MESSAGE_TAGS, NULL },
+	{ "multi-prefix", CAP_MULTI_PREFIX, NULL },
+	{ "server-time", CAP_SERVER_TIME, NULL },
+	{ "setname", CAP_SETNAME, NULL },
+	{ "userhost-in-names", CAP_USERHOST_IN_NAMES, NULL },
+	/* The draft name, and the final one for clients that already ask
+	 * for it. */
+	{ "draft/chathistory", CAP_DRAFT_CHATHISTORY, NULL },
+	{ "chathistory", CAP_CHATHISTORY, NULL },
 };
-
-static struct cap caps[CAPS_MAX] = {
-	{ "away-notify", NULL, CAP_AWAY_NOTIFY },
-	{ "batch", NULL, CAP_BATCH },
-	{ "cap-notify", NULL, CAP_CAP_NOTIFY },
-	{ "echo-message", NULL, CAP_ECHO_MESSAGE },
-	{ "extended-join", NULL, CAP_EXTENDED_JOIN },
-	{ "invite-notify", NULL, CAP_INVITE_NOTIFY },
-	{ "labeled-response", NULL, CAP_LABELED_RESPONSE },
-	{ "message-tags", NULL, CAP_MESSAGE_TAGS },
-	{ "multi-prefix", NULL, CAP_MULTI_PREFIX },
-	{ "server-time", NULL, CAP_SERVER_TIME },
-	{ "setname", NULL, CAP_SETNAME },
-	{ "userhost-in-names", NULL, CAP_USERHOST_IN_NAMES },
-};
-static size_t ncaps = 12;
-static uint32_t next_bit = CAP_SETNAME << 1;
 
 static const char *isupport[ISUPPORT_MAX];
 static size_t nisupport;
 
 uint32_t
-cap_add(const char *name, const char *value)
-{
-	if (ncaps == CAPS_MAX || next_bit == 0)
-		fatalx("too many capabilities (adding %s)", name);
-	caps[ncaps].name = name;
-	caps[ncaps].value = value;
-	caps[ncaps].bit = next_bit;
-	next_bit <<= 1;
-	return caps[ncaps++].bit;
-}
-
-uint32_t
 cap_bit(const char *name)
 {
-	for (size_t i = 0; i < ncaps; i++)
+	for (size_t i = 0; i < nitems(caps); i++)
 		if (strcmp(caps[i].name, name) == 0)
 			return caps[i].bit;
 	return 0;
@@ -68,7 +60,7 @@ cap_list(char *buf, size_t cap, bool values, uint32_t only)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < ncaps; i++) {
+	for (size_t i = 0; i < nitems(caps); i++) {
 		if (only != 0 && (only & caps[i].bit) == 0)
 			continue;
 		int w = snprintf(buf + n, cap - n, "%s%s%s%s", n ? " " : "",

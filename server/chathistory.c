@@ -16,8 +16,6 @@
 
 #include "natterd.h"
 
-static uint32_t cap_chathistory;	/* draft/chathistory or chathistory */
-
 /* How one client gets history lines. */
 struct hist_out {
 	struct client *c;
@@ -287,7 +285,8 @@ joined(struct client *c, struct chan *ch)
 	struct hist_out o = { .c = c, .replay = ch->name };
 	char key[HIST_KEY_MAX];
 
-	if (cfg.replay <= 0 || client_has_cap(c, cap_chathistory))
+	if (cfg.replay <= 0 || client_has_cap(c,
+	    CAP_DRAFT_CHATHISTORY | CAP_CHATHISTORY))
 		return;
 	hist_key(key, sizeof(key), c->nick, ch->name);
 	q.key = key;
@@ -357,10 +356,6 @@ chathistory_init(void)
 {
 	char token[32];
 
-	/* The draft name, and the final one for clients that already ask
-	 * for it. */
-	cap_chathistory = cap_add("draft/chathistory", NULL);
-	cap_chathistory |= cap_add("chathistory", NULL);
 	snprintf(token, sizeof(token), "CHATHISTORY=%d", CHATHISTORY_MAX);
 	isupport_add(xstrdup(token));
 	isupport_add("MSGREFTYPES=msgid,timestamp");

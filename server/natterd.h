@@ -391,8 +391,9 @@ void chan_each(void (*fn)(struct chan *, void *), void *arg);
 extern size_t chan_count;
 
 /*
- * caps.c: IRCv3 capabilities and ISUPPORT tokens, both registries that
- * other modules extend at start-up (cap_add, isupport_add).
+ * caps.c: IRCv3 capabilities, one fixed table of names and these bits,
+ * and ISUPPORT tokens, a registry other modules extend at start-up
+ * (isupport_add).
  */
 
 enum {
@@ -408,10 +409,9 @@ enum {
 	CAP_LABELED_RESPONSE = 1 << 9,
 	CAP_EXTENDED_JOIN = 1 << 10,
 	CAP_SETNAME = 1 << 11,
+	CAP_DRAFT_CHATHISTORY = 1 << 12,	/* draft/chathistory */
+	CAP_CHATHISTORY = 1 << 13,	/* its final name, same meaning */
 };
-
-/* Offer another capability (value may be NULL); returns its bit. */
-uint32_t cap_add(const char *name, const char *value);
 /* The bit of a capability by name, 0 if unknown. */
 uint32_t cap_bit(const char *name);
 static inline bool
@@ -423,7 +423,8 @@ client_has_cap(const struct client *c, uint32_t bit)
 void isupport_add(const char *token);
 /* Send the 005 lines. */
 void isupport_send(struct client *c);
-/* CAP LS value list into buf (302: with values). */
+/* CAP LS value list into buf (302: with values), only the bits of only
+ * (0: every capability). */
 void cap_list(char *buf, size_t cap, bool values, uint32_t only);
 
 /*
@@ -674,7 +675,7 @@ void hmem_clear(void);
 
 #define CHATHISTORY_MAX 1000	/* ISUPPORT CHATHISTORY: lines per request */
 
-/* Offer the capability and ISUPPORT tokens, install the channel hooks. */
+/* Add the ISUPPORT tokens, install the channel hooks. */
 void chathistory_init(void);
 
 #endif

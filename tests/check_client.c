@@ -1,8 +1,8 @@
 /*
  * Check tests for natter's pure modules: utf, mirc, wrap (and the line
  * layout), edit, keys, window (scrollback, views, nick lists), command
- * and handle.
- * net_sendf is replaced here and records what would go to the server.
+ * and handle. tests/net-stub.c stands in for net.c and records what
+ * would be sent.
  */
 #include <check.h>
 #include <locale.h>
@@ -12,47 +12,14 @@
 #include <string.h>
 
 #include "natter.h"
+#include "net-stub.h"
 
 struct options opt;
-
-static char sent[64][IRC_BODY_MAX + 1];
-static size_t nsent;
-
-void
-net_sendf(const char *fmt, ...)
-{
-	va_list ap;
-
-	ck_assert_uint_lt(nsent, nitems(sent));
-	va_start(ap, fmt);
-	vsnprintf(sent[nsent++], sizeof(sent[0]), fmt, ap);
-	va_end(ap);
-}
-
-
-/* session.c (issue 6) reconnects through these; no socket here. */
-char net_error[256];
-
-int
-net_fd(void)
-{
-	return -1;
-}
-
-void
-net_close(void)
-{
-}
-
-void
-net_connect(const char *host, const char *port)
-{
-}
 
 static void
 setup(void)
 {
-	nsent = 0;
+	net_nsent = 0;
 	opt.host = "irc.test";
 	opt.port = "6667";
 	opt.nick = opt.user = "alice";
@@ -632,22 +599,22 @@ START_TEST(test_command_text)
 	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
 
 	command_run(c, "hello there");
-	ck_assert_uint_eq(nsent, 1);
-	ck_assert_str_eq(sent[0], "PRIVMSG #c :hello there");
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert_str_eq(net_sent[0], "PRIVMSG #c :hello there");
 	/* Without echo-message our line shows at once. */
 	ck_assert_str_eq(LINE_TEXT(last_line(c)), "hello there");
 	ck_assert_int_eq(last_line(c)->flags, LINE_SELF);
 	command_run(c, "//etc/motd is /literal");
-	ck_assert_str_eq(sent[1], "PRIVMSG #c :/etc/motd is /literal");
+	ck_assert_str_eq(net_sent[1], "PRIVMSG #c :/etc/motd is /literal");
 	/* With echo-message the server's copy is shown instead. */
 	self.caps |= CAP_ECHO;
 	uint64_t seq = c->seq;
 	command_run(c, "echoed");
-	ck_assert_str_eq(sent[2], "PRIVMSG #c :echoed");
+	ck_assert_str_eq(net_sent[2], "PRIVMSG #c :echoed");
 	ck_assert_uint_eq(c->seq, seq);
 	/* Text in the server buffer goes nowhere. */
 	command_run(window_server(), "hello");
-	ck_assert_uint_eq(nsent, 3);
+	ck_assert_uint_eq(net_nsent, 3);
 	ck_assert_int_eq(last_line(window_server())->kind, LINE_ERROR);
 }
 END_TEST
@@ -662,12 +629,12 @@ START_TEST(test_command_split_long)
 		text[i] = i % 7 == 6 ? ' ' : (char)('a' + i % 26);
 	text[sizeof(text) - 1] = '\0';
 	command_run(c, text);
-	ck_assert_uint_gt(nsent, 3);
-	for (size_t i = 0; i < nsent; i++) {
-		ck_assert_uint_le(strlen(sent[i]) + 2 + 1 + IRC_NICK_MAX + 1 +
+	ck_assert_uint_gt(net_nsent, 3);
+	for (size_t i = 0; i < net_nsent; i++) {
+		ck_assert_uint_le(strlen(net_sent[i]) + 2 + 1 + IRC_NICK_MAX + 1 +
 		    IRC_USER_MAX + 1 + IRC_HOST_MAX + 1, IRC_BODY_MAX);
-		ck_assert(strncmp(sent[i], "PRIVMSG #c :", 12) == 0);
-		k += str_copy(joined + k, sent[i] + 12, sizeof(joined) - k);
+		ck_assert(strncmp(net_sent[i], "PRIVMSG #c :", 12) == 0);
+		k += str_copy(joined + k, net_sent[i] + 12, sizeof(joined) - k);
 	}
 	ck_assert_str_eq(joined, text);	/* nothing lost, nothing added */
 }
@@ -681,9 +648,9 @@ START_TEST(test_command_split_utf8)
 	for (int i = 0; i < 300; i++)
 		strcat(text, "é");	/* no spaces: split on characters */
 	command_run(c, text);
-	ck_assert_uint_eq(nsent, 2);
-	for (size_t i = 0; i < nsent; i++)
-		ck_assert(utf8_valid(sent[i], strlen(sent[i])));
+	ck_assert_uint_eq(net_nsent, 2);
+	for (size_t i = 0; i < net_nsent; i++)
+		ck_assert(utf8_valid(net_sent[i], strlen(net_sent[i])));
 }
 END_TEST
 
@@ -692,41 +659,41 @@ START_TEST(test_command_commands)
 	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
 
 	command_run(c, "/join lan");
-	ck_assert_str_eq(sent[0], "JOIN #lan");
+	ck_assert_str_eq(net_sent[0], "JOIN #lan");
 	command_run(c, "/j #a,b,&c key");
-	ck_assert_str_eq(sent[1], "JOIN #a,#b,&c key");
+	ck_assert_str_eq(net_sent[1], "JOIN #a,#b,&c key");
 	command_run(c, "/me waves  hello");
-	ck_assert_str_eq(sent[2], "PRIVMSG #c :\1ACTION waves  hello\1");
+	ck_assert_str_eq(net_sent[2], "PRIVMSG #c :\1ACTION waves  hello\1");
 	ck_assert_int_eq(last_line(c)->kind, LINE_ACTION);
 	command_run(c, "/msg bob hi there");
-	ck_assert_str_eq(sent[3], "PRIVMSG bob :hi there");
+	ck_assert_str_eq(net_sent[3], "PRIVMSG bob :hi there");
 	ck_assert_ptr_nonnull(window_find("bob"));
 	ck_assert_str_eq(LINE_TEXT(last_line(window_find("bob"))), "hi there");
 	command_run(c, "/topic new topic");
-	ck_assert_str_eq(sent[4], "TOPIC #c :new topic");
+	ck_assert_str_eq(net_sent[4], "TOPIC #c :new topic");
 	command_run(c, "/topic");
-	ck_assert_str_eq(sent[5], "TOPIC #c");
+	ck_assert_str_eq(net_sent[5], "TOPIC #c");
 	command_run(c, "/part bye now");
-	ck_assert_str_eq(sent[6], "PART #c :bye now");
+	ck_assert_str_eq(net_sent[6], "PART #c :bye now");
 	command_run(c, "/part #other");
-	ck_assert_str_eq(sent[7], "PART #other");
+	ck_assert_str_eq(net_sent[7], "PART #other");
 	command_run(c, "/names");
-	ck_assert_str_eq(sent[8], "NAMES #c");
+	ck_assert_str_eq(net_sent[8], "NAMES #c");
 	ck_assert(c->names_show);
 	command_run(c, "/whois bob");
-	ck_assert_str_eq(sent[9], "WHOIS bob");
+	ck_assert_str_eq(net_sent[9], "WHOIS bob");
 	command_run(c, "/away lunch");
-	ck_assert_str_eq(sent[10], "AWAY :lunch");
+	ck_assert_str_eq(net_sent[10], "AWAY :lunch");
 	command_run(c, "/away");
-	ck_assert_str_eq(sent[11], "AWAY");
+	ck_assert_str_eq(net_sent[11], "AWAY");
 	command_run(c, "/nick alice2");
-	ck_assert_str_eq(sent[12], "NICK alice2");
+	ck_assert_str_eq(net_sent[12], "NICK alice2");
 	command_run(c, "/quote MODE #c +m");
-	ck_assert_str_eq(sent[13], "MODE #c +m");
+	ck_assert_str_eq(net_sent[13], "MODE #c +m");
 	command_run(c, "/quit see you");
-	ck_assert_str_eq(sent[14], "QUIT :see you");
+	ck_assert_str_eq(net_sent[14], "QUIT :see you");
 	ck_assert(self.quit);
-	ck_assert_uint_eq(nsent, 15);
+	ck_assert_uint_eq(net_nsent, 15);
 }
 END_TEST
 
@@ -749,7 +716,7 @@ START_TEST(test_command_errors)
 	ck_assert_str_eq(LINE_TEXT(last_line(c)), "Not connected");
 	command_run(c, "/join #x");
 	ck_assert_str_eq(LINE_TEXT(last_line(c)), "Not connected");
-	ck_assert_uint_eq(nsent, 0);
+	ck_assert_uint_eq(net_nsent, 0);
 }
 END_TEST
 
@@ -767,12 +734,12 @@ START_TEST(test_command_windows)
 	ck_assert_int_eq(last_line(window_current())->kind, LINE_ERROR);
 	command_run(window_current(), "/query carol hi");
 	ck_assert_str_eq(window_current()->name, "carol");
-	ck_assert_str_eq(sent[0], "PRIVMSG carol :hi");
+	ck_assert_str_eq(net_sent[0], "PRIVMSG carol :hi");
 	buffer_add(c, 0, LINE_MSG, 0, "x", "y");
 	command_run(c, "/clear");
 	ck_assert_uint_eq(c->count, 0);
 	command_run(window_current(), "/close 2");	/* parts the channel */
-	ck_assert_str_eq(sent[1], "PART #c");
+	ck_assert_str_eq(net_sent[1], "PART #c");
 	ck_assert_ptr_null(window_find("#c"));
 	command_run(window_server(), "/close");
 	ck_assert_uint_eq(nwindows, 3);
@@ -1029,8 +996,8 @@ from_server(const char *line)
 static bool
 was_sent(const char *line)
 {
-	for (size_t i = 0; i < nsent; i++)
-		if (strcmp(sent[i], line) == 0)
+	for (size_t i = 0; i < net_nsent; i++)
+		if (strcmp(net_sent[i], line) == 0)
 			return true;
 	return false;
 }
@@ -1044,10 +1011,10 @@ START_TEST(test_handle_register)
 	ck_assert(was_sent("CAP LS 302"));
 	ck_assert(was_sent("NICK alice"));
 	ck_assert(was_sent("USER alice 0 * :Alice"));
-	nsent = 0;
+	net_nsent = 0;
 	/* A multi-line LS waits for its last line before asking. */
 	from_server(":irc.test CAP * LS * :server-time echo-message sasl");
-	ck_assert_uint_eq(nsent, 0);
+	ck_assert_uint_eq(net_nsent, 0);
 	from_server(":irc.test CAP * LS :multi-prefix draft/chathistory batch=x");
 	ck_assert(was_sent("CAP REQ :batch draft/chathistory echo-message multi-prefix server-time"));
 	from_server(":irc.test CAP * ACK :echo-message multi-prefix server-time");
@@ -1056,8 +1023,8 @@ START_TEST(test_handle_register)
 	from_server(":irc.test CAP * NAK :batch draft/chathistory");
 	/* An answer in several lines still ends negotiation once. */
 	size_t ends = 0;
-	for (size_t i = 0; i < nsent; i++)
-		ends += strcmp(sent[i], "CAP END") == 0;
+	for (size_t i = 0; i < net_nsent; i++)
+		ends += strcmp(net_sent[i], "CAP END") == 0;
 	ck_assert_uint_eq(ends, 1);
 	/* Nick in use while registering: add '_', retry, and say so. */
 	from_server(":irc.test 433 * alice :Nickname is already in use");
@@ -1072,9 +1039,9 @@ START_TEST(test_handle_register)
 	ck_assert_str_eq(self.network, "TestNet");
 	ck_assert_str_eq(self.prefix_chars, "@+");
 	/* After registration a taken nick is only an error. */
-	nsent = 0;
+	net_nsent = 0;
 	from_server(":irc.test 433 alice_ bob :Nickname is already in use");
-	ck_assert_uint_eq(nsent, 0);
+	ck_assert_uint_eq(net_nsent, 0);
 	ck_assert_int_eq(last_line(window_current())->kind, LINE_ERROR);
 	from_server("PING :token 1");
 	ck_assert(was_sent("PONG :token 1"));
@@ -1181,10 +1148,10 @@ START_TEST(test_handle_messages)
 	from_server(":irc.test NOTICE alice :server says");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())), "server says");
 	/* CTCP VERSION is answered, and noted, never shown raw. */
-	nsent = 0;
+	net_nsent = 0;
 	from_server(":bob!b@h PRIVMSG alice :\1VERSION\1");
-	ck_assert_uint_eq(nsent, 1);
-	ck_assert(strncmp(sent[0], "NOTICE bob :\1VERSION natter ", 25) == 0);
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert(strncmp(net_sent[0], "NOTICE bob :\1VERSION natter ", 25) == 0);
 	/* An error numeric shows where the user is looking. */
 	window_select(window_index(c));
 	from_server(":irc.test 404 alice #lan :Cannot send to channel");
@@ -1205,7 +1172,7 @@ START_TEST(test_handle_rejoin)
 	handle_disconnected();
 	handle_disconnected();	/* a failed retry: nothing forgotten */
 	ck_assert(!window_find("#lan")->joined);
-	nsent = 0;
+	net_nsent = 0;
 	handle_connected();
 	from_server(":irc.test 001 alice :Welcome back");
 	ck_assert(was_sent("JOIN #lan,#kids"));

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "natter.h"
+#include "net-stub.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,33 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	}								\
 } while (0)
 
-/* No socket here: what natter would send goes nowhere. */
+/* No socket here: tests/net-stub.c stands in for net.c. */
 struct options opt;
-char net_error[256];
-
-void
-net_sendf(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-int
-net_fd(void)
-{
-	return -1;
-}
-
-void
-net_close(void)
-{
-}
-
-void
-net_connect(const char *host, const char *port)
-{
-	(void)host;
-	(void)port;
-}
 
 static void
 check_wrap(const struct render *r, int cols)

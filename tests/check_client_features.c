@@ -1,7 +1,7 @@
 /*
- * Check tests for issue 6's pure client modules: backoff, msgid de-dup
- * and CHATHISTORY lines, completion, highlights, config, paste, logfile,
- * search, colours, away.
+ * Check tests for natter's features around the conversation: reconnect
+ * back-off, msgid de-dup and CHATHISTORY lines, completion, highlights,
+ * config, paste, logfile, search, colours, away.
  */
 #include <check.h>
 #include <getopt.h>
@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "natter.h"
+#include "net-stub.h"
+
+struct options opt;
 
 /* backoff */
 
@@ -592,7 +595,7 @@ END_TEST
 
 START_TEST(logfile_writes_per_day)
 {
-	char dir[] = "/tmp/check_clientx.XXXXXX";
+	char dir[] = "/tmp/check_client_features.XXXXXX";
 	char path[512], text[256];
 	struct logfile l = { 0 };
 	int64_t t = 1763728271123;
@@ -691,8 +694,8 @@ main(void)
 		setlocale(LC_CTYPE, "en_US.UTF-8");
 	setenv("TZ", "UTC", 1);
 
-	Suite *s = suite_create("clientx");
-	TCase *tc = tcase_create("clientx");
+	Suite *s = suite_create("client_features");
+	TCase *tc = tcase_create("features");
 	tcase_add_test(tc, backoff_doubles_to_cap);
 	tcase_add_test(tc, backoff_jitter_bounded);
 	tcase_add_test(tc, backoff_reset_starts_over);

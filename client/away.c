@@ -21,3 +21,12 @@ away_show(struct away_memo *a, const char *nick, const char *message)
 	str_copy(key + n, message, sizeof(key) - n);
 	return !seen_check(&a->seen, key);
 }
+
+/* natter's one memo: away replies are per connection, not per buffer. */
+static struct away_memo memo;
+
+bool
+away_note(const char *nick, const char *message)
+{
+	return away_show(&memo, nick, message);
+}

@@ -9,52 +9,27 @@
 
 #include "natter.h"
 
-/* Room left for text in one PRIVMSG to target: the server relays it with
- * our nick!user@host in front, so keep that much spare (RFC 2812 2.3). */
-static size_t
-say_room(const char *target, bool action)
+size_t
+command_chans(char *out, size_t cap, const char *list)
 {
-	size_t fixed = strlen("PRIVMSG  :\r\n") + strlen(target) +
-	    1 + IRC_NICK_MAX + 1 + IRC_USER_MAX + 1 + IRC_HOST_MAX + 1;
+	char copy[IRC_BODY_MAX], *save = NULL;
+	size_t k = 0;
 
-	if (action)
-		fixed += strlen("\1ACTION \1");
-	return fixed + 16 < IRC_BODY_MAX ? IRC_BODY_MAX - fixed : 16;
-}
-
-void
-command_say(struct buffer *b, const char *target, const char *text, bool action)
-{
-	size_t room = say_room(target, action), n = strlen(text);
-	char chunk[IRC_BODY_MAX];
-
-	while (n > 0) {
-		size_t len = n;
-		if (len > room) {
-			/* Split at the last space in the second half of the
-			 * room, else at a character boundary. */
-			len = utf8_truncate(text, n, room);
-			for (size_t i = len; i > room / 2; i--)
-				if (text[i - 1] == ' ') {
-					len = i;
-					break;
-				}
+	if (cap == 0)
+		return 0;
+	out[0] = '\0';
+	str_copy(copy, list, sizeof(copy));
+	for (char *c = strtok_r(copy, ",", &save); c != NULL;
+	    c = strtok_r(NULL, ",", &save)) {
+		int n = snprintf(out + k, cap - k, "%s%s%s", k > 0 ? "," : "",
+		    irc_is_channel(c) ? "" : "#", c);
+		if (n < 0 || (size_t)n >= cap - k) {
+			out[k] = '\0';	/* whole names only */
+			break;
 		}
-		memcpy(chunk, text, len);
-		chunk[len] = '\0';
-		if (action)
-			net_sendf("PRIVMSG %s :\1ACTION %s\1", target, chunk);
-		else
-			net_sendf("PRIVMSG %s :%s", target, chunk);
-		/* With echo-message the server's copy is what we show, so
-		 * every client sees the same order. */
-		if (!(self.caps & CAP_ECHO))
-			buffer_add(b, time_now_ms(),
-			    action ? LINE_ACTION : LINE_MSG, LINE_SELF,
-			    self.nick, chunk);
-		text += len;
-		n -= len;
+		k += (size_t)n;
 	}
+	return k;
 }
 
 /* Split off the first word of *args; returns it ("" when none). */
@@ -73,23 +48,14 @@ word(char **args)
 static void
 c_join(struct buffer *b, char *args)
 {
-	char *chans = word(&args), list[IRC_BODY_MAX], *save = NULL;
-	size_t k = 0;
+	char list[IRC_BODY_MAX], first[IRC_CHAN_MAX + 1];
 
 	/* "/join lan,kids" means #lan,#kids. */
-	list[0] = '\0';
-	for (char *c = strtok_r(chans, ",", &save); c != NULL;
-	    c = strtok_r(NULL, ",", &save)) {
-		int n = snprintf(list + k, sizeof(list) - k, "%s%s%s",
-		    k > 0 ? "," : "", irc_is_channel(c) ? "" : "#", c);
-		if (n < 0 || (size_t)n >= sizeof(list) - k)
-			break;
-		if (k == 0)
-			handle_join_select(list);
-		k += (size_t)n;
-	}
-	if (k == 0)
+	if (command_chans(list, sizeof(list), word(&args)) == 0)
 		return;
+	str_copy(first, list, sizeof(first));
+	first[strcspn(first, ",")] = '\0';
+	handle_join_select(first);
 	net_sendf("JOIN %s%s%s", list, args[0] != '\0' ? " " : "", args);
 }
 
@@ -123,7 +89,7 @@ c_msg(struct buffer *b, char *args)
 	to = window_find(target);
 	if (to == NULL && !irc_is_channel(target))
 		to = window_open(target, BUFFER_QUERY);
-	command_say(to != NULL ? to : b, target, args, false);
+	say(to != NULL ? to : b, target, args, strlen(args), false);
 }
 
 static void
@@ -139,13 +105,13 @@ c_query(struct buffer *b, char *args)
 	to = window_open(nick, BUFFER_QUERY);
 	window_select(window_index(to));
 	if (args[0] != '\0')
-		command_say(to, to->name, args, false);
+		say(to, to->name, args, strlen(args), false);
 }
 
 static void
 c_me(struct buffer *b, char *args)
 {
-	command_say(b, b->name, args, true);
+	say(b, b->name, args, strlen(args), true);
 }
 
 static void
@@ -295,7 +261,7 @@ c_reconnect(struct buffer *b, char *args)
 static void
 c_search(struct buffer *b, char *args)
 {
-	if (!session_search(b, args[0] != '\0' ? args : NULL))
+	if (!search_buffer(b, args[0] != '\0' ? args : NULL))
 		buffer_addf(b, LINE_INFO, "No %smatch for %s",
 		    args[0] != '\0' ? "" : "further ", args);
 }
@@ -367,7 +333,7 @@ command_run(struct buffer *b, const char *line)
 			return;
 		}
 		buffer_scroll_bottom(b);
-		command_say(b, b->name, text, false);
+		say(b, b->name, text, strlen(text), false);
 		return;
 	}
 	args = buf + 1;

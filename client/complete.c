@@ -3,6 +3,7 @@
  * Tab so that a nick speaking while you cycle does not reorder the cycle.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,4 +199,68 @@ comp_step(struct comp *c, wchar_t *buf, size_t *len, size_t cap,
 	*pos = c->start + wlen;
 	c->inserted = wlen;
 	return true;
+}
+
+/* --- the cycle in the input line */
+
+static struct comp cycle;
+static bool cycle_keep;	/* the last key was Tab or Shift-Tab */
+
+void
+complete_spoke(struct buffer *b, const char *nick)
+{
+	if (nick[0] != '\0')
+		comp_list_touch(&b->spoke, nick);
+}
+
+/* Speakers first, most recent first, then everyone else in the list. */
+static void
+complete_nicks(struct buffer *b, struct comp_list *out)
+{
+	for (size_t i = 0; i < b->spoke.len; i++)
+		if (b->kind != BUFFER_CHANNEL || nick_find(b, b->spoke.names[i]))
+			comp_list_add(out, b->spoke.names[i]);
+	for (size_t i = 0; i < b->nnicks; i++)
+		if (irc_casecmp(b->nicks[i].name, self.nick) != 0)
+			comp_list_add(out, b->nicks[i].name);
+	if (b->kind == BUFFER_QUERY)
+		comp_list_add(out, b->name);
+}
+
+bool
+complete_tab(struct buffer *b, int dir)
+{
+	struct comp_list nicks = { 0 }, chans = { 0 };
+	const char *cmds[128];
+	size_t n = 0;
+	char name[64];
+
+	cycle_keep = true;
+	for (size_t i = 0; i < ncommands && n + 1 < nitems(cmds); i++) {
+		snprintf(name, sizeof(name), "/%s", commands[i].name);
+		cmds[n++] = xstrdup(name);
+	}
+	cmds[n] = NULL;
+	if (!cycle.active) {
+		complete_nicks(b, &nicks);
+		for (size_t i = 0; i < nwindows; i++)
+			if (windows[i]->kind == BUFFER_CHANNEL)
+				comp_list_add(&chans, windows[i]->name);
+	}
+	bool ok = comp_step(&cycle, b->edit.buf, &b->edit.len, EDIT_MAX,
+	    &b->edit.pos, dir, &nicks, &chans, cmds);
+	for (size_t i = 0; i < n; i++)
+		free((char *)cmds[i]);
+	comp_list_free(&nicks);
+	comp_list_free(&chans);
+	dirty |= DIRTY_INPUT;
+	return ok;
+}
+
+void
+complete_key_done(void)
+{
+	if (!cycle_keep)
+		comp_reset(&cycle);
+	cycle_keep = false;
 }

@@ -235,18 +235,8 @@ h_welcome(struct in *in)
 		k += (size_t)snprintf(chans + k, sizeof(chans) - k, "%s%s",
 		    k > 0 ? "," : "", windows[i]->name);
 	}
-	if (k == 0 && !self.joined_once && opt.join != NULL) {
-		char list[512], *save = NULL;
-		str_copy(list, opt.join, sizeof(list));
-		for (char *c = strtok_r(list, ",", &save); c != NULL;
-		    c = strtok_r(NULL, ",", &save)) {
-			int n = snprintf(chans + k, sizeof(chans) - k, "%s%s%s",
-			    k > 0 ? "," : "", irc_is_channel(c) ? "" : "#", c);
-			if (n < 0 || (size_t)n >= sizeof(chans) - k)
-				break;
-			k += (size_t)n;
-		}
-	}
+	if (k == 0 && !self.joined_once && opt.join != NULL)
+		k = command_chans(chans, sizeof(chans), opt.join);
 	self.joined_once = true;
 	if (k > 0)
 		net_sendf("JOIN %s", chans);
@@ -399,17 +389,20 @@ h_privmsg(struct in *in)
 		}
 	}
 	/* History fetched after a (re)join overlaps what is shown. */
-	if (session_duplicate(b, irc_tag_get(in->m, "msgid"),
+	if (chathist_duplicate(b, irc_tag_get(in->m, "msgid"),
 	    irc_tag_get(in->m, "batch"), in->time))
 		return;
 	unsigned flags = in->me ? LINE_SELF : 0;
 	if (!in->me && in->uh[0] != '\0' &&
 	    hl_match(text, self.nick, opt.highlight, opt.nhighlight))
 		flags |= LINE_HIGHLIGHT;
-	if (session_collect(b, irc_tag_get(in->m, "batch"), in->time, kind,
+	if (chathist_collect(b, irc_tag_get(in->m, "batch"), in->time, kind,
 	    flags, in->nick, text))
 		return;
-	session_heard(b, in->nick, flags, irc_tag_get(in->m, "batch") != NULL);
+	if (!(flags & LINE_SELF)) {
+		complete_spoke(b, in->nick);
+		hl_heard(b, flags, irc_tag_get(in->m, "batch") != NULL);
+	}
 	buffer_add(b, in->time, kind, flags, in->nick, text);
 }
 
@@ -439,7 +432,7 @@ h_join(struct in *in)
 	}
 	event(b, in, "%s (%s) joined %s", in->nick, in->uh, chan);
 	if (in->me)
-		session_joined(b, in->time);
+		chathist_joined(b, in->time);
 }
 
 
@@ -693,7 +686,7 @@ h_ignore(struct in *in)
 static void
 h_batch(struct in *in)
 {
-	session_batch(param(in, 0), in->m->nparams > 1 ? param(in, 1) : NULL,
+	chathist_batch(param(in, 0), in->m->nparams > 1 ? param(in, 1) : NULL,
 	    in->m->nparams > 2 ? param(in, 2) : NULL);
 }
 
@@ -701,7 +694,7 @@ h_batch(struct in *in)
 static void
 h_away_reply(struct in *in)
 {
-	if (session_away(param(in, 1), param(in, 2)))
+	if (away_note(param(in, 1), param(in, 2)))
 		buffer_addf(window_server(), LINE_INFO, "%s is away: %s",
 		    param(in, 1), param(in, 2));
 }

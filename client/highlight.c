@@ -3,6 +3,8 @@
 
 #include "natter.h"
 
+bool hl_bell;
+
 /*
  * RFC 2812 section 2.3.1 nick characters, plus bytes of multibyte UTF-8
  * characters: a non-ASCII letter next to the word means the word is part
@@ -53,4 +55,13 @@ hl_match(const char *text, const char *nick, const char *const *words,
 		if (hl_word(text, words[i]))
 			return true;
 	return false;
+}
+
+void
+hl_heard(const struct buffer *b, unsigned flags, bool history)
+{
+	/* History is news only in the unread counts, not worth a bell. */
+	if (!history && !(flags & LINE_SELF) &&
+	    ((flags & LINE_HIGHLIGHT) || b->kind == BUFFER_QUERY))
+		hl_bell = true;
 }

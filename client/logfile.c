@@ -40,47 +40,6 @@ logfile_path(char *buf, size_t cap, const char *dir, const char *buffer,
 }
 
 size_t
-logfile_strip(char *dst, size_t cap, const char *text)
-{
-	size_t n = 0;
-	const unsigned char *p = (const unsigned char *)text;
-
-	if (cap == 0)
-		return 0;
-	while (*p != '\0' && n + 1 < cap) {
-		if (*p == 0x03) {
-			/* ^C[fg[,bg]], one or two digits each */
-			p++;
-			for (int i = 0; i < 2 && *p >= '0' && *p <= '9'; i++)
-				p++;
-			if (p[0] == ',' && p[1] >= '0' && p[1] <= '9') {
-				p += 2;
-				if (*p >= '0' && *p <= '9')
-					p++;
-			}
-		} else if (*p == 0x04) {
-			/* ^D[rrggbb[,rrggbb]] hex colours */
-			p++;
-			size_t k = strspn((const char *)p, "0123456789abcdefABCDEF");
-			if (k >= 6) {
-				p += 6;
-				if (p[0] == ',' && strspn((const char *)p + 1,
-				    "0123456789abcdefABCDEF") >= 6)
-					p += 7;
-			}
-		} else if (*p == '\t') {
-			dst[n++] = ' ';
-			p++;
-		} else if (*p < 0x20 || *p == 0x7f)
-			p++;	/* bold, italic, reset ... and stray controls */
-		else
-			dst[n++] = (char)*p++;
-	}
-	dst[n] = '\0';
-	return n;
-}
-
-size_t
 logfile_line(char *buf, size_t cap, int64_t time_ms, const char *kind,
     const char *text)
 {
@@ -94,7 +53,7 @@ logfile_line(char *buf, size_t cap, int64_t time_ms, const char *kind,
 	if (k < 0 || (size_t)k >= cap)
 		return 0;
 	n = (size_t)k;
-	n += logfile_strip(buf + n, cap - n, text);
+	n += mirc_strip(buf + n, cap - n, text);
 	if (n + 2 > cap)
 		n = cap - 2;
 	buf[n++] = '\n';
@@ -149,4 +108,36 @@ logfile_close(struct logfile *l)
 	free(l->buffer);
 	l->buffer = NULL;
 	l->day[0] = '\0';
+}
+
+void
+logfile_add(struct buffer *b, const struct line *l)
+{
+	char kind[IRC_NICK_MAX + 4];
+
+	if (opt.log_dir == NULL)
+		return;
+	switch (l->kind) {
+	case LINE_MSG:
+		snprintf(kind, sizeof(kind), "<%s>", LINE_NICK(l));
+		break;
+	case LINE_ACTION:
+		snprintf(kind, sizeof(kind), "* %s", LINE_NICK(l));
+		break;
+	case LINE_NOTICE:
+		snprintf(kind, sizeof(kind), "-%s-", LINE_NICK(l));
+		break;
+	default:
+		kind[0] = '\0';
+	}
+	if (logfile_write(&b->log, opt.log_dir, b->name, l->time, kind,
+	    LINE_TEXT(l)) < 0 && b->log.fp == NULL) {
+		/* Say it once per buffer, not once per line. */
+		static char warned[IRC_CHAN_MAX + 1];
+		if (strcmp(warned, b->name) != 0) {
+			str_copy(warned, b->name, sizeof(warned));
+			log_warn("cannot write the log of %s in %s", b->name,
+			    opt.log_dir);
+		}
+	}
 }

@@ -1,8 +1,10 @@
 /*
  * msgid.c: what a buffer has already shown, so history fetched after a
- * join or a reconnect neither repeats nor skips anything.
+ * join or a reconnect neither repeats nor skips anything, and the
+ * CHATHISTORY requests and batches of each buffer.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "natter.h"
@@ -167,4 +169,180 @@ chathist_join_cmd(char *buf, size_t cap, const char *target,
 
 	return chathist_cmd(buf, cap, shown ? CHATHIST_AFTER : CHATHIST_LATEST,
 	    target, m, limit);
+}
+
+/* --- a buffer's history: requests, batches, de-duplication */
+
+void
+chathist_init(struct chathist *h)
+{
+	memset(h, 0, sizeof(*h));
+	seen_init(&h->seen);
+	mark_init(&h->mark);
+}
+
+static void
+older_free(struct chathist *h)
+{
+	for (size_t i = 0; i < h->nolder; i++) {
+		free(h->older[i].nick);
+		free(h->older[i].text);
+	}
+	free(h->older);
+	h->older = NULL;
+	h->nolder = h->olderlen = 0;
+}
+
+void
+chathist_free(struct chathist *h)
+{
+	older_free(h);
+}
+
+static void
+chathist_request(struct buffer *b, enum chathist_kind kind)
+{
+	struct chathist *h = &b->hist;
+	char line[CHATHIST_CMD_MAX];
+
+	if (!(self.caps & CAP_CHATHISTORY) || h->out)
+		return;
+	/* Older lines only fit while the ring has room. */
+	if (kind == CHATHIST_BEFORE && (h->exhausted || b->count >= b->cap))
+		return;
+	size_t n = kind == CHATHIST_LATEST ?
+	    chathist_join_cmd(line, sizeof(line), b->name, &h->mark, 0) :
+	    chathist_cmd(line, sizeof(line), kind, b->name, &h->mark, 0);
+	if (n == 0)
+		return;
+	h->out = true;
+	h->asked = kind == CHATHIST_LATEST && h->mark.newest_ms > 0 ?
+	    CHATHIST_AFTER : kind;
+	net_sendf("%s", line);
+}
+
+void
+chathist_lost(void)
+{
+	for (size_t i = 0; i < nwindows; i++)
+		windows[i]->hist.out = false;
+}
+
+void
+chathist_registered(void)
+{
+	/* Private conversations have no JOIN to hang the gap on: ask
+	 * now for what came while we were away. */
+	for (size_t i = 0; i < nwindows; i++) {
+		const struct hist_mark *m = &windows[i]->hist.mark;
+		if (windows[i]->kind == BUFFER_QUERY &&
+		    (m->newest_id[0] != '\0' || m->newest_ms > 0))
+			chathist_request(windows[i], CHATHIST_AFTER);
+	}
+}
+
+void
+chathist_joined(struct buffer *b, int64_t time)
+{
+	struct chathist *h = &b->hist;
+
+	/* A rejoin of a channel that showed no message yet: what was said
+	 * since the last join is the gap, not just the latest page. */
+	if (h->joined_ms != 0 && h->mark.newest_ms == 0)
+		mark_note(&h->mark, NULL, h->joined_ms);
+	h->joined_ms = time;
+	/* LATEST on the first join, AFTER the newest shown on a rejoin. */
+	chathist_request(b, CHATHIST_LATEST);
+}
+
+void
+chathist_scrolled_top(struct buffer *b)
+{
+	chathist_request(b, CHATHIST_BEFORE);
+}
+
+/* A batch of ours ended in b: put a BEFORE page in front, or ask for
+ * the rest of a gap that filled a whole page. */
+static void
+chathist_batch_end(struct buffer *b)
+{
+	struct chathist *h = &b->hist;
+
+	h->batch[0] = '\0';
+	h->out = false;
+	if (h->asked == CHATHIST_BEFORE) {
+		/* Newest first, each in front of the one before. */
+		for (size_t k = h->nolder; k-- > 0;) {
+			struct chathist_line *o = &h->older[k];
+			buffer_prepend(b, o->time, o->kind, o->flags, o->nick,
+			    o->text);
+		}
+		h->exhausted = h->nolder == 0;
+		if (h->nolder > 0)
+			b->search_at = -1;	/* line indices moved */
+		older_free(h);
+	} else if (h->asked == CHATHIST_AFTER && h->batch_got >= CHATHIST_LIMIT)
+		chathist_request(b, CHATHIST_AFTER);
+}
+
+void
+chathist_batch(const char *ref, const char *type, const char *target)
+{
+	if (ref[0] == '+') {
+		if (type == NULL || target == NULL ||
+		    (strcmp(type, "chathistory") != 0 &&
+		    strcmp(type, "draft/chathistory") != 0))
+			return;
+		struct buffer *b = window_find(target);
+		if (b == NULL)
+			return;
+		str_copy(b->hist.batch, ref + 1, sizeof(b->hist.batch));
+		b->hist.batch_got = 0;
+		return;
+	}
+	for (size_t i = 0; i < nwindows; i++) {
+		const char *open = windows[i]->hist.batch;
+		if (open[0] != '\0' && strcmp(open, ref + 1) == 0)
+			chathist_batch_end(windows[i]);
+	}
+}
+
+/* Is batch the CHATHISTORY batch open for h? */
+static bool
+chathist_ours(const struct chathist *h, const char *batch)
+{
+	return batch != NULL && h->batch[0] != '\0' &&
+	    strcmp(batch, h->batch) == 0;
+}
+
+bool
+chathist_duplicate(struct buffer *b, const char *msgid, const char *batch,
+    int64_t time)
+{
+	struct chathist *h = &b->hist;
+
+	if (chathist_ours(h, batch))
+		h->batch_got++;
+	if (msgid != NULL && msgid[0] != '\0' && seen_check(&h->seen, msgid))
+		return true;
+	mark_note(&h->mark, msgid, time);
+	return false;
+}
+
+bool
+chathist_collect(struct buffer *b, const char *batch, int64_t time,
+    enum line_kind kind, unsigned flags, const char *nick, const char *text)
+{
+	struct chathist *h = &b->hist;
+
+	if (!chathist_ours(h, batch) || h->asked != CHATHIST_BEFORE)
+		return false;
+	if (h->nolder == h->olderlen) {
+		h->olderlen = h->olderlen ? h->olderlen * 2 : 32;
+		h->older = xreallocarray(h->older, h->olderlen,
+		    sizeof(*h->older));
+	}
+	h->older[h->nolder++] = (struct chathist_line){ time, kind, flags,
+	    xstrdup(nick), xstrdup(text) };
+	return true;
 }

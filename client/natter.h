@@ -1,7 +1,9 @@
 /*
  * natter: the whole program's vocabulary in one header, a paragraph per
- * file. Everything but ui.c is free of curses; the pure modules (utf.c,
- * mirc.c, wrap.c, edit.c, keys.c, window.c, command.c) have Check tests.
+ * file. Everything but ui.c is free of curses, and everything but
+ * main.c, net.c and ui.c (client/libnatter.a) has Check tests, which
+ * replace net.c with tests/net-stub.c. The pure parts take times and
+ * random numbers from their callers, so those tests are deterministic.
  */
 #ifndef NATTER_H
 #define NATTER_H
@@ -155,9 +157,7 @@ size_t edit_take(struct edit *e, char *out, size_t cap);
  * the cursor's column relative to it. */
 int edit_view(struct edit *e, int cols);
 
-/* window.c: the model. Buffers (server, channels, queries), their
- * scrollback rings and nick lists, and who we are. */
-
+/* window.c's kinds of line, which the history modules keep too. */
 enum line_kind {
 	LINE_MSG,	/* <nick> text */
 	LINE_ACTION,	/* * nick text */
@@ -168,6 +168,189 @@ enum line_kind {
 };
 #define LINE_SELF 0x01		/* we said it */
 #define LINE_HIGHLIGHT 0x02	/* it mentions us */
+
+/*
+ * msgid.c: de-duplication and the CHATHISTORY requests of a buffer.
+ * A seen set remembers the last SEEN_MAX msgids (as 64-bit hashes, in a
+ * ring indexed by a small open-addressing table), so history replayed
+ * over what is already on screen is dropped. A hist_mark keeps the newest
+ * and oldest message a buffer has shown, which is where the next
+ * CHATHISTORY AFTER (after a reconnect) or BEFORE (scrolling past the
+ * top) starts.
+ */
+#define SEEN_MAX 256
+#define SEEN_SLOTS (2 * SEEN_MAX)	/* power of two, half full at most */
+#define CHATHIST_LIMIT 100		/* when ISUPPORT CHATHISTORY says nothing */
+#define CHATHIST_CMD_MAX 160		/* one CHATHISTORY line, no CRLF */
+
+struct seen {
+	uint64_t ring[SEEN_MAX];
+	uint16_t slot[SEEN_SLOTS];	/* ring index + 1; 0 is empty */
+	size_t head;			/* next ring entry to (over)write */
+	size_t count;
+};
+
+struct hist_mark {
+	char newest_id[IRC_MSGID_MAX + 1];	/* "" when unknown */
+	int64_t newest_ms;			/* 0 when nothing seen */
+	char oldest_id[IRC_MSGID_MAX + 1];
+	int64_t oldest_ms;
+};
+
+enum chathist_kind { CHATHIST_LATEST, CHATHIST_AFTER, CHATHIST_BEFORE };
+
+void seen_init(struct seen *s);
+/* True when key was seen before; otherwise remembers it, forgetting the
+ * oldest key once SEEN_MAX are held. */
+bool seen_check(struct seen *s, const char *key);
+/* True when key is held, without remembering it. */
+bool seen_has(const struct seen *s, const char *key);
+
+void mark_init(struct hist_mark *m);
+/* A message with this msgid (NULL or "" if none) and time was shown. */
+void mark_note(struct hist_mark *m, const char *msgid, int64_t time_ms);
+/*
+ * Write the CHATHISTORY line (no CRLF) for target into buf: LATEST asks
+ * for the newest limit messages ("*"), AFTER starts from the newest
+ * message shown, BEFORE from the oldest; msgid references are preferred,
+ * timestamps are the fallback. Returns the length, or 0 when the mark
+ * has no reference for AFTER/BEFORE or buf is too small.
+ */
+size_t chathist_cmd(char *buf, size_t cap, enum chathist_kind kind,
+    const char *target, const struct hist_mark *m, int limit);
+/* On (re)join: AFTER when the buffer has shown something, else LATEST. */
+size_t chathist_join_cmd(char *buf, size_t cap, const char *target,
+    const struct hist_mark *m, int limit);
+
+/* A buffer's history: what it showed, the request out, the batch open. */
+struct chathist_line {		/* a line of a BEFORE batch, kept until its end */
+	int64_t time;
+	enum line_kind kind;
+	unsigned flags;
+	char *nick, *text;
+};
+
+struct chathist {
+	struct seen seen;
+	struct hist_mark mark;
+	char batch[IRC_MSGID_MAX + 1];	/* our open chathistory batch, or "" */
+	unsigned batch_got;	/* messages in it so far */
+	bool out;		/* a CHATHISTORY request is out */
+	enum chathist_kind asked;	/* which */
+	int64_t joined_ms;	/* server time of our last JOIN, 0 never */
+	bool exhausted;		/* BEFORE found nothing older */
+	struct chathist_line *older;	/* a BEFORE batch, prepended at its end */
+	size_t nolder, olderlen;
+};
+
+struct buffer;
+void chathist_init(struct chathist *h);
+void chathist_free(struct chathist *h);
+/* We joined b at time (server time): fetch LATEST, or AFTER what b
+ * showed last (or its previous join) on a rejoin. */
+void chathist_joined(struct buffer *b, int64_t time);
+/* Scrolled past the top of b: fetch BEFORE the oldest line. */
+void chathist_scrolled_top(struct buffer *b);
+/* The connection dropped: no request is out any more. */
+void chathist_lost(void);
+/* Registered again: ask for the gap of each query buffer. */
+void chathist_registered(void);
+/* BATCH +ref type target / BATCH -ref (type and target NULL). */
+void chathist_batch(const char *ref, const char *type, const char *target);
+/* Was this message (msgid may be NULL) already shown in b? If not, it
+ * is remembered. batch is the message's batch tag or NULL. */
+bool chathist_duplicate(struct buffer *b, const char *msgid,
+    const char *batch, int64_t time);
+/* A message of a BEFORE batch: kept, and put in front of b's oldest
+ * line when the batch ends. True when taken. */
+bool chathist_collect(struct buffer *b, const char *batch, int64_t time,
+    enum line_kind kind, unsigned flags, const char *nick, const char *text);
+
+/*
+ * complete.c: Tab completion on a wchar_t line. A comp_list is a most
+ * recently used list of names (nicks of one channel, open channels);
+ * comp_step replaces the word before the cursor with the next candidate
+ * ("nick: " at line start, "nick " elsewhere, "/cmd ", "#chan "), and
+ * repeated steps cycle through the candidates snapshotted on the first
+ * one (dir +1 for Tab, -1 for Shift-Tab). Any other edit ends the cycle:
+ * call comp_reset.
+ */
+#define COMP_CAND_MAX 64	/* candidates kept for one cycle */
+#define COMP_WORD_MAX 64	/* longest word completed, in wide chars */
+
+struct comp_list {
+	char **names;
+	size_t len, cap;
+};
+
+struct comp {
+	bool active;
+	size_t start;		/* where the completed word begins */
+	size_t inserted;	/* wide chars of the current replacement */
+	size_t idx;		/* current candidate */
+	size_t ncand;
+	wchar_t cand[COMP_CAND_MAX][COMP_WORD_MAX + 3];	/* with suffix */
+};
+
+void comp_list_free(struct comp_list *l);
+/* name spoke or was opened: move (or add) it to the front. */
+void comp_list_touch(struct comp_list *l, const char *name);
+/* name is known but quiet (NAMES): add it at the back if absent. */
+void comp_list_add(struct comp_list *l, const char *name);
+void comp_list_remove(struct comp_list *l, const char *name);
+void comp_list_rename(struct comp_list *l, const char *from, const char *to);
+void comp_reset(struct comp *c);
+/*
+ * One Tab (dir 1) or Shift-Tab (dir -1) on buf[0..*len) (cap wide chars)
+ * with the cursor at *pos. Words starting with '/' at line start complete
+ * from cmds (NULL-terminated, with their '/'), '#' or '&' from chans,
+ * the rest from nicks; matching is case-insensitive (IRC casemapping).
+ * Returns false, changing nothing, when there is no candidate.
+ */
+bool comp_step(struct comp *c, wchar_t *buf, size_t *len, size_t cap,
+    size_t *pos, int dir, const struct comp_list *nicks,
+    const struct comp_list *chans, const char *const *cmds);
+/* nick spoke in b: first in b's nick candidates. */
+void complete_spoke(struct buffer *b, const char *nick);
+/* Tab (dir 1) or Shift-Tab (-1) in b's input line: the next candidate
+ * from b's speakers and nick list, the open channels and the commands. */
+bool complete_tab(struct buffer *b, int dir);
+/* After every key: one that was not Tab or Shift-Tab ends the cycle. */
+void complete_key_done(void);
+
+/*
+ * logfile.c: --log-dir: one plain-text file per buffer per day,
+ * "dir/<buffer>-YYYY-MM-DD.log", lines "[HH:MM:SS] <nick> text" in local
+ * time with mIRC formatting removed. Buffer names are folded to lower
+ * case and made safe for a file name ('/' and a leading '.' become '_').
+ */
+#define LOGFILE_NAME_MAX 4096
+
+struct logfile {
+	char *buffer;		/* folded buffer name */
+	char day[11];		/* "YYYY-MM-DD" of the open file */
+	FILE *fp;
+};
+
+/* The file name for buffer on the local day of time_ms. */
+size_t logfile_path(char *buf, size_t cap, const char *dir,
+    const char *buffer, int64_t time_ms);
+/* Format one log line (with '\n') into buf; kind is "<nick>" for a
+ * message, "* nick" for an action, "-nick-" for a notice, or "" for an
+ * event already phrased in text. */
+size_t logfile_line(char *buf, size_t cap, int64_t time_ms, const char *kind,
+    const char *text);
+/* Append a line to buffer's log for the day of time_ms, opening or
+ * switching the file as needed. Returns -1 (errno set) on failure. */
+int logfile_write(struct logfile *l, const char *dir, const char *buffer,
+    int64_t time_ms, const char *kind, const char *text);
+void logfile_close(struct logfile *l);
+/* A line was added to b: log it when --log-dir is set. */
+void logfile_add(struct buffer *b, const struct line *l);
+
+/* window.c: the model. Buffers (server, channels, queries), their
+ * scrollback rings and nick lists, and who we are. */
+
 
 /* One history line in one allocation: 16 bytes of header, then the nick
  * and the text, each NUL-terminated. */
@@ -217,7 +400,10 @@ struct buffer {
 	enum activity activity;
 	unsigned unread;
 	struct edit edit;	/* each buffer keeps its own input and history */
-	void *ext;		/* session.c's per-buffer state */
+	struct chathist hist;	/* msgid.c: history fetched and shown */
+	struct comp_list spoke;	/* complete.c: who spoke, most recent first */
+	struct logfile log;	/* logfile.c: the open log file */
+	long search_at;		/* search.c: line index of the last match, -1 */
 };
 
 /* Who we are and what the server agreed to. */
@@ -277,9 +463,6 @@ size_t window_index(const struct buffer *b);
 void window_select(size_t i);
 /* Close buffer i (never the server buffer, index 0). */
 void window_close(size_t i);
-
-/* Called for every line added (logging), or NULL. */
-extern void (*buffer_hook)(struct buffer *b, const struct line *l);
 
 /* Append a line; evicts the oldest past the scrollback size. Updates
  * activity and unread counts of buffers not on screen. */
@@ -352,10 +535,10 @@ void command_run(struct buffer *b, const char *line);
 /* The entry for /name: exact, else a unique prefix; NULL otherwise, and
  * *ambiguous tells which. */
 const struct command *command_find(const char *name, bool *ambiguous);
-/* Send text as PRIVMSG to target, split into as many lines as it takes,
- * and show it at once unless the server echoes. */
-void command_say(struct buffer *b, const char *target, const char *text,
-    bool action);
+/* A comma-separated channel list with '#' put before each name that
+ * is not a channel ("lan,&x" is "#lan,&x"), as /join and -j take it;
+ * whole names only. Returns the length. */
+size_t command_chans(char *out, size_t cap, const char *list);
 
 struct command {
 	const char *name;
@@ -420,6 +603,40 @@ struct key keys_feed(struct keys *k, bool func, wint_t ch);
 /* Between keys: no sequence and no paste under way. */
 bool keys_idle(const struct keys *k);
 
+/*
+ * say.c: what we say to a channel or nick, typed or pasted, on one path:
+ * split into messages (paste_split), one queue in the order said, sent
+ * as a token bucket allows, shown as said (unless the server echoes)
+ * when sent. net_sendf is for protocol lines only.
+ */
+#define PACE_BURST 5		/* messages sent at once */
+#define PACE_INTERVAL_MS 1000	/* then one per interval */
+
+struct pace {
+	int64_t ready_ms;	/* the bucket is full again at this time */
+};
+
+/* Say text[0..len) (lines split at LF, CRLF or CR) to target as PRIVMSG,
+ * or as CTCP ACTION; b shows it. */
+void say(struct buffer *b, const char *target, const char *text, size_t len,
+    bool action);
+/* Bytes of text one message to target may carry. */
+size_t say_budget(const char *target, bool action);
+/* Send what the bucket allows at now (monotonic ms). */
+void say_flush(int64_t now);
+/* ms until the next queued message may go, or -1 when none can. */
+int64_t say_wait(int64_t now);
+/* Messages still queued. */
+size_t say_queued(void);
+/* The connection dropped: forget the queue, and say how much. */
+void say_drop(void);
+
+void pace_init(struct pace *p);
+/* ms to wait before the next message may be sent at now_ms (0: now). */
+int64_t pace_wait(const struct pace *p, int64_t now_ms);
+/* A message was sent at now_ms. */
+void pace_take(struct pace *p, int64_t now_ms);
+
 /* ui.c: curses. Draws the model once per loop pass; reads keys. */
 
 void ui_init(void);
@@ -433,14 +650,6 @@ void ui_draw(void);
 /* Colour is used when the terminal has it and this is true (NO_COLOR). */
 extern bool ui_color;
 
-
-/*
- * The paragraphs below are the pure modules of sessions: reconnect,
- * history gap-filling, completion, highlights, paste, config, logging,
- * search, colours. None of them touches curses, a socket or the clock
- * on its own: callers pass times and random numbers in, so the Check
- * tests in tests/check_clientx.c are deterministic.
- */
 
 /*
  * backoff.c: the reconnect schedule. 1 s, doubling per failed attempt up
@@ -460,104 +669,6 @@ void backoff_reset(struct backoff *b);
 int64_t backoff_next(struct backoff *b, uint32_t r);
 
 /*
- * msgid.c: de-duplication and the CHATHISTORY bookkeeping of a buffer.
- * A seen set remembers the last SEEN_MAX msgids (as 64-bit hashes, in a
- * ring indexed by a small open-addressing table), so history replayed
- * over what is already on screen is dropped. A hist_mark keeps the newest
- * and oldest message a buffer has shown, which is where the next
- * CHATHISTORY AFTER (after a reconnect) or BEFORE (scrolling past the
- * top) starts.
- */
-#define SEEN_MAX 256
-#define SEEN_SLOTS (2 * SEEN_MAX)	/* power of two, half full at most */
-#define CHATHIST_LIMIT 100		/* when ISUPPORT CHATHISTORY says nothing */
-#define CHATHIST_CMD_MAX 160		/* one CHATHISTORY line, no CRLF */
-
-struct seen {
-	uint64_t ring[SEEN_MAX];
-	uint16_t slot[SEEN_SLOTS];	/* ring index + 1; 0 is empty */
-	size_t head;			/* next ring entry to (over)write */
-	size_t count;
-};
-
-struct hist_mark {
-	char newest_id[IRC_MSGID_MAX + 1];	/* "" when unknown */
-	int64_t newest_ms;			/* 0 when nothing seen */
-	char oldest_id[IRC_MSGID_MAX + 1];
-	int64_t oldest_ms;
-};
-
-enum chathist_kind { CHATHIST_LATEST, CHATHIST_AFTER, CHATHIST_BEFORE };
-
-void seen_init(struct seen *s);
-/* True when key was seen before; otherwise remembers it, forgetting the
- * oldest key once SEEN_MAX are held. */
-bool seen_check(struct seen *s, const char *key);
-/* True when key is held, without remembering it. */
-bool seen_has(const struct seen *s, const char *key);
-
-void mark_init(struct hist_mark *m);
-/* A message with this msgid (NULL or "" if none) and time was shown. */
-void mark_note(struct hist_mark *m, const char *msgid, int64_t time_ms);
-/*
- * Write the CHATHISTORY line (no CRLF) for target into buf: LATEST asks
- * for the newest limit messages ("*"), AFTER starts from the newest
- * message shown, BEFORE from the oldest; msgid references are preferred,
- * timestamps are the fallback. Returns the length, or 0 when the mark
- * has no reference for AFTER/BEFORE or buf is too small.
- */
-size_t chathist_cmd(char *buf, size_t cap, enum chathist_kind kind,
-    const char *target, const struct hist_mark *m, int limit);
-/* On (re)join: AFTER when the buffer has shown something, else LATEST. */
-size_t chathist_join_cmd(char *buf, size_t cap, const char *target,
-    const struct hist_mark *m, int limit);
-
-/*
- * complete.c: Tab completion on a wchar_t line. A comp_list is a most
- * recently used list of names (nicks of one channel, open channels);
- * comp_step replaces the word before the cursor with the next candidate
- * ("nick: " at line start, "nick " elsewhere, "/cmd ", "#chan "), and
- * repeated steps cycle through the candidates snapshotted on the first
- * one (dir +1 for Tab, -1 for Shift-Tab). Any other edit ends the cycle:
- * call comp_reset.
- */
-#define COMP_CAND_MAX 64	/* candidates kept for one cycle */
-#define COMP_WORD_MAX 64	/* longest word completed, in wide chars */
-
-struct comp_list {
-	char **names;
-	size_t len, cap;
-};
-
-struct comp {
-	bool active;
-	size_t start;		/* where the completed word begins */
-	size_t inserted;	/* wide chars of the current replacement */
-	size_t idx;		/* current candidate */
-	size_t ncand;
-	wchar_t cand[COMP_CAND_MAX][COMP_WORD_MAX + 3];	/* with suffix */
-};
-
-void comp_list_free(struct comp_list *l);
-/* name spoke or was opened: move (or add) it to the front. */
-void comp_list_touch(struct comp_list *l, const char *name);
-/* name is known but quiet (NAMES): add it at the back if absent. */
-void comp_list_add(struct comp_list *l, const char *name);
-void comp_list_remove(struct comp_list *l, const char *name);
-void comp_list_rename(struct comp_list *l, const char *from, const char *to);
-void comp_reset(struct comp *c);
-/*
- * One Tab (dir 1) or Shift-Tab (dir -1) on buf[0..*len) (cap wide chars)
- * with the cursor at *pos. Words starting with '/' at line start complete
- * from cmds (NULL-terminated, with their '/'), '#' or '&' from chans,
- * the rest from nicks; matching is case-insensitive (IRC casemapping).
- * Returns false, changing nothing, when there is no candidate.
- */
-bool comp_step(struct comp *c, wchar_t *buf, size_t *len, size_t cap,
-    size_t *pos, int dir, const struct comp_list *nicks,
-    const struct comp_list *chans, const char *const *cmds);
-
-/*
  * highlight.c: does a message mention me? A match is the nick or a
  * --highlight word, case-insensitive (RFC 1459 casemapping), standing
  * alone: the characters around it are not nick characters (letters,
@@ -568,6 +679,10 @@ bool hl_match(const char *text, const char *nick, const char *const *words,
     size_t nwords);
 /* One word: the same rule for a single needle. */
 bool hl_word(const char *text, const char *word);
+/* A message shown in b with these LINE_* flags: a highlight or a private
+ * message rings the bell (at the next draw), unless it is history. */
+void hl_heard(const struct buffer *b, unsigned flags, bool history);
+extern bool hl_bell;
 
 /*
  * config.c: the options table shared by getopt_long, --help and the
@@ -638,16 +753,9 @@ int config_parse(FILE *fp, const char *path, const bool *skip,
  * paste.c: long input made safe. A line is split into messages that fit
  * RFC 1459's 512 bytes once the server has prefixed ":nick!user@host ",
  * at a UTF-8 boundary, preferring the last space; a paste is split into
- * lines first. A token bucket paces what is sent, so flood control
- * (natterd delays, ngircd may disconnect) is never met.
+ * lines first, and one of several messages waits for a y/n.
  */
 #define PASTE_CONFIRM_LINES 2	/* this many messages or more: ask first */
-#define PACE_BURST 5		/* messages sent at once */
-#define PACE_INTERVAL_MS 1000	/* then one per interval */
-
-struct pace {
-	int64_t ready_ms;	/* the bucket is full again at this time */
-};
 
 /* Bytes of text one "cmd target :text" message may carry when relayed
  * with a prefix of prefix_len bytes (see paste_prefix_len). */
@@ -671,42 +779,13 @@ size_t paste_count(const char *text, size_t len, size_t budget);
  */
 size_t paste_split(const char *text, size_t len, size_t budget,
     void (*fn)(const char *chunk, size_t n, void *arg), void *arg);
-
-void pace_init(struct pace *p);
-/* ms to wait before the next message may be sent at now_ms (0: now). */
-int64_t pace_wait(const struct pace *p, int64_t now_ms);
-/* A message was sent at now_ms. */
-void pace_take(struct pace *p, int64_t now_ms);
-
-/*
- * logfile.c: --log-dir: one plain-text file per buffer per day,
- * "dir/<buffer>-YYYY-MM-DD.log", lines "[HH:MM:SS] <nick> text" in local
- * time with mIRC formatting removed. Buffer names are folded to lower
- * case and made safe for a file name ('/' and a leading '.' become '_').
- */
-#define LOGFILE_NAME_MAX 4096
-
-struct logfile {
-	char *buffer;		/* folded buffer name */
-	char day[11];		/* "YYYY-MM-DD" of the open file */
-	FILE *fp;
-};
-
-/* The file name for buffer on the local day of time_ms. */
-size_t logfile_path(char *buf, size_t cap, const char *dir,
-    const char *buffer, int64_t time_ms);
-/* Copy text to dst without mIRC formatting codes; returns the length. */
-size_t logfile_strip(char *dst, size_t cap, const char *text);
-/* Format one log line (with '\n') into buf; kind is "<nick>" for a
- * message, "* nick" for an action, "-nick-" for a notice, or "" for an
- * event already phrased in text. */
-size_t logfile_line(char *buf, size_t cap, int64_t time_ms, const char *kind,
-    const char *text);
-/* Append a line to buffer's log for the day of time_ms, opening or
- * switching the file as needed. Returns -1 (errno set) on failure. */
-int logfile_write(struct logfile *l, const char *dir, const char *buffer,
-    int64_t time_ms, const char *kind, const char *text);
-void logfile_close(struct logfile *l);
+/* A bracketed paste in b: true when it needs a y/n (see paste_prompt),
+ * false when the caller should insert it as typed. */
+bool paste_offer(struct buffer *b, const char *text, size_t len);
+/* The pending question ("Paste 5 messages to #home? (y/n)") or NULL. */
+const char *paste_prompt(void);
+/* The answer: y says the paste (say.c), anything else drops it. */
+void paste_answer(bool yes);
 
 /*
  * search.c: /search and Ctrl-R. Case-insensitive substring search over a
@@ -723,6 +802,9 @@ bool search_match(const char *line, const char *needle);
  */
 long search_back(long from, const char *needle,
     const char *(*line_at)(long i, void *arg), void *arg);
+/* /search text, or text NULL to search again further back than b's
+ * last match; scrolls b there. False when nothing (more) matches. */
+bool search_buffer(struct buffer *b, const char *text);
 
 /*
  * color.c: colour or not, and how many. NO_COLOR set to anything
@@ -747,22 +829,14 @@ struct away_memo {
 void away_init(struct away_memo *a);
 /* True when this away reply for nick should be shown (first time). */
 bool away_show(struct away_memo *a, const char *nick, const char *message);
+/* The same against natter's one memo: show this 301? */
+bool away_note(const char *nick, const char *message);
 
 /*
- * session.c: those modules glued to the model and the connection:
- * reconnect with back-off and countdown, CHATHISTORY requests and msgid
- * de-duplication per buffer, highlights and the bell, logs, paced
- * sending, paste confirmation, completion sources, /search, away replies.
- * Per-buffer state hangs on buffer->ext.
+ * session.c: the connection's life: reconnect with back-off and a
+ * countdown, what is reset when it drops or registers, the status note.
  */
-struct buffer;
-struct line;
-
-extern bool session_bell;	/* ring once at the next draw */
-
 void session_init(void);
-/* Free b's session state (window close). */
-void session_buffer_free(struct buffer *b);
 /* The connection dropped: true when a reconnect is scheduled (false
  * before the first registration, or after /quit). */
 bool session_lost(void);
@@ -776,41 +850,5 @@ int session_timeout(int64_t now_mono);
 /* Each loop pass: reconnect when due, send what the pace allows, and
  * keep status_note ("reconnecting in 3s", "sending, 4 to go") current. */
 void session_tick(int64_t now_mono);
-/* Queue a line for the server, sent as fast as the pace allows. */
-void session_sendf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* We joined b at time (server time): fetch LATEST, or AFTER what b
- * showed last (or its previous join) on a rejoin. */
-void session_joined(struct buffer *b, int64_t time);
-/* Scrolled past the top of b: fetch BEFORE the oldest line. */
-void session_scrolled_top(struct buffer *b);
-/* BATCH +ref type target / BATCH -ref (type and target NULL). */
-void session_batch(const char *ref, const char *type, const char *target);
-/* Was this message (msgid may be NULL) already shown in b? If not, it
- * is remembered. batch is the message's batch tag or NULL. */
-bool session_duplicate(struct buffer *b, const char *msgid, const char *batch,
-    int64_t time);
-/* A message of a BEFORE batch: kept, and put in front of b's oldest
- * line when the batch ends. True when taken. */
-bool session_collect(struct buffer *b, const char *batch, int64_t time,
-    enum line_kind kind, unsigned flags, const char *nick, const char *text);
-/* A message from nick shown in b with these LINE_* flags: remember the
- * speaker for completion; a highlight or a private message rings, unless
- * it comes from history (a batch). */
-void session_heard(struct buffer *b, const char *nick, unsigned flags,
-    bool history);
-/* Show this away reply (301)? Once per nick and message. */
-bool session_away(const char *nick, const char *message);
-/* A line was added to b: log it under --log-dir. */
-void session_log(struct buffer *b, const struct line *l);
-/* Tab (dir 1) or Shift-Tab (-1) in b's input line. */
-bool session_complete(struct buffer *b, struct comp *c, int dir);
-/* A bracketed paste in b: true when it needs a y/n (see session_prompt),
- * false when the caller should insert it as typed. */
-bool session_paste(struct buffer *b, const char *text, size_t len);
-/* The pending question ("Paste 5 messages to #home? (y/n)") or NULL. */
-const char *session_prompt(void);
-void session_answer(bool yes);
-/* /search text, or text NULL to search again further back; scrolls b. */
-bool session_search(struct buffer *b, const char *text);
 
 #endif

@@ -1,4 +1,9 @@
-/* paste.c: long lines and pastes become messages the server accepts. */
+/*
+ * paste.c: long lines and pastes become messages the server accepts;
+ * a paste of several messages waits for a y/n first.
+ */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "natter.h"
@@ -82,29 +87,51 @@ paste_count(const char *text, size_t len, size_t budget)
 	return paste_split(text, len, budget, NULL, NULL);
 }
 
-void
-pace_init(struct pace *p)
+/* A paste waiting for y/n. */
+static struct {
+	char *text;
+	size_t len, count;
+	char target[IRC_CHAN_MAX + 1];
+	char prompt[128];
+} pending;
+
+bool
+paste_offer(struct buffer *b, const char *text, size_t len)
 {
-	p->ready_ms = 0;
+	size_t count = paste_count(text, len, say_budget(b->name, false));
+
+	if (count < PASTE_CONFIRM_LINES || b->kind == BUFFER_SERVER)
+		return false;	/* one message: into the input line */
+	free(pending.text);
+	pending.text = xstrndup(text, len);
+	pending.len = len;
+	pending.count = count;
+	str_copy(pending.target, b->name, sizeof(pending.target));
+	snprintf(pending.prompt, sizeof(pending.prompt),
+	    "Paste %zu messages to %s? (y/n)", count, b->name);
+	dirty |= DIRTY_INPUT | DIRTY_STATUS;
+	return true;
 }
 
-/*
- * A token bucket written as its "full again" time: each message pushes
- * it PACE_INTERVAL_MS later; sending is allowed while it is at most
- * PACE_BURST - 1 intervals ahead of now.
- */
-int64_t
-pace_wait(const struct pace *p, int64_t now_ms)
+const char *
+paste_prompt(void)
 {
-	int64_t ahead = p->ready_ms - now_ms -
-	    (int64_t)(PACE_BURST - 1) * PACE_INTERVAL_MS;
-
-	return ahead > 0 ? ahead : 0;
+	return pending.text != NULL ? pending.prompt : NULL;
 }
 
 void
-pace_take(struct pace *p, int64_t now_ms)
+paste_answer(bool yes)
 {
-	p->ready_ms = (p->ready_ms > now_ms ? p->ready_ms : now_ms) +
-	    PACE_INTERVAL_MS;
+	struct buffer *b = window_find(pending.target);
+
+	if (pending.text == NULL)
+		return;
+	if (yes && b != NULL)
+		say(b, b->name, pending.text, pending.len, false);
+	else if (b != NULL)
+		buffer_addf(b, LINE_INFO, "Paste of %zu messages not sent",
+		    pending.count);
+	free(pending.text);
+	pending.text = NULL;
+	dirty |= DIRTY_INPUT | DIRTY_STATUS;
 }

@@ -39,7 +39,7 @@ search_match(const char *line, const char *needle)
 	size_t m = search_lower(pin, nitems(pin), needle);
 	if (m == 0)
 		return false;
-	logfile_strip(plain, sizeof(plain), line);
+	mirc_strip(plain, sizeof(plain), line);
 	size_t n = search_lower(hay, nitems(hay), plain);
 	for (size_t i = 0; i + m <= n; i++)
 		if (wmemcmp(hay + i, pin, m) == 0)
@@ -57,4 +57,45 @@ search_back(long from, const char *needle,
 			return i;
 	}
 	return -1;
+}
+
+static char search_text[256];	/* the last text searched for */
+
+static const char *
+search_line(long i, void *arg)
+{
+	struct buffer *b = arg;
+	const struct line *l = buffer_line(b, b->seq - b->count + (uint64_t)i);
+
+	/* natter's own notes ("No match for x") are not conversation. */
+	if (l == NULL || l->kind == LINE_INFO || l->kind == LINE_ERROR)
+		return NULL;
+	return LINE_TEXT(l);
+}
+
+bool
+search_buffer(struct buffer *b, const char *text)
+{
+	long from = (long)b->count;
+
+	/* The same text again steps further back; new text starts over. */
+	if (text != NULL && text[0] != '\0' && strcmp(text, search_text) != 0) {
+		str_copy(search_text, text, sizeof(search_text));
+		b->search_at = -1;
+	}
+	if (search_text[0] == '\0')
+		return false;
+	if (b->search_at >= 0 && b->search_at < from)
+		from = b->search_at;
+	long i = search_back(from, search_text, search_line, b);
+	if (i < 0) {
+		b->search_at = -1;
+		return false;
+	}
+	b->search_at = i;
+	b->scrolled = true;
+	b->anchor = b->seq - b->count + (uint64_t)i;
+	b->skip = 0;
+	dirty |= DIRTY_HISTORY | DIRTY_STATUS;
+	return true;
 }

@@ -208,7 +208,7 @@ draw_history(void)
 		}
 		/* The top of the buffer is on screen: ask for older lines. */
 		if (b->scrolled && seq == oldest)
-			session_scrolled_top(b);
+			chathist_scrolled_top(b);
 		/* Scrolled past the top: come down until the screen is full. */
 		if (row < 0 || !b->scrolled || pass > 0)
 			break;
@@ -322,7 +322,7 @@ draw_input(void)
 	static struct render r;
 
 	werase(winput);
-	const char *prompt = session_prompt();
+	const char *prompt = paste_prompt();
 	if (prompt != NULL) {
 		/* A question waits (paste confirmation): it owns the line. */
 		wattron(winput, A_BOLD | A_REVERSE);
@@ -461,8 +461,8 @@ ui_resize(void)
 void
 ui_draw(void)
 {
-	if (session_bell) {
-		session_bell = false;
+	if (hl_bell) {
+		hl_bell = false;
 		beep();
 	}
 	if (dirty == 0)
@@ -644,22 +644,16 @@ k_mouse(void)
 
 #define KEY_CTRL(c) ((c) & 0x1f)
 
-/* Completion, search and bracketed paste. */
-static struct comp comp;
-static bool comp_keep;	/* this key was Tab or Shift-Tab: keep cycling */
-
 static void
 k_tab(void)
 {
-	comp_keep = true;
-	session_complete(window_current(), &comp, 1);
+	complete_tab(window_current(), 1);
 }
 
 static void
 k_backtab(void)
 {
-	comp_keep = true;
-	session_complete(window_current(), &comp, -1);
+	complete_tab(window_current(), -1);
 }
 
 /* Ctrl-R: search for the input line's text, or again further back. */
@@ -670,7 +664,7 @@ k_search(void)
 	char text[EDIT_MAX * 4 + 1];
 
 	edit_get(&b->edit, text, sizeof(text));
-	if (!session_search(b, text[0] != '\0' ? text : NULL))
+	if (!search_buffer(b, text[0] != '\0' ? text : NULL))
 		beep();
 }
 
@@ -680,7 +674,7 @@ paste_end(const char *text, size_t len)
 {
 	struct buffer *b = window_current();
 
-	if (len == 0 || session_paste(b, text, len))
+	if (len == 0 || paste_offer(b, text, len))
 		return;
 	for (size_t i = 0; i < len;) {
 		wchar_t w = utf_next(text, len, &i);
@@ -810,9 +804,9 @@ key(bool func, wint_t ch)
 
 	/* A pending question takes the next key: y sends, anything else
 	 * cancels. */
-	if (session_prompt() != NULL && keys_idle(&keyin)) {
+	if (paste_prompt() != NULL && keys_idle(&keyin)) {
 		if (!func)
-			session_answer(ch == 'y' || ch == 'Y');
+			paste_answer(ch == 'y' || ch == 'Y');
 		return;
 	}
 	k = keys_feed(&keyin, func, ch);
@@ -853,9 +847,6 @@ ui_keys(void)
 
 	while ((rc = wget_wch(winput, &ch)) != ERR) {
 		key(rc == KEY_CODE_YES, ch);
-		/* Any key but Tab and Shift-Tab ends a completion cycle. */
-		if (!comp_keep)
-			comp_reset(&comp);
-		comp_keep = false;
+		complete_key_done();
 	}
 }

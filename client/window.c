@@ -16,7 +16,6 @@ size_t nwindows;
 size_t window_cur;
 size_t window_scrollback = SCROLLBACK_DEFAULT;
 char status_note[128];
-void (*buffer_hook)(struct buffer *b, const struct line *l);
 
 static struct buffer *
 buffer_new(const char *name, enum buffer_kind kind)
@@ -26,13 +25,17 @@ buffer_new(const char *name, enum buffer_kind kind)
 	str_copy(b->name, name, sizeof(b->name));
 	b->kind = kind;
 	b->cap = window_scrollback;
+	chathist_init(&b->hist);
+	b->search_at = -1;
 	return b;
 }
 
 static void
 buffer_free(struct buffer *b)
 {
-	session_buffer_free(b);
+	chathist_free(&b->hist);
+	comp_list_free(&b->spoke);
+	logfile_close(&b->log);
 	buffer_clear(b);
 	free(b->lines);
 	free(b->nicks);
@@ -221,8 +224,7 @@ buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
 		b->count++;
 	}
 	b->seq++;
-	if (buffer_hook != NULL)
-		buffer_hook(b, l);
+	logfile_add(b, l);
 
 	if (b == window_current()) {
 		dirty |= b->scrolled ? DIRTY_STATUS : DIRTY_HISTORY;

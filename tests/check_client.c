@@ -19,7 +19,8 @@ struct options opt;
 static void
 setup(void)
 {
-	net_nsent = 0;
+	net_stub_reset();
+	net_stub_fd = 3;	/* connected */
 	opt.host = "irc.test";
 	opt.port = "6667";
 	opt.nick = opt.user = "alice";
@@ -631,12 +632,15 @@ START_TEST(test_command_split_long)
 	command_run(c, text);
 	ck_assert_uint_gt(net_nsent, 3);
 	for (size_t i = 0; i < net_nsent; i++) {
-		ck_assert_uint_le(strlen(net_sent[i]) + 2 + 1 + IRC_NICK_MAX + 1 +
-		    IRC_USER_MAX + 1 + IRC_HOST_MAX + 1, IRC_BODY_MAX);
+		/* Fits once relayed as ":alice!~user@host " + line + CRLF. */
+		ck_assert_uint_le(1 + strlen("alice") + 2 + IRC_USER_MAX + 1 +
+		    IRC_HOST_MAX + 1 + strlen(net_sent[i]) + 2, IRC_BODY_MAX);
 		ck_assert(strncmp(net_sent[i], "PRIVMSG #c :", 12) == 0);
+		if (i > 0)
+			joined[k++] = ' ';	/* each break took a space */
 		k += str_copy(joined + k, net_sent[i] + 12, sizeof(joined) - k);
 	}
-	ck_assert_str_eq(joined, text);	/* nothing lost, nothing added */
+	ck_assert_str_eq(joined, text);	/* nothing else lost or added */
 }
 END_TEST
 
@@ -981,6 +985,85 @@ START_TEST(test_keys_paste_capped)
 }
 END_TEST
 
+/* --- say: what we say goes through one paced queue */
+
+/* Paste n lines "p1".."pn" into b and confirm it. */
+static void
+paste_lines(struct buffer *b, int n)
+{
+	char text[256];
+	size_t k = 0;
+
+	for (int i = 1; i <= n; i++)
+		k += (size_t)snprintf(text + k, sizeof(text) - k, "p%d\n", i);
+	ck_assert(paste_offer(b, text, k));
+	paste_answer(true);
+}
+
+/* Lines of b we said, oldest first, joined by spaces. */
+static void
+said(const struct buffer *b, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	out[0] = '\0';
+	for (uint64_t s = b->seq - b->count; s < b->seq; s++) {
+		const struct line *l = buffer_line(b, s);
+		if (l->flags & LINE_SELF)
+			k += (size_t)snprintf(out + k, cap - k, "%s%s",
+			    k > 0 ? " " : "", LINE_TEXT(l));
+	}
+}
+
+START_TEST(test_say_typed_keeps_order)
+{
+	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
+
+	paste_lines(c, PACE_BURST + 3);
+	ck_assert_uint_eq(net_nsent, PACE_BURST);
+	/* A line typed while the paste is paced waits behind it. */
+	command_run(c, "typed");
+	ck_assert_uint_eq(net_nsent, PACE_BURST);
+	session_tick(time_mono_ms() + 60000);
+	ck_assert_uint_eq(net_nsent, PACE_BURST + 4);
+	for (int i = 0; i < PACE_BURST + 3; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "PRIVMSG #c :p%d", i + 1);
+		ck_assert_str_eq(net_sent[i], want);
+	}
+	ck_assert_str_eq(net_sent[PACE_BURST + 3], "PRIVMSG #c :typed");
+}
+END_TEST
+
+START_TEST(test_say_shown_when_sent)
+{
+	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
+	char text[256];
+
+	paste_lines(c, PACE_BURST + 2);
+	command_run(c, "/me waves");
+	/* Only what went to the server is shown as said. */
+	said(c, text, sizeof(text));
+	ck_assert_str_eq(text, "p1 p2 p3 p4 p5");
+	session_tick(time_mono_ms() + 60000);
+	said(c, text, sizeof(text));
+	ck_assert_str_eq(text, "p1 p2 p3 p4 p5 p6 p7 waves");
+	ck_assert_int_eq(last_line(c)->kind, LINE_ACTION);
+	/* The bucket is empty until a minute from now: a paste now waits,
+	 * and when the connection drops it is never shown, and said so. */
+	paste_lines(c, 2);
+	ck_assert_uint_eq(net_nsent, PACE_BURST + 3);
+	net_stub_fd = -1;
+	self.registered = false;
+	handle_disconnected();
+	said(c, text, sizeof(text));
+	ck_assert_str_eq(text, "p1 p2 p3 p4 p5 p6 p7 waves");
+	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
+	    "2 queued messages not sent");
+}
+END_TEST
+
+
 /* --- handle: server lines into the model */
 
 /* Feed one line as the server would send it. */
@@ -1267,6 +1350,12 @@ client_suite(void)
 	tcase_add_test(tc, test_command_commands);
 	tcase_add_test(tc, test_command_errors);
 	tcase_add_test(tc, test_command_windows);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("say");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_say_typed_keeps_order);
+	tcase_add_test(tc, test_say_shown_when_sent);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("handle");

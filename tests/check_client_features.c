@@ -288,6 +288,59 @@ START_TEST(comp_list_edits)
 }
 END_TEST
 
+/* The cycle in a buffer's input line, as ui.c drives it: complete_tab
+ * for Tab and Shift-Tab, complete_key_done after every key. */
+static bool
+input_is(const struct buffer *b, const char *want)
+{
+	char got[EDIT_MAX * 4 + 1];
+
+	edit_get(&b->edit, got, sizeof(got));
+	return strcmp(got, want) == 0;
+}
+
+START_TEST(complete_cycle_in_buffer)
+{
+	str_copy(self.nick, "alice", sizeof(self.nick));
+	window_scrollback = 100;
+	window_init("server");
+	struct buffer *b = window_open("#c", BUFFER_CHANNEL);
+	nick_add(b, "alice", "");
+	nick_add(b, "bob", "");
+	nick_add(b, "bea", "@");
+	complete_spoke(b, "bob");	/* speakers first */
+	edit_set(&b->edit, "b");
+
+	ck_assert(complete_tab(b, 1));
+	complete_key_done();
+	ck_assert(input_is(b, "bob: "));
+	ck_assert(complete_tab(b, 1));
+	complete_key_done();
+	ck_assert(input_is(b, "bea: "));
+	ck_assert(complete_tab(b, -1));	/* Shift-Tab goes back */
+	complete_key_done();
+	ck_assert(input_is(b, "bob: "));
+	/* Any other key ends the cycle: Tab now completes a new word. */
+	complete_key_done();
+	ck_assert(complete_tab(b, 1));
+	complete_key_done();
+	ck_assert(input_is(b, "bob: bob "));
+	/* Never ourselves; '#' completes the open channels, '/' commands. */
+	edit_set(&b->edit, "a");
+	ck_assert(!complete_tab(b, 1));
+	complete_key_done();
+	edit_set(&b->edit, "#");
+	ck_assert(complete_tab(b, 1));
+	complete_key_done();
+	ck_assert(input_is(b, "#c "));
+	complete_key_done();
+	edit_set(&b->edit, "/reco");
+	ck_assert(complete_tab(b, 1));
+	ck_assert(input_is(b, "/reconnect "));
+	window_free_all();
+}
+END_TEST
+
 /* highlight */
 
 START_TEST(hl_words)
@@ -706,6 +759,7 @@ main(void)
 	tcase_add_test(tc, comp_recent_first_and_cycles);
 	tcase_add_test(tc, comp_commands_channels);
 	tcase_add_test(tc, comp_list_edits);
+	tcase_add_test(tc, complete_cycle_in_buffer);
 	tcase_add_test(tc, hl_words);
 	tcase_add_test(tc, config_good);
 	tcase_add_test(tc, config_flags_win);

@@ -157,7 +157,11 @@ size_t edit_take(struct edit *e, char *out, size_t cap);
  * the cursor's column relative to it. */
 int edit_view(struct edit *e, int cols);
 
-/* window.c's kinds of line, which the history modules keep too. */
+/*
+ * window.c's kinds of line. They, and the paragraphs of msgid.c,
+ * complete.c and logfile.c, come before window.c's: struct buffer holds
+ * each of those modules' state for the buffer in a typed field.
+ */
 enum line_kind {
 	LINE_MSG,	/* <nick> text */
 	LINE_ACTION,	/* * nick text */

@@ -1243,6 +1243,53 @@ START_TEST(test_handle_messages)
 }
 END_TEST
 
+START_TEST(test_handle_history)
+{
+	struct buffer *b;
+
+	self.caps |= CAP_CHATHISTORY | CAP_BATCH | CAP_TAGS | CAP_SERVER_TIME;
+	from_server(":alice!a@h JOIN #lan");
+	b = window_find("#lan");
+	ck_assert(was_sent("CHATHISTORY LATEST #lan * 100"));
+	/* One request at a time. */
+	net_stub_reset();
+	chathist_scrolled_top(b);
+	ck_assert_uint_eq(net_nsent, 0);
+	from_server(":irc.test BATCH +h1 chathistory #lan");
+	from_server("@batch=h1;msgid=m1;time=2026-12-01T10:00:00.000Z "
+	    ":bob!b@h PRIVMSG #lan :one");
+	from_server("@batch=h1;msgid=m2;time=2026-12-01T10:01:00.000Z "
+	    ":bob!b@h PRIVMSG #lan :two");
+	from_server(":irc.test BATCH -h1");
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "two");
+	/* Shown already: the same msgid live is dropped. */
+	uint64_t seq = b->seq;
+	from_server("@msgid=m2 :bob!b@h PRIVMSG #lan :two");
+	ck_assert_uint_eq(b->seq, seq);
+	/* Past the top: BEFORE the oldest, put in front at the batch's end. */
+	chathist_scrolled_top(b);
+	ck_assert(was_sent("CHATHISTORY BEFORE #lan msgid=m1 100"));
+	from_server(":irc.test BATCH +h2 chathistory #lan");
+	from_server("@batch=h2;msgid=m0;time=2026-12-01T09:00:00.000Z "
+	    ":bob!b@h PRIVMSG #lan :zero");
+	ck_assert_uint_eq(b->seq, seq);	/* held until the batch ends */
+	from_server(":irc.test BATCH -h2");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - b->count)), "zero");
+	/* An empty BEFORE page: nothing older, so no more asking. */
+	chathist_scrolled_top(b);
+	from_server(":irc.test BATCH +h3 chathistory #lan");
+	from_server(":irc.test BATCH -h3");
+	net_stub_reset();
+	chathist_scrolled_top(b);
+	ck_assert_uint_eq(net_nsent, 0);
+	/* /search finds history too, newest first, then further back. */
+	ck_assert(search_buffer(b, "o"));
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor)), "two");
+	ck_assert(search_buffer(b, NULL));
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor)), "one");
+}
+END_TEST
+
 START_TEST(test_handle_rejoin)
 {
 	from_server(":irc.test 001 alice :Welcome");
@@ -1363,6 +1410,7 @@ client_suite(void)
 	tcase_add_test(tc, test_handle_register);
 	tcase_add_test(tc, test_handle_channel);
 	tcase_add_test(tc, test_handle_messages);
+	tcase_add_test(tc, test_handle_history);
 	tcase_add_test(tc, test_handle_rejoin);
 	tcase_add_test(tc, test_handle_hostile);
 	suite_add_tcase(s, tc);

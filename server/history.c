@@ -1,6 +1,6 @@
 /*
  * history.c: durable history in SQLite; with --db none, the same
- * functions over histmem.c's store in memory.
+ * functions over hist-mem.c's store in memory.
  *
  * One connection, WAL journal, every statement prepared once at open.
  * The writes of one loop pass share one transaction, begun on the first

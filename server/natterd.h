@@ -640,7 +640,7 @@ bool hist_chan_get(const char *name, struct hist_chan *c);
 const char *hist_default_path(void);
 
 /*
- * histmem.c: the store of --db none, behind history.c's functions. Rows
+ * hist-mem.c: the store of --db none, behind history.c's functions. Rows
  * are ordered by (time_ms, id), id being the arrival order; a hist_pos is
  * a point in that order.
  */

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "histmem.c"
+#include "hist-mem.c"
 #include "history.c"
 
 static char tmpdir[256];

@@ -1,5 +1,5 @@
 /*
- * histmem.c: the history store of --db none, in memory and gone at exit.
+ * hist-mem.c: the history store of --db none, in memory and gone at exit.
  *
  * SQLite's in-memory database did this job first, at about 6 us of CPU a
  * stored message (three b-tree inserts, a rollback journal, a malloc per

@@ -313,7 +313,7 @@ chan_save(struct chan *ch)
 		.limit = (ch->modes & CM_LIMIT) != 0 ? (int)ch->limit : 0,
 		.created = ch->created,
 	};
-	hist_chan_save(&hc);
+	hsql_chan_save(&hc);
 }
 
 /* A JOIN creates ch: bring back what it was when natterd stopped, or
@@ -323,7 +323,7 @@ chan_created(struct chan *ch)
 {
 	struct hist_chan hc;
 
-	if (!hist_chan_get(ch->name, &hc)) {
+	if (!hsql_chan_get(ch->name, &hc)) {
 		chan_save(ch);
 		return;
 	}
@@ -348,7 +348,7 @@ chan_created(struct chan *ch)
 static void
 chan_destroyed(struct chan *ch)
 {
-	hist_chan_forget(ch->name);
+	hsql_chan_forget(ch->name);
 }
 
 void

@@ -1,5 +1,6 @@
 /*
- * hist-mem.c: the history store of --db none, in memory and gone at exit.
+ * hist-mem.c: the history store of --db none (hist-store.h), in memory and
+ * gone at exit.
  *
  * SQLite's in-memory database did this job first, at about 6 us of CPU a
  * stored message (three b-tree inserts, a rollback journal, a malloc per
@@ -10,16 +11,15 @@
  * (time_ms, id), the order CHATHISTORY pages by. The id is the arrival
  * order, so a new message goes at the end, unless the wall clock was set
  * back: then it is moved into place. A hash of msgids serves msgid
- * references. Retention drops from the front of the arrays. history.c
- * does the rest (references, subcommands, TARGETS), the same for both
- * stores.
+ * references. Retention drops from the front of the arrays, --history-max
+ * as a target grows past it, so this store has no trim to run later.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "natterd.h"
+#include "hist-store.h"
 
 /*
  * Both hash tables are chained, with power-of-two buckets doubled past
@@ -246,7 +246,7 @@ hmem_put(char *s, size_t *at, const char *str)
 	return off;
 }
 
-void
+static void
 hmem_add(const struct hist_msg *m, const char *key)
 {
 	const char *strs[] = { m->msgid, m->source, m->target, m->command,
@@ -290,7 +290,7 @@ hmem_add(const struct hist_msg *m, const char *key)
 		hmem_drop_front(t, t->n - hmem.max_per_target);
 }
 
-bool
+static bool
 hmem_find(const char *key, const char *msgid, struct hist_pos *p)
 {
 	struct hmem_msg *m = hmem_msg_find(msgid, hmem_hash(msgid));
@@ -317,14 +317,14 @@ hmem_emit(const struct hmem_msg *e, hist_row_fn *fn, void *arg)
 	fn(&m, arg);
 }
 
-int
+static int
 hmem_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
     bool last, bool tagmsg, hist_row_fn *fn, void *arg)
 {
 	struct hmem_target *t = hmem_target_find(key, hmem_hash(key));
 	int count = 0;
 
-	if (t == NULL || n <= 0)
+	if (t == NULL)
 		return 0;
 	struct hmem_msg **v = t->v + t->head;
 	size_t start = hmem_bound(t, lo, true), end = hmem_bound(t, hi, false);
@@ -349,7 +349,8 @@ hmem_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
 
 struct hmem_latest {
 	int64_t lo_ms, hi_ms;
-	hmem_latest_fn *fn;
+	store_want_fn *want;
+	store_latest_fn *fn;
 	void *arg;
 };
 
@@ -357,9 +358,11 @@ static void
 hmem_latest_one(struct hmem_target *t, void *arg)
 {
 	struct hmem_latest *q = arg;
+
+	if (!q->want(t->key, q->arg))
+		return;
 	/* Strictly inside (lo_ms, hi_ms): the last before (hi_ms, 0). */
 	size_t b = hmem_bound(t, (struct hist_pos){ q->hi_ms, 0 }, false);
-
 	if (b == 0)
 		return;
 	const struct hmem_msg *e = t->v[t->head + b - 1];
@@ -368,12 +371,14 @@ hmem_latest_one(struct hmem_target *t, void *arg)
 		    q->arg);
 }
 
-void
-hmem_latest_each(int64_t lo_ms, int64_t hi_ms, hmem_latest_fn *fn, void *arg)
+static bool
+hmem_latest(int64_t lo_ms, int64_t hi_ms, store_want_fn *want,
+    store_latest_fn *fn, void *arg)
 {
-	struct hmem_latest q = { lo_ms, hi_ms, fn, arg };
+	struct hmem_latest q = { lo_ms, hi_ms, want, fn, arg };
 
 	hmem_each_target(hmem_latest_one, &q);
+	return true;
 }
 
 struct hmem_prune {
@@ -395,13 +400,13 @@ hmem_prune_one(struct hmem_target *t, void *arg)
 		hmem_drop_front(t, k);
 }
 
-size_t
-hmem_prune_old(int64_t cutoff, size_t batch)
+static int
+hmem_prune_old(int64_t cutoff, int batch)
 {
-	struct hmem_prune p = { cutoff, batch };
+	struct hmem_prune p = { cutoff, (size_t)batch };
 
 	hmem_each_target(hmem_prune_one, &p);
-	return batch - p.left;
+	return p.left == 0;
 }
 
 static void
@@ -412,11 +417,11 @@ hmem_trim_one(struct hmem_target *t, void *arg)
 		hmem_drop_front(t, t->n - hmem.max_per_target);
 }
 
-void
-hmem_set_max(size_t max_per_target)
+static void
+hmem_set_max(int max)
 {
-	hmem.max_per_target = max_per_target;
-	if (max_per_target > 0)
+	hmem.max_per_target = (size_t)max;
+	if (max > 0)
 		hmem_each_target(hmem_trim_one, NULL);
 }
 
@@ -430,11 +435,21 @@ hmem_free_one(struct hmem_target *t, void *arg)
 	free(t);
 }
 
-void
-hmem_clear(void)
+static void
+hmem_close(void)
 {
 	hmem_each_target(hmem_free_one, NULL);
 	free(hmem.targets.bucket);
 	free(hmem.msgs.bucket);
 	memset(&hmem, 0, sizeof(hmem));
 }
+
+const struct store hmem_store = {
+	.add = hmem_add,
+	.find = hmem_find,
+	.range = hmem_range,
+	.latest = hmem_latest,
+	.prune_old = hmem_prune_old,
+	.set_max = hmem_set_max,
+	.close = hmem_close,
+};

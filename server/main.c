@@ -416,7 +416,7 @@ main(int argc, char *argv[])
 		return 1;
 	raise_nofile();
 
-	if (cfg.db_path == NULL && (cfg.db_path = hist_default_path()) == NULL)
+	if (cfg.db_path == NULL && (cfg.db_path = path_default_db()) == NULL)
 		log_warn("no home directory: history is kept in memory only"
 		    " (give --db)");
 	if (hist_open(cfg.db_path, err, sizeof(err)) < 0) {

@@ -302,8 +302,8 @@ struct chan;
 
 /*
  * A ban (+b): a nick!user@host glob in the form irc_mask_normalize gives.
- * Bans live in memory only: the channel store in history.c has no place
- * for them, so they do not survive a restart (natterd(8)).
+ * Bans live in memory only: the channel rows hist-sqlite.c keeps have no
+ * place for them, so they do not survive a restart (natterd(8)).
  */
 struct ban {
 	char *mask;
@@ -523,7 +523,12 @@ int loop_run(void);
 /* Mark the timer scan due no later than mono time at. */
 void loop_timer_at(int64_t at);
 
-/* history.c: durable history in SQLite (see natterd(8), "Durability") */
+/*
+ * history.c: stored messages, whichever store keeps them: an SQLite file
+ * (hist-sqlite.c; see natterd(8), "Durability") or memory for --db none
+ * (hist-mem.c). The stores sit behind hist-store.h, which only those
+ * three files include.
+ */
 
 /* One stored message. Strings belong to the caller for hist_add; in query
  * results they belong to the history module and last until the callback
@@ -540,7 +545,8 @@ struct hist_msg {
 
 /* Open (creating if needed) the database at path; NULL or "none" keeps
  * history in memory only. On failure writes one clear line to *err and
- * returns -1; start-up then exits. */
+ * returns -1; start-up then exits. Closed (before hist_open, after
+ * hist_close), storing, queries and pruning do nothing. */
 int hist_open(const char *path, char *err, size_t errcap);
 void hist_close(void);
 
@@ -614,11 +620,10 @@ int hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
     hist_visible_fn *visible, hist_target_fn *fn, void *arg);
 
 /*
- * Channel state that outlives a restart. The server saves a channel when
- * its topic or modes change (in the pass's transaction, like messages),
- * forgets it when the channel empties, and asks for it when a JOIN creates
- * the channel, so a channel that had people in it when natterd stopped
- * comes back as it was.
+ * hist-sqlite.c: the database file behind history.c, which also keeps the
+ * channel rows chathistory.c saves: only this store has them, so with
+ * --db none (or closed) they are not kept and hsql_chan_get finds none.
+ * Saves join the pass's transaction, like messages.
  */
 struct hist_chan {
 	const char *name;
@@ -630,42 +635,21 @@ struct hist_chan {
 	int limit;		/* +l, 0 when none */
 	int64_t created;	/* seconds since the epoch */
 };
-void hist_chan_save(const struct hist_chan *c);
-void hist_chan_forget(const char *name);
-/* The saved state of name; its strings last until the next hist_chan_get. */
-bool hist_chan_get(const char *name, struct hist_chan *c);
+void hsql_chan_save(const struct hist_chan *c);
+void hsql_chan_forget(const char *name);
+/* The saved state of name; its strings last until the next hsql_chan_get. */
+bool hsql_chan_get(const char *name, struct hist_chan *c);
+
+/*
+ * path.c: where natterd's files go.
+ */
 
 /* The database when no --db is given: $XDG_STATE_HOME/natterd/history.db,
  * else ~/.local/state/natterd/history.db; NULL without a home. */
-const char *hist_default_path(void);
-
-/*
- * hist-mem.c: the store of --db none, behind history.c's functions. Rows
- * are ordered by (time_ms, id), id being the arrival order; a hist_pos is
- * a point in that order.
- */
-struct hist_pos {
-	int64_t time_ms;
-	int64_t id;
-};
-void hmem_add(const struct hist_msg *m, const char *key);
-/* The position of msgid if it is in target key. */
-bool hmem_find(const char *key, const char *msgid, struct hist_pos *p);
-/* fn on the first (last: the last) n rows of key strictly between lo and
- * hi, ascending, TAGMSG rows only if tagmsg; returns the count. */
-int hmem_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
-    bool last, bool tagmsg, hist_row_fn *fn, void *arg);
-/* fn on every target with a message strictly between the two times: its
- * key and the latest such message's time, source and target. */
-typedef void hmem_latest_fn(const char *key, int64_t time_ms,
-    const char *source, const char *target, void *arg);
-void hmem_latest_each(int64_t lo_ms, int64_t hi_ms, hmem_latest_fn *fn,
-    void *arg);
-/* Drop at most batch messages older than cutoff; returns how many went. */
-size_t hmem_prune_old(int64_t cutoff, size_t batch);
-/* --history-max: trim every target now, and each one as it grows. */
-void hmem_set_max(size_t max_per_target);
-void hmem_clear(void);
+const char *path_default_db(void);
+/* mkdir -p the directory part of path (mode 0700); on failure writes why
+ * to err and returns -1. */
+int path_mkdirs(const char *path, char *err, size_t errcap);
 
 /*
  * chathistory.c: history served to clients: CHATHISTORY (cmd_chathistory),

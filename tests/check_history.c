@@ -1,7 +1,7 @@
 /*
- * check_history: the SQLite store of server/history.c on its own.
- * history.c is compiled into this file so the tests can reach its
- * connection (to fill the disk, or to look at what is on it).
+ * check_history: server/history.c over its two stores, on their own.
+ * The files are compiled into this one so the tests can reach the SQLite
+ * store's connection (to fill the disk, or to look at what is on it).
  */
 #include <check.h>
 #include <signal.h>
@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "hist-mem.c"
+#include "hist-sqlite.c"
 #include "history.c"
+#include "path.c"
 
 static char tmpdir[256];
 
@@ -409,7 +411,7 @@ count_rows(const char *where)
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages WHERE %s",
 	    where);
-	ck_assert_int_eq(sqlite3_prepare_v2(hist.db, sql, -1, &st, NULL),
+	ck_assert_int_eq(sqlite3_prepare_v2(hsql.db, sql, -1, &st, NULL),
 	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
@@ -521,11 +523,11 @@ START_TEST(test_persistence)
 
 	open_ok(path);
 	fill();
-	hist_chan_save(&c);
+	hsql_chan_save(&c);
 	c.name = "#gone";
-	hist_chan_save(&c);
+	hsql_chan_save(&c);
 	hist_commit();
-	hist_chan_forget("#GONE");
+	hsql_chan_forget("#GONE");
 	hist_commit();
 	hist_close();
 	ck_assert_int_eq(stat(path, &sb), 0);
@@ -534,7 +536,7 @@ START_TEST(test_persistence)
 	open_ok(path);
 	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 100, true),
 	    "m1 m2 m3 m4 m5 m6 m7 m8 m9 m10");
-	ck_assert(hist_chan_get("#home", &c));
+	ck_assert(hsql_chan_get("#home", &c));
 	ck_assert_str_eq(c.name, "#Home");
 	ck_assert_str_eq(c.topic, "dinner at 8");
 	ck_assert_str_eq(c.topic_setter, "alice!a@h");
@@ -543,8 +545,8 @@ START_TEST(test_persistence)
 	ck_assert_str_eq(c.key, "s3cret");
 	ck_assert_int_eq(c.limit, 0);
 	ck_assert_int_eq(c.created, 1690000000);
-	ck_assert(!hist_chan_get("#gone", &c));
-	ck_assert(!hist_chan_get("#never", &c));
+	ck_assert(!hsql_chan_get("#gone", &c));
+	ck_assert(!hsql_chan_get("#never", &c));
 	/* A duplicate msgid loses that row only. */
 	add("x!x@h", "#c", 20000, "m1", "PRIVMSG", "again");
 	add("x!x@h", "#c", 20000, "m11", "PRIVMSG", "new");
@@ -595,7 +597,7 @@ START_TEST(test_disk_full)
 	char id[32];
 
 	open_ok(tmppath("full.db"));
-	ck_assert_int_eq(sqlite3_exec(hist.db,
+	ck_assert_int_eq(sqlite3_exec(hsql.db,
 	    "PRAGMA max_page_count = 1", NULL, NULL, NULL), SQLITE_OK);
 	for (int i = 0; i < 200; i++) {
 		snprintf(id, sizeof(id), "lost%d", i);
@@ -603,13 +605,13 @@ START_TEST(test_disk_full)
 		    "a line long enough to need a new page soon enough");
 	}
 	hist_commit();	/* must not abort */
-	ck_assert(hist.failing);
-	ck_assert_uint_eq(hist.lost, 200);
-	ck_assert_int_eq(sqlite3_exec(hist.db,
+	ck_assert(hsql.failing);
+	ck_assert_uint_eq(hsql.lost, 200);
+	ck_assert_int_eq(sqlite3_exec(hsql.db,
 	    "PRAGMA max_page_count = 1000000", NULL, NULL, NULL), SQLITE_OK);
 	add("x!x@h", "#f", 6000, "kept", "PRIVMSG", "t");
 	hist_commit();
-	ck_assert(!hist.failing);
+	ck_assert(!hsql.failing);
 	ck_assert_str_eq(query(HIST_LATEST, "#f", "*", NULL, 10, false),
 	    "kept");
 }
@@ -629,20 +631,20 @@ START_TEST(test_checkpoint)
 		if (i % 10 == 9)
 			hist_commit();	/* 300 passes, past 1000 WAL pages */
 	}
-	ck_assert_int_gt(hist.wal_pages, 1000);
+	ck_assert_int_gt(hsql.wal_pages, 1000);
 	ck_assert(!hist_prune());
-	ck_assert_int_eq(hist.wal_pages, 0);
+	ck_assert_int_eq(hsql.wal_pages, 0);
 	/* At most once a second when idle. */
 	add("x!x@h", "#w", 9000, "again", "PRIVMSG", "t");
 	hist_commit();
-	ck_assert_int_gt(hist.wal_pages, 0);
+	ck_assert_int_gt(hsql.wal_pages, 0);
 	hist_prune();
-	ck_assert_int_gt(hist.wal_pages, 0);
+	ck_assert_int_gt(hsql.wal_pages, 0);
 	/* Under endless load a big WAL is checkpointed anyway. */
-	hist.wal_force = hist.wal_pages;
+	hsql.wal_force = hsql.wal_pages;
 	add("x!x@h", "#w", 9001, "forced", "PRIVMSG", "t");
 	hist_commit();
-	ck_assert_int_eq(hist.wal_pages, 0);
+	ck_assert_int_eq(hsql.wal_pages, 0);
 	ck_assert_int_eq(count_rows("tkey = '#w'"), 3002);
 }
 END_TEST
@@ -662,8 +664,8 @@ START_TEST(test_locked)
 	add("x!x@h", "#l", 1000, "l1", "PRIVMSG", "t");
 	add("x!x@h", "#l", 1001, "l2", "PRIVMSG", "t");
 	hist_commit();
-	ck_assert(hist.failing);
-	ck_assert_uint_eq(hist.lost, 2);
+	ck_assert(hsql.failing);
+	ck_assert_uint_eq(hsql.lost, 2);
 	ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
 	    SQLITE_OK);
 	/* A reader never blocks us (WAL). */
@@ -671,7 +673,7 @@ START_TEST(test_locked)
 	    " messages", NULL, NULL, NULL), SQLITE_OK);
 	add("x!x@h", "#l", 1002, "l3", "PRIVMSG", "t");
 	hist_commit();
-	ck_assert(!hist.failing);
+	ck_assert(!hsql.failing);
 	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(other);
 	ck_assert_str_eq(query(HIST_LATEST, "#l", "*", NULL, 10, false), "l3");
@@ -687,7 +689,7 @@ open_fails(const char *path, const char *why)
 	ck_assert_int_eq(hist_open(path, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, why) != NULL, "%s: want \"%s\"", err, why);
 	ck_assert_ptr_null(strchr(err, '\n'));
-	ck_assert_ptr_null(hist.db);
+	ck_assert_ptr_null(hsql.db);
 }
 
 START_TEST(test_unusable)
@@ -711,7 +713,7 @@ START_TEST(test_unusable)
 	open_fails(tmppath("junk.db"), "not a database");
 	/* From a newer natterd. */
 	open_ok(tmppath("new.db"));
-	sqlite3_exec(hist.db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_exec(hsql.db, "PRAGMA user_version = 99", NULL, NULL, NULL);
 	hist_close();
 	open_fails(tmppath("new.db"), "newer natterd");
 	/* Still usable after all that. */
@@ -750,21 +752,74 @@ START_TEST(test_no_permission)
 }
 END_TEST
 
-START_TEST(test_memory)
+static void
+no_target(const char *name, int64_t last_ms, void *arg)
 {
-	open_ok("none");
+	ck_abort_msg("a target from a closed store: %s", name);
+}
+
+/* Closing: the memory store forgets, the file keeps; in between, with no
+ * store, every call is harmless; retention outlives the reopening. */
+START_TEST(test_close)
+{
+	struct hist_chan c = { .name = "#c", .topic = "t", .topic_setter = "",
+	    .modes = "nt", .key = "" };
+	char id[16];
+
+	open_store(_i);
 	fill();
 	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 2, false),
 	    "m9 m10");
+	hist_set_retention(0, 5);
 	hist_close();
-	open_ok("none");
-	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 2, false), "");
-	/* Nothing open: every call is harmless. */
-	hist_close();
+	ck_assert(!hist_idle_work());
 	add("x!x@h", "#c", 1, "z", "PRIVMSG", "t");
+	hsql_chan_save(&c);
 	hist_commit();
 	ck_assert(!hist_prune());
 	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 2, false), "");
+	ck_assert_int_eq(hist_targets("alice", 0, 100000, 10, NULL, no_target,
+	    NULL), 0);
+	ck_assert(!hsql_chan_get("#c", &c));
+	hist_close();
+
+	open_store(_i);
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 100, true),
+	    _i == 0 ? "" : "m1 m2 m3 m4 m5 m6 m7 m8 m9 m10");
+	ck_assert(!hsql_chan_get("#c", &c));
+	for (int i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "r%d", i);
+		add("x!x@h", "#r", 20000 + i, id, "PRIVMSG", "t");
+	}
+	hist_commit();
+	prune_all();
+	ck_assert_str_eq(query(HIST_LATEST, "#r", "*", NULL, 100, true),
+	    "r5 r6 r7 r8 r9");
+	ck_assert_int_eq(count_key("#c"), _i == 0 ? 0 : 5);
+}
+END_TEST
+
+/* What an idle pass may find to do: old messages to look for under
+ * --history-days in both stores; in the file, a checkpoint and a
+ * --history-max sweep (the memory store trims as it adds). */
+START_TEST(test_idle_work)
+{
+	open_store(_i);
+	ck_assert(!hist_idle_work());
+	add("x!x@h", "#i", time_now_ms(), "i1", "PRIVMSG", "t");
+	hist_commit();
+	ck_assert(hist_idle_work() == (_i == 1));	/* the WAL */
+	ck_assert(!hist_prune());
+	ck_assert(!hist_idle_work());
+	hist_set_retention(0, 1);
+	ck_assert(hist_idle_work() == (_i == 1));	/* the sweep */
+	prune_all();
+	ck_assert(!hist_idle_work() || hsql.wal_pages > 0);
+	hist_set_retention(3, 0);
+	ck_assert(hist_idle_work());
+	prune_all();
+	ck_assert(hist_idle_work());	/* it looks again later */
+	ck_assert_int_eq(count_key("#i"), 1);
 }
 END_TEST
 
@@ -793,7 +848,8 @@ history_suite(void)
 	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_unusable);
 	tcase_add_test(tc, test_no_permission);
-	tcase_add_test(tc, test_memory);
+	tcase_add_loop_test(tc, test_close, 0, 2);
+	tcase_add_loop_test(tc, test_idle_work, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

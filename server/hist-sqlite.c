@@ -1,0 +1,720 @@
+/*
+ * hist-sqlite.c: the durable history store, an SQLite file (hist-store.h),
+ * and the channel rows that only this store keeps (chathistory.c).
+ *
+ * One connection, WAL journal, every statement prepared once at open.
+ * The writes of one loop pass share one transaction, begun on the first
+ * write and committed by hist_commit before the loop writes any output:
+ * the group commit the durability promise in natterd(8) rests on: once
+ * COMMIT returns, the pass's messages are in the WAL file, and a kill -9
+ * of natterd right after loses none of them.
+ *
+ * synchronous=NORMAL: COMMIT writes the WAL but does not fsync it; that
+ * waits for a checkpoint, which this file runs itself (SQLite's automatic
+ * one is off) when the loop is idle, at most once a second, or at once
+ * when the WAL has grown past HSQL_WAL_FORCE pages under endless load.
+ * An fsync per pass, or a checkpoint in the middle of a burst, would cost
+ * a disk flush (0.3 ms to 10 ms here) in a busy pass, past the whole
+ * latency budget. So a power cut or kernel crash may lose the messages of
+ * the last busy second or so; SQLite's WAL keeps the database itself
+ * consistent either way.
+ *
+ * Order: messages are ordered by (time_ms, id), id being the insertion
+ * order, so two messages of the same millisecond still have a fixed order
+ * (chathistory, "Returned message notes"). Every query below is "the rows
+ * of one target strictly between two such positions, the first or last
+ * n of them", returned in ascending order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hist-store.h"
+
+#define HSQL_BUSY_MS 100	/* longest a lock held by another process stalls a pass */
+#define HSQL_SYNC_MS 1000	/* idle checkpoints (fsync) at most this often */
+#define HSQL_WAL_FORCE 16384	/* WAL pages (64 MiB) that force a checkpoint */
+#define HSQL_SCHEMA_VERSION 1
+
+static const char hsql_schema[] =
+	"CREATE TABLE IF NOT EXISTS messages ("
+	" id INTEGER PRIMARY KEY,"	/* insertion order: ties of time_ms */
+	" msgid TEXT NOT NULL UNIQUE,"
+	" time_ms INTEGER NOT NULL,"	/* server-time, ms since the epoch */
+	" source TEXT NOT NULL,"	/* nick!user@host */
+	" nick TEXT NOT NULL,"		/* sender's nick, case-folded */
+	" target TEXT NOT NULL,"	/* as sent */
+	" tkey TEXT NOT NULL,"		/* hist_key(): channel or conversation */
+	" command TEXT NOT NULL,"
+	" tags TEXT NOT NULL,"
+	" text TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS messages_tkey_time"
+	" ON messages (tkey, time_ms);"
+	/* No index on time_ms alone: one b-tree less per stored message.
+	 * TARGETS walks the targets instead, --history-days the arrival
+	 * order. (Early builds made one.) */
+	"DROP INDEX IF EXISTS messages_time;"
+	"CREATE TABLE IF NOT EXISTS channels ("
+	" folded TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL,"
+	" topic TEXT NOT NULL,"
+	" topic_setter TEXT NOT NULL,"
+	" topic_time INTEGER NOT NULL,"
+	" modes TEXT NOT NULL,"
+	" mode_key TEXT NOT NULL,"
+	" mode_limit INTEGER NOT NULL,"
+	" created INTEGER NOT NULL) WITHOUT ROWID;";
+
+enum hsql_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_INSERT,
+	ST_MSGID,
+	ST_FIRST,	/* the first n rows of a range */
+	ST_LAST,	/* the last n rows of a range, ascending */
+	ST_KEY_LATEST,	/* a target's latest row in a time window */
+	ST_CHAN_PUT,
+	ST_CHAN_GET,
+	ST_CHAN_DEL,
+	ST_OLD_ANY,
+	ST_OLD_DEL,
+	ST_KEY_NEXT,
+	ST_KEY_CUTOFF,
+	ST_KEY_DEL,
+	ST_COUNT
+};
+
+#define HSQL_COLS "msgid, time_ms, source, target, command, tags, text"
+#define HSQL_RANGE \
+	" FROM messages WHERE tkey = ?1" \
+	" AND (time_ms, id) > (?2, ?3) AND (time_ms, id) < (?4, ?5)" \
+	" AND (?6 OR command <> 'TAGMSG')"
+static const char *const hsql_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_INSERT] = "INSERT INTO messages"
+	    " (msgid, time_ms, source, nick, target, tkey, command, tags, text)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_MSGID] = "SELECT time_ms, id FROM messages"
+	    " WHERE msgid = ?1 AND tkey = ?2",
+	[ST_FIRST] = "SELECT " HSQL_COLS HSQL_RANGE
+	    " ORDER BY time_ms, id LIMIT ?7",
+	[ST_LAST] = "SELECT " HSQL_COLS " FROM (SELECT id, " HSQL_COLS
+	    HSQL_RANGE " ORDER BY time_ms DESC, id DESC LIMIT ?7)"
+	    " ORDER BY time_ms, id",
+	[ST_KEY_LATEST] = "SELECT time_ms, source, target FROM messages"
+	    " WHERE tkey = ?1 AND time_ms > ?2 AND time_ms < ?3"
+	    " ORDER BY time_ms DESC, id DESC LIMIT 1",
+	[ST_CHAN_PUT] = "INSERT OR REPLACE INTO channels (folded, name, topic,"
+	    " topic_setter, topic_time, modes, mode_key, mode_limit, created)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_CHAN_GET] = "SELECT name, topic, topic_setter, topic_time, modes,"
+	    " mode_key, mode_limit, created FROM channels WHERE folded = ?1",
+	[ST_CHAN_DEL] = "DELETE FROM channels WHERE folded = ?1",
+	[ST_OLD_ANY] = "SELECT time_ms FROM messages ORDER BY id LIMIT 1",
+	[ST_OLD_DEL] = "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
+	    " ORDER BY id LIMIT ?2) AND time_ms < ?1",
+	[ST_KEY_NEXT] = "SELECT tkey FROM messages WHERE tkey > ?1"
+	    " ORDER BY tkey LIMIT 1",
+	[ST_KEY_CUTOFF] = "SELECT time_ms, id FROM messages WHERE tkey = ?1"
+	    " ORDER BY time_ms DESC, id DESC LIMIT 1 OFFSET ?2",
+	[ST_KEY_DEL] = "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
+	    " WHERE tkey = ?1 AND (time_ms, id) <= (?2, ?3)"
+	    " ORDER BY time_ms, id LIMIT ?4)",
+};
+
+static struct {
+	sqlite3 *db;		/* NULL: this store is closed */
+	sqlite3_stmt *st[ST_COUNT];
+	bool in_txn;		/* this pass's transaction is open */
+	bool pass_failed;	/* a write of this pass failed: skip the rest */
+	size_t pass_writes;	/* writes queued in this pass */
+	unsigned long lost;	/* writes lost since the last good commit */
+	bool failing;		/* the failure is logged; quiet until it heals */
+	int wal_pages;		/* in the WAL since the last checkpoint */
+	int wal_force;		/* HSQL_WAL_FORCE (tests lower it) */
+	int64_t next_sync;	/* monotonic ms: no checkpoint before */
+
+	/* The --history-max sweep: targets in key order, one per step. */
+	int max_per_target;
+	bool sweep_due;		/* a sweep is wanted */
+	bool sweep_dirty;	/* messages were added during the sweep */
+	char sweep_cursor[HIST_KEY_MAX];
+
+	/* hsql_chan_get's strings: name, topic, setter, modes, key */
+	char chanbuf[IRC_CHAN_MAX + IRC_TOPIC_MAX + IRC_NICK_MAX +
+	    IRC_USER_MAX + IRC_HOST_MAX + 64 + IRC_KEY_MAX + 16];
+} hsql;
+
+/* The one line the log shows for a database failure. */
+static void
+hsql_fail(const char *what)
+{
+	if (!hsql.failing)
+		log_error("history write failed: %s: %s; messages are relayed"
+		    " but not stored until the database works again", what,
+		    sqlite3_errmsg(hsql.db));
+	hsql.failing = true;
+}
+
+/* Run a statement with no result rows; true on success. */
+static bool
+hsql_exec(enum hsql_stmt s)
+{
+	sqlite3_stmt *st = hsql.st[s];
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
+/* Copy the WAL into the database, fsyncing both (synchronous=NORMAL). */
+static void
+hsql_checkpoint(int64_t now)
+{
+	int rc = sqlite3_wal_checkpoint_v2(hsql.db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK)
+		log_warn("history: checkpoint: %s", sqlite3_errmsg(hsql.db));
+	hsql.wal_pages = 0;
+	hsql.next_sync = now + HSQL_SYNC_MS;
+}
+
+/* After each commit: replaces SQLite's automatic checkpoint. */
+static int
+hsql_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	hsql.wal_pages = pages;
+	return SQLITE_OK;
+}
+
+/* Begin the pass's transaction on its first write; false if the pass is
+ * already lost, or the store is closed (channel rows ask). */
+static bool
+hsql_begin(void)
+{
+	if (hsql.db == NULL)
+		return false;
+	if (hsql.in_txn) {
+		hsql.pass_writes++;
+		return !hsql.pass_failed;
+	}
+	hsql.in_txn = true;
+	hsql.pass_writes = 1;
+	hsql.pass_failed = !hsql_exec(ST_BEGIN);
+	if (hsql.pass_failed)
+		hsql_fail("cannot begin a transaction");
+	return !hsql.pass_failed;
+}
+
+/* A write inside the pass failed. SQLite may have rolled the whole
+ * transaction back (SQLITE_FULL, SQLITE_IOERR...); either way the pass
+ * counts as lost. A duplicate msgid loses only that row. */
+static void
+hsql_write_failed(int rc, const char *what)
+{
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		log_warn("history: %s: %s", what, sqlite3_errmsg(hsql.db));
+		return;
+	}
+	hsql_fail(what);
+	hsql.pass_failed = true;
+}
+
+static void
+hsql_commit(void)
+{
+	if (!hsql.in_txn)
+		return;
+	hsql.in_txn = false;
+	bool ok = !hsql.pass_failed;
+	if (!sqlite3_get_autocommit(hsql.db)) {
+		if (ok && !hsql_exec(ST_COMMIT)) {
+			hsql_fail("commit");
+			ok = false;
+		}
+		if (!sqlite3_get_autocommit(hsql.db))
+			hsql_exec(ST_ROLLBACK);
+	} else
+		ok = false;
+	if (!ok) {
+		hsql.lost += hsql.pass_writes;
+		return;
+	}
+	if (hsql.failing)
+		log_warn("history: the database works again; %lu writes were"
+		    " not stored", hsql.lost);
+	hsql.failing = false;
+	hsql.lost = 0;
+	if (hsql.wal_pages > hsql.wal_force)
+		hsql_checkpoint(time_mono_ms());
+}
+
+/* Bind a possibly NULL string as text. */
+static void
+hsql_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC);
+}
+
+static void
+hsql_add(const struct hist_msg *m, const char *key)
+{
+	char nick[IRC_NICK_MAX + 1], folded[IRC_NICK_MAX + 1];
+
+	if (!hsql_begin())
+		return;
+	irc_source_split(m->source, nick, sizeof(nick), NULL, 0, NULL, 0);
+	irc_casefold(folded, nick, sizeof(folded));
+
+	sqlite3_stmt *st = hsql.st[ST_INSERT];
+	hsql_bind_text(st, 1, m->msgid);
+	sqlite3_bind_int64(st, 2, m->time_ms);
+	hsql_bind_text(st, 3, m->source);
+	hsql_bind_text(st, 4, folded);
+	hsql_bind_text(st, 5, m->target);
+	hsql_bind_text(st, 6, key);
+	hsql_bind_text(st, 7, m->command);
+	hsql_bind_text(st, 8, m->tags);
+	hsql_bind_text(st, 9, m->text);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		hsql_write_failed(rc, "storing a message");
+	if (hsql.max_per_target > 0) {
+		hsql.sweep_due = true;
+		hsql.sweep_dirty = true;
+	}
+}
+
+static bool
+hsql_find(const char *key, const char *msgid, struct hist_pos *p)
+{
+	sqlite3_stmt *st = hsql.st[ST_MSGID];
+	hsql_bind_text(st, 1, msgid);
+	hsql_bind_text(st, 2, key);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		p->time_ms = sqlite3_column_int64(st, 0);
+		p->id = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}
+
+static int
+hsql_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
+    bool last, bool tagmsg, hist_row_fn *fn, void *arg)
+{
+	sqlite3_stmt *st = hsql.st[last ? ST_LAST : ST_FIRST];
+	struct hist_msg m;
+	int count = 0, rc;
+
+	hsql_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, lo.time_ms);
+	sqlite3_bind_int64(st, 3, lo.id);
+	sqlite3_bind_int64(st, 4, hi.time_ms);
+	sqlite3_bind_int64(st, 5, hi.id);
+	sqlite3_bind_int(st, 6, tagmsg);
+	sqlite3_bind_int(st, 7, n);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof(m));
+		str_copy(m.msgid, (const char *)sqlite3_column_text(st, 0),
+		    sizeof(m.msgid));
+		m.time_ms = sqlite3_column_int64(st, 1);
+		m.source = (const char *)sqlite3_column_text(st, 2);
+		m.target = (const char *)sqlite3_column_text(st, 3);
+		m.command = (const char *)sqlite3_column_text(st, 4);
+		m.tags = (const char *)sqlite3_column_text(st, 5);
+		m.text = (const char *)sqlite3_column_text(st, 6);
+		fn(&m, arg);
+		count++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_error("history: reading %s: %s", key,
+		    sqlite3_errmsg(hsql.db));
+		return -1;
+	}
+	return count;
+}
+
+/*
+ * Walk the targets in key order (an index seek each), and look up the
+ * latest message in the window of those wanted. Cheaper than a scan of
+ * the window when history is long, and it spares every insert an index
+ * on time alone.
+ */
+static bool
+hsql_latest(int64_t lo_ms, int64_t hi_ms, store_want_fn *want,
+    store_latest_fn *fn, void *arg)
+{
+	char key[HIST_KEY_MAX] = "";
+	int rc;
+
+	for (;;) {
+		sqlite3_stmt *st = hsql.st[ST_KEY_NEXT];
+		hsql_bind_text(st, 1, key);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			str_copy(key, (const char *)sqlite3_column_text(st, 0),
+			    sizeof(key));
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			break;
+		if (!want(key, arg))
+			continue;
+
+		st = hsql.st[ST_KEY_LATEST];
+		hsql_bind_text(st, 1, key);
+		sqlite3_bind_int64(st, 2, lo_ms);
+		sqlite3_bind_int64(st, 3, hi_ms);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			fn(key, sqlite3_column_int64(st, 0),
+			    (const char *)sqlite3_column_text(st, 1),
+			    (const char *)sqlite3_column_text(st, 2), arg);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			break;
+	}
+	if (rc == SQLITE_DONE)
+		return true;
+	log_error("history: listing targets: %s", sqlite3_errmsg(hsql.db));
+	return false;
+}
+
+/* retention */
+
+/* Run a pruning DELETE; the rows it removed, or -1. */
+static int
+hsql_delete(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warn("history: pruning: %s", sqlite3_errmsg(hsql.db));
+		return -1;
+	}
+	return sqlite3_changes(hsql.db);
+}
+
+/*
+ * They go in arrival order, which is time order unless the clock was set
+ * back: so a message goes once it is old and so is every message that
+ * arrived before it.
+ */
+static int
+hsql_prune_old(int64_t cutoff_ms, int batch)
+{
+	sqlite3_stmt *st = hsql.st[ST_OLD_ANY];
+	int rc = sqlite3_step(st);
+	bool old = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) < cutoff_ms;
+	sqlite3_reset(st);
+	if (!old)
+		return 0;
+	st = hsql.st[ST_OLD_DEL];
+	sqlite3_bind_int64(st, 1, cutoff_ms);
+	sqlite3_bind_int(st, 2, batch);
+	int n = hsql_delete(st);
+	return n < 0 ? -1 : n > 0;
+}
+
+static void
+hsql_set_max(int max)
+{
+	hsql.max_per_target = max;
+	hsql.sweep_due = max > 0;
+	hsql.sweep_dirty = false;
+	hsql.sweep_cursor[0] = '\0';
+}
+
+/*
+ * One step of the --history-max sweep, which visits the targets in key
+ * order, one per call: one batch of the current target's oldest rows past
+ * the limit.
+ */
+static int
+hsql_trim(int batch)
+{
+	sqlite3_stmt *st = hsql.st[ST_KEY_CUTOFF];
+	struct hist_pos cut;
+
+	if (!hsql.sweep_due)
+		return 0;
+	if (hsql.sweep_cursor[0] != '\0') {
+		hsql_bind_text(st, 1, hsql.sweep_cursor);
+		sqlite3_bind_int(st, 2, hsql.max_per_target);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			cut.time_ms = sqlite3_column_int64(st, 0);
+			cut.id = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW) {
+			st = hsql.st[ST_KEY_DEL];
+			hsql_bind_text(st, 1, hsql.sweep_cursor);
+			sqlite3_bind_int64(st, 2, cut.time_ms);
+			sqlite3_bind_int64(st, 3, cut.id);
+			sqlite3_bind_int(st, 4, batch);
+			int n = hsql_delete(st);
+			if (n < 0)
+				return -1;	/* stay on this target */
+			if (n == batch)
+				return 1;
+		}
+	}
+	st = hsql.st[ST_KEY_NEXT];
+	hsql_bind_text(st, 1, hsql.sweep_cursor);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		str_copy(hsql.sweep_cursor,
+		    (const char *)sqlite3_column_text(st, 0),
+		    sizeof(hsql.sweep_cursor));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	/* Swept every target; again only if something was added meanwhile. */
+	hsql.sweep_cursor[0] = '\0';
+	hsql.sweep_due = hsql.sweep_dirty;
+	hsql.sweep_dirty = false;
+	return hsql.sweep_due;
+}
+
+static void
+hsql_idle(int64_t now)
+{
+	if (hsql.wal_pages > 0 && now >= hsql.next_sync)
+		hsql_checkpoint(now);
+}
+
+static bool
+hsql_busy(void)
+{
+	return hsql.wal_pages > 0 ||
+	    (hsql.max_per_target > 0 && hsql.sweep_due);
+}
+
+/* channel rows */
+
+void
+hsql_chan_save(const struct hist_chan *c)
+{
+	char folded[IRC_CHAN_MAX + 1];
+
+	if (!hsql_begin())
+		return;
+	irc_casefold(folded, c->name, sizeof(folded));
+	sqlite3_stmt *st = hsql.st[ST_CHAN_PUT];
+	hsql_bind_text(st, 1, folded);
+	hsql_bind_text(st, 2, c->name);
+	hsql_bind_text(st, 3, c->topic);
+	hsql_bind_text(st, 4, c->topic_setter);
+	sqlite3_bind_int64(st, 5, c->topic_time);
+	hsql_bind_text(st, 6, c->modes);
+	hsql_bind_text(st, 7, c->key);
+	sqlite3_bind_int(st, 8, c->limit);
+	sqlite3_bind_int64(st, 9, c->created);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		hsql_write_failed(rc, "saving a channel");
+}
+
+void
+hsql_chan_forget(const char *name)
+{
+	char folded[IRC_CHAN_MAX + 1];
+
+	if (!hsql_begin())
+		return;
+	irc_casefold(folded, name, sizeof(folded));
+	sqlite3_stmt *st = hsql.st[ST_CHAN_DEL];
+	hsql_bind_text(st, 1, folded);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		hsql_write_failed(rc, "forgetting a channel");
+}
+
+/* Copy column i of st into hsql.chanbuf at *pos; returns the copy. */
+static const char *
+hsql_chan_str(sqlite3_stmt *st, int i, size_t *pos)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	char *dst = hsql.chanbuf + *pos;
+	size_t cap = sizeof(hsql.chanbuf) - *pos;
+
+	if (s == NULL || cap == 0)
+		return "";
+	*pos += utf8_truncate(s, strlen(s), cap - 1) + 1;
+	str_copy(dst, s, hsql.chanbuf + *pos - dst);
+	return dst;
+}
+
+bool
+hsql_chan_get(const char *name, struct hist_chan *c)
+{
+	char folded[IRC_CHAN_MAX + 1];
+	size_t pos = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (hsql.db == NULL)
+		return false;
+	irc_casefold(folded, name, sizeof(folded));
+	sqlite3_stmt *st = hsql.st[ST_CHAN_GET];
+	hsql_bind_text(st, 1, folded);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		c->name = hsql_chan_str(st, 0, &pos);
+		c->topic = hsql_chan_str(st, 1, &pos);
+		c->topic_setter = hsql_chan_str(st, 2, &pos);
+		c->topic_time = sqlite3_column_int64(st, 3);
+		c->modes = hsql_chan_str(st, 4, &pos);
+		c->key = hsql_chan_str(st, 5, &pos);
+		c->limit = sqlite3_column_int(st, 6);
+		c->created = sqlite3_column_int64(st, 7);
+	} else if (rc != SQLITE_DONE)
+		log_error("history: reading channel %s: %s", name,
+		    sqlite3_errmsg(hsql.db));
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}
+
+/* open and close */
+
+static void
+hsql_close(void)
+{
+	if (hsql.db == NULL)
+		return;
+	hsql_commit();
+	for (int i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(hsql.st[i]);
+		hsql.st[i] = NULL;
+	}
+	sqlite3_close(hsql.db);
+	hsql.db = NULL;
+	hsql.in_txn = false;
+	hsql.failing = false;
+	hsql.wal_pages = 0;
+	hsql.lost = 0;
+}
+
+static int
+hsql_open_fail(const char *path, const char *why, char *err, size_t errcap)
+{
+	snprintf(err, errcap, "cannot open database %s: %s", path, why);
+	hsql_close();
+	return -1;
+}
+
+int
+hsql_open(const char *path, char *err, size_t errcap)
+{
+	struct stat sb;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX;
+	char why[256], *msg = NULL;
+
+	/* natterd has one thread: SQLite's mutexes and its malloc statistics
+	 * (a global lock around every allocation) are pure cost, a tenth of
+	 * a stored message. Only possible before SQLite starts; later calls
+	 * fail harmlessly. */
+	static bool configured;
+	if (!configured) {
+		sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		configured = true;
+	}
+	hsql_close();
+	if (path_mkdirs(path, why, sizeof(why)) == -1)
+		return hsql_open_fail(path, why, err, errcap);
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return hsql_open_fail(path, "is a directory", err, errcap);
+	/* Private messages live here: create it unreadable by others before
+	 * SQLite does (its journals inherit the mode). */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return hsql_open_fail(path, strerror(errno), err, errcap);
+	close(fd);
+	if (sqlite3_open_v2(path, &hsql.db, flags, NULL) != SQLITE_OK) {
+		if (hsql.db == NULL)
+			return hsql_open_fail(path, "out of memory", err,
+			    errcap);
+		return hsql_open_fail(path, sqlite3_errmsg(hsql.db), err,
+		    errcap);
+	}
+	/* SQLite quietly opens a file it may not write read-only. */
+	if (sqlite3_db_readonly(hsql.db, "main") == 1)
+		return hsql_open_fail(path, "read-only", err, errcap);
+	sqlite3_busy_timeout(hsql.db, HSQL_BUSY_MS);
+	sqlite3_extended_result_codes(hsql.db, 1);
+
+	/* The first read tells a file that is not a database; the version
+	 * write probes that we may write it and its WAL. */
+	int version = -1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(hsql.db, "PRAGMA user_version", -1, &st,
+	    NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (version < 0)
+		return hsql_open_fail(path, sqlite3_errmsg(hsql.db), err,
+		    errcap);
+	if (version > HSQL_SCHEMA_VERSION)
+		return hsql_open_fail(path, "written by a newer natterd", err,
+		    errcap);
+	if (sqlite3_prepare_v2(hsql.db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) != SQLITE_OK)
+		return hsql_open_fail(path, sqlite3_errmsg(hsql.db), err,
+		    errcap);
+	int rc = sqlite3_step(st);
+	bool wal = rc == SQLITE_ROW && strcmp((const char *)
+	    sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	if (!wal)
+		return hsql_open_fail(path, rc == SQLITE_ROW ?
+		    "cannot use a write-ahead log" : sqlite3_errmsg(hsql.db),
+		    err, errcap);
+	char sql[sizeof(hsql_schema) + 128];
+	snprintf(sql, sizeof(sql), "PRAGMA synchronous = NORMAL;"
+	    "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+	    hsql_schema, HSQL_SCHEMA_VERSION);
+	if (sqlite3_exec(hsql.db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		str_copy(why, msg != NULL ? msg : "cannot write", sizeof(why));
+		sqlite3_free(msg);
+		return hsql_open_fail(path, why, err, errcap);
+	}
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(hsql.db, hsql_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &hsql.st[i], NULL) != SQLITE_OK)
+			return hsql_open_fail(path, sqlite3_errmsg(hsql.db),
+			    err, errcap);
+	}
+	sqlite3_wal_hook(hsql.db, hsql_wal_hook, NULL);
+	hsql.wal_force = HSQL_WAL_FORCE;
+	return 0;
+}
+
+const struct store hsql_store = {
+	.add = hsql_add,
+	.find = hsql_find,
+	.range = hsql_range,
+	.latest = hsql_latest,
+	.prune_old = hsql_prune_old,
+	.set_max = hsql_set_max,
+	.trim = hsql_trim,
+	.commit = hsql_commit,
+	.idle = hsql_idle,
+	.busy = hsql_busy,
+	.close = hsql_close,
+};

@@ -9,7 +9,6 @@
 
 #include "natterd.h"
 
-struct chan_hooks chan_hooks;
 size_t chan_count;
 
 static struct chan **table;
@@ -61,16 +60,14 @@ chan_create(const char *name)
 	ch->hnext = table[ch->hash & (tablecap - 1)];
 	table[ch->hash & (tablecap - 1)] = ch;
 	chan_count++;
-	if (chan_hooks.created != NULL)
-		chan_hooks.created(ch);
+	chanstate_restore(ch);
 	return ch;
 }
 
 static void
 chan_destroy(struct chan *ch)
 {
-	if (chan_hooks.destroyed != NULL)
-		chan_hooks.destroyed(ch);
+	chanstate_forget(ch);
 	struct chan **pp = &table[ch->hash & (tablecap - 1)];
 	for (; *pp != NULL; pp = &(*pp)->hnext) {
 		if (*pp == ch) {
@@ -150,8 +147,7 @@ chan_set_topic(struct chan *ch, const char *topic, const char *who,
 	ch->topic = topic != NULL && topic[0] != '\0' ? xstrdup(topic) : NULL;
 	ch->topic_who = xstrdup(who);
 	ch->topic_time = when;
-	if (chan_hooks.topic != NULL)
-		chan_hooks.topic(ch);
+	chanstate_save(ch);
 }
 
 void

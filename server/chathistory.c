@@ -1,8 +1,7 @@
 /*
  * chathistory.c: the stored history served to clients. The CHATHISTORY
- * command (IRCv3 draft/chathistory, ircv3.net/specs/extensions/chathistory),
- * the last --replay lines on JOIN for clients that did not ask for it, and
- * the channel state that outlives a restart (through chan_hooks).
+ * command (IRCv3 draft/chathistory, ircv3.net/specs/extensions/chathistory)
+ * and the last --replay lines on JOIN for clients that did not ask for it.
  */
 #include "config.h"
 
@@ -277,9 +276,8 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		    target);
 }
 
-/* JOIN: the last --replay lines, for clients that cannot ask for them. */
-static void
-joined(struct client *c, struct chan *ch)
+void
+chathistory_replay(struct client *c, const struct chan *ch)
 {
 	struct hist_query q = { .sub = HIST_LATEST, .limit = cfg.replay };
 	struct hist_out o = { .c = c, .replay = ch->name };
@@ -295,62 +293,6 @@ joined(struct client *c, struct chan *ch)
 	batch_close(c, o.batch);
 }
 
-/* channel state across restarts */
-
-static void
-chan_save(struct chan *ch)
-{
-	char modes[CHAN_MODES_MAX + 1];
-
-	chan_mode_flags(ch->modes, modes, sizeof(modes));
-	struct hist_chan hc = {
-		.name = ch->name,
-		.topic = ch->topic != NULL ? ch->topic : "",
-		.topic_setter = ch->topic_who != NULL ? ch->topic_who : "",
-		.topic_time = ch->topic_time,
-		.modes = modes,
-		.key = (ch->modes & CM_KEY) != 0 ? ch->key : "",
-		.limit = (ch->modes & CM_LIMIT) != 0 ? (int)ch->limit : 0,
-		.created = ch->created,
-	};
-	hsql_chan_save(&hc);
-}
-
-/* A JOIN creates ch: bring back what it was when natterd stopped, or
- * remember when it was made. */
-static void
-chan_created(struct chan *ch)
-{
-	struct hist_chan hc;
-
-	if (!hsql_chan_get(ch->name, &hc)) {
-		chan_save(ch);
-		return;
-	}
-	ch->modes = chan_mode_parse(hc.modes);
-	if ((ch->modes & CM_KEY) != 0 && hc.key[0] != '\0')
-		str_copy(ch->key, hc.key, sizeof(ch->key));
-	else
-		ch->modes &= ~CM_KEY;
-	if ((ch->modes & CM_LIMIT) != 0 && hc.limit > 0)
-		ch->limit = hc.limit;
-	else
-		ch->modes &= ~CM_LIMIT;
-	if (hc.topic[0] != '\0') {
-		ch->topic = xstrdup(hc.topic);
-		ch->topic_who = xstrdup(hc.topic_setter);
-		ch->topic_time = hc.topic_time;
-	}
-	if (hc.created > 0)
-		ch->created = hc.created;
-}
-
-static void
-chan_destroyed(struct chan *ch)
-{
-	hsql_chan_forget(ch->name);
-}
-
 void
 chathistory_init(void)
 {
@@ -359,9 +301,4 @@ chathistory_init(void)
 	snprintf(token, sizeof(token), "CHATHISTORY=%d", CHATHISTORY_MAX);
 	isupport_add(xstrdup(token));
 	isupport_add("MSGREFTYPES=msgid,timestamp");
-	chan_hooks.joined = joined;
-	chan_hooks.created = chan_created;
-	chan_hooks.topic = chan_save;
-	chan_hooks.mode = chan_save;
-	chan_hooks.destroyed = chan_destroyed;
 }

@@ -218,8 +218,7 @@ join_one(struct client *c, const char *name, const char *key)
 	join_announce(ch, c);
 	send_topic(c, ch, false);
 	send_names(c, ch);
-	if (chan_hooks.joined != NULL)
-		chan_hooks.joined(c, ch);
+	chathistory_replay(c, ch);
 }
 
 void
@@ -889,8 +888,8 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 			mode_out_add(&out, set, md->letter, param);
 	}
 	mode_out_flush(&out);
-	if (run.saved && chan_hooks.mode != NULL)
-		chan_hooks.mode(ch);
+	if (run.saved)
+		chanstate_save(ch);
 }
 
 void

@@ -1,6 +1,6 @@
 /*
  * hist-sqlite.c: the durable history store, an SQLite file (hist-store.h),
- * and the channel rows that only this store keeps (chathistory.c).
+ * and the channel rows that only this store keeps (chanstate.c).
  *
  * One connection, WAL journal, every statement prepared once at open.
  * The writes of one loop pass share one transaction, begun on the first

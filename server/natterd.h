@@ -302,7 +302,7 @@ struct chan;
 
 /*
  * A ban (+b): a nick!user@host glob in the form irc_mask_normalize gives.
- * Bans live in memory only: the channel rows hist-sqlite.c keeps have no
+ * Bans live in memory only: the channel rows chanstate.c saves have no
  * place for them, so they do not survive a restart (natterd(8)).
  */
 struct ban {
@@ -340,24 +340,6 @@ struct chan {
 };
 
 #define CHAN_PER_CLIENT 50	/* CHANLIMIT */
-
-/*
- * Hooks for other modules (the history store): NULL when unused. Called
- * after the event, with output still only queued.
- */
-struct chan_hooks {
-	/* c joined ch; its JOIN, topic and NAMES are queued (replay here). */
-	void (*joined)(struct client *c, struct chan *ch);
-	/* ch was just created (before its first member is added). */
-	void (*created)(struct chan *ch);
-	/* ch's topic changed (ch->topic may be NULL: cleared). */
-	void (*topic)(struct chan *ch);
-	/* ch's modes, key or limit changed. */
-	void (*mode)(struct chan *ch);
-	/* ch is about to be destroyed (its last member left). */
-	void (*destroyed)(struct chan *ch);
-};
-extern struct chan_hooks chan_hooks;
 
 struct chan *chan_find(const char *name);
 struct chan *chan_create(const char *name);
@@ -621,7 +603,7 @@ int hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
 
 /*
  * hist-sqlite.c: the database file behind history.c, which also keeps the
- * channel rows chathistory.c saves: only this store has them, so with
+ * channel rows chanstate.c saves: only this store has them, so with
  * --db none (or closed) they are not kept and hsql_chan_get finds none.
  * Saves join the pass's transaction, like messages.
  */
@@ -652,14 +634,30 @@ const char *path_default_db(void);
 int path_mkdirs(const char *path, char *err, size_t errcap);
 
 /*
- * chathistory.c: history served to clients: CHATHISTORY (cmd_chathistory),
- * the --replay lines on JOIN for clients without draft/chathistory, and
- * channel state saved and restored through chan_hooks.
+ * chathistory.c: history served to clients: CHATHISTORY (cmd_chathistory)
+ * and the --replay lines on JOIN for clients without draft/chathistory.
  */
 
 #define CHATHISTORY_MAX 1000	/* ISUPPORT CHATHISTORY: lines per request */
 
-/* Add the ISUPPORT tokens, install the channel hooks. */
+/* Add the ISUPPORT tokens. */
 void chathistory_init(void);
+/* c joined ch, its JOIN, topic and NAMES queued: the last --replay lines,
+ * unless c can ask for history itself. */
+void chathistory_replay(struct client *c, const struct chan *ch);
+
+/*
+ * chanstate.c: channel state across restarts, in hist-sqlite.c's channel
+ * rows. chan.c and cmd-chan.c call these after the change, with output
+ * still only queued.
+ */
+
+/* ch's topic, modes, key or limit changed. */
+void chanstate_save(const struct chan *ch);
+/* ch was just created by a JOIN (before its first member is added): bring
+ * back what it was when natterd stopped, or remember when it was made. */
+void chanstate_restore(struct chan *ch);
+/* ch is about to be destroyed (its last member left). */
+void chanstate_forget(const struct chan *ch);
 
 #endif

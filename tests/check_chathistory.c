@@ -53,8 +53,6 @@ static void
 stop(void)
 {
 	ck_assert_int_eq(nd_stop(&srv), 0);
-	free(srv.log);
-	srv.log = NULL;
 }
 
 /* kill -9, and make sure it is gone before the next start. */
@@ -62,9 +60,7 @@ static void
 crash(void)
 {
 	nd_kill(&srv, SIGKILL);
-	ck_assert_int_eq(nd_wait(&srv, T), -1);
-	free(srv.log);
-	srv.log = NULL;
+	ck_assert_int_eq(nd_stop(&srv), -1);
 }
 
 /* The value of tag key in line (static buffer), "" when absent. */
@@ -523,7 +519,7 @@ START_TEST(unusable_db)
 	const char *dir[] = { "-d", tmpdir, NULL };
 	ck_assert_int_eq(nd_start_fail(&srv, dir), 1);
 	one_line("cannot open database .*: is a directory");
-	free(srv.log);
+	nd_stop(&srv);
 
 	snprintf(path, sizeof(path), "%s/junk.db", tmpdir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
@@ -533,14 +529,13 @@ START_TEST(unusable_db)
 	const char *junk[] = { "-d", path, NULL };
 	ck_assert_int_eq(nd_start_fail(&srv, junk), 1);
 	one_line("cannot open database .*junk\\.db: file is not a database");
-	free(srv.log);
+	nd_stop(&srv);
 
 	snprintf(path, sizeof(path), "%s/junk.db/sub/history.db", tmpdir);
 	const char *under[] = { "--db", path, NULL };
 	ck_assert_int_eq(nd_start_fail(&srv, under), 1);
 	one_line("cannot open database .*: cannot create directory");
-	free(srv.log);
-	srv.log = NULL;
+	nd_stop(&srv);
 }
 END_TEST
 

@@ -39,7 +39,6 @@ static void
 stop(void)
 {
 	ck_assert_int_eq(nd_stop(&srv), 0);
-	free(srv.log);
 }
 
 /* Nothing matching bad arrives before the answer to a PING sent now. */
@@ -206,7 +205,6 @@ START_TEST(register_timeout)
 	ck_assert(nd_wait_closed(c, T));
 	nd_close(c);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 }
 END_TEST
 
@@ -227,7 +225,6 @@ START_TEST(ping_timeout)
 	nd_close(c);
 	nd_close(d);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 }
 END_TEST
 
@@ -1630,7 +1627,6 @@ START_TEST(quit_with_input_pending)
 	nd_close(a);
 	nd_close(b);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 }
 END_TEST
 
@@ -1687,7 +1683,6 @@ START_TEST(sendq_slow_reader)
 	nd_close(a);
 	nd_close(b);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 }
 END_TEST
 
@@ -1727,7 +1722,6 @@ START_TEST(sendq_mid_join)
 	nd_sync(b);
 	nd_close(b);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 }
 END_TEST
 
@@ -1747,8 +1741,8 @@ START_TEST(sigterm_shutdown)
 	ck_assert_int_eq(nd_wait(&srv, 10000), 0);
 	nd_close(a);
 	nd_close(b);
+	nd_stop(&srv);
 	/* Restart so the fixture's teardown has a server to stop. */
-	free(srv.log);
 	nd_start(&srv, NULL);
 }
 END_TEST
@@ -1774,7 +1768,7 @@ START_TEST(bad_flags)
 		const char *nl = strchr(log, '\n');
 		ck_assert_msg(nl != NULL && nl[1] == '\0',
 		    "%s: not one line: '%s'", bad[i][0], log);
-		free(s.log);
+		nd_stop(&s);
 	}
 	/* The port the fixture's server holds is in use. */
 	char spec[32];
@@ -1782,7 +1776,7 @@ START_TEST(bad_flags)
 	ck_assert_int_eq(nd_start_fail(&s, (const char *[]){ "-l", spec, NULL }), 1);
 	ck_assert_msg(strstr(nd_log(&s), "address already in use") != NULL &&
 	    strstr(nd_log(&s), spec) != NULL, "%s", nd_log(&s));
-	free(s.log);
+	nd_stop(&s);
 }
 END_TEST
 
@@ -1797,7 +1791,7 @@ START_TEST(unknown_flag_hint)
 	ck_assert_msg(strncmp(nd_log(&s), "natterd: ", 9) == 0 &&
 	    strstr(nd_log(&s), "--bogus") != NULL &&
 	    strstr(nd_log(&s), "natterd --help") != NULL, "%s", nd_log(&s));
-	free(s.log);
+	nd_stop(&s);
 }
 END_TEST
 
@@ -1817,7 +1811,7 @@ START_TEST(port_in_use_leaves_no_files)
 	/* Neither the database, its -wal and -shm, nor their directory. */
 	ck_assert_msg(access(state, F_OK) == -1, "%s was created", state);
 	ck_assert_int_eq(rmdir(dir), 0);
-	free(s.log);
+	nd_stop(&s);
 }
 END_TEST
 
@@ -1880,7 +1874,7 @@ START_TEST(ready_notify_socket)
 		notify_expect(fd, "STOPPING=1", NULL);
 		ck_assert_int_eq(nd_wait(&s, 10000), 0);
 		close(fd);
-		free(s.log);
+		nd_stop(&s);
 	}
 	unlink(path);
 	ck_assert_int_eq(rmdir(dir), 0);
@@ -1929,7 +1923,6 @@ START_TEST(client_limits)
 	nd_close(b);
 	nd_close(a);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 
 	nd_start(&s, (const char *[]){ "--max-clients", "2", NULL });
 	a = nd_register(&s, "a1", NULL);
@@ -1940,7 +1933,6 @@ START_TEST(client_limits)
 	nd_close(a);
 	nd_close(b);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 }
 END_TEST
 
@@ -1967,7 +1959,6 @@ START_TEST(motd_and_sighup)
 	ND_EXPECT(a, " 376 ");
 	nd_close(a);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 	nd_cleanup_files();
 }
 END_TEST
@@ -2009,7 +2000,6 @@ START_TEST(server_password)
 	nd_close(a);
 	nd_close(b);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 	nd_cleanup_files();
 }
 END_TEST
@@ -2075,7 +2065,6 @@ START_TEST(oper_kill_wallops)
 	nd_close(b);
 	nd_close(c);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 	nd_cleanup_files();
 }
 END_TEST
@@ -2127,7 +2116,6 @@ START_TEST(who_opers_only)
 	nd_close(b);
 	nd_close(c);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 	nd_cleanup_files();
 }
 END_TEST
@@ -2144,7 +2132,6 @@ START_TEST(oper_file_readable)
 	ND_EXPECT(a, " 491 alice ");
 	nd_close(a);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 	nd_cleanup_files();
 }
 END_TEST
@@ -2172,7 +2159,6 @@ START_TEST(flood_delays)
 	nd_close(a);
 	nd_close(b);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 }
 END_TEST
 
@@ -2210,7 +2196,6 @@ START_TEST(flood_backlog_not_idle)
 	nd_close(a);
 	nd_close(b);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 }
 END_TEST
 
@@ -2245,7 +2230,6 @@ START_TEST(out_of_descriptors)
 	for (size_t i = 0; i < n; i++)
 		nd_close(c[i]);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 }
 END_TEST
 
@@ -2496,7 +2480,6 @@ START_TEST(interop_ipv6_host)
 	ND_EXPECT(c, "^:test\\.server 354 six six 0::1 six$");
 	nd_close(c);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 }
 END_TEST
 

@@ -136,7 +136,6 @@ START_TEST(ii_joins_sends_receives)
 	ND_EXPECT(a, "^:iiuser!.* QUIT :");
 	nd_close(a);
 	ck_assert_int_eq(nd_stop(&s), 0);
-	free(s.log);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 END_TEST

@@ -263,6 +263,13 @@ nd_stop(struct nd_server *s)
 		waitpid(s->pid, NULL, 0);
 		s->status = 0x100;	/* anything but exit 0 */
 	}
+	if (s->errfd >= 0) {
+		close(s->errfd);
+		s->errfd = -1;
+	}
+	free(s->log);
+	s->log = NULL;
+	s->loglen = s->logcap = 0;
 	return r;
 }
 
@@ -439,30 +446,6 @@ nd_must(struct nd_conn *c, const char *re, const char *file, int lineno)
 		    file, lineno, re, c->eof ? " (connection closed)" : "",
 		    nd_recent(c));
 	free(line);
-}
-
-size_t
-nd_collect(struct nd_conn *c, char ***lines, int timeout_ms)
-{
-	long long deadline = now_ms() + timeout_ms;
-	size_t n = 0;
-	char *line;
-
-	*lines = NULL;
-	while ((line = nd_line(c, left_ms(deadline))) != NULL) {
-		*lines = realloc(*lines, (n + 1) * sizeof(**lines));
-		ck_assert_ptr_nonnull(*lines);
-		(*lines)[n++] = line;
-	}
-	return n;
-}
-
-void
-nd_free_lines(char **lines, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(lines[i]);
-	free(lines);
 }
 
 bool

@@ -11,9 +11,10 @@
  *
  * natterd comes from $NATTERD and listens on 127.0.0.1 port 0; nd_start
  * learns the port it got from the line natterd writes to --ready-fd
- * ("listening on 127.0.0.1:N") once it is ready. Its stderr is kept (nd_log) and drained while tests wait, so it
- * never blocks on a full pipe. Patterns are POSIX extended regular
- * expressions matched against one line without its CRLF. Every wait has
+ * ("listening on 127.0.0.1:N") once it is ready. Its stderr is kept
+ * (nd_log, until nd_stop) and drained while tests wait, so it never
+ * blocks on a full pipe. Patterns are POSIX extended regular expressions
+ * matched against one line without its CRLF. Every wait has
  * a deadline (ND_TIMEOUT_MS unless given); nothing sleeps blindly.
  * natterd gets PR_SET_PDEATHSIG, so a failing test never leaves it behind.
  */
@@ -56,7 +57,9 @@ struct nd_server *nd_start(struct nd_server *s, const char *const *args);
  * status (-1 if killed by a signal or still running after the deadline). */
 int nd_start_fail(struct nd_server *s, const char *const *args);
 /* SIGTERM, then wait for the exit; returns the exit status (or -1 when
- * killed by a signal or still running after the deadline). */
+ * killed by a signal or still running after the deadline). Every
+ * nd_start or nd_start_fail ends with it, also once natterd has exited:
+ * it frees the captured stderr, so read nd_log before. */
 int nd_stop(struct nd_server *s);
 /* Send a signal without waiting. */
 void nd_kill(struct nd_server *s, int sig);
@@ -93,9 +96,6 @@ char *nd_expect(struct nd_conn *c, const char *re, int timeout_ms);
 /* Like nd_expect, but fails if a line matching bad comes first. */
 char *nd_expect_not(struct nd_conn *c, const char *re, const char *bad,
     int timeout_ms);
-/* Everything that arrives within ms, as lines (for "nothing came"). */
-size_t nd_collect(struct nd_conn *c, char ***lines, int timeout_ms);
-void nd_free_lines(char **lines, size_t n);
 /* Read and drop until EOF; true if the server closed in time. */
 bool nd_wait_closed(struct nd_conn *c, int timeout_ms);
 /* PING with a token and wait for its PONG: everything sent before it has

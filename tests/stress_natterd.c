@@ -1900,10 +1900,14 @@ run_phase(const char *name, const char *const *args, double seconds,
 	alive_check();
 	sanitizer_check();
 stopped:;
-	int st = nd_stop(&srv);
+	/* LeakSanitizer reports at exit, and nd_stop frees the log: wait
+	 * for the exit and check the log first. */
+	nd_kill(&srv, SIGTERM);
+	int st = nd_wait(&srv, 10000);
 	sanitizer_check();
 	if (st != 0)
 		FAIL("natterd exited %d after SIGTERM", st);
+	nd_stop(&srv);
 	if (opt_verbose)
 		fprintf(stderr, "%s: seed %lu, %lu rounds, %lu lines (%lu "
 		    "garbage), %lu labels answered, %lu closed by natterd, "
@@ -1913,9 +1917,6 @@ stopped:;
 		    stats.closed_by_server, stats.closed_by_us, stats.resets,
 		    stats.replayed, end_rss, base_rss);
 	memset(&stats, 0, sizeof(stats));
-	free(srv.log);
-	memset(&srv, 0, sizeof(srv));
-	srv.status = -1;
 }
 
 START_TEST(stress)

@@ -680,6 +680,39 @@ START_TEST(test_locked)
 }
 END_TEST
 
+/* A prune that fails (another process holds the write lock) leaves the
+ * store alone for a while, then the next try deletes what it could not. */
+START_TEST(test_prune_locked)
+{
+	const char *path = tmppath("plock.db");
+	int64_t now = time_now_ms(), day = 86400000;
+	sqlite3 *other;
+	char id[16];
+
+	open_ok(path);
+	for (int i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "old%d", i);
+		add("x!x@h", "#p", now - 3 * day + i, id, "PRIVMSG", "t");
+	}
+	add("x!x@h", "#p", now, "now", "PRIVMSG", "t");
+	hist_commit();
+	ck_assert_int_eq(sqlite3_open(path, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	hist_set_retention(2, 0);
+	ck_assert(!hist_prune());
+	ck_assert_int_gt(hist.prune_pause, time_mono_ms());
+	ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	ck_assert(!hist_prune());	/* paused */
+	ck_assert_int_eq(count_key("#p"), 11);
+	hist.prune_pause = hist.next_age_check = 0;	/* the pause is over */
+	prune_all();
+	ck_assert_int_eq(count_key("#p"), 1);
+}
+END_TEST
+
 /* Expect hist_open(path) to fail with one line mentioning path and why. */
 static void
 open_fails(const char *path, const char *why)
@@ -846,6 +879,7 @@ history_suite(void)
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_locked);
+	tcase_add_test(tc, test_prune_locked);
 	tcase_add_test(tc, test_unusable);
 	tcase_add_test(tc, test_no_permission);
 	tcase_add_loop_test(tc, test_close, 0, 2);

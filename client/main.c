@@ -295,8 +295,13 @@ main(int argc, char **argv)
 			if (self.quit)
 				break;
 			if (!self.was_registered) {
+				/* net_error may quote the server (ERROR): no
+				 * escapes of its own reach the terminal. */
+				char clean[sizeof(net_error)];
+				utf_clean(clean, sizeof(clean), net_error,
+				    strlen(net_error));
 				ui_end();
-				fprintf(stderr, "natter: %s\n", net_error);
+				fprintf(stderr, "natter: %s\n", clean);
 				status = EXIT_UNAVAILABLE;
 				break;
 			}

@@ -60,6 +60,11 @@ size_t utf_encode(const wchar_t *w, size_t n, char *out, size_t cap);
 /* Columns of one character: wcwidth, with unprintable ones counted as 1
  * (they are drawn as a replacement) and combining marks as 0. */
 int utf_width(wchar_t c);
+/* Copy s (n bytes) into out (cap bytes, NUL-terminated, never split
+ * mid-character) as text safe to print on a terminal outside curses:
+ * C0 and C1 controls, DEL and bytes that are not UTF-8 are dropped, tab
+ * becomes a space. Returns the length. */
+size_t utf_clean(char *out, size_t cap, const char *s, size_t n);
 
 /* mirc.c: mIRC formatting codes into styled wide characters. */
 

@@ -1,4 +1,5 @@
 /* UTF-8 to wchar_t and back, independent of the C library's locale. */
+#include <string.h>
 #include <wchar.h>
 
 #include "natter.h"
@@ -104,4 +105,36 @@ utf_width(wchar_t c)
 	w = wcwidth(c);
 
 	return w < 0 ? 1 : w;
+}
+
+size_t
+utf_clean(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t i = 0, k = 0;
+
+	if (cap == 0)
+		return 0;
+	out[0] = '\0';
+	while (i < n) {
+		size_t at = i;
+		wchar_t w = utf_next(s, n, &i);
+		char mb[8];
+		size_t len;
+
+		/* utf_next reads a byte that is not UTF-8 as Latin-1: drop it. */
+		if (i - at == 1 && (unsigned char)s[at] >= 0x80)
+			continue;
+		if (w == L'\t')
+			w = L' ';
+		/* C0, DEL and C1: a terminal acts on them (ESC, BEL, CSI). */
+		if (w < 0x20 || (w >= 0x7f && w <= 0x9f))
+			continue;
+		len = utf_encode(&w, 1, mb, sizeof(mb));
+		if (k + len >= cap)
+			break;
+		memcpy(out + k, mb, len);
+		k += len;
+	}
+	out[k] = '\0';
+	return k;
 }

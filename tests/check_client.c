@@ -99,6 +99,28 @@ decode(const char *s, wchar_t *w, struct style *st)
 	return mirc_decode(s, strlen(s), &cur, w, st, 128);
 }
 
+START_TEST(test_utf_clean)
+{
+	char out[64];
+
+	/* An OSC title, an erase, C1 CSI (U+009B), a raw C1 byte, BEL, DEL
+	 * and a stray 0xff: only the text is left. */
+	const char *evil = "\033]0;t\007\033[2Jgo\xc2\x9b" "1m\x9bne\x7f \xff" "caf\xc3\xa9\ttea";
+	ck_assert_uint_eq(utf_clean(out, sizeof(out), evil, strlen(evil)),
+	    strlen("]0;t[2Jgo1mne café tea"));
+	ck_assert_str_eq(out, "]0;t[2Jgo1mne café tea");
+	/* Wide characters and U+00A0 and beyond stay. */
+	ck_assert_uint_eq(utf_clean(out, sizeof(out), "日本\xc2\xa0x", 9), 9);
+	/* Cut to fit, never inside a character. */
+	ck_assert_uint_eq(utf_clean(out, 5, "ab日本", 8), 2);
+	ck_assert_str_eq(out, "ab");
+	ck_assert_uint_eq(utf_clean(out, 1, "abc", 3), 0);
+	ck_assert_str_eq(out, "");
+	/* A truncated sequence at the end is dropped too. */
+	ck_assert_uint_eq(utf_clean(out, sizeof(out), "ok\xe6\x97", 4), 2);
+}
+END_TEST
+
 START_TEST(test_mirc_attributes)
 {
 	wchar_t w[128];
@@ -1341,6 +1363,7 @@ client_suite(void)
 	tcase_add_test(tc, test_utf_roundtrip);
 	tcase_add_test(tc, test_utf_invalid_is_latin1);
 	tcase_add_test(tc, test_utf_width);
+	tcase_add_test(tc, test_utf_clean);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mirc");

@@ -350,6 +350,25 @@ msg_buffer(struct in *in, const char *target, bool notice)
 	return window_open(peer, BUFFER_QUERY);
 }
 
+/* A token bucket for CTCP replies, kept as the time it is full again:
+ * each reply pushes it one interval later, and replying is allowed while
+ * that is at most burst - 1 intervals ahead (as pace_wait does). */
+static int64_t ctcp_full_ms;
+
+static bool
+ctcp_may_reply(void)
+{
+	int64_t now = time_mono_ms();
+
+	if (ctcp_full_ms < now)
+		ctcp_full_ms = now;
+	if (ctcp_full_ms - now >
+	    (int64_t)(CTCP_REPLY_BURST - 1) * CTCP_REPLY_INTERVAL_MS)
+		return false;
+	ctcp_full_ms += CTCP_REPLY_INTERVAL_MS;
+	return true;
+}
+
 static void
 h_privmsg(struct in *in)
 {
@@ -372,13 +391,15 @@ h_privmsg(struct in *in)
 			char *arg = strchr(text, ' ');
 			if (arg != NULL)
 				*arg++ = '\0';
-			if (in->me)
+			/* A batch is history (or a replay): old requests
+			 * are neither news nor to be answered. */
+			if (in->me || irc_tag_get(in->m, "batch") != NULL)
 				return;
 			buffer_addf(window_server(), LINE_INFO,
 			    "CTCP %s %s from %s%s%s", text,
 			    notice ? "reply" : "request", in->nick,
 			    arg != NULL ? ": " : "", arg != NULL ? arg : "");
-			if (notice)
+			if (notice || !ctcp_may_reply())
 				return;
 			if (strcmp(text, "VERSION") == 0)
 				net_sendf("NOTICE %s :\1VERSION natter %s\1",

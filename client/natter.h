@@ -526,7 +526,12 @@ bool net_pending(void);
 /* Why the connection failed or ended, once it has ("" while fine). */
 extern char net_error[256];
 
-/* handle.c: what the server says, by table. */
+/* handle.c: what the server says, by table. CTCP requests (VERSION,
+ * PING) are answered at most CTCP_REPLY_BURST at once, then one per
+ * CTCP_REPLY_INTERVAL_MS, and never from a batch (history): a channel
+ * full of them must not make natter flood the server. */
+#define CTCP_REPLY_BURST 3
+#define CTCP_REPLY_INTERVAL_MS 2000
 
 /* The connection is up: negotiate capabilities and register. */
 void handle_connected(void);

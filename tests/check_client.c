@@ -1331,6 +1331,47 @@ START_TEST(test_handle_rejoin)
 }
 END_TEST
 
+START_TEST(test_handle_ctcp_history)
+{
+	/* Seeded history full of CTCP requests: replayed in a batch, none
+	 * is answered, or every natter joining would send a burst. */
+	from_server(":alice!a@h JOIN #lan");
+	net_nsent = 0;
+	from_server(":irc.test BATCH +h1 chathistory #lan");
+	from_server("@batch=h1 :bob!b@h PRIVMSG #lan :\1VERSION\1");
+	from_server("@batch=h1 :bob!b@h PRIVMSG alice :\1PING 123\1");
+	from_server(":irc.test BATCH -h1");
+	from_server("@batch=other :bob!b@h PRIVMSG alice :\1VERSION\1");
+	ck_assert_uint_eq(net_nsent, 0);
+	/* Outside a batch it is answered. */
+	from_server(":bob!b@h PRIVMSG alice :\1PING 123\1");
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert_str_eq(net_sent[0], "NOTICE bob :\1PING 123\1");
+}
+END_TEST
+
+START_TEST(test_handle_ctcp_rate)
+{
+	/* A flood of requests gets a few answers, not one each (one more
+	 * per interval that passed, should this machine be that slow). */
+	int64_t start = time_mono_ms();
+	net_nsent = 0;
+	for (int i = 0; i < 50; i++) {
+		char line[64];
+		snprintf(line, sizeof(line), ":m%d!b@h PRIVMSG alice :\1PING %d\1",
+		    i, i);
+		from_server(line);
+	}
+	int64_t took = time_mono_ms() - start;
+	ck_assert_uint_ge(net_nsent, CTCP_REPLY_BURST);
+	ck_assert_uint_le(net_nsent, CTCP_REPLY_BURST + took / CTCP_REPLY_INTERVAL_MS);
+	ck_assert_str_eq(net_sent[0], "NOTICE m0 :\1PING 0\1");
+	/* Each is still noted where the user can see it. */
+	ck_assert(strstr(LINE_TEXT(last_line(window_server())),
+	    "CTCP PING request from m49") != NULL);
+}
+END_TEST
+
 START_TEST(test_handle_hostile)
 {
 	static const char *const lines[] = {
@@ -1436,6 +1477,8 @@ client_suite(void)
 	tcase_add_test(tc, test_handle_history);
 	tcase_add_test(tc, test_handle_rejoin);
 	tcase_add_test(tc, test_handle_hostile);
+	tcase_add_test(tc, test_handle_ctcp_history);
+	tcase_add_test(tc, test_handle_ctcp_rate);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -337,6 +337,10 @@ chathist_collect(struct buffer *b, const char *batch, int64_t time,
 
 	if (!chathist_ours(h, batch) || h->asked != CHATHIST_BEFORE)
 		return false;
+	/* A batch that never ends must not grow without bound: past what
+	 * the scrollback keeps, the rest is dropped. */
+	if (h->nolder >= window_scrollback)
+		return true;
 	if (h->nolder == h->olderlen) {
 		h->olderlen = h->olderlen ? h->olderlen * 2 : 32;
 		h->older = xreallocarray(h->older, h->olderlen,

@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,29 @@
 
 #include "natter.h"
 #include "net-stub.h"
+
+/* Bytes the program has allocated: from the sanitizer's allocator when
+ * there is one (malloc's own arena is not used then). */
+#if defined(__SANITIZE_ADDRESS__)
+#define HEAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HEAP_ASAN 1
+#endif
+#endif
+#ifdef HEAP_ASAN
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
+
+static size_t
+heap_used(void)
+{
+#ifdef HEAP_ASAN
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	return mallinfo2().uordblks;
+#endif
+}
 
 struct options opt;
 
@@ -1372,6 +1396,46 @@ START_TEST(test_handle_ctcp_rate)
 }
 END_TEST
 
+START_TEST(test_handle_batch_capped)
+{
+	struct buffer *b;
+	char line[IRC_LINE_MAX + 1], text[301];
+	size_t before;
+
+	self.caps = CAP_CHATHISTORY | CAP_BATCH | CAP_TAGS | CAP_SERVER_TIME;
+	from_server(":alice!a@h JOIN #lan");
+	b = window_find("#lan");
+	ck_assert(was_sent("CHATHISTORY LATEST #lan * 100"));
+	from_server(":irc.test BATCH +l chathistory #lan");
+	from_server("@batch=l;msgid=m1;time=2026-01-02T03:04:05.000Z :bob!b@h PRIVMSG #lan :newest");
+	from_server(":irc.test BATCH -l");
+	/* Scrolled to the top: older lines are asked for, and a rogue
+	 * server's batch of them never ends. */
+	net_nsent = 0;
+	chathist_scrolled_top(b);
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert(strncmp(net_sent[0], "CHATHISTORY BEFORE #lan msgid=m1", 32) == 0);
+	from_server(":irc.test BATCH +old chathistory #lan");
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	before = heap_used();
+	for (int i = 0; i < 20000; i++) {
+		snprintf(line, sizeof(line),
+		    "@batch=old;msgid=o%d;time=2026-01-01T00:00:00.000Z :bob!b@h PRIVMSG #lan :%s",
+		    i, text);
+		from_server(line);
+	}
+	/* Kept: the scrollback's worth (100 lines of ~350 bytes), not all
+	 * 20000 (several megabytes). */
+	ck_assert_uint_lt(heap_used() - before, 200 * 1000);
+	from_server(":irc.test BATCH -old");
+	/* What was kept went in front, up to the scrollback's size. */
+	ck_assert_uint_eq(b->count, window_scrollback);
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "newest");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - b->count)), text);
+}
+END_TEST
+
 START_TEST(test_handle_hostile)
 {
 	static const char *const lines[] = {
@@ -1479,6 +1543,7 @@ client_suite(void)
 	tcase_add_test(tc, test_handle_hostile);
 	tcase_add_test(tc, test_handle_ctcp_history);
 	tcase_add_test(tc, test_handle_ctcp_rate);
+	tcase_add_test(tc, test_handle_batch_capped);
 	suite_add_tcase(s, tc);
 	return s;
 }

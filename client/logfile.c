@@ -54,6 +54,9 @@ logfile_line(char *buf, size_t cap, int64_t time_ms, const char *kind,
 		return 0;
 	n = (size_t)k;
 	n += mirc_strip(buf + n, cap - n, text);
+	/* The nick and the text are the server's; a log is read with cat
+	 * and less, so no control of theirs may reach a terminal that way. */
+	n = utf_clean(buf, cap, buf, n);
 	if (n + 2 > cap)
 		n = cap - 2;
 	buf[n++] = '\n';

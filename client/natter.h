@@ -63,7 +63,8 @@ int utf_width(wchar_t c);
 /* Copy s (n bytes) into out (cap bytes, NUL-terminated, never split
  * mid-character) as text safe to print on a terminal outside curses:
  * C0 and C1 controls, DEL and bytes that are not UTF-8 are dropped, tab
- * becomes a space. Returns the length. */
+ * becomes a space. out may be s (it never gets longer). Returns the
+ * length. */
 size_t utf_clean(char *out, size_t cap, const char *s, size_t n);
 
 /* mirc.c: mIRC formatting codes into styled wide characters. */

@@ -114,7 +114,6 @@ utf_clean(char *out, size_t cap, const char *s, size_t n)
 
 	if (cap == 0)
 		return 0;
-	out[0] = '\0';
 	while (i < n) {
 		size_t at = i;
 		wchar_t w = utf_next(s, n, &i);

@@ -142,6 +142,10 @@ START_TEST(test_utf_clean)
 	ck_assert_str_eq(out, "");
 	/* A truncated sequence at the end is dropped too. */
 	ck_assert_uint_eq(utf_clean(out, sizeof(out), "ok\xe6\x97", 4), 2);
+	/* In place. */
+	str_copy(out, "\033[1ma\xc2\x9b\xff" "b\tc", sizeof(out));
+	ck_assert_uint_eq(utf_clean(out, sizeof(out), out, strlen(out)), 7);
+	ck_assert_str_eq(out, "[1mab c");
 }
 END_TEST
 

@@ -643,6 +643,11 @@ START_TEST(logfile_names_lines)
 	ck_assert_str_eq(buf, "[12:31:11] <bob> bold red plain\n");
 	logfile_line(buf, sizeof(buf), t, "", "bob joined");
 	ck_assert_str_eq(buf, "[12:31:11] bob joined\n");
+	/* A log is read with cat and less: a server's escapes, C1 controls
+	 * and bytes that are not UTF-8, in the nick or the text, stay out. */
+	logfile_line(buf, sizeof(buf), t, "<b\033]0;x\007ob>",
+	    "hi \xc2\x9b" "2J\x9b\xff caf\xc3\xa9");
+	ck_assert_str_eq(buf, "[12:31:11] <b]0;xob> hi 2J café\n");
 }
 END_TEST
 

@@ -30,6 +30,7 @@ static struct keys keyin;	/* keys.c: sequences and pastes under way */
 #define UI_MIN_ROWS 3	/* history, status and input: one row each */
 #define UI_MIN_COLS 10
 static bool tiny;	/* smaller than that: only a note */
+static bool started;	/* between ui_init and ui_end */
 
 #define NICKS_MIN 8
 #define NICKS_MAX 20
@@ -431,18 +432,20 @@ ui_init(void)
 	fflush(stdout);
 	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
+	started = true;
 	layout();
 }
 
 void
 ui_end(void)
 {
-	if (whist == NULL)
+	/* Not whist: a terminal too small for the panes has none. */
+	if (!started)
 		return;
+	started = false;
 	printf("\033[?2004l");
 	fflush(stdout);
 	endwin();
-	whist = NULL;
 	keys_free(&keyin);
 }
 

@@ -485,7 +485,8 @@ END_TEST
 START_TEST(test_window_line_overhead)
 {
 	/* Per line: the header, one ring slot and malloc's own header must
-	 * stay well under the 200 bytes the issue allows. */
+	 * stay well under the 200 bytes per scrollback line of the README's
+	 * client target (RSS growth per scrollback line). */
 	ck_assert_uint_eq(sizeof(struct line), 16);
 	ck_assert_uint_lt(sizeof(struct line) + sizeof(struct line *) + 16 +
 	    IRC_NICK_MAX + 2, 200);

@@ -826,6 +826,11 @@ key(bool func, wint_t ch)
 		key_meta(k.func, k.code);
 		return;
 	case KEYS_FUNC:
+		/* Inside a paste, a key curses decoded is pasted text that
+		 * looked like one (ESC O A is Up): never act on it. A resize
+		 * is the terminal's own, and lays out again. */
+		if (keyin.pasting && k.code != KEY_RESIZE)
+			return;
 		if (!key_run(KEY_KIND_FUNC, k.code, NULL))
 			key_run(KEY_KIND_NAME, 0, keyname((int)k.code));
 		return;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -43,5 +44,40 @@ int xasprintf(char **ret, const char *fmt, ...) __attribute__((format(printf, 2,
 
 /* Copy src to dst (cap bytes, always NUL-terminated); returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t cap);
+/*
+ * Whether two secrets (passwords) are equal, in a time that depends on
+ * their lengths only, not on where they first differ.
+ */
+bool str_secret_equal(const char *a, const char *b);
+
+/*
+ * htab.c: a chained hash table of entries that embed a struct hlink and
+ * set its hash before htab_insert. Lookups walk htab_chain comparing the
+ * hash, then the key; HLINK_ENTRY gets the entry back from its link.
+ */
+
+struct hlink {
+	struct hlink *next;
+	uint32_t hash;
+};
+
+struct htab {
+	struct hlink **bucket;
+	size_t cap, count;	/* count: entries in the table */
+};
+
+#define HLINK_ENTRY(l, type, field) \
+	((type *)(void *)((char *)(l) - offsetof(type, field)))
+
+/* The chain hash falls in (NULL when empty); match l->hash, then the key. */
+struct hlink *htab_chain(const struct htab *tb, uint32_t hash);
+void htab_insert(struct htab *tb, struct hlink *l);
+/* Remove l, which is in tb. */
+void htab_remove(struct htab *tb, struct hlink *l);
+/* Every entry: take htab_next before removing the current one. */
+struct hlink *htab_first(const struct htab *tb);
+struct hlink *htab_next(const struct htab *tb, const struct hlink *l);
+/* Free the buckets (not the entries); tb is empty again. */
+void htab_free(struct htab *tb);
 
 #endif

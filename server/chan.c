@@ -1,7 +1,8 @@
 /*
  * chan.c: channels and membership. Channels live in a hash table keyed by
- * irc_casehash of the name; each keeps its members in an array (fan-out
- * walks it), each client its memberships in a list (it is in few).
+ * irc_casehash of the name (common/htab.c); each keeps its members in an
+ * array (fan-out walks it), each client its memberships in a list (it is
+ * in few).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,38 +12,19 @@
 
 size_t chan_count;
 
-static struct chan **table;
-static size_t tablecap;
+static struct htab table;
 static uint32_t visit;	/* stamp for once-per-client fan-out */
-
-static void
-grow(void)
-{
-	size_t ncap = tablecap ? tablecap * 2 : 64;
-	struct chan **nt = xcalloc(ncap, sizeof(*nt));
-
-	for (size_t i = 0; i < tablecap; i++) {
-		struct chan *ch = table[i], *next;
-		for (; ch != NULL; ch = next) {
-			next = ch->hnext;
-			ch->hnext = nt[ch->hash & (ncap - 1)];
-			nt[ch->hash & (ncap - 1)] = ch;
-		}
-	}
-	free(table);
-	table = nt;
-	tablecap = ncap;
-}
 
 struct chan *
 chan_find(const char *name)
 {
-	if (tablecap == 0)
-		return NULL;
 	uint32_t h = irc_casehash(name);
-	for (struct chan *ch = table[h & (tablecap - 1)]; ch; ch = ch->hnext)
-		if (ch->hash == h && irc_casecmp(ch->name, name) == 0)
+
+	for (struct hlink *l = htab_chain(&table, h); l != NULL; l = l->next) {
+		struct chan *ch = HLINK_ENTRY(l, struct chan, link);
+		if (l->hash == h && irc_casecmp(ch->name, name) == 0)
 			return ch;
+	}
 	return NULL;
 }
 
@@ -51,14 +33,11 @@ chan_create(const char *name)
 {
 	struct chan *ch = xcalloc(1, sizeof(*ch));
 
-	if (chan_count + 1 > tablecap)
-		grow();
 	str_copy(ch->name, name, sizeof(ch->name));
-	ch->hash = irc_casehash(ch->name);
+	ch->link.hash = irc_casehash(ch->name);
 	ch->created = time_now_ms() / 1000;
 	ch->modes = CM_NOEXTERNAL | CM_TOPIC;
-	ch->hnext = table[ch->hash & (tablecap - 1)];
-	table[ch->hash & (tablecap - 1)] = ch;
+	htab_insert(&table, &ch->link);
 	chan_count++;
 	chanstate_restore(ch);
 	return ch;
@@ -68,13 +47,7 @@ static void
 chan_destroy(struct chan *ch)
 {
 	chanstate_forget(ch);
-	struct chan **pp = &table[ch->hash & (tablecap - 1)];
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == ch) {
-			*pp = ch->hnext;
-			break;
-		}
-	}
+	htab_remove(&table, &ch->link);
 	chan_count--;
 	for (uint32_t i = 0; i < ch->nbans; i++) {
 		free(ch->bans[i].mask);
@@ -330,11 +303,10 @@ chan_prefix(const struct member *m, bool multi)
 void
 chan_each(void (*fn)(struct chan *, void *), void *arg)
 {
-	for (size_t i = 0; i < tablecap; i++) {
-		struct chan *ch = table[i], *next;
-		for (; ch != NULL; ch = next) {
-			next = ch->hnext;
-			fn(ch, arg);
-		}
+	struct hlink *l, *next;
+
+	for (l = htab_first(&table); l != NULL; l = next) {
+		next = htab_next(&table, l);
+		fn(HLINK_ENTRY(l, struct chan, link), arg);
 	}
 }

@@ -12,7 +12,7 @@
 static bool
 is_oper(const struct client *c)
 {
-	return (c->flags & CL_OPER) != 0;
+	return (c->umodes & UMODE_OPER) != 0;
 }
 
 static bool
@@ -253,7 +253,7 @@ cmd_join(struct client *c, struct irc_msg *m)
 	 * of the pass.
 	 */
 	while ((name = strsep(&np, ",")) != NULL &&
-	    (c->flags & (CL_CLOSING | CL_DEAD)) == 0) {
+	    c->state == CONN_OPEN) {
 		char *key = kp != NULL ? strsep(&kp, ",") : NULL;
 		if (name[0] != '\0')
 			join_one(c, name, key);
@@ -434,7 +434,7 @@ cmd_kick(struct client *c, struct irc_msg *m)
 		if (nick[0] == '\0' || ++n > 4)
 			continue;
 		struct client *t = nick_find(nick);
-		if (t == NULL || (t->flags & CL_REG) == 0) {
+		if (t == NULL || (t->reg & REG_DONE) == 0) {
 			conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
 			    conn_param(nick));
 			continue;
@@ -469,7 +469,7 @@ cmd_invite(struct client *c, struct irc_msg *m)
 	struct client *t = nick_find(m->params[0]);
 	struct chan *ch = chan_find(m->params[1]);
 
-	if (t == NULL || (t->flags & CL_REG) == 0) {
+	if (t == NULL || (t->reg & REG_DONE) == 0) {
 		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
 		    conn_param(m->params[0]));
 		return;

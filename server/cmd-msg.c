@@ -61,7 +61,7 @@ deliver(struct client *c, const char *command, const char *target,
 			return;
 		}
 		struct member *mb = chan_member(ch, c);
-		bool oper = (c->flags & CL_OPER) != 0;
+		bool oper = (c->umodes & UMODE_OPER) != 0;
 		if ((mb == NULL && (ch->modes & CM_NOEXTERNAL) != 0 && !oper) ||
 		    ((ch->modes & CM_MODERATED) != 0 && !oper &&
 		    (mb == NULL || mb->modes == 0))) {
@@ -81,7 +81,7 @@ deliver(struct client *c, const char *command, const char *target,
 		target = ch->name;
 	} else {
 		to = nick_find(target);
-		if (to == NULL || (to->flags & CL_REG) == 0) {
+		if (to == NULL || (to->reg & REG_DONE) == 0) {
 			if (!notice)
 				conn_reply(c, ERR_NOSUCHNICK,
 				    "%s :No such nick/channel", conn_param(target));

@@ -7,18 +7,6 @@
 
 #include "natterd.h"
 
-/* Compare secrets in time independent of where they differ. */
-static bool
-secret_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char d = la != lb;
-
-	for (size_t i = 0; i < la; i++)
-		d |= (unsigned char)a[i] ^ (unsigned char)b[i % (lb ? lb : 1)];
-	return d == 0;
-}
-
 void
 cmd_oper(struct client *c, struct irc_msg *m)
 {
@@ -31,13 +19,13 @@ cmd_oper(struct client *c, struct irc_msg *m)
 		conn_reply(c, ERR_NOOPERHOST, ":No O-lines for your host");
 		return;
 	}
-	if (!secret_equal(m->params[1], o->pass)) {
+	if (!str_secret_equal(m->params[1], o->pass)) {
 		log_warn("failed OPER as %s from %s", o->name, conn_prefix(c));
 		conn_reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
 		return;
 	}
-	if ((c->flags & CL_OPER) == 0) {
-		c->flags |= CL_OPER;
+	if ((c->umodes & UMODE_OPER) == 0) {
+		c->umodes |= UMODE_OPER;
 		conn_opers++;
 	}
 	log_info("%s is now an operator (%s)", conn_prefix(c), o->name);
@@ -51,7 +39,7 @@ cmd_kill(struct client *c, struct irc_msg *m)
 	const char *reason = m->nparams > 1 ? m->params[1] : c->nick;
 	struct client *t;
 
-	if ((c->flags & CL_OPER) == 0) {
+	if ((c->umodes & UMODE_OPER) == 0) {
 		conn_reply(c, ERR_NOPRIVILEGES,
 		    ":Permission Denied- You're not an IRC operator");
 		return;
@@ -61,7 +49,7 @@ cmd_kill(struct client *c, struct irc_msg *m)
 		return;
 	}
 	t = nick_find(m->params[0]);
-	if (t == NULL || (t->flags & CL_REG) == 0) {
+	if (t == NULL || (t->reg & REG_DONE) == 0) {
 		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
 		    conn_param(m->params[0]));
 		return;
@@ -73,7 +61,7 @@ cmd_kill(struct client *c, struct irc_msg *m)
 static void
 wallops_each(struct client *t, void *arg)
 {
-	if ((t->flags & (CL_WALLOPS | CL_OPER)) != 0)
+	if ((t->umodes & (UMODE_WALLOPS | UMODE_OPER)) != 0)
 		relay_send(arg, t);
 }
 
@@ -83,7 +71,7 @@ cmd_wallops(struct client *c, struct irc_msg *m)
 	struct relay r;
 	const char *params[] = { m->params[0] };
 
-	if ((c->flags & CL_OPER) == 0) {
+	if ((c->umodes & UMODE_OPER) == 0) {
 		conn_reply(c, ERR_NOPRIVILEGES,
 		    ":Permission Denied- You're not an IRC operator");
 		return;

@@ -11,20 +11,7 @@
 
 #include "natterd.h"
 
-size_t conn_invisible;
 static size_t max_registered;
-
-/* Compare secrets in time independent of where they differ. */
-static bool
-secret_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char d = la != lb;
-
-	for (size_t i = 0; i < la; i++)
-		d |= (unsigned char)a[i] ^ (unsigned char)b[i % (lb ? lb : 1)];
-	return d == 0;
-}
 
 /* CAP (ircv3.net/specs/extensions/capability-negotiation) */
 
@@ -73,11 +60,11 @@ cmd_cap(struct client *c, struct irc_msg *m)
 	if (strcasecmp(sub, "LS") == 0) {
 		bool v302 = m->nparams > 1 && atoi(m->params[1]) >= 302;
 		if (v302) {
-			c->flags |= CL_CAP302;
+			c->reg |= REG_CAP302;
 			c->caps |= CAP_CAP_NOTIFY;
 		}
-		if ((c->flags & CL_REG) == 0)
-			c->flags |= CL_CAPNEG;
+		if ((c->reg & REG_DONE) == 0)
+			c->reg |= REG_CAPNEG;
 		cap_list(list, sizeof(list), v302, 0);
 		cap_reply(c, "LS", list);
 	} else if (strcasecmp(sub, "LIST") == 0) {
@@ -93,12 +80,12 @@ cmd_cap(struct client *c, struct irc_msg *m)
 			    "CAP :Not enough parameters");
 			return;
 		}
-		if ((c->flags & CL_REG) == 0)
-			c->flags |= CL_CAPNEG;
+		if ((c->reg & REG_DONE) == 0)
+			c->reg |= REG_CAPNEG;
 		cap_req(c, m->params[1]);
 	} else if (strcasecmp(sub, "END") == 0) {
-		if ((c->flags & CL_REG) == 0) {
-			c->flags &= ~CL_CAPNEG;
+		if ((c->reg & REG_DONE) == 0) {
+			c->reg &= ~REG_CAPNEG;
 			reg_try_finish(c);
 		}
 	} else {
@@ -110,14 +97,14 @@ cmd_cap(struct client *c, struct irc_msg *m)
 void
 cmd_pass(struct client *c, struct irc_msg *m)
 {
-	if ((c->flags & CL_REG) != 0) {
+	if ((c->reg & REG_DONE) != 0) {
 		conn_reply(c, ERR_ALREADYREGISTERED, ":You may not reregister");
 		return;
 	}
-	if (cfg.password != NULL && secret_equal(m->params[0], cfg.password))
-		c->flags |= CL_PASS;
+	if (cfg.password != NULL && str_secret_equal(m->params[0], cfg.password))
+		c->reg |= REG_PASS;
 	else
-		c->flags &= ~CL_PASS;
+		c->reg &= ~REG_PASS;
 }
 
 void
@@ -143,7 +130,7 @@ cmd_nick(struct client *c, struct irc_msg *m)
 	}
 	if (strcmp(c->nick, nick) == 0)
 		return;
-	if ((c->flags & CL_REG) != 0) {
+	if ((c->reg & REG_DONE) != 0) {
 		struct relay r;
 		const char *params[] = { nick };
 
@@ -165,7 +152,7 @@ cmd_user(struct client *c, struct irc_msg *m)
 	const char *u = m->params[0];
 	size_t n = 0;
 
-	if ((c->flags & CL_REG) != 0) {
+	if ((c->reg & REG_DONE) != 0) {
 		conn_reply(c, ERR_ALREADYREGISTERED, ":You may not reregister");
 		return;
 	}
@@ -180,24 +167,24 @@ cmd_user(struct client *c, struct irc_msg *m)
 	free(c->realname);
 	c->realname = xstrndup(m->params[3], utf8_truncate(m->params[3],
 	    strlen(m->params[3]), IRC_REALNAME_MAX));
-	c->flags |= CL_USER;
+	c->reg |= REG_USER;
 	reg_try_finish(c);
 }
 
 void
 reg_try_finish(struct client *c)
 {
-	const uint32_t need = CL_NICK | CL_USER;
+	const uint8_t need = REG_NICK | REG_USER;
 
-	if ((c->flags & CL_REG) != 0 || (c->flags & need) != need ||
-	    (c->flags & CL_CAPNEG) != 0)
+	if ((c->reg & REG_DONE) != 0 || (c->reg & need) != need ||
+	    (c->reg & REG_CAPNEG) != 0)
 		return;
-	if (cfg.password != NULL && (c->flags & CL_PASS) == 0) {
+	if (cfg.password != NULL && (c->reg & REG_PASS) == 0) {
 		conn_reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
 		conn_close(c, "Bad password");
 		return;
 	}
-	c->flags |= CL_REG;
+	c->reg |= REG_DONE;
 	c->signon = time_now_ms() / 1000;
 	if (++conn_registered > max_registered)
 		max_registered = conn_registered;

@@ -39,35 +39,35 @@ user_mode(struct client *c, struct irc_msg *m)
 	}
 	if (m->nparams < 2) {
 		conn_reply(c, RPL_UMODEIS, "+%s%s%s",
-		    (c->flags & CL_INVISIBLE) ? "i" : "",
-		    (c->flags & CL_OPER) ? "o" : "",
-		    (c->flags & CL_WALLOPS) ? "w" : "");
+		    (c->umodes & UMODE_INVISIBLE) ? "i" : "",
+		    (c->umodes & UMODE_OPER) ? "o" : "",
+		    (c->umodes & UMODE_WALLOPS) ? "w" : "");
 		return;
 	}
 	for (const char *p = m->params[1]; *p != '\0' && n + 3 < sizeof(applied); p++) {
-		uint32_t bit;
+		uint8_t bit;
 		if (*p == '+' || *p == '-') {
 			sign = *p;
 			continue;
 		}
 		switch (*p) {
-		case 'i': bit = CL_INVISIBLE; break;
-		case 'w': bit = CL_WALLOPS; break;
-		case 'o': bit = CL_OPER; break;
+		case 'i': bit = UMODE_INVISIBLE; break;
+		case 'w': bit = UMODE_WALLOPS; break;
+		case 'o': bit = UMODE_OPER; break;
 		default:
 			conn_reply(c, ERR_UMODEUNKNOWNFLAG,
 			    ":Unknown MODE flag");
 			continue;
 		}
 		bool set = sign == '+';
-		if (bit == CL_OPER && set)
+		if (bit == UMODE_OPER && set)
 			continue;	/* only OPER grants +o */
-		if (((c->flags & bit) != 0) == set)
+		if (((c->umodes & bit) != 0) == set)
 			continue;
-		c->flags = set ? c->flags | bit : c->flags & ~bit;
-		if (bit == CL_INVISIBLE)
+		c->umodes = set ? c->umodes | bit : c->umodes & ~bit;
+		if (bit == UMODE_INVISIBLE)
 			set ? conn_invisible++ : conn_invisible--;
-		if (bit == CL_OPER)
+		if (bit == UMODE_OPER)
 			conn_opers--;
 		if (sign != last)
 			applied[n++] = last = sign;
@@ -120,7 +120,7 @@ who_reply(struct client *c, const struct client *t, const char *chan,
 	size_t n = 0;
 
 	snprintf(flags, sizeof(flags), "%s%s%s", t->away != NULL ? "G" : "H",
-	    (t->flags & CL_OPER) ? "*" : "",
+	    (t->umodes & UMODE_OPER) ? "*" : "",
 	    mb != NULL ? chan_prefix(mb, client_has_cap(c, CAP_MULTI_PREFIX)) :
 	    "");
 	if (x == NULL || x->fields[0] == '\0') {
@@ -181,10 +181,10 @@ who_each(struct client *t, void *arg)
 
 	if (w->n >= WHO_MAX)
 		return;
-	if (w->opers && (t->flags & CL_OPER) == 0)
+	if (w->opers && (t->umodes & UMODE_OPER) == 0)
 		return;
-	if ((t->flags & CL_INVISIBLE) != 0 && t != w->c &&
-	    !shares_channel(w->c, t) && (w->c->flags & CL_OPER) == 0)
+	if ((t->umodes & UMODE_INVISIBLE) != 0 && t != w->c &&
+	    !shares_channel(w->c, t) && (w->c->umodes & UMODE_OPER) == 0)
 		return;
 	if (!all && !irc_match(w->mask, t->nick) &&
 	    !irc_match(w->mask, t->host) &&
@@ -210,21 +210,21 @@ cmd_who(struct client *c, struct irc_msg *m)
 	if (irc_is_channel(mask)) {
 		struct chan *ch = chan_find(mask);
 		if (ch != NULL && ((ch->modes & CM_SECRET) == 0 ||
-		    chan_member(ch, c) != NULL || (c->flags & CL_OPER) != 0)) {
+		    chan_member(ch, c) != NULL || (c->umodes & UMODE_OPER) != 0)) {
 			bool in = chan_member(ch, c) != NULL;
 			for (uint32_t i = 0; i < ch->nmembers; i++) {
 				const struct member *mb = ch->members[i];
-				if (!in && (mb->client->flags & CL_INVISIBLE))
+				if (!in && (mb->client->umodes & UMODE_INVISIBLE))
 					continue;
-				if (opers && (mb->client->flags & CL_OPER) == 0)
+				if (opers && (mb->client->umodes & UMODE_OPER) == 0)
 					continue;
 				who_reply(c, mb->client, ch->name, mb, &x);
 			}
 		}
 	} else {
 		struct client *t = nick_find(mask);
-		if (t != NULL && (t->flags & CL_REG) != 0) {
-			if (!opers || (t->flags & CL_OPER) != 0)
+		if (t != NULL && (t->reg & REG_DONE) != 0) {
+			if (!opers || (t->umodes & UMODE_OPER) != 0)
 				who_reply(c, t, "*", NULL, &x);
 		} else {
 			struct who_ctx w = { c, mask, 0, opers, &x };
@@ -244,7 +244,7 @@ cmd_whois(struct client *c, struct irc_msg *m)
 	size_t n = 0;
 	size_t max = IRC_BODY_MAX - 2 - strlen(cfg.name) - 2 * IRC_NICK_MAX - 12;
 
-	if (t == NULL || (t->flags & CL_REG) == 0) {
+	if (t == NULL || (t->reg & REG_DONE) == 0) {
 		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
 		    conn_param(nick));
 		conn_reply(c, RPL_ENDOFWHOIS, "%s :End of /WHOIS list.",
@@ -256,7 +256,7 @@ cmd_whois(struct client *c, struct irc_msg *m)
 	for (const struct member *mb = t->chans; mb != NULL; mb = mb->cnext) {
 		const struct chan *ch = mb->chan;
 		if ((ch->modes & CM_SECRET) != 0 && chan_member(ch, c) == NULL &&
-		    (c->flags & CL_OPER) == 0)
+		    (c->umodes & UMODE_OPER) == 0)
 			continue;
 		if (n > 0 && n + strlen(ch->name) + 4 > max) {
 			conn_reply(c, RPL_WHOISCHANNELS, "%s :%s", t->nick, line);
@@ -270,7 +270,7 @@ cmd_whois(struct client *c, struct irc_msg *m)
 		conn_reply(c, RPL_WHOISCHANNELS, "%s :%s", t->nick, line);
 	conn_reply(c, RPL_WHOISSERVER, "%s %s :natter LAN chat server",
 	    t->nick, cfg.name);
-	if ((t->flags & CL_OPER) != 0)
+	if ((t->umodes & UMODE_OPER) != 0)
 		conn_reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator",
 		    t->nick);
 	if (t->away != NULL)
@@ -365,10 +365,10 @@ cmd_userhost(struct client *c, struct irc_msg *m)
 	line[0] = '\0';
 	for (size_t i = 0; i < m->nparams && i < 5; i++) {
 		struct client *t = nick_find(m->params[i]);
-		if (t == NULL || (t->flags & CL_REG) == 0)
+		if (t == NULL || (t->reg & REG_DONE) == 0)
 			continue;
 		n += snprintf(line + n, sizeof(line) - n, "%s%s%s=%c%s@%s",
-		    n ? " " : "", t->nick, (t->flags & CL_OPER) ? "*" : "",
+		    n ? " " : "", t->nick, (t->umodes & UMODE_OPER) ? "*" : "",
 		    t->away != NULL ? '-' : '+', t->user, t->host);
 		if (n >= sizeof(line))
 			break;
@@ -388,7 +388,7 @@ cmd_ison(struct client *c, struct irc_msg *m)
 		str_copy(buf, m->params[i], sizeof(buf));
 		for (char *t, *p = buf; (t = strsep(&p, " ")) != NULL;) {
 			struct client *o = t[0] ? nick_find(t) : NULL;
-			if (o == NULL || (o->flags & CL_REG) == 0)
+			if (o == NULL || (o->reg & REG_DONE) == 0)
 				continue;
 			int w = snprintf(line + n, sizeof(line) - n, "%s%s",
 			    n ? " " : "", o->nick);

@@ -75,13 +75,13 @@ cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms)
 		conn_capture_begin(c);
 	cmd_time_ms = time_ms;
 	if (cmd == NULL) {
-		if ((c->flags & CL_REG) != 0)
+		if ((c->reg & REG_DONE) != 0)
 			conn_reply(c, ERR_UNKNOWNCOMMAND, "%s :Unknown command",
 			    m->command);
 		else
 			conn_reply(c, ERR_NOTREGISTERED,
 			    ":You have not registered");
-	} else if ((c->flags & CL_REG) == 0 &&
+	} else if ((c->reg & REG_DONE) == 0 &&
 	    (cmd->flags & CMD_PREREG) == 0) {
 		conn_reply(c, ERR_NOTREGISTERED, ":You have not registered");
 	} else if (m->nparams < cmd->min_params) {

@@ -24,6 +24,7 @@
 size_t conn_count;
 size_t conn_registered;
 size_t conn_opers;
+size_t conn_invisible;
 
 /* Clients conn_close marked, waiting for conn_reap. */
 static struct client **closing;
@@ -48,7 +49,7 @@ conn_new(int fd, const char *host)
 
 	c->fd = fd;
 	frame_init(&c->in, CONN_LINE_MAX);
-	c->last_read = c->since = time_mono_ms();
+	c->last_read = c->accepted = time_mono_ms();
 	c->flood_at = 0;
 	c->signon = time_now_ms() / 1000;
 	str_copy(c->host, host, sizeof(c->host));
@@ -122,7 +123,7 @@ sendq_exceeded(struct client *c)
 		*out_slot(c) = head;
 		c->outbytes = head.b->len - head.off;
 	}
-	c->flags |= CL_SENDQ;
+	c->io |= IO_SENDQ;
 	conn_close(c, "SendQ exceeded");
 }
 
@@ -174,7 +175,7 @@ conn_write(struct client *c, const char *data, size_t len)
 		capture_add(data, len);
 		return;
 	}
-	if ((c->flags & (CL_CLOSING | CL_DEAD | CL_SENDQ)) != 0)
+	if ((c->state != CONN_OPEN || (c->io & IO_SENDQ) != 0))
 		return;
 	if (c->outbytes + len > cfg.sendq) {
 		sendq_exceeded(c);
@@ -190,7 +191,7 @@ conn_push(struct client *c, struct obuf *b)
 		capture_add(b->data, b->len);
 		return;
 	}
-	if ((c->flags & (CL_CLOSING | CL_DEAD | CL_SENDQ)) != 0)
+	if ((c->state != CONN_OPEN || (c->io & IO_SENDQ) != 0))
 		return;
 	if (c->outbytes + b->len > cfg.sendq) {
 		sendq_exceeded(c);
@@ -342,7 +343,7 @@ conn_flush(struct client *c)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return false;
-			if ((c->flags & CL_DEAD) == 0)
+			if (c->state < CONN_DEAD)
 				conn_close(c, "Write error: %s", strerror(errno));
 			conn_drop_output(c);
 			return true;
@@ -401,7 +402,7 @@ conn_capture_end(struct client *c, const char *label)
 	const char *p, *end;
 
 	capture.c = NULL;
-	if ((c->flags & (CL_CLOSING | CL_DEAD)) != 0)
+	if (c->state != CONN_OPEN)
 		return;
 	if (irc_tag_escape(esc, sizeof(esc), label) == 0 && label[0] != '\0')
 		return;
@@ -492,7 +493,7 @@ conn_process(struct client *c)
 	char *line;
 	size_t len;
 
-	while ((c->flags & (CL_CLOSING | CL_DEAD)) == 0) {
+	while (c->state == CONN_OPEN) {
 		/* Token bucket as a virtual clock: each line moves it on by
 		 * one token; past now + burst the rest waits. */
 		if (cost > 0 && c->flood_at > now + burst) {
@@ -508,7 +509,7 @@ conn_process(struct client *c)
 		 * backlog runs past the ping timeout is busy, not idle (the
 		 * PONG to a PING would only come after the backlog). */
 		c->last_read = now;
-		c->flags &= ~CL_PINGED;
+		c->ping_sent = 0;
 		if (st == FRAME_OVERLONG)
 			conn_reply(c, ERR_INPUTTOOLONG,
 			    ":Input line was too long");
@@ -516,7 +517,7 @@ conn_process(struct client *c)
 			conn_line(c, line, len);
 		conn_reap();
 	}
-	if ((c->flags & CL_THROTTLED) != 0)
+	if ((c->io & IO_THROTTLED) != 0)
 		loop_throttle(c, 0);
 }
 
@@ -541,7 +542,7 @@ conn_read(struct client *c)
 	}
 	frame_push(&c->in, rbuf, n);
 	c->last_read = time_mono_ms();
-	c->flags &= ~CL_PINGED;
+	c->ping_sent = 0;
 	conn_process(c);
 }
 
@@ -552,9 +553,9 @@ conn_close(struct client *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	if ((c->flags & (CL_CLOSING | CL_DEAD)) != 0)
+	if (c->state != CONN_OPEN)
 		return;
-	c->flags |= CL_CLOSING;
+	c->state = CONN_CLOSING;
 	free(c->quit_reason);
 	va_start(ap, fmt);
 	if (vasprintf(&c->quit_reason, fmt, ap) < 0)
@@ -573,7 +574,7 @@ conn_quit(struct client *c)
 	const char *reason = c->quit_reason != NULL ? c->quit_reason : "Quit";
 	char buf[IRC_BODY_MAX];
 
-	if ((c->flags & CL_REG) != 0) {
+	if ((c->reg & REG_DONE) != 0) {
 		struct relay r;
 		const char *params[] = { reason };
 
@@ -589,23 +590,22 @@ conn_quit(struct client *c)
 	}
 	while (c->chans != NULL)
 		chan_remove(c->chans->chan, c);
-	if ((c->flags & CL_NICK) != 0)
+	if ((c->reg & REG_NICK) != 0)
 		nick_remove(c);
-	if ((c->flags & CL_OPER) != 0)
+	if ((c->umodes & UMODE_OPER) != 0)
 		conn_opers--;
-	if ((c->flags & CL_INVISIBLE) != 0)
+	if ((c->umodes & UMODE_INVISIBLE) != 0)
 		conn_invisible--;
-	c->flags &= ~(CL_OPER | CL_INVISIBLE);
+	c->umodes &= ~(UMODE_OPER | UMODE_INVISIBLE);
 	if (capture.c == c)
 		capture.c = NULL;
 	/* The sendq case keeps the bare wording operators grep logs for. */
-	int n = (c->flags & CL_SENDQ) != 0 ?
+	int n = (c->io & IO_SENDQ) != 0 ?
 	    snprintf(buf, sizeof(buf), "ERROR :SendQ exceeded") :
 	    snprintf(buf, sizeof(buf), "ERROR :Closing link: %s (%s)",
 	    c->host, reason);
 	out_copy(c, buf, line_finish(buf, n, IRC_BODY_MAX - 2));
-	c->flags |= CL_DEAD;
-	c->flags &= ~CL_CLOSING;
+	c->state = CONN_DEAD;
 }
 
 void
@@ -638,10 +638,10 @@ conn_shutdown(struct client *c, const char *reason)
 	char buf[IRC_BODY_MAX];
 	int n;
 
-	if ((c->flags & CL_DEAD) != 0)
+	if (c->state >= CONN_DEAD)
 		return;
 	n = snprintf(buf, sizeof(buf), "ERROR :Closing link: %s (%s)",
 	    c->host, reason);
 	out_copy(c, buf, line_finish(buf, n, IRC_BODY_MAX - 2));
-	c->flags |= CL_DEAD;
+	c->state = CONN_DEAD;
 }

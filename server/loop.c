@@ -82,7 +82,7 @@ void
 loop_add_client(struct client *c)
 {
 	c->slot = slot_new(c->fd, c);
-	loop_timer_at(c->since + reg_timeout_ms());
+	loop_timer_at(c->accepted + reg_timeout_ms());
 }
 
 size_t
@@ -91,7 +91,7 @@ loop_count_host(const char *host)
 	size_t n = 0;
 
 	for (size_t i = 0; i < npfd; i++)
-		if (owners[i] != NULL && (owners[i]->flags & CL_DEAD) == 0 &&
+		if (owners[i] != NULL && owners[i]->state < CONN_DEAD &&
 		    strcmp(owners[i]->host, host) == 0)
 			n++;
 	return n;
@@ -121,14 +121,14 @@ loop_timer_at(int64_t at)
 void
 loop_dirty(struct client *c)
 {
-	if ((c->flags & CL_DIRTY) != 0)
+	if ((c->io & IO_DIRTY) != 0)
 		return;
 	if (ndirty == capdirty) {
 		capdirty = capdirty ? capdirty * 2 : 64;
 		dirty = xreallocarray(dirty, capdirty, sizeof(*dirty));
 	}
 	dirty[ndirty++] = c;
-	c->flags |= CL_DIRTY;
+	c->io |= IO_DIRTY;
 }
 
 void
@@ -144,7 +144,7 @@ void
 loop_throttle(struct client *c, int64_t at)
 {
 	if (at == 0) {
-		if ((c->flags & CL_THROTTLED) == 0)
+		if ((c->io & IO_THROTTLED) == 0)
 			return;
 		for (size_t i = 0; i < nthrottled; i++) {
 			if (throttled[i] == c) {
@@ -152,11 +152,11 @@ loop_throttle(struct client *c, int64_t at)
 				break;
 			}
 		}
-		c->flags &= ~CL_THROTTLED;
+		c->io &= ~IO_THROTTLED;
 		loop_want_read(c, true);
 		return;
 	}
-	if ((c->flags & CL_THROTTLED) != 0)
+	if ((c->io & IO_THROTTLED) != 0)
 		return;
 	if (nthrottled == capthrottled) {
 		capthrottled = capthrottled ? capthrottled * 2 : 16;
@@ -164,7 +164,7 @@ loop_throttle(struct client *c, int64_t at)
 		    sizeof(*throttled));
 	}
 	throttled[nthrottled++] = c;
-	c->flags |= CL_THROTTLED;
+	c->io |= IO_THROTTLED;
 	/* Leave the rest in the kernel's buffer until tokens come back. */
 	loop_want_read(c, false);
 }
@@ -187,7 +187,7 @@ run_throttled(int64_t now)
 			due[n++] = throttled[i];
 	for (size_t i = 0; i < n; i++) {
 		struct client *c = due[i];
-		if ((c->flags & (CL_CLOSING | CL_DEAD)) != 0)
+		if (c->state != CONN_OPEN)
 			continue;
 		loop_throttle(c, 0);
 		conn_process(c);
@@ -205,34 +205,33 @@ run_timers(int64_t now)
 		struct client *c = owners[i];
 		int64_t d;
 
-		if (c != NULL && (c->flags & CL_LINGER) != 0) {
-			if (now >= c->since)
+		if (c != NULL && c->state == CONN_LINGER) {
+			if (now >= c->linger_until)
 				loop_dirty(c);	/* flush_dirty drops it */
-			else if (c->since < next)
-				next = c->since;
+			else if (c->linger_until < next)
+				next = c->linger_until;
 			continue;
 		}
-		if (c == NULL || (c->flags & (CL_CLOSING | CL_DEAD)) != 0)
+		if (c == NULL || c->state != CONN_OPEN)
 			continue;
-		if ((c->flags & CL_REG) == 0) {
-			d = c->since + rt;
+		if ((c->reg & REG_DONE) == 0) {
+			d = c->accepted + rt;
 			if (now >= d)
 				conn_close(c, "Registration timed out");
 			else if (d < next)
 				next = d;
-		} else if ((c->flags & CL_PINGED) == 0) {
+		} else if (c->ping_sent == 0) {
 			d = c->last_read + pt;
 			if (now >= d) {
 				conn_sendf(c, "PING :%s", cfg.name);
-				c->flags |= CL_PINGED;
-				c->since = now;
+				c->ping_sent = now;
 				d = now + pt;
 			}
 			if (d < next)
 				next = d;
 		} else {
 			/* A full timeout from the PING, however late it went. */
-			d = c->since + pt;
+			d = c->ping_sent + pt;
 			if (now >= d)
 				conn_close(c, "Ping timeout: %d seconds",
 				    cfg.ping_timeout);
@@ -269,7 +268,7 @@ drain_input(struct client *c)
 static void
 drop_client(struct client *c)
 {
-	if ((c->flags & CL_THROTTLED) != 0)
+	if ((c->io & IO_THROTTLED) != 0)
 		loop_throttle(c, 0);
 	drain_input(c);
 	slot_remove(c);
@@ -290,17 +289,17 @@ flush_dirty(int64_t now)
 		struct client *c = dirty[i];
 		bool done = conn_flush(c);
 
-		c->flags &= ~CL_DIRTY;
-		if ((c->flags & CL_DEAD) != 0) {
-			if (done || ((c->flags & CL_LINGER) != 0 &&
-			    now >= c->since)) {
+		c->io &= ~IO_DIRTY;
+		if (c->state >= CONN_DEAD) {
+			if (done || (c->state == CONN_LINGER &&
+			    now >= c->linger_until)) {
 				drop_client(c);
 				continue;
 			}
-			if ((c->flags & CL_LINGER) == 0) {
-				c->flags |= CL_LINGER;
-				c->since = now + LINGER_MS;
-				loop_timer_at(c->since);
+			if (c->state != CONN_LINGER) {
+				c->state = CONN_LINGER;
+				c->linger_until = now + LINGER_MS;
+				loop_timer_at(c->linger_until);
 				pfds[c->slot].events = POLLIN | POLLOUT;
 			}
 			continue;
@@ -441,20 +440,20 @@ loop_run(void)
 				listen_accept(pfds[i].fd);
 				continue;
 			}
-			if ((c->flags & CL_LINGER) != 0) {
+			if (c->state == CONN_LINGER) {
 				/* Writable, or hung up: flush_dirty decides. */
 				if ((re & POLLIN) != 0)
 					drain_input(c);
 				loop_dirty(c);
 				continue;
 			}
-			if ((c->flags & (CL_CLOSING | CL_DEAD)) != 0)
+			if (c->state != CONN_OPEN)
 				continue;
 			if ((re & POLLOUT) != 0)
 				loop_dirty(c);
 			if ((re & (POLLIN | POLLHUP | POLLERR)) == 0)
 				continue;
-			if ((c->flags & CL_THROTTLED) == 0)
+			if ((c->io & IO_THROTTLED) == 0)
 				conn_read(c);
 			else if ((re & (POLLHUP | POLLERR)) != 0)
 				conn_close(c, "Connection reset");

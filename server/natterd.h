@@ -113,23 +113,36 @@ void msgid_new(char *buf, size_t cap);
  * pass (the end-of-pass flush in loop.c), after hist_commit.
  */
 
+/* Where a connection is in its life; each state only moves forward. */
+enum conn_state {
+	CONN_OPEN,		/* reading and running commands */
+	CONN_CLOSING,		/* conn_close called; conn_reap runs its QUIT */
+	CONN_DEAD,		/* gone from nicks and channels; fd closes at pass end */
+	CONN_LINGER,		/* dead, its last lines still leaving until linger_until */
+};
+
+/* Registration: what the client has sent so far (struct client's reg). */
 enum {
-	CL_NICK = 1 << 0,	/* NICK given */
-	CL_USER = 1 << 1,	/* USER given */
-	CL_CAPNEG = 1 << 2,	/* CAP LS/REQ seen, no CAP END yet */
-	CL_REG = 1 << 3,	/* registered */
-	CL_PASS = 1 << 4,	/* correct PASS given */
-	CL_CLOSING = 1 << 5,	/* conn_close called; reaped soon */
-	CL_DEAD = 1 << 6,	/* gone from nicks and channels; fd closes at pass end */
-	CL_DIRTY = 1 << 7,	/* on the flush list */
-	CL_THROTTLED = 1 << 8,	/* input delayed by flood control */
-	CL_OPER = 1 << 9,
-	CL_INVISIBLE = 1 << 10,	/* +i */
-	CL_WALLOPS = 1 << 11,	/* +w */
-	CL_PINGED = 1 << 12,	/* idle PING sent */
-	CL_CAP302 = 1 << 13,	/* CAP LS 302: cap-notify implied */
-	CL_SENDQ = 1 << 14,	/* sendq exceeded: queue dropped */
-	CL_LINGER = 1 << 15,	/* dead, its last lines still leaving (until since) */
+	REG_NICK = 1 << 0,	/* NICK given (the nick is in the nick table) */
+	REG_USER = 1 << 1,	/* USER given */
+	REG_PASS = 1 << 2,	/* correct PASS given */
+	REG_CAPNEG = 1 << 3,	/* CAP LS/REQ seen, no CAP END yet */
+	REG_CAP302 = 1 << 4,	/* CAP LS 302: cap-notify implied */
+	REG_DONE = 1 << 5,	/* registered: the welcome burst went out */
+};
+
+/* User modes (struct client's umodes). Away is the away message. */
+enum {
+	UMODE_INVISIBLE = 1 << 0,	/* +i */
+	UMODE_OPER = 1 << 1,		/* +o, granted only by OPER */
+	UMODE_WALLOPS = 1 << 2,		/* +w */
+};
+
+/* The loop's bookkeeping of a connection's I/O (struct client's io). */
+enum {
+	IO_DIRTY = 1 << 0,	/* on the flush list */
+	IO_THROTTLED = 1 << 1,	/* input delayed by flood control */
+	IO_SENDQ = 1 << 2,	/* sendq exceeded: queue dropped, no more output */
 };
 
 struct oent {
@@ -142,19 +155,22 @@ struct member;
 struct client {
 	int fd;
 	uint32_t slot;		/* index in the loop's pollfd array */
-	uint32_t flags;
+	enum conn_state state;
+	uint8_t reg;		/* REG_* */
+	uint8_t umodes;		/* UMODE_* */
+	uint8_t io;		/* IO_* */
 	uint32_t caps;		/* CAP_* bits */
 	uint32_t mark;		/* visit stamp for "once per client" fan-out */
-	uint32_t hash;		/* irc_casehash(nick) while in the nick table */
-	struct client *hnext;	/* nick table chain */
+	struct hlink nlink;	/* in the nick table, by irc_casehash(nick) */
 	struct frame in;
 	struct oent *outq;	/* allocated only while output is queued */
 	uint32_t outn, outhead, outcap;
 	size_t outbytes;	/* unsent bytes, for --sendq */
 	struct member *chans;	/* this client's memberships */
-	int64_t since;		/* time_mono_ms at accept; once registered,
-				 * when the idle PING went out */
+	int64_t accepted;	/* time_mono_ms at accept: the registration deadline */
 	int64_t last_read;	/* time_mono_ms of the last input */
+	int64_t ping_sent;	/* time_mono_ms of the idle PING; 0: none awaited */
+	int64_t linger_until;	/* time_mono_ms when CONN_LINGER gives up */
 	int64_t flood_at;	/* token bucket as a virtual clock (ms) */
 	int64_t signon;		/* wall clock seconds */
 	char *realname;
@@ -233,7 +249,7 @@ extern size_t conn_opers;
 extern size_t conn_invisible;	/* registered with +i */
 
 /*
- * nick.c: the nick table, a hash on irc_casehash of the nick.
+ * nick.c: the nick table, a hash (common/htab.c) on irc_casehash of the nick.
  */
 
 struct client *nick_find(const char *nick);
@@ -323,8 +339,7 @@ struct member {
 };
 
 struct chan {
-	uint32_t hash;
-	struct chan *hnext;
+	struct hlink link;	/* in the channel table, by irc_casehash(name) */
 	struct member **members;
 	uint32_t nmembers, cap;
 	uint32_t modes;		/* CM_* */

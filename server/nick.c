@@ -1,84 +1,54 @@
 /*
  * nick.c: registered and reserved nicks in a hash table keyed by
- * irc_casehash, so NICK and PRIVMSG lookups stay O(1) with thousands of
- * clients. Chains go through client->hnext; the table doubles at load 1.
+ * irc_casehash (common/htab.c), so NICK and PRIVMSG lookups stay O(1) with
+ * thousands of clients.
  */
 #include <stdlib.h>
 
 #include "natterd.h"
 
-static struct client **table;
-static size_t tablecap, count;
-
-static void
-grow(void)
-{
-	size_t ncap = tablecap ? tablecap * 2 : 256;
-	struct client **nt = xcalloc(ncap, sizeof(*nt));
-
-	for (size_t i = 0; i < tablecap; i++) {
-		struct client *c = table[i], *next;
-		for (; c != NULL; c = next) {
-			next = c->hnext;
-			c->hnext = nt[c->hash & (ncap - 1)];
-			nt[c->hash & (ncap - 1)] = c;
-		}
-	}
-	free(table);
-	table = nt;
-	tablecap = ncap;
-}
+static struct htab table;
 
 struct client *
 nick_find(const char *nick)
 {
-	if (tablecap == 0 || nick[0] == '\0')
+	if (nick[0] == '\0')
 		return NULL;
 	uint32_t h = irc_casehash(nick);
-	for (struct client *c = table[h & (tablecap - 1)]; c; c = c->hnext)
-		if (c->hash == h && irc_casecmp(c->nick, nick) == 0)
+	for (struct hlink *l = htab_chain(&table, h); l != NULL; l = l->next) {
+		struct client *c = HLINK_ENTRY(l, struct client, nlink);
+		if (l->hash == h && irc_casecmp(c->nick, nick) == 0)
 			return c;
+	}
 	return NULL;
 }
 
 void
 nick_add(struct client *c)
 {
-	if (count + 1 > tablecap)
-		grow();
-	c->hash = irc_casehash(c->nick);
-	c->hnext = table[c->hash & (tablecap - 1)];
-	table[c->hash & (tablecap - 1)] = c;
-	c->flags |= CL_NICK;
-	count++;
+	c->nlink.hash = irc_casehash(c->nick);
+	htab_insert(&table, &c->nlink);
+	c->reg |= REG_NICK;
 }
 
 void
 nick_remove(struct client *c)
 {
-	if ((c->flags & CL_NICK) == 0 || tablecap == 0)
+	if ((c->reg & REG_NICK) == 0)
 		return;
-	struct client **pp = &table[c->hash & (tablecap - 1)];
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == c) {
-			*pp = c->hnext;
-			c->hnext = NULL;
-			count--;
-			break;
-		}
-	}
-	c->flags &= ~CL_NICK;
+	htab_remove(&table, &c->nlink);
+	c->reg &= ~REG_NICK;
 }
 
 void
 nick_each(void (*fn)(struct client *, void *), void *arg)
 {
-	for (size_t i = 0; i < tablecap; i++) {
-		struct client *c = table[i], *next;
-		for (; c != NULL; c = next) {
-			next = c->hnext;
-			if ((c->flags & CL_REG) != 0)
-				fn(c, arg);
-		}
+	struct hlink *l, *next;
+
+	for (l = htab_first(&table); l != NULL; l = next) {
+		struct client *c = HLINK_ENTRY(l, struct client, nlink);
+		next = htab_next(&table, l);
+		if ((c->reg & REG_DONE) != 0)
+			fn(c, arg);
 	}
 }

@@ -158,7 +158,7 @@ relay_send(struct relay *r, struct client *c)
 {
 	unsigned v = 0;
 
-	if ((c->flags & (CL_CLOSING | CL_DEAD | CL_SENDQ)) != 0)
+	if ((c->state != CONN_OPEN || (c->io & IO_SENDQ) != 0))
 		return;
 	if (r->tags_only && !client_has_cap(c, CAP_MESSAGE_TAGS))
 		return;

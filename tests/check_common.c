@@ -1109,6 +1109,79 @@ START_TEST(util_helpers)
 }
 END_TEST
 
+START_TEST(util_secret_equal)
+{
+	ck_assert(str_secret_equal("hunter2", "hunter2"));
+	ck_assert(str_secret_equal("", ""));
+	ck_assert(!str_secret_equal("hunter2", "hunter3"));
+	ck_assert(!str_secret_equal("hunter2", "hunter"));
+	ck_assert(!str_secret_equal("hunter", "hunter2"));
+	/* a repeated b must not pass for a longer a */
+	ck_assert(!str_secret_equal("abab", "ab"));
+	ck_assert(!str_secret_equal("a", ""));
+	ck_assert(!str_secret_equal("", "a"));
+}
+END_TEST
+
+struct htab_item {
+	int key;
+	struct hlink link;	/* not first: HLINK_ENTRY must subtract */
+};
+
+static struct htab_item *
+htab_item_find(const struct htab *tb, int key)
+{
+	for (struct hlink *l = htab_chain(tb, (uint32_t)key * 2654435761u);
+	    l != NULL; l = l->next) {
+		struct htab_item *it = HLINK_ENTRY(l, struct htab_item, link);
+		if (it->key == key)
+			return it;
+	}
+	return NULL;
+}
+
+START_TEST(util_htab)
+{
+	enum { N = 1000 };
+	static struct htab_item items[N];
+	static bool seen[N];
+	struct htab tb = { 0 };
+	struct hlink *l, *next;
+	size_t n;
+
+	ck_assert_ptr_null(htab_first(&tb));
+	ck_assert_ptr_null(htab_item_find(&tb, 1));
+	for (int i = 0; i < N; i++) {
+		items[i].key = i;
+		items[i].link.hash = (uint32_t)i * 2654435761u;
+		htab_insert(&tb, &items[i].link);
+	}
+	ck_assert_uint_eq(tb.count, N);
+	ck_assert_uint_ge(tb.cap, N);	/* grown past one per bucket */
+	for (int i = 0; i < N; i++)
+		ck_assert_ptr_eq(htab_item_find(&tb, i), &items[i]);
+	/* Remove the odd ones while walking: the walk still sees each once. */
+	n = 0;
+	for (l = htab_first(&tb); l != NULL; l = next) {
+		struct htab_item *it = HLINK_ENTRY(l, struct htab_item, link);
+		next = htab_next(&tb, l);
+		ck_assert(!seen[it->key]);
+		seen[it->key] = true;
+		n++;
+		if (it->key % 2 != 0)
+			htab_remove(&tb, l);
+	}
+	ck_assert_uint_eq(n, N);
+	ck_assert_uint_eq(tb.count, N / 2);
+	for (int i = 0; i < N; i++)
+		ck_assert_ptr_eq(htab_item_find(&tb, i),
+		    i % 2 == 0 ? &items[i] : NULL);
+	htab_free(&tb);
+	ck_assert_uint_eq(tb.count, 0);
+	ck_assert_ptr_null(htab_first(&tb));
+}
+END_TEST
+
 START_TEST(util_log_to_file)
 {
 	char path[] = "/tmp/check_common_log.XXXXXX", line[256];
@@ -1216,6 +1289,8 @@ common_suite(void)
 
 	tc = tcase_create("util");
 	tcase_add_test(tc, util_helpers);
+	tcase_add_test(tc, util_secret_equal);
+	tcase_add_test(tc, util_htab);
 	tcase_add_test(tc, util_log_to_file);
 	tcase_add_exit_test(tc, util_fatal_exits, 1);
 	tcase_add_exit_test(tc, util_fatalx_exits, 1);

@@ -28,46 +28,6 @@ struct config cfg = {
 	.replay = 20,
 };
 
-static const char usage_text[] =
-"usage: natterd [-fhqVv] [-d path] [-l addr[:port]]... [--name name]\n"
-"               [--motd file] [--password-file file] [--oper-file file]\n"
-"               [--max-clients n] [--max-per-ip n] [--sendq bytes]\n"
-"               [--flood rate:burst|off] [--ping-timeout seconds]\n"
-"               [--history-days n] [--history-max n] [--replay n]\n"
-"               [--ready-fd n] [--syslog]\n"
-"\n"
-"  -d, --db path              history database (\"none\": memory only;\n"
-"                             default $XDG_STATE_HOME/natterd/history.db\n"
-"                             or ~/.local/state/natterd/history.db)\n"
-"  -f, --foreground           stay in the foreground (always the case)\n"
-"  -h, --help                 show this help and exit\n"
-"  -l, --listen addr[:port]   listen there (repeatable; [v6addr]:port,\n"
-"                             *:port for all); default all IPv4 and IPv6\n"
-"                             addresses, port 6667\n"
-"  -q, --quiet                log warnings and errors only (twice: errors)\n"
-"  -V, --version              show the version and exit\n"
-"  -v, --verbose              log debugging detail too\n"
-"      --flood rate:burst|off lines per second and burst per client\n"
-"                             before input is delayed (default 50:200)\n"
-"      --history-days n       delete messages older than n days (0: never)\n"
-"      --history-max n        keep at most n messages per target (0: all)\n"
-"      --max-clients n        connections at most (0: no limit; default 0)\n"
-"      --max-per-ip n         connections per address (0: no limit; default 0)\n"
-"      --motd file            message of the day, re-read on SIGHUP\n"
-"      --name name            server name in replies (default: host name)\n"
-"      --oper-file file       operators, \"name password\" per line; must\n"
-"                             not be readable by group or others\n"
-"      --password-file file   server password (first line), re-read on SIGHUP\n"
-"      --ping-timeout seconds PING after this much silence, close after\n"
-"                             as much again (default 120)\n"
-"      --ready-fd n           write \"listening on ADDRS\" to descriptor n\n"
-"                             once listening, then close it\n"
-"      --replay n             lines replayed on JOIN to clients without\n"
-"                             chathistory (default 20; 0: none)\n"
-"      --sendq bytes          output queued per client before it is\n"
-"                             dropped (default 1048576; k/m suffixes)\n"
-"      --syslog               log to syslog instead of stderr\n";
-
 static void
 usage_error(const char *fmt, const char *arg)
 {
@@ -77,30 +37,210 @@ usage_error(const char *fmt, const char *arg)
 	exit(EX_USAGE);
 }
 
-static size_t
-parse_size(const char *flag, const char *s, size_t max, bool suffix)
-{
-	char *end;
-	unsigned long long v;
+/* What the flags set besides cfg: start-up's own choices. */
+static struct {
+	const char *listens[32];
+	size_t nlistens;
+	int level;
+	bool syslog;
+	int ready_fd;		/* --ready-fd, -1 when none */
+} start = { .level = LOG_LEVEL_INFO, .ready_fd = -1 };
 
-	errno = 0;
-	if (s[0] == '-' || s[0] == '\0')
-		usage_error("bad number for %s", flag);
-	v = strtoull(s, &end, 10);
-	if (suffix && (*end == 'k' || *end == 'K')) {
-		v *= 1024;
-		end++;
-	} else if (suffix && (*end == 'm' || *end == 'M')) {
-		v *= 1024 * 1024;
-		end++;
-	}
-	if (errno != 0 || *end != '\0' || v > max)
-		usage_error("bad number for %s", flag);
-	return v;
+static void flag_flood(const char *);
+static void flag_help(const char *);
+static void flag_listen(const char *);
+static void flag_name(const char *);
+static void flag_quiet(const char *);
+static void flag_syslog(const char *);
+static void flag_verbose(const char *);
+static void flag_version(const char *);
+
+/*
+ * Every flag, once: getopt_long's tables, --help and the checks all come
+ * from here. A flag sets a path (kept as given), a number (size or num,
+ * checked against min and max), or calls set; one with none of them is
+ * accepted and does nothing.
+ */
+struct flag {
+	const char *name;	/* the long name, without "--" */
+	int letter;		/* the short flag, 0 when none */
+	const char *arg;	/* the argument's name in --help; NULL: none */
+	const char *help;	/* --help's text; '\n' starts a line below */
+	bool repeat;		/* may be given again (the usage line's "...") */
+	const char **path;
+	size_t *size;
+	int *num;
+	size_t min, max;
+	bool suffix;		/* a number may end in k or m */
+	const char *below;	/* the error under min, with the argument */
+	void (*set)(const char *arg);
+};
+
+/* In --help's order: short flags by letter, then long ones by name. */
+static const struct flag flags[] = {
+	{ "db", 'd', "path", "history database (\"none\": memory only;\n"
+	    "default $XDG_STATE_HOME/natterd/history.db\n"
+	    "or ~/.local/state/natterd/history.db)", .path = &cfg.db_path },
+	{ "foreground", 'f', NULL, "stay in the foreground (always the case)",
+	    .set = NULL },
+	{ "help", 'h', NULL, "show this help and exit", .set = flag_help },
+	{ "listen", 'l', "addr[:port]", "listen there (repeatable; [v6addr]:port,\n"
+	    "*:port for all); default all IPv4 and IPv6\n"
+	    "addresses, port 6667", .repeat = true, .set = flag_listen },
+	{ "quiet", 'q', NULL, "log warnings and errors only (twice: errors)",
+	    .set = flag_quiet },
+	{ "version", 'V', NULL, "show the version and exit",
+	    .set = flag_version },
+	{ "verbose", 'v', NULL, "log debugging detail too",
+	    .set = flag_verbose },
+	{ "flood", 0, "rate:burst|off", "lines per second and burst per client\n"
+	    "before input is delayed (default 50:200)", .set = flag_flood },
+	{ "history-days", 0, "n", "delete messages older than n days (0: never)",
+	    .num = &cfg.history_days, .max = 1000000 },
+	{ "history-max", 0, "n", "keep at most n messages per target (0: all)",
+	    .num = &cfg.history_max, .max = INT_MAX },
+	{ "max-clients", 0, "n", "connections at most (0: no limit; default 0)",
+	    .size = &cfg.max_clients, .max = 1000000 },
+	{ "max-per-ip", 0, "n",
+	    "connections per address (0: no limit; default 0)",
+	    .size = &cfg.max_per_ip, .max = 1000000 },
+	{ "motd", 0, "file", "message of the day, re-read on SIGHUP",
+	    .path = &cfg.motd_path },
+	{ "name", 0, "name", "server name in replies (default: host name)",
+	    .set = flag_name },
+	{ "oper-file", 0, "file", "operators, \"name password\" per line; must\n"
+	    "not be readable by group or others", .path = &cfg.oper_path },
+	{ "password-file", 0, "file",
+	    "server password (first line), re-read on SIGHUP",
+	    .path = &cfg.password_path },
+	{ "ping-timeout", 0, "seconds", "PING after this much silence, close after\n"
+	    "as much again (default 120)", .num = &cfg.ping_timeout,
+	    .min = 1, .max = 86400, .below = "--ping-timeout %s: at least 1" },
+	{ "ready-fd", 0, "n", "write \"listening on ADDRS\" to descriptor n\n"
+	    "once listening, then close it", .num = &start.ready_fd,
+	    .max = INT_MAX },
+	{ "replay", 0, "n", "lines replayed on JOIN to clients without\n"
+	    "chathistory (default 20; 0: none)", .num = &cfg.replay,
+	    .max = 1000 },
+	{ "sendq", 0, "bytes", "output queued per client before it is\n"
+	    "dropped (default 1048576; k/m suffixes)", .size = &cfg.sendq,
+	    .min = 4096, .max = 1024UL * 1024 * 1024, .suffix = true,
+	    .below = "--sendq %s is below 4096 bytes" },
+	{ "syslog", 0, NULL, "log to syslog instead of stderr",
+	    .set = flag_syslog },
+};
+
+#define FLAG_LONG_ID 256	/* getopt_long's value for flags[i]: 256 + i */
+#define USAGE_WIDTH 76
+#define USAGE_INDENT "               "	/* under "usage: natterd " */
+
+/* "[-d path]", "[--syslog]", "[-l addr[:port]]...": one usage item. */
+static size_t
+flag_synopsis(char *buf, size_t cap, const struct flag *f)
+{
+	char name[40];
+
+	if (f->letter != 0)
+		snprintf(name, sizeof(name), "-%c", f->letter);
+	else
+		snprintf(name, sizeof(name), "--%s", f->name);
+	snprintf(buf, cap, "[%s%s%s]%s", name, f->arg ? " " : "",
+	    f->arg ? f->arg : "", f->repeat ? "..." : "");
+	return strlen(buf);
 }
 
 static void
-parse_flood(const char *s)
+flag_help(const char *arg)
+{
+	char item[80], bundle[nitems(flags) + 1];
+	size_t nb = 0, col;
+
+	(void)arg;
+	for (size_t i = 0; i < nitems(flags); i++)
+		if (flags[i].letter != 0 && flags[i].arg == NULL)
+			bundle[nb++] = (char)flags[i].letter;
+	bundle[nb] = '\0';
+	col = printf("usage: natterd [-%s]", bundle);
+	for (size_t i = 0; i < nitems(flags); i++) {
+		const struct flag *f = &flags[i];
+		if (f->letter != 0 && f->arg == NULL)
+			continue;
+		size_t n = flag_synopsis(item, sizeof(item), f);
+		if (col + 1 + n > USAGE_WIDTH)
+			col = printf("\n%s%s", USAGE_INDENT, item) - 1;
+		else
+			col += printf(" %s", item);
+	}
+	printf("\n\n");
+	for (size_t i = 0; i < nitems(flags); i++) {
+		const struct flag *f = &flags[i];
+		char left[64];
+		const char *h = f->help, *nl;
+		if (f->letter != 0)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", f->letter,
+			    f->name, f->arg ? " " : "", f->arg ? f->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", f->name,
+			    f->arg ? " " : "", f->arg ? f->arg : "");
+		while ((nl = strchr(h, '\n')) != NULL) {
+			printf("  %-26s %.*s\n", left, (int)(nl - h), h);
+			left[0] = '\0';
+			h = nl + 1;
+		}
+		printf("  %-26s %s\n", left, h);
+	}
+	exit(0);
+}
+
+static void
+flag_version(const char *arg)
+{
+	(void)arg;
+	puts(NATTERD_VERSION);
+	exit(0);
+}
+
+static void
+flag_listen(const char *arg)
+{
+	if (start.nlistens == nitems(start.listens))
+		usage_error("too many %s", "--listen");
+	start.listens[start.nlistens++] = arg;
+}
+
+static void
+flag_quiet(const char *arg)
+{
+	(void)arg;
+	if (start.level > LOG_LEVEL_ERROR)
+		start.level--;
+}
+
+static void
+flag_verbose(const char *arg)
+{
+	(void)arg;
+	start.level = LOG_LEVEL_DEBUG;
+}
+
+static void
+flag_syslog(const char *arg)
+{
+	(void)arg;
+	start.syslog = true;
+}
+
+static void
+flag_name(const char *arg)
+{
+	if (arg[0] == '\0' || strpbrk(arg, " :!@,") != NULL ||
+	    strlen(arg) > IRC_HOST_MAX)
+		usage_error("bad --name '%s'", arg);
+	cfg.name = arg;
+}
+
+static void
+flag_flood(const char *s)
 {
 	char *end;
 	long rate, burst;
@@ -117,6 +257,99 @@ parse_flood(const char *s)
 		usage_error("bad --flood '%s': use rate:burst (1-1000:1-100000) or off", s);
 	cfg.flood_rate = rate;
 	cfg.flood_burst = burst;
+}
+
+/* A number flag's argument: digits, a k/m suffix if allowed, min..max. */
+static size_t
+flag_number(const struct flag *f, const char *s)
+{
+	char *end, name[40];
+	unsigned long long v;
+
+	snprintf(name, sizeof(name), "--%s", f->name);
+	errno = 0;
+	if (s[0] == '-' || s[0] == '\0')
+		usage_error("bad number for %s", name);
+	v = strtoull(s, &end, 10);
+	if (f->suffix && (*end == 'k' || *end == 'K')) {
+		v *= 1024;
+		end++;
+	} else if (f->suffix && (*end == 'm' || *end == 'M')) {
+		v *= 1024 * 1024;
+		end++;
+	}
+	if (errno != 0 || *end != '\0' || v > f->max)
+		usage_error("bad number for %s", name);
+	if (v < f->min)
+		usage_error(f->below, s);
+	return v;
+}
+
+static void
+flag_apply(const struct flag *f, const char *arg)
+{
+	if (f->path != NULL)
+		*f->path = arg;
+	else if (f->size != NULL)
+		*f->size = flag_number(f, arg);
+	else if (f->num != NULL)
+		*f->num = (int)flag_number(f, arg);
+	else if (f->set != NULL)
+		f->set(arg);
+}
+
+/* Read the flags into cfg and start; a bad one is one line and exit 64. */
+static void
+flags_parse(int argc, char *argv[])
+{
+	struct option longopts[nitems(flags) + 1];
+	char shortopts[2 * nitems(flags) + 2] = ":";	/* ':': we report */
+	size_t ns = 1;
+	int ch;
+
+	for (size_t i = 0; i < nitems(flags); i++) {
+		const struct flag *f = &flags[i];
+		longopts[i] = (struct option){ f->name,
+		    f->arg ? required_argument : no_argument, NULL,
+		    FLAG_LONG_ID + (int)i };
+		if (f->letter != 0) {
+			shortopts[ns++] = (char)f->letter;
+			if (f->arg != NULL)
+				shortopts[ns++] = ':';
+		}
+	}
+	longopts[nitems(flags)] = (struct option){ NULL, 0, NULL, 0 };
+	shortopts[ns] = '\0';
+	opterr = 0;	/* getopt's own message names argv[0], a build path */
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct flag *f = NULL;
+		if (ch >= FLAG_LONG_ID && ch < FLAG_LONG_ID + (int)nitems(flags))
+			f = &flags[ch - FLAG_LONG_ID];
+		for (size_t i = 0; f == NULL && i < nitems(flags); i++)
+			if (flags[i].letter != 0 &&
+			    flags[i].letter == (ch == ':' ? optopt : ch))
+				f = &flags[i];
+		if (ch == ':') {
+			if (optopt >= FLAG_LONG_ID)
+				f = &flags[optopt - FLAG_LONG_ID];
+			usage_error("--%s needs an argument",
+			    f != NULL ? f->name : "?");
+		}
+		if (ch == '?' || f == NULL) {
+			char spelled[3] = { '-', (char)optopt, '\0' };
+			usage_error("unknown flag '%s'", optopt != 0 ?
+			    spelled : argv[optind - 1]);
+		}
+		flag_apply(f, optarg);
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (start.ready_fd >= 0 &&
+	    fcntl(start.ready_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		char fd[16];
+		snprintf(fd, sizeof(fd), "%d", start.ready_fd);
+		usage_error("--ready-fd %s: not an open descriptor", fd);
+	}
 }
 
 /* Lines of a file, CR/LF stripped; NULL with errno on failure. */
@@ -258,149 +491,21 @@ raise_nofile(void)
 int
 main(int argc, char *argv[])
 {
-	enum {
-		OPT_NAME = 256, OPT_MOTD, OPT_PASSWORD, OPT_MAXCLIENTS,
-		OPT_MAXPERIP, OPT_SENDQ, OPT_FLOOD, OPT_PING, OPT_OPER,
-		OPT_SYSLOG, OPT_HISTDAYS, OPT_HISTMAX, OPT_REPLAY, OPT_READYFD,
-	};
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "motd", required_argument, NULL, OPT_MOTD },
-		{ "password-file", required_argument, NULL, OPT_PASSWORD },
-		{ "max-clients", required_argument, NULL, OPT_MAXCLIENTS },
-		{ "max-per-ip", required_argument, NULL, OPT_MAXPERIP },
-		{ "sendq", required_argument, NULL, OPT_SENDQ },
-		{ "flood", required_argument, NULL, OPT_FLOOD },
-		{ "ping-timeout", required_argument, NULL, OPT_PING },
-		{ "oper-file", required_argument, NULL, OPT_OPER },
-		{ "syslog", no_argument, NULL, OPT_SYSLOG },
-		{ "history-days", required_argument, NULL, OPT_HISTDAYS },
-		{ "history-max", required_argument, NULL, OPT_HISTMAX },
-		{ "replay", required_argument, NULL, OPT_REPLAY },
-		{ "ready-fd", required_argument, NULL, OPT_READYFD },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *listens[32];
-	size_t nlistens = 0;
-	int level = LOG_LEVEL_INFO, ch, ready_fd = -1;
-	bool use_syslog = false;
 	static char hostname[HOST_NAME_MAX + 1];
 	char err[256];
 
 #ifdef NATTER_DEBUG
-	level = LOG_LEVEL_DEBUG;
+	start.level = LOG_LEVEL_DEBUG;
 #endif
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "d:fhl:qvV", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'l':
-			if (nlistens == nitems(listens))
-				usage_error("too many %s", "--listen");
-			listens[nlistens++] = optarg;
-			break;
-		case 'd':
-			cfg.db_path = optarg;
-			break;
-		case 'f':
-			break;
-		case 'q':
-			level = level > LOG_LEVEL_ERROR ? level - 1 : level;
-			break;
-		case 'v':
-			level = LOG_LEVEL_DEBUG;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		case 'V':
-			puts(NATTERD_VERSION);
-			return 0;
-		case OPT_NAME:
-			if (optarg[0] == '\0' || strpbrk(optarg, " :!@,") != NULL ||
-			    strlen(optarg) > IRC_HOST_MAX)
-				usage_error("bad --name '%s'", optarg);
-			cfg.name = optarg;
-			break;
-		case OPT_MOTD:
-			cfg.motd_path = optarg;
-			break;
-		case OPT_PASSWORD:
-			cfg.password_path = optarg;
-			break;
-		case OPT_OPER:
-			cfg.oper_path = optarg;
-			break;
-		case OPT_MAXCLIENTS:
-			cfg.max_clients = parse_size("--max-clients", optarg,
-			    1000000, false);
-			break;
-		case OPT_MAXPERIP:
-			cfg.max_per_ip = parse_size("--max-per-ip", optarg,
-			    1000000, false);
-			break;
-		case OPT_SENDQ:
-			cfg.sendq = parse_size("--sendq", optarg,
-			    1024UL * 1024 * 1024, true);
-			if (cfg.sendq < 4096)
-				usage_error("--sendq %s is below 4096 bytes",
-				    optarg);
-			break;
-		case OPT_FLOOD:
-			parse_flood(optarg);
-			break;
-		case OPT_PING:
-			cfg.ping_timeout = parse_size("--ping-timeout", optarg,
-			    86400, false);
-			if (cfg.ping_timeout < 1)
-				usage_error("--ping-timeout %s: at least 1",
-				    optarg);
-			break;
-		case OPT_SYSLOG:
-			use_syslog = true;
-			break;
-		case OPT_HISTDAYS:
-			cfg.history_days = parse_size("--history-days", optarg,
-			    1000000, false);
-			break;
-		case OPT_HISTMAX:
-			cfg.history_max = parse_size("--history-max", optarg,
-			    INT_MAX, false);
-			break;
-		case OPT_REPLAY:
-			cfg.replay = parse_size("--replay", optarg, 1000, false);
-			break;
-		case OPT_READYFD:
-			ready_fd = parse_size("--ready-fd", optarg, INT_MAX,
-			    false);
-			if (fcntl(ready_fd, F_SETFD, FD_CLOEXEC) < 0)
-				usage_error("--ready-fd %s: not an open "
-				    "descriptor", optarg);
-			break;
-		default:
-			/* Not getopt's message: it names the path natterd was
-			 * run by, and gives no hint. */
-			usage_error("unknown option or missing value: '%s'",
-			    argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-
-	log_init("natterd", level, use_syslog);
+	flags_parse(argc, argv);
+	log_init("natterd", start.level, start.syslog);
 	loop_signals();
 	/* Ports before files: a natterd that cannot listen (the port is
 	 * taken) must leave no database, WAL or state directory behind. */
-	if (nlistens == 0)
+	if (start.nlistens == 0)
 		listen_default();
-	for (size_t i = 0; i < nlistens; i++)
-		listen_add(listens[i]);
+	for (size_t i = 0; i < start.nlistens; i++)
+		listen_add(start.listens[i]);
 	if (cfg.name == NULL) {
 		if (gethostname(hostname, sizeof(hostname)) < 0 ||
 		    hostname[0] == '\0')
@@ -428,6 +533,6 @@ main(int argc, char *argv[])
 	listen_log();
 	log_info("%s ready as %s", NATTERD_VERSION, cfg.name);
 	/* Last: whoever reads this connects at once. */
-	ready_announce(ready_fd);
+	ready_announce(start.ready_fd);
 	return loop_run();
 }

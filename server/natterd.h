@@ -19,7 +19,8 @@ struct client;
 #define NATTERD_VERSION "natterd-" PACKAGE_VERSION
 
 /*
- * main.c: flags, configuration files, start-up.
+ * main.c: the flags (one table: getopt_long, --help, checks), the
+ * configuration files, start-up.
  */
 
 struct oper {

@@ -1750,24 +1750,31 @@ END_TEST
 START_TEST(bad_flags)
 {
 	struct nd_server s;
-	const char *bad[][3] = {
-		{ "--no-such-flag", NULL, NULL },
-		{ "--max-clients", "lots", NULL },
-		{ "--flood", "5", NULL },
-		{ "--sendq", "-1", NULL },
-		{ "--ping-timeout", "0", NULL },
-		{ "-l", "[::1", NULL },
-		{ "--ready-fd", "999", NULL },
-		{ "extra-argument", NULL, NULL },
+	/* The arguments, then what the one line must name. */
+	const char *bad[][4] = {
+		{ "--no-such-flag", NULL, NULL, "'--no-such-flag'" },
+		{ "-qz", NULL, NULL, "'-z'" },
+		{ "--db", NULL, NULL, "--db" },
+		{ "--max-clients", "lots", NULL, "--max-clients" },
+		{ "--flood", "5", NULL, "--flood" },
+		{ "--sendq", "-1", NULL, "--sendq" },
+		{ "--sendq", "4095", NULL, "--sendq 4095" },
+		{ "--ping-timeout", "0", NULL, "--ping-timeout" },
+		{ "-l", "[::1", NULL, "[::1" },
+		{ "--ready-fd", "999", NULL, "--ready-fd 999" },
+		{ "extra-argument", NULL, NULL, "'extra-argument'" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		ck_assert_int_eq(nd_start_fail(&s, bad[i]), 64);
-		/* One line on stderr. */
+		/* One line on stderr, naming the flag, without the program's
+		 * path (getopt's own messages start with argv[0]). */
 		const char *log = nd_log(&s);
 		const char *nl = strchr(log, '\n');
 		ck_assert_msg(nl != NULL && nl[1] == '\0',
 		    "%s: not one line: '%s'", bad[i][0], log);
+		ck_assert_msg(strncmp(log, "natterd: ", 9) == 0 &&
+		    strstr(log, bad[i][3]) != NULL, "%s: '%s'", bad[i][0], log);
 		nd_stop(&s);
 	}
 	/* The port the fixture's server holds is in use. */

@@ -30,9 +30,16 @@ htab_grow(struct htab *tb)
 }
 
 struct hlink *
-htab_chain(const struct htab *tb, uint32_t hash)
+htab_find(const struct htab *tb, uint32_t hash, const char *key,
+    bool (*same)(const struct hlink *l, const char *key))
 {
-	return tb->cap > 0 ? tb->bucket[hash & (tb->cap - 1)] : NULL;
+	if (tb->cap == 0)
+		return NULL;
+	for (struct hlink *l = tb->bucket[hash & (tb->cap - 1)]; l != NULL;
+	    l = l->next)
+		if (l->hash == hash && same(l, key))
+			return l;
+	return NULL;
 }
 
 void

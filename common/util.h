@@ -52,8 +52,8 @@ bool str_secret_equal(const char *a, const char *b);
 
 /*
  * htab.c: a chained hash table of entries that embed a struct hlink and
- * set its hash before htab_insert. Lookups walk htab_chain comparing the
- * hash, then the key; HLINK_ENTRY gets the entry back from its link.
+ * set its hash before htab_insert; HLINK_ENTRY gets the entry back from
+ * its link.
  */
 
 struct hlink {
@@ -69,8 +69,9 @@ struct htab {
 #define HLINK_ENTRY(l, type, field) \
 	((type *)(void *)((char *)(l) - offsetof(type, field)))
 
-/* The chain hash falls in (NULL when empty); match l->hash, then the key. */
-struct hlink *htab_chain(const struct htab *tb, uint32_t hash);
+/* The entry with this hash for which same(link, key) holds, or NULL. */
+struct hlink *htab_find(const struct htab *tb, uint32_t hash, const char *key,
+    bool (*same)(const struct hlink *l, const char *key));
 void htab_insert(struct htab *tb, struct hlink *l);
 /* Remove l, which is in tb. */
 void htab_remove(struct htab *tb, struct hlink *l);

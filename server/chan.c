@@ -15,17 +15,18 @@ size_t chan_count;
 static struct htab table;
 static uint32_t visit;	/* stamp for once-per-client fan-out */
 
+static bool
+chan_same(const struct hlink *l, const char *name)
+{
+	return irc_casecmp(HLINK_ENTRY(l, struct chan, link)->name, name) == 0;
+}
+
 struct chan *
 chan_find(const char *name)
 {
-	uint32_t h = irc_casehash(name);
-
-	for (struct hlink *l = htab_chain(&table, h); l != NULL; l = l->next) {
-		struct chan *ch = HLINK_ENTRY(l, struct chan, link);
-		if (l->hash == h && irc_casecmp(ch->name, name) == 0)
-			return ch;
-	}
-	return NULL;
+	struct hlink *l = htab_find(&table, irc_casehash(name), name,
+	    chan_same);
+	return l != NULL ? HLINK_ENTRY(l, struct chan, link) : NULL;
 }
 
 struct chan *

@@ -9,18 +9,20 @@
 
 static struct htab table;
 
+static bool
+nick_same(const struct hlink *l, const char *nick)
+{
+	return irc_casecmp(HLINK_ENTRY(l, struct client, nlink)->nick,
+	    nick) == 0;
+}
+
 struct client *
 nick_find(const char *nick)
 {
 	if (nick[0] == '\0')
 		return NULL;
-	uint32_t h = irc_casehash(nick);
-	for (struct hlink *l = htab_chain(&table, h); l != NULL; l = l->next) {
-		struct client *c = HLINK_ENTRY(l, struct client, nlink);
-		if (l->hash == h && irc_casecmp(c->nick, nick) == 0)
-			return c;
-	}
-	return NULL;
+	struct hlink *l = htab_find(&table, irc_casehash(nick), nick, nick_same);
+	return l != NULL ? HLINK_ENTRY(l, struct client, nlink) : NULL;
 }
 
 void

@@ -1128,16 +1128,21 @@ struct htab_item {
 	struct hlink link;	/* not first: HLINK_ENTRY must subtract */
 };
 
+static bool
+htab_item_same(const struct hlink *l, const char *key)
+{
+	return HLINK_ENTRY(l, struct htab_item, link)->key == atoi(key);
+}
+
 static struct htab_item *
 htab_item_find(const struct htab *tb, int key)
 {
-	for (struct hlink *l = htab_chain(tb, (uint32_t)key * 2654435761u);
-	    l != NULL; l = l->next) {
-		struct htab_item *it = HLINK_ENTRY(l, struct htab_item, link);
-		if (it->key == key)
-			return it;
-	}
-	return NULL;
+	char s[16];
+	struct hlink *l;
+
+	snprintf(s, sizeof(s), "%d", key);
+	l = htab_find(tb, (uint32_t)key * 2654435761u, s, htab_item_same);
+	return l != NULL ? HLINK_ENTRY(l, struct htab_item, link) : NULL;
 }
 
 START_TEST(util_htab)

@@ -11,8 +11,9 @@
  * (time_ms, id), the order CHATHISTORY pages by. The id is the arrival
  * order, so a new message goes at the end, unless the wall clock was set
  * back: then it is moved into place. A hash of msgids serves msgid
- * references. Retention drops from the front of the arrays, --history-max
- * as a target grows past it, so this store has no trim to run later.
+ * references, one of keys finds a target (both common/htab.c). Retention
+ * drops from the front of the arrays, --history-max as a target grows past
+ * it, so this store has no trim to run later.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,22 +22,8 @@
 
 #include "hist-store.h"
 
-/*
- * Both hash tables are chained, with power-of-two buckets doubled past
- * one entry per bucket on average. Their entries start with a link.
- */
-struct hmem_link {
-	struct hmem_link *next;
-	uint32_t hash;
-};
-
-struct hmem_table {
-	struct hmem_link **bucket;
-	size_t cap, count;
-};
-
 struct hmem_msg {
-	struct hmem_link link;		/* in hmem.msgs, by msgid */
+	struct hlink link;		/* in hmem.msgs, by msgid */
 	struct hmem_target *t;
 	int64_t time_ms, id;
 	uint32_t source, target, command, tags, text;	/* offsets into s */
@@ -45,14 +32,14 @@ struct hmem_msg {
 };
 
 struct hmem_target {
-	struct hmem_link link;		/* in hmem.targets, by key */
+	struct hlink link;		/* in hmem.targets, by key */
 	struct hmem_msg **v;		/* live: v[head] to v[head + n - 1] */
 	size_t head, n, cap;
 	char key[];
 };
 
 static struct {
-	struct hmem_table msgs, targets;
+	struct htab msgs, targets;	/* common/htab.c */
 	int64_t last_id;
 	size_t max_per_target;	/* --history-max: trimmed on add */
 } hmem;
@@ -69,47 +56,6 @@ hmem_hash(const char *s)
 	return h;
 }
 
-static struct hmem_link *
-hmem_chain(const struct hmem_table *tb, uint32_t hash)
-{
-	return tb->cap > 0 ? tb->bucket[hash & (tb->cap - 1)] : NULL;
-}
-
-static void
-hmem_insert(struct hmem_table *tb, struct hmem_link *e)
-{
-	if (tb->count >= tb->cap) {
-		size_t cap = tb->cap ? tb->cap * 2 : 64;
-		struct hmem_link **nb = xcalloc(cap, sizeof(*nb));
-		for (size_t i = 0; i < tb->cap; i++) {
-			struct hmem_link *l = tb->bucket[i], *next;
-			for (; l != NULL; l = next) {
-				next = l->next;
-				l->next = nb[l->hash & (cap - 1)];
-				nb[l->hash & (cap - 1)] = l;
-			}
-		}
-		free(tb->bucket);
-		tb->bucket = nb;
-		tb->cap = cap;
-	}
-	struct hmem_link **slot = &tb->bucket[e->hash & (tb->cap - 1)];
-	e->next = *slot;
-	*slot = e;
-	tb->count++;
-}
-
-static void
-hmem_remove(struct hmem_table *tb, struct hmem_link *e)
-{
-	struct hmem_link **pp = &tb->bucket[e->hash & (tb->cap - 1)];
-
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
-	tb->count--;
-}
-
 static int
 hmem_pos_cmp(const struct hmem_msg *m, struct hist_pos p)
 {
@@ -120,16 +66,18 @@ hmem_pos_cmp(const struct hmem_msg *m, struct hist_pos p)
 	return 0;
 }
 
+static bool
+hmem_target_same(const struct hlink *l, const char *key)
+{
+	return strcmp(HLINK_ENTRY(l, struct hmem_target, link)->key, key) == 0;
+}
+
 static struct hmem_target *
 hmem_target_find(const char *key, uint32_t hash)
 {
-	for (struct hmem_link *l = hmem_chain(&hmem.targets, hash); l != NULL;
-	    l = l->next) {
-		struct hmem_target *t = (struct hmem_target *)l;
-		if (l->hash == hash && strcmp(t->key, key) == 0)
-			return t;
-	}
-	return NULL;
+	struct hlink *l = htab_find(&hmem.targets, hash, key,
+	    hmem_target_same);
+	return l != NULL ? HLINK_ENTRY(l, struct hmem_target, link) : NULL;
 }
 
 static struct hmem_target *
@@ -144,35 +92,36 @@ hmem_target_get(const char *key)
 	t = xcalloc(1, sizeof(*t) + len + 1);
 	memcpy(t->key, key, len + 1);
 	t->link.hash = hash;
-	hmem_insert(&hmem.targets, &t->link);
+	htab_insert(&hmem.targets, &t->link);
 	return t;
 }
 
 static void
 hmem_target_free(struct hmem_target *t)
 {
-	hmem_remove(&hmem.targets, &t->link);
+	htab_remove(&hmem.targets, &t->link);
 	free(t->v);
 	free(t);
+}
+
+static bool
+hmem_msg_same(const struct hlink *l, const char *msgid)
+{
+	return strcmp(HLINK_ENTRY(l, struct hmem_msg, link)->s, msgid) == 0;
 }
 
 static struct hmem_msg *
 hmem_msg_find(const char *msgid, uint32_t hash)
 {
-	for (struct hmem_link *l = hmem_chain(&hmem.msgs, hash); l != NULL;
-	    l = l->next) {
-		struct hmem_msg *m = (struct hmem_msg *)l;
-		if (l->hash == hash && strcmp(m->s, msgid) == 0)
-			return m;
-	}
-	return NULL;
+	struct hlink *l = htab_find(&hmem.msgs, hash, msgid, hmem_msg_same);
+	return l != NULL ? HLINK_ENTRY(l, struct hmem_msg, link) : NULL;
 }
 
 /* Unlink m from the msgid hash and free it (its target still lists it). */
 static void
 hmem_msg_free(struct hmem_msg *m)
 {
-	hmem_remove(&hmem.msgs, &m->link);
+	htab_remove(&hmem.msgs, &m->link);
 	free(m);
 }
 
@@ -180,12 +129,11 @@ hmem_msg_free(struct hmem_msg *m)
 static void
 hmem_each_target(void (*fn)(struct hmem_target *, void *), void *arg)
 {
-	for (size_t i = 0; i < hmem.targets.cap; i++) {
-		struct hmem_link *l = hmem.targets.bucket[i], *next;
-		for (; l != NULL; l = next) {
-			next = l->next;
-			fn((struct hmem_target *)l, arg);
-		}
+	struct hlink *l, *next;
+
+	for (l = htab_first(&hmem.targets); l != NULL; l = next) {
+		next = htab_next(&hmem.targets, l);
+		fn(HLINK_ENTRY(l, struct hmem_target, link), arg);
 	}
 }
 
@@ -272,7 +220,7 @@ hmem_add(const struct hist_msg *m, const char *key)
 	e->time_ms = m->time_ms;
 	e->id = ++hmem.last_id;
 	e->link.hash = hash;
-	hmem_insert(&hmem.msgs, &e->link);
+	htab_insert(&hmem.msgs, &e->link);
 
 	struct hmem_target *t = hmem_target_get(key);
 	e->t = t;
@@ -439,8 +387,8 @@ static void
 hmem_close(void)
 {
 	hmem_each_target(hmem_free_one, NULL);
-	free(hmem.targets.bucket);
-	free(hmem.msgs.bucket);
+	htab_free(&hmem.targets);
+	htab_free(&hmem.msgs);
 	memset(&hmem, 0, sizeof(hmem));
 }
 

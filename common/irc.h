@@ -198,6 +198,22 @@ size_t time_format(char *buf, size_t cap, int64_t ms);
 /* Parse a server-time stamp (fraction optional, 1-9 digits; 'Z' required). */
 bool time_parse(const char *s, int64_t *ms);
 
+/*
+ * fingerprint: a TLS certificate's SHA-256 digest as natterd prints it
+ * (log, --fingerprint, WHOIS 276) and natter pins it (--tls-fingerprint,
+ * known_servers): lowercase hex pairs joined by colons, "ab:01:...".
+ */
+
+#define FINGERPRINT_LEN 32	/* bytes of a SHA-256 digest */
+#define FINGERPRINT_STR_MAX (FINGERPRINT_LEN * 3)	/* text and its NUL */
+
+/* digest (FINGERPRINT_LEN bytes) into buf; returns the length (95), or 0
+ * (and "") when cap is below FINGERPRINT_STR_MAX. */
+size_t fingerprint_format(char *buf, size_t cap, const unsigned char *digest);
+/* Read a fingerprint written in either case, with a colon between every
+ * pair or none at all, into digest; false for anything else. */
+bool fingerprint_parse(const char *s, unsigned char *digest);
+
 /* utf8 */
 
 bool utf8_valid(const char *s, size_t n);

@@ -1,4 +1,5 @@
-/* Check tests for common/: message, framing, names, time, utf8, helpers. */
+/* Check tests for common/: message, framing, names, time, fingerprint,
+ * utf8, helpers. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -1020,6 +1021,89 @@ START_TEST(time_clocks)
 }
 END_TEST
 
+/* --- fingerprint */
+
+START_TEST(fingerprint_format_known)
+{
+	unsigned char d[FINGERPRINT_LEN];
+	char buf[FINGERPRINT_STR_MAX];
+
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (unsigned char)(i * 0x11 + 0x0a);
+	ck_assert_uint_eq(fingerprint_format(buf, sizeof(buf), d), 95);
+	ck_assert_str_eq(buf, "0a:1b:2c:3d:4e:5f:70:81:92:a3:b4:c5:d6:e7:f8:09:"
+	    "1a:2b:3c:4d:5e:6f:80:91:a2:b3:c4:d5:e6:f7:08:19");
+	/* One byte short of room: nothing, not a cut fingerprint. */
+	ck_assert_uint_eq(fingerprint_format(buf, sizeof(buf) - 1, d), 0);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+START_TEST(fingerprint_parse_forms)
+{
+	unsigned char d[FINGERPRINT_LEN], back[FINGERPRINT_LEN];
+	char buf[FINGERPRINT_STR_MAX], plain[FINGERPRINT_LEN * 2 + 1];
+	size_t j = 0;
+
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (unsigned char)(0xff - i * 7);
+	fingerprint_format(buf, sizeof(buf), d);
+	/* Exactly as printed. */
+	ck_assert(fingerprint_parse(buf, back));
+	ck_assert_mem_eq(back, d, sizeof(d));
+	/* Upper case, as openssl x509 -fingerprint prints it. */
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = *p - 'a' + 'A';
+	memset(back, 0, sizeof(back));
+	ck_assert(fingerprint_parse(buf, back));
+	ck_assert_mem_eq(back, d, sizeof(d));
+	/* Without colons, as sha256sum prints it. */
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p != ':')
+			plain[j++] = *p;
+	plain[j] = '\0';
+	ck_assert_uint_eq(j, 64);
+	memset(back, 0, sizeof(back));
+	ck_assert(fingerprint_parse(plain, back));
+	ck_assert_mem_eq(back, d, sizeof(d));
+}
+END_TEST
+
+START_TEST(fingerprint_parse_refuses)
+{
+	unsigned char d[FINGERPRINT_LEN];
+	static const char *const bad[] = {
+		"",
+		"ab",
+		/* 31 bytes, then 33 */
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e",
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20",
+		/* a non-hex digit */
+		"g00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1",
+		/* colons in some places only */
+		"00:0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+		/* a trailing colon, a leading one, a space */
+		"00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10:11:12:13:14:15:"
+		"16:17:18:19:1a:1b:1c:1d:1e:1f:",
+		":00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10:11:12:13:14:"
+		"15:16:17:18:19:1a:1b:1c:1d:1e:1f",
+		"00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10:11:12:13:14:15:"
+		"16:17:18:19:1a:1b:1c:1d:1e:1f ",
+		/* a half pair split by a colon */
+		"0:001:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10:11:12:13:14:15:"
+		"16:17:18:19:1a:1b:1c:1d:1e:1f",
+	};
+
+	for (size_t i = 0; i < nitems(bad); i++)
+		ck_assert_msg(!fingerprint_parse(bad[i], d), "accepted '%s'",
+		    bad[i]);
+	ck_assert(fingerprint_parse("00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:"
+	    "0e:0f:10:11:12:13:14:15:16:17:18:19:1a:1b:1c:1d:1e:1f", d));
+	ck_assert_uint_eq(d[31], 0x1f);
+}
+END_TEST
+
 /* --- utf8 */
 
 START_TEST(utf8_validation)
@@ -1284,6 +1368,12 @@ common_suite(void)
 	tcase_add_test(tc, time_parse_valid);
 	tcase_add_test(tc, time_parse_invalid);
 	tcase_add_test(tc, time_clocks);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fingerprint");
+	tcase_add_test(tc, fingerprint_format_known);
+	tcase_add_test(tc, fingerprint_parse_forms);
+	tcase_add_test(tc, fingerprint_parse_refuses);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("utf8");

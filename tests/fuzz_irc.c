@@ -6,7 +6,8 @@
  * - for every line that parses, irc_format's output parses again to the
  *   same tags, source, command and params, and is a well-formed wire line;
  * - tag escaping round-trips; utf8_sanitize output is valid UTF-8;
- *   time_parse never accepts what time_format would not print back.
+ *   time_parse never accepts what time_format would not print back;
+ * - a fingerprint that parses prints back to one that parses the same.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -233,6 +234,18 @@ check_misc(const uint8_t *data, size_t size)
 		int64_t ms2;
 		CHECK(time_format(buf, sizeof(buf), ms) == IRC_TIME_LEN);
 		CHECK(time_parse(buf, &ms2) && ms2 == ms);
+	}
+
+	/* fingerprints: what parses prints back to the same digest */
+	{
+		unsigned char d[FINGERPRINT_LEN], d2[FINGERPRINT_LEN];
+		char buf[FINGERPRINT_STR_MAX];
+		if (fingerprint_parse(s, d)) {
+			CHECK(fingerprint_format(buf, sizeof(buf), d) ==
+			    FINGERPRINT_STR_MAX - 1);
+			CHECK(fingerprint_parse(buf, d2) &&
+			    memcmp(d, d2, sizeof(d)) == 0);
+		}
 	}
 
 	/* names: must not crash; a valid nick never holds a space */

@@ -39,11 +39,6 @@ cmd_kill(struct client *c, struct irc_msg *m)
 	const char *reason = m->nparams > 1 ? m->params[1] : c->nick;
 	struct client *t;
 
-	if ((c->umodes & UMODE_OPER) == 0) {
-		conn_reply(c, ERR_NOPRIVILEGES,
-		    ":Permission Denied- You're not an IRC operator");
-		return;
-	}
 	if (strcasecmp(m->params[0], cfg.name) == 0) {
 		conn_reply(c, ERR_CANTKILLSERVER, ":You can't kill a server!");
 		return;
@@ -71,11 +66,6 @@ cmd_wallops(struct client *c, struct irc_msg *m)
 	struct relay r;
 	const char *params[] = { m->params[0] };
 
-	if ((c->umodes & UMODE_OPER) == 0) {
-		conn_reply(c, ERR_NOPRIVILEGES,
-		    ":Permission Denied- You're not an IRC operator");
-		return;
-	}
 	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "WALLOPS", 1,
 	    params);
 	nick_each(wallops_each, &r);

@@ -1,7 +1,8 @@
 /*
  * cmd.c: the command table and its dispatch (the ngircd way). The
- * generic code answers 421, 451 and 461, so handlers never check
- * registration or parameter counts themselves, and it wraps the replies
+ * generic code answers 421, 451, 461 and 481, so handlers never check
+ * registration, parameter counts or operator status themselves, and it
+ * wraps the replies
  * of a labeled command (IRCv3 labeled-response).
  */
 #include <string.h>
@@ -30,7 +31,7 @@ static const struct command commands[] = {
 	{ "ISON", cmd_ison, 1, CMD_REGONLY },
 	{ "JOIN", cmd_join, 1, CMD_REGONLY },
 	{ "KICK", cmd_kick, 2, CMD_REGONLY },
-	{ "KILL", cmd_kill, 1, CMD_REGONLY },
+	{ "KILL", cmd_kill, 1, CMD_REGONLY | CMD_OPER },
 	{ "LIST", cmd_list, 0, CMD_REGONLY },
 	{ "LUSERS", cmd_lusers, 0, CMD_REGONLY },
 	{ "MODE", cmd_mode, 1, CMD_REGONLY },
@@ -47,7 +48,7 @@ static const struct command commands[] = {
 	{ "USER", cmd_user, 4, CMD_PREREG },
 	{ "USERHOST", cmd_userhost, 1, CMD_REGONLY },
 	{ "VERSION", cmd_version, 0, CMD_REGONLY },
-	{ "WALLOPS", cmd_wallops, 1, CMD_REGONLY },
+	{ "WALLOPS", cmd_wallops, 1, CMD_REGONLY | CMD_OPER },
 	{ "WHO", cmd_who, 0, CMD_REGONLY },
 	{ "WHOIS", cmd_whois, 1, CMD_REGONLY },
 	{ "WHOWAS", cmd_whowas, 1, CMD_REGONLY },
@@ -87,6 +88,10 @@ cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms)
 	} else if (m->nparams < cmd->min_params) {
 		conn_reply(c, ERR_NEEDMOREPARAMS, "%s :Not enough parameters",
 		    cmd->name);
+	} else if ((cmd->flags & CMD_OPER) != 0 &&
+	    (c->umodes & UMODE_OPER) == 0) {
+		conn_reply(c, ERR_NOPRIVILEGES,
+		    ":Permission Denied- You're not an IRC operator");
 	} else {
 		cmd->fn(c, m);
 	}

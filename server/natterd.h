@@ -426,15 +426,16 @@ void isupport_send(struct client *c);
 void cap_list(char *buf, size_t cap, bool values, uint32_t only);
 
 /*
- * cmd.c: the command table and dispatch. The table checks registration
- * and parameter counts (451, 461) and answers unknown commands (421), so
- * handlers never do. It also wraps a labeled command's replies
+ * cmd.c: the command table and dispatch. The table checks registration,
+ * parameter counts and operator status (451, 461, 481) and answers
+ * unknown commands (421), so handlers never do. It also wraps a labeled command's replies
  * (labeled-response: label tag, ACK, or a labeled-response batch).
  */
 
 enum {
 	CMD_PREREG = 1 << 0,	/* allowed before registration */
 	CMD_REGONLY = 1 << 1,	/* only after registration (451) */
+	CMD_OPER = 1 << 2,	/* only for IRC operators (481) */
 };
 
 typedef void cmd_fn(struct client *c, struct irc_msg *m);

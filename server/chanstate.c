@@ -2,8 +2,11 @@
  * chanstate.c: channel state that outlives a restart. A channel is saved
  * when its topic or modes change, forgotten when it empties, and looked
  * up when a JOIN creates it, so a channel that had people in it when
- * natterd stopped comes back as it was. The rows are hist-sqlite.c's;
- * bans and member modes are not among them.
+ * natterd stopped comes back as it was. The rows are history.c's (the
+ * file store's); bans and member modes are not among them. What anyone
+ * is sent after a change in the same pass waits until it is stored
+ * (conn_barrier), as messages do; what was sent before it (the PART
+ * that empties a channel) does not.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,7 +30,11 @@ chanstate_save(const struct chan *ch)
 		.limit = (ch->modes & CM_LIMIT) != 0 ? (int)ch->limit : 0,
 		.created = ch->created,
 	};
-	hsql_chan_save(&hc);
+	struct hold *h = hist_chan_save(&hc);
+	if (h != NULL) {
+		conn_barrier(h);
+		hold_unref(h);
+	}
 }
 
 void
@@ -35,7 +42,7 @@ chanstate_restore(struct chan *ch)
 {
 	struct hist_chan hc;
 
-	if (!hsql_chan_get(ch->name, &hc)) {
+	if (!hist_chan_get(ch->name, &hc)) {
 		chanstate_save(ch);
 		return;
 	}
@@ -60,5 +67,9 @@ chanstate_restore(struct chan *ch)
 void
 chanstate_forget(const struct chan *ch)
 {
-	hsql_chan_forget(ch->name);
+	struct hold *h = hist_chan_forget(ch->name);
+	if (h != NULL) {
+		conn_barrier(h);
+		hold_unref(h);
+	}
 }

@@ -887,9 +887,10 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 		if (mode_apply(&run, md, set, &param))
 			mode_out_add(&out, set, md->letter, param);
 	}
-	mode_out_flush(&out);
+	/* Saved first, so the MODE line waits for it (conn_barrier). */
 	if (run.saved)
 		chanstate_save(ch);
+	mode_out_flush(&out);
 }
 
 void

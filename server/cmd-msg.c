@@ -1,9 +1,10 @@
 /*
  * cmd-msg.c: PRIVMSG, NOTICE and TAGMSG to channels and nicks. Each
  * delivered message gets a msgid and the server-time of its receipt, is
- * formatted once per tag variant, and is handed to the history store
- * (hist_add) once per target.
+ * handed to the history store (hist_add) once per target, and is
+ * formatted once per tag variant, its relay held until it is stored.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "natterd.h"
@@ -39,6 +40,32 @@ client_tags(const struct irc_msg *m, char *buf, size_t cap)
 		}
 		buf[n] = '\0';
 	}
+}
+
+/*
+ * What the sender is told, only if its message cannot be stored (and so
+ * reaches nobody): a standard reply for IRCv3 clients (those with
+ * message-tags), a server NOTICE for the rest, which would not show a
+ * FAIL.
+ */
+static void
+not_stored(struct client *c, const char *command, const char *target,
+    struct hold *hold)
+{
+	char line[IRC_BODY_MAX];
+	int n;
+
+	if (client_has_cap(c, CAP_MESSAGE_TAGS))
+		n = snprintf(line, sizeof(line), ":%s FAIL %s"
+		    " TEMPORARILY_UNAVAILABLE %s :Not delivered: history"
+		    " cannot be stored right now; try again soon", cfg.name,
+		    command, target);
+	else
+		n = snprintf(line, sizeof(line), ":%s NOTICE %s :Your message"
+		    " to %s was not delivered: history cannot be stored right"
+		    " now; try again soon", cfg.name, conn_nick(c), target);
+	if (n > 0 && (size_t)n < sizeof(line))
+		conn_write_if_lost(c, hold, line);
 }
 
 static void
@@ -91,10 +118,25 @@ deliver(struct client *c, const char *command, const char *target,
 	}
 
 	msgid_new(msgid, sizeof(msgid));
+	/* Stored first: the relay waits for the store (its hold). TAGMSG is
+	 * not stored: its client tags (+typing) are of the moment. */
+	struct hold *hold = NULL;
+	if (!tagmsg) {
+		struct hist_msg h;
+		str_copy(h.msgid, msgid, sizeof(h.msgid));
+		h.time_ms = cmd_time_ms;
+		h.source = conn_prefix(c);
+		h.target = target;
+		h.command = command;
+		h.tags = ctags;
+		h.text = text;
+		hold = hist_add(&h);
+	}
 	const char *params[] = { target, text };
 	relay_init(&r, cmd_time_ms, msgid, ctags, conn_prefix(c), command,
 	    tagmsg ? 1 : 2, params);
 	r.tags_only = tagmsg;
+	r.hold = hold;
 	if (ch != NULL) {
 		chan_relay(ch, &r, c);
 		if (echo)
@@ -107,16 +149,10 @@ deliver(struct client *c, const char *command, const char *target,
 			conn_reply(c, RPL_AWAY, "%s :%s", to->nick, to->away);
 	}
 	relay_done(&r);
-
-	struct hist_msg h;
-	str_copy(h.msgid, msgid, sizeof(h.msgid));
-	h.time_ms = cmd_time_ms;
-	h.source = conn_prefix(c);
-	h.target = target;
-	h.command = command;
-	h.tags = ctags;
-	h.text = tagmsg ? "" : text;
-	hist_add(&h);
+	if (hold != NULL) {
+		not_stored(c, command, target, hold);
+		hold_unref(hold);
+	}
 }
 
 static void

@@ -3,7 +3,8 @@
  * frame (its buffer exists only while a partial line is pending) and run
  * line by line under a token bucket. Output is only queued here, as
  * references to shared or private buffers; loop.c writes it with writev
- * once per pass, after hist_commit, so what a client sees is on disk.
+ * once per pass, and a queue stops at a buffer held for the storage
+ * thread (relay.c), so what a client sees is on disk.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -40,7 +41,22 @@ static struct {
 	char *buf;
 	size_t len, cap;
 	size_t lines;
+	/* Where held output starts and ends in buf, so what capture_end
+	 * writes of it waits for the same hold. */
+	struct capseg {
+		size_t off;
+		struct hold *hold;	/* NULL: not held */
+	} *segs;
+	size_t nsegs, segcap;
 } capture;
+
+/* While set, what out_copy queues waits for this hold (capture_end). */
+static struct hold *tie;
+
+/* conn_barrier: the pass's barrier and its generation (client->barrier
+ * says whether a client's queue has it already). */
+static struct hold *barrier;
+static uint64_t barrier_gen;
 
 struct client *
 conn_new(int fd, const char *host)
@@ -90,8 +106,21 @@ conn_prefix(const struct client *c)
 /* Output queue */
 
 static void
-capture_add(const char *data, size_t len)
+capture_add(const char *data, size_t len, struct hold *h)
 {
+	struct hold *last = capture.nsegs > 0 ?
+	    capture.segs[capture.nsegs - 1].hold : NULL;
+	if (h != last) {
+		if (capture.nsegs == capture.segcap) {
+			capture.segcap = capture.segcap ? capture.segcap * 2 : 4;
+			capture.segs = xreallocarray(capture.segs,
+			    capture.segcap, sizeof(*capture.segs));
+		}
+		capture.segs[capture.nsegs].off = capture.len;
+		capture.segs[capture.nsegs].hold = h != NULL ? hold_ref(h) :
+		    NULL;
+		capture.nsegs++;
+	}
 	if (capture.len + len + 1 > capture.cap) {
 		capture.cap = (capture.len + len + 1) * 2;
 		capture.buf = xrealloc(capture.buf, capture.cap);
@@ -145,19 +174,46 @@ out_slot(struct client *c)
 	return &c->outq[c->outn++];
 }
 
+void
+conn_barrier(struct hold *h)
+{
+	hold_unref(barrier);
+	barrier = h != NULL ? hold_ref(h) : NULL;
+	barrier_gen++;
+}
+
+/* Before the first output a client gets after conn_barrier in a pass:
+ * an empty entry tied to the barrier, which the queue cannot pass
+ * until it is resolved. */
+static void
+out_barrier(struct client *c)
+{
+	if (barrier == NULL || c->barrier == barrier_gen)
+		return;
+	c->barrier = barrier_gen;
+	struct obuf *b = obuf_new(0);
+	obuf_tie(b, barrier, false);
+	struct oent *e = out_slot(c);
+	e->b = b;
+	e->off = 0;
+}
+
 /* Append bytes to the private tail buffer, whatever the client's state. */
 static void
 out_copy(struct client *c, const char *data, size_t len)
 {
 	struct obuf *b = NULL;
 
-	if (c->outn > c->outhead) {
+	out_barrier(c);
+	if (c->outn > c->outhead && tie == NULL) {
 		b = c->outq[c->outn - 1].b;
-		if (b->refs != 1 || b->cap - b->len < len)
+		if (b->refs != 1 || b->hold != NULL || b->cap - b->len < len)
 			b = NULL;
 	}
 	if (b == NULL) {
 		b = obuf_new(len > OBUF_PRIVATE_MIN ? len : OBUF_PRIVATE_MIN);
+		if (tie != NULL)
+			obuf_tie(b, tie, false);
 		struct oent *e = out_slot(c);
 		e->b = b;
 		e->off = 0;
@@ -172,7 +228,7 @@ void
 conn_write(struct client *c, const char *data, size_t len)
 {
 	if (c == capture.c) {
-		capture_add(data, len);
+		capture_add(data, len, NULL);
 		return;
 	}
 	if ((c->state != CONN_OPEN || (c->io & IO_SENDQ) != 0))
@@ -188,7 +244,7 @@ void
 conn_push(struct client *c, struct obuf *b)
 {
 	if (c == capture.c) {
-		capture_add(b->data, b->len);
+		capture_add(b->data, b->len, b->hold);
 		return;
 	}
 	if ((c->state != CONN_OPEN || (c->io & IO_SENDQ) != 0))
@@ -197,16 +253,45 @@ conn_push(struct client *c, struct obuf *b)
 		sendq_exceeded(c);
 		return;
 	}
-	/* Small lines into a private buffer with room: fewer iovecs. */
-	if (c->outn > c->outhead) {
+	/* Small lines into a private buffer with room: fewer iovecs. A
+	 * held line keeps its own buffer, the one its hold decides on. */
+	if (c->outn > c->outhead && b->hold == NULL) {
 		struct obuf *t = c->outq[c->outn - 1].b;
-		if (t->refs == 1 && t->cap - t->len >= b->len) {
+		if (t->refs == 1 && t->hold == NULL &&
+		    t->cap - t->len >= b->len) {
 			out_copy(c, b->data, b->len);
 			return;
 		}
 	}
+	out_barrier(c);
 	struct oent *e = out_slot(c);
 	e->b = obuf_ref(b);
+	e->off = 0;
+	c->outbytes += b->len;
+	loop_dirty(c);
+}
+
+void
+conn_write_if_lost(struct client *c, struct hold *h, const char *line)
+{
+	size_t len = strlen(line);
+
+	/* Not captured: a labeled command's reply is its echo or ACK; this
+	 * line comes later, and only if the message is lost. */
+	if (c->state != CONN_OPEN || (c->io & IO_SENDQ) != 0)
+		return;
+	if (c->outbytes + len + 2 > cfg.sendq) {
+		sendq_exceeded(c);
+		return;
+	}
+	struct obuf *b = obuf_new(len + 2);
+	memcpy(b->data, line, len);
+	memcpy(b->data + len, "\r\n", 2);
+	b->len = len + 2;
+	obuf_tie(b, h, true);
+	out_barrier(c);
+	struct oent *e = out_slot(c);
+	e->b = b;
 	e->off = 0;
 	c->outbytes += b->len;
 	loop_dirty(c);
@@ -325,7 +410,7 @@ conn_drop_output(struct client *c)
 	c->outbytes = 0;
 }
 
-bool
+enum conn_flush
 conn_flush(struct client *c)
 {
 	struct iovec iov[CONN_IOV_MAX];
@@ -334,22 +419,35 @@ conn_flush(struct client *c)
 		int n = 0;
 		for (uint32_t i = c->outhead; i < c->outn && n < CONN_IOV_MAX;
 		    i++, n++) {
+			if (obuf_show(c->outq[i].b) != OB_SEND)
+				break;
 			iov[n].iov_base = c->outq[i].b->data + c->outq[i].off;
 			iov[n].iov_len = c->outq[i].b->len - c->outq[i].off;
+		}
+		if (n == 0) {
+			/* The head waits for its hold, or is not to be sent. */
+			struct oent *e = &c->outq[c->outhead];
+			if (obuf_show(e->b) == OB_WAIT)
+				return FLUSH_HELD;
+			c->outbytes -= e->b->len - e->off;
+			obuf_unref(e->b);
+			c->outhead++;
+			continue;
 		}
 		ssize_t w = writev(c->fd, iov, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return false;
+				return FLUSH_AGAIN;
 			if (c->state < CONN_DEAD)
 				conn_close(c, "Write error: %s", strerror(errno));
 			conn_drop_output(c);
-			return true;
+			return FLUSH_DONE;
 		}
 		c->outbytes -= w;
-		while (w > 0) {
+		/* Empty entries (barriers) go with what was written. */
+		for (int k = 0; k < n; k++) {
 			struct oent *e = &c->outq[c->outhead];
 			size_t left = e->b->len - e->off;
 			if ((size_t)w < left) {
@@ -362,7 +460,7 @@ conn_flush(struct client *c)
 		}
 	}
 	conn_drop_output(c);
-	return true;
+	return FLUSH_DONE;
 }
 
 /* labeled-response */
@@ -395,6 +493,26 @@ write_with_tag(struct client *c, const char *tag, const char *line,
 		conn_write(c, buf, n);
 }
 
+/* Held output in the capture waits for its hold when written: tie to
+ * the hold of the segment that holds offset off. */
+static void
+capture_tie(size_t off)
+{
+	tie = NULL;
+	for (size_t i = 0; i < capture.nsegs && capture.segs[i].off <= off;
+	    i++)
+		tie = capture.segs[i].hold;
+}
+
+static void
+capture_reset(void)
+{
+	for (size_t i = 0; i < capture.nsegs; i++)
+		hold_unref(capture.segs[i].hold);
+	capture.nsegs = 0;
+	tie = NULL;
+}
+
 void
 conn_capture_end(struct client *c, const char *label)
 {
@@ -402,21 +520,34 @@ conn_capture_end(struct client *c, const char *label)
 	const char *p, *end;
 
 	capture.c = NULL;
-	if (c->state != CONN_OPEN)
+	if (c->state != CONN_OPEN ||
+	    (irc_tag_escape(esc, sizeof(esc), label) == 0 &&
+	    label[0] != '\0')) {
+		capture_reset();
 		return;
-	if (irc_tag_escape(esc, sizeof(esc), label) == 0 && label[0] != '\0')
-		return;
+	}
 	snprintf(tag, sizeof(tag), "label=%s", esc);
 	if (capture.lines == 0) {
 		conn_send_tagged(c, tag, ":%s ACK", cfg.name);
+		capture_reset();
 		return;
 	}
 	if (capture.lines == 1) {
+		capture_tie(0);
 		write_with_tag(c, tag, capture.buf, capture.len);
+		capture_reset();
 		return;
 	}
 	if (!client_has_cap(c, CAP_BATCH)) {
-		conn_write(c, capture.buf, capture.len);
+		for (p = capture.buf, end = capture.buf + capture.len; p < end;) {
+			const char *nl = memchr(p, '\n', end - p);
+			size_t len = nl != NULL ? (size_t)(nl - p + 1) :
+			    (size_t)(end - p);
+			capture_tie(p - capture.buf);
+			conn_write(c, p, len);
+			p += len;
+		}
+		capture_reset();
 		return;
 	}
 	batch_ref(ref, sizeof(ref));
@@ -425,6 +556,7 @@ conn_capture_end(struct client *c, const char *label)
 	for (p = capture.buf, end = capture.buf + capture.len; p < end;) {
 		const char *nl = memchr(p, '\n', end - p);
 		size_t len = nl != NULL ? (size_t)(nl - p + 1) : (size_t)(end - p);
+		capture_tie(p - capture.buf);
 		/* Lines of a nested batch already carry its tag. */
 		if (strncmp(p, "@batch=", 7) == 0 || len < 3)
 			conn_write(c, p, len);
@@ -432,7 +564,9 @@ conn_capture_end(struct client *c, const char *label)
 			write_with_tag(c, tag, p, len);
 		p += len;
 	}
+	tie = NULL;
 	conn_sendf(c, ":%s BATCH -%s", cfg.name, ref);
+	capture_reset();
 }
 
 /* Input */
@@ -597,8 +731,10 @@ conn_quit(struct client *c)
 	if ((c->umodes & UMODE_INVISIBLE) != 0)
 		conn_invisible--;
 	c->umodes &= ~(UMODE_OPER | UMODE_INVISIBLE);
-	if (capture.c == c)
+	if (capture.c == c) {
 		capture.c = NULL;
+		capture_reset();
+	}
 	/* The sendq case keeps the bare wording operators grep logs for. */
 	int n = (c->io & IO_SENDQ) != 0 ?
 	    snprintf(buf, sizeof(buf), "ERROR :SendQ exceeded") :

@@ -194,7 +194,7 @@ hmem_put(char *s, size_t *at, const char *str)
 	return off;
 }
 
-static void
+static bool
 hmem_add(const struct hist_msg *m, const char *key)
 {
 	const char *strs[] = { m->msgid, m->source, m->target, m->command,
@@ -205,7 +205,7 @@ hmem_add(const struct hist_msg *m, const char *key)
 	/* The msgid is unique, as the database's UNIQUE column makes it. */
 	if (hmem_msg_find(m->msgid, hash) != NULL) {
 		log_warn("history: duplicate msgid %s not stored", m->msgid);
-		return;
+		return true;
 	}
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		size += strlen(strs[i]) + 1;
@@ -236,6 +236,7 @@ hmem_add(const struct hist_msg *m, const char *key)
 	t->n++;
 	if (hmem.max_per_target > 0 && t->n > hmem.max_per_target)
 		hmem_drop_front(t, t->n - hmem.max_per_target);
+	return true;
 }
 
 static bool

@@ -1,23 +1,28 @@
 /*
  * hist-sqlite.c: the durable history store, an SQLite file (hist-store.h),
- * and the channel rows that only this store keeps (chanstate.c).
+ * and its channel rows (chanstate.c, through history.c).
  *
- * One connection, WAL journal, every statement prepared once at open.
- * The writes of one loop pass share one transaction, begun on the first
- * write and committed by hist_commit before the loop writes any output:
- * the group commit the durability promise in natterd(8) rests on: once
- * COMMIT returns, the pass's messages are in the WAL file, and a kill -9
- * of natterd right after loses none of them.
+ * Two connections, every statement prepared once at open on each: the
+ * writer, used only by history.c's storage thread, and the reader, used
+ * only by the loop thread (CHATHISTORY, replay, channel rows). WAL
+ * journal, so the reader never waits for the writer, nor the writer for
+ * the reader. The storage thread stores one or more loop passes' batches
+ * in one transaction; their messages are relayed only once COMMIT has
+ * returned.
  *
- * synchronous=NORMAL: COMMIT writes the WAL but does not fsync it; that
- * waits for a checkpoint, which this file runs itself (SQLite's automatic
- * one is off) when the loop is idle, at most once a second, or at once
- * when the WAL has grown past HSQL_WAL_FORCE pages under endless load.
- * An fsync per pass, or a checkpoint in the middle of a burst, would cost
- * a disk flush (0.3 ms to 10 ms here) in a busy pass, past the whole
- * latency budget. So a power cut or kernel crash may lose the messages of
- * the last busy second or so; SQLite's WAL keeps the database itself
- * consistent either way.
+ * --sync full (synchronous=FULL, the default): COMMIT fsyncs the WAL, so
+ * a message anyone has seen survives a power cut. --sync normal
+ * (synchronous=NORMAL): COMMIT only writes the WAL, which survives a
+ * kill -9 of natterd but not a power cut or kernel crash, which may lose
+ * what came since the last checkpoint. Checkpoints are this file's (the
+ * automatic one is off), on the storage thread when no batch waits, at
+ * most once a second, or at once when the WAL has grown past
+ * HSQL_WAL_FORCE pages under endless load.
+ *
+ * One natterd per database: a lock file beside it, held with flock(2)
+ * and holding the owner's PID, which a second natterd names in its
+ * refusal. A second server would store lines that its own clients see
+ * and the first's never do.
  *
  * Order: messages are ordered by (time_ms, id), id being the insertion
  * order, so two messages of the same millisecond still have a fixed order
@@ -27,10 +32,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,13 +138,12 @@ static const char *const hsql_sql[ST_COUNT] = {
 };
 
 static struct {
-	sqlite3 *db;		/* NULL: this store is closed */
-	sqlite3_stmt *st[ST_COUNT];
-	bool in_txn;		/* this pass's transaction is open */
-	bool pass_failed;	/* a write of this pass failed: skip the rest */
-	size_t pass_writes;	/* writes queued in this pass */
-	unsigned long lost;	/* writes lost since the last good commit */
-	bool failing;		/* the failure is logged; quiet until it heals */
+	sqlite3 *db;		/* the writer; NULL: this store is closed */
+	sqlite3 *rd;		/* the reader */
+	sqlite3_stmt *st[ST_COUNT];	/* on db */
+	sqlite3_stmt *rst[ST_COUNT];	/* on rd */
+	int lock_fd;		/* flock'ed: this process's database */
+	char error[256];	/* why the last write failed */
 	int wal_pages;		/* in the WAL since the last checkpoint */
 	int wal_force;		/* HSQL_WAL_FORCE (tests lower it) */
 	int64_t next_sync;	/* monotonic ms: no checkpoint before */
@@ -151,17 +157,20 @@ static struct {
 	/* hsql_chan_get's strings: name, topic, setter, modes, key */
 	char chanbuf[IRC_CHAN_MAX + IRC_TOPIC_MAX + IRC_NICK_MAX +
 	    IRC_USER_MAX + IRC_HOST_MAX + 64 + IRC_KEY_MAX + 16];
-} hsql;
+} hsql = { .lock_fd = -1 };
 
-/* The one line the log shows for a database failure. */
+/* Remember why a write failed, for history.c's one log line. */
 static void
 hsql_fail(const char *what)
 {
-	if (!hsql.failing)
-		log_error("history write failed: %s: %s; messages are relayed"
-		    " but not stored until the database works again", what,
-		    sqlite3_errmsg(hsql.db));
-	hsql.failing = true;
+	snprintf(hsql.error, sizeof(hsql.error), "%s: %s", what,
+	    sqlite3_errmsg(hsql.db));
+}
+
+static const char *
+hsql_error(void)
+{
+	return hsql.error;
 }
 
 /* Run a statement with no result rows; true on success. */
@@ -174,7 +183,7 @@ hsql_exec(enum hsql_stmt s)
 	return rc == SQLITE_DONE;
 }
 
-/* Copy the WAL into the database, fsyncing both (synchronous=NORMAL). */
+/* Copy the WAL into the database, fsyncing both. */
 static void
 hsql_checkpoint(int64_t now)
 {
@@ -194,66 +203,46 @@ hsql_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
-/* Begin the pass's transaction on its first write; false if the pass is
- * already lost, or the store is closed (channel rows ask). */
 static bool
 hsql_begin(void)
 {
-	if (hsql.db == NULL)
-		return false;
-	if (hsql.in_txn) {
-		hsql.pass_writes++;
-		return !hsql.pass_failed;
-	}
-	hsql.in_txn = true;
-	hsql.pass_writes = 1;
-	hsql.pass_failed = !hsql_exec(ST_BEGIN);
-	if (hsql.pass_failed)
-		hsql_fail("cannot begin a transaction");
-	return !hsql.pass_failed;
+	if (hsql_exec(ST_BEGIN))
+		return true;
+	hsql_fail("cannot begin a transaction");
+	return false;
 }
 
-/* A write inside the pass failed. SQLite may have rolled the whole
- * transaction back (SQLITE_FULL, SQLITE_IOERR...); either way the pass
- * counts as lost. A duplicate msgid loses only that row. */
-static void
+/* A write failed: a duplicate msgid loses only that row; anything else
+ * (SQLITE_FULL, SQLITE_IOERR, a lock) the whole transaction. */
+static bool
 hsql_write_failed(int rc, const char *what)
 {
 	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
 		log_warn("history: %s: %s", what, sqlite3_errmsg(hsql.db));
-		return;
+		return true;
 	}
 	hsql_fail(what);
-	hsql.pass_failed = true;
+	return false;
 }
 
 static void
+hsql_rollback(void)
+{
+	if (!sqlite3_get_autocommit(hsql.db))
+		hsql_exec(ST_ROLLBACK);
+}
+
+static bool
 hsql_commit(void)
 {
-	if (!hsql.in_txn)
-		return;
-	hsql.in_txn = false;
-	bool ok = !hsql.pass_failed;
-	if (!sqlite3_get_autocommit(hsql.db)) {
-		if (ok && !hsql_exec(ST_COMMIT)) {
-			hsql_fail("commit");
-			ok = false;
-		}
-		if (!sqlite3_get_autocommit(hsql.db))
-			hsql_exec(ST_ROLLBACK);
-	} else
-		ok = false;
-	if (!ok) {
-		hsql.lost += hsql.pass_writes;
-		return;
+	if (!hsql_exec(ST_COMMIT)) {
+		hsql_fail("commit");
+		hsql_rollback();
+		return false;
 	}
-	if (hsql.failing)
-		log_warn("history: the database works again; %lu writes were"
-		    " not stored", hsql.lost);
-	hsql.failing = false;
-	hsql.lost = 0;
 	if (hsql.wal_pages > hsql.wal_force)
 		hsql_checkpoint(time_mono_ms());
+	return true;
 }
 
 /* Bind a possibly NULL string as text. */
@@ -263,13 +252,11 @@ hsql_bind_text(sqlite3_stmt *st, int i, const char *s)
 	sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC);
 }
 
-static void
+static bool
 hsql_add(const struct hist_msg *m, const char *key)
 {
 	char nick[IRC_NICK_MAX + 1], folded[IRC_NICK_MAX + 1];
 
-	if (!hsql_begin())
-		return;
 	irc_source_split(m->source, nick, sizeof(nick), NULL, 0, NULL, 0);
 	irc_casefold(folded, nick, sizeof(folded));
 
@@ -285,18 +272,17 @@ hsql_add(const struct hist_msg *m, const char *key)
 	hsql_bind_text(st, 9, m->text);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		hsql_write_failed(rc, "storing a message");
 	if (hsql.max_per_target > 0) {
 		hsql.sweep_due = true;
 		hsql.sweep_dirty = true;
 	}
+	return rc == SQLITE_DONE || hsql_write_failed(rc, "storing a message");
 }
 
 static bool
 hsql_find(const char *key, const char *msgid, struct hist_pos *p)
 {
-	sqlite3_stmt *st = hsql.st[ST_MSGID];
+	sqlite3_stmt *st = hsql.rst[ST_MSGID];
 	hsql_bind_text(st, 1, msgid);
 	hsql_bind_text(st, 2, key);
 	int rc = sqlite3_step(st);
@@ -312,7 +298,7 @@ static int
 hsql_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
     bool last, bool tagmsg, hist_row_fn *fn, void *arg)
 {
-	sqlite3_stmt *st = hsql.st[last ? ST_LAST : ST_FIRST];
+	sqlite3_stmt *st = hsql.rst[last ? ST_LAST : ST_FIRST];
 	struct hist_msg m;
 	int count = 0, rc;
 
@@ -339,7 +325,7 @@ hsql_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		log_error("history: reading %s: %s", key,
-		    sqlite3_errmsg(hsql.db));
+		    sqlite3_errmsg(hsql.rd));
 		return -1;
 	}
 	return count;
@@ -359,7 +345,7 @@ hsql_latest(int64_t lo_ms, int64_t hi_ms, store_want_fn *want,
 	int rc;
 
 	for (;;) {
-		sqlite3_stmt *st = hsql.st[ST_KEY_NEXT];
+		sqlite3_stmt *st = hsql.rst[ST_KEY_NEXT];
 		hsql_bind_text(st, 1, key);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
@@ -371,7 +357,7 @@ hsql_latest(int64_t lo_ms, int64_t hi_ms, store_want_fn *want,
 		if (!want(key, arg))
 			continue;
 
-		st = hsql.st[ST_KEY_LATEST];
+		st = hsql.rst[ST_KEY_LATEST];
 		hsql_bind_text(st, 1, key);
 		sqlite3_bind_int64(st, 2, lo_ms);
 		sqlite3_bind_int64(st, 3, hi_ms);
@@ -386,7 +372,7 @@ hsql_latest(int64_t lo_ms, int64_t hi_ms, store_want_fn *want,
 	}
 	if (rc == SQLITE_DONE)
 		return true;
-	log_error("history: listing targets: %s", sqlite3_errmsg(hsql.db));
+	log_error("history: listing targets: %s", sqlite3_errmsg(hsql.rd));
 	return false;
 }
 
@@ -503,14 +489,9 @@ hsql_busy(void)
 
 /* channel rows */
 
-void
-hsql_chan_save(const struct hist_chan *c)
+static bool
+hsql_chan_save(const char *folded, const struct hist_chan *c)
 {
-	char folded[IRC_CHAN_MAX + 1];
-
-	if (!hsql_begin())
-		return;
-	irc_casefold(folded, c->name, sizeof(folded));
 	sqlite3_stmt *st = hsql.st[ST_CHAN_PUT];
 	hsql_bind_text(st, 1, folded);
 	hsql_bind_text(st, 2, c->name);
@@ -523,24 +504,18 @@ hsql_chan_save(const struct hist_chan *c)
 	sqlite3_bind_int64(st, 9, c->created);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		hsql_write_failed(rc, "saving a channel");
+	return rc == SQLITE_DONE || hsql_write_failed(rc, "saving a channel");
 }
 
-void
-hsql_chan_forget(const char *name)
+static bool
+hsql_chan_forget(const char *folded)
 {
-	char folded[IRC_CHAN_MAX + 1];
-
-	if (!hsql_begin())
-		return;
-	irc_casefold(folded, name, sizeof(folded));
 	sqlite3_stmt *st = hsql.st[ST_CHAN_DEL];
 	hsql_bind_text(st, 1, folded);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		hsql_write_failed(rc, "forgetting a channel");
+	return rc == SQLITE_DONE ||
+	    hsql_write_failed(rc, "forgetting a channel");
 }
 
 /* Copy column i of st into hsql.chanbuf at *pos; returns the copy. */
@@ -558,17 +533,13 @@ hsql_chan_str(sqlite3_stmt *st, int i, size_t *pos)
 	return dst;
 }
 
-bool
-hsql_chan_get(const char *name, struct hist_chan *c)
+static bool
+hsql_chan_get(const char *folded, struct hist_chan *c)
 {
-	char folded[IRC_CHAN_MAX + 1];
 	size_t pos = 0;
 
 	memset(c, 0, sizeof(*c));
-	if (hsql.db == NULL)
-		return false;
-	irc_casefold(folded, name, sizeof(folded));
-	sqlite3_stmt *st = hsql.st[ST_CHAN_GET];
+	sqlite3_stmt *st = hsql.rst[ST_CHAN_GET];
 	hsql_bind_text(st, 1, folded);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -581,8 +552,8 @@ hsql_chan_get(const char *name, struct hist_chan *c)
 		c->limit = sqlite3_column_int(st, 6);
 		c->created = sqlite3_column_int64(st, 7);
 	} else if (rc != SQLITE_DONE)
-		log_error("history: reading channel %s: %s", name,
-		    sqlite3_errmsg(hsql.db));
+		log_error("history: reading channel %s: %s", folded,
+		    sqlite3_errmsg(hsql.rd));
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW;
 }
@@ -592,19 +563,19 @@ hsql_chan_get(const char *name, struct hist_chan *c)
 static void
 hsql_close(void)
 {
-	if (hsql.db == NULL)
-		return;
-	hsql_commit();
 	for (int i = 0; i < ST_COUNT; i++) {
 		sqlite3_finalize(hsql.st[i]);
-		hsql.st[i] = NULL;
+		sqlite3_finalize(hsql.rst[i]);
+		hsql.st[i] = hsql.rst[i] = NULL;
 	}
+	sqlite3_close(hsql.rd);
 	sqlite3_close(hsql.db);
-	hsql.db = NULL;
-	hsql.in_txn = false;
-	hsql.failing = false;
+	hsql.rd = hsql.db = NULL;
+	if (hsql.lock_fd != -1)
+		close(hsql.lock_fd);	/* the lock goes with it */
+	hsql.lock_fd = -1;
 	hsql.wal_pages = 0;
-	hsql.lost = 0;
+	hsql.error[0] = '\0';
 }
 
 static int
@@ -615,21 +586,74 @@ hsql_open_fail(const char *path, const char *why, char *err, size_t errcap)
 	return -1;
 }
 
-int
-hsql_open(const char *path, char *err, size_t errcap)
+/*
+ * Take path.lock, or say who has it: the PID the holder wrote there.
+ * flock, not SQLite's locking_mode=EXCLUSIVE, because the loop's reader
+ * connection shares the file, and a lock a crash releases by itself.
+ */
+static int
+hsql_lock(const char *path, char *why, size_t cap)
 {
-	struct stat sb;
+	char lpath[PATH_MAX], buf[32];
+
+	if ((size_t)snprintf(lpath, sizeof(lpath), "%s.lock", path) >=
+	    sizeof(lpath)) {
+		snprintf(why, cap, "path too long");
+		return -1;
+	}
+	int fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		snprintf(why, cap, "%s: %s", lpath, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int e = errno;
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (e == EWOULDBLOCK)
+			snprintf(why, cap, "in use by another natterd (pid %s;"
+			    " %s)", buf[0] != '\0' ? buf : "unknown", lpath);
+		else
+			snprintf(why, cap, "%s: %s", lpath, strerror(e));
+		close(fd);
+		return -1;
+	}
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, n, 0) != n)
+		log_warn("history: %s: cannot write our pid", lpath);
+	hsql.lock_fd = fd;
+	return 0;
+}
+
+/* Open a connection to path with the settings both share. */
+static int
+hsql_connect(const char *path, sqlite3 **db)
+{
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX;
-	char why[256], *msg = NULL;
 
-	/* natterd has one thread: SQLite's mutexes and its malloc statistics
-	 * (a global lock around every allocation) are pure cost, a tenth of
-	 * a stored message. Only possible before SQLite starts; later calls
-	 * fail harmlessly. */
+	if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(*db, HSQL_BUSY_MS);
+	sqlite3_extended_result_codes(*db, 1);
+	return 0;
+}
+
+int
+hsql_open(const char *path, bool sync_full, char *err, size_t errcap)
+{
+	struct stat sb;
+	char why[PATH_MAX + 128], *msg = NULL;
+
+	/* Each connection is used by one thread only (the writer by the
+	 * storage thread, the reader by the loop): SQLite's per-connection
+	 * mutexes and its malloc statistics (a global lock around every
+	 * allocation) are pure cost, a tenth of a stored message. Only
+	 * possible before SQLite starts; later calls fail harmlessly. */
 	static bool configured;
 	if (!configured) {
-		sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+		sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 		configured = true;
 	}
@@ -638,13 +662,15 @@ hsql_open(const char *path, char *err, size_t errcap)
 		return hsql_open_fail(path, why, err, errcap);
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return hsql_open_fail(path, "is a directory", err, errcap);
+	if (hsql_lock(path, why, sizeof(why)) == -1)
+		return hsql_open_fail(path, why, err, errcap);
 	/* Private messages live here: create it unreadable by others before
 	 * SQLite does (its journals inherit the mode). */
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return hsql_open_fail(path, strerror(errno), err, errcap);
 	close(fd);
-	if (sqlite3_open_v2(path, &hsql.db, flags, NULL) != SQLITE_OK) {
+	if (hsql_connect(path, &hsql.db) == -1) {
 		if (hsql.db == NULL)
 			return hsql_open_fail(path, "out of memory", err,
 			    errcap);
@@ -654,8 +680,6 @@ hsql_open(const char *path, char *err, size_t errcap)
 	/* SQLite quietly opens a file it may not write read-only. */
 	if (sqlite3_db_readonly(hsql.db, "main") == 1)
 		return hsql_open_fail(path, "read-only", err, errcap);
-	sqlite3_busy_timeout(hsql.db, HSQL_BUSY_MS);
-	sqlite3_extended_result_codes(hsql.db, 1);
 
 	/* The first read tells a file that is not a database; the version
 	 * write probes that we may write it and its WAL. */
@@ -686,18 +710,25 @@ hsql_open(const char *path, char *err, size_t errcap)
 		    "cannot use a write-ahead log" : sqlite3_errmsg(hsql.db),
 		    err, errcap);
 	char sql[sizeof(hsql_schema) + 128];
-	snprintf(sql, sizeof(sql), "PRAGMA synchronous = NORMAL;"
+	snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s;"
 	    "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
-	    hsql_schema, HSQL_SCHEMA_VERSION);
+	    sync_full ? "FULL" : "NORMAL", hsql_schema, HSQL_SCHEMA_VERSION);
 	if (sqlite3_exec(hsql.db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		str_copy(why, msg != NULL ? msg : "cannot write", sizeof(why));
 		sqlite3_free(msg);
 		return hsql_open_fail(path, why, err, errcap);
 	}
+	if (hsql_connect(path, &hsql.rd) == -1)
+		return hsql_open_fail(path, hsql.rd != NULL ?
+		    sqlite3_errmsg(hsql.rd) : "out of memory", err, errcap);
 	for (int i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(hsql.db, hsql_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &hsql.st[i], NULL) != SQLITE_OK)
 			return hsql_open_fail(path, sqlite3_errmsg(hsql.db),
+			    err, errcap);
+		if (sqlite3_prepare_v3(hsql.rd, hsql_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &hsql.rst[i], NULL) != SQLITE_OK)
+			return hsql_open_fail(path, sqlite3_errmsg(hsql.rd),
 			    err, errcap);
 	}
 	sqlite3_wal_hook(hsql.db, hsql_wal_hook, NULL);
@@ -706,15 +737,22 @@ hsql_open(const char *path, char *err, size_t errcap)
 }
 
 const struct store hsql_store = {
+	.batched = true,
+	.begin = hsql_begin,
 	.add = hsql_add,
-	.find = hsql_find,
-	.range = hsql_range,
-	.latest = hsql_latest,
+	.chan_save = hsql_chan_save,
+	.chan_forget = hsql_chan_forget,
+	.commit = hsql_commit,
+	.rollback = hsql_rollback,
+	.error = hsql_error,
 	.prune_old = hsql_prune_old,
 	.set_max = hsql_set_max,
 	.trim = hsql_trim,
-	.commit = hsql_commit,
 	.idle = hsql_idle,
 	.busy = hsql_busy,
+	.find = hsql_find,
+	.range = hsql_range,
+	.latest = hsql_latest,
+	.chan_get = hsql_chan_get,
 	.close = hsql_close,
 };

@@ -5,9 +5,8 @@
  *
  * A store keeps rows and finds them; history.c does what is the same for
  * both (keys, references, the subcommands, TARGETS and who may see what,
- * retention policy). Closed is no store at all. A table of functions
- * because there are two real stores, and the next one (storage off the
- * loop thread) wraps them.
+ * retention policy, the storage thread and its batches). Closed is no
+ * store at all. A table of functions because there are two real stores.
  *
  * Rows are ordered by (time_ms, id), id being the arrival order; a
  * hist_pos is a point in that order.
@@ -29,10 +28,44 @@ typedef bool store_want_fn(const char *key, void *arg);
 typedef void store_latest_fn(const char *key, int64_t time_ms,
     const char *source, const char *target, void *arg);
 
-/* An entry that is NULL means the store has nothing of that kind to do. */
+/*
+ * An entry that is NULL means the store has nothing of that kind to do.
+ * A batched store's writes (add to busy) run on the storage thread and
+ * its reads (find to chan_get) on the loop thread, each on its own
+ * connection; the memory store does everything on the loop thread.
+ */
 struct store {
-	/* Keep m as a row of target key (in the pass's transaction). */
-	void (*add)(const struct hist_msg *m, const char *key);
+	/* Writes come in batches on the storage thread, between begin and
+	 * commit, and may fail; false: each add is kept at once. */
+	bool batched;
+
+	/* Open a transaction for one or more batches; false on an error. */
+	bool (*begin)(void);
+	/* Keep m as a row of target key; false on an error (a duplicate
+	 * msgid is not one: that row alone is dropped). */
+	bool (*add)(const struct hist_msg *m, const char *key);
+	/* Channel rows, by folded name. */
+	bool (*chan_save)(const char *folded, const struct hist_chan *c);
+	bool (*chan_forget)(const char *folded);
+	/* Make the transaction durable (as --sync says); false on an error,
+	 * after which nothing of it is kept. */
+	bool (*commit)(void);
+	/* Give the transaction up (after a failed write). */
+	void (*rollback)(void);
+	/* Why the last write failed. */
+	const char *(*error)(void);
+	/* Drop at most batch rows older than cutoff_ms, the first to arrive
+	 * first: 1 if more may remain, 0 if not, -1 on an error (logged). */
+	int (*prune_old)(int64_t cutoff_ms, int batch);
+	/* --history-max from now on: at most max rows a target (0: all). */
+	void (*set_max)(int max);
+	/* One batch of trimming targets down to that max; as prune_old. */
+	int (*trim)(int batch);
+	/* Upkeep when no batch waits, at monotonic time now (a checkpoint). */
+	void (*idle)(int64_t now);
+	/* Whether idle or trim has work waiting. */
+	bool (*busy)(void);
+
 	/* The position of msgid if it is in target key. */
 	bool (*find)(const char *key, const char *msgid, struct hist_pos *p);
 	/* fn on the first (last: the last) n rows of key strictly between lo
@@ -45,26 +78,18 @@ struct store {
 	 * (logged). */
 	bool (*latest)(int64_t lo_ms, int64_t hi_ms, store_want_fn *want,
 	    store_latest_fn *fn, void *arg);
-	/* Drop at most batch rows older than cutoff_ms, the first to arrive
-	 * first: 1 if more may remain, 0 if not, -1 on an error (logged). */
-	int (*prune_old)(int64_t cutoff_ms, int batch);
-	/* --history-max from now on: at most max rows a target (0: all). */
-	void (*set_max)(int max);
-	/* One batch of trimming targets down to that max; as prune_old. */
-	int (*trim)(int batch);
-	/* The end of a loop pass: its writes become durable. */
-	void (*commit)(void);
-	/* Upkeep on an idle pass at monotonic time now (a checkpoint). */
-	void (*idle)(int64_t now);
-	/* Whether idle or trim has work waiting. */
-	bool (*busy)(void);
+	/* The saved row of a folded channel name; its strings last until
+	 * the next call. */
+	bool (*chan_get)(const char *folded, struct hist_chan *c);
+
 	/* Let go of everything; the store may be opened again. */
 	void (*close)(void);
 };
 
 /* hist-sqlite.c: open (creating it and its directory) the database at
- * path, or write why not to err and return -1. */
-int hsql_open(const char *path, char *err, size_t errcap);
+ * path, fsyncing each commit if sync_full, or write why not to err and
+ * return -1. Only one process may have it open (a lock file). */
+int hsql_open(const char *path, bool sync_full, char *err, size_t errcap);
 extern const struct store hsql_store;
 
 /* hist-mem.c: always open; empty after close. */

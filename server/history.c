@@ -1,18 +1,31 @@
 /*
  * history.c: what history is, whichever store keeps it (hist-store.h):
  * the keys of targets, CHATHISTORY references and subcommands, TARGETS
- * and whose conversations it lists, and the retention policy. The store
- * (hist-sqlite.c, or hist-mem.c for --db none) keeps the rows; NULL when
- * history is closed.
+ * and whose conversations it lists, the retention policy, and the
+ * storage thread. The store (hist-sqlite.c, or hist-mem.c for --db none)
+ * keeps the rows; NULL when history is closed.
+ *
+ * The storage thread (a batched store only) writes; the loop thread
+ * reads. Each loop pass's messages and channel rows form a batch that
+ * hist_commit hands over; the messages are relayed when their batch is
+ * committed (their holds), so "stored before anyone sees it" holds and
+ * nobody waits for someone else's disk.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "hist-store.h"
 
-#define HIST_PRUNE_BATCH 500	/* rows deleted per hist_prune call */
+#define HIST_PRUNE_BATCH 500	/* rows deleted per upkeep step */
 #define HIST_AGE_CHECK_MS 60000	/* how often --history-days looks for old rows */
-#define HIST_RETRY_MS 5000	/* pruning pauses this long after a failure */
+#define HIST_RETRY_MS 5000	/* after a failure: no pruning, no storing */
+#define HIST_UPKEEP_MS 1000	/* the thread looks for upkeep this often */
 #define HIST_DAY_MS INT64_C(86400000)
 
 static const struct hist_pos hist_min = { INT64_MIN, INT64_MIN };
@@ -20,12 +33,67 @@ static const struct hist_pos hist_max = { INT64_MAX, INT64_MAX };
 
 static const struct store *store;	/* NULL: closed */
 
-/* Retention policy; the stores only delete what they are told to. */
+/* Retention policy; the stores only delete what they are told to. Set
+ * by the loop, used by the storage thread: under hq.mu while it runs. */
 static struct {
 	int days, max_per_target;
+	bool max_changed;	/* store->set_max is due (on the thread) */
 	int64_t next_age_check;	/* monotonic ms */
 	int64_t prune_pause;	/* monotonic ms: no pruning before */
 } hist;
+
+/* One write of a batch. */
+struct hist_op {
+	enum { OP_MSG, OP_CHAN_SAVE, OP_CHAN_FORGET } kind;
+	struct hist_msg m;	/* OP_MSG */
+	struct hist_chan c;	/* OP_CHAN_SAVE */
+	const char *key;	/* OP_MSG: target key; else the folded name */
+	struct hold *hold;	/* OP_MSG: what its relay waits for */
+	char *strs;		/* the strings above point here */
+};
+
+/* The writes of one loop pass. */
+struct hist_batch {
+	struct hist_batch *next;	/* in hq.todo: the thread's */
+	struct hist_batch *lnext;	/* in the loop's in-flight list */
+	struct hist_op *ops;
+	size_t n, cap;
+	struct hold *chan_hold;	/* channel rows: resolved stored either way */
+	bool stored;		/* set by the thread before it counts it */
+};
+
+/*
+ * The storage thread and the batches between it and the loop. The loop
+ * fills cur, hands it over (todo, handed) and keeps it in its in-flight
+ * list; the thread stores what is in todo, all at once in one
+ * transaction (group commit), counts it finished and writes a byte to
+ * the wake pipe; the loop then resolves the holds of the finished
+ * batches, oldest first, and frees them. A batch's ops are never changed
+ * once handed over, so the loop may read them (hist_chan_get).
+ */
+static struct {
+	bool no_thread;		/* tests: store and prune on the caller */
+	bool running;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;	/* todo or stop; finished moved */
+	struct hist_batch *todo, **todo_tail;
+	uint64_t finished;	/* batches stored or lost */
+	bool stop;
+	int wake[2];		/* thread -> loop */
+
+	/* The loop's */
+	struct hist_batch *cur;		/* being filled */
+	struct hist_batch *inflight, **inflight_tail;
+	uint64_t handed, collected;
+
+	/* The writer's (the thread, or the caller with no thread) */
+	bool failing;		/* the failure is logged; quiet until it heals */
+	int64_t retry_at;	/* monotonic ms: no write tried before */
+	unsigned long lost;	/* messages lost since the last good commit */
+} hq = { .wake = { -1, -1 } };
+
+static bool hist_upkeep(int64_t now, int days, int max_per_target);
 
 static int
 hist_cmp(struct hist_pos a, struct hist_pos b)
@@ -37,20 +105,291 @@ hist_cmp(struct hist_pos a, struct hist_pos b)
 	return 0;
 }
 
+/* holds */
+
+static struct hold *
+hold_new(void)
+{
+	struct hold *h = xmalloc(sizeof(*h));
+
+	h->refs = 1;
+	h->state = HOLD_PENDING;
+	return h;
+}
+
+struct hold *
+hold_ref(struct hold *h)
+{
+	h->refs++;
+	return h;
+}
+
+void
+hold_unref(struct hold *h)
+{
+	if (h != NULL && --h->refs == 0)
+		free(h);
+}
+
+/* batches */
+
+static struct hist_op *
+batch_op(int kind)
+{
+	if (hq.cur == NULL)
+		hq.cur = xcalloc(1, sizeof(*hq.cur));
+	struct hist_batch *b = hq.cur;
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		b->ops = xreallocarray(b->ops, b->cap, sizeof(*b->ops));
+	}
+	struct hist_op *op = &b->ops[b->n++];
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	return op;
+}
+
+/* Copy n strings into one allocation (op->strs); *dst[i] points at each. */
+static void
+op_strings(struct hist_op *op, size_t n, const char **const dst[],
+    const char *const src[])
+{
+	size_t size = 0, at = 0;
+
+	for (size_t i = 0; i < n; i++)
+		size += strlen(src[i] != NULL ? src[i] : "") + 1;
+	op->strs = xmalloc(size);
+	for (size_t i = 0; i < n; i++) {
+		const char *v = src[i] != NULL ? src[i] : "";
+		size_t len = strlen(v) + 1;
+		memcpy(op->strs + at, v, len);
+		*dst[i] = op->strs + at;
+		at += len;
+	}
+}
+
+/* The loop: the batch's messages are stored (or lost): show them (or
+ * their senders' FAIL), then free the batch. */
+static void
+batch_resolve(struct hist_batch *b, bool stored)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct hist_op *op = &b->ops[i];
+		if (op->hold != NULL) {
+			op->hold->state = stored ? HOLD_STORED : HOLD_LOST;
+			hold_unref(op->hold);
+		}
+		free(op->strs);
+	}
+	if (b->chan_hold != NULL) {
+		b->chan_hold->state = HOLD_STORED;
+		hold_unref(b->chan_hold);
+	}
+	free(b->ops);
+	free(b);
+}
+
+static bool
+op_apply(const struct hist_op *op)
+{
+	switch (op->kind) {
+	case OP_MSG:
+		return store->add(&op->m, op->key);
+	case OP_CHAN_SAVE:
+		return store->chan_save(op->key, &op->c);
+	case OP_CHAN_FORGET:
+		return store->chan_forget(op->key);
+	}
+	return false;
+}
+
+/*
+ * The writer: store the batches from b on (linked by next) in one
+ * transaction. After a failure nothing is tried for HIST_RETRY_MS, so a
+ * full disk costs each message a quick refusal, not a wait; the first
+ * batch after that tries again, and the server recovers by itself.
+ */
+static bool
+batches_store(struct hist_batch *b)
+{
+	int64_t now = time_mono_ms();
+	unsigned long msgs = 0;
+	bool ok = !(hq.failing && now < hq.retry_at);
+
+	for (struct hist_batch *x = b; x != NULL; x = x->next)
+		for (size_t i = 0; i < x->n; i++)
+			msgs += x->ops[i].kind == OP_MSG;
+	if (ok)
+		ok = store->begin();
+	for (; ok && b != NULL; b = b->next)
+		for (size_t i = 0; ok && i < b->n; i++)
+			ok = op_apply(&b->ops[i]);
+	if (ok)
+		ok = store->commit();
+	else if (!(hq.failing && now < hq.retry_at))
+		store->rollback();
+	if (!ok) {
+		if (!hq.failing)
+			log_error("history: cannot store messages: %s; they are"
+			    " refused (FAIL TEMPORARILY_UNAVAILABLE) and"
+			    " storing is tried again every %d s",
+			    store->error(), HIST_RETRY_MS / 1000);
+		if (!hq.failing || now >= hq.retry_at)
+			hq.retry_at = now + HIST_RETRY_MS;
+		hq.failing = true;
+		hq.lost += msgs;
+		return false;
+	}
+	if (hq.failing)
+		log_warn("history: the database works again; %lu messages"
+		    " were refused meanwhile", hq.lost);
+	hq.failing = false;
+	hq.lost = 0;
+	return true;
+}
+
+/*
+ * The storage thread. It owns the store's write connection: every
+ * write, commit (with its fsync), checkpoint and prune runs here and
+ * nowhere else. It waits for batches; it stores everything waiting at
+ * once (batches that came during the last commit share the next one);
+ * it tells the loop by the wake pipe; when nothing waits it does upkeep
+ * a step at a time, looking for new batches between steps. It touches
+ * nothing of the loop's but the queue under hq.mu and the pipe, and
+ * stops once everything handed over is stored (hist_close).
+ */
+static void *
+hist_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&hq.mu);
+	for (;;) {
+		if (hq.todo != NULL) {
+			struct hist_batch *list = hq.todo;
+			hq.todo = NULL;
+			hq.todo_tail = &hq.todo;
+			pthread_mutex_unlock(&hq.mu);
+			bool ok = batches_store(list);
+			uint64_t n = 0;
+			for (struct hist_batch *b = list, *next; b != NULL;
+			    b = next) {
+				next = b->next;	/* the loop may free b after */
+				b->stored = ok;
+				n++;
+			}
+			pthread_mutex_lock(&hq.mu);
+			hq.finished += n;
+			pthread_cond_broadcast(&hq.done);
+			ssize_t w;
+			do
+				w = write(hq.wake[1], "", 1);
+			while (w == -1 && errno == EINTR);
+			continue;	/* a full pipe already wakes the loop */
+		}
+		if (hq.stop)
+			break;
+		if (hist.max_changed) {
+			hist.max_changed = false;
+			hist.next_age_check = 0;
+			if (store->set_max != NULL)
+				store->set_max(hist.max_per_target);
+		}
+		int days = hist.days, max = hist.max_per_target;
+		bool busy = days > 0 || (store->busy != NULL && store->busy());
+		pthread_mutex_unlock(&hq.mu);
+		bool more = busy && hist_upkeep(time_mono_ms(), days, max);
+		pthread_mutex_lock(&hq.mu);
+		if (more || hq.todo != NULL || hq.stop)
+			continue;
+		if (!busy) {
+			pthread_cond_wait(&hq.work, &hq.mu);
+			continue;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += HIST_UPKEEP_MS / 1000;
+		pthread_cond_timedwait(&hq.work, &hq.mu, &ts);
+	}
+	pthread_mutex_unlock(&hq.mu);
+	return NULL;
+}
+
+static int
+hist_thread_start(char *err, size_t errcap)
+{
+	pthread_condattr_t ca;
+
+	if (pipe2(hq.wake, O_NONBLOCK | O_CLOEXEC) == -1) {
+		snprintf(err, errcap, "cannot start storing: pipe: %s",
+		    strerror(errno));
+		return -1;
+	}
+	pthread_mutex_init(&hq.mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&hq.work, &ca);
+	pthread_cond_init(&hq.done, &ca);
+	pthread_condattr_destroy(&ca);
+	hq.todo = NULL;
+	hq.todo_tail = &hq.todo;
+	hq.stop = false;
+	hq.handed = hq.collected = hq.finished = 0;
+	int rc = pthread_create(&hq.thread, NULL, hist_thread, NULL);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot start storing: %s", strerror(rc));
+		close(hq.wake[0]);
+		close(hq.wake[1]);
+		hq.wake[0] = hq.wake[1] = -1;
+		return -1;
+	}
+	hq.running = true;
+	return 0;
+}
+
+static void
+hist_thread_stop(void)
+{
+	if (!hq.running)
+		return;
+	pthread_mutex_lock(&hq.mu);
+	hq.stop = true;
+	pthread_cond_signal(&hq.work);
+	pthread_mutex_unlock(&hq.mu);
+	pthread_join(hq.thread, NULL);
+	hq.running = false;
+	hist_collect();
+	close(hq.wake[0]);
+	close(hq.wake[1]);
+	hq.wake[0] = hq.wake[1] = -1;
+	pthread_cond_destroy(&hq.work);
+	pthread_cond_destroy(&hq.done);
+	pthread_mutex_destroy(&hq.mu);
+}
+
 /* open and close */
 
 int
-hist_open(const char *path, char *err, size_t errcap)
+hist_open(const char *path, bool sync_full, char *err, size_t errcap)
 {
 	if (errcap > 0)
 		err[0] = '\0';
 	hist_close();
 	if (path == NULL || strcmp(path, "none") == 0)
 		store = &hmem_store;
-	else if (hsql_open(path, err, errcap) == 0)
+	else if (hsql_open(path, sync_full, err, errcap) == 0)
 		store = &hsql_store;
 	else
 		return -1;
+	hq.inflight = NULL;
+	hq.inflight_tail = &hq.inflight;
+	hq.failing = false;
+	hq.lost = 0;
+	if (store->batched && !hq.no_thread &&
+	    hist_thread_start(err, errcap) == -1) {
+		store->close();
+		store = NULL;
+		return -1;
+	}
 	hist_set_retention(hist.days, hist.max_per_target);
 	return 0;
 }
@@ -60,6 +399,8 @@ hist_close(void)
 {
 	if (store == NULL)
 		return;
+	hist_commit();
+	hist_thread_stop();
 	store->close();
 	store = NULL;
 }
@@ -67,8 +408,70 @@ hist_close(void)
 void
 hist_commit(void)
 {
-	if (store != NULL && store->commit != NULL)
-		store->commit();
+	struct hist_batch *b = hq.cur;
+
+	if (b == NULL)
+		return;
+	hq.cur = NULL;
+	if (!hq.running) {
+		b->next = NULL;
+		batch_resolve(b, batches_store(b));
+		return;
+	}
+	b->next = b->lnext = NULL;
+	*hq.inflight_tail = b;
+	hq.inflight_tail = &b->lnext;
+	hq.handed++;
+	pthread_mutex_lock(&hq.mu);
+	*hq.todo_tail = b;
+	hq.todo_tail = &b->next;
+	pthread_cond_signal(&hq.work);
+	pthread_mutex_unlock(&hq.mu);
+}
+
+int
+hist_wake_fd(void)
+{
+	return hq.running ? hq.wake[0] : -1;
+}
+
+bool
+hist_collect(void)
+{
+	char junk[256];
+	uint64_t finished;
+	bool any = false;
+
+	if (hq.wake[0] == -1)
+		return false;
+	while (read(hq.wake[0], junk, sizeof(junk)) > 0)
+		;
+	pthread_mutex_lock(&hq.mu);
+	finished = hq.finished;
+	pthread_mutex_unlock(&hq.mu);
+	while (hq.collected < finished) {
+		struct hist_batch *b = hq.inflight;
+		hq.inflight = b->lnext;
+		if (hq.inflight == NULL)
+			hq.inflight_tail = &hq.inflight;
+		hq.collected++;
+		batch_resolve(b, b->stored);
+		any = true;
+	}
+	return any;
+}
+
+void
+hist_sync(void)
+{
+	hist_commit();
+	if (!hq.running)
+		return;
+	pthread_mutex_lock(&hq.mu);
+	while (hq.finished < hq.handed)
+		pthread_cond_wait(&hq.done, &hq.mu);
+	pthread_mutex_unlock(&hq.mu);
+	hist_collect();
 }
 
 size_t
@@ -96,17 +499,111 @@ hist_key(char *buf, size_t cap, const char *me, const char *target)
 	return ll + 1 + hl;
 }
 
-void
+struct hold *
 hist_add(const struct hist_msg *m)
 {
 	char nick[IRC_NICK_MAX + 1], key[HIST_KEY_MAX];
 
 	if (store == NULL)
-		return;
+		return NULL;
 	irc_source_split(m->source, nick, sizeof(nick), NULL, 0, NULL, 0);
 	if (hist_key(key, sizeof(key), nick, m->target) == 0)
-		return;
-	store->add(m, key);
+		return NULL;
+	if (!store->batched) {
+		store->add(m, key);
+		return NULL;
+	}
+	struct hist_op *op = batch_op(OP_MSG);
+	op->m = *m;
+	const char **const dst[] = { &op->m.source, &op->m.target,
+	    &op->m.command, &op->m.tags, &op->m.text, &op->key };
+	const char *const src[] = { m->source, m->target, m->command,
+	    m->tags, m->text, key };
+	op_strings(op, nitems(src), dst, src);
+	op->hold = hold_new();
+	return hold_ref(op->hold);
+}
+
+/* channel rows */
+
+/* The current batch's channel hold, for one more channel row. */
+static struct hold *
+chan_hold(void)
+{
+	if (hq.cur->chan_hold == NULL)
+		hq.cur->chan_hold = hold_new();
+	return hold_ref(hq.cur->chan_hold);
+}
+
+struct hold *
+hist_chan_save(const struct hist_chan *c)
+{
+	char folded[IRC_CHAN_MAX + 1];
+
+	if (store == NULL || !store->batched)
+		return NULL;
+	irc_casefold(folded, c->name, sizeof(folded));
+	struct hist_op *op = batch_op(OP_CHAN_SAVE);
+	op->c = *c;
+	const char **const dst[] = { &op->key, &op->c.name, &op->c.topic,
+	    &op->c.topic_setter, &op->c.modes, &op->c.key };
+	const char *const src[] = { folded, c->name, c->topic,
+	    c->topic_setter, c->modes, c->key };
+	op_strings(op, nitems(src), dst, src);
+	return chan_hold();
+}
+
+struct hold *
+hist_chan_forget(const char *name)
+{
+	char folded[IRC_CHAN_MAX + 1];
+
+	if (store == NULL || !store->batched)
+		return NULL;
+	irc_casefold(folded, name, sizeof(folded));
+	struct hist_op *op = batch_op(OP_CHAN_FORGET);
+	const char **const dst[] = { &op->key };
+	const char *const src[] = { folded };
+	op_strings(op, 1, dst, src);
+	return chan_hold();
+}
+
+/* The latest save or forget of folded in batch b, or NULL. */
+static const struct hist_op *
+batch_chan(const struct hist_batch *b, const char *folded)
+{
+	const struct hist_op *found = NULL;
+
+	for (size_t i = 0; b != NULL && i < b->n; i++)
+		if (b->ops[i].kind != OP_MSG &&
+		    strcmp(b->ops[i].key, folded) == 0)
+			found = &b->ops[i];
+	return found;
+}
+
+bool
+hist_chan_get(const char *name, struct hist_chan *c)
+{
+	char folded[IRC_CHAN_MAX + 1];
+	const struct hist_op *op = NULL, *o;
+
+	memset(c, 0, sizeof(*c));
+	if (store == NULL || store->chan_get == NULL)
+		return false;
+	irc_casefold(folded, name, sizeof(folded));
+	/* What is not stored yet is newer than what is. */
+	for (const struct hist_batch *b = hq.inflight; b != NULL; b = b->lnext)
+		if ((o = batch_chan(b, folded)) != NULL)
+			op = o;
+	if ((o = batch_chan(hq.cur, folded)) != NULL)
+		op = o;
+	if (op != NULL) {
+		if (op->kind == OP_CHAN_FORGET)
+			return false;
+		*c = op->c;
+		return true;
+	}
+	return store->chan_get(folded, c);
 }
 
 /* queries */
@@ -331,48 +828,61 @@ hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
 void
 hist_set_retention(int days, int max_per_target)
 {
+	if (hq.running)
+		pthread_mutex_lock(&hq.mu);
 	hist.days = days > 0 ? days : 0;
 	hist.max_per_target = max_per_target > 0 ? max_per_target : 0;
+	if (hq.running) {
+		hist.max_changed = true;
+		pthread_cond_signal(&hq.work);
+		pthread_mutex_unlock(&hq.mu);
+		return;
+	}
 	hist.next_age_check = 0;
-	if (store != NULL)
+	if (store != NULL && store->set_max != NULL)
 		store->set_max(hist.max_per_target);
 }
 
 bool
 hist_idle_work(void)
 {
-	if (store == NULL)
+	if (store == NULL || hq.running)
 		return false;
 	return hist.days > 0 || (store->busy != NULL && store->busy());
 }
 
-/*
- * Messages older than --history-days go first, a batch a call, then a
- * step of trimming targets to --history-max. Old messages are looked for
- * once a minute once none are left; after a failure the store is left
- * alone for a while.
- */
 bool
 hist_prune(void)
 {
-	int64_t now = time_mono_ms();
-
-	if (store == NULL)
+	if (store == NULL || hq.running)
 		return false;
+	return hist_upkeep(time_mono_ms(), hist.days, hist.max_per_target);
+}
+
+/*
+ * One step of upkeep, by the writer: a checkpoint if one is due, then
+ * messages older than --history-days, a batch a call, then a step of
+ * trimming targets to --history-max. Old messages are looked for once a
+ * minute once none are left; after a failure the store is left alone for
+ * a while. True while more is to do at once.
+ */
+static bool
+hist_upkeep(int64_t now, int days, int max_per_target)
+{
 	if (store->idle != NULL)
 		store->idle(now);
 	if (now < hist.prune_pause)
 		return false;
-	if (hist.days > 0 && now >= hist.next_age_check) {
+	if (days > 0 && now >= hist.next_age_check) {
 		int more = store->prune_old(time_now_ms() -
-		    hist.days * HIST_DAY_MS, HIST_PRUNE_BATCH);
+		    days * HIST_DAY_MS, HIST_PRUNE_BATCH);
 		if (more > 0)
 			return true;
 		if (more < 0)
 			hist.prune_pause = now + HIST_RETRY_MS;
 		hist.next_age_check = now + HIST_AGE_CHECK_MS;
 	}
-	if (hist.max_per_target > 0 && store->trim != NULL) {
+	if (max_per_target > 0 && store->trim != NULL) {
 		int more = store->trim(HIST_PRUNE_BATCH);
 		if (more < 0)
 			hist.prune_pause = now + HIST_RETRY_MS;

@@ -4,11 +4,16 @@
  *   1. poll, with the timeout from the earliest timer or flood delay;
  *   2. accept, read and run every ready client's lines;
  *   3. timers (registration and ping timeouts);
- *   4. hist_commit: the pass's messages become durable;
+ *   4. hist_commit: the pass's messages go to the storage thread;
  *   5. flush every connection with output exactly once (coalesced
  *      writev), asking for POLLOUT only for what is left.
- * Nothing is written to a client socket anywhere else, so nothing a
- * client sees can be lost by a crash after it was shown.
+ * Nothing is written to a client socket anywhere else. A stored
+ * message's buffers are tied to a hold (relay.c), so a queue stops
+ * there until the storage thread has committed its batch: the history
+ * descriptor wakes the loop, hist_collect resolves the holds and the
+ * clients waiting on them (the held list) are flushed again. Nothing a
+ * client sees can be lost by a crash after it was shown, and nobody
+ * waits for a disk but those the message is for.
  */
 #include <errno.h>
 #include <limits.h>
@@ -35,6 +40,11 @@ static size_t ndirty, capdirty;
 
 static struct client **throttled;
 static size_t nthrottled, capthrottled;
+
+static struct client **held;	/* IO_HELD: output waits for a hold */
+static size_t nheld, capheld;
+
+static int hist_fd = -1;	/* readable: batches were committed */
 
 static int64_t timer_next;
 
@@ -169,6 +179,43 @@ loop_throttle(struct client *c, int64_t at)
 	loop_want_read(c, false);
 }
 
+void
+loop_hold(struct client *c)
+{
+	if ((c->io & IO_HELD) != 0)
+		return;
+	if (nheld == capheld) {
+		capheld = capheld ? capheld * 2 : 16;
+		held = xreallocarray(held, capheld, sizeof(*held));
+	}
+	held[nheld++] = c;
+	c->io |= IO_HELD;
+}
+
+void
+loop_release(void)
+{
+	for (size_t i = 0; i < nheld; i++) {
+		held[i]->io &= ~IO_HELD;
+		loop_dirty(held[i]);
+	}
+	nheld = 0;
+}
+
+static void
+unhold(struct client *c)
+{
+	if ((c->io & IO_HELD) == 0)
+		return;
+	for (size_t i = 0; i < nheld; i++) {
+		if (held[i] == c) {
+			held[i] = held[--nheld];
+			break;
+		}
+	}
+	c->io &= ~IO_HELD;
+}
+
 static int64_t
 flood_wake(const struct client *c)
 {
@@ -270,6 +317,7 @@ drop_client(struct client *c)
 {
 	if ((c->io & IO_THROTTLED) != 0)
 		loop_throttle(c, 0);
+	unhold(c);
 	drain_input(c);
 	slot_remove(c);
 	close(c->fd);
@@ -287,9 +335,12 @@ flush_dirty(int64_t now)
 {
 	for (size_t i = 0; i < ndirty; i++) {
 		struct client *c = dirty[i];
-		bool done = conn_flush(c);
+		enum conn_flush f = conn_flush(c);
+		bool done = f == FLUSH_DONE;
 
 		c->io &= ~IO_DIRTY;
+		if (f == FLUSH_HELD)
+			loop_hold(c);
 		if (c->state >= CONN_DEAD) {
 			if (done || (c->state == CONN_LINGER &&
 			    now >= c->linger_until)) {
@@ -300,14 +351,15 @@ flush_dirty(int64_t now)
 				c->state = CONN_LINGER;
 				c->linger_until = now + LINGER_MS;
 				loop_timer_at(c->linger_until);
-				pfds[c->slot].events = POLLIN | POLLOUT;
 			}
+			pfds[c->slot].events = f == FLUSH_AGAIN ?
+			    POLLIN | POLLOUT : POLLIN;
 			continue;
 		}
-		if (done)
-			pfds[c->slot].events &= ~POLLOUT;
-		else
+		if (f == FLUSH_AGAIN)
 			pfds[c->slot].events |= POLLOUT;
+		else
+			pfds[c->slot].events &= ~POLLOUT;
 	}
 	ndirty = 0;
 }
@@ -341,14 +393,19 @@ shutdown_all(void)
 	for (size_t i = 0; i < npfd; i++)
 		if (owners[i] != NULL)
 			conn_shutdown(owners[i], "Server shutting down");
+	/* What was said is stored, or its senders told, before anyone's
+	 * last lines go. */
 	hist_commit();
+	hist_sync();
+	conn_barrier(NULL);
+	nheld = 0;
 	for (;;) {
 		size_t pending = 0;
 		for (size_t i = 0; i < npfd; i++) {
 			pfds[i].events = 0;
-			if (owners[i] == NULL)
+			if (owners[i] == NULL || pfds[i].fd == hist_fd)
 				continue;
-			if (!conn_flush(owners[i])) {
+			if (conn_flush(owners[i]) == FLUSH_AGAIN) {
 				pfds[i].events = POLLOUT;
 				pending++;
 			}
@@ -360,6 +417,8 @@ shutdown_all(void)
 			break;
 	}
 	for (size_t i = 0; i < npfd; i++) {
+		if (pfds[i].fd == hist_fd)
+			continue;	/* history's own, closed by hist_close */
 		close(pfds[i].fd);
 		if (owners[i] != NULL)
 			conn_free(owners[i]);
@@ -412,6 +471,9 @@ loop_run(void)
 	bool prune_more = false;
 
 	loop_timer_at(time_mono_ms() + TIMER_IDLE_MS);
+	hist_fd = hist_wake_fd();
+	if (hist_fd != -1)
+		slot_new(hist_fd, NULL);
 
 	while (!got_term) {
 		int n = wait_events(poll_timeout(time_mono_ms(), prune_more));
@@ -437,7 +499,11 @@ loop_run(void)
 			seen++;
 			pfds[i].revents = 0;
 			if (c == NULL) {
-				listen_accept(pfds[i].fd);
+				if (pfds[i].fd == hist_fd) {
+					if (hist_collect())
+						loop_release();
+				} else
+					listen_accept(pfds[i].fd);
 				continue;
 			}
 			if (c->state == CONN_LINGER) {
@@ -466,6 +532,7 @@ loop_run(void)
 			run_timers(now);
 		conn_reap();
 		hist_commit();
+		conn_barrier(NULL);
 		bool busy = n > 0 || ndirty > 0;
 		flush_dirty(now);
 		conn_reap();

@@ -26,6 +26,7 @@ struct config cfg = {
 	.flood_burst = 200,
 	.ping_timeout = 120,
 	.replay = 20,
+	.sync_full = true,
 };
 
 static void
@@ -51,6 +52,7 @@ static void flag_help(const char *);
 static void flag_listen(const char *);
 static void flag_name(const char *);
 static void flag_quiet(const char *);
+static void flag_sync(const char *);
 static void flag_syslog(const char *);
 static void flag_verbose(const char *);
 static void flag_version(const char *);
@@ -126,6 +128,9 @@ static const struct flag flags[] = {
 	    "dropped (default 1048576; k/m suffixes)", .size = &cfg.sendq,
 	    .min = 4096, .max = 1024UL * 1024 * 1024, .suffix = true,
 	    .below = "--sendq %s is below 4096 bytes" },
+	{ "sync", 0, "normal|full", "full: a message is on disk (fsync) before\n"
+	    "anyone sees it; normal: it survives a crash\n"
+	    "of natterd, not a power cut (default full)", .set = flag_sync },
 	{ "syslog", 0, NULL, "log to syslog instead of stderr",
 	    .set = flag_syslog },
 };
@@ -228,6 +233,17 @@ flag_syslog(const char *arg)
 {
 	(void)arg;
 	start.syslog = true;
+}
+
+static void
+flag_sync(const char *arg)
+{
+	if (strcmp(arg, "full") == 0)
+		cfg.sync_full = true;
+	else if (strcmp(arg, "normal") == 0)
+		cfg.sync_full = false;
+	else
+		usage_error("bad --sync '%s': use normal or full", arg);
 }
 
 static void
@@ -492,7 +508,7 @@ int
 main(int argc, char *argv[])
 {
 	static char hostname[HOST_NAME_MAX + 1];
-	char err[256];
+	char err[PATH_MAX + 256];
 
 #ifdef NATTER_DEBUG
 	start.level = LOG_LEVEL_DEBUG;
@@ -524,7 +540,7 @@ main(int argc, char *argv[])
 	if (cfg.db_path == NULL && (cfg.db_path = path_default_db()) == NULL)
 		log_warn("no home directory: history is kept in memory only"
 		    " (give --db)");
-	if (hist_open(cfg.db_path, err, sizeof(err)) < 0) {
+	if (hist_open(cfg.db_path, cfg.sync_full, err, sizeof(err)) < 0) {
 		log_error("%s", err[0] != '\0' ? err : "cannot open history");
 		return 1;
 	}

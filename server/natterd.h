@@ -1,6 +1,7 @@
 /*
  * natterd: the whole program's vocabulary in one header, a paragraph per
- * file. One process, one thread, one poll(2) loop.
+ * file. One process, one poll(2) loop on one thread; only history's
+ * writes have a thread of their own (history.c).
  */
 #ifndef NATTERD_H
 #define NATTERD_H
@@ -42,6 +43,7 @@ struct config {
 	int ping_timeout;	/* seconds */
 	int history_days;	/* --history-days, 0: forever */
 	int history_max;	/* --history-max per target, 0: no limit */
+	bool sync_full;		/* --sync full: fsync each batch (default) */
 	int replay;		/* --replay: lines replayed on JOIN */
 	/* Re-read on SIGHUP (conf_reload). */
 	char **motd;		/* lines, NULL-terminated; NULL when none */
@@ -61,16 +63,33 @@ void conf_reload(void);
  * reference. Private buffers (refs == 1, growable) take direct replies.
  */
 
+struct hold;
+
 struct obuf {
 	uint32_t refs;
 	uint32_t len;
 	uint32_t cap;
+	bool if_lost;		/* with hold: sent only if its message is lost */
+	struct hold *hold;	/* NULL: send at once */
 	char data[];
 };
 
 struct obuf *obuf_new(size_t cap);
 struct obuf *obuf_ref(struct obuf *b);
 void obuf_unref(struct obuf *b);
+
+/*
+ * relay.c (continued): buffers tied to a hold (history.c). A client's
+ * queue stops at a buffer whose hold is pending, so its order is kept;
+ * other clients never wait for it.
+ */
+enum obuf_show { OB_SEND, OB_WAIT, OB_SKIP };
+
+/* Tie b to h (a reference); b goes out when h is stored, or if_lost when
+ * it is lost. */
+void obuf_tie(struct obuf *b, struct hold *h, bool if_lost);
+/* Whether b may be written now, must wait, or is never to be written. */
+enum obuf_show obuf_show(const struct obuf *b);
 
 /*
  * relay.c (continued): a message relayed from a source to many clients. Its body is
@@ -89,6 +108,7 @@ struct relay {
 	char msgid[IRC_MSGID_MAX + 1];	/* "" when the message has none */
 	const char *ctags;	/* escaped client tags, "" when none */
 	bool tags_only;		/* TAGMSG: only for message-tags clients */
+	struct hold *hold;	/* its variants wait for this; NULL: none */
 	char body[IRC_BODY_MAX + 1];	/* ":source CMD params\r\n" */
 	size_t bodylen;
 	struct obuf *variant[RV_COUNT];
@@ -144,6 +164,7 @@ enum {
 	IO_DIRTY = 1 << 0,	/* on the flush list */
 	IO_THROTTLED = 1 << 1,	/* input delayed by flood control */
 	IO_SENDQ = 1 << 2,	/* sendq exceeded: queue dropped, no more output */
+	IO_HELD = 1 << 3,	/* output waits for a hold (loop's held list) */
 };
 
 struct oent {
@@ -174,6 +195,7 @@ struct client {
 	int64_t linger_until;	/* time_mono_ms when CONN_LINGER gives up */
 	int64_t flood_at;	/* token bucket as a virtual clock (ms) */
 	int64_t signon;		/* wall clock seconds */
+	uint64_t barrier;	/* conn_barrier generation its queue has */
 	char *realname;
 	char *away;		/* NULL when here */
 	char *quit_reason;	/* set by conn_close */
@@ -235,8 +257,17 @@ void conn_close(struct client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Finish pending closes (the QUIT fan-out); called between commands. */
 void conn_reap(void);
-/* Write queued output; returns true when all of it went out. */
-bool conn_flush(struct client *c);
+/* Write queued output: all of it went out (FLUSH_DONE), the socket is
+ * full (FLUSH_AGAIN), or the rest waits for a hold (FLUSH_HELD). */
+enum conn_flush { FLUSH_DONE, FLUSH_AGAIN, FLUSH_HELD };
+enum conn_flush conn_flush(struct client *c);
+/* Queue a line (CRLF added) that is sent only when h is lost: the
+ * sender's word that its message was not stored. */
+void conn_write_if_lost(struct client *c, struct hold *h, const char *line);
+/* Until the next call (NULL: none), output queued for anyone waits for
+ * h: what follows a change of channel state is seen once it is stored.
+ * The loop ends it after each pass. */
+void conn_barrier(struct hold *h);
 /* Free a dead client (after its fd is out of the loop). */
 void conn_free(struct client *c);
 /* Queue a final ERROR line and mark c dead, without any fan-out. */
@@ -521,6 +552,10 @@ void loop_signals(void);
 int loop_run(void);
 /* Mark the timer scan due no later than mono time at. */
 void loop_timer_at(int64_t at);
+/* c's output waits for a hold; flushed again at the next loop_release. */
+void loop_hold(struct client *c);
+/* Holds were resolved: every waiting client is flushed this pass. */
+void loop_release(void);
 
 /*
  * history.c: stored messages, whichever store keeps them: an SQLite file
@@ -542,28 +577,60 @@ struct hist_msg {
 	const char *text;	/* "" for TAGMSG */
 };
 
-/* Open (creating if needed) the database at path; NULL or "none" keeps
- * history in memory only. On failure writes one clear line to *err and
- * returns -1; start-up then exits. Closed (before hist_open, after
- * hist_close), storing, queries and pruning do nothing. */
-int hist_open(const char *path, char *err, size_t errcap);
+/*
+ * Open (creating if needed) the database at path; NULL or "none" keeps
+ * history in memory only. sync_full: fsync every batch before its
+ * messages are shown (--sync full); else only at checkpoints. On failure
+ * writes one clear line to *err and returns -1; start-up then exits.
+ * Closed (before hist_open, after hist_close), storing, queries and
+ * pruning do nothing. hist_close first stores everything handed over.
+ */
+int hist_open(const char *path, bool sync_full, char *err, size_t errcap);
 void hist_close(void);
 
-/* Queue m in this loop pass's transaction (begun on the first add). */
-void hist_add(const struct hist_msg *m);
+/*
+ * A hold: the promise that a message is shown to nobody before it is
+ * stored. Buffers carrying the message are tied to it (obuf_tie); the
+ * history module resolves it when the message's batch is committed
+ * (HOLD_STORED) or cannot be (HOLD_LOST).
+ */
+enum hold_state { HOLD_PENDING, HOLD_STORED, HOLD_LOST };
+struct hold {
+	uint32_t refs;
+	enum hold_state state;
+};
+struct hold *hold_ref(struct hold *h);
+void hold_unref(struct hold *h);
 
-/* Commit the pass's transaction. Called once per loop pass before any
- * output is written, so whatever a client saw is already on disk.
- * A failed commit is logged; the server keeps serving. */
+/*
+ * Store m in this loop pass's batch. Returns the hold its relay must be
+ * tied to (a reference the caller drops), or NULL when there is nothing
+ * to wait for: the memory store keeps it at once, and closed history
+ * keeps nothing.
+ */
+struct hold *hist_add(const struct hist_msg *m);
+
+/* End of a loop pass: hand its batch to the storage thread (or, with no
+ * thread, store it now). Called before any output is written. */
 void hist_commit(void);
+/* The descriptor that becomes readable when batches were committed (-1:
+ * no storage thread); then hist_collect. */
+int hist_wake_fd(void);
+/* Resolve the holds of every batch the storage thread has finished;
+ * true if any was (waiting output may go now). */
+bool hist_collect(void);
+/* Wait until everything handed over is stored (or lost), and collect. */
+void hist_sync(void);
 
-/* Retention: --history-days and --history-max (0: keep forever);
- * hist_prune deletes one small batch and returns true while more remains. */
+/* Retention: --history-days and --history-max (0: keep forever). With a
+ * storage thread, it prunes (and checkpoints) when no batch waits; else
+ * hist_prune deletes one small batch and returns true while more
+ * remains. */
 void hist_set_retention(int days, int max_per_target);
 bool hist_prune(void);
 /* Whether an idle pass's hist_prune may have work (a checkpoint or
  * retention): if not, a busy pass need not be followed by a poll that
- * looks for that idle pass. */
+ * looks for that idle pass. Never with a storage thread. */
 bool hist_idle_work(void);
 
 /*
@@ -619,10 +686,10 @@ int hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
     hist_visible_fn *visible, hist_target_fn *fn, void *arg);
 
 /*
- * hist-sqlite.c: the database file behind history.c, which also keeps the
- * channel rows chanstate.c saves: only this store has them, so with
- * --db none (or closed) they are not kept and hsql_chan_get finds none.
- * Saves join the pass's transaction, like messages.
+ * history.c (continued): channel rows that chanstate.c saves. Only the
+ * file store keeps them, so with --db none (or closed) they are not kept
+ * and hist_chan_get finds none. Saves join the pass's batch, like
+ * messages; hist_chan_get sees those not yet committed.
  */
 struct hist_chan {
 	const char *name;
@@ -634,10 +701,15 @@ struct hist_chan {
 	int limit;		/* +l, 0 when none */
 	int64_t created;	/* seconds since the epoch */
 };
-void hsql_chan_save(const struct hist_chan *c);
-void hsql_chan_forget(const char *name);
-/* The saved state of name; its strings last until the next hsql_chan_get. */
-bool hsql_chan_get(const char *name, struct hist_chan *c);
+/* Both return the pass's channel hold (a reference), resolved when its
+ * batch is done, whether stored or not (the channel is as it is either
+ * way): what follows the change may wait for it (conn_barrier). NULL: no
+ * need to wait. */
+struct hold *hist_chan_save(const struct hist_chan *c);
+struct hold *hist_chan_forget(const char *name);
+/* The saved state of name; its strings last until the next hist_chan_get
+ * or loop pass. */
+bool hist_chan_get(const char *name, struct hist_chan *c);
 
 /*
  * path.c: where natterd's files go.

@@ -17,6 +17,8 @@ obuf_new(size_t cap)
 	b->refs = 1;
 	b->len = 0;
 	b->cap = cap;
+	b->hold = NULL;
+	b->if_lost = false;
 	return b;
 }
 
@@ -30,8 +32,33 @@ obuf_ref(struct obuf *b)
 void
 obuf_unref(struct obuf *b)
 {
-	if (b != NULL && --b->refs == 0)
+	if (b != NULL && --b->refs == 0) {
+		hold_unref(b->hold);
 		free(b);
+	}
+}
+
+void
+obuf_tie(struct obuf *b, struct hold *h, bool if_lost)
+{
+	b->hold = hold_ref(h);
+	b->if_lost = if_lost;
+}
+
+enum obuf_show
+obuf_show(const struct obuf *b)
+{
+	if (b->hold == NULL)
+		return OB_SEND;
+	switch (b->hold->state) {
+	case HOLD_PENDING:
+		return OB_WAIT;
+	case HOLD_STORED:
+		return b->if_lost ? OB_SKIP : OB_SEND;
+	case HOLD_LOST:
+		break;
+	}
+	return b->if_lost ? OB_SEND : OB_SKIP;
 }
 
 /* A middle parameter cannot hold a space or start with ':' (RFC 2812 2.3.1). */
@@ -84,6 +111,7 @@ relay_init(struct relay *r, int64_t time_ms, const char *msgid,
 	str_copy(r->msgid, msgid != NULL ? msgid : "", sizeof(r->msgid));
 	r->ctags = ctags != NULL ? ctags : "";
 	r->tags_only = false;
+	r->hold = NULL;
 
 	/* ":source command", copied (snprintf here cost as much as the rest
 	 * of the line); source and command are short, the cap a safeguard. */
@@ -149,6 +177,8 @@ relay_variant(struct relay *r, unsigned v)
 	}
 	memcpy(b->data + b->len, r->body, r->bodylen);
 	b->len += r->bodylen;
+	if (r->hold != NULL)
+		obuf_tie(b, r->hold, false);
 	r->variant[v] = b;
 	return b;
 }

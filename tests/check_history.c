@@ -26,6 +26,10 @@ setup(void)
 	snprintf(tmpdir, sizeof(tmpdir), "%s/check_history.XXXXXX",
 	    base != NULL && *base != '\0' ? base : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	/* The store's semantics, step by step on this thread: hist_commit
+	 * stores at once and hist_prune does the upkeep. The storage
+	 * thread's own tests turn it back on. */
+	hq.no_thread = true;
 	hist_set_retention(0, 0);
 }
 
@@ -53,7 +57,7 @@ static void
 open_ok(const char *path)
 {
 	char err[512];
-	int rc = hist_open(path, err, sizeof(err));
+	int rc = hist_open(path, true, err, sizeof(err));
 	ck_assert_msg(rc == 0, "hist_open %s: %s", path ? path : "none", err);
 }
 
@@ -80,7 +84,7 @@ add(const char *source, const char *target, int64_t t, const char *msgid,
 		.text = text,
 	};
 	str_copy(m.msgid, msgid, sizeof(m.msgid));
-	hist_add(&m);
+	hold_unref(hist_add(&m));
 }
 
 /* What a query returned, as "id id id". */
@@ -523,11 +527,11 @@ START_TEST(test_persistence)
 
 	open_ok(path);
 	fill();
-	hsql_chan_save(&c);
+	hold_unref(hist_chan_save(&c));
 	c.name = "#gone";
-	hsql_chan_save(&c);
+	hold_unref(hist_chan_save(&c));
 	hist_commit();
-	hsql_chan_forget("#GONE");
+	hold_unref(hist_chan_forget("#GONE"));
 	hist_commit();
 	hist_close();
 	ck_assert_int_eq(stat(path, &sb), 0);
@@ -536,7 +540,7 @@ START_TEST(test_persistence)
 	open_ok(path);
 	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 100, true),
 	    "m1 m2 m3 m4 m5 m6 m7 m8 m9 m10");
-	ck_assert(hsql_chan_get("#home", &c));
+	ck_assert(hist_chan_get("#home", &c));
 	ck_assert_str_eq(c.name, "#Home");
 	ck_assert_str_eq(c.topic, "dinner at 8");
 	ck_assert_str_eq(c.topic_setter, "alice!a@h");
@@ -545,8 +549,8 @@ START_TEST(test_persistence)
 	ck_assert_str_eq(c.key, "s3cret");
 	ck_assert_int_eq(c.limit, 0);
 	ck_assert_int_eq(c.created, 1690000000);
-	ck_assert(!hsql_chan_get("#gone", &c));
-	ck_assert(!hsql_chan_get("#never", &c));
+	ck_assert(!hist_chan_get("#gone", &c));
+	ck_assert(!hist_chan_get("#never", &c));
 	/* A duplicate msgid loses that row only. */
 	add("x!x@h", "#c", 20000, "m1", "PRIVMSG", "again");
 	add("x!x@h", "#c", 20000, "m11", "PRIVMSG", "new");
@@ -605,13 +609,19 @@ START_TEST(test_disk_full)
 		    "a line long enough to need a new page soon enough");
 	}
 	hist_commit();	/* must not abort */
-	ck_assert(hsql.failing);
-	ck_assert_uint_eq(hsql.lost, 200);
+	ck_assert(hq.failing);
+	ck_assert_uint_eq(hq.lost, 200);
 	ck_assert_int_eq(sqlite3_exec(hsql.db,
 	    "PRAGMA max_page_count = 1000000", NULL, NULL, NULL), SQLITE_OK);
+	/* Until the retry time, refused without trying. */
+	add("x!x@h", "#f", 5000, "refused", "PRIVMSG", "t");
+	hist_commit();
+	ck_assert(hq.failing);
+	ck_assert_uint_eq(hq.lost, 201);
+	hq.retry_at = 0;	/* the pause is over */
 	add("x!x@h", "#f", 6000, "kept", "PRIVMSG", "t");
 	hist_commit();
-	ck_assert(!hsql.failing);
+	ck_assert(!hq.failing);
 	ck_assert_str_eq(query(HIST_LATEST, "#f", "*", NULL, 10, false),
 	    "kept");
 }
@@ -664,8 +674,9 @@ START_TEST(test_locked)
 	add("x!x@h", "#l", 1000, "l1", "PRIVMSG", "t");
 	add("x!x@h", "#l", 1001, "l2", "PRIVMSG", "t");
 	hist_commit();
-	ck_assert(hsql.failing);
-	ck_assert_uint_eq(hsql.lost, 2);
+	ck_assert(hq.failing);
+	ck_assert_uint_eq(hq.lost, 2);
+	hq.retry_at = 0;
 	ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
 	    SQLITE_OK);
 	/* A reader never blocks us (WAL). */
@@ -673,7 +684,7 @@ START_TEST(test_locked)
 	    " messages", NULL, NULL, NULL), SQLITE_OK);
 	add("x!x@h", "#l", 1002, "l3", "PRIVMSG", "t");
 	hist_commit();
-	ck_assert(!hsql.failing);
+	ck_assert(!hq.failing);
 	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(other);
 	ck_assert_str_eq(query(HIST_LATEST, "#l", "*", NULL, 10, false), "l3");
@@ -719,7 +730,7 @@ open_fails(const char *path, const char *why)
 {
 	char err[512];
 
-	ck_assert_int_eq(hist_open(path, err, sizeof(err)), -1);
+	ck_assert_int_eq(hist_open(path, true, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, why) != NULL, "%s: want \"%s\"", err, why);
 	ck_assert_ptr_null(strchr(err, '\n'));
 	ck_assert_ptr_null(hsql.db);
@@ -771,10 +782,10 @@ START_TEST(test_no_permission)
 		char err[512];
 		if (getuid() == 0 && setuid(65534) == -1)
 			_exit(3);
-		if (hist_open(tmppath("locked/sub/h.db"), err,
+		if (hist_open(tmppath("locked/sub/h.db"), true, err,
 		    sizeof(err)) != -1 || strstr(err, "Permission") == NULL)
 			_exit(1);
-		if (hist_open(tmppath("ro.db"), err, sizeof(err)) != -1 ||
+		if (hist_open(tmppath("ro.db"), true, err, sizeof(err)) != -1 ||
 		    strstr(err, "ro.db") == NULL)
 			_exit(2);
 		_exit(0);
@@ -807,19 +818,19 @@ START_TEST(test_close)
 	hist_close();
 	ck_assert(!hist_idle_work());
 	add("x!x@h", "#c", 1, "z", "PRIVMSG", "t");
-	hsql_chan_save(&c);
+	hold_unref(hist_chan_save(&c));
 	hist_commit();
 	ck_assert(!hist_prune());
 	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 2, false), "");
 	ck_assert_int_eq(hist_targets("alice", 0, 100000, 10, NULL, no_target,
 	    NULL), 0);
-	ck_assert(!hsql_chan_get("#c", &c));
+	ck_assert(!hist_chan_get("#c", &c));
 	hist_close();
 
 	open_store(_i);
 	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 100, true),
 	    _i == 0 ? "" : "m1 m2 m3 m4 m5 m6 m7 m8 m9 m10");
-	ck_assert(!hsql_chan_get("#c", &c));
+	ck_assert(!hist_chan_get("#c", &c));
 	for (int i = 0; i < 10; i++) {
 		snprintf(id, sizeof(id), "r%d", i);
 		add("x!x@h", "#r", 20000 + i, id, "PRIVMSG", "t");

@@ -5,12 +5,14 @@
  * replay on JOIN, against the real natterd through tests/harness.c.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <sqlite3.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -37,8 +39,13 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[300];
+	char cmd[400];
 
+	/* disk_full's tmpfs, should it have failed with it mounted. */
+	snprintf(cmd, sizeof(cmd), "umount -q '%s/small' 2>/dev/null", tmpdir);
+	if (system(cmd) != 0) {
+		/* not mounted: the usual case */
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	ck_assert_int_eq(system(cmd), 0);
 }
@@ -200,6 +207,264 @@ START_TEST(durable_kill9)
 	nd_close(b);
 	stop();
 	free(got);
+}
+END_TEST
+
+/* Preload tests/fsync-shim.so into the next natterd, acting on files in
+ * tmpdir, with one more setting (name=value); NULL takes it away. */
+static void
+shim(const char *setting)
+{
+	static char asan[512];
+	const char *lib = getenv("FSYNC_SHIM");
+	const char *old = getenv("ASAN_OPTIONS");
+
+	ck_assert_msg(lib != NULL, "FSYNC_SHIM is not set (run under make"
+	    " check)");
+	unsetenv("SHIM_DURABLE");
+	unsetenv("SHIM_GATE");
+	if (setting == NULL) {
+		unsetenv("LD_PRELOAD");
+		unsetenv("SHIM_DIR");
+		return;
+	}
+	setenv("LD_PRELOAD", lib, 1);
+	setenv("SHIM_DIR", tmpdir, 1);
+	/* The sanitizers' runtime wants to come first in the preload list;
+	 * the shim has nothing for them to check. */
+	if (old == NULL || strstr(old, "verify_asan_link_order") == NULL) {
+		snprintf(asan, sizeof(asan), "%s%sverify_asan_link_order=0",
+		    old != NULL ? old : "", old != NULL && *old ? ":" : "");
+		setenv("ASAN_OPTIONS", asan, 1);
+	}
+	char name[64];
+	const char *eq = strchr(setting, '=');
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - setting), setting);
+	setenv(name, eq + 1, 1);
+}
+
+/* What a power cut right now would leave of path: its content at its
+ * last fsync (the shim's .durable copy), or nothing if it never had one. */
+static void
+power_cut(const char *path)
+{
+	char durable[400];
+
+	snprintf(durable, sizeof(durable), "%s.durable", path);
+	if (rename(durable, path) == -1)
+		ck_assert_int_eq(truncate(path, 0), 0);
+}
+
+/* A pulled plug: every message whose echo its sender saw was fsynced
+ * first (--sync full, the default), so it is there after the reboot. */
+START_TEST(durable_power_cut)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	char *got = malloc(16384), want[16384] = "", path[400];
+
+	shim("SHIM_DURABLE=1");
+	start(args);
+	shim(NULL);
+	struct nd_conn *a = joined("alice", CAPS, "#p");
+	say(a, "#p", "line", 300, NULL, NULL);
+	crash();
+	nd_close(a);
+	power_cut(dbpath);
+	snprintf(path, sizeof(path), "%s-wal", dbpath);
+	power_cut(path);
+	snprintf(path, sizeof(path), "%s-shm", dbpath);
+	unlink(path);	/* memory, rebuilt from the WAL */
+
+	start(args);
+	struct nd_conn *b = joined("bob", CAPS, "#p");
+	ck_assert_int_eq(history(b, got, 16384,
+	    "CHATHISTORY LATEST #p * 1000"), 300);
+	for (int i = 0; i < 300; i++) {
+		size_t len = strlen(want);
+		snprintf(want + len, sizeof(want) - len, "%sline%d",
+		    i ? " " : "", i);
+	}
+	ck_assert_str_eq(got, want);
+	nd_close(b);
+	stop();
+	free(got);
+}
+END_TEST
+
+/*
+ * A disk that does not answer: the message waits, unseen, for its
+ * commit, while the server goes on serving everyone else; once the disk
+ * answers, it reaches its channel, before what its readers asked later.
+ */
+START_TEST(stalled_disk)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	char gate[300], setting[320];
+
+	snprintf(gate, sizeof(gate), "%s/gate", tmpdir);
+	snprintf(setting, sizeof(setting), "SHIM_GATE=%s", gate);
+	shim(setting);
+	start(args);
+	shim(NULL);
+	struct nd_conn *a = joined("alice", CAPS, "#s");
+	struct nd_conn *b = joined("bob", CAPS, "#s");
+	struct nd_conn *c = nd_register(&srv, "carol", "message-tags");
+	FILE *f = fopen(gate, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+
+	nd_send(a, "PRIVMSG #s :waits for the disk");
+	/* Not stored, so carol gets it at once: alice's PRIVMSG, before it,
+	 * has been run and its pass flushed. */
+	nd_send(a, "@+typing=active TAGMSG carol");
+	ND_EXPECT(c, "typing=active :alice![^ ]+ TAGMSG carol$");
+	char *l = nd_line(b, 0);
+	ck_assert_msg(l == NULL, "relayed before it was stored: %s", l);
+	nd_send(b, "PING :after");
+	nd_sync(c);	/* everyone else is served */
+	nd_sync(c);
+
+	ck_assert_int_eq(unlink(gate), 0);
+	l = nd_expect_not(b, " PRIVMSG #s :waits for the disk$", "PONG", T);
+	ck_assert_msg(l != NULL, "%s", nd_recent(b));
+	free(l);
+	ND_EXPECT(b, "PONG .*after");
+	ND_EXPECT(a, " PRIVMSG #s :waits for the disk$");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+	stop();
+}
+END_TEST
+
+/* A labeled message's echo waits for the store like any other copy of
+ * it, and still carries its label. */
+START_TEST(labeled_echo)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+
+	start(args);
+	struct nd_conn *a = joined("alice", CAPS " labeled-response", "#l");
+	struct nd_conn *b = joined("bob", "labeled-response", "#l");
+	nd_send(a, "@label=one PRIVMSG #l :hi");
+	ND_EXPECT(a, "^@label=one;[^ ]* :alice![^ ]+ PRIVMSG #l :hi$");
+	nd_send(b, "@label=two PRIVMSG #l :yo");
+	ND_EXPECT(b, "^@label=two :test\\.server ACK$");
+	ND_EXPECT(a, " PRIVMSG #l :yo$");
+	nd_close(a);
+	nd_close(b);
+	stop();
+}
+END_TEST
+
+/* One server per database: the second names the first. */
+START_TEST(second_instance)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	struct nd_server other;
+	char want[64];
+
+	start(args);
+	ck_assert_int_eq(nd_start_fail(&other, args), 1);
+	snprintf(want, sizeof(want), "in use by another natterd (pid %d",
+	    (int)srv.pid);
+	ck_assert_msg(strstr(nd_log(&other), want) != NULL, "%s",
+	    nd_log(&other));
+	nd_stop(&other);
+	/* The first goes on storing. */
+	struct nd_conn *a = joined("alice", CAPS, "#i");
+	say(a, "#i", "still", 1, NULL, NULL);
+	char got[64];
+	ck_assert_int_eq(history(a, got, sizeof(got),
+	    "CHATHISTORY LATEST #i * 10"), 1);
+	nd_close(a);
+	stop();
+	/* And once it is gone, the next one starts. */
+	start(args);
+	stop();
+}
+END_TEST
+
+/*
+ * A full disk (a small tmpfs): messages are refused, not relayed unstored;
+ * IRCv3 senders get a FAIL, others a NOTICE; the cause is logged once;
+ * when space returns the server recovers by itself. Mounting needs root.
+ */
+START_TEST(disk_full)
+{
+	char dir[300], db[340], filler[340], cmd[400];
+	const char *args[] = { "-d", db, NULL };
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "disk_full: skipped, mounting a tmpfs needs"
+		    " root\n");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/small", tmpdir);
+	snprintf(db, sizeof(db), "%s/history.db", dir);
+	snprintf(filler, sizeof(filler), "%s/filler", dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=2m tmpfs '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+
+	start(args);
+	struct nd_conn *a = joined("alice", CAPS, "#f");
+	struct nd_conn *b = joined("bob", CAPS, "#f");
+	struct nd_conn *c = joined("carol", NULL, "#f");
+	say(a, "#f", "before", 10, NULL, NULL);
+	/* Fill what is left. */
+	int fd = open(filler, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	static char block[65536];
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	close(fd);
+
+	/* Enough to need new pages. */
+	for (int i = 0; i < 50; i++)
+		nd_send(a, "PRIVMSG #f :refused %d %0400d", i, 0);
+	ND_EXPECT(a, "^:test\\.server FAIL PRIVMSG TEMPORARILY_UNAVAILABLE"
+	    " #f :");
+	nd_send(c, "PRIVMSG #f :refused too");
+	ND_EXPECT(c, "^:test\\.server NOTICE carol :Your message to #f was"
+	    " not delivered");
+	/* One FAIL a message. */
+	for (int i = 1; i < 50; i++)
+		ND_EXPECT(a, " FAIL PRIVMSG TEMPORARILY_UNAVAILABLE #f :");
+	nd_send(b, "PING :barrier");
+	char *l = nd_expect_not(b, "PONG .*barrier", "refused", T);
+	ck_assert_msg(l != NULL, "%s", nd_recent(b));
+	free(l);
+	const char *log = nd_log(&srv);
+	const char *first = strstr(log, "cannot store messages");
+	ck_assert_msg(first != NULL, "%s", log);
+	ck_assert_ptr_null(strstr(first + 1, "cannot store messages"));
+
+	/* Space returns: within the retry pause messages are refused
+	 * without trying, so ask at most twice a second. */
+	ck_assert_int_eq(unlink(filler), 0);
+	bool back = false;
+	for (int i = 0; i < 40 && !back; i++) {
+		nd_send(a, "PRIVMSG #f :back");
+		l = nd_expect(a, " PRIVMSG #f :back$| FAIL PRIVMSG", T);
+		ck_assert_ptr_nonnull(l);
+		back = strstr(l, "FAIL") == NULL;
+		free(l);
+		if (!back)
+			nd_log_wait(&srv, "works again", 500);
+	}
+	ck_assert_msg(back, "never recovered\n%s", nd_log(&srv));
+	ND_EXPECT(b, " PRIVMSG #f :back$");
+	ck_assert(nd_log_wait(&srv, "works again", T));
+	char got[1024];
+	history(b, got, sizeof(got), "CHATHISTORY LATEST #f * 3");
+	ck_assert_str_eq(got, "before8 before9 back");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+	stop();
+	snprintf(cmd, sizeof(cmd), "umount '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -557,12 +822,15 @@ START_TEST(channel_state)
 	ck_assert_ptr_nonnull(l);
 	created = atol(strrchr(l, ' ') + 1);
 	free(l);
-	/* An emptied channel is forgotten; a live one is kept. */
+	/* An emptied channel is forgotten; a live one is kept. The PART
+	 * went out before the channel was forgotten; the message after it
+	 * comes back only once that is stored too. */
 	nd_send(a, "JOIN #gone");
 	nd_send(a, "TOPIC #gone :not kept");
 	ND_EXPECT(a, " TOPIC #gone :not kept$");
 	nd_send(a, "PART #gone");
 	ND_EXPECT(a, " PART :?#gone");
+	say(a, "#t", "after", 1, NULL, NULL);
 	crash();
 	nd_close(a);
 
@@ -666,6 +934,11 @@ chathistory_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, durable_kill9);
+	tcase_add_test(tc, durable_power_cut);
+	tcase_add_test(tc, stalled_disk);
+	tcase_add_test(tc, second_instance);
+	tcase_add_test(tc, labeled_echo);
+	tcase_add_test(tc, disk_full);
 	tcase_add_test(tc, subcommands);
 	tcase_add_test(tc, advertised);
 	tcase_add_test(tc, errors);

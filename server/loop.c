@@ -35,14 +35,20 @@ static struct pollfd *pfds;
 static struct client **owners;	/* NULL for a listener */
 static size_t npfd, capfd;
 
-static struct client **dirty;
-static size_t ndirty, capdirty;
+/*
+ * Lists of clients, each client on a list marked by the list's io bit,
+ * so adding twice and removing what is not there cost nothing.
+ */
+struct clist {
+	struct client **v;
+	size_t n, cap;
+	uint8_t bit;
+};
+static struct clist dirty = { .bit = IO_DIRTY };
+static struct clist throttled = { .bit = IO_THROTTLED };
+static struct clist held = { .bit = IO_HELD };	/* output waits for a hold */
 
-static struct client **throttled;
-static size_t nthrottled, capthrottled;
 
-static struct client **held;	/* IO_HELD: output waits for a hold */
-static size_t nheld, capheld;
 
 static int hist_fd = -1;	/* readable: batches were committed */
 
@@ -128,17 +134,41 @@ loop_timer_at(int64_t at)
 		timer_next = at;
 }
 
+/* Put c on l and set l's bit; false when it was on l already. */
+static bool
+clist_add(struct clist *l, struct client *c)
+{
+	if ((c->io & l->bit) != 0)
+		return false;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = c;
+	c->io |= l->bit;
+	return true;
+}
+
+/* Take c off l (swap-remove) and clear l's bit; false when it was not on l. */
+static bool
+clist_del(struct clist *l, struct client *c)
+{
+	if ((c->io & l->bit) == 0)
+		return false;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i] == c) {
+			l->v[i] = l->v[--l->n];
+			break;
+		}
+	}
+	c->io &= ~l->bit;
+	return true;
+}
+
 void
 loop_dirty(struct client *c)
 {
-	if ((c->io & IO_DIRTY) != 0)
-		return;
-	if (ndirty == capdirty) {
-		capdirty = capdirty ? capdirty * 2 : 64;
-		dirty = xreallocarray(dirty, capdirty, sizeof(*dirty));
-	}
-	dirty[ndirty++] = c;
-	c->io |= IO_DIRTY;
+	clist_add(&dirty, c);
 }
 
 void
@@ -154,27 +184,12 @@ void
 loop_throttle(struct client *c, int64_t at)
 {
 	if (at == 0) {
-		if ((c->io & IO_THROTTLED) == 0)
-			return;
-		for (size_t i = 0; i < nthrottled; i++) {
-			if (throttled[i] == c) {
-				throttled[i] = throttled[--nthrottled];
-				break;
-			}
-		}
-		c->io &= ~IO_THROTTLED;
-		loop_want_read(c, true);
+		if (clist_del(&throttled, c))
+			loop_want_read(c, true);
 		return;
 	}
-	if ((c->io & IO_THROTTLED) != 0)
+	if (!clist_add(&throttled, c))
 		return;
-	if (nthrottled == capthrottled) {
-		capthrottled = capthrottled ? capthrottled * 2 : 16;
-		throttled = xreallocarray(throttled, capthrottled,
-		    sizeof(*throttled));
-	}
-	throttled[nthrottled++] = c;
-	c->io |= IO_THROTTLED;
 	/* Leave the rest in the kernel's buffer until tokens come back. */
 	loop_want_read(c, false);
 }
@@ -182,38 +197,23 @@ loop_throttle(struct client *c, int64_t at)
 void
 loop_hold(struct client *c)
 {
-	if ((c->io & IO_HELD) != 0)
-		return;
-	if (nheld == capheld) {
-		capheld = capheld ? capheld * 2 : 16;
-		held = xreallocarray(held, capheld, sizeof(*held));
-	}
-	held[nheld++] = c;
-	c->io |= IO_HELD;
+	clist_add(&held, c);
 }
 
 void
 loop_release(void)
 {
-	for (size_t i = 0; i < nheld; i++) {
-		held[i]->io &= ~IO_HELD;
-		loop_dirty(held[i]);
+	for (size_t i = 0; i < held.n; i++) {
+		held.v[i]->io &= ~IO_HELD;
+		loop_dirty(held.v[i]);
 	}
-	nheld = 0;
+	held.n = 0;
 }
 
 static void
 unhold(struct client *c)
 {
-	if ((c->io & IO_HELD) == 0)
-		return;
-	for (size_t i = 0; i < nheld; i++) {
-		if (held[i] == c) {
-			held[i] = held[--nheld];
-			break;
-		}
-	}
-	c->io &= ~IO_HELD;
+	clist_del(&held, c);
 }
 
 static int64_t
@@ -229,9 +229,9 @@ run_throttled(int64_t now)
 	struct client *due[64];
 	size_t n = 0;
 
-	for (size_t i = 0; i < nthrottled && n < nitems(due); i++)
-		if (flood_wake(throttled[i]) <= now)
-			due[n++] = throttled[i];
+	for (size_t i = 0; i < throttled.n && n < nitems(due); i++)
+		if (flood_wake(throttled.v[i]) <= now)
+			due[n++] = throttled.v[i];
 	for (size_t i = 0; i < n; i++) {
 		struct client *c = due[i];
 		if (c->state != CONN_OPEN)
@@ -333,8 +333,8 @@ drop_client(struct client *c)
 static void
 flush_dirty(int64_t now)
 {
-	for (size_t i = 0; i < ndirty; i++) {
-		struct client *c = dirty[i];
+	for (size_t i = 0; i < dirty.n; i++) {
+		struct client *c = dirty.v[i];
 		enum conn_flush f = conn_flush(c);
 		bool done = f == FLUSH_DONE;
 
@@ -361,7 +361,7 @@ flush_dirty(int64_t now)
 		else
 			pfds[c->slot].events &= ~POLLOUT;
 	}
-	ndirty = 0;
+	dirty.n = 0;
 }
 
 static int
@@ -369,10 +369,10 @@ poll_timeout(int64_t now, bool prune_more)
 {
 	int64_t next = timer_next;
 
-	if (ndirty > 0 || prune_more)
+	if (dirty.n > 0 || prune_more)
 		return 0;
-	for (size_t i = 0; i < nthrottled; i++) {
-		int64_t w = flood_wake(throttled[i]);
+	for (size_t i = 0; i < throttled.n; i++) {
+		int64_t w = flood_wake(throttled.v[i]);
 		if (w < next)
 			next = w;
 	}
@@ -398,7 +398,7 @@ shutdown_all(void)
 	hist_commit();
 	hist_sync();
 	conn_barrier(NULL);
-	nheld = 0;
+	held.n = 0;
 	for (;;) {
 		size_t pending = 0;
 		for (size_t i = 0; i < npfd; i++) {
@@ -526,14 +526,14 @@ loop_run(void)
 		}
 
 		int64_t now = time_mono_ms();
-		if (nthrottled > 0)
+		if (throttled.n > 0)
 			run_throttled(now);
 		if (timer_next != 0 && now >= timer_next)
 			run_timers(now);
 		conn_reap();
 		hist_commit();
 		conn_barrier(NULL);
-		bool busy = n > 0 || ndirty > 0;
+		bool busy = n > 0 || dirty.n > 0;
 		flush_dirty(now);
 		conn_reap();
 		/* After a busy pass, one more poll without waiting: if it

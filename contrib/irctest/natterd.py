@@ -1,0 +1,88 @@
+"""irctest controller for natterd.
+
+Used by `make irctest` (Makefile.am), which puts this directory on
+PYTHONPATH and passes `--controller natterd`; $NATTERD names the binary.
+natterd takes everything on its command line, so the "configuration"
+is a password file and an operator file in a temporary directory.
+"""
+import os
+import shutil
+from typing import Optional, Set, Type
+
+from irctest.basecontrollers import BaseServerController, DirectoryBasedController
+from irctest.runner import NotImplementedByController
+
+try:
+    from irctest.specifications import OptionalBehaviors
+
+    # Fail, rather than skip, the tests of what natterd claims to do.
+    OPTIONAL = frozenset(
+        [
+            OptionalBehaviors.MULTI_JOIN,
+            OptionalBehaviors.MULTI_KICK,
+            OptionalBehaviors.MULTI_PRIVMSG,
+        ]
+    )
+except ImportError:  # irctest before 2026-01-27 (Debian 12's pytest 7)
+    OPTIONAL = frozenset()
+
+
+class NatterdController(BaseServerController, DirectoryBasedController):
+    software_name = "natterd"
+    supported_sasl_mechanisms: Set[str] = set()
+    supports_sts = False
+
+    optional_behaviors = OPTIONAL
+
+    def run(
+        self,
+        hostname: str,
+        port: int,
+        *,
+        password: Optional[str],
+        ssl: bool,
+        run_services: bool,
+        faketime: Optional[str],
+        websocket_hostname: Optional[str] = None,
+        websocket_port: Optional[int] = None,
+    ) -> None:
+        if ssl:
+            raise NotImplementedByController("TLS")
+        if run_services:
+            raise NotImplementedByController("services")
+        if websocket_hostname is not None or websocket_port is not None:
+            raise NotImplementedByController("Websocket")
+        assert self.proc is None
+        self.port = port
+        self.hostname = hostname
+        self.create_config()
+        assert self.directory
+
+        opers = self.directory / "opers"
+        with self.open_file("opers") as fd:
+            fd.write("operuser operpassword\n")
+        os.chmod(opers, 0o600)
+        args = [
+            os.environ.get("NATTERD", "natterd"),
+            "--listen", "{}:{}".format(hostname, port),
+            "--name", "My.Little.Server",
+            "--db", "none",
+            "--flood", "off",
+            "--replay", "0",
+            "--oper-file", str(opers),
+        ]
+        if password is not None:
+            with self.open_file("password") as fd:
+                fd.write(password + "\n")
+            os.chmod(self.directory / "password", 0o600)
+            args += ["--password-file", str(self.directory / "password")]
+
+        if faketime and shutil.which("faketime"):
+            args = ["faketime", "-f", faketime] + args
+            self.faketime_enabled = True
+
+        self.proc = self.execute(args)
+
+
+def get_irctest_controller_class() -> Type[NatterdController]:
+    return NatterdController

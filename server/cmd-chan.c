@@ -410,29 +410,70 @@ need_op(struct client *c, struct chan *ch, bool *ok)
 	return mb;
 }
 
+/* Items in a comma list, empty ones included ("a,,b" is 3). */
+static size_t
+list_count(const char *s)
+{
+	size_t n = 1;
+
+	for (; *s != '\0'; s++)
+		n += *s == ',';
+	return n;
+}
+
+/*
+ * "KICK chan nick[,nick]" or "KICK chan1,chan2 nick1,nick2", each
+ * channel with the nick in its place (RFC 2812 3.2.8); other shapes are
+ * 461. Each kick is its own KICK line with one channel and one nick.
+ */
 void
 cmd_kick(struct client *c, struct irc_msg *m)
 {
-	struct chan *ch = chan_find(m->params[0]);
-	char nicks[IRC_BODY_MAX];
-	char *np = nicks, *nick;
+	char chans[IRC_BODY_MAX], nicks[IRC_BODY_MAX];
+	char *cp = chans, *np = nicks, *nick, *chname = chans;
+	size_t nchans = list_count(m->params[0]);
 	const char *reason = m->nparams > 2 && m->params[2][0] != '\0' ?
 	    m->params[2] : c->nick;
+	struct chan *ch;
 	size_t n = 0;
 	bool ok;
 
-	if (ch == NULL) {
-		conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
-		    conn_param(m->params[0]));
+	if (nchans != 1 && nchans != list_count(m->params[1])) {
+		conn_reply(c, ERR_NEEDMOREPARAMS, "KICK :Not enough parameters");
 		return;
 	}
-	need_op(c, ch, &ok);
-	if (!ok)
-		return;
+	str_copy(chans, m->params[0], sizeof(chans));
 	str_copy(nicks, m->params[1], sizeof(nicks));
-	while ((nick = strsep(&np, ",")) != NULL && (ch = chan_find(m->params[0])) != NULL) {
-		if (nick[0] == '\0' || ++n > 4)
+	if (nchans == 1) {
+		/* One channel: refused once, not once per nick. */
+		if ((ch = chan_find(chname)) == NULL) {
+			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
+			    conn_param(chname));
+			return;
+		}
+		need_op(c, ch, &ok);
+		if (!ok)
+			return;
+	}
+	while ((nick = strsep(&np, ",")) != NULL) {
+		if (nchans > 1)
+			chname = strsep(&cp, ",");
+		if (nick[0] == '\0' || chname[0] == '\0' || ++n > 4)
 			continue;
+		if ((ch = chan_find(chname)) == NULL) {
+			/* A lone channel emptied by the kicks so far has
+			 * nothing left to refuse in. */
+			if (nchans == 1)
+				break;
+			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
+			    conn_param(chname));
+			continue;
+		}
+		if (nchans > 1) {
+			need_op(c, ch, &ok);
+			if (!ok)
+				continue;
+		}
 		struct client *t = nick_find(nick);
 		if (t == NULL || (t->reg & REG_DONE) == 0) {
 			conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
@@ -455,7 +496,7 @@ cmd_kick(struct client *c, struct irc_msg *m)
 		if (t == c && !is_oper(c)) {
 			/* Kicking oneself ends one's say there: the rest of
 			 * the list is refused as from any non-member. */
-			if (np != NULL && (ch = chan_find(m->params[0])) != NULL)
+			if (np != NULL && (ch = chan_find(chname)) != NULL)
 				conn_reply(c, ERR_NOTONCHANNEL,
 				    "%s :You're not on that channel", ch->name);
 			break;

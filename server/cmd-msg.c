@@ -142,8 +142,17 @@ deliver(struct client *c, const char *command, const char *target,
 		if (echo)
 			relay_send(&r, c);
 	} else {
-		relay_send(&r, to);
-		if (echo && to != c)
+		if (echo && to == c) {
+			/* To oneself with echo-message: the copy received
+			 * as the recipient, then the echo, which alone
+			 * answers a labeled command (as Ergo and InspIRCd). */
+			struct client *held = conn_capture_suspend();
+			relay_send(&r, to);
+			conn_capture_resume(held);
+		} else {
+			relay_send(&r, to);
+		}
+		if (echo)
 			relay_send(&r, c);
 		if (to->away != NULL && !notice && !tagmsg)
 			conn_reply(c, RPL_AWAY, "%s :%s", to->nick, to->away);

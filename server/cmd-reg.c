@@ -156,6 +156,12 @@ cmd_user(struct client *c, struct irc_msg *m)
 		conn_reply(c, ERR_ALREADYREGISTERED, ":You may not reregister");
 		return;
 	}
+	/* An empty real name is a missing parameter, as in Ergo and
+	 * InspIRCd (modern.ircdocs.horse: USER). */
+	if (m->params[3][0] == '\0') {
+		conn_reply(c, ERR_NEEDMOREPARAMS, "USER :Not enough parameters");
+		return;
+	}
 	/* Keep the user name usable inside nick!user@host. */
 	for (; *u != '\0' && n < IRC_USER_MAX; u++)
 		if ((unsigned char)*u > ' ' && *u != '@' && *u != '!' &&

@@ -473,6 +473,21 @@ conn_capture_begin(struct client *c)
 	capture.lines = 0;
 }
 
+struct client *
+conn_capture_suspend(void)
+{
+	struct client *c = capture.c;
+
+	capture.c = NULL;
+	return c;
+}
+
+void
+conn_capture_resume(struct client *c)
+{
+	capture.c = c;
+}
+
 /* Insert tag (escaped "k=v") into one wire line. */
 static void
 write_with_tag(struct client *c, const char *tag, const char *line,
@@ -595,10 +610,30 @@ sanitize(struct irc_msg *m)
 	}
 }
 
+static bool
+printable_word(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f ||
+		    *s == ':')
+			return false;
+	return true;
+}
+
 static void
 conn_line(struct client *c, char *line, size_t len)
 {
 	struct irc_msg m;
+	const char *sp = line[0] == '@' ? memchr(line, ' ', len) : NULL;
+
+	/* IRCv3 message-tags: a client's tag section, '@' and the space
+	 * after it included, is at most 4096 bytes; the rest of the tag
+	 * room is the server's. */
+	if (line[0] == '@' &&
+	    (sp != NULL ? (size_t)(sp - line) + 1 : len) > IRC_CLIENT_TAGS_MAX + 2) {
+		conn_reply(c, ERR_INPUTTOOLONG, ":Input line was too long");
+		return;
+	}
 	int err = irc_parse(&m, line, len);
 
 	switch (err) {
@@ -609,6 +644,16 @@ conn_line(struct client *c, char *line, size_t len)
 	case IRC_ETOOLONG:
 		conn_reply(c, ERR_INPUTTOOLONG, ":Input line was too long");
 		return;
+	case IRC_EBADCOMMAND:
+		/* A printable word that is no command ("NO_SUCH"): an
+		 * unknown command, answered (and labeled) by the table. */
+		if (printable_word(m.command)) {
+			m.nparams = 0;
+			sanitize(&m);
+			cmd_dispatch(c, &m, time_now_ms());
+			return;
+		}
+		/* FALLTHROUGH */
 	default:
 		conn_reply(c, ERR_UNKNOWNCOMMAND, "* :Malformed message: %s",
 		    irc_strerror(err));

@@ -245,6 +245,10 @@ void conn_send_tagged(struct client *c, const char *tags, const char *fmt, ...)
  * then send it labeled (one line), as ACK (none) or in a batch. */
 void conn_capture_begin(struct client *c);
 void conn_capture_end(struct client *c, const char *label);
+/* Stop capturing until conn_capture_resume(the client returned): for what
+ * the client gets as a recipient, not as the answer to its command. */
+struct client *conn_capture_suspend(void);
+void conn_capture_resume(struct client *c);
 /* A fresh batch reference ("nb1", "nb2" ...). */
 void batch_ref(char *buf, size_t cap);
 

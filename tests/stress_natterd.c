@@ -1640,6 +1640,11 @@ make_line(struct sc *c, struct sb *b)
 		return false;
 	memcpy(copy, b->p + start, len);
 	copy[len] = '\0';
+	/* A client's tag section, '@' and space included, past 4096 bytes
+	 * is an unlabeled 417 (IRCv3 message-tags). */
+	const char *sp = copy[0] == '@' ? strchr(copy, ' ') : NULL;
+	if (sp != NULL && (size_t)(sp - copy) + 1 > IRC_CLIENT_TAGS_MAX + 2)
+		return false;
 	if (irc_parse(&m, copy, len) != IRC_OK ||
 	    irc_tag_get(&m, "label") == NULL ||
 	    strcmp(irc_tag_get(&m, "label"), label) != 0)

@@ -88,7 +88,7 @@ isupport_init(void)
 {
 	static char network[80], nicklen[32], chanlen[32], topiclen[32],
 	    awaylen[32], kicklen[32], keylen[32], userlen[32], chanlimit[32],
-	    maxlist[32], namelen[32], chanmodes[4 * CHAN_MODES_MAX + 16],
+	    maxlist[32], namelen[32], monitor[32], chanmodes[4 * CHAN_MODES_MAX + 16],
 	    prefix[2 * CHAN_MODES_MAX + 16];
 	char a[CHAN_MODES_MAX + 1], b[CHAN_MODES_MAX + 1],
 	    c[CHAN_MODES_MAX + 1], d[CHAN_MODES_MAX + 1],
@@ -106,6 +106,7 @@ isupport_init(void)
 	    CHAN_PER_CLIENT);
 	snprintf(maxlist, sizeof(maxlist), "MAXLIST=b:%d", CHAN_BANS_MAX);
 	snprintf(namelen, sizeof(namelen), "NAMELEN=%d", IRC_REALNAME_MAX);
+	snprintf(monitor, sizeof(monitor), "MONITOR=%d", MONITOR_MAX);
 	/* The four CHANMODES classes, and PREFIX=(letters)prefixes. */
 	chan_mode_letters(a, sizeof(a), CMK_LIST);
 	chan_mode_letters(b, sizeof(b), CMK_PARAM);
@@ -119,14 +120,14 @@ isupport_init(void)
 	static const char *fixed[] = {
 		"AWAYLEN", "CASEMAPPING=rfc1459", "CHANLIMIT",
 		"CHANMODES", "CHANNELLEN", "CHANTYPES=#&",
-		"KEYLEN", "KICKLEN", "MAXLIST", ("MODES=" MODES_STR), "NAMELEN",
+		"KEYLEN", "KICKLEN", "MAXLIST", ("MODES=" MODES_STR), "MONITOR", "NAMELEN",
 		"NETWORK", "NICKLEN",
 		"PREFIX", "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:1,WHOIS:1",
 		"TOPICLEN", "USERLEN", "WHOX",
 	};
 	const char *sized[] = {
 		awaylen, chanlimit, chanlen, chanmodes, keylen, kicklen, maxlist,
-		namelen, network, nicklen, prefix, topiclen, userlen,
+		monitor, namelen, network, nicklen, prefix, topiclen, userlen,
 	};
 	/* Keep the registry's start in the fixed order above. */
 	const char *all[ISUPPORT_MAX];

@@ -139,10 +139,18 @@ cmd_nick(struct client *c, struct irc_msg *m)
 		relay_send(&r, c);
 		chan_relay_common(c, &r, 0);
 		relay_done(&r);
+		whowas_add(c);
 	}
+	/* A change of case only keeps the nick: no 731/730 (monitor). */
+	bool renamed = (c->reg & REG_DONE) != 0 &&
+	    irc_casecmp(c->nick, nick) != 0;
+	if (renamed)
+		monitor_offline(c);
 	nick_remove(c);
 	str_copy(c->nick, nick, sizeof(c->nick));
 	nick_add(c);
+	if (renamed)
+		monitor_online(c);
 	reg_try_finish(c);
 }
 
@@ -209,6 +217,7 @@ reg_try_finish(struct client *c)
 	isupport_send(c);
 	reg_send_lusers(c);
 	reg_send_motd(c);
+	monitor_online(c);
 }
 
 void

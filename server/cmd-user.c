@@ -336,26 +336,6 @@ cmd_setname(struct client *c, struct irc_msg *m)
 	relay_done(&r);
 }
 
-/*
- * natterd keeps no record of nicks that left, so WHOWAS always answers
- * 406 and 369; irssi sends it by itself when a WHOIS finds no one.
- */
-void
-cmd_whowas(struct client *c, struct irc_msg *m)
-{
-	char nicks[IRC_BODY_MAX], *np = nicks, *nick;
-
-	str_copy(nicks, m->params[0], sizeof(nicks));
-	while ((nick = strsep(&np, ",")) != NULL) {
-		if (nick[0] == '\0')
-			continue;
-		conn_reply(c, ERR_WASNOSUCHNICK,
-		    "%s :There was no such nickname", conn_param(nick));
-	}
-	conn_reply(c, RPL_ENDOFWHOWAS, "%s :End of WHOWAS",
-	    conn_param(m->params[0]));
-}
-
 void
 cmd_userhost(struct client *c, struct irc_msg *m)
 {

@@ -15,57 +15,109 @@
 int64_t cmd_time_ms;
 
 /*
- * To add a command (CHATHISTORY, say): a line here and a cmd_fn
- * prototype in natterd.h. min_params is checked before the call.
+ * To add a command (CHATHISTORY, say): a row here and a cmd_fn
+ * prototype in natterd.h. min_params is checked before the call; the
+ * usage and summary are what HELP says. The busiest commands come first.
  */
 static const struct command commands[] = {
-	{ "PRIVMSG", cmd_privmsg, 0, CMD_REGONLY },
-	{ "NOTICE", cmd_notice, 0, CMD_REGONLY },
-	{ "TAGMSG", cmd_tagmsg, 1, CMD_REGONLY },
-	{ "PING", cmd_ping, 0, CMD_PREREG },
-	{ "PONG", cmd_pong, 0, CMD_PREREG },
-	{ "AWAY", cmd_away, 0, CMD_REGONLY },
-	{ "CAP", cmd_cap, 1, CMD_PREREG },
-	{ "CHATHISTORY", cmd_chathistory, 0, CMD_REGONLY },
-	{ "INVITE", cmd_invite, 2, CMD_REGONLY },
-	{ "ISON", cmd_ison, 1, CMD_REGONLY },
-	{ "JOIN", cmd_join, 1, CMD_REGONLY },
-	{ "KICK", cmd_kick, 2, CMD_REGONLY },
-	{ "KILL", cmd_kill, 1, CMD_REGONLY | CMD_OPER },
-	{ "LIST", cmd_list, 0, CMD_REGONLY },
-	{ "LUSERS", cmd_lusers, 0, CMD_REGONLY },
-	{ "MODE", cmd_mode, 1, CMD_REGONLY },
-	{ "MOTD", cmd_motd, 0, CMD_REGONLY },
-	{ "NAMES", cmd_names, 0, CMD_REGONLY },
-	{ "NICK", cmd_nick, 0, CMD_PREREG },
-	{ "OPER", cmd_oper, 2, CMD_REGONLY },
-	{ "PART", cmd_part, 1, CMD_REGONLY },
-	{ "PASS", cmd_pass, 1, CMD_PREREG },
-	{ "QUIT", cmd_quit, 0, CMD_PREREG },
-	{ "SETNAME", cmd_setname, 1, CMD_REGONLY },
-	{ "TIME", cmd_time, 0, CMD_REGONLY },
-	{ "TOPIC", cmd_topic, 1, CMD_REGONLY },
-	{ "USER", cmd_user, 4, CMD_PREREG },
-	{ "USERHOST", cmd_userhost, 1, CMD_REGONLY },
-	{ "VERSION", cmd_version, 0, CMD_REGONLY },
-	{ "WALLOPS", cmd_wallops, 1, CMD_REGONLY | CMD_OPER },
-	{ "WHO", cmd_who, 0, CMD_REGONLY },
-	{ "WHOIS", cmd_whois, 1, CMD_REGONLY },
-	{ "WHOWAS", cmd_whowas, 1, CMD_REGONLY },
+	{ "PRIVMSG", cmd_privmsg, 0, CMD_REGONLY,
+	    "<target>[,<target>...] <text>", "send a message to channels or users" },
+	{ "NOTICE", cmd_notice, 0, CMD_REGONLY,
+	    "<target>[,<target>...] <text>", "send a notice, never answered automatically" },
+	{ "TAGMSG", cmd_tagmsg, 1, CMD_REGONLY,
+	    "<target>", "send only tags (message-tags)" },
+	{ "PING", cmd_ping, 0, CMD_PREREG,
+	    "<token>", "ask for a PONG with the token" },
+	{ "PONG", cmd_pong, 0, CMD_PREREG,
+	    "<token>", "answer the server's PING" },
+	{ "AWAY", cmd_away, 0, CMD_REGONLY,
+	    "[<message>]", "mark yourself away, or back without a message" },
+	{ "CAP", cmd_cap, 1, CMD_PREREG,
+	    "LS [302] | LIST | REQ <caps> | END", "negotiate IRCv3 capabilities" },
+	{ "CHATHISTORY", cmd_chathistory, 0, CMD_REGONLY,
+	    "<subcommand> <target> <refs> <limit>", "fetch stored messages" },
+	{ "HELP", cmd_help, 0, CMD_REGONLY,
+	    "[<command>]", "this help" },
+	{ "HELPOP", cmd_help, 0, CMD_REGONLY,
+	    "[<command>]", "the same as HELP" },
+	{ "INFO", cmd_info, 0, CMD_REGONLY,
+	    "", "about this server" },
+	{ "INVITE", cmd_invite, 2, CMD_REGONLY,
+	    "<nick> <channel>", "invite a user to a channel" },
+	{ "ISON", cmd_ison, 1, CMD_REGONLY,
+	    "<nick> ...", "which of the nicks are online" },
+	{ "JOIN", cmd_join, 1, CMD_REGONLY,
+	    "<channel>[,<channel>...] [<key>[,<key>...]] | 0", "join channels (0: leave all)" },
+	{ "KICK", cmd_kick, 2, CMD_REGONLY,
+	    "<channel>[,<channel>...] <nick>[,<nick>...] [<reason>]", "remove users from channels" },
+	{ "KILL", cmd_kill, 1, CMD_REGONLY | CMD_OPER,
+	    "<nick> [<reason>]", "disconnect a user (operators)" },
+	{ "LIST", cmd_list, 0, CMD_REGONLY,
+	    "[<channel>[,<channel>...]]", "channels with their user counts and topics" },
+	{ "LUSERS", cmd_lusers, 0, CMD_REGONLY,
+	    "", "how many users and channels" },
+	{ "MODE", cmd_mode, 1, CMD_REGONLY,
+	    "<target> [<modes> [<args>...]]", "show or change channel or user modes" },
+	{ "MONITOR", cmd_monitor, 1, CMD_REGONLY,
+	    "+ <nicks> | - <nicks> | C | L | S", "be told when nicks come and go" },
+	{ "MOTD", cmd_motd, 0, CMD_REGONLY,
+	    "", "the message of the day" },
+	{ "NAMES", cmd_names, 0, CMD_REGONLY,
+	    "[<channel>]", "the members of a channel" },
+	{ "NICK", cmd_nick, 0, CMD_PREREG,
+	    "<nick>", "choose or change your nick" },
+	{ "OPER", cmd_oper, 2, CMD_REGONLY,
+	    "<name> <password>", "become an IRC operator" },
+	{ "PART", cmd_part, 1, CMD_REGONLY,
+	    "<channel>[,<channel>...] [<message>]", "leave channels" },
+	{ "PASS", cmd_pass, 1, CMD_PREREG,
+	    "<password>", "the server password, before NICK and USER" },
+	{ "QUIT", cmd_quit, 0, CMD_PREREG,
+	    "[<message>]", "disconnect" },
+	{ "SETNAME", cmd_setname, 1, CMD_REGONLY,
+	    "<realname>", "change your real name" },
+	{ "TIME", cmd_time, 0, CMD_REGONLY,
+	    "", "the server's time" },
+	{ "TOPIC", cmd_topic, 1, CMD_REGONLY,
+	    "<channel> [<topic>]", "show or set a channel's topic" },
+	{ "USER", cmd_user, 4, CMD_PREREG,
+	    "<user> <mode> <unused> <realname>", "register your user and real name" },
+	{ "USERHOST", cmd_userhost, 1, CMD_REGONLY,
+	    "<nick> ...", "the user@host of up to 5 nicks" },
+	{ "VERSION", cmd_version, 0, CMD_REGONLY,
+	    "", "the server's version and features" },
+	{ "WALLOPS", cmd_wallops, 1, CMD_REGONLY | CMD_OPER,
+	    "<text>", "a message to users with +w (operators)" },
+	{ "WHO", cmd_who, 0, CMD_REGONLY,
+	    "[<mask> [o][%<fields>[,<token>]]]", "list users matching a mask or in a channel" },
+	{ "WHOIS", cmd_whois, 1, CMD_REGONLY,
+	    "<nick>", "who a user is" },
+	{ "WHOWAS", cmd_whowas, 1, CMD_REGONLY,
+	    "<nick>[,<nick>...] [<count>]", "who had a nick that has been left" },
 };
+
+const struct command *
+cmd_find(const char *name)
+{
+	for (size_t i = 0; i < nitems(commands); i++)
+		if (strcasecmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void
+cmd_each(void (*fn)(const struct command *, void *), void *arg)
+{
+	for (size_t i = 0; i < nitems(commands); i++)
+		fn(&commands[i], arg);
+}
 
 void
 cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms)
 {
-	const struct command *cmd = NULL;
+	const struct command *cmd = cmd_find(m->command);
 	const char *label = NULL;
 
-	for (size_t i = 0; i < nitems(commands); i++) {
-		if (strcasecmp(commands[i].name, m->command) == 0) {
-			cmd = &commands[i];
-			break;
-		}
-	}
 	if (client_has_cap(c, CAP_LABELED_RESPONSE)) {
 		label = irc_tag_get(m, "label");
 		if (label != NULL && (label[0] == '\0' ||

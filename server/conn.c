@@ -769,6 +769,10 @@ conn_quit(struct client *c)
 	}
 	while (c->chans != NULL)
 		chan_remove(c->chans->chan, c);
+	if ((c->reg & REG_DONE) != 0)
+		monitor_offline(c);
+	monitor_clear(c);
+	whowas_add(c);
 	if ((c->reg & REG_NICK) != 0)
 		nick_remove(c);
 	if ((c->umodes & UMODE_OPER) != 0)
@@ -806,6 +810,7 @@ conn_free(struct client *c)
 	for (size_t i = 0; i < c->ninvites; i++)
 		free(c->invites[i]);
 	free(c->invites);
+	monitor_clear(c);
 	free(c->realname);
 	free(c->away);
 	free(c->quit_reason);

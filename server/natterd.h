@@ -167,6 +167,8 @@ enum {
 	IO_HELD = 1 << 3,	/* output waits for a hold (loop's held list) */
 };
 
+struct monlist;
+
 struct oent {
 	struct obuf *b;
 	uint32_t off;
@@ -200,6 +202,7 @@ struct client {
 	char *away;		/* NULL when here */
 	char *quit_reason;	/* set by conn_close */
 	char **invites;		/* folded channel names this client may enter */
+	struct monlist *monitor;	/* MONITOR targets; NULL when none */
 	uint8_t ninvites;
 	char nick[IRC_NICK_MAX + 1];
 	char user[IRC_USER_MAX + 1];
@@ -480,7 +483,14 @@ struct command {
 	cmd_fn *fn;
 	uint8_t min_params;
 	uint8_t flags;
+	const char *usage;	/* parameters, for HELP */
+	const char *summary;	/* what it does, for HELP */
 };
+
+/* The table's row for a command name (any case), or NULL. */
+const struct command *cmd_find(const char *name);
+/* Call fn on every row, in the table's order. */
+void cmd_each(void (*fn)(const struct command *, void *), void *arg);
 
 /* Run one parsed line from c; time_ms is when it was read. */
 void cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms);
@@ -493,7 +503,7 @@ cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_privmsg, cmd_quit, cmd_setname, cmd_tagmsg, cmd_time, cmd_topic,
     cmd_user,
     cmd_userhost, cmd_version, cmd_wallops, cmd_who, cmd_whois,
-    cmd_whowas, cmd_chathistory;
+    cmd_whowas, cmd_chathistory, cmd_monitor, cmd_help, cmd_info;
 
 /* cmd-reg.c: registration, welcome burst, LUSERS, MOTD. */
 void reg_try_finish(struct client *c);
@@ -509,6 +519,28 @@ void user_mode(struct client *c, struct irc_msg *m);
 
 /* Part c from every channel (JOIN 0). */
 void chan_part_all(struct client *c, const char *reason);
+
+/*
+ * monitor.c: MONITOR, nicks a client is told about as they come and go.
+ */
+
+#define MONITOR_MAX 100	/* ISUPPORT MONITOR: targets per client; past it 734 */
+
+/* c registered or took a new nick: 730 to those watching it. */
+void monitor_online(struct client *c);
+/* c is leaving its nick (QUIT, NICK): 731 to those watching it. */
+void monitor_offline(struct client *c);
+/* Forget c's own targets (MONITOR C, and when c goes). */
+void monitor_clear(struct client *c);
+
+/*
+ * whowas.c: WHOWAS, the last WHOWAS_MAX nicks left by QUIT or NICK.
+ */
+
+#define WHOWAS_MAX 256
+
+/* Remember c's nick, user, host and real name as it leaves them. */
+void whowas_add(const struct client *c);
 
 /*
  * listen.c: listening sockets and accept.

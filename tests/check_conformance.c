@@ -12,6 +12,7 @@
 #include "harness.h"
 
 #define T ND_TIMEOUT_MS
+#define WHOWAS_TEST 256		/* natterd's WHOWAS_MAX */
 
 static struct nd_server srv;
 
@@ -43,6 +44,279 @@ next_is(struct nd_conn *c, const char *want)
 	regfree(&re);
 	free(l);
 }
+
+/* Register nick with a user name and real name of our own. */
+static struct nd_conn *
+reg_as(const char *nick, const char *user, const char *real)
+{
+	struct nd_conn *c = nd_connect(&srv);
+
+	nd_send(c, "NICK %s", nick);
+	nd_send(c, "USER %s 0 * :%s", user, real);
+	ND_EXPECT(c, "^:test\\.server (376|422) ");
+	return c;
+}
+
+/* Register, QUIT and wait for the close. */
+static void
+visit(const char *nick, const char *user, const char *real)
+{
+	struct nd_conn *c = reg_as(nick, user, real);
+
+	nd_send(c, "QUIT :bye");
+	ck_assert(nd_wait_closed(c, T));
+	nd_close(c);
+}
+
+/* --- WHOWAS */
+
+/* RFC 2812 3.6.3: newest first, 314 then 312 for each, one 369. */
+START_TEST(whowas_after_quit)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+
+	visit("bob", "first", "Bob One");
+	visit("Bob", "second", "Bob Two");
+	nd_send(a, "WHOWAS BOB");
+	next_is(a, "^:test\\.server 314 alice Bob second 127\\.0\\.0\\.1 \\* :Bob Two$");
+	next_is(a, "^:test\\.server 312 alice Bob test\\.server :[0-9]{4}-.*Z$");
+	next_is(a, "^:test\\.server 314 alice bob first 127\\.0\\.0\\.1 \\* :Bob One$");
+	next_is(a, "^:test\\.server 312 alice bob test\\.server :");
+	next_is(a, "^:test\\.server 369 alice BOB :End of WHOWAS$");
+	nd_close(a);
+}
+END_TEST
+
+/* A positive count limits the entries; zero or less asks for all. */
+START_TEST(whowas_count)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+
+	visit("bob", "first", "Bob One");
+	visit("bob", "second", "Bob Two");
+	nd_send(a, "WHOWAS bob 1");
+	next_is(a, " 314 alice bob second ");
+	next_is(a, " 312 alice bob ");
+	next_is(a, " 369 alice bob ");
+	for (int i = 0; i < 3; i++) {
+		nd_send(a, "WHOWAS bob %s", (const char *[]){ "0", "-1", "2" }[i]);
+		next_is(a, " 314 alice bob second ");
+		next_is(a, " 312 alice bob ");
+		next_is(a, " 314 alice bob first ");
+		next_is(a, " 312 alice bob ");
+		next_is(a, " 369 alice bob ");
+	}
+	/* Several nicks: each answered, known or not, then one 369. */
+	nd_send(a, "WHOWAS nobody,bob 1");
+	next_is(a, " 406 alice nobody :There was no such nickname$");
+	next_is(a, " 314 alice bob second ");
+	next_is(a, " 312 alice bob ");
+	next_is(a, " 369 alice nobody,bob ");
+	nd_close(a);
+}
+END_TEST
+
+/* A nick left by NICK is recorded too; one still in use is not a 314. */
+START_TEST(whowas_nick_change)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = reg_as("bob", "bobu", "Bob Real");
+
+	nd_send(b, "NICK robert");
+	ND_EXPECT(b, "^:bob!bobu@127\\.0\\.0\\.1 NICK robert$");
+	nd_send(a, "WHOWAS bob");
+	next_is(a, " 314 alice bob bobu 127\\.0\\.0\\.1 \\* :Bob Real$");
+	next_is(a, " 312 alice bob ");
+	next_is(a, " 369 alice bob ");
+	nd_send(a, "WHOWAS robert");
+	next_is(a, " 406 alice robert ");
+	next_is(a, " 369 alice robert ");
+	nd_close(b);
+	nd_close(a);
+}
+END_TEST
+
+/* The record is bounded: past WHOWAS_MAX departures the oldest is gone. */
+START_TEST(whowas_bounded)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = reg_as("n0", "u", "R");
+
+	for (int i = 1; i <= WHOWAS_TEST + 1; i++) {
+		nd_send(b, "NICK n%d", i);
+		if (i % 64 == 0)
+			nd_sync(b);
+	}
+	nd_sync(b);
+	nd_send(a, "WHOWAS n0");
+	next_is(a, " 406 alice n0 ");
+	next_is(a, " 369 alice n0 ");
+	nd_send(a, "WHOWAS n1");
+	next_is(a, " 314 alice n1 u ");
+	nd_close(b);
+	nd_close(a);
+}
+END_TEST
+
+/* --- MONITOR (IRCv3 monitor) */
+
+/* + answers with the status now; then arrivals, nick changes and quits. */
+START_TEST(monitor_notifications)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *c = nd_register(&srv, "carol", NULL);
+
+	nd_send(a, "MONITOR + bob,Carol");
+	next_is(a, "^:test\\.server 730 alice :carol!carol@127\\.0\\.0\\.1$");
+	next_is(a, "^:test\\.server 731 alice :bob$");
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	next_is(a, "^:test\\.server 730 alice :bob!bob@127\\.0\\.0\\.1$");
+	/* A change of case is the same nick: nothing. */
+	nd_send(b, "NICK BOB");
+	ND_EXPECT(b, " NICK BOB$");
+	nd_send(b, "NICK robert");
+	ND_EXPECT(b, " NICK robert$");
+	next_is(a, "^:test\\.server 731 alice :BOB$");
+	nd_send(b, "NICK bob");
+	ND_EXPECT(b, " NICK bob$");
+	next_is(a, "^:test\\.server 730 alice :bob!bob@127\\.0\\.0\\.1$");
+	nd_send(c, "QUIT :bye");
+	next_is(a, "^:test\\.server 731 alice :carol$");
+	/* - is silent, and stops the notices. */
+	nd_send(a, "MONITOR - BOB");
+	nd_sync(a);
+	nd_send(b, "QUIT :bye");
+	ck_assert(nd_wait_closed(b, T));
+	nd_send(a, "PING :after");
+	next_is(a, " PONG [^ ]+ :?after$");
+	nd_close(b);
+	nd_close(c);
+	nd_close(a);
+}
+END_TEST
+
+/* L lists the targets, S their status, C clears silently. */
+START_TEST(monitor_list_status_clear)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(a, "MONITOR L");
+	next_is(a, "^:test\\.server 733 alice :End of MONITOR list$");
+	nd_send(a, "MONITOR + bob,dan");
+	next_is(a, " 730 alice :bob!");
+	next_is(a, " 731 alice :dan$");
+	nd_send(a, "MONITOR + BOB");
+	next_is(a, " 730 alice :bob!");
+	nd_send(a, "MONITOR L");
+	next_is(a, "^:test\\.server 732 alice :bob,dan$");
+	next_is(a, " 733 alice ");
+	nd_send(a, "MONITOR S");
+	next_is(a, " 730 alice :bob!bob@127\\.0\\.0\\.1$");
+	next_is(a, " 731 alice :dan$");
+	nd_send(a, "MONITOR C");
+	nd_send(a, "MONITOR L");
+	next_is(a, " 733 alice ");
+	/* Masks are not nicks (no following people across nick changes). */
+	nd_send(a, "MONITOR + *!bob@127.0.0.1");
+	next_is(a, " 432 alice \\*!bob@127\\.0\\.0\\.1 ");
+	nd_send(a, "MONITOR +");
+	next_is(a, " 461 alice MONITOR ");
+	nd_send(a, "MONITOR");
+	next_is(a, " 461 alice MONITOR ");
+	nd_close(b);
+	nd_close(a);
+}
+END_TEST
+
+/* ISUPPORT MONITOR=100; the target past it, and the rest, get 734. */
+START_TEST(monitor_limit)
+{
+	struct nd_conn *a = nd_connect(&srv);
+	char line[512];
+	size_t n = 0;
+
+	nd_send(a, "NICK alice");
+	nd_send(a, "USER alice 0 * :A");
+	ND_EXPECT(a, "^:test\\.server 005 alice .*MONITOR=100");
+	ND_EXPECT(a, " (376|422) ");
+	for (int i = 0; i < 98; i++) {
+		nd_send(a, "MONITOR + n%d", i);
+		next_is(a, " 731 alice :n[0-9]+$");
+	}
+	for (int i = 98; i < 102; i++)
+		n += snprintf(line + n, sizeof(line) - n, "%sn%d", n ? "," : "", i);
+	nd_send(a, "MONITOR + %s", line);
+	next_is(a, "^:test\\.server 731 alice :n98,n99$");
+	next_is(a, "^:test\\.server 734 alice 100 n100,n101 :Monitor list is full$");
+	/* Known ones are not counted twice. */
+	nd_send(a, "MONITOR + n0");
+	next_is(a, " 731 alice :n0$");
+	nd_close(a);
+}
+END_TEST
+
+/* A client that goes leaves no watcher behind for later arrivals. */
+START_TEST(monitor_watcher_quits)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *w = nd_register(&srv, "wendy", NULL);
+
+	nd_send(a, "MONITOR + bob");
+	next_is(a, " 731 alice :bob$");
+	nd_send(w, "MONITOR + bob");
+	next_is(w, " 731 wendy :bob$");
+	nd_send(w, "QUIT");
+	ck_assert(nd_wait_closed(w, T));
+	nd_close(w);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	next_is(a, " 730 alice :bob!");
+	nd_close(b);
+	next_is(a, " 731 alice :bob$");
+	nd_close(a);
+}
+END_TEST
+
+/* --- INFO and HELP */
+
+/* RFC 2812 3.4.10: 371 lines, then 374. */
+START_TEST(info_lines)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+
+	nd_send(a, "INFO");
+	next_is(a, "^:test\\.server 371 alice :natterd-[^ ]+, natter's LAN chat server$");
+	next_is(a, " 371 alice :IRC ");
+	next_is(a, " 371 alice :Running since [0-9]{4}-");
+	next_is(a, " 371 alice :History: in memory$");
+	next_is(a, "^:test\\.server 374 alice :End of INFO list$");
+	nd_close(a);
+}
+END_TEST
+
+/* HELP and HELPOP: 704, 705, 706 naming the subject, or 524 alone. */
+START_TEST(help_subjects)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+
+	nd_send(a, "HELP privmsg");
+	next_is(a, "^:test\\.server 704 alice PRIVMSG :PRIVMSG <target>\\[,<target>\\.\\.\\.\\] <text>$");
+	next_is(a, "^:test\\.server 705 alice PRIVMSG :send a message to channels or users$");
+	next_is(a, "^:test\\.server 706 alice PRIVMSG :End of /HELP$");
+	nd_send(a, "HELPOP MONITOR");
+	next_is(a, " 704 alice MONITOR :MONITOR \\+ <nicks>");
+	next_is(a, " 705 alice MONITOR :");
+	next_is(a, " 706 alice MONITOR ");
+	nd_send(a, "HELP NOSUCHTHING");
+	next_is(a, "^:test\\.server 524 alice NOSUCHTHING :No help available on this topic$");
+	/* The index names every command, the new ones too. */
+	nd_send(a, "HELP");
+	next_is(a, "^:test\\.server 704 alice \\* :");
+	next_is(a, "^:test\\.server 705 alice \\* :PRIVMSG NOTICE TAGMSG .* HELP HELPOP INFO .* MONITOR .* WHOWAS$");
+	next_is(a, "^:test\\.server 706 alice \\* :End of /HELP$");
+	nd_close(a);
+}
+END_TEST
 
 /* --- replies irctest found wrong */
 
@@ -168,6 +442,28 @@ conformance_suite(void)
 {
 	Suite *s = suite_create("conformance");
 	TCase *tc;
+
+	tc = tcase_create("whowas");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, whowas_after_quit);
+	tcase_add_test(tc, whowas_count);
+	tcase_add_test(tc, whowas_nick_change);
+	tcase_add_test(tc, whowas_bounded);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("monitor");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, monitor_notifications);
+	tcase_add_test(tc, monitor_list_status_clear);
+	tcase_add_test(tc, monitor_limit);
+	tcase_add_test(tc, monitor_watcher_quits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("info");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, info_lines);
+	tcase_add_test(tc, help_subjects);
+	suite_add_tcase(s, tc);
 
 	tc = tcase_create("replies");
 	tcase_add_checked_fixture(tc, start, stop);

@@ -15,6 +15,9 @@
 
 #include "natterd.h"
 
+#define ROWS_PER_TOKEN 10	/* rows asked for that cost one more flood token */
+#define ROW_OVERHEAD 128	/* bytes a row's line adds to its fields (tags) */
+
 /* How one client gets history lines. */
 struct hist_out {
 	struct client *c;
@@ -22,6 +25,14 @@ struct hist_out {
 	const char *replay;	/* JOIN replay of this channel: no CTCP
 				 * queries, a batch only if a line comes */
 	char ref[32];
+};
+
+/* A query's rows, kept until it is known which of them fit. */
+struct rows {
+	struct hist_msg *v;
+	char **bufs;
+	size_t *bytes;		/* each row's line, near enough */
+	size_t n, cap;
 };
 
 /* Only ACTION among CTCPs: replaying a VERSION or PING query would make
@@ -150,6 +161,68 @@ send_target(const char *target, int64_t last_ms, void *arg)
 	    cfg.name, target, stamp);
 }
 
+static void
+rows_add(const struct hist_msg *m, void *arg)
+{
+	struct rows *r = arg;
+	const char *src[] = { m->source, m->target, m->command, m->tags,
+	    m->text };
+	size_t len[5], size = 0;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 32;
+		r->v = xreallocarray(r->v, r->cap, sizeof(*r->v));
+		r->bufs = xreallocarray(r->bufs, r->cap, sizeof(*r->bufs));
+		r->bytes = xreallocarray(r->bytes, r->cap, sizeof(*r->bytes));
+	}
+	for (size_t i = 0; i < nitems(src); i++)
+		size += len[i] = strlen(src[i]) + 1;
+	char *p = r->bufs[r->n] = xmalloc(size);
+	struct hist_msg *c = &r->v[r->n];
+	*c = *m;
+	const char **dst[] = { &c->source, &c->target, &c->command, &c->tags,
+	    &c->text };
+	for (size_t i = 0; i < nitems(src); i++) {
+		memcpy(p, src[i], len[i]);
+		*dst[i] = p;
+		p += len[i];
+	}
+	r->bytes[r->n] = size + ROW_OVERHEAD;
+	r->n++;
+}
+
+/*
+ * Send what of rows fits in half of the room c's sendq has left, so a
+ * reply never costs a reader its connection (rows with long client tags,
+ * a large LATEST). What is cut is the end the client pages towards:
+ * the oldest rows when it pages back (newest), else the newest; it asks
+ * again from the last row it got. Returns the number sent.
+ */
+static int
+rows_send(struct rows *r, struct hist_out *o, bool newest)
+{
+	size_t room = cfg.sendq > o->c->outbytes ?
+	    (cfg.sendq - o->c->outbytes) / 2 : 0;
+	size_t used = 0, k = 0;
+
+	while (k < r->n) {
+		size_t b = r->bytes[newest ? r->n - 1 - k : k];
+		if (used + b > room)
+			break;
+		used += b;
+		k++;
+	}
+	size_t first = newest ? r->n - k : 0;
+	for (size_t i = first; i < first + k; i++)
+		send_row(&r->v[i], o);
+	for (size_t i = 0; i < r->n; i++)
+		free(r->bufs[i]);
+	free(r->v);
+	free(r->bufs);
+	free(r->bytes);
+	return (int)k;
+}
+
 /* CHATHISTORY TARGETS timestamp=a timestamp=b limit */
 static void
 targets(struct client *c, struct irc_msg *m)
@@ -174,6 +247,7 @@ targets(struct client *c, struct irc_msg *m)
 		fail(c, "INVALID_PARAMS", "TARGETS", "Invalid parameters");
 		return;
 	}
+	conn_flood_charge(c, limit / ROWS_PER_TOKEN);
 	o.batch = batch_open(c, o.ref, sizeof(o.ref),
 	    "draft/chathistory-targets", NULL);
 	int n = hist_targets(c->nick, from.time_ms, to.time_ms, limit,
@@ -267,8 +341,13 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		return;
 	}
 	q.key = key;
+	/* Rows cost flood tokens too, so asking for 1000 again and again
+	 * is as slow as saying a hundred lines. */
+	conn_flood_charge(c, q.limit / ROWS_PER_TOKEN);
+	struct rows rows = { 0 };
+	int n = hist_query(&q, rows_add, &rows);
 	o.batch = batch_open(c, o.ref, sizeof(o.ref), "chathistory", target);
-	int n = hist_query(&q, send_row, &o);
+	rows_send(&rows, &o, q.sub == HIST_LATEST || q.sub == HIST_BEFORE);
 	batch_close(c, o.batch);
 	if (n < 0)
 		conn_sendf(c, ":%s FAIL CHATHISTORY MESSAGE_ERROR %s %s"
@@ -289,7 +368,9 @@ chathistory_replay(struct client *c, const struct chan *ch)
 	hist_key(key, sizeof(key), c->nick, ch->name);
 	q.key = key;
 	q.a.type = HIST_REF_NONE;
-	hist_query(&q, send_row, &o);
+	struct rows rows = { 0 };
+	hist_query(&q, rows_add, &rows);
+	rows_send(&rows, &o, true);
 	batch_close(c, o.batch);
 }
 

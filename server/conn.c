@@ -664,6 +664,17 @@ conn_line(struct client *c, char *line, size_t len)
 }
 
 void
+conn_flood_charge(struct client *c, int lines)
+{
+	int64_t cost = cfg.flood_rate > 0 ? 1000 / cfg.flood_rate : 0;
+	int64_t now = time_mono_ms();
+
+	if (cost > 0 && lines > 0)
+		c->flood_at = (c->flood_at > now ? c->flood_at : now) +
+		    cost * lines;
+}
+
+void
 conn_process(struct client *c)
 {
 	int64_t now = time_mono_ms();

@@ -296,37 +296,80 @@ hmem_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
 	return count;
 }
 
-struct hmem_latest {
-	int64_t lo_ms, hi_ms;
-	store_want_fn *want;
-	store_latest_fn *fn;
-	void *arg;
+/* TARGETS' candidates: a target and its latest message. */
+struct hmem_found {
+	const struct hmem_target *t;
+	const struct hmem_msg *last;
 };
 
-static void
-hmem_latest_one(struct hmem_target *t, void *arg)
-{
-	struct hmem_latest *q = arg;
+struct hmem_targets {
+	const char *me;
+	int64_t lo_ms, hi_ms;
+	struct hmem_found *v;
+	size_t n, cap;
+};
 
-	if (!q->want(t->key, q->arg))
-		return;
-	/* Strictly inside (lo_ms, hi_ms): the last before (hi_ms, 0). */
-	size_t b = hmem_bound(t, (struct hist_pos){ q->hi_ms, 0 }, false);
-	if (b == 0)
-		return;
-	const struct hmem_msg *e = t->v[t->head + b - 1];
-	if (e->time_ms > q->lo_ms)
-		q->fn(t->key, e->time_ms, e->s + e->source, e->s + e->target,
-		    q->arg);
+/* Is key a channel, or the conversation of folded nick me? */
+static bool
+hmem_key_for(const char *key, const char *me)
+{
+	const char *sp = strchr(key, ' ');
+	size_t n = strlen(me);
+
+	if (sp == NULL)
+		return true;
+	return ((size_t)(sp - key) == n && strncmp(key, me, n) == 0) ||
+	    strcmp(sp + 1, me) == 0;
 }
 
-static bool
-hmem_latest(int64_t lo_ms, int64_t hi_ms, store_want_fn *want,
-    store_latest_fn *fn, void *arg)
+static void
+hmem_targets_one(struct hmem_target *t, void *arg)
 {
-	struct hmem_latest q = { lo_ms, hi_ms, want, fn, arg };
+	struct hmem_targets *q = arg;
 
-	hmem_each_target(hmem_latest_one, &q);
+	if (t->n == 0 || !hmem_key_for(t->key, q->me))
+		return;
+	const struct hmem_msg *e = t->v[t->head + t->n - 1];
+	if (e->time_ms <= q->lo_ms || e->time_ms >= q->hi_ms)
+		return;
+	if (q->n == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 16;
+		q->v = xreallocarray(q->v, q->cap, sizeof(*q->v));
+	}
+	q->v[q->n].t = t;
+	q->v[q->n].last = e;
+	q->n++;
+}
+
+static int
+hmem_found_cmp(const void *a, const void *b)
+{
+	const struct hmem_found *x = a, *y = b;
+
+	if (x->last->time_ms != y->last->time_ms)
+		return x->last->time_ms < y->last->time_ms ? -1 : 1;
+	return strcmp(x->t->key, y->t->key);
+}
+
+/* Every target is looked at: memory is small and quick to walk; the
+ * file store has a summary to seek in instead. */
+static bool
+hmem_targets(const char *me, int64_t lo_ms, int64_t hi_ms, bool desc,
+    store_target_fn *fn, void *arg)
+{
+	struct hmem_targets q = { .me = me, .lo_ms = lo_ms, .hi_ms = hi_ms };
+
+	hmem_each_target(hmem_targets_one, &q);
+	if (q.n > 0)
+		qsort(q.v, q.n, sizeof(*q.v), hmem_found_cmp);
+	for (size_t i = 0; i < q.n; i++) {
+		const struct hmem_found *f = &q.v[desc ? q.n - 1 - i : i];
+		const struct hmem_msg *e = f->last;
+		if (!fn(f->t->key, e->time_ms, e->s + e->source,
+		    e->s + e->target, arg))
+			break;
+	}
+	free(q.v);
 	return true;
 }
 
@@ -397,7 +440,7 @@ const struct store hmem_store = {
 	.add = hmem_add,
 	.find = hmem_find,
 	.range = hmem_range,
-	.latest = hmem_latest,
+	.targets = hmem_targets,
 	.prune_old = hmem_prune_old,
 	.set_max = hmem_set_max,
 	.close = hmem_close,

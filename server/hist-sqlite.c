@@ -46,7 +46,7 @@
 #define HSQL_BUSY_MS 100	/* longest a lock held by another process stalls a pass */
 #define HSQL_SYNC_MS 1000	/* idle checkpoints (fsync) at most this often */
 #define HSQL_WAL_FORCE 16384	/* WAL pages (64 MiB) that force a checkpoint */
-#define HSQL_SCHEMA_VERSION 1
+#define HSQL_SCHEMA_VERSION 2
 
 static const char hsql_schema[] =
 	"CREATE TABLE IF NOT EXISTS messages ("
@@ -63,9 +63,22 @@ static const char hsql_schema[] =
 	"CREATE INDEX IF NOT EXISTS messages_tkey_time"
 	" ON messages (tkey, time_ms);"
 	/* No index on time_ms alone: one b-tree less per stored message.
-	 * TARGETS walks the targets instead, --history-days the arrival
+	 * TARGETS reads target_last instead, --history-days the arrival
 	 * order. (Early builds made one.) */
 	"DROP INDEX IF EXISTS messages_time;"
+	/* Each target's latest message, kept current on insert, for
+	 * TARGETS: a row for each party of a conversation (who: a folded
+	 * nick), one for a channel (who: ""), so a client's targets are one
+	 * index range, in time order. */
+	"CREATE TABLE IF NOT EXISTS target_last ("
+	" who TEXT NOT NULL,"
+	" tkey TEXT NOT NULL,"
+	" time_ms INTEGER NOT NULL,"
+	" source TEXT NOT NULL,"
+	" target TEXT NOT NULL,"
+	" PRIMARY KEY (who, tkey)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS target_last_time"
+	" ON target_last (who, time_ms, tkey);"
 	"CREATE TABLE IF NOT EXISTS channels ("
 	" folded TEXT PRIMARY KEY,"
 	" name TEXT NOT NULL,"
@@ -77,6 +90,25 @@ static const char hsql_schema[] =
 	" mode_limit INTEGER NOT NULL,"
 	" created INTEGER NOT NULL) WITHOUT ROWID;";
 
+/*
+ * The steps from one schema version to the next, for a database an older
+ * natterd wrote: [v] takes version v - 1 to v, after hsql_schema has made
+ * whatever is missing. Appended to, never changed. A new database gets
+ * hsql_schema alone.
+ */
+static const char *const hsql_migrations[HSQL_SCHEMA_VERSION + 1] = {
+	/* TAGMSG is no longer kept; target_last from what is stored. */
+	[2] = "DELETE FROM messages WHERE command = 'TAGMSG';"
+	    "INSERT OR REPLACE INTO target_last"
+	    " SELECT CASE instr(tkey, ' ') WHEN 0 THEN ''"
+	    " ELSE substr(tkey, 1, instr(tkey, ' ') - 1) END,"
+	    " tkey, max(time_ms), source, target FROM messages GROUP BY tkey;"
+	    "INSERT OR REPLACE INTO target_last"
+	    " SELECT substr(tkey, instr(tkey, ' ') + 1),"
+	    " tkey, max(time_ms), source, target FROM messages"
+	    " WHERE instr(tkey, ' ') > 0 GROUP BY tkey;",
+};
+
 enum hsql_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
@@ -85,7 +117,12 @@ enum hsql_stmt {
 	ST_MSGID,
 	ST_FIRST,	/* the first n rows of a range */
 	ST_LAST,	/* the last n rows of a range, ascending */
-	ST_KEY_LATEST,	/* a target's latest row in a time window */
+	ST_TGT_PUT,	/* a target's latest message */
+	ST_TGT_ASC,	/* someone's targets in a window, oldest first */
+	ST_TGT_DESC,	/* newest first */
+	ST_CTGT_ASC,	/* the same, a second cursor for the channels */
+	ST_CTGT_DESC,
+	ST_TGT_OLD,	/* targets whose latest message is pruned */
 	ST_CHAN_PUT,
 	ST_CHAN_GET,
 	ST_CHAN_DEL,
@@ -98,10 +135,11 @@ enum hsql_stmt {
 };
 
 #define HSQL_COLS "msgid, time_ms, source, target, command, tags, text"
+#define HSQL_TGT "SELECT tkey, time_ms, source, target FROM target_last" \
+	" WHERE who = ?1 AND time_ms > ?2 AND time_ms < ?3 ORDER BY"
 #define HSQL_RANGE \
 	" FROM messages WHERE tkey = ?1" \
-	" AND (time_ms, id) > (?2, ?3) AND (time_ms, id) < (?4, ?5)" \
-	" AND (?6 OR command <> 'TAGMSG')"
+	" AND (time_ms, id) > (?2, ?3) AND (time_ms, id) < (?4, ?5)"
 static const char *const hsql_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -112,13 +150,20 @@ static const char *const hsql_sql[ST_COUNT] = {
 	[ST_MSGID] = "SELECT time_ms, id FROM messages"
 	    " WHERE msgid = ?1 AND tkey = ?2",
 	[ST_FIRST] = "SELECT " HSQL_COLS HSQL_RANGE
-	    " ORDER BY time_ms, id LIMIT ?7",
+	    " ORDER BY time_ms, id LIMIT ?6",
 	[ST_LAST] = "SELECT " HSQL_COLS " FROM (SELECT id, " HSQL_COLS
-	    HSQL_RANGE " ORDER BY time_ms DESC, id DESC LIMIT ?7)"
+	    HSQL_RANGE " ORDER BY time_ms DESC, id DESC LIMIT ?6)"
 	    " ORDER BY time_ms, id",
-	[ST_KEY_LATEST] = "SELECT time_ms, source, target FROM messages"
-	    " WHERE tkey = ?1 AND time_ms > ?2 AND time_ms < ?3"
-	    " ORDER BY time_ms DESC, id DESC LIMIT 1",
+	[ST_TGT_PUT] = "INSERT INTO target_last (who, tkey, time_ms, source,"
+	    " target) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (who, tkey)"
+	    " DO UPDATE SET time_ms = excluded.time_ms,"
+	    " source = excluded.source, target = excluded.target"
+	    " WHERE excluded.time_ms >= target_last.time_ms",
+	[ST_TGT_ASC] = HSQL_TGT " time_ms, tkey",
+	[ST_TGT_DESC] = HSQL_TGT " time_ms DESC, tkey DESC",
+	[ST_CTGT_ASC] = HSQL_TGT " time_ms, tkey",
+	[ST_CTGT_DESC] = HSQL_TGT " time_ms DESC, tkey DESC",
+	[ST_TGT_OLD] = "DELETE FROM target_last WHERE time_ms < ?1",
 	[ST_CHAN_PUT] = "INSERT OR REPLACE INTO channels (folded, name, topic,"
 	    " topic_setter, topic_time, modes, mode_key, mode_limit, created)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -276,7 +321,33 @@ hsql_add(const struct hist_msg *m, const char *key)
 		hsql.sweep_due = true;
 		hsql.sweep_dirty = true;
 	}
-	return rc == SQLITE_DONE || hsql_write_failed(rc, "storing a message");
+	if (rc != SQLITE_DONE)
+		return hsql_write_failed(rc, "storing a message");
+	/* The target's latest message: one row for a channel, one for each
+	 * party of a conversation ("a b"). */
+	const char *sp = strchr(key, ' ');
+	char who[IRC_NICK_MAX + 1] = "";
+	for (int party = 0; party < (sp != NULL ? 2 : 1); party++) {
+		if (sp != NULL) {
+			const char *p = party == 0 ? key : sp + 1;
+			size_t len = party == 0 ? (size_t)(sp - p) : strlen(p);
+			if (len >= sizeof(who))
+				len = sizeof(who) - 1;
+			memcpy(who, p, len);
+			who[len] = '\0';
+		}
+		st = hsql.st[ST_TGT_PUT];
+		hsql_bind_text(st, 1, who);
+		hsql_bind_text(st, 2, key);
+		sqlite3_bind_int64(st, 3, m->time_ms);
+		hsql_bind_text(st, 4, m->source);
+		hsql_bind_text(st, 5, m->target);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return hsql_write_failed(rc, "storing a target");
+	}
+	return true;
 }
 
 static bool
@@ -307,8 +378,7 @@ hsql_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
 	sqlite3_bind_int64(st, 3, lo.id);
 	sqlite3_bind_int64(st, 4, hi.time_ms);
 	sqlite3_bind_int64(st, 5, hi.id);
-	sqlite3_bind_int(st, 6, tagmsg);
-	sqlite3_bind_int(st, 7, n);
+	sqlite3_bind_int(st, 6, n);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&m, 0, sizeof(m));
 		str_copy(m.msgid, (const char *)sqlite3_column_text(st, 0),
@@ -331,46 +401,61 @@ hsql_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
 	return count;
 }
 
+/* Start stepping someone's targets (who) in a window. */
+static sqlite3_stmt *
+hsql_targets_open(sqlite3_stmt *st, const char *who, int64_t lo_ms,
+    int64_t hi_ms)
+{
+	hsql_bind_text(st, 1, who);
+	sqlite3_bind_int64(st, 2, lo_ms);
+	sqlite3_bind_int64(st, 3, hi_ms);
+	return st;
+}
+
 /*
- * Walk the targets in key order (an index seek each), and look up the
- * latest message in the window of those wanted. Cheaper than a scan of
- * the window when history is long, and it spares every insert an index
- * on time alone.
+ * Two index ranges of target_last, me's conversations and the channels,
+ * merged in (time, key) order; each row is read only when the one before
+ * it is handed out, so what TARGETS reads is what it lists (and the
+ * channels the asker may not see).
  */
 static bool
-hsql_latest(int64_t lo_ms, int64_t hi_ms, store_want_fn *want,
-    store_latest_fn *fn, void *arg)
+hsql_targets(const char *me, int64_t lo_ms, int64_t hi_ms, bool desc,
+    store_target_fn *fn, void *arg)
 {
-	char key[HIST_KEY_MAX] = "";
-	int rc;
+	sqlite3_stmt *a = hsql_targets_open(hsql.rst[desc ? ST_TGT_DESC :
+	    ST_TGT_ASC], me, lo_ms, hi_ms);
+	sqlite3_stmt *b = hsql_targets_open(hsql.rst[desc ? ST_CTGT_DESC :
+	    ST_CTGT_ASC], "", lo_ms, hi_ms);
+	int ra = sqlite3_step(a), rb = sqlite3_step(b);
+	bool go = true;
 
-	for (;;) {
-		sqlite3_stmt *st = hsql.rst[ST_KEY_NEXT];
-		hsql_bind_text(st, 1, key);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			str_copy(key, (const char *)sqlite3_column_text(st, 0),
-			    sizeof(key));
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW)
-			break;
-		if (!want(key, arg))
-			continue;
-
-		st = hsql.rst[ST_KEY_LATEST];
-		hsql_bind_text(st, 1, key);
-		sqlite3_bind_int64(st, 2, lo_ms);
-		sqlite3_bind_int64(st, 3, hi_ms);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			fn(key, sqlite3_column_int64(st, 0),
-			    (const char *)sqlite3_column_text(st, 1),
-			    (const char *)sqlite3_column_text(st, 2), arg);
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			break;
+	while (go && (ra == SQLITE_ROW || rb == SQLITE_ROW)) {
+		sqlite3_stmt *st;
+		if (ra != SQLITE_ROW)
+			st = b;
+		else if (rb != SQLITE_ROW)
+			st = a;
+		else {
+			int64_t ta = sqlite3_column_int64(a, 1);
+			int64_t tb = sqlite3_column_int64(b, 1);
+			int c = ta != tb ? (ta < tb ? -1 : 1) :
+			    strcmp((const char *)sqlite3_column_text(a, 0),
+			    (const char *)sqlite3_column_text(b, 0));
+			st = (c <= 0) != desc ? a : b;
+		}
+		go = fn((const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3), arg);
+		if (st == a)
+			ra = sqlite3_step(a);
+		else
+			rb = sqlite3_step(b);
 	}
-	if (rc == SQLITE_DONE)
+	sqlite3_reset(a);
+	sqlite3_reset(b);
+	if ((ra == SQLITE_ROW || ra == SQLITE_DONE) &&
+	    (rb == SQLITE_ROW || rb == SQLITE_DONE))
 		return true;
 	log_error("history: listing targets: %s", sqlite3_errmsg(hsql.rd));
 	return false;
@@ -403,8 +488,12 @@ hsql_prune_old(int64_t cutoff_ms, int batch)
 	int rc = sqlite3_step(st);
 	bool old = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) < cutoff_ms;
 	sqlite3_reset(st);
-	if (!old)
-		return 0;
+	if (!old) {
+		/* The targets whose every message is gone now. */
+		st = hsql.st[ST_TGT_OLD];
+		sqlite3_bind_int64(st, 1, cutoff_ms);
+		return hsql_delete(st) < 0 ? -1 : 0;
+	}
 	st = hsql.st[ST_OLD_DEL];
 	sqlite3_bind_int64(st, 1, cutoff_ms);
 	sqlite3_bind_int(st, 2, batch);
@@ -709,11 +798,25 @@ hsql_open(const char *path, bool sync_full, char *err, size_t errcap)
 		return hsql_open_fail(path, rc == SQLITE_ROW ?
 		    "cannot use a write-ahead log" : sqlite3_errmsg(hsql.db),
 		    err, errcap);
+	/* The schema, then the steps from the version found, in one
+	 * transaction: a database is at one version or the next. */
 	char sql[sizeof(hsql_schema) + 128];
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s;"
-	    "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
-	    sync_full ? "FULL" : "NORMAL", hsql_schema, HSQL_SCHEMA_VERSION);
-	if (sqlite3_exec(hsql.db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	    "BEGIN IMMEDIATE; %s", sync_full ? "FULL" : "NORMAL", hsql_schema);
+	rc = sqlite3_exec(hsql.db, sql, NULL, NULL, &msg);
+	for (int v = version + 1; rc == SQLITE_OK && version > 0 &&
+	    v <= HSQL_SCHEMA_VERSION; v++) {
+		log_info("history: %s: schema version %d to %d", path, v - 1,
+		    v);
+		rc = sqlite3_exec(hsql.db, hsql_migrations[v], NULL, NULL,
+		    &msg);
+	}
+	if (rc == SQLITE_OK) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; COMMIT;",
+		    HSQL_SCHEMA_VERSION);
+		rc = sqlite3_exec(hsql.db, sql, NULL, NULL, &msg);
+	}
+	if (rc != SQLITE_OK) {
 		str_copy(why, msg != NULL ? msg : "cannot write", sizeof(why));
 		sqlite3_free(msg);
 		return hsql_open_fail(path, why, err, errcap);
@@ -752,7 +855,7 @@ const struct store hsql_store = {
 	.busy = hsql_busy,
 	.find = hsql_find,
 	.range = hsql_range,
-	.latest = hsql_latest,
+	.targets = hsql_targets,
 	.chan_get = hsql_chan_get,
 	.close = hsql_close,
 };

@@ -21,11 +21,9 @@ struct hist_pos {
 	int64_t id;
 };
 
-/* Whether latest looks at target key at all. */
-typedef bool store_want_fn(const char *key, void *arg);
-/* A target and its latest message in the window: time, source and target
- * as sent. */
-typedef void store_latest_fn(const char *key, int64_t time_ms,
+/* A target and its latest message: time, source and target as sent.
+ * False stops the listing. */
+typedef bool store_target_fn(const char *key, int64_t time_ms,
     const char *source, const char *target, void *arg);
 
 /*
@@ -73,11 +71,12 @@ struct store {
 	 * an error (logged). */
 	int (*range)(const char *key, struct hist_pos lo, struct hist_pos hi,
 	    int n, bool last, bool tagmsg, hist_row_fn *fn, void *arg);
-	/* fn on every target want accepts with a message strictly between
-	 * the two times, with the latest such message. False on an error
-	 * (logged). */
-	bool (*latest)(int64_t lo_ms, int64_t hi_ms, store_want_fn *want,
-	    store_latest_fn *fn, void *arg);
+	/* fn on every channel, and every conversation of folded nick me,
+	 * whose latest message is strictly between the two times, in the
+	 * order of (time, key), descending if desc, until fn says stop.
+	 * False on an error (logged). */
+	bool (*targets)(const char *me, int64_t lo_ms, int64_t hi_ms,
+	    bool desc, store_target_fn *fn, void *arg);
 	/* The saved row of a folded channel name; its strings last until
 	 * the next call. */
 	bool (*chan_get)(const char *folded, struct hist_chan *c);

@@ -499,16 +499,62 @@ hist_key(char *buf, size_t cap, const char *me, const char *target)
 	return ll + 1 + hl;
 }
 
+/*
+ * The client tags history keeps: those that say what a message is to
+ * others (a reply, a reaction, the channel a private message is about),
+ * which a reader of history needs. Others, such as +typing, are of the
+ * moment; and all of them together are capped, so that no sender can
+ * make each stored line 4 KiB longer for every reader of history.
+ */
+static const char *const hist_kept_tags[] = {
+	"+draft/channel-context", "+draft/react", "+draft/reply",
+	"+channel-context", "+react", "+reply",
+};
+
+/* The kept tags of escaped client tags in, into out (HIST_TAGS_MAX). */
+static void
+hist_tags_filter(char *out, const char *in)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	while (in != NULL && *in != '\0') {
+		size_t len = strcspn(in, ";"), klen = strcspn(in, "=;");
+		for (size_t i = 0; i < nitems(hist_kept_tags); i++) {
+			const char *k = hist_kept_tags[i];
+			if (strlen(k) != klen || strncmp(in, k, klen) != 0)
+				continue;
+			if (n + (n > 0) + len < HIST_TAGS_MAX) {
+				if (n > 0)
+					out[n++] = ';';
+				memcpy(out + n, in, len);
+				n += len;
+				out[n] = '\0';
+			}
+			break;
+		}
+		in += len;
+		if (*in == ';')
+			in++;
+	}
+}
+
 struct hold *
 hist_add(const struct hist_msg *m)
 {
-	char nick[IRC_NICK_MAX + 1], key[HIST_KEY_MAX];
+	char nick[IRC_NICK_MAX + 1], key[HIST_KEY_MAX], tags[HIST_TAGS_MAX];
 
-	if (store == NULL)
+	/* TAGMSG carries only client tags, of the moment (+typing): not
+	 * history, and never served. */
+	if (store == NULL || strcmp(m->command, "TAGMSG") == 0)
 		return NULL;
 	irc_source_split(m->source, nick, sizeof(nick), NULL, 0, NULL, 0);
 	if (hist_key(key, sizeof(key), nick, m->target) == 0)
 		return NULL;
+	hist_tags_filter(tags, m->tags);
+	struct hist_msg kept = *m;
+	kept.tags = tags;
+	m = &kept;
 	if (!store->batched) {
 		store->add(m, key);
 		return NULL;
@@ -721,21 +767,7 @@ hist_query(const struct hist_query *q, hist_row_fn *fn, void *arg)
 	return 0;
 }
 
-/* Is key the conversation of folded nick me? */
-static bool
-hist_key_has(const char *key, const char *me)
-{
-	const char *sp = strchr(key, ' ');
-	size_t n = strlen(me);
-
-	if (sp == NULL)
-		return false;
-	return ((size_t)(sp - key) == n && strncmp(key, me, n) == 0) ||
-	    strcmp(sp + 1, me) == 0;
-}
-
 struct hist_found {
-	char key[HIST_KEY_MAX];
 	char name[IRC_CHAN_MAX + 1];
 	int64_t time_ms;
 };
@@ -743,35 +775,15 @@ struct hist_found {
 /* TARGETS' findings so far, and what decides which count. */
 struct hist_found_list {
 	struct hist_found *v;
-	size_t n, cap;
+	size_t n, limit;
 	char me[IRC_NICK_MAX + 1];	/* folded */
 	hist_visible_fn *visible;
 	void *arg;
 };
 
-static int
-hist_found_cmp(const void *a, const void *b)
-{
-	const struct hist_found *x = a, *y = b;
-
-	if (x->time_ms != y->time_ms)
-		return x->time_ms < y->time_ms ? -1 : 1;
-	return strcmp(x->key, y->key);
-}
-
-/* Whether TARGETS looks at key at all: a channel (visible decides later),
- * or a conversation of the asker. */
+/* A target and its latest message: listed if the asker may read it;
+ * false once the limit is reached. */
 static bool
-hist_found_want(const char *key, void *arg)
-{
-	const struct hist_found_list *l = arg;
-
-	return irc_is_channel(key) || hist_key_has(key, l->me);
-}
-
-/* A target and its latest message in the window: listed if the asker may
- * read it. */
-static void
 hist_found_add(const char *key, int64_t time_ms, const char *source,
     const char *target, void *arg)
 {
@@ -786,17 +798,18 @@ hist_found_add(const char *key, int64_t time_ms, const char *source,
 		if (strcmp(folded, l->me) != 0)
 			name = nick;
 	} else if (l->visible != NULL && !l->visible(name, l->arg))
-		return;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
-	}
+		return true;
 	struct hist_found *f = &l->v[l->n++];
-	str_copy(f->key, key, sizeof(f->key));
 	str_copy(f->name, name, sizeof(f->name));
 	f->time_ms = time_ms;
+	return l->n < l->limit;
 }
 
+/*
+ * A target is listed when its latest message falls in the window: the
+ * store keeps each target's latest message (a summary row kept current
+ * on insert), so TARGETS costs what it returns, not what is stored.
+ */
 int
 hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
     hist_visible_fn *visible, hist_target_fn *fn, void *arg)
@@ -808,19 +821,19 @@ hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
 	if (store == NULL || limit <= 0)
 		return 0;
 	irc_casefold(l.me, me, sizeof(l.me));
-	if (!store->latest(lo, hi, hist_found_want, hist_found_add, &l)) {
+	l.limit = (size_t)limit;
+	l.v = xreallocarray(NULL, l.limit, sizeof(*l.v));
+	/* Counted from the first timestamp, handed out ascending. */
+	if (!store->targets(l.me, lo, hi, last, hist_found_add, &l)) {
 		free(l.v);
 		return -1;
 	}
-	if (l.n > 0)
-		qsort(l.v, l.n, sizeof(*l.v), hist_found_cmp);
-	/* Counted from the first timestamp, handed out ascending. */
-	size_t count = l.n < (size_t)limit ? l.n : (size_t)limit;
-	size_t first = last ? l.n - count : 0;
-	for (size_t i = first; i < first + count; i++)
-		fn(l.v[i].name, l.v[i].time_ms, arg);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct hist_found *f = &l.v[last ? l.n - 1 - i : i];
+		fn(f->name, f->time_ms, arg);
+	}
 	free(l.v);
-	return (int)count;
+	return (int)l.n;
 }
 
 /* retention */

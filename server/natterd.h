@@ -217,6 +217,8 @@ struct client *conn_new(int fd, const char *host);
 void conn_read(struct client *c);
 /* Run lines already buffered (after a flood delay ended). */
 void conn_process(struct client *c);
+/* A command that costs as much as lines more lines of flood tokens. */
+void conn_flood_charge(struct client *c, int lines);
 /* "nick!user@host" (static buffer, valid until the next call). */
 const char *conn_prefix(const struct client *c);
 /* The nick or "*" before one is set, for numerics. */
@@ -638,8 +640,12 @@ struct hold {
 struct hold *hold_ref(struct hold *h);
 void hold_unref(struct hold *h);
 
+/* Client tags kept with a stored message, at most (history.c keeps a
+ * few that matter to readers of history: +draft/reply and the like). */
+#define HIST_TAGS_MAX 512
+
 /*
- * Store m in this loop pass's batch. Returns the hold its relay must be
+ * Store m in this loop pass's batch (not a TAGMSG: those are not kept). Returns the hold its relay must be
  * tied to (a reference the caller drops), or NULL when there is nothing
  * to wait for: the memory store keeps it at once, and closed history
  * keeps nothing.
@@ -713,10 +719,10 @@ typedef bool hist_visible_fn(const char *channel, void *arg);
 typedef void hist_target_fn(const char *target, int64_t last_ms, void *arg);
 /*
  * CHATHISTORY TARGETS: the channels (those visible accepts) and the
- * conversations of nick me with messages strictly between the two times,
- * with the time of the latest one there; at most limit, counted from
- * from_ms (which may be the later time), given to fn in ascending time.
- * Returns the count, or -1 on a database error.
+ * conversations of nick me whose latest message is strictly between the
+ * two times, with its time; at most limit, counted from from_ms (which
+ * may be the later time), given to fn in ascending time. Returns the
+ * count, or -1 on a database error.
  */
 int hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
     hist_visible_fn *visible, hist_target_fn *fn, void *arg);

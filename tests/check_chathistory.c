@@ -108,6 +108,9 @@ text_of(const char *line)
 	return p != NULL ? p + 2 : line;
 }
 
+/* The msgid of the first line of the last batch history gathered. */
+static char history_first[128];
+
 /* Send a CHATHISTORY command and gather the batch that answers it: the
  * texts of its PRIVMSGs, space-separated, into out. Returns the count. */
 static int
@@ -132,6 +135,9 @@ history(struct nd_conn *c, char *out, size_t cap, const char *cmd)
 		    "line outside the batch: %s", l);
 		ck_assert_msg(tag(l, "time")[0] != '\0', "no time: %s", l);
 		ck_assert_msg(tag(l, "msgid")[0] != '\0', "no msgid: %s", l);
+		if (n == 0)
+			snprintf(history_first, sizeof(history_first), "%s",
+			    tag(l, "msgid"));
 		size_t len = strlen(out);
 		snprintf(out + len, cap - len, "%s%s", len > 0 ? " " : "",
 		    text_of(l));
@@ -353,6 +359,101 @@ START_TEST(labeled_echo)
 	ND_EXPECT(a, " PRIVMSG #l :yo$");
 	nd_close(a);
 	nd_close(b);
+	stop();
+}
+END_TEST
+
+/*
+ * History that would be turned against its readers: a hundred lines with
+ * 4 KiB of client tags each, then a hundred long lines, with a small
+ * sendq. Only the tags history keeps are stored (+draft/reply), and a
+ * reply takes what the reader's sendq can hold, the newest first, so
+ * LATEST drops nobody; the reader pages back for the rest.
+ */
+START_TEST(poisoned_tags)
+{
+	const char *args[] = { "-d", dbpath, "--sendq", "65536", NULL };
+	static char big[4001], line[8192];
+	char got[65536], ref[160], *l;
+
+	memset(big, 'A', sizeof(big) - 1);
+	start(args);
+	struct nd_conn *a = joined("alice", NULL, "#z");
+	for (int i = 0; i < 100; i++)
+		nd_send(a, "@+x=%s;+draft/reply=r%d PRIVMSG #z :tagged%d",
+		    big, i, i);
+	nd_sync(a);
+	struct nd_conn *b = joined("bob", CAPS, "#z");
+	ck_assert_int_eq(history(b, got, sizeof(got),
+	    "CHATHISTORY LATEST #z * 100"), 100);
+	nd_send(b, "CHATHISTORY LATEST #z * 1");
+	l = nd_expect(b, " PRIVMSG #z :tagged99$", T);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_msg(strstr(l, "+draft/reply=r99") != NULL, "%s", l);
+	ck_assert_msg(strstr(l, "+x=") == NULL, "%s", l);
+	free(l);
+	ND_EXPECT(b, "BATCH -");
+
+	/* Long lines: more than half the sendq in one reply. */
+	memset(line, 'L', 400);
+	line[400] = '\0';
+	for (int i = 0; i < 100; i++)
+		nd_send(a, "PRIVMSG #z :long%d %s", i, line);
+	nd_sync(a);
+	int n = 0, pages = 0;
+	for (;;) {
+		char cmd[256];
+		if (pages == 0)
+			snprintf(cmd, sizeof(cmd), "CHATHISTORY LATEST #z * 100");
+		else
+			snprintf(cmd, sizeof(cmd), "CHATHISTORY BEFORE #z %s 100",
+			    ref);
+		int k = history(b, got, sizeof(got), cmd);
+		ck_assert_int_gt(k, 0);
+		ck_assert_int_lt(k, 100);	/* cut short: half of 64 KiB */
+		if (pages == 0)
+			ck_assert_ptr_nonnull(strstr(got, "long99 "));
+		/* The long lines of this page, oldest first: no gap. */
+		const char *p = strstr(got, "long");
+		int oldest = -1, longs = 0;
+		if (p != NULL)
+			ck_assert_int_eq(sscanf(p, "long%d", &oldest), 1);
+		for (; p != NULL; p = strstr(p + 4, " long"))
+			longs++;
+		n += longs;
+		if (oldest >= 0)
+			ck_assert_int_eq(oldest, 100 - n);
+		snprintf(ref, sizeof(ref), "msgid=%s", history_first);
+		ck_assert_int_lt(++pages, 20);
+		if (n == 100 || longs < k)
+			break;	/* back at the tagged lines */
+	}
+	ck_assert_int_eq(n, 100);
+	nd_send(b, "PING :alive");
+	ND_EXPECT(b, "PONG .*alive");
+	nd_close(a);
+	nd_close(b);
+	stop();
+}
+END_TEST
+
+/* CHATHISTORY costs flood tokens by its limit: a 1000-row request
+ * under --flood 100:5 (10 ms a token) holds the next line back for
+ * about a second (100 tokens). Only a lower bound: load can only add. */
+START_TEST(chathistory_tokens)
+{
+	const char *args[] = { "--flood", "100:5", NULL };
+
+	start(args);
+	struct nd_conn *a = joined("alice", CAPS, "#k");
+	int64_t t0 = time_mono_ms();
+	nd_send(a, "CHATHISTORY LATEST #k * 1000");
+	nd_send(a, "PING :held");
+	ND_EXPECT(a, "PONG .*held");
+	int64_t waited = time_mono_ms() - t0;
+	ck_assert_msg(waited >= 800, "the next line waited %lld ms",
+	    (long long)waited);
+	nd_close(a);
 	stop();
 }
 END_TEST
@@ -938,6 +1039,8 @@ chathistory_suite(void)
 	tcase_add_test(tc, stalled_disk);
 	tcase_add_test(tc, second_instance);
 	tcase_add_test(tc, labeled_echo);
+	tcase_add_test(tc, poisoned_tags);
+	tcase_add_test(tc, chathistory_tokens);
 	tcase_add_test(tc, disk_full);
 	tcase_add_test(tc, subcommands);
 	tcase_add_test(tc, advertised);

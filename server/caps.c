@@ -15,9 +15,9 @@
 #define ISUPPORT_PER_LINE 13	/* RFC 2812 leaves room for 13 after the nick */
 
 /*
- * In CAP LS order: alphabetical, then the two names of chathistory. A
- * value (CAP LS 302 "name=value") would be computed in cap_list, from the
- * configuration; none has one yet.
+ * In CAP LS order: alphabetical, then the two names of chathistory, then
+ * the other drafts. A value (CAP LS 302 "name=value") would be computed
+ * in cap_list, from the configuration; none has one yet.
  */
 static const struct {
 	const char *name;
@@ -35,11 +35,13 @@ static const struct {
 	{ "multi-prefix", CAP_MULTI_PREFIX, NULL },
 	{ "server-time", CAP_SERVER_TIME, NULL },
 	{ "setname", CAP_SETNAME, NULL },
+	{ "standard-replies", CAP_STANDARD_REPLIES, NULL },
 	{ "userhost-in-names", CAP_USERHOST_IN_NAMES, NULL },
 	/* The draft name, and the final one for clients that already ask
 	 * for it. */
 	{ "draft/chathistory", CAP_DRAFT_CHATHISTORY, NULL },
 	{ "chathistory", CAP_CHATHISTORY, NULL },
+	{ "draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL },
 };
 
 static const char *isupport[ISUPPORT_MAX];
@@ -119,11 +121,11 @@ isupport_init(void)
 	snprintf(prefix, sizeof(prefix), "PREFIX=(%s)%s", ov, at);
 	static const char *fixed[] = {
 		"AWAYLEN", "CASEMAPPING=rfc1459", "CHANLIMIT",
-		"CHANMODES", "CHANNELLEN", "CHANTYPES=#&",
+		"CHANMODES", "CHANNELLEN", "CHANTYPES=#&", "ELIST=CMNTU",
 		"KEYLEN", "KICKLEN", "MAXLIST", ("MODES=" MODES_STR), "MONITOR", "NAMELEN",
 		"NETWORK", "NICKLEN",
-		"PREFIX", "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:1,WHOIS:1",
-		"TOPICLEN", "USERLEN", "WHOX",
+		"PREFIX", "STATUSMSG=@+", "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:1,WHOIS:1",
+		"TOPICLEN", "USERLEN", "UTF8ONLY", "WHOX",
 	};
 	const char *sized[] = {
 		awaylen, chanlimit, chanlen, chanmodes, keylen, kicklen, maxlist,

@@ -217,7 +217,8 @@ join_one(struct client *c, const char *name, const char *key)
 	chan_add(ch, c);
 	join_announce(ch, c);
 	send_topic(c, ch, false);
-	send_names(c, ch);
+	if (!client_has_cap(c, CAP_NO_IMPLICIT_NAMES))
+		send_names(c, ch);
 	chathistory_replay(c, ch);
 }
 
@@ -369,17 +370,129 @@ list_one(struct chan *ch, void *arg)
 		    ch->topic != NULL ? ch->topic : "");
 }
 
+/*
+ * LIST's ELIST filters (modern.ircdocs.horse "ELIST"): masks (M), masks
+ * to leave out (N, "!mask"), member counts (U, "<n" ">n"), and the
+ * channel's age and its topic's in minutes (C, T: "C<n" is created less
+ * than n minutes ago, as InspIRCd and Solanum read it).
+ */
+#define LIST_FILTERS_MAX 8
+
+struct list_filter {
+	char kind;		/* 'M', 'N', 'U', 'C', 'T' */
+	char op;		/* '<' or '>' for U, C, T */
+	long n;
+	const char *mask;
+};
+
+struct list_query {
+	struct client *c;
+	struct list_filter f[LIST_FILTERS_MAX];
+	size_t nf;
+	bool any_mask;		/* some M filter: a channel must match one */
+};
+
+static bool
+list_cmp(char op, long have, long n)
+{
+	return op == '<' ? have < n : have > n;
+}
+
+static void
+list_filtered(struct chan *ch, void *arg)
+{
+	struct list_query *q = arg;
+	int64_t now = time_now_ms() / 1000;
+	bool matched = !q->any_mask;
+
+	for (size_t i = 0; i < q->nf; i++) {
+		const struct list_filter *f = &q->f[i];
+		switch (f->kind) {
+		case 'M':
+			matched = matched || irc_match(f->mask, ch->name);
+			break;
+		case 'N':
+			if (irc_match(f->mask, ch->name))
+				return;
+			break;
+		case 'U':
+			if (!list_cmp(f->op, ch->nmembers, f->n))
+				return;
+			break;
+		case 'C':
+			if (!list_cmp(f->op, (long)(now - ch->created), f->n * 60))
+				return;
+			break;
+		case 'T':
+			if (ch->topic == NULL || !list_cmp(f->op,
+			    (long)(now - ch->topic_time), f->n * 60))
+				return;
+			break;
+		}
+	}
+	if (matched)
+		list_one(ch, q->c);
+}
+
+/* One comma item of LIST into a filter (a mask when nothing else). */
+static void
+list_parse(struct list_filter *f, char *item)
+{
+	char *end;
+
+	f->kind = 'M';
+	f->mask = item;
+	if ((item[0] == 'C' || item[0] == 'T') &&
+	    (item[1] == '<' || item[1] == '>')) {
+		f->kind = item[0];
+		item++;
+	} else if (item[0] == '<' || item[0] == '>') {
+		f->kind = 'U';
+	} else if (item[0] == '!') {
+		f->kind = 'N';
+		f->mask = item + 1;
+		return;
+	} else {
+		return;
+	}
+	f->op = item[0];
+	f->n = strtol(item + 1, &end, 10);
+	if (end == item + 1 || *end != '\0')
+		f->kind = 'M';	/* not a number: a mask that matches little */
+}
+
 void
 cmd_list(struct client *c, struct irc_msg *m)
 {
 	char names[IRC_BODY_MAX];
 	char *np = names, *name;
+	struct list_query q = { .c = c };
+	bool filtered = false;
 
 	conn_reply(c, RPL_LISTSTART, "Channel :Users  Name");
-	if (m->nparams == 0 || m->params[0][0] == '\0') {
-		chan_each(list_one, c);
-	} else {
+	if (m->nparams > 0)
 		str_copy(names, m->params[0], sizeof(names));
+	else
+		names[0] = '\0';
+	/* Names alone are looked up; any filter or mask scans every
+	 * channel, names then being masks that match themselves. */
+	for (char *p = names; *p != '\0'; p++)
+		filtered = filtered || strchr("*?!<>", *p) != NULL ||
+		    ((*p == 'C' || *p == 'T') && (p[1] == '<' || p[1] == '>') &&
+		    (p == names || p[-1] == ','));
+	if (names[0] == '\0') {
+		chan_each(list_one, c);
+	} else if (filtered) {
+		while ((name = strsep(&np, ",")) != NULL &&
+		    q.nf < LIST_FILTERS_MAX) {
+			if (name[0] == '\0')
+				continue;
+			list_parse(&q.f[q.nf], name);
+			q.any_mask = q.any_mask || q.f[q.nf].kind == 'M';
+			q.nf++;
+		}
+		chan_each(list_filtered, &q);
+	} else {
 		while ((name = strsep(&np, ",")) != NULL) {
 			struct chan *ch = chan_find(name);
 			if (ch != NULL)

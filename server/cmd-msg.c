@@ -45,8 +45,8 @@ client_tags(const struct irc_msg *m, char *buf, size_t cap)
 /*
  * What the sender is told, only if its message cannot be stored (and so
  * reaches nobody): a standard reply for IRCv3 clients (those with
- * message-tags), a server NOTICE for the rest, which would not show a
- * FAIL.
+ * standard-replies or message-tags), a server NOTICE for the rest, which
+ * would not show a FAIL.
  */
 static void
 not_stored(struct client *c, const char *command, const char *target,
@@ -55,7 +55,8 @@ not_stored(struct client *c, const char *command, const char *target,
 	char line[IRC_BODY_MAX];
 	int n;
 
-	if (client_has_cap(c, CAP_MESSAGE_TAGS))
+	if (client_has_cap(c, CAP_MESSAGE_TAGS) ||
+	    client_has_cap(c, CAP_STANDARD_REPLIES))
 		n = snprintf(line, sizeof(line), ":%s FAIL %s"
 		    " TEMPORARILY_UNAVAILABLE %s :Not delivered: history"
 		    " cannot be stored right now; try again soon", cfg.name,
@@ -77,14 +78,23 @@ deliver(struct client *c, const char *command, const char *target,
 	struct client *to = NULL;
 	struct chan *ch = NULL;
 	struct relay r;
-	char msgid[IRC_MSGID_MAX + 1];
+	char msgid[IRC_MSGID_MAX + 1], status[IRC_CHAN_MAX + 2];
+	uint8_t need = 0;	/* STATUSMSG: the member modes that receive it */
+	const char *asked = target;
 
+	/* "@#chan" to its operators, "+#chan" to its voiced and operators
+	 * (ISUPPORT STATUSMSG=@+); sent as any message to the channel is. */
+	if ((target[0] == '@' || target[0] == '+') &&
+	    irc_is_channel(target + 1)) {
+		need = target[0] == '@' ? MM_OP : MM_OP | MM_VOICE;
+		target++;
+	}
 	if (irc_is_channel(target)) {
 		ch = chan_find(target);
 		if (ch == NULL) {
 			if (!notice)
 				conn_reply(c, ERR_NOSUCHCHANNEL,
-				    "%s :No such channel", conn_param(target));
+				    "%s :No such channel", conn_param(asked));
 			return;
 		}
 		struct member *mb = chan_member(ch, c);
@@ -106,6 +116,11 @@ deliver(struct client *c, const char *command, const char *target,
 			return;
 		}
 		target = ch->name;
+		if (need != 0) {
+			snprintf(status, sizeof(status), "%c%s",
+			    need == MM_OP ? '@' : '+', ch->name);
+			target = status;
+		}
 	} else {
 		to = nick_find(target);
 		if (to == NULL || (to->reg & REG_DONE) == 0) {
@@ -121,7 +136,9 @@ deliver(struct client *c, const char *command, const char *target,
 	/* Stored first: the relay waits for the store (its hold). TAGMSG is
 	 * not stored: its client tags (+typing) are of the moment. */
 	struct hold *hold = NULL;
-	if (!tagmsg) {
+	/* Nor is a status message: the channel's history is every
+	 * member's to read. */
+	if (!tagmsg && need == 0) {
 		struct hist_msg h;
 		str_copy(h.msgid, msgid, sizeof(h.msgid));
 		h.time_ms = cmd_time_ms;
@@ -137,7 +154,15 @@ deliver(struct client *c, const char *command, const char *target,
 	    tagmsg ? 1 : 2, params);
 	r.tags_only = tagmsg;
 	r.hold = hold;
-	if (ch != NULL) {
+	if (ch != NULL && need != 0) {
+		for (uint32_t i = 0; i < ch->nmembers; i++) {
+			const struct member *mb = ch->members[i];
+			if (mb->client != c && (mb->modes & need) != 0)
+				relay_send(&r, mb->client);
+		}
+		if (echo)
+			relay_send(&r, c);
+	} else if (ch != NULL) {
 		chan_relay(ch, &r, c);
 		if (echo)
 			relay_send(&r, c);

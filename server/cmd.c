@@ -113,7 +113,8 @@ cmd_each(void (*fn)(const struct command *, void *), void *arg)
 }
 
 void
-cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms)
+cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms,
+    bool repaired)
 {
 	const struct command *cmd = cmd_find(m->command);
 	const char *label = NULL;
@@ -145,6 +146,11 @@ cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms)
 		conn_reply(c, ERR_NOPRIVILEGES,
 		    ":Permission Denied- You're not an IRC operator");
 	} else {
+		/* UTF8ONLY: text that is not UTF-8 is not refused but read
+		 * as Latin-1, which the sender is told, as the spec allows. */
+		if (repaired)
+			conn_sendf(c, ":%s WARN %s INVALID_UTF8 :Your text was not"
+			    " UTF-8; it was read as Latin-1", cfg.name, cmd->name);
 		cmd->fn(c, m);
 	}
 	if (label != NULL)

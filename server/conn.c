@@ -590,11 +590,12 @@ conn_capture_end(struct client *c, const char *label)
  * Invalid UTF-8 in parameters and tag values is read as Latin-1, the way
  * IRC clients treat legacy peers, so all we relay and store is UTF-8.
  */
-static void
+static bool
 sanitize(struct irc_msg *m)
 {
 	static char scratch[IRC_LINE_MAX * 2 + 64];
 	size_t used = 0;
+	bool repaired = false;
 
 	for (size_t i = 0; i < m->nparams + m->ntags; i++) {
 		char **pp = i < m->nparams ? &m->params[i] :
@@ -607,7 +608,9 @@ sanitize(struct irc_msg *m)
 		size_t n = utf8_sanitize(scratch + used, len * 2 + 1, *pp, len);
 		*pp = scratch + used;
 		used += n + 1;
+		repaired = true;
 	}
+	return repaired;
 }
 
 static bool
@@ -649,8 +652,7 @@ conn_line(struct client *c, char *line, size_t len)
 		 * unknown command, answered (and labeled) by the table. */
 		if (printable_word(m.command)) {
 			m.nparams = 0;
-			sanitize(&m);
-			cmd_dispatch(c, &m, time_now_ms());
+			cmd_dispatch(c, &m, time_now_ms(), sanitize(&m));
 			return;
 		}
 		/* FALLTHROUGH */
@@ -659,8 +661,8 @@ conn_line(struct client *c, char *line, size_t len)
 		    irc_strerror(err));
 		return;
 	}
-	sanitize(&m);
-	cmd_dispatch(c, &m, time_now_ms());
+	bool repaired = sanitize(&m);
+	cmd_dispatch(c, &m, time_now_ms(), repaired);
 }
 
 void

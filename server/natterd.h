@@ -449,6 +449,8 @@ enum {
 	CAP_SETNAME = 1 << 11,
 	CAP_DRAFT_CHATHISTORY = 1 << 12,	/* draft/chathistory */
 	CAP_CHATHISTORY = 1 << 13,	/* its final name, same meaning */
+	CAP_STANDARD_REPLIES = 1 << 14,	/* FAIL/WARN/NOTE rather than NOTICE */
+	CAP_NO_IMPLICIT_NAMES = 1 << 15,	/* draft/no-implicit-names */
 };
 /* The bit of a capability by name, 0 if unknown. */
 uint32_t cap_bit(const char *name);
@@ -494,8 +496,10 @@ const struct command *cmd_find(const char *name);
 /* Call fn on every row, in the table's order. */
 void cmd_each(void (*fn)(const struct command *, void *), void *arg);
 
-/* Run one parsed line from c; time_ms is when it was read. */
-void cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms);
+/* Run one parsed line from c; time_ms is when it was read; repaired:
+ * some of its text was not UTF-8 and was read as Latin-1 (a WARN). */
+void cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms,
+    bool repaired);
 /* When the line being run was received (server-time for what it relays). */
 extern int64_t cmd_time_ms;
 

@@ -437,6 +437,189 @@ START_TEST(user_empty_realname)
 }
 END_TEST
 
+/* --- STATUSMSG, ELIST, UTF8ONLY, draft/no-implicit-names */
+
+/* ISUPPORT has the tokens these tests rely on. */
+START_TEST(isupport_tokens)
+{
+	struct nd_conn *a = nd_connect(&srv);
+	char all[4096] = "";
+
+	nd_send(a, "NICK alice");
+	nd_send(a, "USER alice 0 * :A");
+	for (;;) {
+		char *l = nd_line(a, T);
+		ck_assert_msg(l != NULL, "no end of burst:\n%s", all);
+		bool end = strstr(l, " 422 ") != NULL || strstr(l, " 376 ") != NULL;
+		if (strstr(l, " 005 ") != NULL)
+			strncat(all, l, sizeof(all) - strlen(all) - 1);
+		free(l);
+		if (end)
+			break;
+	}
+	const char *want[] = { " ELIST=CMNTU ", " STATUSMSG=@+ ",
+	    " UTF8ONLY ", " MONITOR=100 " };
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_msg(strstr(all, want[i]) != NULL, "no%s in:\n%s",
+		    want[i], all);
+	nd_close(a);
+}
+END_TEST
+
+/* "@#chan" reaches its operators, "+#chan" its voiced too; both keep
+ * the prefix; neither reaches anyone else, nor the history. */
+START_TEST(statusmsg_targets)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", "echo-message");
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	struct nd_conn *c = nd_register(&srv, "carol", NULL);
+	struct nd_conn *d = nd_register(&srv, "dan", NULL);
+
+	nd_send(a, "JOIN #s");
+	ND_EXPECT(a, " 366 alice #s ");
+	nd_send(b, "JOIN #s");
+	ND_EXPECT(b, " 366 bob #s ");
+	nd_send(c, "JOIN #s");
+	ND_EXPECT(c, " 366 carol #s ");
+	nd_send(d, "JOIN #s");
+	ND_EXPECT(d, " 366 dan #s ");
+	nd_send(a, "MODE #s +o bob");
+	ND_EXPECT(b, " MODE #s \\+o bob$");
+	nd_send(a, "MODE #s +v carol");
+	ND_EXPECT(c, " MODE #s \\+v carol$");
+	nd_sync(d);
+	nd_send(d, "PRIVMSG @#s :ops only");
+	ND_EXPECT(a, "^:dan!dan@127\\.0\\.0\\.1 PRIVMSG @#s :ops only$");
+	ND_EXPECT(b, "^:dan!dan@127\\.0\\.0\\.1 PRIVMSG @#s :ops only$");
+	nd_send(a, "PRIVMSG +#s :voiced and ops");
+	next_is(a, "^:alice!alice@127\\.0\\.0\\.1 PRIVMSG \\+#s :voiced and ops$");
+	next_is(b, "^:alice!.* PRIVMSG \\+#s :voiced and ops$");
+	char *l = nd_expect_not(c, "^:alice!.* PRIVMSG \\+#s :voiced and ops$",
+	    "ops only", T);
+	ck_assert_msg(l != NULL, "carol:\n%s", nd_recent(c));
+	free(l);
+	nd_send(d, "PING :after");
+	next_is(d, " PONG [^ ]+ :?after$");
+	nd_send(c, "PING :after");
+	next_is(c, " PONG [^ ]+ :?after$");
+	nd_send(d, "PRIVMSG @#nope :x");
+	next_is(d, " 403 dan @#nope ");
+	nd_close(d);
+	nd_close(c);
+	nd_close(b);
+	nd_close(a);
+}
+END_TEST
+
+/* Collect the channels of one LIST reply, space-separated, in buf. */
+static void
+list_names(struct nd_conn *c, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	next_is(c, " 321 ");
+	for (;;) {
+		char *l = nd_line(c, T);
+		ck_assert_msg(l != NULL, "no 323:\n%s", nd_recent(c));
+		if (strstr(l, " 323 ") != NULL) {
+			free(l);
+			return;
+		}
+		char *p = strstr(l, " 322 ");
+		ck_assert_ptr_nonnull(p);
+		p = strchr(p + 5, ' ') + 1;
+		size_t n = strcspn(p, " ");
+		if (strlen(buf) + n + 2 < cap) {
+			strncat(buf, p, n);
+			strcat(buf, " ");
+		}
+		free(l);
+	}
+}
+
+/* ELIST=CMNTU: masks, masks left out, member counts, ages in minutes. */
+START_TEST(list_elist_filters)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	char got[256];
+
+	nd_send(a, "JOIN #chan1,#chan2,#other");
+	ND_EXPECT(a, " 366 alice #other ");
+	nd_send(b, "JOIN #chan2");
+	ND_EXPECT(b, " 366 bob #chan2 ");
+	nd_send(a, "TOPIC #chan1 :first");
+	ND_EXPECT(a, " TOPIC #chan1 :first$");
+	const struct { const char *q, *want; } cases[] = {
+		{ "*an1", "#chan1 " }, { "#C*N2", "#chan2 " },
+		{ "*an3", "" }, { "!#ch*", "#other " },
+		{ "#ch*,!*2", "#chan1 " }, { ">1", "#chan2 " },
+		{ "<2", "#chan1 #other " }, { "C<1", "#chan1 #chan2 #other " },
+		{ "C>1", "" }, { "T<1", "#chan1 " }, { "T>1", "" },
+		{ "#chan2", "#chan2 " }, { "#chan2,#chan1", "#chan2 #chan1 " },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		nd_send(b, "LIST %s", cases[i].q);
+		list_names(b, got, sizeof(got));
+		if (strchr(cases[i].q, '*') != NULL || strchr(cases[i].q, '<') ||
+		    strchr(cases[i].q, '>')) {
+			/* A scan lists in table order: compare as sets. */
+			for (char *t, *sp, *p = strdup(cases[i].want);
+			    p != NULL; free(p), p = NULL)
+				for (char *q = p; (t = strtok_r(q, " ", &sp)) != NULL; q = NULL)
+					ck_assert_msg(strstr(got, t) != NULL,
+					    "LIST %s: got '%s', wanted '%s'", cases[i].q,
+					    got, cases[i].want);
+			ck_assert_msg(strlen(got) == strlen(cases[i].want),
+			    "LIST %s: got '%s', wanted '%s'", cases[i].q, got,
+			    cases[i].want);
+		} else {
+			ck_assert_str_eq(got, cases[i].want);
+		}
+	}
+	nd_close(b);
+	nd_close(a);
+}
+END_TEST
+
+/* UTF8ONLY: text that is not UTF-8 is read as Latin-1, and its sender
+ * is told with WARN INVALID_UTF8 (labeled with the rest). */
+START_TEST(utf8only_warn)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", "batch labeled-response");
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(a, "PRIVMSG bob :hi\xaa");
+	next_is(a, "^:test\\.server WARN PRIVMSG INVALID_UTF8 :");
+	next_is(b, "^:alice!.* PRIVMSG bob :hi\xc2\xaa$");
+	nd_send(a, "@label=w PRIVMSG bob :caf\xe9");
+	next_is(a, "^@label=w :test\\.server WARN PRIVMSG INVALID_UTF8 :");
+	nd_send(a, "PRIVMSG bob :fine \xc3\xa9");
+	next_is(b, "^:alice!.* PRIVMSG bob :caf\xc3\xa9$");
+	next_is(b, "^:alice!.* PRIVMSG bob :fine \xc3\xa9$");
+	nd_send(a, "PING :after");
+	next_is(a, " PONG [^ ]+ :?after$");
+	nd_close(b);
+	nd_close(a);
+}
+END_TEST
+
+/* draft/no-implicit-names: JOIN without its 353/366; NAMES still works. */
+START_TEST(no_implicit_names)
+{
+	struct nd_conn *a = nd_register(&srv, "alice",
+	    "draft/no-implicit-names standard-replies");
+
+	nd_send(a, "JOIN #n");
+	next_is(a, "^:alice!alice@127\\.0\\.0\\.1 JOIN #n$");
+	nd_send(a, "PING :after");
+	next_is(a, " PONG [^ ]+ :?after$");
+	nd_send(a, "NAMES #n");
+	next_is(a, " 353 alice = #n :@alice$");
+	next_is(a, " 366 alice #n ");
+	nd_close(a);
+}
+END_TEST
+
 static Suite *
 conformance_suite(void)
 {
@@ -472,6 +655,15 @@ conformance_suite(void)
 	tcase_add_test(tc, labeled_unknown_command);
 	tcase_add_test(tc, client_tags_limit);
 	tcase_add_test(tc, user_empty_realname);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("isupport");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, isupport_tokens);
+	tcase_add_test(tc, statusmsg_targets);
+	tcase_add_test(tc, list_elist_filters);
+	tcase_add_test(tc, utf8only_warn);
+	tcase_add_test(tc, no_implicit_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,28 +15,19 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "irc.h"
 
 #define ARGS_MAX 64
 
 int nd_rcvbuf;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 left_ms(long long deadline)
 {
-	long long d = deadline - now_ms();
+	long long d = deadline - time_mono_ms();
 	return d < 0 ? 0 : (int)d;
 }
 
@@ -70,14 +61,7 @@ drain_log(struct nd_server *s)
 		s->errfd = -1;
 		return false;
 	}
-	if (s->loglen + n + 1 > s->logcap) {
-		s->logcap = (s->loglen + n + 1) * 2;
-		s->log = realloc(s->log, s->logcap);
-		ck_assert_ptr_nonnull(s->log);
-	}
-	memcpy(s->log + s->loglen, buf, n);
-	s->loglen += n;
-	s->log[s->loglen] = '\0';
+	sb_add(&s->log, buf, n);
 	return true;
 }
 
@@ -85,22 +69,22 @@ const char *
 nd_log(struct nd_server *s)
 {
 	drain_log(s);
-	return s->log != NULL ? s->log : "";
+	return s->log.p != NULL ? s->log.p : "";
 }
 
 bool
 nd_log_wait(struct nd_server *s, const char *re, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = time_mono_ms() + timeout_ms;
 
 	for (;;) {
-		if (s->log != NULL && matches(re, s->log))
+		if (s->log.p != NULL && matches(re, s->log.p))
 			return true;
 		if (s->errfd < 0)
 			return false;
 		struct pollfd p = { s->errfd, POLLIN, 0 };
 		if (poll(&p, 1, left_ms(deadline)) == 0)
-			return s->log != NULL && matches(re, s->log);
+			return s->log.p != NULL && matches(re, s->log.p);
 		drain_log(s);
 	}
 }
@@ -161,7 +145,7 @@ spawn(struct nd_server *s, const char *const *args)
 static bool
 read_ready(struct nd_server *s, char *line, size_t cap, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = time_mono_ms() + timeout_ms;
 	size_t len = 0;
 
 	while (s->readyfd >= 0) {
@@ -232,7 +216,7 @@ nd_kill(struct nd_server *s, int sig)
 int
 nd_wait(struct nd_server *s, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = time_mono_ms() + timeout_ms;
 	int st;
 
 	/* natterd's stderr reaches EOF when it exits: wait on that. */
@@ -267,9 +251,7 @@ nd_stop(struct nd_server *s)
 		close(s->errfd);
 		s->errfd = -1;
 	}
-	free(s->log);
-	s->log = NULL;
-	s->loglen = s->logcap = 0;
+	sb_free(&s->log);
 	return r;
 }
 
@@ -301,7 +283,7 @@ bool
 nd_send_raw(struct nd_conn *c, const void *data, size_t len)
 {
 	const char *p = data;
-	long long deadline = now_ms() + ND_TIMEOUT_MS;
+	long long deadline = time_mono_ms() + ND_TIMEOUT_MS;
 
 	while (len > 0) {
 		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
@@ -364,7 +346,7 @@ nd_recent(struct nd_conn *c)
 char *
 nd_line(struct nd_conn *c, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = time_mono_ms() + timeout_ms;
 
 	for (;;) {
 		char *nl = memchr(c->buf, '\n', c->len);
@@ -416,7 +398,7 @@ char *
 nd_expect_not(struct nd_conn *c, const char *re, const char *bad,
     int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = time_mono_ms() + timeout_ms;
 	char *line;
 
 	while ((line = nd_line(c, left_ms(deadline))) != NULL) {
@@ -451,7 +433,7 @@ nd_must(struct nd_conn *c, const char *re, const char *file, int lineno)
 bool
 nd_wait_closed(struct nd_conn *c, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = time_mono_ms() + timeout_ms;
 	char *line;
 
 	while (!c->eof) {

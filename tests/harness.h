@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "testlib.h"
+
 #define ND_TIMEOUT_MS 5000
 #define ND_NAME "test.server"	/* --name given to natterd */
 
@@ -33,8 +35,7 @@ struct nd_server {
 	int port;
 	int errfd;		/* natterd's stderr, -1 once at EOF */
 	int readyfd;		/* natterd's --ready-fd, -1 once read */
-	char *log;		/* all of natterd's stderr so far */
-	size_t loglen, logcap;
+	struct sb log;		/* all of natterd's stderr so far */
 	int status;		/* wait status once reaped, -1 before */
 };
 

@@ -38,7 +38,6 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -51,7 +50,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -98,67 +96,6 @@ chance(unsigned percent)
 }
 
 #define PICK(a) ((a)[rn(sizeof(a) / sizeof(*(a)))])
-
-/* --- a growable byte string */
-
-struct sb {
-	char *p;
-	size_t len, cap;
-};
-
-static void
-sb_add(struct sb *b, const void *data, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		ck_assert_ptr_nonnull(b->p);
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_str(struct sb *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-sb_printf(struct sb *b, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_add(b, buf, (size_t)n < sizeof(buf) ? (size_t)n :
-		    sizeof(buf) - 1);
-}
-
-static void
-sb_fill(struct sb *b, char ch, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sb_add(b, &ch, 1);
-}
-
-static void
-sb_drop(struct sb *b, size_t n)
-{
-	if (n >= b->len) {
-		b->len = 0;
-	} else {
-		memmove(b->p, b->p + n, b->len - n);
-		b->len -= n;
-	}
-	if (b->p != NULL)
-		b->p[b->len] = '\0';
-}
 
 /* --- the grammar's vocabulary */
 
@@ -982,8 +919,8 @@ fail_now(const char *file, int line, const char *fmt, ...)
 	const char *log = nd_log(&srv);
 	fprintf(stderr, "%s:%d: seed %lu, %s round %lu: %s\nlast lines sent:"
 	    "\n%snatterd's stderr (tail):\n%s\n", file, line, opt_seed, phase,
-	    round_no, msg, trail_text(), log + (srv.loglen > 6000 ?
-	    srv.loglen - 6000 : 0));
+	    round_no, msg, trail_text(), log + (srv.log.len > 6000 ?
+	    srv.log.len - 6000 : 0));
 	ck_abort_msg("%s:%d: seed %lu, %s round %lu: %.1000s", file, line,
 	    opt_seed, phase, round_no, msg);
 	abort();	/* not reached */
@@ -1464,14 +1401,11 @@ pump(long long deadline, bool (*done)(void))
 	int owner[CLIENTS_MAX + 2];
 
 	for (;;) {
-		struct timespec ts;
 		size_t n = 0;
-		long long now;
+		long long now = time_mono_ms();
 
 		if (done != NULL && done())
 			return true;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 		if (now >= deadline)
 			return done == NULL;
 		for (int i = 0; i <= nclients; i++) {
@@ -1513,15 +1447,6 @@ pump(long long deadline, bool (*done)(void))
 	}
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static unsigned long sync_want;
 
 static bool
@@ -1539,7 +1464,7 @@ observer_sync(void)
 	sync_want = ++o->pings;
 	sc_sendf(o, "PING :p%lu", sync_want);
 	sc_flush(o);
-	if (!pump(now_ms() + opt_wait * 1000LL, observer_synced))
+	if (!pump(time_mono_ms() + opt_wait * 1000LL, observer_synced))
 		FAIL("no PONG to the observer within %d s: natterd hangs",
 		    opt_wait);
 }
@@ -1556,7 +1481,7 @@ observer_lusers(void)
 	lusers.done = false;
 	sc_sendf(&clients[0], "LUSERS");
 	sc_flush(&clients[0]);
-	if (!pump(now_ms() + opt_wait * 1000LL, lusers_done))
+	if (!pump(time_mono_ms() + opt_wait * 1000LL, lusers_done))
 		FAIL("no LUSERS answer within %d s", opt_wait);
 }
 
@@ -1591,7 +1516,7 @@ register_client(struct sc *c)
 	/* Only a client whose REQ asked for both, once: the ACK is sure. */
 	c->track = all_caps;
 	sc_queue(c, b.p, b.len);
-	free(b.p);
+	sb_free(&b);
 }
 
 /* One generated line into b, tagged; true if its label is tracked. */
@@ -1682,7 +1607,7 @@ client_turn(struct sc *c)
 		sc_queue(c, b.p, b.len);
 		sc_flush(c);
 		sc_close(c, chance(30));
-		free(b.p);
+		sb_free(&b);
 		return;
 	case 3:			/* shut the writing side only */
 		sc_flush(c);
@@ -1711,46 +1636,10 @@ client_turn(struct sc *c)
 	else
 		sc_queue(c, b.p, b.len);
 	sc_flush(c);
-	free(b.p);
+	sb_free(&b);
 }
 
 /* --- a phase: one natterd, rounds until the time is up */
-
-static int
-count_fds(pid_t pid)
-{
-	char path[64];
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* natterd's resident size in KiB, for -v (-1 when unknown). */
-static long
-rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
 
 static bool
 all_closed(void)
@@ -1778,7 +1667,7 @@ stop_under_load(void)
 		clients[i].sleep = 0;
 	stopping = true;
 	nd_kill(&srv, SIGTERM);
-	if (!pump(now_ms() + opt_wait * 1000LL, everyone_closed))
+	if (!pump(time_mono_ms() + opt_wait * 1000LL, everyone_closed))
 		FAIL("connections still open %d s after SIGTERM", opt_wait);
 	stopping = false;
 }
@@ -1823,15 +1712,15 @@ run_phase(const char *name, const char *const *args, double seconds,
 	observer_sync();
 	if (o->state != ST_LIVE)
 		FAIL("observer did not register");
-	base_fds = count_fds(srv.pid);
-	long base_rss = rss_kib(srv.pid), end_rss = -1;
+	base_fds = proc_fd_count(srv.pid);
+	long base_rss = proc_rss_kib(srv.pid), end_rss = -1;
 
-	end = now_ms() + (long long)(seconds * 1000);
-	while (now_ms() < end) {
+	end = time_mono_ms() + (long long)(seconds * 1000);
+	while (time_mono_ms() < end) {
 		round_no++;
 		for (int i = 1; i <= nclients; i++)
 			client_turn(&clients[i]);
-		pump(now_ms() + DRAIN_MS, NULL);
+		pump(time_mono_ms() + DRAIN_MS, NULL);
 		observer_sync();
 		if (round_no % 8 == 0)
 			observer_lusers();
@@ -1862,7 +1751,7 @@ run_phase(const char *name, const char *const *args, double seconds,
 			sc_flush(c);
 		}
 	}
-	if (!pump(now_ms() + opt_wait * 1000LL, all_closed)) {
+	if (!pump(time_mono_ms() + opt_wait * 1000LL, all_closed)) {
 		for (int i = 1; i <= nclients; i++)
 			if (clients[i].fd >= 0)
 				FAIL("client %d was not closed after QUIT "
@@ -1873,15 +1762,15 @@ run_phase(const char *name, const char *const *args, double seconds,
 				    clients[i].got[(clients[i].ngot + 2) % 4],
 				    clients[i].got[(clients[i].ngot + 3) % 4]);
 	}
-	long long deadline = now_ms() + opt_wait * 1000LL;
+	long long deadline = time_mono_ms() + opt_wait * 1000LL;
 	for (;;) {
 		observer_lusers();
 		if (lusers.me == 1 && lusers.unknown == 0)
 			break;
-		if (now_ms() > deadline)
+		if (time_mono_ms() > deadline)
 			FAIL("clients still counted after all left: registered"
 			    " %ld unknown %ld", lusers.me, lusers.unknown);
-		pump(now_ms() + 50, NULL);
+		pump(time_mono_ms() + 50, NULL);
 	}
 	if (lusers.users != 1 || lusers.invisible != 0 || lusers.opers != 0 ||
 	    lusers.channels != 0)
@@ -1896,8 +1785,8 @@ run_phase(const char *name, const char *const *args, double seconds,
 			FAIL("nick %s is still taken after everyone left",
 			    nicks[i]);
 	}
-	end_rss = rss_kib(srv.pid);
-	int fds = count_fds(srv.pid);
+	end_rss = proc_rss_kib(srv.pid);
+	int fds = proc_fd_count(srv.pid);
 	if (base_fds >= 0 && fds != base_fds)
 		FAIL("natterd holds %d descriptors, %d before the clients came",
 		    fds, base_fds);

@@ -46,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
 #include "util.h"
 
 #define TAIL_MAX 1024		/* longest server line kept across reads */
@@ -77,8 +78,7 @@ struct conn {
 	char nick[NICK_LEN];
 	char tail[TAIL_MAX];	/* partial line left by the last read */
 	size_t taillen;
-	char *out;		/* queued output, written on POLLOUT */
-	size_t outlen, outcap;
+	struct sb out;		/* queued output, written on POLLOUT */
 	unsigned sent;		/* messages sent (fan-out sender, pairs pinger) */
 	unsigned peer;		/* pairs: the other side */
 	bool waiting;		/* pairs: a ping is out */
@@ -199,23 +199,6 @@ proc_cpu_stat_ns(pid_t pid)
 	return (int64_t)(ut + st) * (NS_SEC / sysconf(_SC_CLK_TCK));
 }
 
-static long
-proc_rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 struct cpu_mark {
 	int64_t sched, stat;
 };
@@ -315,18 +298,17 @@ conn_flush(struct conn *c)
 {
 	ssize_t n;
 
-	while (c->outlen > 0) {
-		n = write(c->fd, c->out, c->outlen);
+	while (c->out.len > 0) {
+		n = write(c->fd, c->out.p, c->out.len);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
 			conn_fail(c, strerror(errno));
 			return;
 		}
-		memmove(c->out, c->out + n, c->outlen - (size_t)n);
-		c->outlen -= (size_t)n;
+		sb_drop(&c->out, (size_t)n);
 	}
-	conn_events(c, POLLIN | (c->outlen > 0 ? POLLOUT : 0));
+	conn_events(c, POLLIN | (c->out.len > 0 ? POLLOUT : 0));
 }
 
 static void conn_send(struct conn *, const char *, ...)
@@ -337,22 +319,12 @@ static void
 conn_send(struct conn *c, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (c->state == CS_DEAD)
 		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(c->out + c->outlen, c->outcap - c->outlen, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			fatalx("vsnprintf failed");
-		if ((size_t)n < c->outcap - c->outlen)
-			break;
-		c->outcap = c->outcap * 2 + (size_t)n + 1;
-		c->out = xrealloc(c->out, c->outcap);
-	}
-	c->outlen += (size_t)n;
+	va_start(ap, fmt);
+	sb_vprintf(&c->out, fmt, ap);
+	va_end(ap);
 	conn_events(c, c->events | POLLOUT);
 }
 
@@ -551,7 +523,7 @@ on_line(struct conn *c, char *line, int64_t t)
 		if (c->state == CS_REGISTERING) {
 			c->state = CS_WELCOMED;
 			nwelcomed++;
-			if (park_welcomed && c->outlen == 0)
+			if (park_welcomed && c->out.len == 0)
 				poll_del(c);
 		}
 	} else if (strcmp(cmd, "366") == 0) {
@@ -795,9 +767,9 @@ tick_burst(int64_t t)
 		struct conn *c = &conns[s];
 
 		if (c->state == CS_DEAD || c->sent >= opt.messages ||
-		    c->outlen >= OUT_LOW)
+		    c->out.len >= OUT_LOW)
 			continue;
-		while (c->sent < opt.messages && c->outlen < OUT_CHUNK)
+		while (c->sent < opt.messages && c->out.len < OUT_CHUNK)
 			fanout_send(c, s, t);
 		conn_flush(c);
 	}
@@ -836,7 +808,7 @@ fanout_done(void)
 		unsigned s;
 
 		for (s = 0; s < opt.senders; s++)
-			if (conns[s].outlen > 0 || (opt.w == W_BURST &&
+			if (conns[s].out.len > 0 || (opt.w == W_BURST &&
 			    conns[s].sent < opt.messages && conns[s].state != CS_DEAD))
 				return false;
 		return true;
@@ -1013,9 +985,9 @@ tick_flood(int64_t t)
 {
 	struct conn *c = &conns[0];
 
-	if (c->sent >= opt.messages || c->outlen >= OUT_LOW)
+	if (c->sent >= opt.messages || c->out.len >= OUT_LOW)
 		return;
-	while (c->sent < opt.messages && c->outlen < OUT_CHUNK) {
+	while (c->sent < opt.messages && c->out.len < OUT_CHUNK) {
 		c->sent++;
 		if (c->sent == opt.messages)
 			conn_send(c, "PRIVMSG %s :F 0 %u %" PRId64 " %s\r\n",
@@ -1298,8 +1270,6 @@ main(int argc, char *argv[])
 		conns[i].fd = -1;
 		conns[i].slot = -1;
 		conns[i].idx = i;
-		conns[i].outcap = 256;
-		conns[i].out = xmalloc(conns[i].outcap);
 		snprintf(conns[i].nick, sizeof(conns[i].nick), "b%u", i);
 	}
 	run_deadline = now_ns() + (int64_t)(opt.timeout * 1e9);

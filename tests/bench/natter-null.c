@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "testlib.h"
 #include "util.h"
 
 #define LINE_MAX_ 1024
@@ -37,8 +38,7 @@ struct peer {
 	char nick[NICK_MAX];
 	char in[LINE_MAX_];	/* a partial line */
 	size_t inlen;
-	char *out;
-	size_t outlen, outcap;
+	struct sb out;		/* written at the end of the pass */
 };
 
 static struct pollfd *pfds;	/* [0] is the listener */
@@ -60,14 +60,7 @@ mark_dirty(size_t i)
 static void
 queue(size_t i, const char *s, size_t n)
 {
-	struct peer *p = &peers[i];
-
-	if (p->outlen + n > p->outcap) {
-		p->outcap = (p->outlen + n) * 2;
-		p->out = xrealloc(p->out, p->outcap);
-	}
-	memcpy(p->out + p->outlen, s, n);
-	p->outlen += n;
+	sb_add(&peers[i].out, s, n);
 	mark_dirty(i);
 }
 
@@ -180,19 +173,17 @@ flush(void)
 		struct peer *p = &peers[dirty[d]];
 		p->dirty = false;
 		if (p->fd < 0) {
-			p->outlen = 0;
+			sb_drop(&p->out, p->out.len);
 			continue;
 		}
-		ssize_t n = write(p->fd, p->out, p->outlen);
+		ssize_t n = write(p->fd, p->out.p, p->out.len);
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			drop(dirty[d]);
-			n = (ssize_t)p->outlen;
+			n = (ssize_t)p->out.len;
 		}
-		if (n < 0)
-			n = 0;
-		memmove(p->out, p->out + n, p->outlen - (size_t)n);
-		p->outlen -= (size_t)n;
-		pfds[dirty[d]].events = p->outlen > 0 ? POLLIN | POLLOUT :
+		if (n > 0)
+			sb_drop(&p->out, (size_t)n);
+		pfds[dirty[d]].events = p->out.len > 0 ? POLLIN | POLLOUT :
 		    POLLIN;
 	}
 	ndirty = 0;

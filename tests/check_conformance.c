@@ -26,7 +26,6 @@ static void
 stop(void)
 {
 	ck_assert_int_eq(nd_stop(&srv), 0);
-	free(srv.log);
 }
 
 /* The next line must match want. */

@@ -26,6 +26,7 @@ struct hmem_msg {
 	struct hlink link;		/* in hmem.msgs, by msgid */
 	struct hmem_target *t;
 	int64_t time_ms, id;
+	uint32_t size;			/* bytes it takes, all told */
 	uint32_t source, target, command, tags, text;	/* offsets into s */
 	bool tagmsg;
 	char s[];			/* the msgid first, then the rest */
@@ -42,6 +43,7 @@ static struct {
 	struct htab msgs, targets;	/* common/htab.c */
 	int64_t last_id;
 	size_t max_per_target;	/* --history-max: trimmed on add */
+	int64_t bytes;		/* what the messages take: --history-max-bytes */
 } hmem;
 
 static uint32_t
@@ -122,6 +124,7 @@ static void
 hmem_msg_free(struct hmem_msg *m)
 {
 	htab_remove(&hmem.msgs, &m->link);
+	hmem.bytes -= m->size;
 	free(m);
 }
 
@@ -210,6 +213,9 @@ hmem_add(const struct hist_msg *m, const char *key)
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		size += strlen(strs[i]) + 1;
 	struct hmem_msg *e = xmalloc(sizeof(*e) + size);
+	/* The message, and its place in the hash and its target's array. */
+	e->size = sizeof(*e) + size + 2 * sizeof(void *);
+	hmem.bytes += e->size;
 	hmem_put(e->s, &at, strs[0]);
 	e->source = hmem_put(e->s, &at, strs[1]);
 	e->target = hmem_put(e->s, &at, strs[2]);
@@ -392,13 +398,41 @@ hmem_prune_one(struct hmem_target *t, void *arg)
 		hmem_drop_front(t, k);
 }
 
+static void
+hmem_oldest_one(struct hmem_target *t, void *arg)
+{
+	int64_t *oldest = arg;
+
+	if (t->n > 0 && t->v[t->head]->time_ms < *oldest)
+		*oldest = t->v[t->head]->time_ms;
+}
+
 static int
 hmem_prune_old(int64_t cutoff, int batch)
 {
 	struct hmem_prune p = { cutoff, (size_t)batch };
 
+	/* The oldest, whatever their age: those of the oldest millisecond
+	 * there is, then the next, until the batch is done. */
+	if (cutoff == INT64_MAX) {
+		while (p.left > 0 && hmem.bytes > 0) {
+			int64_t oldest = INT64_MAX;
+			hmem_each_target(hmem_oldest_one, &oldest);
+			if (oldest == INT64_MAX)
+				break;
+			p.cutoff = oldest + 1;
+			hmem_each_target(hmem_prune_one, &p);
+		}
+		return p.left == 0;
+	}
 	hmem_each_target(hmem_prune_one, &p);
 	return p.left == 0;
+}
+
+static int64_t
+hmem_bytes(void)
+{
+	return hmem.bytes;
 }
 
 static void
@@ -442,6 +476,7 @@ const struct store hmem_store = {
 	.range = hmem_range,
 	.targets = hmem_targets,
 	.prune_old = hmem_prune_old,
+	.bytes = hmem_bytes,
 	.set_max = hmem_set_max,
 	.close = hmem_close,
 };

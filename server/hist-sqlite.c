@@ -123,6 +123,7 @@ enum hsql_stmt {
 	ST_CTGT_ASC,	/* the same, a second cursor for the channels */
 	ST_CTGT_DESC,
 	ST_TGT_OLD,	/* targets whose latest message is pruned */
+	ST_BYTES,	/* the pages in use */
 	ST_CHAN_PUT,
 	ST_CHAN_GET,
 	ST_CHAN_DEL,
@@ -164,6 +165,9 @@ static const char *const hsql_sql[ST_COUNT] = {
 	[ST_CTGT_ASC] = HSQL_TGT " time_ms, tkey",
 	[ST_CTGT_DESC] = HSQL_TGT " time_ms DESC, tkey DESC",
 	[ST_TGT_OLD] = "DELETE FROM target_last WHERE time_ms < ?1",
+	[ST_BYTES] = "SELECT (p.page_count - f.freelist_count) * s.page_size"
+	    " FROM pragma_page_count() p, pragma_freelist_count() f,"
+	    " pragma_page_size() s",
 	[ST_CHAN_PUT] = "INSERT OR REPLACE INTO channels (folded, name, topic,"
 	    " topic_setter, topic_time, modes, mode_key, mode_limit, created)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -499,6 +503,22 @@ hsql_prune_old(int64_t cutoff_ms, int batch)
 	sqlite3_bind_int(st, 2, batch);
 	int n = hsql_delete(st);
 	return n < 0 ? -1 : n > 0;
+}
+
+/* The database's pages in use: its size but for the free pages the next
+ * messages will take. */
+static int64_t
+hsql_bytes(void)
+{
+	sqlite3_stmt *st = hsql.st[ST_BYTES];
+	int64_t n = -1;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		log_warn("history: size: %s", sqlite3_errmsg(hsql.db));
+	sqlite3_reset(st);
+	return n;
 }
 
 static void
@@ -849,6 +869,7 @@ const struct store hsql_store = {
 	.rollback = hsql_rollback,
 	.error = hsql_error,
 	.prune_old = hsql_prune_old,
+	.bytes = hsql_bytes,
 	.set_max = hsql_set_max,
 	.trim = hsql_trim,
 	.idle = hsql_idle,

@@ -52,9 +52,12 @@ struct store {
 	void (*rollback)(void);
 	/* Why the last write failed. */
 	const char *(*error)(void);
-	/* Drop at most batch rows older than cutoff_ms, the first to arrive
-	 * first: 1 if more may remain, 0 if not, -1 on an error (logged). */
+	/* Drop at most batch rows older than cutoff_ms, the oldest first
+	 * (INT64_MAX: the oldest rows, whatever their age): 1 if more may
+	 * remain, 0 if not, -1 on an error (logged). */
 	int (*prune_old)(int64_t cutoff_ms, int batch);
+	/* What history takes, in bytes; -1 on an error (logged). */
+	int64_t (*bytes)(void);
 	/* --history-max from now on: at most max rows a target (0: all). */
 	void (*set_max)(int max);
 	/* One batch of trimming targets down to that max; as prune_old. */

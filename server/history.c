@@ -37,7 +37,11 @@ static const struct store *store;	/* NULL: closed */
  * by the loop, used by the storage thread: under hq.mu while it runs. */
 static struct {
 	int days, max_per_target;
+	int64_t max_bytes;	/* --history-max-bytes; 0: no limit */
 	bool max_changed;	/* store->set_max is due (on the thread) */
+	/* The writer's own (the thread's while it runs): */
+	bool grew;		/* stored since the size was last looked at */
+	bool shrinking;		/* over max_bytes: pruning to 9/10 of it */
 	int64_t next_age_check;	/* monotonic ms */
 	int64_t prune_pause;	/* monotonic ms: no pruning before */
 } hist;
@@ -93,7 +97,8 @@ static struct {
 	unsigned long lost;	/* messages lost since the last good commit */
 } hq = { .wake = { -1, -1 } };
 
-static bool hist_upkeep(int64_t now, int days, int max_per_target);
+static bool hist_upkeep(int64_t now, int days, int max_per_target,
+    int64_t max_bytes);
 
 static int
 hist_cmp(struct hist_pos a, struct hist_pos b)
@@ -270,6 +275,7 @@ hist_thread(void *arg)
 			hq.todo_tail = &hq.todo;
 			pthread_mutex_unlock(&hq.mu);
 			bool ok = batches_store(list);
+			hist.grew = true;
 			uint64_t n = 0;
 			for (struct hist_batch *b = list, *next; b != NULL;
 			    b = next) {
@@ -291,13 +297,17 @@ hist_thread(void *arg)
 		if (hist.max_changed) {
 			hist.max_changed = false;
 			hist.next_age_check = 0;
+			hist.grew = true;	/* look at the size again */
 			if (store->set_max != NULL)
 				store->set_max(hist.max_per_target);
 		}
 		int days = hist.days, max = hist.max_per_target;
-		bool busy = days > 0 || (store->busy != NULL && store->busy());
+		int64_t max_bytes = hist.max_bytes;
+		bool busy = days > 0 || (store->busy != NULL && store->busy()) ||
+		    (max_bytes > 0 && (hist.grew || hist.shrinking));
 		pthread_mutex_unlock(&hq.mu);
-		bool more = busy && hist_upkeep(time_mono_ms(), days, max);
+		bool more = busy && hist_upkeep(time_mono_ms(), days, max,
+		    max_bytes);
 		pthread_mutex_lock(&hq.mu);
 		if (more || hq.todo != NULL || hq.stop)
 			continue;
@@ -390,7 +400,8 @@ hist_open(const char *path, bool sync_full, char *err, size_t errcap)
 		store = NULL;
 		return -1;
 	}
-	hist_set_retention(hist.days, hist.max_per_target);
+	hist_set_retention(hist.days, hist.max_per_target,
+	    (size_t)hist.max_bytes);
 	return 0;
 }
 
@@ -839,12 +850,13 @@ hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
 /* retention */
 
 void
-hist_set_retention(int days, int max_per_target)
+hist_set_retention(int days, int max_per_target, size_t max_bytes)
 {
 	if (hq.running)
 		pthread_mutex_lock(&hq.mu);
 	hist.days = days > 0 ? days : 0;
 	hist.max_per_target = max_per_target > 0 ? max_per_target : 0;
+	hist.max_bytes = max_bytes < INT64_MAX ? (int64_t)max_bytes : INT64_MAX;
 	if (hq.running) {
 		hist.max_changed = true;
 		pthread_cond_signal(&hq.work);
@@ -852,6 +864,7 @@ hist_set_retention(int days, int max_per_target)
 		return;
 	}
 	hist.next_age_check = 0;
+	hist.grew = true;
 	if (store != NULL && store->set_max != NULL)
 		store->set_max(hist.max_per_target);
 }
@@ -861,7 +874,8 @@ hist_idle_work(void)
 {
 	if (store == NULL || hq.running)
 		return false;
-	return hist.days > 0 || (store->busy != NULL && store->busy());
+	return hist.days > 0 || (store->busy != NULL && store->busy()) ||
+	    (hist.max_bytes > 0 && (hist.grew || hist.shrinking));
 }
 
 bool
@@ -869,18 +883,53 @@ hist_prune(void)
 {
 	if (store == NULL || hq.running)
 		return false;
-	return hist_upkeep(time_mono_ms(), hist.days, hist.max_per_target);
+	return hist_upkeep(time_mono_ms(), hist.days, hist.max_per_target,
+	    hist.max_bytes);
+}
+
+/*
+ * --history-max-bytes: once history takes more than max_bytes, the
+ * oldest messages go, a batch a step, until it takes 9/10 of it (so it
+ * is not at the limit again at the next message). A database file does
+ * not shrink: its free pages take the next messages.
+ */
+static int
+hist_shrink(int64_t max_bytes)
+{
+	if (max_bytes <= 0 || store->bytes == NULL ||
+	    (!hist.grew && !hist.shrinking))
+		return 0;
+	hist.grew = false;
+	int64_t used = store->bytes();
+	if (used < 0)
+		return -1;
+	if (used > max_bytes && !hist.shrinking) {
+		log_info("history: %lld bytes, past --history-max-bytes:"
+		    " deleting the oldest messages", (long long)used);
+		hist.shrinking = true;
+	}
+	if (!hist.shrinking)
+		return 0;
+	if (used <= max_bytes / 10 * 9) {
+		hist.shrinking = false;
+		return 0;
+	}
+	int more = store->prune_old(INT64_MAX, HIST_PRUNE_BATCH);
+	if (more <= 0)
+		hist.shrinking = false;	/* nothing left, or failing */
+	return more;
 }
 
 /*
  * One step of upkeep, by the writer: a checkpoint if one is due, then
- * messages older than --history-days, a batch a call, then a step of
- * trimming targets to --history-max. Old messages are looked for once a
- * minute once none are left; after a failure the store is left alone for
- * a while. True while more is to do at once.
+ * messages older than --history-days, a batch a call, then a batch past
+ * --history-max-bytes, then a step of trimming targets to --history-max.
+ * Old messages are looked for once a minute once none are left; after a
+ * failure the store is left alone for a while. True while more is to do
+ * at once.
  */
 static bool
-hist_upkeep(int64_t now, int days, int max_per_target)
+hist_upkeep(int64_t now, int days, int max_per_target, int64_t max_bytes)
 {
 	if (store->idle != NULL)
 		store->idle(now);
@@ -895,8 +944,13 @@ hist_upkeep(int64_t now, int days, int max_per_target)
 			hist.prune_pause = now + HIST_RETRY_MS;
 		hist.next_age_check = now + HIST_AGE_CHECK_MS;
 	}
+	int more = hist_shrink(max_bytes);
+	if (more < 0)
+		hist.prune_pause = now + HIST_RETRY_MS;
+	if (more > 0)
+		return true;
 	if (max_per_target > 0 && store->trim != NULL) {
-		int more = store->trim(HIST_PRUNE_BATCH);
+		more = store->trim(HIST_PRUNE_BATCH);
 		if (more < 0)
 			hist.prune_pause = now + HIST_RETRY_MS;
 		return more != 0;

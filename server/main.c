@@ -27,6 +27,7 @@ struct config cfg = {
 	.ping_timeout = 120,
 	.replay = 20,
 	.sync_full = true,
+	.history_max_bytes = (size_t)1 << 30,
 };
 
 static void
@@ -73,7 +74,7 @@ struct flag {
 	size_t *size;
 	int *num;
 	size_t min, max;
-	bool suffix;		/* a number may end in k or m */
+	bool suffix;		/* a number may end in k, m or g */
 	const char *below;	/* the error under min, with the argument */
 	void (*set)(const char *arg);
 };
@@ -101,6 +102,10 @@ static const struct flag flags[] = {
 	    .num = &cfg.history_days, .max = 1000000 },
 	{ "history-max", 0, "n", "keep at most n messages per target (0: all)",
 	    .num = &cfg.history_max, .max = INT_MAX },
+	{ "history-max-bytes", 0, "bytes", "history kept in at most this much, the\n"
+	    "oldest deleted first (default 1g; k/m/g\n"
+	    "suffixes; 0: no limit)", .size = &cfg.history_max_bytes,
+	    .max = (size_t)1 << 50, .suffix = true },
 	{ "max-clients", 0, "n", "connections at most (0: no limit; default 0)",
 	    .size = &cfg.max_clients, .max = 1000000 },
 	{ "max-per-ip", 0, "n",
@@ -275,7 +280,7 @@ flag_flood(const char *s)
 	cfg.flood_burst = burst;
 }
 
-/* A number flag's argument: digits, a k/m suffix if allowed, min..max. */
+/* A number flag's argument: digits, a k/m/g suffix if allowed, min..max. */
 static size_t
 flag_number(const struct flag *f, const char *s)
 {
@@ -292,6 +297,9 @@ flag_number(const struct flag *f, const char *s)
 		end++;
 	} else if (f->suffix && (*end == 'm' || *end == 'M')) {
 		v *= 1024 * 1024;
+		end++;
+	} else if (f->suffix && (*end == 'g' || *end == 'G')) {
+		v = v > ULLONG_MAX >> 30 ? ULLONG_MAX : v << 30;
 		end++;
 	}
 	if (errno != 0 || *end != '\0' || v > f->max)
@@ -544,7 +552,8 @@ main(int argc, char *argv[])
 		log_error("%s", err[0] != '\0' ? err : "cannot open history");
 		return 1;
 	}
-	hist_set_retention(cfg.history_days, cfg.history_max);
+	hist_set_retention(cfg.history_days, cfg.history_max,
+	    cfg.history_max_bytes);
 	chathistory_init();
 	listen_log();
 	log_info("%s ready as %s", NATTERD_VERSION, cfg.name);

@@ -43,6 +43,7 @@ struct config {
 	int ping_timeout;	/* seconds */
 	int history_days;	/* --history-days, 0: forever */
 	int history_max;	/* --history-max per target, 0: no limit */
+	size_t history_max_bytes;	/* --history-max-bytes, 0: no limit */
 	bool sync_full;		/* --sync full: fsync each batch (default) */
 	int replay;		/* --replay: lines replayed on JOIN */
 	/* Re-read on SIGHUP (conf_reload). */
@@ -668,11 +669,11 @@ bool hist_collect(void);
 /* Wait until everything handed over is stored (or lost), and collect. */
 void hist_sync(void);
 
-/* Retention: --history-days and --history-max (0: keep forever). With a
- * storage thread, it prunes (and checkpoints) when no batch waits; else
- * hist_prune deletes one small batch and returns true while more
- * remains. */
-void hist_set_retention(int days, int max_per_target);
+/* Retention: --history-days, --history-max and --history-max-bytes (0:
+ * keep forever). With a storage thread, it prunes (and checkpoints) when
+ * no batch waits; else hist_prune deletes one small batch and returns
+ * true while more remains. */
+void hist_set_retention(int days, int max_per_target, size_t max_bytes);
 bool hist_prune(void);
 /* Whether an idle pass's hist_prune may have work (a checkpoint or
  * retention): if not, a busy pass need not be followed by a poll that

@@ -30,7 +30,7 @@ setup(void)
 	 * stores at once and hist_prune does the upkeep. The storage
 	 * thread's own tests turn it back on. */
 	hq.no_thread = true;
-	hist_set_retention(0, 0);
+	hist_set_retention(0, 0, 0);
 }
 
 static void
@@ -471,7 +471,7 @@ START_TEST(test_retention_max)
 	}
 	hist_commit();
 	ck_assert(!hist_prune());	/* no retention set */
-	hist_set_retention(0, 100);
+	hist_set_retention(0, 100, 0);
 	/* The file store deletes in small batches: several calls for 1134
 	 * rows of one target. The memory store trims at once. */
 	if (_i == 1)
@@ -505,13 +505,51 @@ START_TEST(test_retention_days)
 	add("x!x@h", "#a", now - day / 2, "recent", "PRIVMSG", "t");
 	add("x!x@h", "#b", now, "now", "PRIVMSG", "t");
 	hist_commit();
-	hist_set_retention(2, 0);
+	hist_set_retention(2, 0, 0);
 	ck_assert_int_ge(prune_all(), 2);
 	ck_assert_int_eq(count_key("#a") + count_key("#b"), 2);
 	ck_assert(has("#a", "recent") && has("#b", "now"));
-	hist_set_retention(1, 0);
+	hist_set_retention(1, 0, 0);
 	prune_all();
 	ck_assert_int_eq(count_key("#a") + count_key("#b"), 2);	/* 12 h old */
+}
+END_TEST
+
+/* --history-max-bytes: past the size, the oldest messages go until
+ * history takes 9/10 of it; the newest stay. */
+START_TEST(test_retention_bytes)
+{
+	char id[16], text[256];
+
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	open_store(_i);
+	for (int i = 0; i < 4000; i++) {
+		snprintf(id, sizeof(id), "b%d", i);
+		add("x!x@h", i % 2 ? "#a" : "#b", 1000 + i, id, "PRIVMSG",
+		    text);
+		if (i % 100 == 99)
+			hist_commit();
+	}
+	hist_commit();
+	int64_t full = store->bytes();
+	ck_assert_int_gt(full, 4000 * 256);
+	hist_set_retention(0, 0, full / 2);
+	ck_assert_int_ge(prune_all(), 2);	/* in steps */
+	int64_t now = store->bytes();
+	ck_assert_msg(now <= full / 2 / 10 * 9 && now > full / 4,
+	    "%lld bytes of %lld", (long long)now, (long long)full);
+	ck_assert(has("#a", "b3999") && has("#b", "b3998"));
+	ck_assert(!has("#b", "b0") && !has("#a", "b1"));
+	/* Oldest first: what is left is the newest, with no gap. */
+	int left = count_key("#a") + count_key("#b");
+	snprintf(id, sizeof(id), "b%d", 4000 - left);
+	ck_assert(has(4000 - left == 0 ? "#b" : (4000 - left) % 2 ? "#a" :
+	    "#b", id));
+	snprintf(id, sizeof(id), "b%d", 4000 - left - 1);
+	ck_assert(!has((4000 - left - 1) % 2 ? "#a" : "#b", id));
+	/* Under the limit: nothing more to do. */
+	ck_assert(!hist_prune());
 }
 END_TEST
 
@@ -809,7 +847,7 @@ START_TEST(test_prune_locked)
 	ck_assert_int_eq(sqlite3_open(path, &other), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL), SQLITE_OK);
-	hist_set_retention(2, 0);
+	hist_set_retention(2, 0, 0);
 	ck_assert(!hist_prune());
 	ck_assert_int_gt(hist.prune_pause, time_mono_ms());
 	ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
@@ -913,7 +951,7 @@ START_TEST(test_close)
 	fill();
 	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 2, false),
 	    "m9 m10");
-	hist_set_retention(0, 5);
+	hist_set_retention(0, 5, 0);
 	hist_close();
 	ck_assert(!hist_idle_work());
 	add("x!x@h", "#c", 1, "z", "PRIVMSG", "t");
@@ -954,11 +992,11 @@ START_TEST(test_idle_work)
 	ck_assert(hist_idle_work() == (_i == 1));	/* the WAL */
 	ck_assert(!hist_prune());
 	ck_assert(!hist_idle_work());
-	hist_set_retention(0, 1);
+	hist_set_retention(0, 1, 0);
 	ck_assert(hist_idle_work() == (_i == 1));	/* the sweep */
 	prune_all();
 	ck_assert(!hist_idle_work() || hsql.wal_pages > 0);
-	hist_set_retention(3, 0);
+	hist_set_retention(3, 0, 0);
 	ck_assert(hist_idle_work());
 	prune_all();
 	ck_assert(hist_idle_work());	/* it looks again later */
@@ -984,6 +1022,7 @@ history_suite(void)
 	tcase_add_loop_test(tc, test_order, 0, 2);
 	tcase_add_loop_test(tc, test_retention_max, 0, 2);
 	tcase_add_loop_test(tc, test_retention_days, 0, 2);
+	tcase_add_loop_test(tc, test_retention_bytes, 0, 2);
 	tcase_add_test(tc, test_persistence);
 	tcase_add_test(tc, test_bounded_rows);
 	tcase_add_test(tc, test_migration);

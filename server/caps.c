@@ -106,7 +106,8 @@ isupport_init(void)
 	snprintf(userlen, sizeof(userlen), "USERLEN=%d", IRC_USER_MAX);
 	snprintf(chanlimit, sizeof(chanlimit), "CHANLIMIT=#&:%d",
 	    CHAN_PER_CLIENT);
-	snprintf(maxlist, sizeof(maxlist), "MAXLIST=b:%d", CHAN_BANS_MAX);
+	snprintf(maxlist, sizeof(maxlist), "MAXLIST=b:%d,I:%d", CHAN_BANS_MAX,
+	    CHAN_BANS_MAX);
 	snprintf(namelen, sizeof(namelen), "NAMELEN=%d", IRC_REALNAME_MAX);
 	snprintf(monitor, sizeof(monitor), "MONITOR=%d", MONITOR_MAX);
 	/* The four CHANMODES classes, and PREFIX=(letters)prefixes. */
@@ -122,7 +123,7 @@ isupport_init(void)
 	static const char *fixed[] = {
 		"AWAYLEN", "CASEMAPPING=rfc1459", "CHANLIMIT",
 		"CHANMODES", "CHANNELLEN", "CHANTYPES=#&", "ELIST=CMNTU",
-		"KEYLEN", "KICKLEN", "MAXLIST", ("MODES=" MODES_STR), "MONITOR", "NAMELEN",
+		"INVEX", "KEYLEN", "KICKLEN", "MAXLIST", ("MODES=" MODES_STR), "MONITOR", "NAMELEN",
 		"NETWORK", "NICKLEN",
 		"PREFIX", "STATUSMSG=@+", "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:1,WHOIS:1",
 		"TOPICLEN", "USERLEN", "UTF8ONLY", "WHOX",

@@ -50,11 +50,13 @@ chan_destroy(struct chan *ch)
 	chanstate_forget(ch);
 	htab_remove(&table, &ch->link);
 	chan_count--;
-	for (uint32_t i = 0; i < ch->nbans; i++) {
-		free(ch->bans[i].mask);
-		free(ch->bans[i].setter);
+	for (size_t l = 0; l < CHAN_LISTS; l++) {
+		for (uint32_t i = 0; i < ch->lists[l].n; i++) {
+			free(ch->lists[l].v[i].mask);
+			free(ch->lists[l].v[i].setter);
+		}
+		free(ch->lists[l].v);
 	}
-	free(ch->bans);
 	free(ch->members);
 	free(ch->topic);
 	free(ch->topic_who);
@@ -153,49 +155,55 @@ chan_relay_common(struct client *c, struct relay *r, uint32_t need)
 }
 
 struct ban *
-chan_ban_find(const struct chan *ch, const char *mask)
+chan_ban_find(const struct chan *ch, enum chan_list l, const char *mask)
 {
-	for (uint32_t i = 0; i < ch->nbans; i++)
-		if (irc_casecmp(ch->bans[i].mask, mask) == 0)
-			return &ch->bans[i];
+	const struct banlist *bl = &ch->lists[l];
+
+	for (uint32_t i = 0; i < bl->n; i++)
+		if (irc_casecmp(bl->v[i].mask, mask) == 0)
+			return &bl->v[i];
 	return NULL;
 }
 
 void
-chan_ban_add(struct chan *ch, const char *mask, const char *setter,
-    int64_t when)
+chan_ban_add(struct chan *ch, enum chan_list l, const char *mask,
+    const char *setter, int64_t when)
 {
-	if (ch->nbans == ch->bancap) {
-		ch->bancap = ch->bancap ? ch->bancap * 2 : 4;
-		ch->bans = xreallocarray(ch->bans, ch->bancap,
-		    sizeof(*ch->bans));
+	struct banlist *bl = &ch->lists[l];
+
+	if (bl->n == bl->cap) {
+		bl->cap = bl->cap ? bl->cap * 2 : 4;
+		bl->v = xreallocarray(bl->v, bl->cap, sizeof(*bl->v));
 	}
-	ch->bans[ch->nbans].mask = xstrdup(mask);
-	ch->bans[ch->nbans].setter = xstrdup(setter);
-	ch->bans[ch->nbans].time = when;
-	ch->nbans++;
+	bl->v[bl->n].mask = xstrdup(mask);
+	bl->v[bl->n].setter = xstrdup(setter);
+	bl->v[bl->n].time = when;
+	bl->n++;
 }
 
 void
-chan_ban_del(struct chan *ch, struct ban *b)
+chan_ban_del(struct chan *ch, enum chan_list l, struct ban *b)
 {
-	size_t i = b - ch->bans;
+	struct banlist *bl = &ch->lists[l];
+	size_t i = b - bl->v;
 
 	free(b->mask);
 	free(b->setter);
 	/* Keep the order: 367 lists bans oldest first, as they were set. */
-	memmove(b, b + 1, (ch->nbans - i - 1) * sizeof(*b));
-	ch->nbans--;
+	memmove(b, b + 1, (bl->n - i - 1) * sizeof(*b));
+	bl->n--;
 }
 
 bool
-chan_banned(const struct chan *ch, const struct client *c)
+chan_listed(const struct chan *ch, enum chan_list l, const struct client *c)
 {
-	if (ch->nbans == 0)
+	const struct banlist *bl = &ch->lists[l];
+
+	if (bl->n == 0)
 		return false;
 	const char *who = conn_prefix(c);
-	for (uint32_t i = 0; i < ch->nbans; i++)
-		if (irc_match(ch->bans[i].mask, who))
+	for (uint32_t i = 0; i < bl->n; i++)
+		if (irc_match(bl->v[i].mask, who))
 			return true;
 	return false;
 }
@@ -206,7 +214,8 @@ chan_banned(const struct chan *ch, const struct client *c)
  * PREFIX= and of a multi-prefix "@+".
  */
 static const struct chan_mode chan_modes[] = {
-	{ 'b', CMK_LIST, 0, 0 },
+	{ 'I', CMK_LIST, CHAN_INVEX, 0 },
+	{ 'b', CMK_LIST, CHAN_BANS, 0 },
 	{ 'i', CMK_FLAG, CM_INVITE, 0 },
 	{ 'k', CMK_PARAM, CM_KEY, 0 },
 	{ 'l', CMK_SETPARAM, CM_LIMIT, 0 },

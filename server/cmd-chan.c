@@ -186,7 +186,7 @@ join_one(struct client *c, const char *name, const char *key)
 		bool inv = invited(c, ch, false);
 		/* An INVITE lets a banned user in, as in ngircd and InspIRCd:
 		 * the inviting operator knows whom they invite. */
-		if (!inv && chan_banned(ch, c)) {
+		if (!inv && chan_listed(ch, CHAN_BANS, c)) {
 			conn_reply(c, ERR_BANNEDFROMCHAN,
 			    "%s :Cannot join channel (+b)", ch->name);
 			return;
@@ -203,7 +203,8 @@ join_one(struct client *c, const char *name, const char *key)
 			    "%s :Cannot join channel (+l)", ch->name);
 			return;
 		}
-		if ((ch->modes & CM_INVITE) != 0 && !inv) {
+		if ((ch->modes & CM_INVITE) != 0 && !inv &&
+		    !chan_listed(ch, CHAN_INVEX, c)) {
 			conn_reply(c, ERR_INVITEONLYCHAN,
 			    "%s :Cannot join channel (+i)", ch->name);
 			return;
@@ -672,28 +673,38 @@ cmd_invite(struct client *c, struct irc_msg *m)
 
 /* Channel MODE */
 
+/* Each list mode's replies: an entry, the end. */
+static const struct {
+	enum numeric item, end;
+	const char *name;	/* "channel <name>" in the end line and 478 */
+} list_replies[CHAN_LISTS] = {
+	[CHAN_BANS] = { RPL_BANLIST, RPL_ENDOFBANLIST, "ban list" },
+	[CHAN_INVEX] = { RPL_INVITELIST, RPL_ENDOFINVITELIST, "invite list" },
+};
+
 /*
- * The ban list (367, 368). Members, operators and anyone when the channel
- * is not secret see it; others get only its end, which clients wait for.
+ * A list (367 and 368 for bans, 346 and 347 for invite exceptions).
+ * Members, operators and anyone when the channel is not secret see it;
+ * others get only its end, which clients wait for.
  */
 static void
-send_bans(struct client *c, const struct chan *ch)
+send_list(struct client *c, const struct chan *ch, enum chan_list l)
 {
 	if (visible_chan(c, ch)) {
-		for (uint32_t i = 0; i < ch->nbans; i++) {
-			const struct ban *b = &ch->bans[i];
-			conn_reply(c, RPL_BANLIST, "%s %s %s %lld", ch->name,
-			    b->mask, b->setter, (long long)b->time);
+		for (uint32_t i = 0; i < ch->lists[l].n; i++) {
+			const struct ban *b = &ch->lists[l].v[i];
+			conn_reply(c, list_replies[l].item, "%s %s %s %lld",
+			    ch->name, b->mask, b->setter, (long long)b->time);
 		}
 	}
-	conn_reply(c, RPL_ENDOFBANLIST, "%s :End of channel ban list",
-	    ch->name);
+	conn_reply(c, list_replies[l].end, "%s :End of channel %s", ch->name,
+	    list_replies[l].name);
 }
 
 /*
- * "MODE #chan b" (or e, I) with no mask asks for a list. natterd keeps no
- * exception or invite lists, but clients ask for them on join and wait for
- * the end numeric, so those are answered with an empty list, to anyone.
+ * "MODE #chan b" (or I, e) with no mask asks for a list. natterd keeps no
+ * exception list, but clients ask for it on join and wait for the end
+ * numeric, so that is answered with an empty list, to anyone.
  */
 static bool
 mode_list_query(struct client *c, struct irc_msg *m, struct chan *ch)
@@ -708,17 +719,12 @@ mode_list_query(struct client *c, struct irc_msg *m, struct chan *ch)
 	if (p[0] == '\0' || p[1] != '\0')
 		return false;
 	if ((md = chan_mode_find(*p)) != NULL && md->kind == CMK_LIST) {
-		send_bans(c, ch);
+		send_list(c, ch, md->bit);
 		return true;
 	}
 	if (*p == 'e') {
 		conn_reply(c, RPL_ENDOFEXCEPTLIST,
 		    "%s :End of channel exception list", ch->name);
-		return true;
-	}
-	if (*p == 'I') {
-		conn_reply(c, RPL_ENDOFINVITELIST,
-		    "%s :End of channel invite list", ch->name);
 		return true;
 	}
 	return false;
@@ -731,8 +737,8 @@ mode_list_query(struct client *c, struct irc_msg *m, struct chan *ch)
  * UTF-8, since it ends up on screens.
  */
 static bool
-ban_mask(struct client *c, const struct chan *ch, const char *param,
-    char *mask)
+ban_mask(struct client *c, const struct chan *ch, char letter,
+    const char *param, char *mask)
 {
 	bool sendable = param[0] != '\0' && param[0] != ':' &&
 	    utf8_valid(param, strlen(param));
@@ -743,8 +749,8 @@ ban_mask(struct client *c, const struct chan *ch, const char *param,
 	if (sendable && irc_mask_normalize(mask, BAN_MASK_MAX + 1, param) > 0 &&
 	    mask[0] != ':')
 		return true;
-	conn_reply(c, ERR_INVALIDMODEPARAM, "%s b %s :Invalid ban mask",
-	    ch->name, sendable ? param : "*");
+	conn_reply(c, ERR_INVALIDMODEPARAM, "%s %c %s :Invalid ban mask",
+	    ch->name, letter, sendable ? param : "*");
 	return false;
 }
 
@@ -843,33 +849,36 @@ apply_flag(struct mode_run *r, const struct chan_mode *md, bool set)
 	return true;
 }
 
-/* A: the ban list. Bans are not part of the stored channel state. */
+/* A: a list (bans, invite exceptions), not part of the stored channel
+ * state. */
 static bool
-apply_ban(struct mode_run *r, bool set, const char **param)
+apply_list(struct mode_run *r, const struct chan_mode *md, bool set,
+    const char **param)
 {
 	struct chan *ch = r->ch;
+	enum chan_list l = md->bit;
 	struct ban *b;
 
-	if (!ban_mask(r->c, ch, *param, r->param))
+	if (!ban_mask(r->c, ch, md->letter, *param, r->param))
 		return false;
-	b = chan_ban_find(ch, r->param);
+	b = chan_ban_find(ch, l, r->param);
 	/* Setting a ban twice or lifting one that is not there changes
 	 * nothing and says nothing. */
 	if (set == (b != NULL))
 		return false;
 	if (set) {
-		if (ch->nbans >= CHAN_BANS_MAX) {
+		if (ch->lists[l].n >= CHAN_BANS_MAX) {
 			conn_reply(r->c, ERR_BANLISTFULL,
-			    "%s %s :Channel ban list is full", ch->name,
-			    r->param);
+			    "%s %s :Channel %s is full", ch->name, r->param,
+			    list_replies[l].name);
 			return false;
 		}
-		chan_ban_add(ch, r->param, conn_prefix(r->c),
+		chan_ban_add(ch, l, r->param, conn_prefix(r->c),
 		    cmd_time_ms / 1000);
 	} else {
 		/* Echo the mask as it was set. */
 		str_copy(r->param, b->mask, sizeof(r->param));
-		chan_ban_del(ch, b);
+		chan_ban_del(ch, l, b);
 	}
 	*param = r->param;
 	return true;
@@ -949,7 +958,7 @@ mode_apply(struct mode_run *r, const struct chan_mode *md, bool set,
 {
 	switch (md->kind) {
 	case CMK_LIST:
-		return apply_ban(r, set, param);
+		return apply_list(r, md, set, param);
 	case CMK_PARAM:
 		if (set)
 			return apply_key(r, md, *param);
@@ -978,7 +987,8 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 	struct mode_out out;
 	size_t arg = 2, withparam = 0;
 	int sign = '+';
-	bool ok, listed = false;
+	bool ok;
+	unsigned listed = 0;	/* the lists sent, by bit */
 
 	if (m->nparams < 2) {
 		chan_mode_string(ch, chan_member(ch, c) != NULL || is_oper(c),
@@ -1019,9 +1029,9 @@ mode_channel(struct client *c, struct irc_msg *m, struct chan *ch)
 		if (md->kind != CMK_FLAG) {
 			/* A list letter with no mask left lists (once). */
 			if (md->kind == CMK_LIST && arg >= m->nparams) {
-				if (!listed)
-					send_bans(c, ch);
-				listed = true;
+				if ((listed & 1u << md->bit) == 0)
+					send_list(c, ch, md->bit);
+				listed |= 1u << md->bit;
 				continue;
 			}
 			if (withparam++ == MODE_PARAMS_MAX)

@@ -109,7 +109,7 @@ deliver(struct client *c, const char *command, const char *target,
 		}
 		/* A banned user is silenced unless voiced or op. */
 		if (!oper && (mb == NULL || mb->modes == 0) &&
-		    chan_banned(ch, c)) {
+		    chan_listed(ch, CHAN_BANS, c)) {
 			if (!notice)
 				conn_reply(c, ERR_CANNOTSENDTOCHAN,
 				    "%s :Cannot send to channel (+b)", ch->name);

@@ -359,9 +359,10 @@ uint32_t chan_mode_parse(const char *s);
 struct chan;
 
 /*
- * A ban (+b): a nick!user@host glob in the form irc_mask_normalize gives.
- * Bans live in memory only: the channel rows chanstate.c saves have no
- * place for them, so they do not survive a restart (natterd(8)).
+ * An entry of a list mode: a nick!user@host glob in the form
+ * irc_mask_normalize gives. Lists live in memory only: the channel rows
+ * chanstate.c saves have no place for them, so they do not survive a
+ * restart (natterd(8)).
  */
 struct ban {
 	char *mask;
@@ -369,7 +370,19 @@ struct ban {
 	int64_t time;		/* wall clock seconds */
 };
 
-#define CHAN_BANS_MAX 100	/* ISUPPORT MAXLIST=b:100; past it 478 */
+/* The lists of the list modes (a CMK_LIST mode's bit names its list). */
+enum chan_list {
+	CHAN_BANS,		/* +b: kept out (474) and silenced (404) */
+	CHAN_INVEX,		/* +I: let into a +i channel without INVITE */
+	CHAN_LISTS,
+};
+
+struct banlist {
+	struct ban *v;		/* in the order they were set */
+	uint32_t n, cap;
+};
+
+#define CHAN_BANS_MAX 100	/* per list: ISUPPORT MAXLIST; past it 478 */
 #define BAN_MASK_MAX 120	/* bytes of a normalised mask; past it 696 */
 
 struct member {
@@ -390,8 +403,7 @@ struct chan {
 	char *topic;		/* NULL when unset */
 	char *topic_who;
 	int64_t topic_time;
-	struct ban *bans;	/* in the order they were set */
-	uint32_t nbans, bancap;
+	struct banlist lists[CHAN_LISTS];
 	char key[IRC_KEY_MAX + 1];
 	char name[IRC_CHAN_MAX + 1];
 };
@@ -411,15 +423,17 @@ void chan_relay(struct chan *ch, struct relay *r, const struct client *except);
 /* Queue r once to every client sharing a channel with c (not c itself),
  * and only to those with cap bit need (0: all). */
 void chan_relay_common(struct client *c, struct relay *r, uint32_t need);
-/* The ban whose mask is mask under casemapping, or NULL. */
-struct ban *chan_ban_find(const struct chan *ch, const char *mask);
-/* Append a ban; the caller checked it is new and CHAN_BANS_MAX. */
-void chan_ban_add(struct chan *ch, const char *mask, const char *setter,
-    int64_t when);
-/* Remove b, which is one of ch's bans. */
-void chan_ban_del(struct chan *ch, struct ban *b);
-/* Whether c's nick!user@host matches one of ch's bans. */
-bool chan_banned(const struct chan *ch, const struct client *c);
+/* The entry of list l whose mask is mask under casemapping, or NULL. */
+struct ban *chan_ban_find(const struct chan *ch, enum chan_list l,
+    const char *mask);
+/* Append to list l; the caller checked it is new and CHAN_BANS_MAX. */
+void chan_ban_add(struct chan *ch, enum chan_list l, const char *mask,
+    const char *setter, int64_t when);
+/* Remove b, which is in ch's list l. */
+void chan_ban_del(struct chan *ch, enum chan_list l, struct ban *b);
+/* Whether c's nick!user@host matches an entry of ch's list l. */
+bool chan_listed(const struct chan *ch, enum chan_list l,
+    const struct client *c);
 /* 324's "+klnt key limit" into buf (the key as "*" unless show_key). */
 void chan_mode_string(const struct chan *ch, bool show_key, char *buf,
     size_t cap);

@@ -619,6 +619,50 @@ START_TEST(no_implicit_names)
 }
 END_TEST
 
+/* --- invite exceptions (+I) */
+
+/* +I lets a matching user into a +i channel without INVITE; its list is
+ * 346/347; it lets no one past a ban or a key. */
+START_TEST(invex_join_and_list)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	struct nd_conn *c = nd_register(&srv, "carol", NULL);
+
+	nd_send(a, "JOIN #i");
+	ND_EXPECT(a, " 366 alice #i ");
+	nd_send(a, "MODE #i +i");
+	ND_EXPECT(a, " MODE #i \\+i$");
+	nd_send(b, "JOIN #i");
+	next_is(b, "^:test\\.server 473 bob #i :Cannot join channel \\(\\+i\\)$");
+	nd_send(a, "MODE #i +I Bob");
+	next_is(a, "^:alice!alice@127\\.0\\.0\\.1 MODE #i \\+I Bob!\\*@\\*$");
+	nd_send(a, "MODE #i I");
+	next_is(a, "^:test\\.server 346 alice #i Bob!\\*@\\* alice!alice@127\\.0\\.0\\.1 [0-9]+$");
+	next_is(a, "^:test\\.server 347 alice #i :End of channel invite list$");
+	nd_send(b, "JOIN #i");
+	next_is(b, "^:bob!bob@127\\.0\\.0\\.1 JOIN #i$");
+	nd_send(c, "JOIN #i");
+	next_is(c, " 473 carol #i ");
+	/* A ban still keeps a listed user out. */
+	nd_send(a, "MODE #i +I carol");
+	ND_EXPECT(a, " MODE #i \\+I carol!\\*@\\*$");
+	nd_send(a, "MODE #i +b carol");
+	ND_EXPECT(a, " MODE #i \\+b carol!\\*@\\*$");
+	nd_send(c, "JOIN #i");
+	next_is(c, " 474 carol #i ");
+	/* Lifting it echoes the mask as set; the list empties. */
+	nd_send(a, "MODE #i -I bob!*@*");
+	ND_EXPECT(a, " MODE #i -I Bob!\\*@\\*$");
+	nd_send(a, "MODE #i +I");
+	next_is(a, " 346 alice #i carol!\\*@\\* ");
+	next_is(a, " 347 alice #i ");
+	nd_close(c);
+	nd_close(b);
+	nd_close(a);
+}
+END_TEST
+
 static Suite *
 conformance_suite(void)
 {
@@ -663,6 +707,11 @@ conformance_suite(void)
 	tcase_add_test(tc, list_elist_filters);
 	tcase_add_test(tc, utf8only_warn);
 	tcase_add_test(tc, no_implicit_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("modes");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, invex_join_and_list);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,7 +25,7 @@ esac
 # Build dependencies, then what make check uses (tmux for the screen tests,
 # ii, irssi and ngircd as real peers, mandoc for the man page lint).
 pkgs="build-essential autoconf automake pkg-config libncurses-dev check \
-libsqlite3-dev libssl-dev tmux ii irssi ngircd mandoc"
+libsqlite3-dev libssl-dev libcrypt-dev tmux ii irssi ngircd mandoc"
 
 missing=
 [ "${QUICKSTART_BUILD:-yes}" = no ] && pkgs=

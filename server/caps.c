@@ -16,14 +16,18 @@
 
 /*
  * In CAP LS order: alphabetical, then the two names of chathistory, then
- * the other drafts. A value (CAP LS 302 "name=value") would be computed
- * in cap_list, from the configuration; none has one yet.
+ * the other drafts. A value is sent with CAP LS 302 ("name=value").
+ * draft/account-registration is offered only while --registration is
+ * open (its spec: a server that does not take registrations does not
+ * advertise it).
  */
 static const struct {
 	const char *name;
 	uint32_t bit;
 	const char *value;	/* NULL: none */
 } caps[] = {
+	{ "account-notify", CAP_ACCOUNT_NOTIFY, NULL },
+	{ "account-tag", CAP_ACCOUNT_TAG, NULL },
 	{ "away-notify", CAP_AWAY_NOTIFY, NULL },
 	{ "batch", CAP_BATCH, NULL },
 	{ "cap-notify", CAP_CAP_NOTIFY, NULL },
@@ -33,6 +37,7 @@ static const struct {
 	{ "labeled-response", CAP_LABELED_RESPONSE, NULL },
 	{ "message-tags", CAP_MESSAGE_TAGS, NULL },
 	{ "multi-prefix", CAP_MULTI_PREFIX, NULL },
+	{ "sasl", CAP_SASL, SASL_MECHS },
 	{ "server-time", CAP_SERVER_TIME, NULL },
 	{ "setname", CAP_SETNAME, NULL },
 	{ "standard-replies", CAP_STANDARD_REPLIES, NULL },
@@ -41,17 +46,27 @@ static const struct {
 	 * for it. */
 	{ "draft/chathistory", CAP_DRAFT_CHATHISTORY, NULL },
 	{ "chathistory", CAP_CHATHISTORY, NULL },
+	/* REGISTER works before CAP END; the account is the nick. */
+	{ "draft/account-registration", CAP_ACCOUNT_REGISTRATION,
+	    "before-connect" },
 	{ "draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL },
 };
 
 static const char *isupport[ISUPPORT_MAX];
 static size_t nisupport;
 
+static bool
+cap_offered(uint32_t bit)
+{
+	return bit != CAP_ACCOUNT_REGISTRATION || !cfg.registration_closed;
+}
+
 uint32_t
 cap_bit(const char *name)
 {
 	for (size_t i = 0; i < nitems(caps); i++)
-		if (strcmp(caps[i].name, name) == 0)
+		if (strcmp(caps[i].name, name) == 0 &&
+		    cap_offered(caps[i].bit))
 			return caps[i].bit;
 	return 0;
 }
@@ -63,7 +78,8 @@ cap_list(char *buf, size_t cap, bool values, uint32_t only)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < nitems(caps); i++) {
-		if (only != 0 && (only & caps[i].bit) == 0)
+		if ((only != 0 && (only & caps[i].bit) == 0) ||
+		    !cap_offered(caps[i].bit))
 			continue;
 		int w = snprintf(buf + n, cap - n, "%s%s%s%s", n ? " " : "",
 		    caps[i].name, values && caps[i].value ? "=" : "",

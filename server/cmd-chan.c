@@ -60,6 +60,7 @@ relay_simple(struct chan *ch, struct client *c, const char *command,
 
 	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), command,
 	    nparams, params);
+	r.account = c->account;
 	chan_relay(ch, &r, NULL);
 	relay_done(&r);
 }
@@ -116,8 +117,8 @@ send_names(struct client *c, struct chan *ch)
 }
 
 /*
- * c's JOIN to every member of ch, c included: with its account (natterd
- * has none: "*") and real name for those with extended-join. Members with
+ * c's JOIN to every member of ch, c included: with its account ("*" when
+ * not logged in) and real name for those with extended-join. Members with
  * away-notify then learn that c is away, if it is, as they would have had
  * it been in the channel when it went away (away-notify spec).
  */
@@ -125,17 +126,22 @@ static void
 join_announce(struct chan *ch, struct client *c)
 {
 	struct relay plain, ext, away;
-	const char *params[] = { ch->name, "*",
+	const char *params[] = { ch->name,
+	    c->account != NULL ? c->account : "*",
 	    c->realname != NULL ? c->realname : "" };
 	const char *why[] = { c->away };
 
 	relay_init(&plain, cmd_time_ms, NULL, NULL, conn_prefix(c), "JOIN", 1,
 	    params);
+	plain.account = c->account;
 	relay_init(&ext, cmd_time_ms, NULL, NULL, conn_prefix(c), "JOIN", 3,
 	    params);
-	if (c->away != NULL)
+	ext.account = c->account;
+	if (c->away != NULL) {
 		relay_init(&away, cmd_time_ms, NULL, NULL, conn_prefix(c),
 		    "AWAY", 1, why);
+		away.account = c->account;
+	}
 	for (uint32_t i = 0; i < ch->nmembers; i++) {
 		struct client *o = ch->members[i]->client;
 		relay_send(client_has_cap(o, CAP_EXTENDED_JOIN) ? &ext : &plain,
@@ -660,6 +666,7 @@ cmd_invite(struct client *c, struct irc_msg *m)
 	const char *params[] = { t->nick, ch->name };
 	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "INVITE", 2,
 	    params);
+	r.account = c->account;
 	relay_send(&r, t);
 	/* invite-notify: the channel's operators who asked for it. */
 	for (uint32_t i = 0; i < ch->nmembers; i++) {

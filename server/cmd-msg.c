@@ -121,6 +121,11 @@ deliver(struct client *c, const char *command, const char *target,
 			    need == MM_OP ? '@' : '+', ch->name);
 			target = status;
 		}
+	} else if (nickserv_is(target)) {
+		/* Passwords: never stored, echoed or relayed. */
+		if (!notice && !tagmsg)
+			nickserv_message(c, text);
+		return;
 	} else {
 		to = nick_find(target);
 		if (to == NULL || (to->reg & REG_DONE) == 0) {
@@ -152,6 +157,7 @@ deliver(struct client *c, const char *command, const char *target,
 	const char *params[] = { target, text };
 	relay_init(&r, cmd_time_ms, msgid, ctags, conn_prefix(c), command,
 	    tagmsg ? 1 : 2, params);
+	r.account = c->account;
 	r.tags_only = tagmsg;
 	r.hold = hold;
 	if (ch != NULL && need != 0) {

@@ -1,29 +1,54 @@
 /*
- * cmd-oper.c: server operators: OPER (names and passwords from
- * --oper-file), KILL and WALLOPS.
+ * cmd-oper.c: server operators: OPER (names and passwords, or accounts,
+ * from --oper-file), KILL and WALLOPS.
  */
 #include <string.h>
 #include <strings.h>
 
 #include "natterd.h"
 
+/*
+ * OPER name [password]. An unknown name and a wrong password get the same
+ * 464, so names cannot be probed, and attempts are throttled per address
+ * and per name (login.c). An operator tied to an account (account=NAME in
+ * --oper-file) needs only to be logged in to it: "OPER name" will do.
+ */
 void
 cmd_oper(struct client *c, struct irc_msg *m)
 {
+	const char *name = m->params[0];
+	const char *pass = m->nparams > 1 ? m->params[1] : NULL;
 	const struct oper *o = NULL;
+	bool ok = false;
+	int wait;
 
 	for (size_t i = 0; i < cfg.nopers; i++)
-		if (strcmp(cfg.opers[i].name, m->params[0]) == 0)
+		if (strcmp(cfg.opers[i].name, name) == 0)
 			o = &cfg.opers[i];
-	if (o == NULL) {
-		conn_reply(c, ERR_NOOPERHOST, ":No O-lines for your host");
+	if (o != NULL && o->account != NULL)
+		ok = c->account != NULL &&
+		    irc_casecmp(c->account, o->account) == 0;
+	if (!ok && pass == NULL) {
+		conn_reply(c, ERR_NEEDMOREPARAMS, "OPER :Not enough parameters");
 		return;
 	}
-	if (!str_secret_equal(m->params[1], o->pass)) {
-		log_warn("failed OPER as %s from %s", o->name, conn_prefix(c));
+	if ((wait = login_wait(c, name)) > 0) {
+		conn_reply(c, ERR_PASSWDMISMATCH, ":Too many failed attempts: "
+		    "try again in %d seconds", wait);
+		login_give_up(c);
+		return;
+	}
+	if (!ok && o != NULL && o->pass != NULL)
+		ok = str_secret_equal(pass, o->pass);
+	if (!ok) {
+		log_warn("failed OPER as %s from %s", conn_param(name),
+		    conn_prefix(c));
+		login_failed(c, name);
 		conn_reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
+		login_give_up(c);
 		return;
 	}
+	login_succeeded(c, name);
 	if ((c->umodes & UMODE_OPER) == 0) {
 		c->umodes |= UMODE_OPER;
 		conn_opers++;
@@ -68,6 +93,7 @@ cmd_wallops(struct client *c, struct irc_msg *m)
 
 	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "WALLOPS", 1,
 	    params);
+	r.account = c->account;
 	nick_each(wallops_each, &r);
 	relay_done(&r);
 }

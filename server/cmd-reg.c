@@ -86,6 +86,7 @@ cmd_cap(struct client *c, struct irc_msg *m)
 	} else if (strcasecmp(sub, "END") == 0) {
 		if ((c->reg & REG_DONE) == 0) {
 			c->reg &= ~REG_CAPNEG;
+			sasl_abort(c);
 			reg_try_finish(c);
 		}
 	} else {
@@ -123,34 +124,16 @@ cmd_nick(struct client *c, struct irc_msg *m)
 		return;
 	}
 	other = nick_find(nick);
-	if (other != NULL && other != c) {
+	if ((other != NULL && other != c) || nickserv_is(nick)) {
 		conn_reply(c, ERR_NICKNAMEINUSE,
 		    "%s :Nickname is already in use", nick);
 		return;
 	}
 	if (strcmp(c->nick, nick) == 0)
 		return;
-	if ((c->reg & REG_DONE) != 0) {
-		struct relay r;
-		const char *params[] = { nick };
-
-		relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "NICK",
-		    1, params);
-		relay_send(&r, c);
-		chan_relay_common(c, &r, 0);
-		relay_done(&r);
-		whowas_add(c);
-	}
-	/* A change of case only keeps the nick: no 731/730 (monitor). */
-	bool renamed = (c->reg & REG_DONE) != 0 &&
-	    irc_casecmp(c->nick, nick) != 0;
-	if (renamed)
-		monitor_offline(c);
-	nick_remove(c);
-	str_copy(c->nick, nick, sizeof(c->nick));
-	nick_add(c);
-	if (renamed)
-		monitor_online(c);
+	nick_change(c, nick);
+	if ((c->reg & REG_DONE) != 0)
+		nickserv_guard(c);
 	reg_try_finish(c);
 }
 
@@ -193,10 +176,23 @@ reg_try_finish(struct client *c)
 	if ((c->reg & REG_DONE) != 0 || (c->reg & need) != need ||
 	    (c->reg & REG_CAPNEG) != 0)
 		return;
-	if (cfg.password != NULL && (c->reg & REG_PASS) == 0) {
-		conn_reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
-		conn_close(c, "Bad password");
-		return;
+	if (cfg.password != NULL) {
+		/* The server password is a login too: throttled per address,
+		 * and refused unchecked while the address must wait. */
+		int wait = login_wait(c, NULL);
+		if (wait > 0) {
+			conn_reply(c, ERR_PASSWDMISMATCH, ":Too many failed "
+			    "attempts: try again in %d seconds", wait);
+			conn_close(c, "Too many failed login attempts");
+			return;
+		}
+		if ((c->reg & REG_PASS) == 0) {
+			login_failed(c, NULL);
+			conn_reply(c, ERR_PASSWDMISMATCH,
+			    ":Password incorrect");
+			conn_close(c, "Bad password");
+			return;
+		}
 	}
 	c->reg |= REG_DONE;
 	c->signon = time_now_ms() / 1000;
@@ -218,6 +214,7 @@ reg_try_finish(struct client *c)
 	reg_send_lusers(c);
 	reg_send_motd(c);
 	monitor_online(c);
+	nickserv_guard(c);
 }
 
 void

@@ -82,8 +82,9 @@ user_mode(struct client *c, struct irc_msg *m)
 /*
  * WHOX (ircv3.net/specs/extensions/whox): "WHO mask [flags]%fields[,token]"
  * asks for a 354 line holding only the fields named, always in the order
- * of WHOX_FIELDS whatever the order asked. natterd has no accounts ('a' is
- * "0"), no op levels ('o' is "n/a"), and shows the address as 'i' too.
+ * of WHOX_FIELDS whatever the order asked. 'a' is the account ("0" when
+ * not logged in); natterd has no op levels ('o' is "n/a"), and shows the
+ * address as 'i' too.
  */
 #define WHOX_FIELDS "tcuihsnfdlaor"
 
@@ -150,7 +151,7 @@ who_reply(struct client *c, const struct client *t, const char *chan,
 			    ((time_mono_ms() - t->last_read) / 1000));
 			v = idle;
 			break;
-		case 'a': v = "0"; break;
+		case 'a': v = t->account != NULL ? t->account : "0"; break;
 		case 'o': v = "n/a"; break;
 		default:	/* 'r', last: the only one that may hold spaces */
 			v = t->realname != NULL ? t->realname : "";
@@ -273,6 +274,9 @@ cmd_whois(struct client *c, struct irc_msg *m)
 	if ((t->umodes & UMODE_OPER) != 0)
 		conn_reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator",
 		    t->nick);
+	if (t->account != NULL)
+		conn_reply(c, RPL_WHOISACCOUNT, "%s %s :is logged in as",
+		    t->nick, t->account);
 	if (t->away != NULL)
 		conn_reply(c, RPL_AWAY, "%s :%s", t->nick, t->away);
 	conn_reply(c, RPL_WHOISIDLE, "%s %lld %lld :seconds idle, signon time",
@@ -303,6 +307,7 @@ cmd_away(struct client *c, struct irc_msg *m)
 	const char *params[] = { c->away };
 	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "AWAY",
 	    c->away != NULL ? 1 : 0, params);
+	r.account = c->account;
 	chan_relay_common(c, &r, CAP_AWAY_NOTIFY);
 	relay_done(&r);
 }
@@ -330,6 +335,7 @@ cmd_setname(struct client *c, struct irc_msg *m)
 	const char *params[] = { c->realname };
 	relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "SETNAME", 1,
 	    params);
+	r.account = c->account;
 	if (client_has_cap(c, CAP_SETNAME))
 		relay_send(&r, c);
 	chan_relay_common(c, &r, CAP_SETNAME);

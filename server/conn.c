@@ -772,6 +772,7 @@ conn_quit(struct client *c)
 
 		relay_init(&r, time_now_ms(), NULL, NULL, conn_prefix(c),
 		    "QUIT", 1, params);
+		r.account = c->account;
 		chan_relay_common(c, &r, 0);
 		relay_done(&r);
 		conn_registered--;
@@ -827,6 +828,8 @@ conn_free(struct client *c)
 	free(c->realname);
 	free(c->away);
 	free(c->quit_reason);
+	free(c->account);
+	sasl_free(c);
 	free(c);
 	conn_count--;
 }

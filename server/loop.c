@@ -3,8 +3,9 @@
  * paired with an owner array, swap-remove). Each pass:
  *   1. poll, with the timeout from the earliest timer or flood delay;
  *   2. accept, read and run every ready client's lines;
- *   3. timers (registration and ping timeouts);
+ *   3. timers (registration and ping timeouts, --nick-grace);
  *   4. hist_commit: the pass's messages go to the storage thread;
+ *      account_commit: the pass's account changes are written;
  *   5. flush every connection with output exactly once (coalesced
  *      writev), asking for POLLOUT only for what is left.
  * Nothing is written to a client socket anywhere else. A stored
@@ -267,7 +268,16 @@ run_timers(int64_t now)
 				conn_close(c, "Registration timed out");
 			else if (d < next)
 				next = d;
-		} else if (c->ping_sent == 0) {
+			continue;
+		}
+		/* --nick-grace: a registered nick held without logging in. */
+		if (c->guard_at != 0) {
+			if (now >= c->guard_at)
+				nickserv_expire(c);
+			else if (c->guard_at < next)
+				next = c->guard_at;
+		}
+		if (c->ping_sent == 0) {
 			d = c->last_read + pt;
 			if (now >= d) {
 				conn_sendf(c, "PING :%s", cfg.name);
@@ -399,6 +409,7 @@ shutdown_all(void)
 	hist_sync();
 	conn_barrier(NULL);
 	held.n = 0;
+	account_commit();
 	for (;;) {
 		size_t pending = 0;
 		for (size_t i = 0; i < npfd; i++) {
@@ -533,6 +544,7 @@ loop_run(void)
 		conn_reap();
 		hist_commit();
 		conn_barrier(NULL);
+		account_commit();
 		bool busy = n > 0 || dirty.n > 0;
 		flush_dirty(now);
 		conn_reap();

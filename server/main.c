@@ -28,6 +28,7 @@ struct config cfg = {
 	.replay = 20,
 	.sync_full = true,
 	.history_max_bytes = (size_t)1 << 30,
+	.nick_grace = 30,
 };
 
 static void
@@ -46,14 +47,17 @@ static struct {
 	int level;
 	bool syslog;
 	int ready_fd;		/* --ready-fd, -1 when none */
+	const char *add_account;	/* --add-account: add it and exit */
 } start = { .level = LOG_LEVEL_INFO, .ready_fd = -1 };
 
+static void flag_add_account(const char *);
 static void flag_flood(const char *);
 static void flag_help(const char *);
 static void flag_listen(const char *);
 static void flag_name(const char *);
 static void flag_quiet(const char *);
 static void flag_sync(const char *);
+static void flag_registration(const char *);
 static void flag_syslog(const char *);
 static void flag_verbose(const char *);
 static void flag_version(const char *);
@@ -96,6 +100,8 @@ static const struct flag flags[] = {
 	    .set = flag_version },
 	{ "verbose", 'v', NULL, "log debugging detail too",
 	    .set = flag_verbose },
+	{ "add-account", 0, "name", "add an account, its password read from\n"
+	    "standard input, and exit", .set = flag_add_account },
 	{ "flood", 0, "rate:burst|off", "lines per second and burst per client\n"
 	    "before input is delayed (default 50:200)", .set = flag_flood },
 	{ "history-days", 0, "n", "delete messages older than n days (0: never)",
@@ -115,8 +121,12 @@ static const struct flag flags[] = {
 	    .path = &cfg.motd_path },
 	{ "name", 0, "name", "server name in replies (default: host name)",
 	    .set = flag_name },
-	{ "oper-file", 0, "file", "operators, \"name password\" per line; must\n"
-	    "not be readable by group or others", .path = &cfg.oper_path },
+	{ "nick-grace", 0, "seconds", "time to identify before a registered nick\n"
+	    "is taken away (default 30; 0: at once)", .num = &cfg.nick_grace,
+	    .max = 86400 },
+	{ "oper-file", 0, "file", "operators, \"name password\" or \"name\n"
+	    "account=NAME\" per line; must not be\n"
+	    "readable by group or others", .path = &cfg.oper_path },
 	{ "password-file", 0, "file",
 	    "server password (first line), re-read on SIGHUP",
 	    .path = &cfg.password_path },
@@ -126,6 +136,9 @@ static const struct flag flags[] = {
 	{ "ready-fd", 0, "n", "write \"listening on ADDRS\" to descriptor n\n"
 	    "once listening, then close it", .num = &start.ready_fd,
 	    .max = INT_MAX },
+	{ "registration", 0, "open|closed", "whether anyone may register an account\n"
+	    "(default open; closed: operators and\n--add-account only)",
+	    .set = flag_registration },
 	{ "replay", 0, "n", "lines replayed on JOIN to clients without\n"
 	    "chathistory (default 20; 0: none)", .num = &cfg.replay,
 	    .max = 1000 },
@@ -258,6 +271,23 @@ flag_name(const char *arg)
 	    strlen(arg) > IRC_HOST_MAX)
 		usage_error("bad --name '%s'", arg);
 	cfg.name = arg;
+}
+
+static void
+flag_add_account(const char *arg)
+{
+	start.add_account = arg;
+}
+
+static void
+flag_registration(const char *arg)
+{
+	if (strcmp(arg, "open") == 0)
+		cfg.registration_closed = false;
+	else if (strcmp(arg, "closed") == 0)
+		cfg.registration_closed = true;
+	else
+		usage_error("bad --registration '%s': use open or closed", arg);
 }
 
 static void
@@ -455,6 +485,7 @@ load_files(void)
 		for (size_t i = 0; i < cfg.nopers; i++) {
 			free(cfg.opers[i].name);
 			free(cfg.opers[i].pass);
+			free(cfg.opers[i].account);
 		}
 		free(cfg.opers);
 		cfg.opers = NULL;
@@ -485,9 +516,13 @@ load_files(void)
 				    cfg.oper_path, name);
 				continue;
 			}
-			cfg.opers[cfg.nopers].name = xstrdup(name);
-			cfg.opers[cfg.nopers].pass = xstrdup(pass);
-			cfg.nopers++;
+			struct oper *o = &cfg.opers[cfg.nopers++];
+			o->name = xstrdup(name);
+			/* "account=NAME": tied to an account, no password. */
+			if (strncmp(pass, "account=", 8) == 0)
+				o->account = xstrdup(pass + 8);
+			else
+				o->pass = xstrdup(pass);
 		}
 		free_lines(lines);
 	}
@@ -498,6 +533,7 @@ void
 conf_reload(void)
 {
 	load_files();
+	account_reload();
 }
 
 /* Thousands of clients need thousands of descriptors. */
@@ -523,6 +559,13 @@ main(int argc, char *argv[])
 #endif
 	flags_parse(argc, argv);
 	log_init("natterd", start.level, start.syslog);
+	if (start.add_account != NULL) {
+		if (cfg.db_path == NULL &&
+		    (cfg.db_path = path_default_db()) == NULL)
+			usage_error("%s needs --db: no home directory",
+			    "--add-account");
+		return account_add_offline(cfg.db_path, start.add_account);
+	}
 	loop_signals();
 	/* Ports before files: a natterd that cannot listen (the port is
 	 * taken) must leave no database, WAL or state directory behind. */
@@ -550,6 +593,10 @@ main(int argc, char *argv[])
 		    " (give --db)");
 	if (hist_open(cfg.db_path, cfg.sync_full, err, sizeof(err)) < 0) {
 		log_error("%s", err[0] != '\0' ? err : "cannot open history");
+		return 1;
+	}
+	if (account_open(cfg.db_path, err, sizeof(err)) < 0) {
+		log_error("%s", err);
 		return 1;
 	}
 	hist_set_retention(cfg.history_days, cfg.history_max,

@@ -24,9 +24,12 @@ struct client;
  * configuration files, start-up.
  */
 
+/* An --oper-file line: "name password", or "name account=NAME" for an
+ * operator tied to an account (pass NULL), who needs no password. */
 struct oper {
 	char *name;
 	char *pass;
+	char *account;
 };
 
 struct config {
@@ -46,6 +49,8 @@ struct config {
 	size_t history_max_bytes;	/* --history-max-bytes, 0: no limit */
 	bool sync_full;		/* --sync full: fsync each batch (default) */
 	int replay;		/* --replay: lines replayed on JOIN */
+	bool registration_closed;	/* --registration closed */
+	int nick_grace;		/* --nick-grace: seconds to identify */
 	/* Re-read on SIGHUP (conf_reload). */
 	char **motd;		/* lines, NULL-terminated; NULL when none */
 	char *password;		/* server password; NULL when none */
@@ -101,7 +106,8 @@ enum obuf_show obuf_show(const struct obuf *b);
 enum {
 	RV_TIME = 1 << 0,	/* recipient has server-time */
 	RV_TAGS = 1 << 1,	/* recipient has message-tags */
-	RV_COUNT = 4,
+	RV_ACCOUNT = 1 << 2,	/* recipient has account-tag */
+	RV_COUNT = 8,
 };
 
 struct relay {
@@ -110,6 +116,7 @@ struct relay {
 	const char *ctags;	/* escaped client tags, "" when none */
 	bool tags_only;		/* TAGMSG: only for message-tags clients */
 	struct hold *hold;	/* its variants wait for this; NULL: none */
+	const char *account;	/* the source's account (account-tag), or NULL */
 	char body[IRC_BODY_MAX + 1];	/* ":source CMD params\r\n" */
 	size_t bodylen;
 	struct obuf *variant[RV_COUNT];
@@ -118,6 +125,7 @@ struct relay {
 /*
  * Start a relay: ":source command params..." (the last param as trailing
  * when needed, cut to IRC_BODY_MAX at a code point). msgid may be NULL.
+ * A relay from a client sets r->account = c->account after this.
  */
 void relay_init(struct relay *r, int64_t time_ms, const char *msgid,
     const char *ctags, const char *source, const char *command,
@@ -202,6 +210,11 @@ struct client {
 	char *realname;
 	char *away;		/* NULL when here */
 	char *quit_reason;	/* set by conn_close */
+	char *account;		/* logged-in account's name; NULL when not */
+	struct sasl *sasl;	/* an AUTHENTICATE exchange under way, or NULL */
+	int64_t guard_at;	/* time_mono_ms when an unidentified holder
+				 * of a registered nick is renamed; 0: none */
+	uint8_t login_fails;	/* failed or refused logins on this connection */
 	char **invites;		/* folded channel names this client may enter */
 	struct monlist *monitor;	/* MONITOR targets; NULL when none */
 	uint8_t ninvites;
@@ -297,6 +310,9 @@ extern size_t conn_invisible;	/* registered with +i */
 struct client *nick_find(const char *nick);
 void nick_add(struct client *c);
 void nick_remove(struct client *c);
+/* Give c the nick (free: checked by the caller), announcing it to c and
+ * those who share a channel with it once c is registered. */
+void nick_change(struct client *c, const char *nick);
 /* Call fn for every registered client. */
 void nick_each(void (*fn)(struct client *, void *), void *arg);
 
@@ -466,6 +482,10 @@ enum {
 	CAP_CHATHISTORY = 1 << 13,	/* its final name, same meaning */
 	CAP_STANDARD_REPLIES = 1 << 14,	/* FAIL/WARN/NOTE rather than NOTICE */
 	CAP_NO_IMPLICIT_NAMES = 1 << 15,	/* draft/no-implicit-names */
+	CAP_SASL = 1 << 16,
+	CAP_ACCOUNT_TAG = 1 << 17,
+	CAP_ACCOUNT_NOTIFY = 1 << 18,
+	CAP_ACCOUNT_REGISTRATION = 1 << 19,	/* draft/account-registration */
 };
 /* The bit of a capability by name, 0 if unknown. */
 uint32_t cap_bit(const char *name);
@@ -562,6 +582,113 @@ void monitor_clear(struct client *c);
 
 /* Remember c's nick, user, host and real name as it leaves them. */
 void whowas_add(const struct client *c);
+
+/*
+ * account.c: accounts (a name, a password hash, certificate fingerprints)
+ * in memory, kept in natterd's database (its own table and connection)
+ * unless --db none. Changes are written by account_commit after the pass's
+ * hist_commit and before any output, so a client told "registered" is.
+ */
+
+#define ACCOUNT_PASS_MAX 256	/* bytes of a password */
+#define ACCOUNT_CERTS_MAX 8	/* fingerprints per account */
+#define ACCOUNT_CERT_LEN 64	/* SHA-256 in lower-case hex */
+
+struct account {
+	char name[IRC_NICK_MAX + 1];	/* as registered; compared folded */
+	char *hash;		/* crypt(3) yescrypt string */
+	int64_t registered;	/* wall clock seconds */
+	char certs[ACCOUNT_CERTS_MAX][ACCOUNT_CERT_LEN + 1];
+	uint8_t ncerts;
+};
+
+/* Load the accounts of the database at path (NULL or "none": memory
+ * only), creating their table. On failure one clear line in err, -1. */
+int account_open(const char *path, char *err, size_t errcap);
+void account_close(void);
+/* Read the accounts again (SIGHUP: one added by --add-account). */
+void account_reload(void);
+struct account *account_find(const char *name);
+/* Why name or password cannot be an account's, or NULL if they can. */
+const char *account_name_problem(const char *name);
+const char *account_password_problem(const char *password);
+/* A new account (its name and password checked by the caller). */
+struct account *account_create(const char *name, const char *password);
+/* Whether password is a's, compared in constant time. */
+bool account_check(const struct account *a, const char *password);
+void account_set_password(struct account *a, const char *password);
+/* Forget a (pointers to it become invalid). */
+void account_drop(struct account *a);
+/* Add or remove a fingerprint (already normalised); false if it cannot. */
+bool account_cert_add(struct account *a, const char *fp);
+bool account_cert_del(struct account *a, const char *fp);
+/* A fingerprint in lower-case hex without colons into out, or false. */
+bool account_cert_parse(const char *s, char *out, size_t cap);
+/* Write the pass's changes; failures are logged. */
+void account_commit(void);
+/* --add-account: name with the password on the first line of stdin;
+ * the exit status. */
+int account_add_offline(const char *path, const char *name);
+
+/* Log c in to a (900, account-notify, nick protection lifted). */
+void account_login(struct client *c, const struct account *a);
+/* Log c out (901, account-notify). */
+void account_logout(struct client *c);
+
+/*
+ * login.c: every kind of login attempt (SASL, IDENTIFY, PASS, OPER) is
+ * throttled per address and per name with a growing delay, and a
+ * connection is closed after LOGIN_FAILS_MAX failed or refused attempts.
+ */
+
+#define LOGIN_FAILS_MAX 5
+
+/* Seconds before c may try name (NULL: the address only); 0: now. A
+ * refusal counts towards LOGIN_FAILS_MAX. */
+int login_wait(struct client *c, const char *name);
+/* A failed attempt at name (NULL: the address only). */
+void login_failed(struct client *c, const char *name);
+/* A success: name's failures are forgotten (the address's are not). */
+void login_succeeded(struct client *c, const char *name);
+/* Seconds before c may register an account; 0: now. */
+int login_register_wait(struct client *c);
+/* c registered an account: counted per address like a failure, so a
+ * flood of registrations (each a slow hash) meets the same delays. */
+void login_registered(struct client *c);
+/* Close c if it has had LOGIN_FAILS_MAX; true if it was. */
+bool login_give_up(struct client *c);
+
+/*
+ * sasl.c: AUTHENTICATE (IRCv3 sasl 3.1): PLAIN, in 400-byte chunks.
+ */
+
+/* The sasl capability's value: the mechanisms. */
+#define SASL_MECHS "PLAIN"
+cmd_fn cmd_authenticate;
+/* Registration ends (CAP END) with an exchange unfinished: 906. */
+void sasl_abort(struct client *c);
+void sasl_free(struct client *c);
+
+/*
+ * nickserv.c: the NickServ pseudo-user (PRIVMSG NickServ, /NS,
+ * /NICKSERV), draft/account-registration's REGISTER, and nick protection.
+ */
+
+#define NICKSERV_NICK "NickServ"
+
+/* Whether nick is the pseudo-user's (no one may take it). */
+bool nickserv_is(const char *nick);
+/* A PRIVMSG to NickServ: text is the command line. */
+void nickserv_message(struct client *c, const char *text);
+cmd_fn cmd_nickserv, cmd_register;
+/*
+ * c now holds its nick (NICK, registration, logout): if the nick is a
+ * registered account other than c's, tell c to identify and start the
+ * --nick-grace clock; otherwise stop it.
+ */
+void nickserv_guard(struct client *c);
+/* The clock ran out: rename c to a guest nick. */
+void nickserv_expire(struct client *c);
 
 /*
  * listen.c: listening sockets and accept.

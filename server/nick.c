@@ -4,6 +4,7 @@
  * thousands of clients.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "natterd.h"
 
@@ -53,4 +54,33 @@ nick_each(void (*fn)(struct client *, void *), void *arg)
 		if ((c->reg & REG_DONE) != 0)
 			fn(c, arg);
 	}
+}
+
+void
+nick_change(struct client *c, const char *nick)
+{
+	if (strcmp(c->nick, nick) == 0)
+		return;
+	if ((c->reg & REG_DONE) != 0) {
+		struct relay r;
+		const char *params[] = { nick };
+
+		relay_init(&r, cmd_time_ms, NULL, NULL, conn_prefix(c), "NICK",
+		    1, params);
+		r.account = c->account;
+		relay_send(&r, c);
+		chan_relay_common(c, &r, 0);
+		relay_done(&r);
+		whowas_add(c);
+	}
+	/* A change of case only keeps the nick: no 731/730 (monitor). */
+	bool renamed = (c->reg & REG_DONE) != 0 &&
+	    irc_casecmp(c->nick, nick) != 0;
+	if (renamed)
+		monitor_offline(c);
+	nick_remove(c);
+	str_copy(c->nick, nick, sizeof(c->nick));
+	nick_add(c);
+	if (renamed)
+		monitor_online(c);
 }

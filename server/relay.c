@@ -112,6 +112,7 @@ relay_init(struct relay *r, int64_t time_ms, const char *msgid,
 	r->ctags = ctags != NULL ? ctags : "";
 	r->tags_only = false;
 	r->hold = NULL;
+	r->account = NULL;
 
 	/* ":source command", copied (snprintf here cost as much as the rest
 	 * of the line); source and command are short, the cap a safeguard. */
@@ -161,6 +162,13 @@ relay_variant(struct relay *r, unsigned v)
 		tl += snprintf(tags + tl, sizeof(tags) - tl, "%stime=%s",
 		    tl ? ";" : "", ts);
 	}
+	if ((v & RV_ACCOUNT) != 0) {
+		char esc[2 * IRC_NICK_MAX + 1];
+
+		irc_tag_escape(esc, sizeof(esc), r->account);
+		tl += snprintf(tags + tl, sizeof(tags) - tl, "%saccount=%s",
+		    tl ? ";" : "", esc);
+	}
 	if ((v & RV_TAGS) != 0 && r->msgid[0] != '\0')
 		tl += snprintf(tags + tl, sizeof(tags) - tl, "%smsgid=%s",
 		    tl ? ";" : "", r->msgid);
@@ -194,6 +202,8 @@ relay_send(struct relay *r, struct client *c)
 		return;
 	if (client_has_cap(c, CAP_SERVER_TIME))
 		v |= RV_TIME;
+	if (r->account != NULL && client_has_cap(c, CAP_ACCOUNT_TAG))
+		v |= RV_ACCOUNT;
 	if (client_has_cap(c, CAP_MESSAGE_TAGS) &&
 	    (r->msgid[0] != '\0' || r->ctags[0] != '\0'))
 		v |= RV_TAGS;

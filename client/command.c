@@ -170,6 +170,41 @@ c_quit(struct buffer *b, char *args)
 	net_sendf("QUIT :%s", args[0] != '\0' ? args : "natter");
 }
 
+/*
+ * NickServ's REGISTER and IDENTIFY, which natterd, Ergo and the usual
+ * services programs all take. The password is sent, never shown.
+ */
+static void
+c_register(struct buffer *b, char *args)
+{
+	const char *pass = word(&args);
+
+	buffer_addf(window_server(), LINE_INFO, "Registering %s with NickServ",
+	    self.nick);
+	net_sendf("PRIVMSG NickServ :REGISTER %s", pass);
+}
+
+static void
+c_identify(struct buffer *b, char *args)
+{
+	const char *first = word(&args), *second = word(&args);
+	const char *account = second[0] != '\0' ? first : sasl_account();
+	const char *pass = second[0] != '\0' ? second : first;
+
+	/* Alone, it uses the password --sasl would (a server without SASL,
+	 * or a login that failed and was fixed since). */
+	if (pass[0] == '\0')
+		pass = opt.sasl_password != NULL ? opt.sasl_password : "";
+	if (pass[0] == '\0') {
+		buffer_addf(b, LINE_ERROR, "Usage: /identify [[account] "
+		    "password] (no sasl-password or --sasl-password-file set)");
+		return;
+	}
+	buffer_addf(window_server(), LINE_INFO, "Identifying as %s to NickServ",
+	    account);
+	net_sendf("PRIVMSG NickServ :IDENTIFY %s %s", account, pass);
+}
+
 static void
 c_quote(struct buffer *b, char *args)
 {
@@ -271,6 +306,7 @@ const struct command commands[] = {
 	{ "clear", c_clear, 0, "/clear", "empty this buffer's scrollback" },
 	{ "close", c_close, 0, "/close [n|name]", "close a buffer (parting a channel)" },
 	{ "help", c_help, 0, "/help [command]", "list commands, or explain one" },
+	{ "identify", c_identify, CMD_CONNECTED, "/identify [[account] password]", "log in to your account with NickServ (alone: with the SASL password)" },
 	{ "join", c_join, CMD_ARGS | CMD_CONNECTED, "/join #channel[,#channel] [key]", "join channels" },
 	{ "me", c_me, CMD_ARGS | CMD_CONNECTED | CMD_TARGET, "/me action", "send an action" },
 	{ "msg", c_msg, CMD_ARGS | CMD_CONNECTED, "/msg target text", "send a message to a nick or channel" },
@@ -281,6 +317,7 @@ const struct command commands[] = {
 	{ "quit", c_quit, 0, "/quit [message]", "disconnect and exit" },
 	{ "quote", c_quote, CMD_ARGS | CMD_CONNECTED, "/quote line", "send a raw IRC line" },
 	{ "reconnect", c_reconnect, 0, "/reconnect", "connect again now" },
+	{ "register", c_register, CMD_ARGS | CMD_CONNECTED, "/register password", "register your nick as an account with NickServ" },
 	{ "search", c_search, 0, "/search [text]", "find text in this buffer, further back each time" },
 	{ "topic", c_topic, CMD_CONNECTED | CMD_TARGET, "/topic [text]", "show or set the channel topic" },
 	{ "whois", c_whois, CMD_ARGS | CMD_CONNECTED, "/whois nick", "ask about a user" },

@@ -13,6 +13,8 @@
 
 /* Keep sorted by long name: --help lists them in this order. */
 const struct config_opt config_opts[] = {
+	{ "account", 0, CONFIG_ARG | CONFIG_FILE, "name",
+	    "SASL account (default: the nick)" },
 	{ "config", 'c', CONFIG_ARG, "file",
 	    "read this config file instead of the default" },
 	{ "help", 'h', 0, NULL, "show this help and exit" },
@@ -35,6 +37,12 @@ const struct config_opt config_opts[] = {
 	    "server port (default: 6667)" },
 	{ "real", 'r', CONFIG_ARG | CONFIG_FILE, "realname",
 	    "real name (default: the nick)" },
+	{ "sasl", 0, CONFIG_FILE, NULL,
+	    "log in with SASL PLAIN; a failure is shown, not hidden" },
+	{ "sasl-password", 0, CONFIG_ARG | CONFIG_FILE | CONFIG_NOFLAG,
+	    "password", "the SASL password (config file only)" },
+	{ "sasl-password-file", 0, CONFIG_ARG | CONFIG_FILE, "file",
+	    "read the SASL password from file's first line" },
 	{ "scrollback", 0, CONFIG_ARG | CONFIG_FILE, "n",
 	    "lines kept per buffer (default: 10000)" },
 	{ "user", 'u', CONFIG_ARG | CONFIG_FILE, "user",
@@ -79,9 +87,13 @@ config_getopt(struct option *longopts, char *shortopts, size_t cap)
 {
 	size_t n = 0;
 
+	size_t k = 0;
+
 	for (size_t i = 0; i < config_nopts; i++) {
 		const struct config_opt *o = &config_opts[i];
-		longopts[i] = (struct option){ o->name,
+		if (o->flags & CONFIG_NOFLAG)
+			continue;
+		longopts[k++] = (struct option){ o->name,
 		    (o->flags & CONFIG_ARG) ? required_argument : no_argument,
 		    NULL, config_id(i) };
 		if (o->flag != 0 && n + 3 < cap) {
@@ -90,7 +102,7 @@ config_getopt(struct option *longopts, char *shortopts, size_t cap)
 				shortopts[n++] = ':';
 		}
 	}
-	longopts[config_nopts] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[k] = (struct option){ NULL, 0, NULL, 0 };
 	if (cap > 0)
 		shortopts[n < cap ? n : cap - 1] = '\0';
 }
@@ -102,6 +114,8 @@ config_usage(FILE *fp, const char *progname)
 	for (size_t i = 0; i < config_nopts; i++) {
 		const struct config_opt *o = &config_opts[i];
 		char left[64];
+		if (o->flags & CONFIG_NOFLAG)
+			continue;
 		int n = o->flag != 0 ?
 		    snprintf(left, sizeof(left), "-%c, --%s", o->flag, o->name) :
 		    snprintf(left, sizeof(left), "    --%s", o->name);
@@ -111,7 +125,8 @@ config_usage(FILE *fp, const char *progname)
 		fprintf(fp, "  %-30s %s\n", left, o->help);
 	}
 	fprintf(fp, "Options may also be lines \"option value\" in "
-	    "$XDG_CONFIG_HOME/natter/config;\nflags win over the file.\n");
+	    "$XDG_CONFIG_HOME/natter/config;\nflags win over the file. "
+	    "\"sasl-password password\" may only be a line there.\n");
 }
 
 bool

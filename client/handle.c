@@ -32,6 +32,7 @@ static const struct {
 	{ "echo-message", CAP_ECHO },
 	{ "message-tags", CAP_TAGS },
 	{ "multi-prefix", CAP_MULTI_PREFIX },
+	{ "sasl", CAP_SASL },		/* only with --sasl */
 	{ "server-time", CAP_SERVER_TIME },
 	{ "userhost-in-names", CAP_USERHOST_NAMES },
 };
@@ -61,6 +62,7 @@ void
 handle_connected(void)
 {
 	self.caps = 0;
+	self.account[0] = '\0';
 	cap_wanted = 0;
 	cap_ended = false;
 	isupport_defaults();
@@ -199,6 +201,11 @@ h_cap(struct in *in)
 	list = in->m->params[in->m->nparams - 1];
 	if (strcmp(sub, "LS") == 0) {
 		cap_wanted |= cap_bits(list, NULL);
+		if (!opt.sasl)
+			cap_wanted &= ~CAP_SASL;
+		if (!more && !self.registered && opt.sasl &&
+		    (cap_wanted & CAP_SASL) == 0)
+			sasl_unavailable();
 		if (!more && !self.registered)
 			cap_request();
 	} else if (strcmp(sub, "ACK") == 0) {
@@ -207,10 +214,31 @@ h_cap(struct in *in)
 			self.caps &= ~bits;
 		else
 			self.caps |= bits;
-		cap_end();
+		/* SASL comes before CAP END; its 903 or 904 ends it. */
+		if (!off && (bits & CAP_SASL) != 0 && !self.registered)
+			sasl_start();
+		else
+			cap_end();
 	} else if (strcmp(sub, "NAK") == 0) {
 		cap_end();
 	}
+}
+
+static void
+h_authenticate(struct in *in)
+{
+	sasl_continue(param(in, 0));
+}
+
+/* 900-908: the last parameter is the text; 908's second the mechanisms. */
+static void
+h_sasl(struct in *in)
+{
+	int num = atoi(in->m->command);
+
+	if (sasl_numeric(num, param(in, num == 908 ? 1 : 2),
+	    in->m->params[in->m->nparams - 1]))
+		cap_end();
 }
 
 static void
@@ -746,6 +774,16 @@ static const struct handler {
 	{ "432", h_erroneous_nick, 2 },
 	{ "433", h_nick_in_use, 2 },
 	{ "671", h_reply_here, 1 },
+	{ "900", h_sasl, 2 },
+	{ "901", h_sasl, 2 },
+	{ "902", h_sasl, 2 },
+	{ "903", h_sasl, 2 },
+	{ "904", h_sasl, 2 },
+	{ "905", h_sasl, 2 },
+	{ "906", h_sasl, 2 },
+	{ "907", h_sasl, 2 },
+	{ "908", h_sasl, 2 },
+	{ "AUTHENTICATE", h_authenticate, 1 },
 	{ "AWAY", h_away, 0 },
 	{ "BATCH", h_batch, 1 },
 	{ "CAP", h_cap, 2 },

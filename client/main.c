@@ -88,6 +88,20 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 
 	if (strcmp(name, "config") == 0)
 		opt.config = value;
+	else if (strcmp(name, "account") == 0) {
+		if (!irc_nick_valid(value, IRC_NICK_MAX)) {
+			snprintf(err, errcap, "not a valid account name: %s",
+			    value);
+			return -1;
+		}
+		opt.account = xstrdup(value);
+	} else if (strcmp(name, "sasl") == 0)
+		opt.sasl = true;
+	else if (strcmp(name, "sasl-password") == 0) {
+		free(opt.sasl_password);
+		opt.sasl_password = xstrdup(value);
+	} else if (strcmp(name, "sasl-password-file") == 0)
+		opt.sasl_password_file = xstrdup(value);
 	else if (strcmp(name, "highlight") == 0) {
 		/* Comma-separated, and the option may come more than once. */
 		char *list = xstrdup(value), *save = NULL;
@@ -223,6 +237,13 @@ parse_flags(int argc, char **argv)
 		opt.real = opt.nick;
 	if (opt.password_file != NULL)
 		opt.password = read_password(opt.password_file);
+	if (opt.sasl_password_file != NULL) {
+		free(opt.sasl_password);
+		opt.sasl_password = read_password(opt.sasl_password_file);
+	}
+	if (opt.sasl && opt.sasl_password == NULL)
+		usage_error("--sasl needs a password: --sasl-password-file, or "
+		    "sasl-password in the config file");
 }
 
 int
@@ -359,5 +380,6 @@ main(int argc, char **argv)
 	net_close();
 	window_free_all();
 	free(opt.password);
+	free(opt.sasl_password);
 	return status;
 }

@@ -39,6 +39,10 @@ struct options {
 	size_t nhighlight;
 	bool no_color;		/* --no-color */
 	char *password;		/* first line of password_file */
+	bool sasl;		/* --sasl: log in with SASL PLAIN */
+	const char *account;	/* --account, default the nick */
+	const char *sasl_password_file;
+	char *sasl_password;	/* its first line, or the config's sasl-password */
 	size_t scrollback;	/* lines kept per buffer */
 };
 extern struct options opt;
@@ -425,6 +429,7 @@ struct buffer {
 #define CAP_AWAY_NOTIFY 0x20
 #define CAP_USERHOST_NAMES 0x40
 #define CAP_CHATHISTORY 0x80
+#define CAP_SASL 0x100
 
 struct self {
 	char nick[IRC_NICK_MAX + 1];
@@ -438,6 +443,7 @@ struct self {
 	char prefix_modes[8];	/* ISUPPORT PREFIX=(ov)@+ */
 	char prefix_chars[8];
 	char chanmodes[4][32];	/* ISUPPORT CHANMODES, types A to D */
+	char account[IRC_NICK_MAX + 1];	/* logged in as (900), "" when not */
 };
 extern struct self self;
 
@@ -542,6 +548,23 @@ void handle_disconnected(void);
 void handle_line(char *line, size_t len);
 /* Bring chan's buffer to the screen when our JOIN for it comes back. */
 void handle_join_select(const char *chan);
+
+/*
+ * sasl.c: logging in with SASL PLAIN while registering (--sasl), the
+ * account's numerics, and NickServ's /register and /identify.
+ */
+
+/* The account SASL logs in as: --account, else the nick. */
+const char *sasl_account(void);
+/* The server acknowledged the sasl capability: start (AUTHENTICATE PLAIN). */
+void sasl_start(void);
+/* CAP LS is complete and has no sasl although --sasl asks for it. */
+void sasl_unavailable(void);
+/* The server's AUTHENTICATE line ("+": send the payload). */
+void sasl_continue(const char *data);
+/* 900-908: logged in or out, SASL done or failed; text is the last
+ * parameter. Returns true when the exchange is over (CAP END may go). */
+bool sasl_numeric(int num, const char *account, const char *text);
 
 /* command.c: what the user types, by table. */
 
@@ -715,6 +738,8 @@ enum config_flags {
 	CONFIG_ARG = 1 << 0,	/* takes a value */
 	CONFIG_FILE = 1 << 1,	/* allowed in the config file */
 	CONFIG_MULTI = 1 << 2,	/* may be given more than once */
+	CONFIG_NOFLAG = 1 << 3,	/* a config file key only: a secret on the
+				 * command line would show in ps */
 };
 
 struct config_opt {

@@ -279,8 +279,14 @@ draw_status(void)
 	wbkgdset(wstatus, A_REVERSE);
 	werase(wstatus);
 	r.n = 0;
-	snprintf(text, sizeof(text), " %s on %s%s ", self.nick, self.network,
-	    self.connected ? "" : " (disconnected)");
+	/* Logged in: "(logged in)", or "(as bob)" when the account is not
+	 * the nick. */
+	char as[IRC_NICK_MAX + 16] = "";
+	if (self.account[0] != '\0')
+		snprintf(as, sizeof(as), irc_casecmp(self.account, self.nick) ==
+		    0 ? " (logged in)" : " (as %s)", self.account);
+	snprintf(text, sizeof(text), " %s%s on %s%s ", self.nick, as,
+	    self.network, self.connected ? "" : " (disconnected)");
 	status_put(&r, text, MIRC_REVERSE | MIRC_BOLD, MIRC_DEFAULT);
 	for (size_t i = 0; i < nwindows; i++) {
 		const struct buffer *b = windows[i];

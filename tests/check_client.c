@@ -1182,6 +1182,98 @@ START_TEST(test_handle_register)
 }
 END_TEST
 
+/* --sasl: PLAIN before CAP END, its payload in 400-byte lines, the
+ * outcome on the screen and the status line's account. */
+START_TEST(test_handle_sasl)
+{
+	char pw[301];
+
+	self.registered = false;
+	opt.sasl = true;
+	opt.account = NULL;
+	opt.sasl_password = "correct-horse";
+	handle_connected();
+	net_nsent = 0;
+	from_server(":irc.test CAP * LS :server-time sasl=PLAIN,EXTERNAL");
+	ck_assert(was_sent("CAP REQ :sasl server-time"));
+	from_server(":irc.test CAP * ACK :sasl server-time");
+	ck_assert(was_sent("AUTHENTICATE PLAIN"));
+	ck_assert(!was_sent("CAP END"));
+	from_server("AUTHENTICATE +");
+	/* base64 of "alice\0alice\0correct-horse" */
+	ck_assert(was_sent("AUTHENTICATE YWxpY2UAYWxpY2UAY29ycmVjdC1ob3JzZQ=="));
+	from_server(":irc.test 900 * *!*@h alice :You are now logged in as alice");
+	ck_assert_str_eq(self.account, "alice");
+	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
+	    "Logged in as alice");
+	from_server(":irc.test 903 * :SASL authentication successful");
+	ck_assert(was_sent("CAP END"));
+
+	/* A failure: said in the server buffer, and registration goes on. */
+	handle_connected();
+	ck_assert_str_eq(self.account, "");
+	net_nsent = 0;
+	opt.account = "bob";
+	from_server(":irc.test CAP * LS :sasl");
+	from_server(":irc.test CAP * ACK :sasl");
+	from_server("AUTHENTICATE +");
+	ck_assert(was_sent("AUTHENTICATE Ym9iAGJvYgBjb3JyZWN0LWhvcnNl"));
+	from_server(":irc.test 904 * :SASL authentication failed");
+	ck_assert_int_eq(last_line(window_server())->kind, LINE_ERROR);
+	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
+	    "SASL login as bob failed: SASL authentication failed");
+	ck_assert(was_sent("CAP END"));
+
+	/* 3 * 100 bytes of payload: exactly 400 of base64, then "+". */
+	handle_connected();
+	net_nsent = 0;
+	opt.account = "ab";
+	memset(pw, 'p', 294);
+	pw[294] = '\0';
+	opt.sasl_password = pw;
+	from_server(":irc.test CAP * LS :sasl");
+	from_server(":irc.test CAP * ACK :sasl");
+	from_server("AUTHENTICATE +");
+	ck_assert_uint_eq(strlen(net_sent[net_nsent - 2]), 13 + 400);
+	ck_assert_str_eq(net_sent[net_nsent - 1], "AUTHENTICATE +");
+	from_server(":irc.test 906 * :SASL authentication aborted");
+
+	/* A server without SASL: said, not skipped in silence. */
+	handle_connected();
+	net_nsent = 0;
+	from_server(":irc.test CAP * LS :server-time");
+	ck_assert_int_eq(last_line(window_server())->kind, LINE_ERROR);
+	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
+	    "SASL: irc.test does not offer it: not logged in as ab");
+	from_server(":irc.test CAP * ACK :server-time");
+	ck_assert(was_sent("CAP END"));
+
+	/* NickServ's way: /register and /identify, the password not shown. */
+	from_server(":irc.test 001 alice :Welcome");
+	net_nsent = 0;
+	opt.sasl_password = "correct-horse";
+	command_run(window_server(), "/register s3cret");
+	ck_assert(was_sent("PRIVMSG NickServ :REGISTER s3cret"));
+	ck_assert(strstr(LINE_TEXT(last_line(window_server())), "s3cret") ==
+	    NULL);
+	command_run(window_server(), "/identify");
+	ck_assert(was_sent("PRIVMSG NickServ :IDENTIFY ab correct-horse"));
+	command_run(window_server(), "/identify carol pw2");
+	ck_assert(was_sent("PRIVMSG NickServ :IDENTIFY carol pw2"));
+	from_server(":irc.test 900 alice alice!a@h carol :You are now logged in as carol");
+	ck_assert_str_eq(self.account, "carol");
+	from_server(":irc.test 901 alice alice!a@h :You are now logged out");
+	ck_assert_str_eq(self.account, "");
+	/* WHOIS's 330 is shown with the rest of the reply. */
+	from_server(":irc.test 330 alice bob bob :is logged in as");
+	ck_assert_str_eq(LINE_TEXT(last_line(window_current())),
+	    "bob bob is logged in as");
+	opt.sasl = false;
+	opt.account = NULL;
+	opt.sasl_password = NULL;
+}
+END_TEST
+
 START_TEST(test_handle_channel)
 {
 	struct buffer *b;
@@ -1549,6 +1641,7 @@ client_suite(void)
 	tcase_add_test(tc, test_handle_ctcp_history);
 	tcase_add_test(tc, test_handle_ctcp_rate);
 	tcase_add_test(tc, test_handle_batch_capped);
+	tcase_add_test(tc, test_handle_sasl);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -127,6 +127,7 @@ ngircd) start_ngircd ;;
 natterd) start_natterd "$work/server.log" ;;
 *) echo "client-screen.sh: unknown server $kind" >&2; exit 99 ;;
 esac
+main_port=$port	# the password test starts a second natterd
 
 # --- natter in tmux, 100x30, UTF-8, times in UTC
 export TZ=UTC LC_ALL=C.UTF-8
@@ -375,6 +376,45 @@ EOF2
 	grep -q "127.0.0.1:$port" "$work/err-badpw" ||
 		fail "wrong password: stderr does not name the server: $(cat "$work/err-badpw")"
 	kill "$pw_pid" 2>/dev/null
+fi
+# --- accounts on natterd: --sasl that fails says so, /register logs in,
+# the status line shows it, the next --sasl succeeds; /whois shows bob's
+if [ "$kind" = natterd ]; then
+	say "PRIVMSG NickServ :REGISTER bobpw"
+	wait_bob " 900 bob "
+	printf 'erinpw\n' >"$work/sasl"
+	cat >"$work/run-sasl.sh" <<EOF2
+#!/bin/sh
+"$NATTER" -n erin -p $main_port --sasl --sasl-password-file "$work/sasl" 127.0.0.1 2>>"$work/err-sasl"
+echo "rc=\$?" >>"$work/rc-sasl"
+EOF2
+	chmod +x "$work/run-sasl.sh"
+	acct() { T capture-pane -p -t acct | grep -Eq -- "$1"; }
+	T new-session -d -s acct -x 100 -y 30 \
+	    "env LC_ALL=C.UTF-8 TERM=screen-256color XDG_CONFIG_HOME=$work/none $work/run-sasl.sh"
+	until_true "a failed SASL login said ($(cat "$work/err-sasl" "$work/rc-sasl" 2>/dev/null))" \
+	    acct "SASL login as erin failed: SASL authentication failed"
+	until_true "erin registered without an account" acct "^ erin on natter.test"
+	T send-keys -t acct -l "/register erinpw"
+	T send-keys -t acct Enter
+	until_true "erin logged in" acct "Logged in as erin"
+	until_true "the status line to show the login" acct "^ erin \(logged in\) on"
+	acct "erinpw" && fail "the password is on the screen"
+	T send-keys -t acct -l "/whois bob"
+	T send-keys -t acct Enter
+	until_true "/whois to show bob's account" acct "bob bob is logged in as"
+	T send-keys -t acct -l "/quit"
+	T send-keys -t acct Enter
+	until_true "natter (sasl) to exit" test -f "$work/rc-sasl"
+	rm -f "$work/rc-sasl"
+	T kill-session -t acct 2>/dev/null
+	T new-session -d -s acct -x 100 -y 30 \
+	    "env LC_ALL=C.UTF-8 TERM=screen-256color XDG_CONFIG_HOME=$work/none $work/run-sasl.sh"
+	until_true "the SASL login" acct "Logged in as erin"
+	until_true "the status line after SASL" acct "^ erin \(logged in\) on"
+	T send-keys -t acct -l "/quit"
+	T send-keys -t acct Enter
+	until_true "natter (sasl) to exit again" test -f "$work/rc-sasl"
 fi
 echo "client-$kind: ok"
 exit 0

@@ -237,26 +237,6 @@ account_drop(struct account *a)
 }
 
 bool
-account_cert_parse(const char *s, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	/* "AB:CD:..." as openssl prints it, or plain hex; SHA-256 only. */
-	for (; *s != '\0'; s++) {
-		int ch = (unsigned char)*s;
-		if (ch == ':')
-			continue;
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
-		    (ch >= 'A' && ch <= 'F')) || n + 1 >= cap ||
-		    n >= ACCOUNT_CERT_LEN)
-			return false;
-		out[n++] = ch >= 'A' && ch <= 'F' ? ch - 'A' + 'a' : ch;
-	}
-	out[n] = '\0';
-	return n == ACCOUNT_CERT_LEN;
-}
-
-bool
 account_cert_add(struct account *a, const char *fp)
 {
 	for (size_t i = 0; i < a->ncerts; i++)
@@ -315,7 +295,7 @@ db_load(void)
 			continue;
 		struct account *a = account_insert(name, hash,
 		    sqlite3_column_int64(st, 2));
-		char buf[ACCOUNT_CERTS_MAX * (ACCOUNT_CERT_LEN + 1) + 1];
+		char buf[ACCOUNT_CERTS_MAX * FINGERPRINT_STR_MAX + 1];
 		str_copy(buf, certs != NULL ? certs : "", sizeof(buf));
 		for (char *t, *p = buf; (t = strsep(&p, " ")) != NULL;)
 			if (t[0] != '\0' && a->ncerts < ACCOUNT_CERTS_MAX)
@@ -392,7 +372,7 @@ db_write(sqlite3_stmt *put, sqlite3_stmt *del, const char *folded)
 		st = del;
 		sqlite3_bind_text(st, 1, folded, -1, SQLITE_STATIC);
 	} else {
-		char certs[ACCOUNT_CERTS_MAX * (ACCOUNT_CERT_LEN + 1) + 1];
+		char certs[ACCOUNT_CERTS_MAX * FINGERPRINT_STR_MAX + 1];
 		size_t n = 0;
 		certs[0] = '\0';
 		for (size_t i = 0; i < a->ncerts; i++)

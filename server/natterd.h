@@ -592,13 +592,13 @@ void whowas_add(const struct client *c);
 
 #define ACCOUNT_PASS_MAX 256	/* bytes of a password */
 #define ACCOUNT_CERTS_MAX 8	/* fingerprints per account */
-#define ACCOUNT_CERT_LEN 64	/* SHA-256 in lower-case hex */
 
 struct account {
 	char name[IRC_NICK_MAX + 1];	/* as registered; compared folded */
 	char *hash;		/* crypt(3) yescrypt string */
 	int64_t registered;	/* wall clock seconds */
-	char certs[ACCOUNT_CERTS_MAX][ACCOUNT_CERT_LEN + 1];
+	/* TLS client certificates, as fingerprint_format writes them */
+	char certs[ACCOUNT_CERTS_MAX][FINGERPRINT_STR_MAX];
 	uint8_t ncerts;
 };
 
@@ -619,11 +619,10 @@ bool account_check(const struct account *a, const char *password);
 void account_set_password(struct account *a, const char *password);
 /* Forget a (pointers to it become invalid). */
 void account_drop(struct account *a);
-/* Add or remove a fingerprint (already normalised); false if it cannot. */
+/* Add or remove a fingerprint (fingerprint_format's); false if it
+ * cannot. */
 bool account_cert_add(struct account *a, const char *fp);
 bool account_cert_del(struct account *a, const char *fp);
-/* A fingerprint in lower-case hex without colons into out, or false. */
-bool account_cert_parse(const char *s, char *out, size_t cap);
 /* Write the pass's changes; failures are logged. */
 void account_commit(void);
 /* --add-account: name with the password on the first line of stdin;

@@ -363,7 +363,8 @@ static void
 ns_cert(struct client *c, char **argv, int argc)
 {
 	struct account *a = account_find(c->account);
-	char fp[ACCOUNT_CERT_LEN + 1];
+	unsigned char digest[FINGERPRINT_LEN];
+	char fp[FINGERPRINT_STR_MAX];
 
 	if (a == NULL)
 		return;
@@ -379,11 +380,13 @@ ns_cert(struct client *c, char **argv, int argc)
 		    "CERT LIST");
 		return;
 	}
-	if (!account_cert_parse(argv[1], fp, sizeof(fp))) {
+	/* One spelling of a fingerprint, whichever the user typed. */
+	if (!fingerprint_parse(argv[1], digest)) {
 		ns_reply(c, "%s is not a SHA-256 fingerprint (64 hex digits)",
 		    conn_param(argv[1]));
 		return;
 	}
+	fingerprint_format(fp, sizeof(fp), digest);
 	if (add && !account_cert_add(a, fp))
 		ns_reply(c, "%s is already there, or %s has %d fingerprints",
 		    fp, a->name, ACCOUNT_CERTS_MAX);

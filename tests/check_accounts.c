@@ -711,16 +711,18 @@ START_TEST(cert_fingerprints)
 	nd_send(a, "PRIVMSG NickServ :CERT ADD 1234");
 	ND_EXPECT(a, NS "alice :1234 is not a SHA-256 fingerprint");
 	nd_send(a, "PRIVMSG NickServ :CERT ADD %s", fp);
-	ND_EXPECT(a, NS "alice :abcdef0123456789abcdef0123456789abcdef0123456789"
-	    "abcdef0123456789 added to alice's fingerprints$");
+	ND_EXPECT(a, NS "alice :ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:"
+	    "89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89 added to "
+	    "alice's fingerprints$");
 	nd_send(a, "PRIVMSG NickServ :CERT ADD %s", fp);
-	ND_EXPECT(a, NS "alice :[0-9a-f]+ is already there");
+	ND_EXPECT(a, NS "alice :[0-9a-f:]+ is already there");
 	nd_send(a, "PRIVMSG NickServ :CERT LIST");
-	ND_EXPECT(a, NS "alice :abcdef0123456789abcdef0123456789abcdef0123456789"
-	    "abcdef0123456789$");
+	ND_EXPECT(a, NS "alice :ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:"
+	    "89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89$");
 	ND_EXPECT(a, NS "alice :1 fingerprint\\(s\\) for alice$");
-	nd_send(a, "PRIVMSG NickServ :CERT DEL %s", fp);
-	ND_EXPECT(a, NS "alice :[0-9a-f]+ removed from alice's fingerprints$");
+	nd_send(a, "PRIVMSG NickServ :CERT DEL %s",
+	    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+	ND_EXPECT(a, NS "alice :[0-9a-f:]+ removed from alice's fingerprints$");
 	nd_send(a, "PRIVMSG NickServ :CERT LIST");
 	ND_EXPECT(a, NS "alice :0 fingerprint\\(s\\) for alice$");
 	nd_close(a);

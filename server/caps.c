@@ -137,7 +137,7 @@ isupport_init(void)
 	chan_mode_prefixes(at, sizeof(at));
 	snprintf(prefix, sizeof(prefix), "PREFIX=(%s)%s", ov, at);
 	static const char *fixed[] = {
-		"AWAYLEN", "CASEMAPPING=rfc1459", "CHANLIMIT",
+		"AWAYLEN", "BOT=B", "CASEMAPPING=rfc1459", "CHANLIMIT",
 		"CHANMODES", "CHANNELLEN", "CHANTYPES=#&", "ELIST=CMNTU",
 		"INVEX", "KEYLEN", "KICKLEN", "MAXLIST", ("MODES=" MODES_STR), "MONITOR", "NAMELEN",
 		"NETWORK", "NICKLEN",

@@ -154,6 +154,14 @@ deliver(struct client *c, const char *command, const char *target,
 		h.text = text;
 		hold = hist_add(&h);
 	}
+	/* A bot's messages carry the bot tag (IRCv3 bot-mode), for the
+	 * recipients that take tags; it is the server's, not stored. */
+	char tags[IRC_CLIENT_TAGS_MAX + 8];
+	if ((c->umodes & UMODE_BOT) != 0) {
+		snprintf(tags, sizeof(tags), "bot%s%s", ctags[0] ? ";" : "",
+		    ctags);
+		ctags = tags;
+	}
 	const char *params[] = { target, text };
 	relay_init(&r, cmd_time_ms, msgid, ctags, conn_prefix(c), command,
 	    tagmsg ? 1 : 2, params);

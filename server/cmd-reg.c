@@ -205,11 +205,12 @@ reg_try_finish(struct client *c)
 	    cfg.name, NATTERD_VERSION);
 	conn_reply(c, RPL_CREATED, ":This server was created %s",
 	    cfg.created);
-	char modes[CHAN_MODES_MAX + 1], params[CHAN_MODES_MAX + 1];
+	char umodes[8], modes[CHAN_MODES_MAX + 1], params[CHAN_MODES_MAX + 1];
+	user_mode_letters(umodes, sizeof(umodes), UINT8_MAX);
 	chan_mode_letters(modes, sizeof(modes), CMK_ALL);
 	chan_mode_letters(params, sizeof(params), CMK_ALL & ~CMK_FLAG);
-	conn_reply(c, RPL_MYINFO, "%s %s iow %s %s", cfg.name,
-	    NATTERD_VERSION, modes, params);
+	conn_reply(c, RPL_MYINFO, "%s %s %s %s %s", cfg.name,
+	    NATTERD_VERSION, umodes, modes, params);
 	isupport_send(c);
 	reg_send_lusers(c);
 	reg_send_motd(c);

@@ -19,6 +19,32 @@ shares_channel(const struct client *a, const struct client *b)
 	return false;
 }
 
+/*
+ * The user modes, in 004's and 221's order: +B bot (IRCv3 bot-mode,
+ * ISUPPORT BOT=B), +i invisible, +o operator (only OPER sets it), +w
+ * wallops.
+ */
+static const struct {
+	char letter;
+	uint8_t bit;
+} user_modes[] = {
+	{ 'B', UMODE_BOT },
+	{ 'i', UMODE_INVISIBLE },
+	{ 'o', UMODE_OPER },
+	{ 'w', UMODE_WALLOPS },
+};
+
+void
+user_mode_letters(char *buf, size_t cap, uint8_t bits)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nitems(user_modes) && n + 1 < cap; i++)
+		if ((bits & user_modes[i].bit) != 0)
+			buf[n++] = user_modes[i].letter;
+	buf[n] = '\0';
+}
+
 void
 user_mode(struct client *c, struct irc_msg *m)
 {
@@ -38,23 +64,21 @@ user_mode(struct client *c, struct irc_msg *m)
 		return;
 	}
 	if (m->nparams < 2) {
-		conn_reply(c, RPL_UMODEIS, "+%s%s%s",
-		    (c->umodes & UMODE_INVISIBLE) ? "i" : "",
-		    (c->umodes & UMODE_OPER) ? "o" : "",
-		    (c->umodes & UMODE_WALLOPS) ? "w" : "");
+		char letters[8];
+		user_mode_letters(letters, sizeof(letters), c->umodes);
+		conn_reply(c, RPL_UMODEIS, "+%s", letters);
 		return;
 	}
 	for (const char *p = m->params[1]; *p != '\0' && n + 3 < sizeof(applied); p++) {
-		uint8_t bit;
+		uint8_t bit = 0;
 		if (*p == '+' || *p == '-') {
 			sign = *p;
 			continue;
 		}
-		switch (*p) {
-		case 'i': bit = UMODE_INVISIBLE; break;
-		case 'w': bit = UMODE_WALLOPS; break;
-		case 'o': bit = UMODE_OPER; break;
-		default:
+		for (size_t i = 0; i < nitems(user_modes); i++)
+			if (user_modes[i].letter == *p)
+				bit = user_modes[i].bit;
+		if (bit == 0) {
 			conn_reply(c, ERR_UMODEUNKNOWNFLAG,
 			    ":Unknown MODE flag");
 			continue;
@@ -120,8 +144,9 @@ who_reply(struct client *c, const struct client *t, const char *chan,
 	char flags[8], line[IRC_BODY_MAX];
 	size_t n = 0;
 
-	snprintf(flags, sizeof(flags), "%s%s%s", t->away != NULL ? "G" : "H",
+	snprintf(flags, sizeof(flags), "%s%s%s%s", t->away != NULL ? "G" : "H",
 	    (t->umodes & UMODE_OPER) ? "*" : "",
+	    (t->umodes & UMODE_BOT) ? "B" : "",
 	    mb != NULL ? chan_prefix(mb, client_has_cap(c, CAP_MULTI_PREFIX)) :
 	    "");
 	if (x == NULL || x->fields[0] == '\0') {
@@ -274,6 +299,8 @@ cmd_whois(struct client *c, struct irc_msg *m)
 	if ((t->umodes & UMODE_OPER) != 0)
 		conn_reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator",
 		    t->nick);
+	if ((t->umodes & UMODE_BOT) != 0)
+		conn_reply(c, RPL_WHOISBOT, "%s :is a bot", t->nick);
 	if (t->account != NULL)
 		conn_reply(c, RPL_WHOISACCOUNT, "%s %s :is logged in as",
 		    t->nick, t->account);

@@ -166,6 +166,7 @@ enum {
 	UMODE_INVISIBLE = 1 << 0,	/* +i */
 	UMODE_OPER = 1 << 1,		/* +o, granted only by OPER */
 	UMODE_WALLOPS = 1 << 2,		/* +w */
+	UMODE_BOT = 1 << 3,		/* +B: a bot (IRCv3 bot-mode) */
 };
 
 /* The loop's bookkeeping of a connection's I/O (struct client's io). */
@@ -553,6 +554,8 @@ void reg_send_motd(struct client *c);
 
 /* cmd-user.c: MODE on a nick (cmd_mode passes non-channels here). */
 void user_mode(struct client *c, struct irc_msg *m);
+/* The letters of the user modes whose UMODE_* bit is in bits ("Biow"). */
+void user_mode_letters(char *buf, size_t cap, uint8_t bits);
 
 /* cmd-chan.c */
 

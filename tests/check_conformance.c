@@ -663,6 +663,51 @@ START_TEST(invex_join_and_list)
 }
 END_TEST
 
+/* --- bot mode (+B, IRCv3 bot-mode) */
+
+/* A bot sets +B itself; WHOIS says so (335), WHO flags it, and its
+ * messages carry the bot tag for clients with message-tags. */
+START_TEST(bot_mode)
+{
+	struct nd_conn *b = nd_register(&srv, "botnick", NULL);
+	struct nd_conn *u = nd_register(&srv, "usernick", "message-tags");
+	struct nd_conn *p = nd_register(&srv, "plain", NULL);
+
+	nd_send(b, "MODE botnick +B");
+	next_is(b, "^:botnick!botnick@127\\.0\\.0\\.1 MODE botnick :\\+B$");
+	nd_send(b, "MODE botnick");
+	next_is(b, "^:test\\.server 221 botnick \\+B$");
+	nd_send(u, "WHOIS botnick");
+	ND_EXPECT(u, "^:test\\.server 335 usernick botnick :is a bot$");
+	ND_EXPECT(u, " 318 usernick botnick ");
+	nd_send(b, "JOIN #bots");
+	ND_EXPECT(b, " 366 ");
+	nd_send(u, "JOIN #bots");
+	ND_EXPECT(u, " 366 ");
+	nd_send(p, "JOIN #bots");
+	ND_EXPECT(p, " 366 ");
+	nd_send(u, "WHO #bots");
+	ND_EXPECT(u, "^:test\\.server 352 usernick #bots botnick [^ ]+ test\\.server botnick HB@ :0 ");
+	nd_send(b, "PRIVMSG #bots :beep");
+	ND_EXPECT(u, "^@(.*;)?bot(;.*)? :botnick!botnick@127\\.0\\.0\\.1 PRIVMSG #bots :beep$");
+	ND_EXPECT(p, "^:botnick!botnick@127\\.0\\.0\\.1 PRIVMSG #bots :beep$");
+	nd_send(b, "@+draft/reply=x PRIVMSG usernick :boop");
+	ND_EXPECT(u, "^@(.*;)?bot;\\+draft/reply=x(;.*)? :botnick!.* PRIVMSG usernick :boop$");
+	/* -B: an ordinary user again. */
+	nd_send(b, "MODE botnick -B");
+	ND_EXPECT(b, " MODE botnick :-B$");
+	nd_send(b, "PRIVMSG usernick :human");
+	char *l = nd_expect(u, "PRIVMSG usernick :human$", T);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_msg(strstr(l, "bot") == NULL || strstr(l, "bot") > strstr(l, " :"),
+	    "still tagged: %s", l);
+	free(l);
+	nd_close(p);
+	nd_close(u);
+	nd_close(b);
+}
+END_TEST
+
 static Suite *
 conformance_suite(void)
 {
@@ -712,6 +757,7 @@ conformance_suite(void)
 	tc = tcase_create("modes");
 	tcase_add_checked_fixture(tc, start, stop);
 	tcase_add_test(tc, invex_join_and_list);
+	tcase_add_test(tc, bot_mode);
 	suite_add_tcase(s, tc);
 	return s;
 }

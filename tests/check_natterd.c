@@ -84,7 +84,7 @@ START_TEST(register_welcome)
 	ND_EXPECT(c, "^:test\\.server 002 alice :Your host is test\\.server");
 	ND_EXPECT(c, "^:test\\.server 003 alice ");
 	/* User modes, channel modes, channel modes with a parameter. */
-	ND_EXPECT(c, "^:test\\.server 004 alice test\\.server natterd-[^ ]+ iow Ibiklmnostv Ibklov$");
+	ND_EXPECT(c, "^:test\\.server 004 alice test\\.server natterd-[^ ]+ Biow Ibiklmnostv Ibklov$");
 	ND_EXPECT(c, "^:test\\.server 005 alice .*CASEMAPPING=rfc1459.*CHANTYPES=#&.*:are supported");
 	ND_EXPECT(c, "^:test\\.server 005 alice .*TOPICLEN=390");
 	ND_EXPECT(c, "^:test\\.server 251 alice :There are 1 users");

@@ -152,6 +152,10 @@ chan_relay_common(struct client *c, struct relay *r, uint32_t need)
 				relay_send(r, o);
 		}
 	}
+	/* What a capability announces (AWAY, SETNAME, ACCOUNT) also goes
+	 * to extended-monitor watchers; NICK and QUIT are 730 and 731. */
+	if (need != 0)
+		monitor_relay(c, r, need, visit);
 }
 
 struct ban *

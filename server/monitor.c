@@ -268,3 +268,20 @@ monitor_offline(struct client *c)
 {
 	notify(c, false);
 }
+
+void
+monitor_relay(struct client *c, struct relay *r, uint32_t need,
+    uint32_t stamp)
+{
+	struct monitor *e = (c->reg & REG_DONE) != 0 ? find(c->nick) : NULL;
+
+	for (uint32_t i = 0; e != NULL && i < e->nwatchers; i++) {
+		struct client *w = e->watchers[i];
+		if (w->mark == stamp || w->state != CONN_OPEN ||
+		    !client_has_cap(w, CAP_EXTENDED_MONITOR) ||
+		    !client_has_cap(w, need))
+			continue;
+		w->mark = stamp;
+		relay_send(r, w);
+	}
+}

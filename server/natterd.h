@@ -487,6 +487,7 @@ enum {
 	CAP_ACCOUNT_TAG = 1 << 17,
 	CAP_ACCOUNT_NOTIFY = 1 << 18,
 	CAP_ACCOUNT_REGISTRATION = 1 << 19,	/* draft/account-registration */
+	CAP_EXTENDED_MONITOR = 1 << 20,	/* MONITOR watchers as channel peers */
 };
 /* The bit of a capability by name, 0 if unknown. */
 uint32_t cap_bit(const char *name);
@@ -576,6 +577,10 @@ void monitor_online(struct client *c);
 void monitor_offline(struct client *c);
 /* Forget c's own targets (MONITOR C, and when c goes). */
 void monitor_clear(struct client *c);
+/* extended-monitor: queue r to c's watchers that have it and cap bit need
+ * and whose mark is not stamp (chan_relay_common's, so none gets r twice). */
+void monitor_relay(struct client *c, struct relay *r, uint32_t need,
+    uint32_t stamp);
 
 /*
  * whowas.c: WHOWAS, the last WHOWAS_MAX nicks left by QUIT or NICK.

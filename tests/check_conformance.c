@@ -708,6 +708,43 @@ START_TEST(bot_mode)
 }
 END_TEST
 
+/* extended-monitor: a watcher with it is told what a channel peer with
+ * the same capabilities would be (AWAY, SETNAME), once, and only with
+ * those capabilities. */
+START_TEST(monitor_extended)
+{
+	struct nd_conn *w = nd_register(&srv, "wendy",
+	    "extended-monitor away-notify");
+	struct nd_conn *p = nd_register(&srv, "pat", "extended-monitor");
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+
+	nd_send(w, "MONITOR + bob");
+	next_is(w, " 730 wendy :bob!");
+	nd_send(p, "MONITOR + bob");
+	next_is(p, " 730 pat :bob!");
+	nd_send(b, "AWAY :lunch");
+	ND_EXPECT(b, " 306 bob ");
+	next_is(w, "^:bob!bob@127\\.0\\.0\\.1 AWAY :lunch$");
+	/* Sharing a channel too: still once. */
+	nd_send(w, "JOIN #e");
+	ND_EXPECT(w, " 366 wendy #e ");
+	nd_send(b, "JOIN #e");
+	ND_EXPECT(w, "^:bob!.* JOIN #e$");
+	ND_EXPECT(w, "^:bob!.* AWAY :lunch$");
+	nd_send(b, "AWAY");
+	ND_EXPECT(b, " 305 bob ");
+	next_is(w, "^:bob!bob@127\\.0\\.0\\.1 AWAY$");
+	nd_send(w, "PING :after");
+	next_is(w, " PONG [^ ]+ :?after$");
+	/* Without away-notify, nothing. */
+	nd_send(p, "PING :after");
+	next_is(p, " PONG [^ ]+ :?after$");
+	nd_close(b);
+	nd_close(p);
+	nd_close(w);
+}
+END_TEST
+
 static Suite *
 conformance_suite(void)
 {
@@ -728,6 +765,7 @@ conformance_suite(void)
 	tcase_add_test(tc, monitor_list_status_clear);
 	tcase_add_test(tc, monitor_limit);
 	tcase_add_test(tc, monitor_watcher_quits);
+	tcase_add_test(tc, monitor_extended);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("info");

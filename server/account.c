@@ -141,7 +141,7 @@ account_password_problem(const char *password)
 	if (len == 0)
 		return "the password is empty";
 	if (len > ACCOUNT_PASS_MAX)
-		return "the password is longer than 256 bytes";
+		return "the password is longer than 300 bytes";
 	for (const char *p = password; *p != '\0'; p++)
 		if ((unsigned char)*p < ' ' || *p == 0x7f)
 			return "the password holds a control character";

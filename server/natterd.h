@@ -598,7 +598,7 @@ void whowas_add(const struct client *c);
  * hist_commit and before any output, so a client told "registered" is.
  */
 
-#define ACCOUNT_PASS_MAX 256	/* bytes of a password */
+#define ACCOUNT_PASS_MAX 300	/* bytes of a password (irctest sends 300) */
 #define ACCOUNT_CERTS_MAX 8	/* fingerprints per account */
 
 struct account {

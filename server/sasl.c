@@ -16,8 +16,8 @@
 #include "natterd.h"
 
 #define SASL_CHUNK 400
-/* The longest PLAIN payload, "authzid\0authcid\0password", is 318 bytes,
- * 424 in base64: four lines are more than any valid one needs. */
+/* The longest PLAIN payload, "authzid\0authcid\0password", is 362 bytes,
+ * 484 in base64: four lines are more than any valid one needs. */
 #define SASL_BUF_MAX (4 * SASL_CHUNK)
 
 struct sasl {

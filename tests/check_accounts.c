@@ -281,7 +281,7 @@ END_TEST
 START_TEST(sasl_chunked)
 {
 	struct nd_server s;
-	char b[1024], name[40], pass[300];
+	char b[1024], name[40], pass[320];
 
 	nd_start(&s, NULL);
 	/* 22 + 1 + 22 + 1 + 254 = 300 bytes: exactly 400 of base64, so a
@@ -302,17 +302,18 @@ START_TEST(sasl_chunked)
 	ND_EXPECT(c, " 903 ");
 	nd_close(c);
 
-	/* 30 + 1 + 30 + 1 + 256 = 318 bytes: 424 of base64, 400 + 24. */
+	/* 30 + 1 + 30 + 1 + 300 = 362 bytes, the longest: 484 of base64,
+	 * 400 + 84. */
 	memset(name, 'b', 30);
 	name[30] = '\0';
-	memset(pass, 'q', 256);
-	pass[256] = '\0';
+	memset(pass, 'q', 300);
+	pass[300] = '\0';
 	gone(ns_register(&s, name, pass, NULL));
 	c = sasl_begin(&s);
 	nd_send(c, "AUTHENTICATE PLAIN");
 	ND_EXPECT(c, "^AUTHENTICATE \\+$");
 	plain(name, name, pass, b);
-	ck_assert_uint_eq(strlen(b), 424);
+	ck_assert_uint_eq(strlen(b), 484);
 	nd_send(c, "AUTHENTICATE %.400s", b);
 	nd_send(c, "AUTHENTICATE %s", b + 400);
 	ND_EXPECT(c, " 903 ");
@@ -424,11 +425,11 @@ START_TEST(register_draft)
 	nd_send(a, "REGISTER * *");
 	ND_EXPECT(a, " 461 alice REGISTER ");
 	char big[400];
-	memset(big, 'x', 300);
-	big[300] = '\0';
+	memset(big, 'x', 301);
+	big[301] = '\0';
 	nd_send(a, "REGISTER * * %s", big);
 	ND_EXPECT(a, "^:test\\.server FAIL REGISTER UNACCEPTABLE_PASSWORD alice "
-	    ":Unacceptable password: the password is longer than 256 bytes$");
+	    ":Unacceptable password: the password is longer than 300 bytes$");
 	/* Before CAP END (before-connect). */
 	nd_send(a, "REGISTER * * :two words");
 	ND_EXPECT(a, "^:test\\.server 900 alice \\S+ alice ");

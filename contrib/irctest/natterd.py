@@ -4,6 +4,15 @@ Used by `make irctest` (Makefile.am), which puts this directory on
 PYTHONPATH and passes `--controller natterd`; $NATTERD names the binary.
 natterd takes everything on its command line, so the "configuration"
 is a password file and an operator file in a temporary directory.
+Its services are built in (NickServ, SASL PLAIN): run_services needs
+nothing more, and registerUser registers through NickServ as a user would.
+make irctest leaves the services-marked tests out; to run them:
+
+	IRCTEST_DIR=... make irctest IRCTEST_ARGS="-m services"
+
+(pytest takes the last -m). A configuration natterd does not have
+(registration that requires an email) is skipped; registration before
+connect is always allowed, so the test that wants it refused fails.
 """
 import os
 import shutil
@@ -29,7 +38,7 @@ except ImportError:  # irctest before 2026-01-27 (Debian 12's pytest 7)
 
 class NatterdController(BaseServerController, DirectoryBasedController):
     software_name = "natterd"
-    supported_sasl_mechanisms: Set[str] = set()
+    supported_sasl_mechanisms: Set[str] = {"PLAIN"}
     supports_sts = False
 
     optional_behaviors = OPTIONAL
@@ -48,10 +57,11 @@ class NatterdController(BaseServerController, DirectoryBasedController):
     ) -> None:
         if ssl:
             raise NotImplementedByController("TLS")
-        if run_services:
-            raise NotImplementedByController("services")
         if websocket_hostname is not None or websocket_port is not None:
             raise NotImplementedByController("Websocket")
+        if getattr(self.test_config, "account_registration_requires_email",
+                   False):
+            raise NotImplementedByController("email verification")
         assert self.proc is None
         self.port = port
         self.hostname = hostname
@@ -82,6 +92,29 @@ class NatterdController(BaseServerController, DirectoryBasedController):
             self.faketime_enabled = True
 
         self.proc = self.execute(args)
+
+
+    def wait_for_services(self) -> None:
+        """Built in: up as soon as natterd is."""
+
+    def registerUser(self, case, username: str,
+                     password: Optional[str] = None) -> None:
+        """An account for username through NickServ, as a user makes one."""
+        assert password
+        client = case.addClient(show_io=False)
+        case.sendLine(client, "NICK " + username)
+        case.sendLine(client, "USER r e g :user")
+        while case.getRegistrationMessage(client).command != "001":
+            pass
+        case.getMessages(client)
+        case.sendLine(client, "PRIVMSG NickServ :REGISTER " + password)
+        while True:
+            msg = case.getMessage(client)
+            if msg.command == "NOTICE":
+                break
+        assert msg.params[-1] == "Account {} registered".format(username), msg
+        case.sendLine(client, "QUIT")
+        case.assertDisconnected(client)
 
 
 def get_irctest_controller_class() -> Type[NatterdController]:

@@ -87,11 +87,19 @@ class NatterdController(BaseServerController, DirectoryBasedController):
             os.chmod(self.directory / "password", 0o600)
             args += ["--password-file", str(self.directory / "password")]
 
+        env = dict(os.environ)
         if faketime and shutil.which("faketime"):
+            # Only the wall clock runs fast (LIST's C and T filters);
+            # natterd's timers keep the real monotonic clock. A sanitizer
+            # build tolerates libfaketime preloaded before its runtime.
             args = ["faketime", "-f", faketime] + args
+            env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+            env["ASAN_OPTIONS"] = ":".join(
+                filter(None, [env.get("ASAN_OPTIONS"), "verify_asan_link_order=0"])
+            )
             self.faketime_enabled = True
 
-        self.proc = self.execute(args)
+        self.proc = self.execute(args, env=env)
 
 
     def wait_for_services(self) -> None:

@@ -69,8 +69,12 @@ cmd_help(struct client *c, struct irc_msg *m)
 		    " topic", conn_param(subject));
 		return;
 	}
+	/* A row added without its help still answers (check_conformance
+	 * fails on it). */
+	const char *usage = cmd->usage != NULL ? cmd->usage : "";
 	conn_reply(c, RPL_HELPSTART, "%s :%s%s%s", cmd->name, cmd->name,
-	    cmd->usage[0] ? " " : "", cmd->usage);
-	conn_reply(c, RPL_HELPTXT, "%s :%s", cmd->name, cmd->summary);
+	    usage[0] ? " " : "", usage);
+	conn_reply(c, RPL_HELPTXT, "%s :%s", cmd->name,
+	    cmd->summary != NULL ? cmd->summary : "(no help yet)");
 	conn_reply(c, RPL_ENDOFHELP, "%s :End of /HELP", cmd->name);
 }

@@ -745,6 +745,47 @@ START_TEST(monitor_extended)
 }
 END_TEST
 
+/* Every command of the index has its help: a row added to the command
+ * table without usage and summary fails here. */
+START_TEST(help_every_command)
+{
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	char names[2048] = "";
+
+	nd_send(a, "HELP");
+	next_is(a, " 704 alice \\* :");
+	for (;;) {
+		char *l = nd_line(a, T);
+		ck_assert_msg(l != NULL, "no 706:\n%s", nd_recent(a));
+		bool end = strstr(l, " 706 ") != NULL;
+		char *p = strstr(l, " 705 alice * :");
+		if (p != NULL)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names),
+			    "%s ", p + 14);
+		free(l);
+		if (end)
+			break;
+	}
+	size_t count = 0;
+	for (char *sp, *t, *q = names; (t = strtok_r(q, " ", &sp)) != NULL; q = NULL) {
+		nd_send(a, "HELP %s", t);
+		char re[80];
+		snprintf(re, sizeof(re), "^:test\\.server 704 alice %s :%s", t, t);
+		next_is(a, re);
+		char *l = nd_line(a, T);
+		ck_assert_ptr_nonnull(l);
+		ck_assert_msg(strstr(l, " 705 ") != NULL &&
+		    strstr(l, "(no help yet)") == NULL && l[strlen(l) - 1] != ':',
+		    "HELP %s: %s", t, l);
+		free(l);
+		next_is(a, " 706 ");
+		count++;
+	}
+	ck_assert_uint_ge(count, 30);
+	nd_close(a);
+}
+END_TEST
+
 static Suite *
 conformance_suite(void)
 {
@@ -772,6 +813,7 @@ conformance_suite(void)
 	tcase_add_checked_fixture(tc, start, stop);
 	tcase_add_test(tc, info_lines);
 	tcase_add_test(tc, help_subjects);
+	tcase_add_test(tc, help_every_command);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("replies");

@@ -26,6 +26,7 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } cap_table[] = {
+	{ "account-notify", CAP_ACCOUNT_NOTIFY },	/* our own logins */
 	{ "away-notify", CAP_AWAY_NOTIFY },
 	{ "batch", CAP_BATCH },
 	{ "draft/chathistory", CAP_CHATHISTORY },
@@ -222,6 +223,14 @@ h_cap(struct in *in)
 	} else if (strcmp(sub, "NAK") == 0) {
 		cap_end();
 	}
+}
+
+/* account-notify: only our own account matters to natter. */
+static void
+h_account(struct in *in)
+{
+	if (in->me)
+		sasl_logged_in(param(in, 0));
 }
 
 static void
@@ -783,6 +792,7 @@ static const struct handler {
 	{ "906", h_sasl, 2 },
 	{ "907", h_sasl, 2 },
 	{ "908", h_sasl, 2 },
+	{ "ACCOUNT", h_account, 1 },
 	{ "AUTHENTICATE", h_authenticate, 1 },
 	{ "AWAY", h_away, 0 },
 	{ "BATCH", h_batch, 1 },

@@ -430,6 +430,7 @@ struct buffer {
 #define CAP_USERHOST_NAMES 0x40
 #define CAP_CHATHISTORY 0x80
 #define CAP_SASL 0x100
+#define CAP_ACCOUNT_NOTIFY 0x200
 
 struct self {
 	char nick[IRC_NICK_MAX + 1];
@@ -562,6 +563,10 @@ void sasl_start(void);
 void sasl_unavailable(void);
 /* The server's AUTHENTICATE line ("+": send the payload). */
 void sasl_continue(const char *data);
+/* Now logged in as account ("" or "*": logged out): from 900 and 901, and
+ * from account-notify's ACCOUNT about ourselves, which is how Ergo tells a
+ * NickServ login. Said once in the server buffer. */
+void sasl_logged_in(const char *account);
 /* 900-908: logged in or out, SASL done or failed; text is the last
  * parameter. Returns true when the exchange is over (CAP END may go). */
 bool sasl_numeric(int num, const char *account, const char *text);

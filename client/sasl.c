@@ -2,7 +2,9 @@
  * sasl.c: SASL PLAIN (IRCv3 sasl 3.1, RFC 4616) while registering, when
  * --sasl asks for it: the account is --account or the nick, the password
  * the first line of --sasl-password-file or the config file's
- * sasl-password. A failure is an error line in the server buffer, and
+ * sasl-password. 900/901, and account-notify's ACCOUNT about ourselves
+ * (all Ergo says of a NickServ login), keep self.account for the status
+ * line. A failure is an error line in the server buffer, and
  * registration goes on without an account: natter never falls back in
  * silence. Also NickServ's /register and /identify, which work on natterd,
  * Ergo and the services of other networks alike.
@@ -88,6 +90,22 @@ sasl_continue(const char *data)
 	explicit_bzero(enc, sizeof(enc));
 }
 
+void
+sasl_logged_in(const char *account)
+{
+	if (strcmp(account, "*") == 0)
+		account = "";
+	if (strcmp(self.account, account) == 0)
+		return;		/* 900 and ACCOUNT both say it */
+	str_copy(self.account, account, sizeof(self.account));
+	dirty |= DIRTY_STATUS;
+	if (account[0] != '\0')
+		buffer_addf(window_server(), LINE_INFO, "Logged in as %s",
+		    account);
+	else
+		buffer_addf(window_server(), LINE_INFO, "Logged out");
+}
+
 bool
 sasl_numeric(int num, const char *account, const char *text)
 {
@@ -95,14 +113,10 @@ sasl_numeric(int num, const char *account, const char *text)
 
 	switch (num) {
 	case 900:
-		str_copy(self.account, account, sizeof(self.account));
-		dirty |= DIRTY_STATUS;
-		buffer_addf(srv, LINE_INFO, "Logged in as %s", self.account);
+		sasl_logged_in(account);
 		return false;
 	case 901:
-		self.account[0] = '\0';
-		dirty |= DIRTY_STATUS;
-		buffer_addf(srv, LINE_INFO, "Logged out");
+		sasl_logged_in("");
 		return false;
 	case 903:
 		return true;

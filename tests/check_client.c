@@ -1264,6 +1264,20 @@ START_TEST(test_handle_sasl)
 	ck_assert_str_eq(self.account, "carol");
 	from_server(":irc.test 901 alice alice!a@h :You are now logged out");
 	ck_assert_str_eq(self.account, "");
+	/* account-notify: Ergo's only word of a NickServ login. Someone
+	 * else's is not ours; 900 and ACCOUNT together say it once. */
+	from_server(":bob!b@h ACCOUNT bob");
+	ck_assert_str_eq(self.account, "");
+	from_server(":alice!a@h ACCOUNT alice");
+	ck_assert_str_eq(self.account, "alice");
+	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
+	    "Logged in as alice");
+	size_t seq = window_server()->seq;
+	from_server(":irc.test 900 alice alice!a@h alice :You are now logged in as alice");
+	ck_assert_uint_eq(window_server()->seq, seq);
+	from_server(":alice!a@h ACCOUNT *");
+	ck_assert_str_eq(self.account, "");
+	ck_assert_str_eq(LINE_TEXT(last_line(window_server())), "Logged out");
 	/* WHOIS's 330 is shown with the rest of the reply. */
 	from_server(":irc.test 330 alice bob bob :is logged in as");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_current())),

@@ -131,6 +131,7 @@ static const char *const caps[] = {
 	"message-tags", "server-time", "echo-message", "batch",
 	"multi-prefix", "away-notify", "userhost-in-names", "invite-notify",
 	"cap-notify", "labeled-response", "draft/chathistory", "chathistory",
+	"extended-monitor", "draft/no-implicit-names",
 };
 #define ALL_CAPS "message-tags server-time echo-message batch " \
 	"multi-prefix away-notify userhost-in-names invite-notify " \
@@ -375,7 +376,7 @@ g_mode(struct sb *b)
 		if (chance(80)) {
 			sb_str(b, " ");
 			for (unsigned i = 0, n = rn(10); i < n; i++)
-				sb_add(b, &"+-iwoxs"[rn(7)], 1);
+				sb_add(b, &"+-iwoxsB"[rn(8)], 1);
 		}
 		return;
 	}
@@ -673,6 +674,16 @@ g_misc(struct sb *b)
 		"MODE #a -l", "MODE #a -k", "MODE #a -k x", "MODE #a +k :",
 		"MODE #a b", "MODE #a +b", "MODE #a e", "MODE #a I", "MODE #a +b n0!*@*",
 		"MODE #a -b n0!*@*", "MODE #a bbbbbbbb", "TAGMSG", "CHATHISTORY",
+		/* What irctest checks: MONITOR across nick changes and
+		 * quits, WHOWAS, HELP, INFO, +I, +B, ELIST, STATUSMSG. */
+		"MONITOR + n0,n1,N2,n3,x|", "MONITOR - n1,nobody", "MONITOR C",
+		"MONITOR L", "MONITOR S", "MONITOR + *!*@*", "MONITOR",
+		"MONITOR +", "MONITOR X", "WHOWAS n0,n1 2", "WHOWAS n2 -1",
+		"HELP", "HELP privmsg", "HELPOP x", "INFO", "MODE #a +I n1",
+		"MODE #a -I n1", "MODE #a I", "MODE #a +IIII a b c d",
+		"LIST >0,<5,#a*,!#b*,C<1,T>0", "LIST C>", "LIST !",
+		"PRIVMSG @#a :x", "NOTICE +#a :x", "PRIVMSG @ :x",
+		"KICK #a,#b n0,n1", "KICK #a,#b n0",
 	};
 
 	sb_str(b, PICK(lines));

@@ -132,10 +132,12 @@ static const char *const caps[] = {
 	"multi-prefix", "away-notify", "userhost-in-names", "invite-notify",
 	"cap-notify", "labeled-response", "draft/chathistory", "chathistory",
 	"extended-monitor", "draft/no-implicit-names",
+	"sasl", "account-tag", "account-notify", "extended-join",
 };
 #define ALL_CAPS "message-tags server-time echo-message batch " \
 	"multi-prefix away-notify userhost-in-names invite-notify " \
-	"cap-notify labeled-response draft/chathistory"
+	"cap-notify labeled-response draft/chathistory sasl account-tag " \
+	"account-notify extended-join"
 
 /* The nick of the client whose line is being made ("" if none yet). */
 static char self_nick[IRC_NICK_MAX + 1];
@@ -537,6 +539,52 @@ g_oper(struct sb *b)
 	sb_str(b, PICK(lines));
 }
 
+/* Accounts: NickServ, REGISTER and SASL, in and out of order. */
+static void
+g_account(struct sb *b)
+{
+	static const char *const ns[] = {
+		"REGISTER pw", "IDENTIFY pw", "IDENTIFY wrong", "INFO", "DROP",
+		"SET PASSWORD new", "CERT LIST", "CERT ADD 12:34",
+		"CERT ADD 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"CERT DEL 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"HELP", "", "bogus", "REGISTER", "SET", "SET PASSWORD",
+	};
+	static const char *const auth[] = {
+		"PLAIN", "EXTERNAL", "*", "+", "AGFsaWNlAHB3", "!!!!", "=",
+		"AGFsaWNlAHB3AGV4dHJh",
+	};
+
+	switch (rn(6)) {
+	case 0:
+		sb_printf(b, "PRIVMSG NickServ :%s", PICK(ns));
+		break;
+	case 1:
+		sb_printf(b, "%s %s %s", chance(50) ? "NS" : "NICKSERV",
+		    chance(50) ? "GHOST" : "REGAIN", pick_nick());
+		break;
+	case 2:
+		sb_printf(b, "NS IDENTIFY %s pw", pick_nick());
+		break;
+	case 3:
+		sb_printf(b, "REGISTER %s * pw", chance(50) ? "*" : pick_nick());
+		break;
+	case 4:
+		sb_str(b, "AUTHENTICATE ");
+		if (chance(20))
+			sb_fill(b, 'A', chance(50) ? 400 : 401);
+		else
+			sb_str(b, PICK(auth));
+		break;
+	default:
+		sb_printf(b, "PRIVMSG NickServ :%s", chance(50) ? "IDENTIFY" :
+		    "REGISTER");
+		sb_str(b, " ");
+		add_text(b);
+		break;
+	}
+}
+
 static void
 g_kill(struct sb *b)
 {
@@ -715,6 +763,7 @@ static const struct gen {
 	{ g_who, 3, true }, { g_whois, 3, true }, { g_list_names, 3, true },
 	{ g_away, 3, true }, { g_oper, 2, true }, { g_kill, 2, true },
 	{ g_wallops, 2, true }, { g_chathistory, 6, true },
+	{ g_account, 3, true },
 	{ g_cap, 1, true }, { g_cap_req, 1, false }, { g_misc, 6, true },
 	{ g_quit, 1, true },
 };
@@ -846,7 +895,7 @@ struct sc {
 /* The capabilities whose effects are checked. */
 enum {
 	CAP_TAGS = 1 << 0, CAP_TIME = 1 << 1, CAP_BATCH = 1 << 2,
-	CAP_LABEL = 1 << 3,
+	CAP_LABEL = 1 << 3, CAP_ACCOUNT = 1 << 4,
 };
 
 static struct nd_server srv;
@@ -1182,6 +1231,8 @@ cap_flag(const char *name)
 		return CAP_BATCH;
 	if (strcmp(name, "labeled-response") == 0)
 		return CAP_LABEL;
+	if (strcmp(name, "account-tag") == 0)
+		return CAP_ACCOUNT;
 	return 0;
 }
 
@@ -1200,7 +1251,8 @@ caps_check(struct sc *c, struct irc_msg *m, const char *line)
 		const char *k = m->tags[i].key;
 		unsigned need = strcmp(k, "time") == 0 ? CAP_TIME :
 		    strcmp(k, "batch") == 0 ? CAP_BATCH :
-		    strcmp(k, "label") == 0 ? CAP_LABEL : CAP_TAGS;
+		    strcmp(k, "label") == 0 ? CAP_LABEL :
+		    strcmp(k, "account") == 0 ? CAP_ACCOUNT : CAP_TAGS;
 		if ((c->caps & need) == 0)
 			FAIL("client %d got tag %s without its capability: %s",
 			    c->id, k, line);

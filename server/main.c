@@ -136,7 +136,8 @@ static const struct flag flags[] = {
 	{ "ready-fd", 0, "n", "write \"listening on ADDRS\" to descriptor n\n"
 	    "once listening, then close it", .num = &start.ready_fd,
 	    .max = INT_MAX },
-	{ "registration", 0, "open|closed", "whether anyone may register an account\n"
+	/* Its argument fills the column: the text starts below. */
+	{ "registration", 0, "open|closed", "\nwhether anyone may register an account\n"
 	    "(default open; closed: operators and\n--add-account only)",
 	    .set = flag_registration },
 	{ "replay", 0, "n", "lines replayed on JOIN to clients without\n"

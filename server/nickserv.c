@@ -212,10 +212,16 @@ static void
 ns_drop(struct client *c, char **argv, int argc)
 {
 	const char *name = argc > 0 ? argv[0] : c->account;
+	bool oper = (c->umodes & UMODE_OPER) != 0;
 	char dropped[IRC_NICK_MAX + 1];
 	struct account *a;
 
-	if (irc_casecmp(name, c->account) != 0 && (c->umodes & UMODE_OPER) == 0) {
+	/* An operator may drop any account, logged in or not. */
+	if (name == NULL) {
+		ns_reply(c, "You are not logged in: IDENTIFY first");
+		return;
+	}
+	if (!oper && (c->account == NULL || irc_casecmp(name, c->account) != 0)) {
 		ns_reply(c, "You may drop only your own account");
 		return;
 	}
@@ -402,7 +408,7 @@ static void ns_help(struct client *, char **, int);
 static const struct ns_command ns_commands[] = {
 	{ "CERT", ns_cert, 1, true,
 	    "CERT ADD|DEL <fingerprint>, CERT LIST: TLS client certificates" },
-	{ "DROP", ns_drop, 0, true, "DROP [account]: delete your account" },
+	{ "DROP", ns_drop, 0, false, "DROP [account]: delete your account" },
 	{ "GHOST", ns_ghost, 1, true,
 	    "GHOST <nick>: disconnect whoever holds your nick" },
 	{ "HELP", ns_help, 0, false, "HELP: this list" },

@@ -970,6 +970,14 @@ START_TEST(oper_by_account)
 	struct nd_conn *a = ns_register(&s, "alice", "pw", NULL);
 	nd_send(a, "OPER boss");
 	ND_EXPECT(a, "^:test\\.server 381 alice :You are now an IRC operator$");
+	/* Only an operator drops someone else's account. */
+	gone(ns_register(&s, "carol", "pw", NULL));
+	nd_send(m, "NS DROP");
+	ND_EXPECT(m, NS "mallory :You are not logged in: IDENTIFY first$");
+	nd_send(m, "NS DROP carol");
+	ND_EXPECT(m, NS "mallory :You may drop only your own account$");
+	nd_send(a, "NS DROP carol");
+	ND_EXPECT(a, NS "alice :Account carol dropped$");
 	nd_close(a);
 	nd_close(m);
 	stop(&s);

@@ -77,13 +77,26 @@ read_password(const char *path)
 	return xstrdup(line);
 }
 
+/* A whole decimal number from min to max: no sign, no trailing text. */
+static bool
+number_in(const char *s, unsigned long min, unsigned long max,
+    unsigned long *n)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*n = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *n >= min && *n <= max;
+}
+
 /* Set one option from a flag or a config file line (config.c's table). */
 static int
 set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 {
 	const struct config_opt *o = config_by_id(id);
 	const char *name = o != NULL ? o->name : "";
-	char *end;
 	unsigned long n;
 
 	if (strcmp(name, "config") == 0)
@@ -137,10 +150,7 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 	else if (strcmp(name, "password-file") == 0)
 		opt.password_file = xstrdup(value);
 	else if (strcmp(name, "port") == 0) {
-		errno = 0;
-		n = strtoul(value, &end, 10);
-		if (errno != 0 || *end != '\0' || value[0] == '\0' ||
-		    value[0] == '-' || n < 1 || n > 65535) {
+		if (!number_in(value, 1, 65535, &n)) {
 			snprintf(err, errcap, "not a port number: %s", value);
 			return -1;
 		}
@@ -148,10 +158,7 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 	} else if (strcmp(name, "real") == 0)
 		opt.real = xstrdup(value);
 	else if (strcmp(name, "scrollback") == 0) {
-		errno = 0;
-		n = strtoul(value, &end, 10);
-		if (errno != 0 || *end != '\0' || value[0] == '-' ||
-		    n < SCROLLBACK_MIN || n > SCROLLBACK_MAX) {
+		if (!number_in(value, SCROLLBACK_MIN, SCROLLBACK_MAX, &n)) {
 			snprintf(err, errcap, "scrollback wants %d to %d lines, not %s",
 			    SCROLLBACK_MIN, SCROLLBACK_MAX, value);
 			return -1;

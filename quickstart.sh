@@ -119,4 +119,4 @@ echo "quickstart: natterd on 127.0.0.1:$port, log in $state.log"
 echo "quickstart: in natter, /help lists the commands and /quit ends both"
 echo "quickstart: the manuals before make install: man -l man/natter.1," \
 	"man -l man/natterd.8, man -l man/natter-protocol.7"
-"$natter" -p "$port" -j '#lan' 127.0.0.1
+"$natter" --no-tls -p "$port" -j '#lan' 127.0.0.1

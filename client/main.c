@@ -147,6 +147,8 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 		opt.nick = xstrdup(value);
 	} else if (strcmp(name, "no-color") == 0)
 		opt.no_color = true;
+	else if (strcmp(name, "no-tls") == 0)
+		opt.no_tls = true;
 	else if (strcmp(name, "password-file") == 0)
 		opt.password_file = xstrdup(value);
 	else if (strcmp(name, "port") == 0) {
@@ -164,7 +166,20 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 			return -1;
 		}
 		opt.scrollback = n;
-	} else if (strcmp(name, "user") == 0)
+	} else if (strcmp(name, "tls-ca") == 0)
+		opt.tls_ca = xstrdup(value);
+	else if (strcmp(name, "tls-cert") == 0)
+		opt.tls_cert = xstrdup(value);
+	else if (strcmp(name, "tls-fingerprint") == 0) {
+		if (!fingerprint_parse(value, opt.tls_pin)) {
+			snprintf(err, errcap, "not a SHA-256 fingerprint (64 hex "
+			    "digits, colons allowed): %s", value);
+			return -1;
+		}
+		opt.tls_pinned = true;
+	} else if (strcmp(name, "tls-insecure") == 0)
+		opt.tls_insecure = true;
+	else if (strcmp(name, "user") == 0)
 		opt.user = xstrdup(value);
 	else {
 		snprintf(err, errcap, "unknown option");
@@ -184,7 +199,6 @@ parse_flags(int argc, char **argv)
 	int c;
 
 	opt.host = "localhost";
-	opt.port = "6667";
 	opt.nick = user != NULL && irc_nick_valid(user, IRC_NICK_MAX) ?
 	    user : "natter";
 	opt.scrollback = SCROLLBACK_DEFAULT;
@@ -238,6 +252,9 @@ parse_flags(int argc, char **argv)
 			exit(EXIT_NOINPUT);
 		}
 	}
+	/* The IANA ports: 6697 for IRC over TLS (RFC 7194), 6667 plain. */
+	if (opt.port == NULL)
+		opt.port = opt.no_tls ? "6667" : "6697";
 	if (opt.user == NULL)
 		opt.user = opt.nick;
 	if (opt.real == NULL)
@@ -270,6 +287,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "natter: standard input and output must be a terminal\n");
 		return EXIT_USAGE;
 	}
+	/* A bad certificate or CA file is said before curses takes over. */
+	if (!opt.no_tls)
+		tls_setup();
 	/* The terminal is curses'; logs go to $NATTER_LOG or nowhere. */
 	log_to_file(getenv("NATTER_LOG"));
 	ui_color = color_mode(getenv("NO_COLOR"), opt.no_color, 256) != COLOR_NONE;
@@ -296,8 +316,9 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	buffer_addf(window_server(), LINE_INFO, "Connecting to %s:%s as %s",
-	    opt.host, opt.port, opt.nick);
+	buffer_addf(window_server(), LINE_INFO, "Connecting to %s:%s as %s%s",
+	    opt.host, opt.port, opt.nick, opt.no_tls ? " (plain, no TLS)" :
+	    " over TLS");
 	net_connect(opt.host, opt.port);
 
 	for (;;) {

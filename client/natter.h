@@ -27,7 +27,7 @@
 
 struct options {
 	const char *host;	/* default "localhost" */
-	const char *port;	/* default "6667" */
+	const char *port;	/* default "6697", "6667" with --no-tls */
 	const char *nick;	/* default $USER */
 	const char *user;	/* default the nick */
 	const char *real;	/* default the nick */
@@ -44,6 +44,12 @@ struct options {
 	const char *sasl_password_file;
 	char *sasl_password;	/* its first line, or the config's sasl-password */
 	size_t scrollback;	/* lines kept per buffer */
+	bool no_tls;		/* --no-tls: plain IRC */
+	bool tls_insecure;	/* --tls-insecure: no verification at all */
+	const char *tls_ca;	/* --tls-ca: trust this CA file, not the system's */
+	const char *tls_cert;	/* --tls-cert: client certificate and key (PEM) */
+	bool tls_pinned;	/* --tls-fingerprint given: */
+	unsigned char tls_pin[FINGERPRINT_LEN];	/* the only certificate accepted */
 };
 extern struct options opt;
 
@@ -531,8 +537,90 @@ void net_sendf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void net_close(void);
 /* Whether anything is still queued for the server. */
 bool net_pending(void);
-/* Why the connection failed or ended, once it has ("" while fine). */
-extern char net_error[256];
+/* The question asked before trusting a server's certificate ("Trust
+ * ...? (y/n)"), or NULL; net_answer gives the user's answer. */
+const char *net_prompt(void);
+void net_answer(bool yes);
+/* Why the connection failed or ended, once it has ("" while fine); room
+ * for a changed certificate's two fingerprints and the file to edit. */
+#define NET_ERROR_MAX 1024
+extern char net_error[NET_ERROR_MAX];
+
+/*
+ * tls.c: OpenSSL under net.c. One context for the whole run, made from
+ * the flags before the screen starts; one session per connection, driven
+ * by net.c's non-blocking socket. Nothing here blocks or reads the
+ * keyboard: a certificate that needs the user's word is net.c's question.
+ */
+enum tls_io {
+	TLS_IO_OK,		/* done (or some bytes moved) */
+	TLS_IO_WANT_READ,	/* poll for POLLIN and call again */
+	TLS_IO_WANT_WRITE,	/* poll for POLLOUT and call again */
+	TLS_IO_EOF,		/* the peer closed */
+	TLS_IO_ERROR,		/* tls_error() says why */
+};
+
+enum tls_trust {
+	TLS_TRUSTED,		/* verified, pinned, known, or --tls-insecure */
+	TLS_ASK,		/* not verified and not known: ask the user */
+	TLS_REFUSED,		/* a pin or a known_servers line does not match */
+};
+
+/* Build the context from opt (CA file, client certificate); exits with
+ * a message on stderr when a file is unusable. */
+void tls_setup(void);
+/* A new session on a connected socket; host names the certificate. */
+void tls_start(int fd, const char *host);
+enum tls_io tls_handshake(void);
+/* Read into buf; *n is the bytes read (TLS_IO_OK only). */
+enum tls_io tls_read(char *buf, size_t cap, size_t *n);
+/* Write from buf; *n is the bytes taken (TLS_IO_OK only). */
+enum tls_io tls_write(const char *buf, size_t len, size_t *n);
+/* Bytes already decrypted and waiting: poll would not report them. */
+size_t tls_pending(void);
+void tls_end(void);
+/* The last failure, for a message. */
+const char *tls_error(void);
+/* known_servers' path, or "" when there is no home to keep it in. */
+const char *tls_known_file(void);
+/*
+ * After the handshake: may natter talk to host:port? Writes the server's
+ * fingerprint into fp, why it is not verified (TLS_ASK) or why it is
+ * refused (TLS_REFUSED) into why.
+ */
+enum tls_trust tls_trust(const char *host, const char *port,
+    char fp[FINGERPRINT_STR_MAX], char *why, size_t cap);
+/* The user said yes: remember this certificate for host:port, for this
+ * run and in known_servers (false, with err, when the file cannot be
+ * written; the run still remembers). */
+bool tls_remember(const char *host, const char *port, char *err, size_t cap);
+
+/*
+ * known.c: $XDG_DATA_HOME/natter/known_servers, the certificates the user
+ * trusted on first use, as SSH's known_hosts: a line "host port
+ * fingerprint" each, '#' comments. A host may have several lines (a
+ * certificate and its successor); any one matching is a match.
+ */
+#define KNOWN_LINE_MAX 1024
+
+enum known_match {
+	KNOWN_NONE,		/* no line for host:port */
+	KNOWN_SAME,		/* a line with this fingerprint */
+	KNOWN_CHANGED,		/* lines for host:port, none with it */
+};
+
+/* The file's path from $XDG_DATA_HOME (xdg, used only when absolute) or
+ * $HOME; false when neither gives one. */
+bool known_path(char *buf, size_t cap, const char *xdg, const char *home);
+/* Look host:port up in fp for digest; on KNOWN_CHANGED, *line and old
+ * are the first line for host:port and its fingerprint. */
+enum known_match known_find(FILE *fp, const char *host, const char *port,
+    const unsigned char *digest, unsigned *line,
+    unsigned char old[FINGERPRINT_LEN]);
+/* Append a line for host:port to path, making its directory (0700) and
+ * the file (0600) if need be. false with err on failure. */
+bool known_add(const char *path, const char *host, const char *port,
+    const unsigned char *digest, char *err, size_t cap);
 
 /* handle.c: what the server says, by table. CTCP requests (VERSION,
  * PING) are answered at most CTCP_REPLY_BURST at once, then one per

@@ -2,7 +2,9 @@
  * The connection: getaddrinfo, then a non-blocking connect to each address
  * in turn, all driven by the main poll loop so the screen never waits.
  * Output is written at once when the socket takes it; only what is left
- * waits in the send queue for POLLOUT.
+ * waits in the send queue for POLLOUT. Over TLS (tls.c) the handshake is
+ * one more step of the same loop, and a certificate natter cannot vouch
+ * for waits, with nothing sent, for the user's y or n (net_prompt).
  */
 #include <sys/socket.h>
 
@@ -17,16 +19,27 @@
 
 #include "natter.h"
 
-char net_error[256];
+char net_error[NET_ERROR_MAX];
+
+enum net_state {
+	NET_CLOSED,
+	NET_CONNECTING,		/* connect(2) in progress */
+	NET_HANDSHAKE,		/* TLS handshake in progress */
+	NET_ASKING,		/* the certificate waits for the user's word */
+	NET_UP,			/* IRC flows */
+};
 
 static struct {
 	int fd;
-	bool connecting;
+	enum net_state state;
+	bool tls;
+	short want;		/* TLS: what the last blocked call waits for */
 	struct addrinfo *ais, *ai;	/* all addresses, the one being tried */
 	char host[256], port[32];
 	char *q;			/* send queue */
 	size_t qlen, qcap;
 	struct frame in;
+	char prompt[320];	/* the question while NET_ASKING */
 } net = { .fd = -1 };
 
 static void
@@ -65,7 +78,7 @@ net_try(int lasterr)
 		if (connect(fd, net.ai->ai_addr, net.ai->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS) {
 			net.fd = fd;
-			net.connecting = true;
+			net.state = NET_CONNECTING;
 			return;
 		}
 		err = errno;
@@ -111,9 +124,26 @@ net_events(void)
 {
 	if (net.fd < 0)
 		return 0;
-	if (net.connecting || net.qlen > 0)
+	switch (net.state) {
+	case NET_CONNECTING:
+		return POLLIN | POLLOUT;
+	case NET_HANDSHAKE:
+		return net.want;
+	case NET_ASKING:
+		return 0;	/* POLLHUP still says if it hangs up */
+	default:
+		break;
+	}
+	/* A TLS read or write may wait for the other direction. */
+	if (net.qlen > 0 || net.want == POLLOUT)
 		return POLLIN | POLLOUT;
 	return POLLIN;
+}
+
+const char *
+net_prompt(void)
+{
+	return net.state == NET_ASKING ? net.prompt : NULL;
 }
 
 bool
@@ -125,10 +155,16 @@ net_pending(void)
 void
 net_close(void)
 {
+	if (net.tls)
+		tls_end();
+	net.tls = false;
 	if (net.fd >= 0)
 		close(net.fd);
 	net.fd = -1;
-	net.connecting = false;
+	if (net.state == NET_ASKING)
+		dirty |= DIRTY_INPUT;
+	net.state = NET_CLOSED;
+	net.want = 0;
 	if (net.ais != NULL)
 		freeaddrinfo(net.ais);
 	net.ais = net.ai = NULL;
@@ -139,21 +175,58 @@ net_close(void)
 	dirty |= DIRTY_STATUS;
 }
 
+/* One read or write on the socket, plain or TLS, as tls.c's results;
+ * *n is the bytes moved. A plain failure's text goes in errtext. */
+static enum tls_io
+net_io(bool writing, char *buf, size_t len, size_t *n, const char **errtext)
+{
+	if (net.tls) {
+		enum tls_io r = writing ? tls_write(buf, len, n) :
+		    tls_read(buf, len, n);
+		net.want = r == TLS_IO_WANT_READ ? POLLIN :
+		    r == TLS_IO_WANT_WRITE ? POLLOUT : 0;
+		*errtext = tls_error();
+		return r;
+	}
+	for (;;) {
+		ssize_t got = writing ? write(net.fd, buf, len) :
+		    read(net.fd, buf, len);
+		if (got > 0 || (got == 0 && !writing)) {
+			*n = (size_t)got;
+			return got > 0 ? TLS_IO_OK : TLS_IO_EOF;
+		}
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && errno == EAGAIN)
+			return writing ? TLS_IO_WANT_WRITE : TLS_IO_WANT_READ;
+		*errtext = strerror(got < 0 ? errno : EIO);
+		return TLS_IO_ERROR;
+	}
+}
+
 /* Write what the socket takes now; false if the connection failed. */
 static bool
 net_flush(void)
 {
 	while (net.qlen > 0) {
-		ssize_t n = write(net.fd, net.q, net.qlen);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return true;
-			net_fail("write to %s:%s: %s", net.host, net.port,
-			    strerror(errno));
+		const char *why = "";
+		size_t n = 0;
+		switch (net_io(true, net.q, net.qlen, &n, &why)) {
+		case TLS_IO_OK:
+			break;
+		case TLS_IO_WANT_READ:
+		case TLS_IO_WANT_WRITE:
+			return true;
+		case TLS_IO_EOF:
+			net_fail("%s:%s closed the connection", net.host,
+			    net.port);
+			return false;
+		case TLS_IO_ERROR:
+			net_fail("write to %s:%s: %s", net.host, net.port, why);
 			return false;
 		}
-		memmove(net.q, net.q + n, net.qlen - (size_t)n);
-		net.qlen -= (size_t)n;
+		memmove(net.q, net.q + n, net.qlen - n);
+		net.qlen -= n;
 	}
 	return true;
 }
@@ -166,7 +239,7 @@ net_sendf(const char *fmt, ...)
 	int n;
 	size_t len;
 
-	if (net.fd < 0 || net.connecting)
+	if (net.state != NET_UP)
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
@@ -202,29 +275,33 @@ net_read(void)
 	size_t total = 0;
 
 	/* Read all that is there (up to NET_READ_MAX a pass, so keys still
-	 * get their turn), handle every line, and let the loop draw once. */
-	while (net.fd >= 0 && total < NET_READ_MAX) {
-		size_t avail;
+	 * get their turn), handle every line, and let the loop draw once.
+	 * What TLS has already decrypted is read too: poll would never say
+	 * it is there. */
+	while (net.fd >= 0 && (total < NET_READ_MAX || tls_pending() > 0)) {
+		size_t avail, n = 0;
 		char *p = frame_space(&net.in, &avail);
-		ssize_t n = read(net.fd, p, avail);
+		const char *why = "";
 		char *line;
 		size_t len;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				net_fail("read from %s:%s: %s", net.host,
-				    net.port, strerror(errno));
+		switch (net_io(false, p, avail, &n, &why)) {
+		case TLS_IO_OK:
+			break;
+		case TLS_IO_WANT_READ:
+		case TLS_IO_WANT_WRITE:
 			return;
-		}
-		if (n == 0) {
+		case TLS_IO_EOF:
 			net_fail("%s:%s closed the connection", net.host,
 			    net.port);
 			return;
+		case TLS_IO_ERROR:
+			net_fail("read from %s:%s: %s", net.host, net.port,
+			    why);
+			return;
 		}
-		frame_commit(&net.in, (size_t)n);
-		total += (size_t)n;
+		frame_commit(&net.in, n);
+		total += n;
 		for (;;) {
 			enum frame_status fs = frame_next(&net.in, &line, &len);
 			if (fs == FRAME_NONE)
@@ -239,12 +316,97 @@ net_read(void)
 	}
 }
 
+/* Past connect and any handshake and question: IRC may start. */
+static void
+net_up(void)
+{
+	net.state = NET_UP;
+	self.connected = true;
+	dirty |= DIRTY_STATUS;
+	handle_connected();
+}
+
+/* One step of the TLS handshake, then the certificate's verdict. */
+static void
+net_handshake(void)
+{
+	char fp[FINGERPRINT_STR_MAX], why[NET_ERROR_MAX];
+	struct buffer *s = window_server();
+
+	switch (tls_handshake()) {
+	case TLS_IO_OK:
+		break;
+	case TLS_IO_WANT_READ:
+		net.want = POLLIN;
+		return;
+	case TLS_IO_WANT_WRITE:
+		net.want = POLLOUT;
+		return;
+	case TLS_IO_EOF:
+		net_fail("%s:%s closed the connection during the TLS "
+		    "handshake (is it a plain port? then --no-tls)", net.host,
+		    net.port);
+		return;
+	case TLS_IO_ERROR:
+		net_fail("TLS handshake with %s:%s failed: %s (is it a plain "
+		    "port? then --no-tls)", net.host, net.port, tls_error());
+		return;
+	}
+	net.want = 0;
+	switch (tls_trust(net.host, net.port, fp, why, sizeof(why))) {
+	case TLS_TRUSTED:
+		net_up();
+		return;
+	case TLS_REFUSED:
+		net_fail("%s", why);
+		return;
+	case TLS_ASK:
+		break;
+	}
+	/* Trust on first use: nothing is sent (not even a password) until
+	 * the user has compared the fingerprint and said y. */
+	buffer_addf(s, LINE_ERROR, "The certificate of %s:%s is not "
+	    "verified: %s", net.host, net.port, why);
+	buffer_addf(s, LINE_INFO, "Its SHA-256 fingerprint is %s", fp);
+	buffer_addf(s, LINE_INFO, "Compare it with what the server's "
+	    "console says (natterd --fingerprint). y trusts it from now on "
+	    "and remembers it in %s; n leaves.", tls_known_file()[0] != '\0' ?
+	    tls_known_file() : "memory only");
+	snprintf(net.prompt, sizeof(net.prompt),
+	    "Trust the certificate of %s:%s? (y/n)", net.host, net.port);
+	net.state = NET_ASKING;
+	dirty |= DIRTY_INPUT | DIRTY_STATUS;
+}
+
+void
+net_answer(bool yes)
+{
+	char err[512];
+
+	if (net.state != NET_ASKING)
+		return;
+	dirty |= DIRTY_INPUT;
+	if (!yes) {
+		net_fail("the certificate of %s:%s was not trusted", net.host,
+		    net.port);
+		return;
+	}
+	if (tls_remember(net.host, net.port, err, sizeof(err)))
+		buffer_addf(window_server(), LINE_INFO, "Trusted; remembered "
+		    "in %s", tls_known_file());
+	else
+		buffer_addf(window_server(), LINE_ERROR, "Trusted for this run "
+		    "only: %s", err);
+	net_up();
+}
+
 void
 net_ready(short revents)
 {
 	if (net.fd < 0)
 		return;
-	if (net.connecting) {
+	switch (net.state) {
+	case NET_CONNECTING: {
 		int err = 0;
 		socklen_t len = sizeof(err);
 
@@ -255,20 +417,38 @@ net_ready(short revents)
 		if (err != 0) {
 			close(net.fd);
 			net.fd = -1;
+			net.state = NET_CLOSED;
 			net.ai = net.ai->ai_next;
 			net_try(err);
 			return;
 		}
-		net.connecting = false;
 		freeaddrinfo(net.ais);
 		net.ais = net.ai = NULL;
-		self.connected = true;
-		dirty |= DIRTY_STATUS;
-		handle_connected();
+		if (opt.no_tls) {
+			net_up();
+			return;
+		}
+		tls_start(net.fd, net.host);
+		net.tls = true;
+		net.state = NET_HANDSHAKE;
+		net_handshake();
 		return;
 	}
-	if ((revents & POLLOUT) && !net_flush())
+	case NET_HANDSHAKE:
+		net_handshake();
 		return;
-	if (revents & (POLLIN | POLLERR | POLLHUP))
+	case NET_ASKING:
+		/* Only a hang-up wakes us here: the server gave up. */
+		net_fail("%s:%s closed the connection while natter asked",
+		    net.host, net.port);
+		return;
+	default:
+		break;
+	}
+	/* TLS: a write that waited for a read goes on at any wake-up. */
+	if ((revents & POLLOUT || net.tls) && net.qlen > 0 && !net_flush())
+		return;
+	if (revents & (POLLIN | POLLERR | POLLHUP) ||
+	    ((revents & POLLOUT) && net.want == POLLOUT && net.qlen == 0))
 		net_read();
 }

@@ -329,9 +329,11 @@ draw_input(void)
 	static struct render r;
 
 	werase(winput);
-	const char *prompt = paste_prompt();
+	const char *prompt = net_prompt() != NULL ? net_prompt() :
+	    paste_prompt();
 	if (prompt != NULL) {
-		/* A question waits (paste confirmation): it owns the line. */
+		/* A question waits (a server's certificate, a paste's
+		 * confirmation): it owns the line. */
 		wattron(winput, A_BOLD | A_REVERSE);
 		mvwaddnstr(winput, 0, 0, prompt, cols);
 		wattroff(winput, A_BOLD | A_REVERSE);
@@ -811,6 +813,13 @@ key(bool func, wint_t ch)
 {
 	struct key k;
 
+	/* Trusting a certificate takes y or n and nothing else: a key
+	 * typed ahead while connecting must not decide it. */
+	if (net_prompt() != NULL && keys_idle(&keyin)) {
+		if (!func && (ch == 'y' || ch == 'Y' || ch == 'n' || ch == 'N'))
+			net_answer(ch == 'y' || ch == 'Y');
+		return;
+	}
 	/* A pending question takes the next key: y sends, anything else
 	 * cancels. */
 	if (paste_prompt() != NULL && keys_idle(&keyin)) {

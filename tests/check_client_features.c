@@ -699,6 +699,90 @@ START_TEST(logfile_writes_per_day)
 }
 END_TEST
 
+/* known_servers */
+
+START_TEST(known_path_and_lookup)
+{
+	char buf[256];
+	unsigned char a[FINGERPRINT_LEN], b[FINGERPRINT_LEN], old[FINGERPRINT_LEN];
+	unsigned line = 0;
+
+	ck_assert(known_path(buf, sizeof(buf), "/x", "/h"));
+	ck_assert_str_eq(buf, "/x/natter/known_servers");
+	ck_assert(known_path(buf, sizeof(buf), "rel", "/h"));
+	ck_assert_str_eq(buf, "/h/.local/share/natter/known_servers");
+	ck_assert(!known_path(buf, sizeof(buf), NULL, ""));
+
+	memset(a, 0xab, sizeof(a));
+	memset(b, 0x01, sizeof(b));
+	/* Comments, junk, another port and a name in another case. */
+	FILE *fp = tmpfile();
+	ck_assert_ptr_nonnull(fp);
+	fputs("# trusted\n"
+	    "lanbox 6697 not-a-fingerprint\n"
+	    "lanbox 6698 " "ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB\n"
+	    "LanBox 6697 01:01:01:01:01:01:01:01:01:01:01:01:01:01:01:01:"
+	    "01:01:01:01:01:01:01:01:01:01:01:01:01:01:01:01\n", fp);
+	rewind(fp);
+	ck_assert_int_eq(known_find(fp, "lanbox", "6697", b, &line, old),
+	    KNOWN_SAME);
+	rewind(fp);
+	ck_assert_int_eq(known_find(fp, "lanbox", "6698", a, &line, old),
+	    KNOWN_SAME);
+	rewind(fp);
+	ck_assert_int_eq(known_find(fp, "lanbox", "6697", a, &line, old),
+	    KNOWN_CHANGED);
+	ck_assert_uint_eq(line, 4);
+	ck_assert_mem_eq(old, b, sizeof(b));
+	rewind(fp);
+	ck_assert_int_eq(known_find(fp, "otherbox", "6697", a, &line, old),
+	    KNOWN_NONE);
+	fclose(fp);
+}
+END_TEST
+
+START_TEST(known_add_makes_dirs)
+{
+	char dir[] = "/tmp/check_client_features.XXXXXX";
+	char path[512], err[256], text[512];
+	unsigned char d[FINGERPRINT_LEN], old[FINGERPRINT_LEN];
+	unsigned line = 0;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a/natter/known_servers", dir);
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (unsigned char)i;
+	ck_assert(known_add(path, "lanbox", "6697", d, err, sizeof(err)));
+	FILE *fp = fopen(path, "r");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_ptr_nonnull(fgets(text, sizeof(text), fp));
+	ck_assert_str_eq(text, "lanbox 6697 00:01:02:03:04:05:06:07:08:09:0a:"
+	    "0b:0c:0d:0e:0f:10:11:12:13:14:15:16:17:18:19:1a:1b:1c:1d:1e:1f\n");
+	rewind(fp);
+	ck_assert_int_eq(known_find(fp, "lanbox", "6697", d, &line, old),
+	    KNOWN_SAME);
+	fclose(fp);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a/natter", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	rmdir(path);
+	/* A file where a directory should be: an error naming it. */
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fclose(fopen(path, "w"));
+	snprintf(text, sizeof(text), "%s/f/known_servers", dir);
+	ck_assert(!known_add(text, "lanbox", "6697", d, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "/f"));
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 /* search */
 
 static const char *const lines[] = {
@@ -788,6 +872,8 @@ main(void)
 	tcase_add_test(tc, pace_bucket);
 	tcase_add_test(tc, logfile_names_lines);
 	tcase_add_test(tc, logfile_writes_per_day);
+	tcase_add_test(tc, known_path_and_lookup);
+	tcase_add_test(tc, known_add_makes_dirs);
 	tcase_add_test(tc, search_steps_back);
 	tcase_add_test(tc, colors);
 	tcase_add_test(tc, away_once);

@@ -133,7 +133,7 @@ main_port=$port	# the password test starts a second natterd
 export TZ=UTC LC_ALL=C.UTF-8
 cat >"$work/run.sh" <<EOF2
 #!/bin/sh
-"$NATTER" -n alice -j '#lan' -p $port 127.0.0.1
+"$NATTER" --no-tls -n alice -j '#lan' -p $port 127.0.0.1
 echo "rc=\$?" >"$work/rc"
 EOF2
 chmod +x "$work/run.sh"
@@ -327,7 +327,7 @@ wait_bob "QUIT"
 # --- a nick in use gets an underscore, and natter says so
 cat >"$work/run2.sh" <<EOF2
 #!/bin/sh
-"$NATTER" -n bob -p $port 127.0.0.1
+"$NATTER" --no-tls -n bob -p $port 127.0.0.1
 echo "rc=\$?" >"$work/rc2"
 EOF2
 chmod +x "$work/run2.sh"
@@ -357,7 +357,7 @@ if [ "$kind" = natterd ]; then
 		[ "$pw" = badpw ] && nick=dave
 		cat >"$work/run-$pw.sh" <<EOF2
 #!/bin/sh
-"$NATTER" -n $nick -j '#pw' -p $port --password-file "$work/$pw" 127.0.0.1 2>"$work/err-$pw"
+"$NATTER" --no-tls -n $nick -j '#pw' -p $port --password-file "$work/$pw" 127.0.0.1 2>"$work/err-$pw"
 echo "rc=\$?" >"$work/rc-$pw"
 EOF2
 		chmod +x "$work/run-$pw.sh"
@@ -385,7 +385,7 @@ if [ "$kind" = natterd ]; then
 	printf 'erinpw\n' >"$work/sasl"
 	cat >"$work/run-sasl.sh" <<EOF2
 #!/bin/sh
-"$NATTER" -n erin -p $main_port --sasl --sasl-password-file "$work/sasl" 127.0.0.1 2>>"$work/err-sasl"
+"$NATTER" --no-tls -n erin -p $main_port --sasl --sasl-password-file "$work/sasl" 127.0.0.1 2>>"$work/err-sasl"
 echo "rc=\$?" >>"$work/rc-sasl"
 EOF2
 	chmod +x "$work/run-sasl.sh"

@@ -1,12 +1,16 @@
 #!/bin/bash
 # Screen test for natter: run it in a private tmux server (fixed size, UTF-8)
 # against a real IRC server ($1: natterd or ngircd), with a second user
-# ("bob") on a raw socket. Every step waits for what it expects on the
+# ("bob") on a raw socket. With $2 "tls", natter talks TLS to the server,
+# with a certificate made here and pinned (--tls-fingerprint): ngircd's own
+# TLS port, natterd through socat terminating TLS in front of it; bob and
+# the extra natters stay plain. Every step waits for what it expects on the
 # screen or on bob's socket, with a deadline; nothing sleeps blindly.
 # Skips (77) only when tmux or the server program is missing.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}" "${NATTER:?}"
 kind=${1:?natterd or ngircd}
+tls=${2:-}
 # A $TMUX_BIN that is not a program (configure run inside tmux) falls
 # back to the PATH; $TMUX is unset so tmux never thinks it is nested.
 [ -x "${TMUX_BIN:-}" ] || TMUX_BIN=$(command -v tmux || true)
@@ -17,9 +21,20 @@ skip() { echo "client-$kind: $*; skipping"; exit 77; }
 [ -n "$TMUX_BIN" ] && [ -x "$TMUX_BIN" ] || skip "no tmux"
 [ -x "$NATTER" ] || { echo "client-$kind: $NATTER not built" >&2; exit 99; }
 
+if [ -n "$tls" ]; then
+	OPENSSL=$(command -v openssl || true)
+	[ -n "$OPENSSL" ] || skip "no openssl (for a test certificate)"
+	if [ "$kind" = natterd ] || [ "$kind" = natterd-tls ]; then
+		SOCAT=$(command -v socat || true)
+		[ -n "$SOCAT" ] || skip "no socat (the TLS terminator)"
+	fi
+	kind=$kind-tls
+fi
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/natter-$kind.XXXXXX") || exit 99
 sock=natter-$kind-$$
 server_pid=
+tls_pid=
 pw_pid=
 peer_pid=
 . "${top_srcdir:?}/tests/screen-lib.sh"
@@ -29,6 +44,7 @@ cleanup() {
 	screen_reap "$TMUX_BIN" "$sock"
 	[ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+	[ -n "$tls_pid" ] && kill "$tls_pid" 2>/dev/null
 	# The second natterd (password test): a failure there must not leave
 	# it running, or the wait below never returns.
 	[ -n "$pw_pid" ] && kill "$pw_pid" 2>/dev/null
@@ -86,6 +102,7 @@ start_ngircd() {
 		Listen = 127.0.0.1
 		Ports = $port
 		MotdPhrase = natter test motd
+		$ngircd_ssl
 		[Limits]
 		MaxNickLength = 30
 		[Options]
@@ -122,18 +139,55 @@ start_natterd() {
 		sleep 0.05
 	done
 }
+# With tls: a throwaway certificate, and a free port for ngircd's TLS.
+ngircd_ssl=
+if [ -n "$tls" ]; then
+	"$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -subj /CN=irc.test -days 2 -keyout "$work/tls.key" \
+	    -out "$work/tls.crt" >"$work/openssl.log" 2>&1 ||
+		fail "openssl could not make a certificate: $(cat "$work/openssl.log")"
+	fingerprint=$("$OPENSSL" x509 -noout -fingerprint -sha256 -in "$work/tls.crt" | sed 's/.*=//')
+	cat "$work/tls.crt" "$work/tls.key" >"$work/tls.pem"
+	for try in 1 2 3 4 5; do
+		tls_port=$((20000 + (RANDOM * 11 + $$ + try * 733) % 40000))
+		port_free "$tls_port" && break
+	done
+	ngircd_ssl="[SSL]
+CertFile = $work/tls.crt
+KeyFile = $work/tls.key
+Ports = $tls_port"
+fi
 case $kind in
-ngircd) start_ngircd ;;
-natterd) start_natterd "$work/server.log" ;;
+ngircd*) start_ngircd ;;
+natterd*) start_natterd "$work/server.log" ;;
 *) echo "client-screen.sh: unknown server $kind" >&2; exit 99 ;;
 esac
 main_port=$port	# the password test starts a second natterd
+# How the first natter connects: plain to the server, or TLS to ngircd's
+# TLS port or to socat in front of natterd.
+natter_conn="--no-tls -p $port"
+case $kind in
+ngircd-tls)
+	natter_conn="--tls-fingerprint $fingerprint -p $tls_port" ;;
+natterd-tls)
+	"$SOCAT" -d -d "OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,cert=$work/tls.pem,verify=0" \
+	    "TCP:127.0.0.1:$port" 2>"$work/socat.log" &
+	tls_pid=$!
+	end=$(($(date +%s) + DEADLINE))
+	until tls_port=$(sed -n 's/.*listening on .*127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+	    "$work/socat.log" | head -n 1) && [ -n "$tls_port" ]; do
+		kill -0 "$tls_pid" 2>/dev/null || fail "socat exited"
+		[ "$(date +%s)" -ge "$end" ] && fail "socat did not start"
+		sleep 0.05
+	done
+	natter_conn="--tls-fingerprint $fingerprint -p $tls_port" ;;
+esac
 
 # --- natter in tmux, 100x30, UTF-8, times in UTC
 export TZ=UTC LC_ALL=C.UTF-8
 cat >"$work/run.sh" <<EOF2
 #!/bin/sh
-"$NATTER" --no-tls -n alice -j '#lan' -p $port 127.0.0.1
+"$NATTER" $natter_conn -n alice -j '#lan' 127.0.0.1
 echo "rc=\$?" >"$work/rc"
 EOF2
 chmod +x "$work/run.sh"

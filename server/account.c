@@ -14,10 +14,13 @@
  * wait in a list of dirty names until account_commit, once per pass before
  * any output is written, in one transaction; SQLite lets one writer in at
  * a time, so that may wait (ACCOUNT_BUSY_MS at most) for a history batch
- * to commit, which happens only when accounts change. The table is
+ * to commit, which happens only when accounts change. The tables are
  * created when missing, which is
- * the whole migration: a database from an older natterd gains it on the
- * first start, and an older natterd ignores it.
+ * the whole migration: a database from an older natterd gains them on the
+ * first start, and an older natterd ignores them. (read_markers came
+ * later than accounts, and needed nothing more: a new table starts empty,
+ * so there is nothing for a step of hist-sqlite.c's migration table to
+ * carry over.)
  *
  * A LAN server has tens of accounts: an array searched in order is
  * enough, and cheaper than the NICK it is searched for.
@@ -42,7 +45,20 @@ static const char account_schema[] =
 	" hash TEXT NOT NULL,"		/* crypt(3) string, yescrypt */
 	" registered INTEGER NOT NULL,"	/* seconds since the epoch */
 	" certs TEXT NOT NULL DEFAULT '')"	/* fingerprints, space-separated */
-	" WITHOUT ROWID;";
+	" WITHOUT ROWID;"
+	/* draft/read-marker: an account's markers (readmark.c). */
+	"CREATE TABLE IF NOT EXISTS read_markers ("
+	" account TEXT NOT NULL,"	/* accounts.folded */
+	" target TEXT NOT NULL,"	/* channel or nick, case-folded */
+	" time_ms INTEGER NOT NULL,"	/* server-time read up to */
+	" PRIMARY KEY (account, target)) WITHOUT ROWID;";
+
+/* The statements of one account_commit. */
+struct db_stmts {
+	sqlite3_stmt *put, *del;	/* an account row */
+	sqlite3_stmt *mark_put;		/* one read marker */
+	sqlite3_stmt *mark_del;		/* all of an account's markers */
+};
 
 static struct {
 	sqlite3 *db;		/* NULL: memory only */
@@ -108,6 +124,7 @@ account_free(struct account *a)
 	if (a->hash != NULL)
 		explicit_bzero(a->hash, strlen(a->hash));
 	free(a->hash);
+	readmark_free(&a->marks);
 	free(a);
 }
 
@@ -223,6 +240,12 @@ account_set_password(struct account *a, const char *password)
 }
 
 void
+account_save(struct account *a)
+{
+	mark_dirty(a->name);
+}
+
+void
 account_drop(struct account *a)
 {
 	for (size_t i = 0; i < acc.n; i++) {
@@ -302,6 +325,22 @@ db_load(void)
 				str_copy(a->certs[a->ncerts++], t,
 				    sizeof(a->certs[0]));
 	}
+	if (sqlite3_finalize(st) != SQLITE_OK)
+		return false;
+	if (sqlite3_prepare_v2(acc.db, "SELECT account, target, time_ms"
+	    " FROM read_markers", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *target = (const char *)sqlite3_column_text(st, 1);
+		struct account *a = name != NULL ? account_find(name) : NULL;
+		if (a != NULL && target != NULL &&
+		    strlen(target) <= IRC_CHAN_MAX)
+			readmark_set(&a->marks, target,
+			    sqlite3_column_int64(st, 2));
+	}
+	for (size_t i = 0; i < acc.n; i++)
+		readmark_clean(&acc.list[i]->marks);
 	return sqlite3_finalize(st) == SQLITE_OK;
 }
 
@@ -357,9 +396,43 @@ account_reload(void)
 }
 
 static bool
-db_write(sqlite3_stmt *put, sqlite3_stmt *del, const char *folded)
+step(sqlite3_stmt *st)
 {
-	const struct account *a = NULL;
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE;
+}
+
+/* a's changed markers; all of them, the old ones deleted, if one gave
+ * way to another (its row would stay behind). */
+static bool
+db_write_marks(const struct db_stmts *s, const char *folded,
+    const struct readmarks *l)
+{
+	if (l->rewrite) {
+		sqlite3_bind_text(s->mark_del, 1, folded, -1, SQLITE_STATIC);
+		if (!step(s->mark_del))
+			return false;
+	}
+	for (uint32_t i = 0; i < l->n; i++) {
+		if (!l->v[i].dirty && !l->rewrite)
+			continue;
+		sqlite3_bind_text(s->mark_put, 1, folded, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s->mark_put, 2, l->v[i].target, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(s->mark_put, 3, l->v[i].time_ms);
+		if (!step(s->mark_put))
+			return false;
+	}
+	return true;
+}
+
+static bool
+db_write(const struct db_stmts *s, const char *folded)
+{
+	struct account *a = NULL;
 	sqlite3_stmt *st;
 
 	for (size_t i = 0; i < acc.n && a == NULL; i++) {
@@ -369,7 +442,11 @@ db_write(sqlite3_stmt *put, sqlite3_stmt *del, const char *folded)
 			a = acc.list[i];
 	}
 	if (a == NULL) {
-		st = del;
+		/* Dropped: its markers go with it. */
+		sqlite3_bind_text(s->mark_del, 1, folded, -1, SQLITE_STATIC);
+		if (!step(s->mark_del))
+			return false;
+		st = s->del;
 		sqlite3_bind_text(st, 1, folded, -1, SQLITE_STATIC);
 	} else {
 		char certs[ACCOUNT_CERTS_MAX * FINGERPRINT_STR_MAX + 1];
@@ -378,34 +455,37 @@ db_write(sqlite3_stmt *put, sqlite3_stmt *del, const char *folded)
 		for (size_t i = 0; i < a->ncerts; i++)
 			n += snprintf(certs + n, sizeof(certs) - n, "%s%s",
 			    n ? " " : "", a->certs[i]);
-		st = put;
+		if (a->marks.dirty && !db_write_marks(s, folded, &a->marks))
+			return false;
+		st = s->put;
 		sqlite3_bind_text(st, 1, folded, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, a->hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, a->registered);
 		sqlite3_bind_text(st, 5, certs, -1, SQLITE_TRANSIENT);
 	}
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE;
+	return step(st);
 }
 
 void
 account_commit(void)
 {
-	sqlite3_stmt *put = NULL, *del = NULL;
+	struct db_stmts s = { NULL, NULL, NULL, NULL };
 	bool ok;
 
 	if (acc.ndirty == 0 || acc.db == NULL)
 		return;
 	ok = sqlite3_prepare_v2(acc.db, "INSERT OR REPLACE INTO accounts"
 	    " (folded, name, hash, registered, certs) VALUES (?, ?, ?, ?, ?)",
-	    -1, &put, NULL) == SQLITE_OK && sqlite3_prepare_v2(acc.db,
-	    "DELETE FROM accounts WHERE folded = ?", -1, &del, NULL) ==
-	    SQLITE_OK && db_exec("BEGIN IMMEDIATE");
+	    -1, &s.put, NULL) == SQLITE_OK && sqlite3_prepare_v2(acc.db,
+	    "DELETE FROM accounts WHERE folded = ?", -1, &s.del, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(acc.db, "INSERT OR REPLACE INTO"
+	    " read_markers (account, target, time_ms) VALUES (?, ?, ?)", -1,
+	    &s.mark_put, NULL) == SQLITE_OK && sqlite3_prepare_v2(acc.db,
+	    "DELETE FROM read_markers WHERE account = ?", -1, &s.mark_del,
+	    NULL) == SQLITE_OK && db_exec("BEGIN IMMEDIATE");
 	for (size_t i = 0; ok && i < acc.ndirty; i++)
-		ok = db_write(put, del, acc.dirty[i]);
+		ok = db_write(&s, acc.dirty[i]);
 	if (ok)
 		ok = db_exec("COMMIT");
 	else
@@ -413,8 +493,13 @@ account_commit(void)
 	if (!ok)
 		log_error("accounts: %zu change(s) not saved: %s", acc.ndirty,
 		    sqlite3_errmsg(acc.db));
-	sqlite3_finalize(put);
-	sqlite3_finalize(del);
+	sqlite3_finalize(s.put);
+	sqlite3_finalize(s.del);
+	sqlite3_finalize(s.mark_put);
+	sqlite3_finalize(s.mark_del);
+	/* Saved, or logged as lost: either way not tried again. */
+	for (size_t i = 0; i < acc.n; i++)
+		readmark_clean(&acc.list[i]->marks);
 	acc.ndirty = 0;
 }
 

@@ -223,6 +223,7 @@ join_one(struct client *c, const char *name, const char *key)
 	}
 	chan_add(ch, c);
 	join_announce(ch, c);
+	readmark_join(c, ch);
 	send_topic(c, ch, false);
 	if (!client_has_cap(c, CAP_NO_IMPLICIT_NAMES))
 		send_names(c, ch);

@@ -58,6 +58,8 @@ static const struct command commands[] = {
 	    "[<channel>[,<channel>...]]", "channels with their user counts and topics" },
 	{ "LUSERS", cmd_lusers, 0, CMD_REGONLY,
 	    "", "how many users and channels" },
+	{ "MARKREAD", cmd_markread, 0, CMD_REGONLY,
+	    "<target> [timestamp=<time>]", "show or move your read marker (draft/read-marker)" },
 	{ "MODE", cmd_mode, 1, CMD_REGONLY,
 	    "<target> [<modes> [<args>...]]", "show or change channel or user modes" },
 	{ "MONITOR", cmd_monitor, 1, CMD_REGONLY,

@@ -829,6 +829,7 @@ conn_free(struct client *c)
 	free(c->away);
 	free(c->quit_reason);
 	free(c->account);
+	readmark_free(&c->marks);
 	sasl_free(c);
 	free(c);
 	conn_count--;

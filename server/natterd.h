@@ -186,6 +186,40 @@ struct oent {
 
 struct member;
 
+/*
+ * readmark.c: draft/read-marker (MARKREAD): up to when a user has read
+ * each channel or conversation, an account's shared by its connections
+ * and kept in the database, a connection's own without one.
+ */
+
+#define READMARK_MAX 512	/* targets a list remembers */
+
+struct readmark {
+	char target[IRC_CHAN_MAX + 1];	/* folded channel name or nick */
+	int64_t time_ms;	/* read up to this server-time */
+	bool dirty;		/* changed since the last save */
+};
+
+struct readmarks {
+	struct readmark *v;
+	uint32_t n, cap;
+	bool dirty;		/* some marker changed since the last save */
+	bool rewrite;		/* one gave way: save the whole list */
+};
+
+/* The marker of a folded target; 0: none. */
+int64_t readmark_get(const struct readmarks *l, const char *folded);
+/* Move the marker of a folded target to time_ms; false if it was there
+ * or later already. */
+bool readmark_set(struct readmarks *l, const char *folded, int64_t time_ms);
+/* Everything is saved (account.c, after writing the list). */
+void readmark_clean(struct readmarks *l);
+void readmark_free(struct readmarks *l);
+struct chan;
+/* c joined ch: its marker there, if c has the capability (the spec sends
+ * it after the JOIN, before the names). */
+void readmark_join(struct client *c, const struct chan *ch);
+
 struct client {
 	int fd;
 	uint32_t slot;		/* index in the loop's pollfd array */
@@ -218,6 +252,7 @@ struct client {
 	uint8_t login_fails;	/* failed or refused logins on this connection */
 	char **invites;		/* folded channel names this client may enter */
 	struct monlist *monitor;	/* MONITOR targets; NULL when none */
+	struct readmarks marks;	/* read markers while not logged in */
 	uint8_t ninvites;
 	char nick[IRC_NICK_MAX + 1];
 	char user[IRC_USER_MAX + 1];
@@ -488,6 +523,7 @@ enum {
 	CAP_ACCOUNT_NOTIFY = 1 << 18,
 	CAP_ACCOUNT_REGISTRATION = 1 << 19,	/* draft/account-registration */
 	CAP_EXTENDED_MONITOR = 1 << 20,	/* MONITOR watchers as channel peers */
+	CAP_READ_MARKER = 1 << 21,	/* draft/read-marker */
 };
 /* The bit of a capability by name, 0 if unknown. */
 uint32_t cap_bit(const char *name);
@@ -546,7 +582,8 @@ cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_privmsg, cmd_quit, cmd_setname, cmd_tagmsg, cmd_time, cmd_topic,
     cmd_user,
     cmd_userhost, cmd_version, cmd_wallops, cmd_who, cmd_whois,
-    cmd_whowas, cmd_chathistory, cmd_monitor, cmd_help, cmd_info;
+    cmd_whowas, cmd_chathistory, cmd_monitor, cmd_help, cmd_info,
+    cmd_markread;
 
 /* cmd-reg.c: registration, welcome burst, LUSERS, MOTD. */
 void reg_try_finish(struct client *c);
@@ -608,8 +645,11 @@ struct account {
 	/* TLS client certificates, as fingerprint_format writes them */
 	char certs[ACCOUNT_CERTS_MAX][FINGERPRINT_STR_MAX];
 	uint8_t ncerts;
+	struct readmarks marks;	/* shared by the account's connections */
 };
 
+/* Write a's changed read markers at the next account_commit. */
+void account_save(struct account *a);
 /* Load the accounts of the database at path (NULL or "none": memory
  * only), creating their table. On failure one clear line in err, -1. */
 int account_open(const char *path, char *err, size_t errcap);

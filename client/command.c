@@ -155,6 +155,199 @@ c_whois(struct buffer *b, char *args)
 }
 
 static void
+c_whowas(struct buffer *b, char *args)
+{
+	net_sendf("WHOWAS %s", word(&args));
+}
+
+/* "/who" alone asks about the current channel. */
+static void
+c_who(struct buffer *b, char *args)
+{
+	if (args[0] != '\0')
+		net_sendf("WHO %s", word(&args));
+	else if (b->kind == BUFFER_SERVER)
+		buffer_addf(b, LINE_ERROR, "Usage: /who [#channel|mask]");
+	else
+		net_sendf("WHO %s", b->name);
+}
+
+/*
+ * The channel an operator command acts on: a channel named first
+ * (taken off args), else the current buffer's. NULL, with an error
+ * line, when there is neither.
+ */
+static const char *
+op_chan(struct buffer *b, char **args)
+{
+	if (irc_is_channel(*args))
+		return word(args);
+	if (b->kind == BUFFER_CHANNEL)
+		return b->name;
+	buffer_addf(b, LINE_ERROR, "Name a channel, or use this in a channel buffer");
+	return NULL;
+}
+
+/* irssi's and WeeChat's order: the nick first, the channel after. */
+static void
+c_invite(struct buffer *b, char *args)
+{
+	char *nick = word(&args);
+	const char *chan = args[0] != '\0' ? word(&args) : NULL;
+
+	if (chan == NULL) {
+		if (b->kind != BUFFER_CHANNEL) {
+			buffer_addf(b, LINE_ERROR, "Usage: /invite nick [#channel]");
+			return;
+		}
+		chan = b->name;
+	}
+	net_sendf("INVITE %s %s", nick, chan);
+}
+
+static void
+c_kick(struct buffer *b, char *args)
+{
+	const char *chan = op_chan(b, &args);
+	char *nick;
+
+	if (chan == NULL)
+		return;
+	if ((nick = word(&args))[0] == '\0') {
+		buffer_addf(b, LINE_ERROR, "Usage: /kick [#channel] nick [reason]");
+		return;
+	}
+	if (args[0] != '\0')
+		net_sendf("KICK %s %s :%s", chan, nick, args);
+	else
+		net_sendf("KICK %s %s", chan, nick);
+}
+
+/*
+ * MODE chan +xxx arg arg ...: the letter once per argument, at most
+ * modes_max arguments a line (ISUPPORT MODES) so a server applies all.
+ * A bare nick is banned as nick!*@*: irssi's host bans need a WHOIS
+ * first, and a nick ban works on every server.
+ */
+static void
+mode_each(struct buffer *b, char *args, char sign, char letter, bool mask)
+{
+	const char *chan = op_chan(b, &args);
+	char letters[MODES_LINE_MAX + 1], params[IRC_BODY_MAX];
+	size_t n = 0, k = 0;
+
+	if (chan == NULL)
+		return;
+	if (args[0] == '\0') {
+		buffer_addf(b, LINE_ERROR, "Name at least one %s",
+		    mask ? "nick or mask" : "nick");
+		return;
+	}
+	while (args[0] != '\0') {
+		char *w = word(&args);
+		int len;
+
+		char full[IRC_BODY_MAX];
+
+		if (mask && irc_mask_normalize(full, sizeof(full), w) > 0)
+			w = full;
+		len = snprintf(params + k, sizeof(params) - k, " %s", w);
+		if (len < 0 || (size_t)len >= sizeof(params) - k)
+			break;
+		k += (size_t)len;
+		letters[n++] = letter;
+		if (n == self.modes_max || n == MODES_LINE_MAX || args[0] == '\0') {
+			letters[n] = '\0';
+			net_sendf("MODE %s %c%s%s", chan, sign, letters, params);
+			n = k = 0;
+		}
+	}
+}
+
+static void c_op(struct buffer *b, char *args) { mode_each(b, args, '+', 'o', false); }
+static void c_deop(struct buffer *b, char *args) { mode_each(b, args, '-', 'o', false); }
+static void c_voice(struct buffer *b, char *args) { mode_each(b, args, '+', 'v', false); }
+static void c_devoice(struct buffer *b, char *args) { mode_each(b, args, '-', 'v', false); }
+static void c_unban(struct buffer *b, char *args) { mode_each(b, args, '-', 'b', true); }
+
+/* "/ban" alone lists the channel's bans (367, 368). */
+static void
+c_ban(struct buffer *b, char *args)
+{
+	char *rest = args;
+	const char *chan = op_chan(b, &rest);
+
+	if (chan == NULL)
+		return;
+	if (rest[0] == '\0')
+		net_sendf("MODE %s +b", chan);
+	else
+		mode_each(b, args, '+', 'b', true);
+}
+
+/* "/mode +m" is the current channel's; "/mode" alone asks for it. */
+static void
+c_mode(struct buffer *b, char *args)
+{
+	const char *target = NULL;
+
+	if (args[0] != '\0' && args[0] != '+' && args[0] != '-')
+		target = word(&args);
+	else if (b->kind == BUFFER_CHANNEL)
+		target = b->name;
+	else if (args[0] != '\0')
+		target = self.nick;	/* user modes, as irssi does */
+	if (target == NULL) {
+		buffer_addf(b, LINE_ERROR, "Usage: /mode [target] [+|-modes [args]]");
+		return;
+	}
+	if (args[0] != '\0')
+		net_sendf("MODE %s %s", target, args);
+	else
+		net_sendf("MODE %s", target);
+}
+
+static void
+c_notice(struct buffer *b, char *args)
+{
+	char *target = word(&args);
+	struct buffer *to = window_find(target);
+
+	if (args[0] == '\0') {
+		buffer_addf(b, LINE_ERROR, "Usage: /notice target text");
+		return;
+	}
+	net_sendf("NOTICE %s :%s", target, args);
+	/* With echo-message the server's copy is shown instead. */
+	if (!(self.caps & CAP_ECHO))
+		buffer_add(to != NULL ? to : b, 0, LINE_NOTICE, LINE_SELF,
+		    self.nick, args);
+}
+
+/* The request word upper-cased, as CTCP's are; PING carries the time. */
+static void
+c_ctcp(struct buffer *b, char *args)
+{
+	char *target = word(&args), *what = word(&args);
+
+	if (what[0] == '\0') {
+		buffer_addf(b, LINE_ERROR, "Usage: /ctcp target command [args]");
+		return;
+	}
+	for (char *p = what; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	if (strcmp(what, "PING") == 0 && args[0] == '\0')
+		net_sendf("PRIVMSG %s :\1PING %lld\1", target,
+		    (long long)time_now_ms());
+	else if (args[0] != '\0')
+		net_sendf("PRIVMSG %s :\1%s %s\1", target, what, args);
+	else
+		net_sendf("PRIVMSG %s :\1%s\1", target, what);
+	buffer_addf(b, LINE_INFO, "CTCP %s sent to %s", what, target);
+}
+
+static void
 c_away(struct buffer *b, char *args)
 {
 	if (args[0] == '\0')
@@ -303,15 +496,24 @@ c_search(struct buffer *b, char *args)
 
 const struct command commands[] = {
 	{ "away", c_away, CMD_CONNECTED, "/away [message]", "mark yourself away, or back without a message" },
+	{ "ban", c_ban, CMD_CONNECTED, "/ban [#channel] [nick|mask...]", "ban users (a nick as nick!*@*), or list the bans" },
 	{ "clear", c_clear, 0, "/clear", "empty this buffer's scrollback" },
 	{ "close", c_close, 0, "/close [n|name]", "close a buffer (parting a channel)" },
+	{ "ctcp", c_ctcp, CMD_ARGS | CMD_CONNECTED, "/ctcp target command [args]", "send a CTCP request (VERSION, PING, TIME...)" },
+	{ "deop", c_deop, CMD_ARGS | CMD_CONNECTED, "/deop [#channel] nick...", "take channel operator status" },
+	{ "devoice", c_devoice, CMD_ARGS | CMD_CONNECTED, "/devoice [#channel] nick...", "take voice" },
 	{ "help", c_help, 0, "/help [command]", "list commands, or explain one" },
 	{ "identify", c_identify, CMD_CONNECTED, "/identify [[account] password]", "log in to your account with NickServ (alone: with the SASL password)" },
+	{ "invite", c_invite, CMD_ARGS | CMD_CONNECTED, "/invite nick [#channel]", "invite a user to a channel" },
 	{ "join", c_join, CMD_ARGS | CMD_CONNECTED, "/join #channel[,#channel] [key]", "join channels" },
+	{ "kick", c_kick, CMD_ARGS | CMD_CONNECTED, "/kick [#channel] nick [reason]", "remove a user from a channel" },
 	{ "me", c_me, CMD_ARGS | CMD_CONNECTED | CMD_TARGET, "/me action", "send an action" },
+	{ "mode", c_mode, CMD_CONNECTED, "/mode [target] [+|-modes [args]]", "show or change channel or user modes" },
 	{ "msg", c_msg, CMD_ARGS | CMD_CONNECTED, "/msg target text", "send a message to a nick or channel" },
 	{ "names", c_names, CMD_CONNECTED, "/names [#channel]", "list who is in a channel" },
 	{ "nick", c_nick, CMD_ARGS | CMD_CONNECTED, "/nick name", "change your nickname" },
+	{ "notice", c_notice, CMD_ARGS | CMD_CONNECTED, "/notice target text", "send a notice" },
+	{ "op", c_op, CMD_ARGS | CMD_CONNECTED, "/op [#channel] nick...", "give channel operator status" },
 	{ "part", c_part, CMD_CONNECTED, "/part [#channel] [reason]", "leave a channel" },
 	{ "query", c_query, CMD_ARGS, "/query nick [text]", "open a private conversation" },
 	{ "quit", c_quit, 0, "/quit [message]", "disconnect and exit" },
@@ -320,7 +522,11 @@ const struct command commands[] = {
 	{ "register", c_register, CMD_ARGS | CMD_CONNECTED, "/register password", "register your nick as an account with NickServ" },
 	{ "search", c_search, 0, "/search [text]", "find text in this buffer, further back each time" },
 	{ "topic", c_topic, CMD_CONNECTED | CMD_TARGET, "/topic [text]", "show or set the channel topic" },
+	{ "unban", c_unban, CMD_ARGS | CMD_CONNECTED, "/unban [#channel] nick|mask...", "lift bans" },
+	{ "voice", c_voice, CMD_ARGS | CMD_CONNECTED, "/voice [#channel] nick...", "give voice" },
+	{ "who", c_who, CMD_CONNECTED, "/who [#channel|mask]", "list users (the channel's by default)" },
 	{ "whois", c_whois, CMD_ARGS | CMD_CONNECTED, "/whois nick", "ask about a user" },
+	{ "whowas", c_whowas, CMD_ARGS | CMD_CONNECTED, "/whowas nick", "ask about a user who has left" },
 	{ "window", c_window, CMD_ARGS, "/window n|name", "switch to a buffer" },
 };
 const size_t ncommands = nitems(commands);

@@ -57,6 +57,7 @@ isupport_defaults(void)
 	str_copy(self.chanmodes[1], "k", sizeof(self.chanmodes[1]));
 	str_copy(self.chanmodes[2], "l", sizeof(self.chanmodes[2]));
 	str_copy(self.chanmodes[3], "imnpst", sizeof(self.chanmodes[3]));
+	self.modes_max = 3;	/* RFC 1459 section 4.2.3's limit */
 }
 
 void
@@ -299,6 +300,14 @@ h_isupport(struct in *in)
 			self.prefix_modes[n] = '\0';
 			str_copy(self.prefix_chars, close + 1,
 			    sizeof(self.prefix_chars));
+		} else if (strncmp(t, "MODES", 5) == 0 &&
+		    (t[5] == '=' || t[5] == '\0')) {
+			char *end;
+			unsigned long n = strtoul(t[5] == '=' ? t + 6 : t + 5,
+			    &end, 10);
+			/* "MODES" without a value means no limit. */
+			self.modes_max = *end != '\0' || n == 0 ||
+			    n > MODES_LINE_MAX ? MODES_LINE_MAX : (unsigned)n;
 		} else if (strncmp(t, "CHANMODES=", 10) == 0) {
 			const char *p = t + 10;
 			for (int k = 0; k < 4; k++) {
@@ -380,9 +389,10 @@ msg_buffer(struct in *in, const char *target, bool notice)
 	if (notice && (in->uh[0] == '\0' || !self.registered))
 		return window_server();
 	const char *peer = in->me ? target : in->nick;
+	/* Our own notice (echo-message) stays where /notice was typed. */
 	if (notice) {
 		struct buffer *b = window_find(peer);
-		return b != NULL ? b : window_server();
+		return b != NULL ? b : in->me ? window_current() : window_server();
 	}
 	return window_open(peer, BUFFER_QUERY);
 }
@@ -412,7 +422,7 @@ h_privmsg(struct in *in)
 	bool notice = irc_casecmp(in->m->command, "NOTICE") == 0;
 	char *text = in->m->params[1];
 	enum line_kind kind = notice ? LINE_NOTICE : LINE_MSG;
-	struct buffer *b = msg_buffer(in, param(in, 0), notice);
+	struct buffer *b;
 
 	/* CTCP (a \1-quoted first word): ACTION is /me; others are noted. */
 	if (text[0] == '\1') {
@@ -446,6 +456,8 @@ h_privmsg(struct in *in)
 			return;
 		}
 	}
+	/* Only now: a CTCP request opens no query buffer. */
+	b = msg_buffer(in, param(in, 0), notice);
 	/* History fetched after a (re)join overlaps what is shown. */
 	if (chathist_duplicate(b, irc_tag_get(in->m, "msgid"),
 	    irc_tag_get(in->m, "batch"), in->time))

@@ -450,9 +450,11 @@ struct self {
 	char prefix_modes[8];	/* ISUPPORT PREFIX=(ov)@+ */
 	char prefix_chars[8];
 	char chanmodes[4][32];	/* ISUPPORT CHANMODES, types A to D */
+	unsigned modes_max;	/* ISUPPORT MODES: changes with an argument a line */
 	char account[IRC_NICK_MAX + 1];	/* logged in as (900), "" when not */
 };
 extern struct self self;
+#define MODES_LINE_MAX 12	/* /op etc. send at most this many a line */
 
 /* Dirty bits: what ui_draw must redraw. Set by the model, cleared by ui. */
 #define DIRTY_HISTORY 0x01

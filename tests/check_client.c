@@ -636,6 +636,9 @@ START_TEST(test_command_find)
 	ck_assert_str_eq(command_find("JOIN", &amb)->name, "join");
 	ck_assert_str_eq(command_find("j", &amb)->name, "join");
 	ck_assert_str_eq(command_find("me", &amb)->name, "me");	/* exact wins */
+	ck_assert_str_eq(command_find("who", &amb)->name, "who");
+	ck_assert_ptr_null(command_find("wh", &amb));	/* who, whois, whowas */
+	ck_assert(amb);
 	ck_assert_ptr_null(command_find("q", &amb));
 	ck_assert(amb);
 	ck_assert_ptr_null(command_find("frob", &amb));
@@ -772,6 +775,74 @@ START_TEST(test_command_errors)
 	command_run(c, "/join #x");
 	ck_assert_str_eq(LINE_TEXT(last_line(c)), "Not connected");
 	ck_assert_uint_eq(net_nsent, 0);
+}
+END_TEST
+
+START_TEST(test_command_operator)
+{
+	struct buffer *c = window_open("#c", BUFFER_CHANNEL);
+	struct buffer *s = window_server();
+
+	self.modes_max = 3;
+	command_run(c, "/invite bob");
+	ck_assert_str_eq(net_sent[0], "INVITE bob #c");
+	command_run(s, "/invite bob #other");
+	ck_assert_str_eq(net_sent[1], "INVITE bob #other");
+	command_run(c, "/kick bob go away now");
+	ck_assert_str_eq(net_sent[2], "KICK #c bob :go away now");
+	command_run(s, "/kick #other bob");
+	ck_assert_str_eq(net_sent[3], "KICK #other bob");
+	/* Three a line, as MODES says; the rest in a second line. */
+	command_run(c, "/op bob carol dan erin");
+	ck_assert_str_eq(net_sent[4], "MODE #c +ooo bob carol dan");
+	ck_assert_str_eq(net_sent[5], "MODE #c +o erin");
+	command_run(c, "/deop bob");
+	ck_assert_str_eq(net_sent[6], "MODE #c -o bob");
+	command_run(c, "/voice #other bob");
+	ck_assert_str_eq(net_sent[7], "MODE #other +v bob");
+	command_run(c, "/devoice bob carol");
+	ck_assert_str_eq(net_sent[8], "MODE #c -vv bob carol");
+	command_run(c, "/ban troll *!*@bad.host");
+	ck_assert_str_eq(net_sent[9], "MODE #c +bb troll!*@* *!*@bad.host");
+	command_run(c, "/ban");
+	ck_assert_str_eq(net_sent[10], "MODE #c +b");
+	command_run(c, "/unban troll");
+	ck_assert_str_eq(net_sent[11], "MODE #c -b troll!*@*");
+	command_run(c, "/mode +m");
+	ck_assert_str_eq(net_sent[12], "MODE #c +m");
+	command_run(c, "/mode");
+	ck_assert_str_eq(net_sent[13], "MODE #c");
+	command_run(s, "/mode #other +k secret");
+	ck_assert_str_eq(net_sent[14], "MODE #other +k secret");
+	command_run(s, "/mode +i");
+	ck_assert_str_eq(net_sent[15], "MODE alice +i");
+	command_run(c, "/notice bob hi there");
+	ck_assert_str_eq(net_sent[16], "NOTICE bob :hi there");
+	ck_assert_int_eq(last_line(c)->kind, LINE_NOTICE);
+	command_run(c, "/ctcp bob version");
+	ck_assert_str_eq(net_sent[17], "PRIVMSG bob :\1VERSION\1");
+	command_run(c, "/ctcp bob ping");
+	ck_assert(strncmp(net_sent[18], "PRIVMSG bob :\1PING ", 19) == 0);
+	command_run(c, "/who");
+	ck_assert_str_eq(net_sent[19], "WHO #c");
+	command_run(c, "/who #home");	/* not /whois */
+	ck_assert_str_eq(net_sent[20], "WHO #home");
+	command_run(c, "/whowas bob");
+	ck_assert_str_eq(net_sent[21], "WHOWAS bob");
+	command_run(c, "/whoi bob");	/* a unique prefix */
+	ck_assert_str_eq(net_sent[22], "WHOIS bob");
+	ck_assert_uint_eq(net_nsent, 23);
+	/* Without a channel to act on, nothing is sent. */
+	command_run(s, "/op bob");
+	command_run(s, "/kick bob");
+	command_run(s, "/invite bob");
+	command_run(s, "/who");
+	command_run(c, "/kick #c");
+	command_run(c, "/notice bob");
+	command_run(c, "/ctcp bob");
+	ck_assert_uint_eq(net_nsent, 23);
+	ck_assert_int_eq(last_line(s)->kind, LINE_ERROR);
+	ck_assert_int_eq(last_line(c)->kind, LINE_ERROR);
 }
 END_TEST
 
@@ -1169,8 +1240,10 @@ START_TEST(test_handle_register)
 	ck_assert(self.registered);
 	ck_assert_str_eq(self.nick, "alice_");
 	ck_assert(was_sent("JOIN #lan,#kids"));	/* "lan" means #lan */
-	from_server(":irc.test 005 alice_ NETWORK=TestNet PREFIX=(ov)@+ :are supported");
+	ck_assert_uint_eq(self.modes_max, 3);
+	from_server(":irc.test 005 alice_ NETWORK=TestNet PREFIX=(ov)@+ MODES=4 :are supported");
 	ck_assert_str_eq(self.network, "TestNet");
+	ck_assert_uint_eq(self.modes_max, 4);
 	ck_assert_str_eq(self.prefix_chars, "@+");
 	/* After registration a taken nick is only an error. */
 	net_nsent = 0;
@@ -1392,6 +1465,14 @@ START_TEST(test_handle_messages)
 	from_server(":bob!b@h PRIVMSG alice :\1VERSION\1");
 	ck_assert_uint_eq(net_nsent, 1);
 	ck_assert(strncmp(net_sent[0], "NOTICE bob :\1VERSION natter ", 25) == 0);
+	/* A CTCP request from a stranger, or our own, opens no buffer. */
+	from_server(":zed!z@h PRIVMSG alice :\1VERSION\1");
+	from_server(":alice!a@h PRIVMSG zed :\1PING 1\1");
+	ck_assert_ptr_null(window_find("zed"));
+	/* Our echoed notice to a nick without a buffer: where we are. */
+	from_server(":alice!a@h NOTICE zed :psst");
+	ck_assert_str_eq(LINE_TEXT(last_line(window_current())), "psst");
+	ck_assert_ptr_null(window_find("zed"));
 	/* An error numeric shows where the user is looking. */
 	window_select(window_index(c));
 	from_server(":irc.test 404 alice #lan :Cannot send to channel");
@@ -1635,6 +1716,7 @@ client_suite(void)
 	tcase_add_test(tc, test_command_split_utf8);
 	tcase_add_test(tc, test_command_commands);
 	tcase_add_test(tc, test_command_errors);
+	tcase_add_test(tc, test_command_operator);
 	tcase_add_test(tc, test_command_windows);
 	suite_add_tcase(s, tc);
 

@@ -52,6 +52,7 @@ static const struct {
 	    "before-connect" },
 	{ "draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL },
 	{ "draft/read-marker", CAP_READ_MARKER, NULL },
+	{ "soju.im/search", CAP_SEARCH, NULL },
 };
 
 static const char *isupport[ISUPPORT_MAX];

@@ -16,6 +16,7 @@
 #include "natterd.h"
 
 #define ROWS_PER_TOKEN 10	/* rows asked for that cost one more flood token */
+#define SEARCH_DEFAULT 100	/* SEARCH's limit when it gives none */
 #define ROW_OVERHEAD 128	/* bytes a row's line adds to its fields (tags) */
 
 /* How one client gets history lines. */
@@ -353,6 +354,88 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		conn_sendf(c, ":%s FAIL CHATHISTORY MESSAGE_ERROR %s %s"
 		    " :Messages could not be retrieved", cfg.name, sub,
 		    target);
+}
+
+/*
+ * SEARCH in=...;from=...;after=...;before=...;text=...;limit=...
+ * (soju.im/search, the attributes in message-tag form). What CHATHISTORY
+ * shows, SEARCH finds: one target the asker may read (in=), or all of
+ * them. The reply is a soju.im/search batch, as CHATHISTORY's.
+ */
+void
+cmd_search(struct client *c, struct irc_msg *m)
+{
+	struct hist_search q = { .me = c->nick, .after_ms = INT64_MIN,
+	    .before_ms = INT64_MAX, .limit = SEARCH_DEFAULT,
+	    .visible = member_of };
+	struct hist_out o = { .c = c };
+	char attrs[IRC_BODY_MAX], key[HIST_KEY_MAX], *a, *p;
+	const char *in = NULL;
+
+	q.arg = &o;
+	if (m->nparams < 1) {
+		conn_sendf(c, ":%s FAIL SEARCH NEED_MORE_PARAMS :Missing"
+		    " parameters", cfg.name);
+		return;
+	}
+	str_copy(attrs, m->params[0], sizeof(attrs));
+	for (p = attrs; (a = strsep(&p, ";")) != NULL;) {
+		char *v = strchr(a, '=');
+		if (a[0] == '\0')
+			continue;
+		if (v != NULL)
+			*v++ = '\0';
+		else
+			v = a + strlen(a);
+		irc_tag_unescape(v);
+		bool ok = true;
+		if (strcmp(a, "in") == 0)
+			in = v;
+		else if (strcmp(a, "from") == 0)
+			q.from = v;
+		else if (strcmp(a, "after") == 0)
+			ok = time_parse(v, &q.after_ms);
+		else if (strcmp(a, "before") == 0)
+			ok = time_parse(v, &q.before_ms);
+		else if (strcmp(a, "text") == 0)
+			q.text = v;
+		else if (strcmp(a, "limit") == 0)
+			ok = parse_limit(v, &q.limit);
+		/* Others are ignored: the spec may grow. */
+		if (!ok) {
+			conn_sendf(c, ":%s FAIL SEARCH INVALID_PARAMS %s"
+			    " :Invalid parameters", cfg.name, conn_param(a));
+			return;
+		}
+	}
+	if (in != NULL) {
+		const char *target = in;
+		if (irc_is_channel(in)) {
+			struct chan *ch = chan_find(in);
+			if (ch == NULL || chan_member(ch, c) == NULL) {
+				/* Nothing to find where one may not look. */
+				target = NULL;
+			} else
+				target = ch->name;
+		} else if (!irc_nick_valid(in, IRC_NICK_MAX))
+			target = NULL;
+		if (target == NULL ||
+		    hist_key(key, sizeof(key), c->nick, target) == 0) {
+			conn_sendf(c, ":%s FAIL SEARCH INVALID_PARAMS in"
+			    " :Invalid parameters", cfg.name);
+			return;
+		}
+		q.key = key;
+	}
+	conn_flood_charge(c, q.limit / ROWS_PER_TOKEN);
+	struct rows rows = { 0 };
+	int n = hist_search(&q, rows_add, &rows);
+	o.batch = batch_open(c, o.ref, sizeof(o.ref), "soju.im/search", NULL);
+	rows_send(&rows, &o, q.after_ms == INT64_MIN);
+	batch_close(c, o.batch);
+	if (n < 0)
+		conn_sendf(c, ":%s FAIL SEARCH INTERNAL_ERROR :The search could"
+		    " not be run", cfg.name);
 }
 
 void

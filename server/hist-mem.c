@@ -15,10 +15,12 @@
  * drops from the front of the arrays, --history-max as a target grows past
  * it, so this store has no trim to run later.
  */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hist-store.h"
 
@@ -379,6 +381,105 @@ hmem_targets(const char *me, int64_t lo_ms, int64_t hi_ms, bool desc,
 	return true;
 }
 
+/* Whether every word of words (spaces between) is a whole word of text,
+ * ASCII letters in any case: the file store's FTS5 matching, near
+ * enough. */
+static bool
+hmem_words_in(const char *text, const char *words)
+{
+	for (const char *w = words; *w != '\0';) {
+		w += strspn(w, " ");
+		size_t wl = strcspn(w, " ");
+		if (wl == 0)
+			break;
+		bool found = false;
+		for (const char *t = text; *t != '\0' && !found;) {
+			while (*t != '\0' && !isalnum((unsigned char)*t) &&
+			    (unsigned char)*t < 0x80)
+				t++;
+			size_t tl = 0;
+			while (t[tl] != '\0' && (isalnum((unsigned char)t[tl]) ||
+			    (unsigned char)t[tl] >= 0x80))
+				tl++;
+			found = tl == wl && strncasecmp(t, w, wl) == 0;
+			t += tl;
+		}
+		if (!found)
+			return false;
+		w += wl;
+	}
+	return true;
+}
+
+struct hmem_search {
+	const struct hist_search *q;
+	const char *from;
+	store_keep_fn *keep;
+	void *karg;
+	const struct hmem_msg **v;
+	size_t n, cap;
+};
+
+static void
+hmem_search_one(struct hmem_target *t, void *arg)
+{
+	struct hmem_search *s = arg;
+	const struct hist_search *q = s->q;
+	char nick[IRC_NICK_MAX + 1], folded[IRC_NICK_MAX + 1];
+
+	if (q->key != NULL ? strcmp(t->key, q->key) != 0 :
+	    !s->keep(t->key, s->karg))
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct hmem_msg *e = t->v[t->head + i];
+		if (e->tagmsg || e->time_ms < q->after_ms ||
+		    e->time_ms > q->before_ms)
+			continue;
+		if (q->text != NULL && !hmem_words_in(e->s + e->text, q->text))
+			continue;
+		if (s->from != NULL) {
+			irc_source_split(e->s + e->source, nick, sizeof(nick),
+			    NULL, 0, NULL, 0);
+			irc_casefold(folded, nick, sizeof(folded));
+			if (strcmp(folded, s->from) != 0)
+				continue;
+		}
+		if (s->n == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 64;
+			s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
+		}
+		s->v[s->n++] = e;
+	}
+}
+
+static int
+hmem_id_cmp(const void *a, const void *b)
+{
+	const struct hmem_msg *x = *(const struct hmem_msg *const *)a;
+	const struct hmem_msg *y = *(const struct hmem_msg *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Every message of every target it may read: memory is quick to walk. */
+static int
+hmem_search(const struct hist_search *q, const char *from, bool desc,
+    store_keep_fn *keep, void *karg, hist_row_fn *fn, void *arg)
+{
+	struct hmem_search s = { q, from, keep, karg, NULL, 0, 0 };
+	size_t count = 0;
+
+	hmem_each_target(hmem_search_one, &s);
+	if (s.n > 0)
+		qsort(s.v, s.n, sizeof(*s.v), hmem_id_cmp);
+	for (size_t i = 0; i < s.n && count < (size_t)q->limit; i++) {
+		hmem_emit(s.v[desc ? s.n - 1 - i : i], fn, arg);
+		count++;
+	}
+	free(s.v);
+	return (int)count;
+}
+
 struct hmem_prune {
 	int64_t cutoff;
 	size_t left;		/* of the batch */
@@ -475,6 +576,7 @@ const struct store hmem_store = {
 	.find = hmem_find,
 	.range = hmem_range,
 	.targets = hmem_targets,
+	.search = hmem_search,
 	.prune_old = hmem_prune_old,
 	.bytes = hmem_bytes,
 	.set_max = hmem_set_max,

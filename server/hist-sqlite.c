@@ -46,7 +46,8 @@
 #define HSQL_BUSY_MS 100	/* longest a lock held by another process stalls a pass */
 #define HSQL_SYNC_MS 1000	/* idle checkpoints (fsync) at most this often */
 #define HSQL_WAL_FORCE 16384	/* WAL pages (64 MiB) that force a checkpoint */
-#define HSQL_SCHEMA_VERSION 2
+#define HSQL_SCHEMA_VERSION 3
+#define HSQL_SEARCH_STEPS 2000000	/* VM steps a SEARCH may take (tens of ms) */
 
 static const char hsql_schema[] =
 	"CREATE TABLE IF NOT EXISTS messages ("
@@ -66,19 +67,6 @@ static const char hsql_schema[] =
 	 * TARGETS reads target_last instead, --history-days the arrival
 	 * order. (Early builds made one.) */
 	"DROP INDEX IF EXISTS messages_time;"
-	/* Each target's latest message, kept current on insert, for
-	 * TARGETS: a row for each party of a conversation (who: a folded
-	 * nick), one for a channel (who: ""), so a client's targets are one
-	 * index range, in time order. */
-	"CREATE TABLE IF NOT EXISTS target_last ("
-	" who TEXT NOT NULL,"
-	" tkey TEXT NOT NULL,"
-	" time_ms INTEGER NOT NULL,"
-	" source TEXT NOT NULL,"
-	" target TEXT NOT NULL,"
-	" PRIMARY KEY (who, tkey)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS target_last_time"
-	" ON target_last (who, time_ms, tkey);"
 	"CREATE TABLE IF NOT EXISTS channels ("
 	" folded TEXT PRIMARY KEY,"
 	" name TEXT NOT NULL,"
@@ -91,14 +79,26 @@ static const char hsql_schema[] =
 	" created INTEGER NOT NULL) WITHOUT ROWID;";
 
 /*
- * The steps from one schema version to the next, for a database an older
- * natterd wrote: [v] takes version v - 1 to v, after hsql_schema has made
- * whatever is missing. Appended to, never changed. A new database gets
- * hsql_schema alone.
+ * The steps from one schema version to the next: [v] takes version v - 1
+ * to v. hsql_schema is version 1 (and makes what is missing of it); a
+ * new database takes every step after it, one an older natterd wrote the
+ * steps past its version. Appended to, never changed.
  */
 static const char *const hsql_migrations[HSQL_SCHEMA_VERSION + 1] = {
-	/* TAGMSG is no longer kept; target_last from what is stored. */
-	[2] = "DELETE FROM messages WHERE command = 'TAGMSG';"
+	/* Each target's latest message, kept current on insert, for
+	 * TARGETS: a row for each party of a conversation (who: a folded
+	 * nick), one for a channel (who: ""), so a client's targets are one
+	 * index range, in time order. Filled from what is stored; TAGMSG
+	 * is no longer kept. */
+	[2] = "CREATE TABLE target_last ("
+	    " who TEXT NOT NULL,"
+	    " tkey TEXT NOT NULL,"
+	    " time_ms INTEGER NOT NULL,"
+	    " source TEXT NOT NULL,"
+	    " target TEXT NOT NULL,"
+	    " PRIMARY KEY (who, tkey)) WITHOUT ROWID;"
+	    "CREATE INDEX target_last_time ON target_last (who, time_ms, tkey);"
+	    "DELETE FROM messages WHERE command = 'TAGMSG';"
 	    "INSERT OR REPLACE INTO target_last"
 	    " SELECT CASE instr(tkey, ' ') WHEN 0 THEN ''"
 	    " ELSE substr(tkey, 1, instr(tkey, ' ') - 1) END,"
@@ -107,6 +107,19 @@ static const char *const hsql_migrations[HSQL_SCHEMA_VERSION + 1] = {
 	    " SELECT substr(tkey, instr(tkey, ' ') + 1),"
 	    " tkey, max(time_ms), source, target FROM messages"
 	    " WHERE instr(tkey, ' ') > 0 GROUP BY tkey;",
+	/* SEARCH's words: an FTS5 index of the text, the text itself left
+	 * in messages (external content), rowids only (detail=none): a
+	 * word costs a few bytes a message. Kept by triggers, pruning too;
+	 * built from what is stored (a pass over every message, once). */
+	[3] = "CREATE VIRTUAL TABLE msg_fts USING fts5(text,"
+	    " content='messages', content_rowid='id', detail=none);"
+	    "CREATE TRIGGER messages_fts_add AFTER INSERT ON messages"
+	    " BEGIN INSERT INTO msg_fts (rowid, text) VALUES (new.id, new.text);"
+	    " END;"
+	    "CREATE TRIGGER messages_fts_del AFTER DELETE ON messages"
+	    " BEGIN INSERT INTO msg_fts (msg_fts, rowid, text)"
+	    " VALUES ('delete', old.id, old.text); END;"
+	    "INSERT INTO msg_fts (msg_fts) VALUES ('rebuild');",
 };
 
 enum hsql_stmt {
@@ -124,6 +137,12 @@ enum hsql_stmt {
 	ST_CTGT_DESC,
 	ST_TGT_OLD,	/* targets whose latest message is pruned */
 	ST_BYTES,	/* the pages in use */
+	ST_FIND_WORDS,	/* SEARCH with text=, newest first */
+	ST_FIND_WORDS_UP,	/* oldest first */
+	ST_FIND_KEY,	/* SEARCH in= without text= */
+	ST_FIND_KEY_UP,
+	ST_FIND_ALL,	/* SEARCH without in= or text= */
+	ST_FIND_ALL_UP,
 	ST_CHAN_PUT,
 	ST_CHAN_GET,
 	ST_CHAN_DEL,
@@ -141,7 +160,28 @@ enum hsql_stmt {
 #define HSQL_RANGE \
 	" FROM messages WHERE tkey = ?1" \
 	" AND (time_ms, id) > (?2, ?3) AND (time_ms, id) < (?4, ?5)"
+/* SEARCH: ?1 the FTS5 query, ?2 and ?3 the times, ?4 the key, ?5 the
+ * sender's folded nick (NULL: any). */
+#define HSQL_FIND_COLS "SELECT m.msgid, m.time_ms, m.source, m.target," \
+	" m.command, m.tags, m.text, m.tkey"
+#define HSQL_FIND_WORDS HSQL_FIND_COLS " FROM msg_fts JOIN messages m" \
+	" ON m.id = msg_fts.rowid WHERE msg_fts MATCH ?1" \
+	" AND m.time_ms >= ?2 AND m.time_ms <= ?3" \
+	" AND (?4 IS NULL OR m.tkey = ?4) AND (?5 IS NULL OR m.nick = ?5)" \
+	" ORDER BY msg_fts.rowid"
+#define HSQL_FIND_KEY HSQL_FIND_COLS " FROM messages m WHERE m.tkey = ?4" \
+	" AND m.time_ms >= ?2 AND m.time_ms <= ?3" \
+	" AND (?5 IS NULL OR m.nick = ?5) ORDER BY m.time_ms"
+#define HSQL_FIND_ALL HSQL_FIND_COLS " FROM messages m" \
+	" WHERE m.time_ms >= ?2 AND m.time_ms <= ?3" \
+	" AND (?5 IS NULL OR m.nick = ?5) ORDER BY m.id"
 static const char *const hsql_sql[ST_COUNT] = {
+	[ST_FIND_WORDS] = HSQL_FIND_WORDS " DESC",
+	[ST_FIND_WORDS_UP] = HSQL_FIND_WORDS,
+	[ST_FIND_KEY] = HSQL_FIND_KEY " DESC, m.id DESC",
+	[ST_FIND_KEY_UP] = HSQL_FIND_KEY ", m.id",
+	[ST_FIND_ALL] = HSQL_FIND_ALL " DESC",
+	[ST_FIND_ALL_UP] = HSQL_FIND_ALL,
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -463,6 +503,108 @@ hsql_targets(const char *me, int64_t lo_ms, int64_t hi_ms, bool desc,
 		return true;
 	log_error("history: listing targets: %s", sqlite3_errmsg(hsql.rd));
 	return false;
+}
+
+/* search */
+
+/* text= as an FTS5 query: each word a quoted string (a quote in it
+ * doubled), all of them required; false if there is no word. */
+static bool
+hsql_fts_query(char *out, size_t cap, const char *text)
+{
+	size_t n = 0;
+	bool any = false;
+
+	for (const char *w = text; *w != '\0';) {
+		w += strspn(w, " ");
+		size_t wl = strcspn(w, " ");
+		if (wl == 0)
+			break;
+		if (n + 2 * wl + 4 >= cap)
+			break;
+		out[n++] = any ? ' ' : '"';
+		if (any)
+			out[n++] = '"';
+		for (size_t i = 0; i < wl; i++) {
+			if (w[i] == '"')
+				out[n++] = '"';
+			out[n++] = w[i];
+		}
+		out[n++] = '"';
+		any = true;
+		w += wl;
+	}
+	out[n] = '\0';
+	return any;
+}
+
+static int hsql_steps;	/* progress calls left for this SEARCH */
+
+/* Every 1000 VM steps of a SEARCH: stop it once its budget is spent. */
+static int
+hsql_progress(void *arg)
+{
+	(void)arg;
+	return --hsql_steps < 0;
+}
+
+/*
+ * A word query walks msg_fts by rowid (arrival order, which is time
+ * order unless the clock was set back) and stops at limit matches; so do
+ * the others, on the key's index or the arrival order. The budget keeps
+ * a search for something rare in a long history from holding the loop.
+ */
+static int
+hsql_search(const struct hist_search *q, const char *from, bool desc,
+    store_keep_fn *keep, void *karg, hist_row_fn *fn, void *arg)
+{
+	char words[IRC_BODY_MAX * 2 + 8];
+	bool text = q->text != NULL &&
+	    hsql_fts_query(words, sizeof(words), q->text);
+	enum hsql_stmt which = text ? ST_FIND_WORDS : q->key != NULL ?
+	    ST_FIND_KEY : ST_FIND_ALL;
+	sqlite3_stmt *st = hsql.rst[which + !desc];
+	struct hist_msg m;
+	int count = 0, rc = SQLITE_DONE;
+
+	if (text)
+		hsql_bind_text(st, 1, words);
+	sqlite3_bind_int64(st, 2, q->after_ms);
+	sqlite3_bind_int64(st, 3, q->before_ms);
+	if (q->key != NULL)
+		hsql_bind_text(st, 4, q->key);
+	else
+		sqlite3_bind_null(st, 4);
+	if (from != NULL)
+		hsql_bind_text(st, 5, from);
+	else
+		sqlite3_bind_null(st, 5);
+	hsql_steps = HSQL_SEARCH_STEPS / 1000;
+	sqlite3_progress_handler(hsql.rd, 1000, hsql_progress, NULL);
+	while (count < q->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 7);
+		if (q->key == NULL && !keep(key, karg))
+			continue;
+		memset(&m, 0, sizeof(m));
+		str_copy(m.msgid, (const char *)sqlite3_column_text(st, 0),
+		    sizeof(m.msgid));
+		m.time_ms = sqlite3_column_int64(st, 1);
+		m.source = (const char *)sqlite3_column_text(st, 2);
+		m.target = (const char *)sqlite3_column_text(st, 3);
+		m.command = (const char *)sqlite3_column_text(st, 4);
+		m.tags = (const char *)sqlite3_column_text(st, 5);
+		m.text = (const char *)sqlite3_column_text(st, 6);
+		fn(&m, arg);
+		count++;
+	}
+	sqlite3_progress_handler(hsql.rd, 0, NULL, NULL);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (count < q->limit && rc != SQLITE_DONE && rc != SQLITE_INTERRUPT) {
+		log_error("history: searching: %s", sqlite3_errmsg(hsql.rd));
+		return -1;
+	}
+	return count;
 }
 
 /* retention */
@@ -824,10 +966,11 @@ hsql_open(const char *path, bool sync_full, char *err, size_t errcap)
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s;"
 	    "BEGIN IMMEDIATE; %s", sync_full ? "FULL" : "NORMAL", hsql_schema);
 	rc = sqlite3_exec(hsql.db, sql, NULL, NULL, &msg);
-	for (int v = version + 1; rc == SQLITE_OK && version > 0 &&
+	for (int v = (version > 1 ? version : 1) + 1; rc == SQLITE_OK &&
 	    v <= HSQL_SCHEMA_VERSION; v++) {
-		log_info("history: %s: schema version %d to %d", path, v - 1,
-		    v);
+		if (version > 0)
+			log_info("history: %s: schema version %d to %d", path,
+			    v - 1, v);
 		rc = sqlite3_exec(hsql.db, hsql_migrations[v], NULL, NULL,
 		    &msg);
 	}
@@ -877,6 +1020,7 @@ const struct store hsql_store = {
 	.find = hsql_find,
 	.range = hsql_range,
 	.targets = hsql_targets,
+	.search = hsql_search,
 	.chan_get = hsql_chan_get,
 	.close = hsql_close,
 };

@@ -26,6 +26,9 @@ struct hist_pos {
 typedef bool store_target_fn(const char *key, int64_t time_ms,
     const char *source, const char *target, void *arg);
 
+/* Whether SEARCH may show a target's rows. */
+typedef bool store_keep_fn(const char *key, void *arg);
+
 /*
  * An entry that is NULL means the store has nothing of that kind to do.
  * A batched store's writes (add to busy) run on the storage thread and
@@ -80,6 +83,12 @@ struct store {
 	 * False on an error (logged). */
 	bool (*targets)(const char *me, int64_t lo_ms, int64_t hi_ms,
 	    bool desc, store_target_fn *fn, void *arg);
+	/* fn on the rows matching q (key, from: the folded nick, the time
+	 * bounds, text) of targets keep accepts, newest first if desc, until
+	 * q->limit: the count, or -1 on an error (logged). A budget of rows
+	 * looked at ends it early. */
+	int (*search)(const struct hist_search *q, const char *from, bool desc,
+	    store_keep_fn *keep, void *karg, hist_row_fn *fn, void *arg);
 	/* The saved row of a folded channel name; its strings last until
 	 * the next call. */
 	bool (*chan_get)(const char *folded, struct hist_chan *c);

@@ -847,6 +847,77 @@ hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
 	return (int)l.n;
 }
 
+/* search */
+
+/* What SEARCH collects, to hand out in ascending order. */
+struct hist_found_rows {
+	struct hist_msg *v;
+	char **strs;
+	size_t n, cap;
+};
+
+static void
+hist_found_row(const struct hist_msg *m, void *arg)
+{
+	struct hist_found_rows *r = arg;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		r->v = xreallocarray(r->v, r->cap, sizeof(*r->v));
+		r->strs = xreallocarray(r->strs, r->cap, sizeof(*r->strs));
+	}
+	struct hist_op op;
+	op.m = *m;
+	const char **const dst[] = { &op.m.source, &op.m.target,
+	    &op.m.command, &op.m.tags, &op.m.text };
+	const char *const src[] = { m->source, m->target, m->command,
+	    m->tags, m->text };
+	op_strings(&op, nitems(src), dst, src);
+	r->v[r->n] = op.m;
+	r->strs[r->n] = op.strs;
+	r->n++;
+}
+
+/* Whether the asker may see target key's rows: a channel visible
+ * accepts, or a conversation of its own. */
+static bool
+hist_search_keep(const char *key, void *arg)
+{
+	const struct hist_search *q = arg;
+	const char *sp = strchr(key, ' ');
+	char me[IRC_NICK_MAX + 1];
+
+	if (sp == NULL)
+		return q->visible != NULL && q->visible(key, q->arg);
+	irc_casefold(me, q->me, sizeof(me));
+	size_t n = strlen(me);
+	return ((size_t)(sp - key) == n && strncmp(key, me, n) == 0) ||
+	    strcmp(sp + 1, me) == 0;
+}
+
+int
+hist_search(const struct hist_search *q, hist_row_fn *fn, void *arg)
+{
+	struct hist_found_rows r = { 0 };
+	char from[IRC_NICK_MAX + 1];
+	/* From after= on if given, else back from before=. */
+	bool desc = q->after_ms == INT64_MIN;
+
+	if (store == NULL || store->search == NULL || q->limit <= 0)
+		return 0;
+	if (q->from != NULL)
+		irc_casefold(from, q->from, sizeof(from));
+	int n = store->search(q, q->from != NULL ? from : NULL, desc,
+	    hist_search_keep, (void *)q, hist_found_row, &r);
+	for (size_t i = 0; i < r.n; i++)
+		fn(&r.v[desc ? r.n - 1 - i : i], arg);
+	for (size_t i = 0; i < r.n; i++)
+		free(r.strs[i]);
+	free(r.v);
+	free(r.strs);
+	return n < 0 ? -1 : (int)r.n;
+}
+
 /* retention */
 
 void

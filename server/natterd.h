@@ -524,6 +524,7 @@ enum {
 	CAP_ACCOUNT_REGISTRATION = 1 << 19,	/* draft/account-registration */
 	CAP_EXTENDED_MONITOR = 1 << 20,	/* MONITOR watchers as channel peers */
 	CAP_READ_MARKER = 1 << 21,	/* draft/read-marker */
+	CAP_SEARCH = 1 << 22,	/* soju.im/search: SEARCH */
 };
 /* The bit of a capability by name, 0 if unknown. */
 uint32_t cap_bit(const char *name);
@@ -583,7 +584,7 @@ cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_user,
     cmd_userhost, cmd_version, cmd_wallops, cmd_who, cmd_whois,
     cmd_whowas, cmd_chathistory, cmd_monitor, cmd_help, cmd_info,
-    cmd_markread;
+    cmd_markread, cmd_search;
 
 /* cmd-reg.c: registration, welcome burst, LUSERS, MOTD. */
 void reg_try_finish(struct client *c);
@@ -919,6 +920,32 @@ typedef void hist_target_fn(const char *target, int64_t last_ms, void *arg);
  */
 int hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
     hist_visible_fn *visible, hist_target_fn *fn, void *arg);
+
+/*
+ * soju.im/search: the messages a SEARCH asks for. Those of one target
+ * (key, which the caller has checked the asker may read), or of every
+ * target the asker may read: the channels visible accepts and the
+ * conversations of me.
+ */
+struct hist_search {
+	const char *key;	/* in=: from hist_key; NULL: every target */
+	const char *me;		/* the asker's nick */
+	const char *from;	/* from=: the sender's nick; NULL: anyone */
+	int64_t after_ms;	/* after=, inclusive; INT64_MIN: open */
+	int64_t before_ms;	/* before=, inclusive; INT64_MAX: open */
+	const char *text;	/* text=: words all in the text; NULL: any */
+	int limit;
+	hist_visible_fn *visible;
+	void *arg;
+};
+/*
+ * Call fn on the matches in ascending order: the first limit from
+ * after_ms when it is given, else the last limit up to before_ms. Words
+ * match whole, in any case. A search is bounded in the rows it may look
+ * at (HIST_SEARCH_STEPS): past that it ends with what it found. Returns
+ * the count, or -1 on an error.
+ */
+int hist_search(const struct hist_search *q, hist_row_fn *fn, void *arg);
 
 /*
  * history.c (continued): channel rows that chanstate.c saves. Only the

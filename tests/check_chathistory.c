@@ -114,14 +114,16 @@ static char history_first[128];
 /* Send a CHATHISTORY command and gather the batch that answers it: the
  * texts of its PRIVMSGs, space-separated, into out. Returns the count. */
 static int
-history(struct nd_conn *c, char *out, size_t cap, const char *cmd)
+gather(struct nd_conn *c, char *out, size_t cap, const char *cmd,
+    const char *type)
 {
-	char ref[64], end[80], *l;
+	char ref[64], end[80], re[80], *l;
 	int n = 0;
 
 	out[0] = '\0';
 	nd_send(c, "%s", cmd);
-	l = nd_expect_not(c, "BATCH \\+[^ ]+ chathistory", "FAIL", T);
+	snprintf(re, sizeof(re), "BATCH \\+[^ ]+ %s", type);
+	l = nd_expect_not(c, re, "FAIL", T);
 	ck_assert_msg(l != NULL, "%s: no batch\n%s", cmd, nd_recent(c));
 	sscanf(strstr(l, "BATCH +") + 7, "%63s", ref);
 	free(l);
@@ -146,6 +148,12 @@ history(struct nd_conn *c, char *out, size_t cap, const char *cmd)
 	}
 	ck_abort_msg("%s: the batch never ended\n%s", cmd, nd_recent(c));
 	return -1;
+}
+
+static int
+history(struct nd_conn *c, char *out, size_t cap, const char *cmd)
+{
+	return gather(c, out, cap, cmd, "chathistory");
 }
 
 /* Send n PRIVMSGs "<prefix>i" to target and wait for every echo; the
@@ -454,6 +462,60 @@ START_TEST(chathistory_tokens)
 	ck_assert_msg(waited >= 800, "the next line waited %lld ms",
 	    (long long)waited);
 	nd_close(a);
+	stop();
+}
+END_TEST
+
+/*
+ * SEARCH (soju.im/search) finds only what its asker may read: channels
+ * it is in, its own conversations; in both stores.
+ */
+START_TEST(search_visibility)
+{
+	const char *file[] = { "-d", dbpath, NULL };
+	char got[1024];
+
+	start(_i == 0 ? NULL : file);
+	const char *caps = CAPS " soju.im/search";
+	struct nd_conn *a = joined("alice", caps, "#a");
+	struct nd_conn *b = joined("bob", caps, "#a");
+	struct nd_conn *c = joined("carol", caps, "#b");
+	struct nd_conn *d = nd_register(&srv, "dave", caps);
+	say(b, "#a", "apple pie ", 1, NULL, NULL);
+	say(c, "#b", "apple tart ", 1, NULL, NULL);
+	say(b, "alice", "Apple crumble ", 1, NULL, NULL);
+	say(c, "dave", "apple juice ", 1, NULL, NULL);
+	say(b, "#a", "banana ", 1, NULL, NULL);
+	say(b, "#a", "pineapple ", 1, NULL, NULL);
+
+#define FIND(who, want, ...) do { \
+	char cmd_[256]; \
+	snprintf(cmd_, sizeof(cmd_), __VA_ARGS__); \
+	gather(who, got, sizeof(got), cmd_, "soju\\.im/search"); \
+	ck_assert_msg(strcmp(got, want) == 0, "%s: got \"%s\", want \"%s\"", \
+	    cmd_, got, want); \
+} while (0)
+	/* Whole words, any case; #b and carol's conversations are not
+	 * alice's to search. */
+	FIND(a, "apple pie 0 Apple crumble 0", "SEARCH text=apple");
+	FIND(a, "apple pie 0 banana 0 pineapple 0", "SEARCH in=#a");
+	FIND(a, "Apple crumble 0", "SEARCH text=APPLE;from=Bob;limit=1");
+	FIND(a, "Apple crumble 0", "SEARCH in=bob;text=crumble");
+	FIND(a, "", "SEARCH text=tart");
+	FIND(a, "", "SEARCH text=juice");
+	FIND(a, "", "SEARCH in=dave");
+	FIND(c, "apple tart 0 apple juice 0", "SEARCH text=apple");
+	FIND(d, "apple juice 0", "SEARCH text=apple");
+	FIND(a, "", "SEARCH text=apple;before=2000-01-01T00:00:00.000Z");
+	FIND(a, "apple pie 0", "SEARCH text=apple\\spie");
+	nd_send(a, "SEARCH in=#b;text=apple");
+	ND_EXPECT(a, "FAIL SEARCH INVALID_PARAMS in ");
+	nd_send(a, "SEARCH after=yesterday");
+	ND_EXPECT(a, "FAIL SEARCH INVALID_PARAMS after ");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+	nd_close(d);
 	stop();
 }
 END_TEST
@@ -1041,6 +1103,7 @@ chathistory_suite(void)
 	tcase_add_test(tc, labeled_echo);
 	tcase_add_test(tc, poisoned_tags);
 	tcase_add_test(tc, chathistory_tokens);
+	tcase_add_loop_test(tc, search_visibility, 0, 2);
 	tcase_add_test(tc, disk_full);
 	tcase_add_test(tc, subcommands);
 	tcase_add_test(tc, advertised);

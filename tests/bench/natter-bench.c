@@ -11,7 +11,10 @@
  * Workloads (-w):
  *   burst  C clients join one channel, S senders send M messages each as
  *          fast as the sockets take them; every other member must get all.
- *   paced  the same, but R messages per second in total, round robin.
+ *   paced  the same, but R messages per second in total, round robin;
+ *          with -G, the last client joins nothing and sends a PING every
+ *          G ms instead: how long another client waits while people chat
+ *          (the slow-disk workload).
  *   idle   C connections register and stay; time to register them all and
  *          the server's RSS per connection.
  *   pairs  C/2 private pairs play ping-pong for D seconds.
@@ -98,6 +101,7 @@ static struct {
 	unsigned clients, senders, messages;
 	double rate;		/* paced: messages per second, all senders */
 	double duration;	/* pairs: seconds */
+	double ping_ms;		/* paced: the last client PINGs this often; 0: no */
 	double timeout;		/* whole run cap, seconds */
 	unsigned window;	/* registrations in flight at once */
 	pid_t server;		/* measured process, 0 for none */
@@ -133,6 +137,12 @@ static uint64_t nlat, latcap;
 static int64_t t_first_send, t_last_recv;
 static uint64_t total_msgs, next_msg;	/* paced */
 static bool sending;
+
+/* paced with -G: the pinger, the last client, in no channel */
+static unsigned joiners;	/* the clients that join: all but the pinger */
+static int64_t *plat;		/* PING round trips, ns */
+static uint64_t nplat, platcap;
+static int64_t next_ping;
 
 /* pairs */
 static bool pairs_stop;
@@ -515,6 +525,16 @@ on_line(struct conn *c, char *line, int64_t t)
 		conn_send(c, "PONG %s\r\n", p);
 		conn_flush(c);
 	} else if (strcmp(cmd, "PONG") == 0) {
+		char *bp = strstr(p, "bench-p ");
+		if (bp != NULL) {
+			bp += 8;
+			int64_t sent = (int64_t)parse_u64(&bp);
+			if (nplat == platcap) {
+				platcap = platcap ? platcap * 2 : 1024;
+				plat = xreallocarray(plat, platcap, sizeof(*plat));
+			}
+			plat[nplat++] = t - sent;
+		}
 		if (!c->synced && strstr(p, "bench-sync") != NULL) {
 			c->synced = true;
 			nsynced++;
@@ -657,7 +677,7 @@ all_welcomed(void)
 static bool
 all_joined(void)
 {
-	return njoined + ndead >= opt.clients;
+	return njoined + ndead >= joiners;
 }
 
 static bool
@@ -690,13 +710,13 @@ phase_join(void)
 {
 	unsigned i;
 
-	for (i = 0; i < opt.clients; i++) {
+	for (i = 0; i < joiners; i++) {
 		conn_send(&conns[i], "JOIN %s\r\n", opt.chan);
 		conn_flush(&conns[i]);
 	}
 	if (!loop_until(all_joined, run_deadline))
 		fatalx("%u of %u clients joined before the time limit",
-		    njoined, opt.clients);
+		    njoined, joiners);
 }
 
 /*
@@ -775,17 +795,34 @@ tick_burst(int64_t t)
 	}
 }
 
+/* The pinger's PING, when one is due; the next one's time. */
+static int64_t
+tick_ping(int64_t t)
+{
+	struct conn *c = &conns[opt.clients - 1];
+
+	if (opt.ping_ms <= 0 || next_msg >= total_msgs)
+		return INT64_MAX;
+	if (t >= next_ping) {
+		conn_send(c, "PING :bench-p %" PRId64 "\r\n", now_ns());
+		conn_flush(c);
+		next_ping = t + (int64_t)(opt.ping_ms * NS_MS);
+	}
+	return next_ping;
+}
+
 static void
 tick_paced(int64_t t)
 {
 	int64_t start = t_first_send;
+	int64_t ping_due = tick_ping(t);
 
 	while (next_msg < total_msgs) {
 		int64_t due = start + (int64_t)((double)next_msg * 1e9 / opt.rate);
 		unsigned s = (unsigned)(next_msg % opt.senders);
 
 		if (due > t) {
-			tick_due = due;
+			tick_due = due < ping_due ? due : ping_due;
 			return;
 		}
 		fanout_send(&conns[s], s, now_ns());
@@ -824,8 +861,8 @@ run_fanout(void)
 	double secs;
 	unsigned s;
 
-	if (opt.senders > opt.clients)
-		opt.senders = opt.clients;
+	if (opt.senders > joiners)
+		opt.senders = joiners;
 	t0 = now_ns();
 	phase_register();
 	treg = now_ns();
@@ -833,7 +870,7 @@ run_fanout(void)
 	phase_sync();
 
 	total_msgs = (uint64_t)opt.senders * opt.messages;
-	expected = total_msgs * (opt.clients - 1);
+	expected = total_msgs * (joiners - 1);
 	lastseq = xcalloc((size_t)opt.clients * opt.senders, sizeof(*lastseq));
 	latcap = expected;
 	lat = xreallocarray(NULL, latcap, sizeof(*lat));
@@ -862,12 +899,13 @@ run_fanout(void)
 
 	secs = (double)(t_last_recv - t_first_send) / 1e9;
 	qsort(lat, nlat, sizeof(*lat), cmp_i64);
+
 	printf("result server=%s workload=%s clients=%u senders=%u messages=%u"
 	    " rate=%.0f expected=%" PRIu64 " received=%" PRIu64
 	    " lost=%" PRId64 " misordered=%" PRIu64 " secs=%.3f"
 	    " deliveries_per_s=%.0f p50_us=%.1f p99_us=%.1f"
 	    " cpu_us_per_delivery=%.4f cpu_stat_us_per_delivery=%.4f"
-	    " register_s=%.3f gen_cpu_pct=%.0f errors=%u\n",
+	    " register_s=%.3f gen_cpu_pct=%.0f errors=%u",
 	    opt.label, workload_names[opt.w], opt.clients, opt.senders,
 	    opt.messages, opt.w == W_PACED ? opt.rate : 0, expected, received,
 	    (int64_t)(expected - received), misordered, secs,
@@ -875,6 +913,14 @@ run_fanout(void)
 	    lat_pct_us(99), cpu_us_per(c0, c1, received, false),
 	    cpu_us_per(c0, c1, received, true), (double)(treg - t0) / 1e9,
 	    secs > 0 ? (double)(g1 - g0) / 1e7 / secs : 0, errors);
+	if (nplat > 0) {
+		qsort(plat, nplat, sizeof(*plat), cmp_i64);
+		printf(" pings=%" PRIu64 " ping_p50_us=%.1f ping_p99_us=%.1f"
+		    " ping_max_us=%.1f", nplat, (double)plat[nplat / 2] / 1e3,
+		    (double)plat[(size_t)((double)(nplat - 1) * 0.99)] / 1e3,
+		    (double)plat[nplat - 1] / 1e3);
+	}
+	printf("\n");
 }
 
 /* idle: many registered connections */
@@ -1153,6 +1199,8 @@ help(void)
 	    "  -m messages      per sender; flood: in all (default 500)\n"
 	    "  -r rate          paced: messages per second, all senders (default 2000)\n"
 	    "  -d seconds       pairs: how long to play ping-pong (default 10)\n"
+	    "  -G ms            paced: the last client joins nothing and PINGs\n"
+	    "                   this often (how long others wait for a PONG)\n"
 	    "  -T seconds       cap on the whole run (default 60)\n"
 	    "  -W window        registrations in flight at once (default 8)\n"
 	    "  -P pid           server to measure (CPU, RSS) from /proc\n"
@@ -1206,11 +1254,12 @@ main(int argc, char *argv[])
 
 	log_init("natter-bench", LOG_LEVEL_INFO, false);
 	opterr = 0;	/* one line of our own for a bad option */
-	while ((ch = getopt_long(argc, argv, "c:d:hj:k:L:m:N:p:P:r:s:T:W:w:x:",
+	while ((ch = getopt_long(argc, argv, "c:d:G:hj:k:L:m:N:p:P:r:s:T:W:w:x:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': opt.clients = num(optarg, "client count", 100000); break;
 		case 'd': opt.duration = real(optarg, "duration"); break;
+		case 'G': opt.ping_ms = real(optarg, "ping interval"); break;
 		case 'j': opt.chan = optarg; break;
 		case 'k': opt.watch_nick = optarg; break;
 		case 'L': opt.label = optarg; break;
@@ -1260,6 +1309,11 @@ main(int argc, char *argv[])
 		opt.clients = 2;
 	if (opt.w == W_PAIRS && opt.clients < 2)
 		opt.clients = 2;
+	if (opt.w != W_PACED)
+		opt.ping_ms = 0;
+	if (opt.ping_ms > 0 && opt.clients < 3)
+		opt.clients = 3;	/* two to chat, one to PING */
+	joiners = opt.clients - (opt.ping_ms > 0);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile(opt.clients);
 

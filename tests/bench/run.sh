@@ -3,7 +3,11 @@
 # a fresh server for every workload, and print the figures side by side.
 # Figures only: nothing here asserts a timing. Needs $BENCH (the generator);
 # uses $NATTERD, $NGIRCD_BIN, $NULL_BIN (natter-null, the floor: a relay
-# doing nothing but the syscalls), $NATTER and $TMUX_BIN when they are there.
+# doing nothing but the syscalls), $NATTER, $TMUX_BIN and $FSYNC_SHIM
+# (tests/fsync-shim.so: the slow disk) when they are there.
+# natterd runs as users run it, its history in a database file with
+# --sync full (the default); natterd-mem is the same with --db none, run
+# beside it in every server workload for the ratio.
 # BENCH_QUICK=1 shrinks every workload (a smoke run of the script itself);
 # BENCH_ONLY=servers or BENCH_ONLY=clients runs only that half;
 # BENCH_NICE=n runs everything measured under nice -n n.
@@ -16,6 +20,7 @@ NATTERD=${NATTERD:-}
 NATTER=${NATTER:-}
 NGIRCD_BIN=${NGIRCD_BIN:-}
 NULL_BIN=${NULL_BIN:-}
+FSYNC_SHIM=${FSYNC_SHIM:-}
 TMUX_BIN=${TMUX_BIN:-}
 quick=${BENCH_QUICK:-0}
 only=${BENCH_ONLY:-all}	# all, servers (no client flood) or clients
@@ -91,25 +96,34 @@ ngircd_conf() {
 	EOF
 }
 
-# start_server kind port: kind is natterd, natterd-hist, natterd-flood,
-# ngircd or null.
+# start_server kind port: kind is natterd (history in a file, the
+# default --sync full), natterd-mem (--db none), natterd-slow (the file on
+# a disk whose every fsync takes 250 ms more: a Raspberry Pi's SD card on a
+# bad day), natterd-flood, ngircd or null.
 start_server() {
 	local log=$work/$1.log
 	case $1 in
 	natterd)
+		rm -f "$work/history.db"*
+		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off --max-clients 0 \
+			--max-per-ip 0 --db "$work/history.db" -q 2>>"$log" &
+		;;
+	natterd-mem)
 		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off --max-clients 0 \
 			--max-per-ip 0 --db none -q 2>>"$log" &
+		;;
+	natterd-slow)
+		rm -f "$work/history.db"*
+		LD_PRELOAD=$FSYNC_SHIM SHIM_DIR=$work SHIM_DELAY_US=250000 \
+			ASAN_OPTIONS=verify_asan_link_order=0 \
+			"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off \
+			--db "$work/history.db" -q 2>>"$log" &
 		;;
 	natterd-flood)
 		# A slow client under the flood must not be cut at the default
 		# 1 MiB sendq: the flood is 2 MB and the figure is its drawing.
 		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off --sendq 64m --db none \
 			-q 2>>"$log" &
-		;;
-	natterd-hist)
-		rm -f "$work/history.db"*
-		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off --max-clients 0 \
-			--max-per-ip 0 --db "$work/history.db" -q 2>>"$log" &
 		;;
 	ngircd)
 		ngircd_conf "$2"
@@ -172,20 +186,20 @@ run() {
 # One short line per result while the run goes on.
 summary() {
 	echo "$1" | tr ' ' '\n' | awk -F= '
-		$1 ~ /^(deliveries_per_s|p99_us|cpu_us_per_delivery|lost|register_s|rss_per_conn_b|cpu_us_per_round_trip|round_trips|screen_lag_ms|cpu_us_per_message|rss_per_line_b|gen_cpu_pct|misordered|errors)$/ {
+		$1 ~ /^(deliveries_per_s|p99_us|cpu_us_per_delivery|lost|register_s|rss_per_conn_b|cpu_us_per_round_trip|round_trips|screen_lag_ms|cpu_us_per_message|rss_per_line_b|gen_cpu_pct|misordered|errors|ping_p99_us)$/ {
 			printf "%s=%s ", $1, $2 }
 		END { print "" }'
 }
 
 if [ "$quick" = 1 ]; then
 	b1="-c 20 -s 4 -m 50"; b2="-c 50 -s 2 -m 20"
-	idle="-c 300"; pairs="-c 10 -d 1"; flood=500
+	idle="-c 300"; pairs="-c 10 -d 1"; flood=500; slowmsgs=20
 else
 	b1="-c 100 -s 10 -m 500"; b2="-c 500 -s 5 -m 200"
-	idle="-c 5000"; pairs="-c 100 -d 10"; flood=20000
+	idle="-c 5000"; pairs="-c 100 -d 10"; flood=20000; slowmsgs=200
 fi
 servers=
-[ "$have_natterd" = 1 ] && servers="$servers natterd"
+[ "$have_natterd" = 1 ] && servers="$servers natterd natterd-mem"
 [ "$have_ngircd" = 1 ] && servers="$servers ngircd"
 if [ -z "$servers" ]; then
 	echo "bench: neither natterd ($NATTERD) nor ngircd found; nothing to measure" >&2
@@ -208,10 +222,6 @@ for r in $(seq $reps); do
 	for s in $servers; do
 		run "$s" burst100 -w burst -T 30 $b1
 		run "$s" burst500 -w burst -T 30 $b2
-		if [ "$s" = natterd ]; then
-			run natterd-hist burst100 -w burst -T 30 $b1
-			run natterd-hist burst500 -w burst -T 30 $b2
-		fi
 		run "$s" paced100 -w paced -r 2000 -T 30 $b1
 		run "$s" paced500 -w paced -r 2000 -T 30 $b2
 	done
@@ -221,6 +231,14 @@ for s in $servers; do
 	[ "$s" = null ] || run "$s" idle -w idle -T 45 $idle
 	run "$s" pairs -w pairs -T 40 $pairs
 done
+# A slow disk: two people chatting at 20 lines a second while a third
+# client, in no channel, PINGs every 50 ms; with the disk as it is, then
+# with every fsync 250 ms slower.
+if [ "$only" != clients ] && [ "$have_natterd" = 1 ] && [ -r "$FSYNC_SHIM" ]; then
+	for s in natterd natterd-slow; do
+		run "$s" slowdisk -w paced -c 3 -s 2 -m "$slowmsgs" -r 20 -G 50 -T 60
+	done
+fi
 
 # The clients under a flood: natter (and irssi, when installed, for
 # comparison) in tmux at 160x48 against natterd. Each gets its own HOME so
@@ -332,7 +350,7 @@ END {
 	printf "%s, %s cores, load average %s at the start and %s at the end;", when, cores, load0, load1
 	printf " burst and paced figures are the median of %s runs.\n", reps
 	if (seen["natterd"] || seen["ngircd"]) servers()
-	if (seen["natterd-hist"]) history()
+	if (seen["natterd-mem"]) history()
 	if (seen["natter"] || seen["irssi"]) clients()
 }
 function servers() {
@@ -376,18 +394,40 @@ function servers() {
 	print "natterd's loop that parses, checks and stores nothing, so its CPU per"
 	print "delivery is what this machine's loopback TCP costs."
 }
-function history(   j, t, a, b) {
+# The durable default beside --db none: every figure, and its ratio.
+function hrow(name, t, k, target,   a, b) {
+	a = get("natterd", t, k); b = get("natterd-mem", t, k)
+	printf "| %s | %s | %s | %s | %s |\n", name, fmt(a, k), fmt(b, k), ratio(a, b), target
+}
+function history() {
 	print ""
-	print "| history (SQLite) on vs off | natterd --db none | natterd --db file | on/off | target |"
+	print "| natterd: history in a file (--sync full) vs in memory | --db file | --db none | file/none | target |"
 	print "|---|---|---|---|---|"
-	for (j = 1; j <= 2; j++) {
-		t = j == 1 ? "burst100" : "burst500"
-		a = get("natterd", t, "deliveries_per_s"); b = get("natterd-hist", t, "deliveries_per_s")
-		printf "| %s deliveries/s | %s | %s | %s | >= 0.80 |\n", t, fmt(a, "per_s"), fmt(b, "per_s"), ratio(b, a)
-		a = get("natterd", t, "cpu_us_per_delivery"); b = get("natterd-hist", t, "cpu_us_per_delivery")
-		printf "| %s CPU us per delivery | %s | %s | %s | |\n", t, fmt(a, "cpu"), fmt(b, "cpu"), ratio(b, a)
-		printf "| %s lost | %s | %s | | 0 |\n", t, get("natterd", t, "lost"), get("natterd-hist", t, "lost")
-	}
+	hrow("burst 100: deliveries/s", "burst100", "deliveries_per_s", "")
+	hrow("burst 100: CPU us per delivery", "burst100", "cpu_us_per_delivery", "<= 1.3")
+	hrow("burst 100: latency p99", "burst100", "p99_us", "")
+	hrow("burst 500: deliveries/s", "burst500", "deliveries_per_s", "")
+	hrow("burst 500: CPU us per delivery", "burst500", "cpu_us_per_delivery", "<= 1.3")
+	hrow("burst 500: latency p99", "burst500", "p99_us", "")
+	hrow("paced 100: CPU us per delivery", "paced100", "cpu_us_per_delivery", "<= 1.3")
+	hrow("paced 100: latency p99", "paced100", "p99_us", "<= 1.5")
+	hrow("paced 500: CPU us per delivery", "paced500", "cpu_us_per_delivery", "<= 1.3")
+	hrow("paced 500: latency p99", "paced500", "p99_us", "<= 1.5")
+	hrow("idle: time to register all", "idle", "register_s", "")
+	hrow("idle: RSS per connection", "idle", "rss_per_conn_b", "")
+	hrow("pairs: CPU us per round trip", "pairs", "cpu_us_per_round_trip", "<= 1.3")
+	hrow("pairs: round trips/s", "pairs", "round_trips_per_s", "")
+	hrow("pairs: round trip p99", "pairs", "p99_us", "<= 1.5")
+	hrow("lost (burst 100, pairs)", "burst100", "lost", "0")
+	if (!seen["natterd-slow"]) return
+	print ""
+	print "| slow disk: 2 chatting at 20 lines/s, a third PINGing every 50 ms | disk as it is | every fsync +250 ms | target |"
+	print "|---|---|---|---|"
+	printf "| PING round trip p99 | %s | %s | <= 10 ms |\n", fmt(get("natterd", "slowdisk", "ping_p99_us"), "p99_us"), fmt(get("natterd-slow", "slowdisk", "ping_p99_us"), "p99_us")
+	printf "| PING round trip max | %s | %s | |\n", fmt(get("natterd", "slowdisk", "ping_max_us"), "p99_us"), fmt(get("natterd-slow", "slowdisk", "ping_max_us"), "p99_us")
+	printf "| chat lines delivered/s | %.1f | %.1f | no loss of throughput |\n", get("natterd", "slowdisk", "deliveries_per_s"), get("natterd-slow", "slowdisk", "deliveries_per_s")
+	printf "| chat latency p99 | %s | %s | |\n", fmt(get("natterd", "slowdisk", "p99_us"), "p99_us"), fmt(get("natterd-slow", "slowdisk", "p99_us"), "p99_us")
+	printf "| chat lost | %s | %s | 0 |\n", get("natterd", "slowdisk", "lost"), get("natterd-slow", "slowdisk", "lost")
 }
 function clients(   n) {
 	n = get("natter", "flood", "messages")

@@ -185,6 +185,7 @@ enum line_kind {
 	LINE_EVENT,	/* joins, parts, quits, nick and topic changes: dimmed */
 	LINE_INFO,	/* server replies and natter's own notes */
 	LINE_ERROR,	/* errors */
+	LINE_DAY,	/* "Friday 4 December 2026": lines below are of that day */
 };
 #define LINE_SELF 0x01		/* we said it */
 #define LINE_HIGHLIGHT 0x02	/* it mentions us */
@@ -493,8 +494,13 @@ void window_close(size_t i);
  * activity and unread counts of buffers not on screen. */
 void buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
     unsigned flags, const char *nick, const char *text);
-/* Put a line before the oldest (older history); false when the ring is
- * full. Not logged, not counted as unread. */
+/* Do two times fall on the same local day? */
+bool window_same_day(int64_t a_ms, int64_t b_ms);
+/* The text of a day line, "Friday 4 December 2026" (local time); returns
+ * its length, 0 when it does not fit cap. */
+size_t window_day_text(char *buf, size_t cap, int64_t ms);
+/* Put a line before the oldest (older history), with its day lines;
+ * false when the ring is too full. Not logged, not counted as unread. */
 bool buffer_prepend(struct buffer *b, int64_t time, enum line_kind kind,
     unsigned flags, const char *nick, const char *text);
 /* An informational line stamped now. */

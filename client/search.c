@@ -68,7 +68,8 @@ search_line(long i, void *arg)
 	const struct line *l = buffer_line(b, b->seq - b->count + (uint64_t)i);
 
 	/* natter's own notes ("No match for x") are not conversation. */
-	if (l == NULL || l->kind == LINE_INFO || l->kind == LINE_ERROR)
+	if (l == NULL || l->kind == LINE_INFO || l->kind == LINE_ERROR ||
+	    l->kind == LINE_DAY)
 		return NULL;
 	return LINE_TEXT(l);
 }

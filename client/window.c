@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "natter.h"
 
@@ -164,48 +165,114 @@ line_new(int64_t time, enum line_kind kind, unsigned flags, const char *nick,
 	return l;
 }
 
-/*
- * Older history (CHATHISTORY BEFORE) goes in front of the oldest line.
- * The ring is rebuilt with first at 0 and the size buffer_add's growth
- * expects for the new count. Line numbers start at 0, so every line
- * already there moves up one (seq and a scrolled view's anchor too),
- * and the view stays where it is.
- */
 bool
-buffer_prepend(struct buffer *b, int64_t time, enum line_kind kind,
-    unsigned flags, const char *nick, const char *text)
+window_same_day(int64_t a_ms, int64_t b_ms)
 {
-	size_t n = b->count + 1, size = 64;
+	time_t a = (time_t)(a_ms / 1000), b = (time_t)(b_ms / 1000);
+	struct tm ta, tb;
+
+	if (localtime_r(&a, &ta) == NULL || localtime_r(&b, &tb) == NULL)
+		return true;
+	return ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday;
+}
+
+size_t
+window_day_text(char *buf, size_t cap, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	char wday[32], month[64];
+	struct tm tm;
+	int n;
+
+	if (cap == 0)
+		return 0;
+	buf[0] = '\0';
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(wday, sizeof(wday), "%A", &tm) == 0 ||
+	    strftime(month, sizeof(month), "%B %Y", &tm) == 0)
+		return 0;
+	n = snprintf(buf, cap, "%s %d %s", wday, tm.tm_mday, month);
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+static struct line *
+day_line(int64_t ms)
+{
+	char text[128];
+
+	window_day_text(text, sizeof(text), ms);
+	return line_new(ms, LINE_DAY, 0, "", text);
+}
+
+/*
+ * Lines go in front of the oldest one. The ring is rebuilt with first at
+ * 0 and the size buffer_add's growth expects for the new count. Line
+ * numbers start at 0, so every line already there moves up by as many
+ * (seq and a scrolled view's anchor too), and the view stays where it is.
+ * drop says how many of the oldest lines go first.
+ */
+static void
+ring_prepend(struct buffer *b, struct line **add, size_t nadd, size_t drop)
+{
+	size_t n = b->count - drop + nadd, size = 64;
 	struct line **lines;
 
-	if (b->count == b->cap)
-		return false;
 	while (size < n)
 		size *= 2;
 	if (size > b->cap)
 		size = b->cap;
 	lines = xreallocarray(NULL, size, sizeof(*lines));
-	lines[0] = line_new(time, kind, flags, nick, text);
-	for (size_t i = 0; i < b->count; i++)
-		lines[i + 1] = b->lines[(b->first + i) % b->cap];
+	for (size_t i = 0; i < nadd; i++)
+		lines[i] = add[i];
+	for (size_t i = 0; i < drop; i++)
+		free(b->lines[(b->first + i) % b->cap]);
+	for (size_t i = drop; i < b->count; i++)
+		lines[nadd + i - drop] = b->lines[(b->first + i) % b->cap];
 	free(b->lines);
 	b->lines = lines;
 	b->first = 0;
 	b->count = n;
-	b->seq++;
+	b->seq += nadd - drop;
 	if (b->scrolled)
-		b->anchor++;
+		b->anchor += nadd - drop;
 	if (b == window_current())
 		dirty |= DIRTY_HISTORY;
+}
+
+/*
+ * Older history (CHATHISTORY BEFORE) goes in front of the oldest line,
+ * with the day lines buffer_add would have put: one above it unless it
+ * is today's, and one between it and the next line of another day (the
+ * day line that headed the buffer moves up when it is the same day).
+ */
+bool
+buffer_prepend(struct buffer *b, int64_t time, enum line_kind kind,
+    unsigned flags, const char *nick, const char *text)
+{
+	const struct line *f = buffer_line(b, b->seq - b->count);
+	bool head = time > 0 && !window_same_day(time, time_now_ms());
+	bool drop = f != NULL && f->kind == LINE_DAY &&
+	    window_same_day(f->time, time);
+	bool between = f != NULL && f->kind != LINE_DAY && f->time > 0 &&
+	    time > 0 && !window_same_day(f->time, time);
+	struct line *add[3];
+	size_t nadd = 0;
+
+	if (b->count - drop + head + 1 + between > b->cap)
+		return false;
+	if (head)
+		add[nadd++] = day_line(time);
+	add[nadd++] = line_new(time, kind, flags, nick, text);
+	if (between)
+		add[nadd++] = day_line(f->time);
+	ring_prepend(b, add, nadd, drop);
 	return true;
 }
 
-void
-buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
-    unsigned flags, const char *nick, const char *text)
+/* Append l to b's ring, the oldest line going when it is full. */
+static void
+ring_push(struct buffer *b, struct line *l)
 {
-	struct line *l = line_new(time, kind, flags, nick, text);
-
 	if (b->count == b->cap) {
 		free(b->lines[b->first]);
 		b->lines[b->first] = l;
@@ -224,6 +291,22 @@ buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
 		b->count++;
 	}
 	b->seq++;
+}
+
+void
+buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
+    unsigned flags, const char *nick, const char *text)
+{
+	struct line *l = line_new(time, kind, flags, nick, text);
+	const struct line *prev = buffer_line(b, b->seq - 1);
+
+	/* A day line between lines of different local days, and above a
+	 * first line that is not today's (old history). Lines without a
+	 * time (0) are left alone. */
+	if (time > 0 && (prev == NULL ? !window_same_day(time, time_now_ms()) :
+	    prev->time > 0 && !window_same_day(prev->time, time)))
+		ring_push(b, day_line(time));
+	ring_push(b, l);
 	logfile_add(b, l);
 
 	if (b == window_current()) {

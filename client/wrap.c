@@ -104,6 +104,15 @@ render_line(struct render *r, const struct line *l, int cols)
 	struct tm tm;
 
 	r->n = 0;
+	if (l->kind == LINE_DAY) {
+		struct style day = plain;
+		day.attr = MIRC_BOLD;
+		r->indent = 0;
+		render_put(r, "── ", plain, false);
+		render_put(r, LINE_TEXT(l), day, false);
+		render_put(r, " ──", plain, false);
+		return;
+	}
 	if (localtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
 	strftime(stamp, sizeof(stamp), "%H:%M ", &tm);
@@ -139,6 +148,8 @@ render_line(struct render *r, const struct line *l, int cols)
 		break;
 	case LINE_ERROR:
 		text.fg = 4;	/* red */
+		break;
+	case LINE_DAY:
 		break;
 	}
 	r->indent = render_cols(r);

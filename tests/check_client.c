@@ -535,6 +535,49 @@ START_TEST(test_window_activity)
 }
 END_TEST
 
+START_TEST(test_window_day_lines)
+{
+	struct buffer *b = window_open("#c", BUFFER_CHANNEL);
+	const int64_t fri = 1796385600000LL;	/* 2026-12-04 12:00 UTC */
+	const int64_t day = 24 * 3600 * 1000LL;
+	char text[64];
+
+	ck_assert_uint_eq(window_day_text(text, sizeof(text), fri), 22);
+	ck_assert_str_eq(text, "Friday 4 December 2026");
+	ck_assert_uint_eq(window_day_text(text, 10, fri), 0);
+	ck_assert(window_same_day(fri, fri + 11 * 3600 * 1000LL));
+	ck_assert(!window_same_day(fri, fri + 12 * 3600 * 1000LL));
+	/* Old history: its day first; more of the day, no second line. */
+	buffer_add(b, fri, LINE_MSG, 0, "bob", "old");
+	buffer_add(b, fri + 1000, LINE_MSG, 0, "bob", "old too");
+	ck_assert_uint_eq(b->count, 3);
+	ck_assert_int_eq(buffer_line(b, 0)->kind, LINE_DAY);
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, 0)), "Friday 4 December 2026");
+	/* The next day: a line between; lines without a time: none. */
+	buffer_add(b, fri + day, LINE_MSG, 0, "bob", "next");
+	ck_assert_int_eq(buffer_line(b, 3)->kind, LINE_DAY);
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, 3)), "Saturday 5 December 2026");
+	buffer_add(b, 0, LINE_INFO, 0, "", "no time");
+	buffer_add(b, fri + 2 * day, LINE_INFO, 0, "", "after a timeless line");
+	ck_assert_uint_eq(b->count, 7);
+	/* Day lines are not activity. */
+	ck_assert_uint_eq(b->unread, 3);
+	/* Today's first line has no day line above it. */
+	struct buffer *q = window_open("bob", BUFFER_QUERY);
+	buffer_add(q, time_now_ms(), LINE_MSG, 0, "bob", "now");
+	ck_assert_uint_eq(q->count, 1);
+	/* The rendering: the day alone, no time stamp. */
+	static struct render r;
+	render_line(&r, buffer_line(b, 3), 80);
+	char out[128];
+	size_t k = 0;
+	for (size_t i = 0; i < r.n; i++)
+		k += (size_t)wctomb(out + k, r.w[i]);
+	out[k] = '\0';
+	ck_assert_str_eq(out, "── Saturday 5 December 2026 ──");
+}
+END_TEST
+
 START_TEST(test_window_scroll)
 {
 	struct buffer *b = window_server();
@@ -1512,7 +1555,11 @@ START_TEST(test_handle_history)
 	    ":bob!b@h PRIVMSG #lan :zero");
 	ck_assert_uint_eq(b->seq, seq);	/* held until the batch ends */
 	from_server(":irc.test BATCH -h2");
-	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - b->count)), "zero");
+	/* Old history: its day heads it, once (not once per line). */
+	ck_assert_int_eq(buffer_line(b, b->seq - b->count)->kind, LINE_DAY);
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - b->count)),
+	    "Tuesday 1 December 2026");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - b->count + 1)), "zero");
 	/* An empty BEFORE page: nothing older, so no more asking. */
 	chathist_scrolled_top(b);
 	from_server(":irc.test BATCH +h3 chathistory #lan");
@@ -1624,7 +1671,9 @@ START_TEST(test_handle_batch_capped)
 	/* What was kept went in front, up to the scrollback's size. */
 	ck_assert_uint_eq(b->count, window_scrollback);
 	ck_assert_str_eq(LINE_TEXT(last_line(b)), "newest");
-	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - b->count)), text);
+	ck_assert_int_eq(buffer_line(b, b->seq - b->count)->kind, LINE_DAY);
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - b->count + 1)), text);
+	ck_assert_int_eq(buffer_line(b, b->seq - 2)->kind, LINE_DAY);
 }
 END_TEST
 
@@ -1703,6 +1752,7 @@ client_suite(void)
 	tcase_add_test(tc, test_window_line_overhead);
 	tcase_add_test(tc, test_window_long_text_cut);
 	tcase_add_test(tc, test_window_activity);
+	tcase_add_test(tc, test_window_day_lines);
 	tcase_add_test(tc, test_window_scroll);
 	tcase_add_test(tc, test_window_scroll_wrapped_rows);
 	tcase_add_test(tc, test_nick_list);

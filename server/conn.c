@@ -375,27 +375,47 @@ conn_reply(struct client *c, enum numeric num, const char *fmt, ...)
 	conn_write(c, buf, line_finish(buf, n + m, IRC_BODY_MAX - 2));
 }
 
+/*
+ * How much of tags (escaped, without '@') fits in a tag section of
+ * IRC_TAGS_MAX bytes with its '@' and space: all of it, or the whole
+ * tags before the last ';' that fits, so the server's own tags, which
+ * come first, survive a stored row's long client tags.
+ */
+static size_t
+tags_fit(const char *tags)
+{
+	size_t max = IRC_TAGS_MAX - 2, tl = strnlen(tags, max + 1);
+
+	if (tl <= max)
+		return tl;
+	while (tl > 0 && tags[tl] != ';')
+		tl--;
+	return tl;
+}
+
 void
 conn_send_tagged(struct client *c, const char *tags, const char *fmt, ...)
 {
-	char buf[IRC_TAGS_MAX + IRC_BODY_MAX + 8];
-	size_t tl = strlen(tags);
+	/* The tag section, then room for twice a body: what is formatted
+	 * past that is cut anyway. Every size below comes from sizeof. */
+	char buf[IRC_TAGS_MAX + IRC_BODY_MAX * 2];
+	size_t tl = tags_fit(tags), room;
 	va_list ap;
 	int n;
 
-	if (tl > IRC_TAGS_MAX - 2)
-		tl = 0;
 	if (tl > 0) {
 		buf[0] = '@';
 		memcpy(buf + 1, tags, tl);
 		buf[tl + 1] = ' ';
 		tl += 2;
 	}
+	room = sizeof(buf) - tl;
 	va_start(ap, fmt);
-	n = vsnprintf(buf + tl, IRC_BODY_MAX * 2, fmt, ap);
+	n = vsnprintf(buf + tl, room, fmt, ap);
 	va_end(ap);
-	if (n > IRC_BODY_MAX * 2 - 1)
-		n = IRC_BODY_MAX * 2 - 1;
+	if (n > (int)room - 1)
+		n = (int)room - 1;
+	/* line_finish cuts at a code point well inside room. */
 	conn_write(c, buf, tl + line_finish(buf + tl, n, IRC_BODY_MAX - 2));
 }
 

@@ -925,6 +925,44 @@ START_TEST(retention_days)
 }
 END_TEST
 
+/*
+ * A stored row whose tags fill most of the tag section and whose source
+ * is longer than a line (a database written by another program, or by
+ * hand): the line goes out with its body cut at the line limit, and
+ * nothing is written past natterd's line buffer.
+ */
+START_TEST(long_stored_tags)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	char sql[9800], tags[7800], source[1001];
+	sqlite3 *db;
+
+	start(args);	/* creates the schema */
+	stop();
+	/* Valid client tags, escaped as stored: "+a=xxxx...". */
+	memcpy(tags, "+a=", 3);
+	memset(tags + 3, 'x', sizeof(tags) - 4);
+	tags[sizeof(tags) - 1] = '\0';
+	memset(source, 'x', sizeof(source) - 1);
+	source[sizeof(source) - 1] = '\0';
+	snprintf(sql, sizeof(sql), "INSERT INTO messages (msgid, time_ms,"
+	    " source, nick, target, tkey, command, tags, text) VALUES"
+	    " ('big1', strftime('%%s', 'now') * 1000, '%s!x@h', 'x', '#big',"
+	    " '#big', 'PRIVMSG', '%s', 'hello')", source, tags);
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	start(args);
+	struct nd_conn *a = joined("alice", CAPS, "#big");
+	nd_send(a, "CHATHISTORY LATEST #big * 10");
+	ND_EXPECT(a, "^@[^ ]*msgid=big1[^ ]* :x{500,510}$");
+	nd_sync(a);
+	nd_close(a);
+	stop();
+}
+END_TEST
+
 /* The log holds exactly one line, and it says re. */
 static void
 one_line(const char *re)
@@ -1112,6 +1150,7 @@ chathistory_suite(void)
 	tcase_add_test(tc, visibility);
 	tcase_add_test(tc, retention);
 	tcase_add_test(tc, retention_days);
+	tcase_add_test(tc, long_stored_tags);
 	tcase_add_test(tc, unusable_db);
 	tcase_add_test(tc, channel_state);
 	tcase_add_test(tc, replay_on_join);

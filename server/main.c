@@ -128,7 +128,8 @@ static const struct flag flags[] = {
 	    "account=NAME\" per line; must not be\n"
 	    "readable by group or others", .path = &cfg.oper_path },
 	{ "password-file", 0, "file",
-	    "server password (first line), re-read on SIGHUP",
+	    "server password (first line), re-read on SIGHUP;\n"
+	    "must not be readable by group or others",
 	    .path = &cfg.password_path },
 	{ "ping-timeout", 0, "seconds", "PING after this much silence, close after\n"
 	    "as much again (default 120)", .num = &cfg.ping_timeout,
@@ -461,7 +462,16 @@ load_files(void)
 			cfg.motd = lines;
 		}
 	}
-	if (cfg.password_path != NULL) {
+	struct stat pst;
+	if (cfg.password_path != NULL && stat(cfg.password_path, &pst) == 0 &&
+	    (pst.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		/* As for the oper file; but a password ignored would open
+		 * the server to all, so start-up fails and SIGHUP keeps
+		 * the password it had. */
+		log_error("password file %s is readable by group or others "
+		    "(chmod 600 it)", cfg.password_path);
+		ok = false;
+	} else if (cfg.password_path != NULL) {
 		if ((lines = read_lines(cfg.password_path, 1)) == NULL ||
 		    lines[0] == NULL || lines[0][0] == '\0') {
 			log_error("cannot read a password from %s: %s",

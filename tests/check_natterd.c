@@ -2127,6 +2127,40 @@ START_TEST(who_opers_only)
 }
 END_TEST
 
+START_TEST(password_file_readable)
+{
+	struct nd_server s;
+	const char *pw = nd_file("password", "sesame\n", 0640);
+
+	/* Start-up fails rather than run without the password. */
+	ck_assert_int_eq(nd_start_fail(&s, (const char *[]){
+	    "--password-file", pw, NULL }), 1);
+	ck_assert_msg(strstr(nd_log(&s), "is readable by group or others "
+	    "(chmod 600 it)") != NULL, "%s", nd_log(&s));
+	nd_stop(&s);
+	/* SIGHUP keeps the password it had when the file becomes readable. */
+	pw = nd_file("password", "sesame\n", 0600);
+	nd_start(&s, (const char *[]){ "--password-file", pw, NULL });
+	nd_file("password", "open\n", 0644);
+	nd_kill(&s, SIGHUP);
+	ck_assert(nd_log_wait(&s, "readable by group or others", T));
+	struct nd_conn *a = nd_connect(&s);
+	nd_send(a, "PASS open");
+	nd_send(a, "NICK alice");
+	nd_send(a, "USER a 0 * :A");
+	ND_EXPECT(a, " 464 alice ");
+	nd_close(a);
+	a = nd_connect(&s);
+	nd_send(a, "PASS sesame");
+	nd_send(a, "NICK alice");
+	nd_send(a, "USER a 0 * :A");
+	ND_EXPECT(a, " 001 alice ");
+	nd_close(a);
+	ck_assert_int_eq(nd_stop(&s), 0);
+	nd_cleanup_files();
+}
+END_TEST
+
 START_TEST(oper_file_readable)
 {
 	struct nd_server s;
@@ -2607,6 +2641,7 @@ natterd_suite(void)
 	tcase_add_test(tc, oper_kill_wallops);
 	tcase_add_test(tc, who_opers_only);
 	tcase_add_test(tc, oper_file_readable);
+	tcase_add_test(tc, password_file_readable);
 	tcase_add_test(tc, flood_delays);
 	tcase_add_test(tc, flood_backlog_not_idle);
 	tcase_add_test(tc, out_of_descriptors);

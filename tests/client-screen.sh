@@ -400,6 +400,7 @@ until_true "natter2 to exit" test -f "$work/rc2"
 if [ "$kind" = natterd ]; then
 	first_pid=$server_pid
 	printf 's3cret\n' >"$work/pw"
+	chmod 600 "$work/pw"
 	printf 'wrong\n' >"$work/badpw"
 	start_natterd "$work/server2.log" --password-file "$work/pw"
 	pw_pid=$server_pid

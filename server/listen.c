@@ -209,6 +209,56 @@ refuse(int fd, const char *host, const char *why)
 	close(fd);
 }
 
+/* Whether the peer's address is in a --trust network (an IPv4 peer on
+ * an IPv6 socket, ::ffff:a.b.c.d, counts as IPv4). */
+static bool
+trusted(const struct sockaddr_storage *ss)
+{
+	const uint8_t *a;
+	int family = ss->ss_family;
+
+	if (family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+	} else if (family == AF_INET6) {
+		const struct in6_addr *a6 =
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr;
+		a = a6->s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a6)) {
+			family = AF_INET;
+			a += 12;
+		}
+	} else
+		return false;
+	for (size_t i = 0; i < cfg.ntrust; i++) {
+		const struct trust *t = &cfg.trust[i];
+		unsigned bytes = t->prefix / 8, bits = t->prefix % 8;
+		if (t->family != family || memcmp(a, t->addr, bytes) != 0)
+			continue;
+		if (bits == 0 ||
+		    ((a[bytes] ^ t->addr[bytes]) & (0xff00 >> bits)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Why a new connection from host must go, or NULL: it may stay. */
+static const char *
+over_limit(const char *host, bool trust)
+{
+	size_t n, unreg;
+
+	if (cfg.max_clients > 0 && conn_count >= cfg.max_clients)
+		return "Server is full";
+	if (trust || (cfg.max_per_ip == 0 && cfg.max_unregistered == 0))
+		return NULL;
+	n = loop_count_host(host, &unreg);
+	if (cfg.max_per_ip > 0 && n >= cfg.max_per_ip)
+		return "Too many connections from your address";
+	if (cfg.max_unregistered > 0 && unreg >= cfg.max_unregistered)
+		return "Too many unregistered connections from your address";
+	return NULL;
+}
+
 static bool
 accept_emfile(int lfd)
 {
@@ -256,13 +306,9 @@ listen_accept(int lfd)
 			memmove(host + 1, host, hl + 1);
 			host[0] = '0';
 		}
-		if (cfg.max_clients > 0 && conn_count >= cfg.max_clients) {
-			refuse(fd, host, "Server is full");
-			continue;
-		}
-		if (cfg.max_per_ip > 0 &&
-		    loop_count_host(host) >= cfg.max_per_ip) {
-			refuse(fd, host, "Too many connections from your address");
+		const char *why = over_limit(host, trusted(&ss));
+		if (why != NULL) {
+			refuse(fd, host, why);
 			continue;
 		}
 		/* We coalesce writes ourselves; Nagle would only add delay. */

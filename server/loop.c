@@ -27,6 +27,7 @@
 #include "natterd.h"
 
 #define REG_TIMEOUT_MS 60000
+#define REG_TIMEOUT_BUSY_MS 10000	/* under pressure (reg_timeout_ms) */
 #define SHUTDOWN_FLUSH_MS 2000
 #define TIMER_IDLE_MS 60000
 #define TIMER_GRAIN_MS 500
@@ -88,11 +89,22 @@ loop_add_listener(int fd)
 	slot_new(fd, NULL);
 }
 
+/*
+ * 60 s to register (or the ping timeout, if shorter); 10 s once half
+ * of --max-clients is in use, so sockets that never register cannot
+ * keep the descriptors others need for long. A LAN client registers in
+ * milliseconds.
+ */
 static int64_t
 reg_timeout_ms(void)
 {
 	int64_t pt = (int64_t)cfg.ping_timeout * 1000;
-	return pt < REG_TIMEOUT_MS ? pt : REG_TIMEOUT_MS;
+	int64_t t = pt < REG_TIMEOUT_MS ? pt : REG_TIMEOUT_MS;
+
+	if (cfg.max_clients > 0 && conn_count * 2 >= cfg.max_clients &&
+	    t > REG_TIMEOUT_BUSY_MS)
+		t = REG_TIMEOUT_BUSY_MS;
+	return t;
 }
 
 void
@@ -103,14 +115,20 @@ loop_add_client(struct client *c)
 }
 
 size_t
-loop_count_host(const char *host)
+loop_count_host(const char *host, size_t *unreg)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < npfd; i++)
-		if (owners[i] != NULL && owners[i]->state < CONN_DEAD &&
-		    strcmp(owners[i]->host, host) == 0)
+	*unreg = 0;
+	for (size_t i = 0; i < npfd; i++) {
+		const struct client *c = owners[i];
+		if (c != NULL && c->state < CONN_DEAD &&
+		    strcmp(c->host, host) == 0) {
 			n++;
+			if ((c->reg & REG_DONE) == 0)
+				(*unreg)++;
+		}
+	}
 	return n;
 }
 

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,7 +21,18 @@
 #define MOTD_LINES_MAX 200
 #define MOTD_LINE_MAX 400
 
+/*
+ * The limits' defaults suit a LAN box (natterd(8), LIMITS): a household
+ * or a class is a few dozen people with a device or two each.
+ */
+#define MAX_PER_IP_DEFAULT 10
+#define MAX_UNREGISTERED_DEFAULT 5
+#define MAX_CLIENTS_AUTO SIZE_MAX	/* not given: from RLIMIT_NOFILE */
+
 struct config cfg = {
+	.max_clients = MAX_CLIENTS_AUTO,
+	.max_per_ip = MAX_PER_IP_DEFAULT,
+	.max_unregistered = MAX_UNREGISTERED_DEFAULT,
 	.sendq = 1024 * 1024,
 	.flood_rate = 50,
 	.flood_burst = 200,
@@ -59,6 +71,7 @@ static void flag_quiet(const char *);
 static void flag_sync(const char *);
 static void flag_registration(const char *);
 static void flag_syslog(const char *);
+static void flag_trust(const char *);
 static void flag_verbose(const char *);
 static void flag_version(const char *);
 
@@ -112,11 +125,15 @@ static const struct flag flags[] = {
 	    "oldest deleted first (default 1g; k/m/g\n"
 	    "suffixes; 0: no limit)", .size = &cfg.history_max_bytes,
 	    .max = (size_t)1 << 50, .suffix = true },
-	{ "max-clients", 0, "n", "connections at most (0: no limit; default 0)",
+	{ "max-clients", 0, "n", "connections at most (0: no limit; default:\n"
+	    "the descriptor limit less 32)",
 	    .size = &cfg.max_clients, .max = 1000000 },
 	{ "max-per-ip", 0, "n",
-	    "connections per address (0: no limit; default 0)",
+	    "connections per address (0: no limit; default 10)",
 	    .size = &cfg.max_per_ip, .max = 1000000 },
+	{ "max-unregistered", 0, "n", "connections per address not registered yet\n"
+	    "(0: no limit; default 5)",
+	    .size = &cfg.max_unregistered, .max = 1000000 },
 	{ "motd", 0, "file", "message of the day, re-read on SIGHUP",
 	    .path = &cfg.motd_path },
 	{ "name", 0, "name", "server name in replies (default: host name)",
@@ -153,6 +170,8 @@ static const struct flag flags[] = {
 	    "of natterd, not a power cut (default full)", .set = flag_sync },
 	{ "syslog", 0, NULL, "log to syslog instead of stderr",
 	    .set = flag_syslog },
+	{ "trust", 0, "addr[/prefix]", "exempt a network from the per-address\n"
+	    "limits (repeatable)", .repeat = true, .set = flag_trust },
 };
 
 #define FLAG_LONG_ID 256	/* getopt_long's value for flags[i]: 256 + i */
@@ -264,6 +283,41 @@ flag_sync(const char *arg)
 		cfg.sync_full = false;
 	else
 		usage_error("bad --sync '%s': use normal or full", arg);
+}
+
+static void
+flag_trust(const char *arg)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	struct trust t = { 0 };
+	const char *slash = strchr(arg, '/');
+	size_t len = slash != NULL ? (size_t)(slash - arg) : strlen(arg);
+	unsigned max;
+
+	if (cfg.ntrust == TRUST_MAX)
+		usage_error("too many %s", "--trust");
+	if (len >= sizeof(addr))
+		usage_error("bad --trust '%s': use addr or addr/prefix", arg);
+	memcpy(addr, arg, len);
+	addr[len] = '\0';
+	if (inet_pton(AF_INET, addr, t.addr) == 1) {
+		t.family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, addr, t.addr) == 1) {
+		t.family = AF_INET6;
+		max = 128;
+	} else
+		usage_error("bad --trust '%s': use addr or addr/prefix", arg);
+	t.prefix = max;
+	if (slash != NULL) {
+		char *end;
+		unsigned long p = strtoul(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || p > max)
+			usage_error("bad --trust '%s': use addr or addr/prefix",
+			    arg);
+		t.prefix = p;
+	}
+	cfg.trust[cfg.ntrust++] = t;
 }
 
 static void
@@ -547,15 +601,36 @@ conf_reload(void)
 	account_reload();
 }
 
-/* Thousands of clients need thousands of descriptors. */
+/*
+ * Thousands of clients need thousands of descriptors: the soft limit
+ * goes up to the hard one. --max-clients defaults to what that allows
+ * with NOFILE_RESERVED kept for natterd's own files, so the last
+ * client is refused with "Server is full" rather than the database
+ * failing to open a file; a larger --max-clients is lowered to it
+ * (0, no limit, is left to the operator).
+ */
 static void
 raise_nofile(void)
 {
 	struct rlimit rl;
+	size_t fit;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	fit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000000 ?
+	    1000000 : (size_t)rl.rlim_cur;
+	fit = fit > NOFILE_RESERVED + 1 ? fit - NOFILE_RESERVED : 1;
+	if (cfg.max_clients == MAX_CLIENTS_AUTO)
+		cfg.max_clients = fit;
+	else if (cfg.max_clients > fit) {
+		log_warn("--max-clients %zu is more than the descriptor limit "
+		    "allows: %zu", cfg.max_clients, fit);
+		cfg.max_clients = fit;
 	}
 }
 

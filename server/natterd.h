@@ -32,14 +32,32 @@ struct oper {
 	char *account;
 };
 
+/* --trust: a network exempt from the per-address limits. */
+struct trust {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* network byte order; 4 bytes for AF_INET */
+	unsigned prefix;	/* bits that must match */
+};
+#define TRUST_MAX 16
+
+/*
+ * Descriptors kept out of --max-clients' default: standard streams,
+ * listeners, the database (file, WAL, shared memory, lock), the storage
+ * thread's wake-up, the spare descriptor listen.c keeps for EMFILE, syslog.
+ */
+#define NOFILE_RESERVED 32
+
 struct config {
 	const char *name;	/* server name in replies (--name) */
 	const char *motd_path;
 	const char *password_path;
 	const char *oper_path;
 	const char *db_path;	/* --db, handed to hist_open */
-	size_t max_clients;	/* 0: no limit */
+	size_t max_clients;	/* 0: no limit; default from RLIMIT_NOFILE */
 	size_t max_per_ip;	/* 0: no limit */
+	size_t max_unregistered;	/* per address, not registered; 0: none */
+	struct trust trust[TRUST_MAX];	/* exempt from the per-address limits */
+	size_t ntrust;
 	size_t sendq;		/* bytes queued per client before SendQ exceeded */
 	int flood_rate;		/* lines per second; 0: flood control off */
 	int flood_burst;	/* lines accepted at once before delaying */
@@ -775,8 +793,9 @@ void loop_dirty(struct client *c);
 void loop_throttle(struct client *c, int64_t at);
 /* c may read again (or not: flood or full frame). */
 void loop_want_read(struct client *c, bool on);
-/* Live connections from host (for --max-per-ip). */
-size_t loop_count_host(const char *host);
+/* Live connections from host (for --max-per-ip); *unreg gets how many
+ * of them have not registered yet (for --max-unregistered). */
+size_t loop_count_host(const char *host, size_t *unreg);
 /* Signals only set flags the loop reads; installed before listening so a
  * SIGTERM right after start-up still exits cleanly. */
 void loop_signals(void);

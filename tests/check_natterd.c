@@ -1919,6 +1919,7 @@ END_TEST
 START_TEST(client_limits)
 {
 	struct nd_server s;
+	nd_untrusted = true;
 	nd_start(&s, (const char *[]){ "--max-clients", "3", "--max-per-ip",
 	    "2", NULL });
 	struct nd_conn *a = nd_register(&s, "a1", NULL);
@@ -2248,9 +2249,11 @@ START_TEST(out_of_descriptors)
 	size_t n = 0;
 	bool refused = false;
 
-	/* natterd inherits 32 descriptors at most; so does this test. */
+	/* natterd inherits 32 descriptors at most; so does this test. No
+	 * --max-clients: the default would refuse them all before the
+	 * descriptors run out. */
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	nd_start(&s, NULL);
+	nd_start(&s, (const char *[]){ "--max-clients", "0", NULL });
 	while (n < 28 && !refused) {
 		c[n] = nd_connect(&s);
 		nd_send(c[n], "PING :fd%zu", n);
@@ -2270,6 +2273,145 @@ START_TEST(out_of_descriptors)
 	c[0] = nd_register(&s, "after", NULL);
 	for (size_t i = 0; i < n; i++)
 		nd_close(c[i]);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
+/*
+ * The defaults, from one address: 5 connections that have not
+ * registered, 10 in all; another address is counted on its own, and a
+ * --trust network not at all.
+ */
+START_TEST(per_address_defaults)
+{
+	struct nd_server s;
+	struct nd_conn *c[12];
+
+	nd_untrusted = true;
+	nd_start(&s, NULL);
+	for (int i = 0; i < 5; i++) {
+		c[i] = nd_connect(&s);
+		nd_send(c[i], "PING :u%d", i);
+		ND_EXPECT(c[i], "PONG");
+	}
+	c[5] = nd_connect(&s);
+	ND_EXPECT(c[5], "^ERROR :Closing link: 127\\.0\\.0\\.1 \\(Too many "
+	    "unregistered connections from your address\\)$");
+	nd_close(c[5]);
+	for (int i = 0; i < 5; i++)
+		nd_close(c[i]);
+	/* Once a later PING is answered, natterd has seen those closes. */
+	nd_source = "127.0.0.2";
+	struct nd_conn *other = nd_register(&s, "other", NULL);
+	nd_source = NULL;
+	nd_sync(other);
+	for (int i = 0; i < 10; i++) {
+		char nick[16];
+		snprintf(nick, sizeof(nick), "u%d", i);
+		c[i] = nd_register(&s, nick, NULL);
+	}
+	c[10] = nd_connect(&s);
+	ND_EXPECT(c[10], "^ERROR :Closing link: 127\\.0\\.0\\.1 \\(Too many "
+	    "connections from your address\\)$");
+	nd_close(c[10]);
+	nd_source = "127.0.0.2";
+	c[10] = nd_register(&s, "other2", NULL);
+	nd_source = NULL;
+	for (int i = 0; i <= 10; i++)
+		nd_close(c[i]);
+	nd_close(other);
+	ck_assert_int_eq(nd_stop(&s), 0);
+
+	nd_start(&s, (const char *[]){ "--trust", "127.0.0.1/32", NULL });
+	for (int i = 0; i < 12; i++) {
+		c[i] = nd_connect(&s);
+		nd_send(c[i], "PING :t%d", i);
+		ND_EXPECT(c[i], "PONG");
+	}
+	for (int i = 0; i < 12; i++)
+		nd_close(c[i]);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
+/*
+ * Idle sockets that never register, as many as one address can open,
+ * against a 64-descriptor limit: the address is refused long before the
+ * descriptors run out, and people on other addresses still get in.
+ */
+START_TEST(idle_sockets)
+{
+	struct nd_server s;
+	struct rlimit rl = { 64, 64 };
+	struct nd_conn *c[50];
+	size_t n = 0;
+	bool refused = false;
+
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	nd_untrusted = true;
+	nd_start(&s, NULL);
+	while (n < sizeof(c) / sizeof(*c) && !refused) {
+		c[n] = nd_connect(&s);
+		nd_send(c[n], "PING :fd%zu", n);
+		char *l = nd_expect(c[n], "PONG|ERROR", T);
+		ck_assert_ptr_nonnull(l);
+		refused = strstr(l, "ERROR") != NULL;
+		ck_assert_msg(!refused || strstr(l, "Too many unregistered") !=
+		    NULL, "%s", l);
+		free(l);
+		if (refused)
+			nd_close(c[n]);
+		else
+			n++;
+	}
+	ck_assert_msg(refused, "never refused after %zu connections", n);
+	struct nd_conn *users[5];
+	for (int i = 0; i < 5; i++) {
+		char addr[16], nick[16];
+		snprintf(addr, sizeof(addr), "127.0.0.%d", i + 2);
+		snprintf(nick, sizeof(nick), "user%d", i);
+		nd_source = addr;
+		users[i] = nd_register(&s, nick, NULL);
+	}
+	nd_source = NULL;
+	ck_assert_msg(strstr(nd_log(&s), "out of file descriptors") == NULL,
+	    "%s", nd_log(&s));
+	for (int i = 0; i < 5; i++)
+		nd_close(users[i]);
+	for (size_t i = 0; i < n; i++)
+		nd_close(c[i]);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
+/*
+ * Once half of --max-clients is taken, a connection gets 10 s to
+ * register, not the usual 60 (or the ping timeout).
+ */
+START_TEST(registration_pressure)
+{
+	struct nd_server s;
+	struct timespec t0, t1;
+
+	nd_start(&s, (const char *[]){ "--max-clients", "4", "--ping-timeout",
+	    "30", NULL });
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct nd_conn *a = nd_connect(&s);
+	struct nd_conn *b = nd_connect(&s);
+	nd_send(b, "NICK squat");
+	char *l = nd_expect(a, "^ERROR :Closing link: .*Registration timed "
+	    "out", 20000);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(secs >= 9 && secs < 20, "closed after %.1f s", secs);
+	ND_EXPECT(b, "Registration timed out");
+	/* Its nick is free again. */
+	struct nd_conn *c = nd_register(&s, "squat", NULL);
+	nd_close(c);
+	nd_close(a);
+	nd_close(b);
 	ck_assert_int_eq(nd_stop(&s), 0);
 }
 END_TEST
@@ -2645,6 +2787,9 @@ natterd_suite(void)
 	tcase_add_test(tc, flood_delays);
 	tcase_add_test(tc, flood_backlog_not_idle);
 	tcase_add_test(tc, out_of_descriptors);
+	tcase_add_test(tc, per_address_defaults);
+	tcase_add_test(tc, idle_sockets);
+	tcase_add_test(tc, registration_pressure);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("interop");

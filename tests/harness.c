@@ -23,6 +23,8 @@
 #define ARGS_MAX 64
 
 int nd_rcvbuf;
+bool nd_untrusted;
+const char *nd_source;
 
 static int
 left_ms(long long deadline)
@@ -112,6 +114,12 @@ spawn(struct nd_server *s, const char *const *args)
 	/* Never the user's own history; a test gives -d to keep one. */
 	argv[n++] = "--db";
 	argv[n++] = "none";
+	/* The tests' many connections all come from loopback: exempt from
+	 * the per-address limits unless a test is about them. */
+	if (!nd_untrusted) {
+		argv[n++] = "--trust";
+		argv[n++] = "127.0.0.0/8";
+	}
 	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
 	snprintf(readyarg, sizeof(readyarg), "%d", ready[1]);
 	argv[n++] = "--ready-fd";
@@ -270,6 +278,13 @@ nd_connect(struct nd_server *s)
 		    sizeof(nd_rcvbuf));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
+	if (nd_source != NULL) {
+		ck_assert_int_eq(inet_pton(AF_INET, nd_source, &sin.sin_addr),
+		    1);
+		if (bind(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			ck_abort_msg("harness: bind %s: %s", nd_source,
+			    strerror(errno));
+	}
 	sin.sin_port = htons(s->port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)

@@ -50,7 +50,8 @@ struct nd_conn {
 	size_t nlast;
 };
 
-/* Start natterd with -l 127.0.0.1:0 --name ND_NAME --flood off --db none plus
+/* Start natterd with -l 127.0.0.1:0 --name ND_NAME --flood off --db none
+ * (--trust 127.0.0.0/8 unless nd_untrusted) plus
  * args (NULL-terminated, may be NULL); fails the test if it does not
  * come up. Returns s. */
 struct nd_server *nd_start(struct nd_server *s, const char *const *args);
@@ -74,6 +75,13 @@ const char *nd_log(struct nd_server *s);
 /* SO_RCVBUF for the next connections (0: the kernel's default); small
  * values make a client that never reads hit natterd's sendq sooner. */
 extern int nd_rcvbuf;
+
+/* natterd is started with --trust 127.0.0.0/8 (its per-address limits
+ * do not apply to the tests' connections) unless this is set. */
+extern bool nd_untrusted;
+/* The local address of the next connections, "127.0.0.2" say (NULL:
+ * the kernel's choice, 127.0.0.1): a test's peers on other addresses. */
+extern const char *nd_source;
 
 /* A raw TCP connection to natterd (fails the test on error). */
 struct nd_conn *nd_connect(struct nd_server *s);

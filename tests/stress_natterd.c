@@ -1896,9 +1896,12 @@ START_TEST(stress)
 	/* Memory history, the smallest sendq (many a reply overruns it),
 	 * no flood control, fewer connections allowed per address than
 	 * come. */
+	nd_untrusted = true;
 	run_phase("memory", (const char *const[]){ "--sendq", "4096",
 	    "--oper-file", oper, "--motd", motd, "--replay", "3",
-	    "--max-per-ip", limit, NULL }, opt_seconds * 0.5, false);
+	    "--max-per-ip", limit, "--max-unregistered", limit, NULL },
+	    opt_seconds * 0.5, false);
+	nd_untrusted = false;
 
 	/* SQLite history, flood control, a short ping timeout (the
 	 * registration timeout follows it), fewer clients allowed than

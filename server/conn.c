@@ -22,6 +22,7 @@
 #define OBUF_PRIVATE_MIN 2048
 #define LABEL_MAX 64
 
+size_t conn_queued;
 size_t conn_count;
 size_t conn_registered;
 size_t conn_opers;
@@ -151,9 +152,36 @@ sendq_exceeded(struct client *c)
 	if (head.b != NULL) {
 		*out_slot(c) = head;
 		c->outbytes = head.b->len - head.off;
+		conn_queued += c->outbytes;
 	}
 	c->io |= IO_SENDQ;
 	conn_close(c, "SendQ exceeded");
+}
+
+/*
+ * --max-output: once all queues together pass it, the clients holding
+ * the most are dropped as if past their own sendq, whoever they are,
+ * until the total is back under it. Checked as output is queued, so a
+ * pass never ends far above it; each call queues at most a line or a
+ * shared buffer more.
+ */
+static void
+shed(void)
+{
+	static bool shedding;	/* sendq_exceeded's ERROR is queued too */
+
+	if (cfg.max_output == 0 || conn_queued <= cfg.max_output || shedding)
+		return;
+	shedding = true;
+	log_info("--max-output reached (%zu bytes queued): dropping the "
+	    "clients with the most", conn_queued);
+	while (conn_queued > cfg.max_output) {
+		struct client *c = loop_most_output();
+		if (c == NULL)
+			break;
+		sendq_exceeded(c);
+	}
+	shedding = false;
 }
 
 static struct oent *
@@ -221,7 +249,9 @@ out_copy(struct client *c, const char *data, size_t len)
 	memcpy(b->data + b->len, data, len);
 	b->len += len;
 	c->outbytes += len;
+	conn_queued += len;
 	loop_dirty(c);
+	shed();
 }
 
 void
@@ -268,7 +298,9 @@ conn_push(struct client *c, struct obuf *b)
 	e->b = obuf_ref(b);
 	e->off = 0;
 	c->outbytes += b->len;
+	conn_queued += b->len;
 	loop_dirty(c);
+	shed();
 }
 
 void
@@ -294,7 +326,9 @@ conn_write_if_lost(struct client *c, struct hold *h, const char *line)
 	e->b = b;
 	e->off = 0;
 	c->outbytes += b->len;
+	conn_queued += b->len;
 	loop_dirty(c);
+	shed();
 }
 
 /* Cut a formatted line to the body limit at a code point and add CRLF. */
@@ -427,6 +461,7 @@ conn_drop_output(struct client *c)
 	free(c->outq);
 	c->outq = NULL;
 	c->outn = c->outhead = c->outcap = 0;
+	conn_queued -= c->outbytes;
 	c->outbytes = 0;
 }
 
@@ -450,6 +485,7 @@ conn_flush(struct client *c)
 			if (obuf_show(e->b) == OB_WAIT)
 				return FLUSH_HELD;
 			c->outbytes -= e->b->len - e->off;
+			conn_queued -= e->b->len - e->off;
 			obuf_unref(e->b);
 			c->outhead++;
 			continue;
@@ -466,6 +502,7 @@ conn_flush(struct client *c)
 			return FLUSH_DONE;
 		}
 		c->outbytes -= w;
+		conn_queued -= w;
 		/* Empty entries (barriers) go with what was written. */
 		for (int k = 0; k < n; k++) {
 			struct oent *e = &c->outq[c->outhead];

@@ -114,6 +114,21 @@ loop_add_client(struct client *c)
 	loop_timer_at(c->accepted + reg_timeout_ms());
 }
 
+struct client *
+loop_most_output(void)
+{
+	struct client *most = NULL;
+
+	for (size_t i = 0; i < npfd; i++) {
+		struct client *c = owners[i];
+		if (c != NULL && c->state == CONN_OPEN &&
+		    (c->io & IO_SENDQ) == 0 && c->outbytes > 0 &&
+		    (most == NULL || c->outbytes > most->outbytes))
+			most = c;
+	}
+	return most;
+}
+
 size_t
 loop_count_host(const char *host, size_t *unreg)
 {

@@ -34,6 +34,7 @@ struct config cfg = {
 	.max_per_ip = MAX_PER_IP_DEFAULT,
 	.max_unregistered = MAX_UNREGISTERED_DEFAULT,
 	.sendq = 1024 * 1024,
+	.max_output = 24 * 1024 * 1024,
 	.flood_rate = 50,
 	.flood_burst = 200,
 	.ping_timeout = 120,
@@ -128,6 +129,10 @@ static const struct flag flags[] = {
 	{ "max-clients", 0, "n", "connections at most (0: no limit; default:\n"
 	    "the descriptor limit less 32)",
 	    .size = &cfg.max_clients, .max = 1000000 },
+	{ "max-output", 0, "bytes", "output queued for all clients before those\n"
+	    "with the most are dropped (0: no limit;\n"
+	    "default 24m; k/m suffixes)", .size = &cfg.max_output,
+	    .max = 64UL * 1024 * 1024 * 1024, .suffix = true },
 	{ "max-per-ip", 0, "n",
 	    "connections per address (0: no limit; default 10)",
 	    .size = &cfg.max_per_ip, .max = 1000000 },

@@ -59,6 +59,7 @@ struct config {
 	struct trust trust[TRUST_MAX];	/* exempt from the per-address limits */
 	size_t ntrust;
 	size_t sendq;		/* bytes queued per client before SendQ exceeded */
+	size_t max_output;	/* bytes queued for all clients; 0: no limit */
 	int flood_rate;		/* lines per second; 0: flood control off */
 	int flood_burst;	/* lines accepted at once before delaying */
 	int ping_timeout;	/* seconds */
@@ -352,6 +353,7 @@ void conn_shutdown(struct client *c, const char *reason);
 /* Drop everything queued (SendQ exceeded, shutdown). */
 void conn_drop_output(struct client *c);
 
+extern size_t conn_queued;	/* every client's outbytes, for --max-output */
 extern size_t conn_count;	/* connected, registered or not */
 extern size_t conn_registered;
 extern size_t conn_opers;
@@ -793,6 +795,9 @@ void loop_dirty(struct client *c);
 void loop_throttle(struct client *c, int64_t at);
 /* c may read again (or not: flood or full frame). */
 void loop_want_read(struct client *c, bool on);
+/* The open client with the most output queued that has not exceeded
+ * its sendq yet (for --max-output), or NULL when none holds any. */
+struct client *loop_most_output(void);
 /* Live connections from host (for --max-per-ip); *unreg gets how many
  * of them have not registered yet (for --max-unregistered). */
 size_t loop_count_host(const char *host, size_t *unreg);

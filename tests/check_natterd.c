@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "testlib.h"
 
 #define T ND_TIMEOUT_MS
 /* natterd's BAN_MASK_MAX and IRC_CHAN_MAX, as a client sees them. */
@@ -1692,6 +1693,167 @@ END_TEST
  * closed client in (it was freed at the end of the pass, and the next
  * JOIN there relayed to freed memory).
  */
+/*
+ * --max-output: two members that never read hold more than the cap
+ * between them, each well under its own sendq. The one holding more goes
+ * first, and only as many as needed; readers are never the ones closed.
+ */
+START_TEST(max_output)
+{
+	struct nd_server s;
+	nd_start(&s, (const char *[]){ "--max-output", "256k", NULL });
+	nd_rcvbuf = 4096;
+	struct nd_conn *big = nd_register(&s, "big", NULL);
+	struct nd_conn *small = nd_register(&s, "small", NULL);
+	nd_rcvbuf = 0;
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	struct nd_conn *b = nd_register(&s, "bob", NULL);
+	char text[400];
+
+	memset(text, 'q', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	nd_send(big, "JOIN #q,#big");
+	nd_send(small, "JOIN #q");
+	nd_send(a, "JOIN #q,#big");
+	nd_send(b, "JOIN #q");
+	ND_EXPECT(b, " 366 ");
+	nd_sync(big);
+	nd_sync(small);
+	nd_sync(a);
+	/* #big goes to big alone: it holds more than small from the start. */
+	for (int i = 0; i < 100; i++)
+		nd_send(a, "PRIVMSG #big :%d %s", i, text);
+	bool quit = false;
+	for (int i = 0; i < 1000 && !quit; i++) {
+		nd_send(a, "PRIVMSG #q :%d %s", i, text);
+		char *l;
+		while ((l = nd_line(b, i % 50 == 49 ? 2000 : 0)) != NULL) {
+			if (strstr(l, "QUIT :SendQ exceeded") != NULL) {
+				ck_assert_msg(strncmp(l, ":big!", 5) == 0,
+				    "%s", l);
+				quit = true;
+			}
+			bool seen = strstr(l, "PRIVMSG #q") != NULL;
+			free(l);
+			if (seen && i % 50 == 49)
+				break;
+		}
+	}
+	ck_assert_msg(quit, "big was never dropped");
+	ck_assert(nd_log_wait(&s, "--max-output reached", T));
+	nd_sync(b);
+	ck_assert_msg(strstr(nd_log(&s), "small (") == NULL, "%s", nd_log(&s));
+	/* Everyone else carries on; small still gets what is said. */
+	nd_send(b, "PRIVMSG #q :still here");
+	ND_EXPECT(a, "^:bob!.* PRIVMSG #q :still here$");
+	nd_close(big);
+	nd_close(small);
+	nd_close(a);
+	nd_close(b);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
+/* Milliseconds for a PING from c to be answered. */
+static long
+ping_ms(struct nd_conn *c)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nd_sync(c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+}
+
+/*
+ * The memory attack: #big holds 1000 messages with a few hundred bytes
+ * of client tags each; 200 connections (10 from each of 20 addresses,
+ * what the per-address default lets in) with small receive windows ask
+ * for all of it and never read. With default flags natterd grows by at
+ * most 64 MiB (--max-output, 24 MiB, drops the biggest holders), and an
+ * observer's PING is answered within a second throughout.
+ */
+START_TEST(memory_attack)
+{
+	enum { ATTACKERS = 200, PER_ADDR = 10, ROWS = 1000 };
+	struct nd_server s;
+	static struct nd_conn *att[ATTACKERS];
+	char react[201], reply[101];
+	long worst = 0;
+
+	/* ASan keeps freed memory in quarantine (256 MiB by default):
+	 * that is not natterd's. */
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[512];
+	snprintf(opts, sizeof(opts), "%s%squarantine_size_mb=4",
+	    asan != NULL ? asan : "", asan != NULL && *asan != '\0' ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+	nd_untrusted = true;
+	nd_start(&s, (const char *[]){ "--flood", "50:200", NULL });
+	memset(react, 'r', sizeof(react) - 1);
+	react[sizeof(react) - 1] = '\0';
+	memset(reply, 'p', sizeof(reply) - 1);
+	reply[sizeof(reply) - 1] = '\0';
+	struct nd_conn *seed = nd_register(&s, "seed", "message-tags");
+	nd_send(seed, "JOIN #big");
+	for (int i = 0; i < ROWS; i++) {
+		nd_send(seed, "@+draft/reply=%s;+draft/react=%s PRIVMSG #big "
+		    ":message %d of the big channel, long enough to matter "
+		    "when a thousand of them are asked for at once", reply,
+		    react, i);
+		if (i % 100 == 99)
+			nd_sync(seed);	/* within the flood burst */
+	}
+	nd_sync(seed);
+	struct nd_conn *obs = nd_register(&s, "observer", NULL);
+	nd_sync(obs);
+	long before = proc_rss_kib(s.pid);
+	ck_assert_int_gt(before, 0);
+
+	nd_rcvbuf = 4096;
+	for (int i = 0; i < ATTACKERS; i++) {
+		char addr[16], nick[16];
+		snprintf(addr, sizeof(addr), "127.0.0.%d", 2 + i / PER_ADDR);
+		snprintf(nick, sizeof(nick), "att%d", i);
+		nd_source = addr;
+		att[i] = nd_register(&s, nick, "batch draft/chathistory "
+		    "message-tags server-time");
+		nd_send(att[i], "JOIN #big");
+		nd_send(att[i], "CHATHISTORY LATEST #big * %d", ROWS);
+		if (i % 20 == 19) {
+			long ms = ping_ms(obs);
+			worst = ms > worst ? ms : worst;
+		}
+	}
+	nd_source = NULL;
+	nd_rcvbuf = 0;
+	long peak = 0;
+	for (int i = 0; i < 10; i++) {
+		long ms = ping_ms(obs);
+		worst = ms > worst ? ms : worst;
+		long rss = proc_rss_kib(s.pid);
+		peak = rss > peak ? rss : peak;
+	}
+	size_t dropped = 0;
+	for (const char *p = nd_log(&s); (p = strstr(p, "SendQ exceeded (")) !=
+	    NULL; p++)
+		dropped++;
+	fprintf(stderr, "memory_attack: RSS %ld KiB before, %ld KiB peak "
+	    "after (+%ld KiB); %zu of %d dropped; slowest PING %ld ms\n",
+	    before, peak, peak - before, dropped, ATTACKERS, worst);
+	ck_assert_msg(peak - before <= 64 * 1024, "natterd grew by %ld KiB",
+	    peak - before);
+	ck_assert_msg(worst < 1000, "a PING took %ld ms", worst);
+	for (int i = 0; i < ATTACKERS; i++)
+		nd_close_rst(att[i]);
+	nd_close(obs);
+	nd_close(seed);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
 START_TEST(sendq_mid_join)
 {
 	struct nd_server s;
@@ -2767,6 +2929,8 @@ natterd_suite(void)
 	tcase_add_test(tc, sendq_slow_reader);
 	tcase_add_test(tc, quit_with_input_pending);
 	tcase_add_test(tc, sendq_mid_join);
+	tcase_add_test(tc, max_output);
+	tcase_add_test(tc, memory_attack);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("process");

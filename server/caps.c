@@ -51,6 +51,7 @@ static const struct {
 	{ "draft/account-registration", CAP_ACCOUNT_REGISTRATION,
 	    "before-connect" },
 	{ "draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL },
+	{ "draft/message-redaction", CAP_MESSAGE_REDACTION, NULL },
 	{ "draft/read-marker", CAP_READ_MARKER, NULL },
 	{ "soju.im/search", CAP_SEARCH, NULL },
 };

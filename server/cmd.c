@@ -85,6 +85,8 @@ static const struct command commands[] = {
 	    "<password>", "the server password, before NICK and USER" },
 	{ "QUIT", cmd_quit, 0, CMD_PREREG,
 	    "[<message>]", "disconnect" },
+	{ "REDACT", cmd_redact, 2, CMD_REGONLY,
+	    "<target> <msgid> [<reason>]", "delete a message of yours, or as a channel operator any (draft/message-redaction)" },
 	{ "REGISTER", cmd_register, 3, CMD_PREREG,
 	    "<account>|* <email>|* <password>", "register an account (draft/account-registration)" },
 	{ "SETNAME", cmd_setname, 1, CMD_REGONLY,

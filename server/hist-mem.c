@@ -248,6 +248,25 @@ hmem_add(const struct hist_msg *m, const char *key)
 }
 
 static bool
+hmem_redact(const char *key, const char *msgid)
+{
+	struct hmem_msg *m = hmem_msg_find(msgid, hmem_hash(msgid));
+
+	if (m == NULL || strcmp(m->t->key, key) != 0)
+		return true;
+	struct hmem_target *t = m->t;
+	size_t i = hmem_bound(t, (struct hist_pos){ m->time_ms, m->id },
+	    false);
+	memmove(t->v + t->head + i, t->v + t->head + i + 1,
+	    (t->n - i - 1) * sizeof(*t->v));
+	t->n--;
+	hmem_msg_free(m);
+	if (t->n == 0)
+		hmem_target_free(t);
+	return true;
+}
+
+static bool
 hmem_find(const char *key, const char *msgid, struct hist_pos *p)
 {
 	struct hmem_msg *m = hmem_msg_find(msgid, hmem_hash(msgid));
@@ -573,6 +592,7 @@ hmem_close(void)
 
 const struct store hmem_store = {
 	.add = hmem_add,
+	.redact = hmem_redact,
 	.find = hmem_find,
 	.range = hmem_range,
 	.targets = hmem_targets,

@@ -151,6 +151,7 @@ enum hsql_stmt {
 	ST_KEY_NEXT,
 	ST_KEY_CUTOFF,
 	ST_KEY_DEL,
+	ST_REDACT,
 	ST_COUNT
 };
 
@@ -224,6 +225,7 @@ static const char *const hsql_sql[ST_COUNT] = {
 	[ST_KEY_DEL] = "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
 	    " WHERE tkey = ?1 AND (time_ms, id) <= (?2, ?3)"
 	    " ORDER BY time_ms, id LIMIT ?4)",
+	[ST_REDACT] = "DELETE FROM messages WHERE msgid = ?1 AND tkey = ?2",
 };
 
 static struct {
@@ -391,6 +393,22 @@ hsql_add(const struct hist_msg *m, const char *key)
 		if (rc != SQLITE_DONE)
 			return hsql_write_failed(rc, "storing a target");
 	}
+	return true;
+}
+
+/* target_last keeps a redacted message's time: the target still had a
+ * message then, and TARGETS only orders by it. */
+static bool
+hsql_redact(const char *key, const char *msgid)
+{
+	sqlite3_stmt *st = hsql.st[ST_REDACT];
+
+	hsql_bind_text(st, 1, msgid);
+	hsql_bind_text(st, 2, key);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return hsql_write_failed(rc, "deleting a message");
 	return true;
 }
 
@@ -1008,6 +1026,7 @@ const struct store hsql_store = {
 	.add = hsql_add,
 	.chan_save = hsql_chan_save,
 	.chan_forget = hsql_chan_forget,
+	.redact = hsql_redact,
 	.commit = hsql_commit,
 	.rollback = hsql_rollback,
 	.error = hsql_error,

@@ -48,6 +48,9 @@ struct store {
 	/* Channel rows, by folded name. */
 	bool (*chan_save)(const char *folded, const struct hist_chan *c);
 	bool (*chan_forget)(const char *folded);
+	/* Delete the message msgid of target key (REDACT); none there is
+	 * no error. False on an error. */
+	bool (*redact)(const char *key, const char *msgid);
 	/* Make the transaction durable (as --sync says); false on an error,
 	 * after which nothing of it is kept. */
 	bool (*commit)(void);

@@ -48,11 +48,12 @@ static struct {
 
 /* One write of a batch. */
 struct hist_op {
-	enum { OP_MSG, OP_CHAN_SAVE, OP_CHAN_FORGET } kind;
-	struct hist_msg m;	/* OP_MSG */
+	enum { OP_MSG, OP_CHAN_SAVE, OP_CHAN_FORGET, OP_REDACT } kind;
+	struct hist_msg m;	/* OP_MSG; OP_REDACT: its msgid */
 	struct hist_chan c;	/* OP_CHAN_SAVE */
-	const char *key;	/* OP_MSG: target key; else the folded name */
-	struct hold *hold;	/* OP_MSG: what its relay waits for */
+	const char *key;	/* OP_MSG, OP_REDACT: target key; else the
+				 * folded name */
+	struct hold *hold;	/* OP_MSG, OP_REDACT: what its relay waits for */
 	char *strs;		/* the strings above point here */
 };
 
@@ -204,6 +205,8 @@ op_apply(const struct hist_op *op)
 		return store->chan_save(op->key, &op->c);
 	case OP_CHAN_FORGET:
 		return store->chan_forget(op->key);
+	case OP_REDACT:
+		return store->redact(op->key, op->m.msgid);
 	}
 	return false;
 }
@@ -581,6 +584,24 @@ hist_add(const struct hist_msg *m)
 	return hold_ref(op->hold);
 }
 
+struct hold *
+hist_redact(const char *key, const char *msgid)
+{
+	if (store == NULL)
+		return NULL;
+	if (!store->batched) {
+		store->redact(key, msgid);
+		return NULL;
+	}
+	struct hist_op *op = batch_op(OP_REDACT);
+	str_copy(op->m.msgid, msgid, sizeof(op->m.msgid));
+	const char **const dst[] = { &op->key };
+	const char *const src[] = { key };
+	op_strings(op, 1, dst, src);
+	op->hold = hold_new();
+	return hold_ref(op->hold);
+}
+
 /* channel rows */
 
 /* The current batch's channel hold, for one more channel row. */
@@ -632,7 +653,8 @@ batch_chan(const struct hist_batch *b, const char *folded)
 	const struct hist_op *found = NULL;
 
 	for (size_t i = 0; b != NULL && i < b->n; i++)
-		if (b->ops[i].kind != OP_MSG &&
+		if ((b->ops[i].kind == OP_CHAN_SAVE ||
+		    b->ops[i].kind == OP_CHAN_FORGET) &&
 		    strcmp(b->ops[i].key, folded) == 0)
 			found = &b->ops[i];
 	return found;

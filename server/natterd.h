@@ -545,6 +545,7 @@ enum {
 	CAP_EXTENDED_MONITOR = 1 << 20,	/* MONITOR watchers as channel peers */
 	CAP_READ_MARKER = 1 << 21,	/* draft/read-marker */
 	CAP_SEARCH = 1 << 22,	/* soju.im/search: SEARCH */
+	CAP_MESSAGE_REDACTION = 1 << 23,	/* draft/message-redaction */
 };
 /* The bit of a capability by name, 0 if unknown. */
 uint32_t cap_bit(const char *name);
@@ -604,7 +605,7 @@ cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_user,
     cmd_userhost, cmd_version, cmd_wallops, cmd_who, cmd_whois,
     cmd_whowas, cmd_chathistory, cmd_monitor, cmd_help, cmd_info,
-    cmd_markread, cmd_search;
+    cmd_markread, cmd_search, cmd_redact;
 
 /* cmd-reg.c: registration, welcome burst, LUSERS, MOTD. */
 void reg_try_finish(struct client *c);
@@ -869,6 +870,9 @@ void hold_unref(struct hold *h);
  * keeps nothing.
  */
 struct hold *hist_add(const struct hist_msg *m);
+/* Delete message msgid of target key (hist_key) from history
+ * (REDACT), in the pass's batch as hist_add; the hold as its. */
+struct hold *hist_redact(const char *key, const char *msgid);
 
 /* End of a loop pass: hand its batch to the storage thread (or, with no
  * thread, store it now). Called before any output is written. */

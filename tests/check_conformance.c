@@ -786,6 +786,179 @@ START_TEST(help_every_command)
 }
 END_TEST
 
+/* --- draft/message-redaction */
+
+#define REDACT_CAPS "message-tags echo-message draft/message-redaction"
+
+/* Nothing matching bad reaches c before the answer to a PING sent now. */
+static void
+quiet_of(struct nd_conn *c, const char *bad)
+{
+	static unsigned long seq;
+	char re[64];
+
+	nd_send(c, "PING :quiet%lu", ++seq);
+	snprintf(re, sizeof(re), "PONG [^ ]+ :quiet%lu$", seq);
+	char *l = nd_expect_not(c, re, bad, T);
+	ck_assert_msg(l != NULL, "%s came before %s:\n%s", bad, re,
+	    nd_recent(c));
+	free(l);
+}
+
+/* The msgid tag of the next line matching re, into out. */
+static void
+msgid_of(struct nd_conn *c, const char *re, char *out, size_t cap)
+{
+	char *l = nd_expect(c, re, T);
+
+	ck_assert_msg(l != NULL, "no %s:\n%s", re, nd_recent(c));
+	const char *p = strstr(l, "msgid=");
+	ck_assert_ptr_nonnull(p);
+	p += 6;
+	size_t n = strcspn(p, "; ");
+	ck_assert_uint_lt(n, cap);
+	memcpy(out, p, n);
+	out[n] = '\0';
+	free(l);
+}
+
+/* Whether CHATHISTORY LATEST target shows text, from c (with batch,
+ * draft/chathistory). */
+static bool
+history_has(struct nd_conn *c, const char *target, const char *text)
+{
+	bool seen = false;
+	char *l;
+
+	nd_send(c, "CHATHISTORY LATEST %s * 100", target);
+	while ((l = nd_line(c, T)) != NULL) {
+		bool end = strstr(l, "BATCH -") != NULL;
+		if (strstr(l, text) != NULL)
+			seen = true;
+		free(l);
+		if (end)
+			return seen;
+	}
+	ck_abort_msg("no end of the CHATHISTORY batch:\n%s", nd_recent(c));
+	return seen;
+}
+
+/* The sender, or a channel operator, deletes; members with the cap are
+ * told, the others not; history forgets it. */
+static void
+redact_channel(void)
+{
+	char m1[64], m2[64], m3[64];
+	struct nd_conn *a = nd_register(&srv, "alice",
+	    REDACT_CAPS " batch draft/chathistory");
+	struct nd_conn *b = nd_register(&srv, "bob", REDACT_CAPS);
+	struct nd_conn *c = nd_register(&srv, "carol", "message-tags");
+
+	nd_send(a, "JOIN #r");
+	ND_EXPECT(a, " 366 alice #r ");
+	nd_send(b, "JOIN #r");
+	ND_EXPECT(b, " 366 bob #r ");
+	nd_send(c, "JOIN #r");
+	ND_EXPECT(c, " 366 carol #r ");
+	nd_send(b, "PRIVMSG #r :first of bob");
+	msgid_of(a, " PRIVMSG #r :first of bob$", m1, sizeof(m1));
+	nd_send(b, "PRIVMSG #r :second of bob");
+	msgid_of(a, " PRIVMSG #r :second of bob$", m2, sizeof(m2));
+	nd_send(a, "PRIVMSG #r :alice says");
+	msgid_of(b, " PRIVMSG #r :alice says$", m3, sizeof(m3));
+	nd_sync(c);
+
+	/* The sender, with a reason. */
+	nd_send(b, "REDACT #r %s :typo", m1);
+	char re[160];
+	snprintf(re, sizeof(re), "bob!bob@127\\.0\\.0\\.1 REDACT #r %s "
+	    ":?typo$", m1);
+	ND_EXPECT(b, re);
+	ND_EXPECT(a, re);
+	/* A channel operator, another's message. */
+	nd_send(a, "REDACT #R %s", m2);
+	snprintf(re, sizeof(re), "alice!alice@127\\.0\\.0\\.1 REDACT #r %s$",
+	    m2);
+	ND_EXPECT(a, re);
+	ND_EXPECT(b, re);
+	/* Not an operator, not the sender. */
+	nd_send(b, "REDACT #r %s", m3);
+	snprintf(re, sizeof(re), "^:test\\.server FAIL REDACT REDACT_FORBIDDEN "
+	    "#r %s :", m3);
+	ND_EXPECT(b, re);
+	/* Already gone, never there, another channel. */
+	nd_send(b, "REDACT #r %s", m1);
+	snprintf(re, sizeof(re), "^:test\\.server FAIL REDACT UNKNOWN_MSGID "
+	    "#r %s :", m1);
+	ND_EXPECT(b, re);
+	nd_send(b, "REDACT #r nosuchmsgid");
+	ND_EXPECT(b, "^:test\\.server FAIL REDACT UNKNOWN_MSGID #r "
+	    "nosuchmsgid :");
+	nd_send(b, "REDACT #elsewhere %s", m3);
+	ND_EXPECT(b, "^:test\\.server FAIL REDACT INVALID_TARGET #elsewhere :");
+	nd_send(b, "REDACT #r");
+	ND_EXPECT(b, " 461 bob REDACT ");
+	/* Carol has no draft/message-redaction. */
+	quiet_of(c, " REDACT ");
+
+	ck_assert(!history_has(a, "#r", "first of bob"));
+	ck_assert(!history_has(a, "#r", "second of bob"));
+	ck_assert(history_has(a, "#r", "alice says"));
+	nd_close(c);
+	nd_close(b);
+	nd_close(a);
+}
+
+START_TEST(redact_in_memory)
+{
+	redact_channel();
+}
+END_TEST
+
+/* The database store: gone after a restart too; a conversation's message
+ * only by its sender. */
+START_TEST(redact_in_database)
+{
+	char dir[] = "/tmp/check_conformance.XXXXXX", db[64], cmd[80], m[64];
+	char re[160];
+
+	stop();
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/history.db", dir);
+	nd_start(&srv, (const char *[]){ "--db", db, NULL });
+	redact_channel();
+
+	struct nd_conn *a = nd_register(&srv, "dave",
+	    REDACT_CAPS " batch draft/chathistory");
+	struct nd_conn *b = nd_register(&srv, "erin", REDACT_CAPS);
+	nd_send(a, "PRIVMSG erin :psst");
+	msgid_of(b, " PRIVMSG erin :psst$", m, sizeof(m));
+	nd_send(b, "REDACT dave %s", m);
+	snprintf(re, sizeof(re), "FAIL REDACT REDACT_FORBIDDEN dave %s :", m);
+	ND_EXPECT(b, re);
+	nd_send(a, "REDACT erin %s", m);
+	snprintf(re, sizeof(re), "dave!dave@127\\.0\\.0\\.1 REDACT erin %s$",
+	    m);
+	ND_EXPECT(a, re);
+	ND_EXPECT(b, re);
+	ck_assert(!history_has(a, "erin", "psst"));
+	nd_close(b);
+	nd_close(a);
+	stop();
+
+	nd_start(&srv, (const char *[]){ "--db", db, NULL });
+	a = nd_register(&srv, "frank", "batch draft/chathistory");
+	nd_send(a, "JOIN #r");
+	ND_EXPECT(a, " 366 frank #r ");
+	nd_sync(a);
+	ck_assert(!history_has(a, "#r", "of bob"));
+	ck_assert(history_has(a, "#r", "alice says"));
+	nd_close(a);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *
 conformance_suite(void)
 {
@@ -838,6 +1011,13 @@ conformance_suite(void)
 	tcase_add_checked_fixture(tc, start, stop);
 	tcase_add_test(tc, invex_join_and_list);
 	tcase_add_test(tc, bot_mode);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("redaction");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, redact_in_memory);
+	tcase_add_test(tc, redact_in_database);
 	suite_add_tcase(s, tc);
 	return s;
 }

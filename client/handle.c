@@ -40,6 +40,10 @@ static const struct {
 
 static unsigned cap_wanted;	/* offered by the server and wanted */
 static bool cap_ended;		/* CAP END sent on this connection */
+/* The welcome burst, up to the end of the MOTD: its ISUPPORT and LUSERS
+ * lines are for natter, not the user. Later ones answer /quote and show. */
+static bool in_burst;
+static bool hinted;		/* HINT_HELP shown in a channel */
 static char join_select[IRC_CHAN_MAX + 1];	/* show this channel when joined */
 
 void
@@ -67,6 +71,7 @@ handle_connected(void)
 	self.account[0] = '\0';
 	cap_wanted = 0;
 	cap_ended = false;
+	in_burst = true;
 	isupport_defaults();
 	if (self.nick[0] == '\0')
 		str_copy(self.nick, opt.nick, sizeof(self.nick));
@@ -280,11 +285,22 @@ h_welcome(struct in *in)
 		net_sendf("JOIN %s", chans);
 }
 
+/* A line for machines (004, 005, LUSERS): shown only outside the burst,
+ * as an answer to /quote. */
 static void
-h_isupport(struct in *in)
+h_burst_quiet(struct in *in)
 {
 	char text[512];
 
+	if (in_burst)
+		return;
+	params_join(in->m, 1, text, sizeof(text));
+	buffer_addf(window_server(), LINE_INFO, "%s", text);
+}
+
+static void
+h_isupport(struct in *in)
+{
 	for (size_t i = 1; i + 1 < in->m->nparams; i++) {
 		const char *t = in->m->params[i];
 		if (strncmp(t, "NETWORK=", 8) == 0) {
@@ -322,6 +338,34 @@ h_isupport(struct in *in)
 			}
 		}
 	}
+	h_burst_quiet(in);
+}
+
+/* LUSERS (RFC 2812 5.1): in the burst, only the local user count,
+ * 265 "me current max :text", said once in words. */
+static void
+h_lusers(struct in *in)
+{
+	if (!in_burst) {
+		h_burst_quiet(in);
+		return;
+	}
+	const char *now = param(in, 1);
+	if (strcmp(in->m->command, "265") != 0 || in->m->nparams < 4 ||
+	    now[0] == '\0' || now[strspn(now, "0123456789")] != '\0')
+		return;
+	buffer_addf(window_server(), LINE_INFO,
+	    "%s user%s on this server now (%s at most)", now,
+	    strcmp(now, "1") == 0 ? "" : "s", param(in, 2));
+}
+
+/* 376 or 422: the end of the MOTD, and of the welcome burst. */
+static void
+h_endofmotd(struct in *in)
+{
+	char text[512];
+
+	in_burst = false;
 	params_join(in->m, 1, text, sizeof(text));
 	buffer_addf(window_server(), LINE_INFO, "%s", text);
 }
@@ -493,6 +537,11 @@ h_join(struct in *in)
 		    window_current() == window_server()) {
 			window_select(window_index(b));
 			join_select[0] = '\0';
+		}
+		if (!hinted) {
+			/* natter opens on this buffer (-j): say it here too. */
+			buffer_addf(b, LINE_INFO, "%s", HINT_HELP);
+			hinted = true;
 		}
 	} else {
 		b = window_find(chan);
@@ -775,7 +824,15 @@ static const struct handler {
 	size_t min;	/* parameters needed */
 } handlers[] = {
 	{ "001", h_welcome, 1 },
+	{ "004", h_burst_quiet, 1 },
 	{ "005", h_isupport, 1 },
+	{ "251", h_lusers, 1 },
+	{ "252", h_lusers, 1 },
+	{ "253", h_lusers, 1 },
+	{ "254", h_lusers, 1 },
+	{ "255", h_lusers, 1 },
+	{ "265", h_lusers, 1 },
+	{ "266", h_lusers, 1 },
 	{ "301", h_away_reply, 3 },
 	{ "311", h_reply_here, 1 },
 	{ "312", h_reply_here, 1 },
@@ -791,7 +848,9 @@ static const struct handler {
 	{ "333", h_rpl_topic, 3 },
 	{ "353", h_names, 3 },
 	{ "366", h_endofnames, 2 },
+	{ "376", h_endofmotd, 1 },
 	{ "378", h_reply_here, 1 },
+	{ "422", h_endofmotd, 1 },
 	{ "432", h_erroneous_nick, 2 },
 	{ "433", h_nick_in_use, 2 },
 	{ "671", h_reply_here, 1 },

@@ -316,6 +316,7 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	buffer_addf(window_server(), LINE_INFO, "%s", HINT_HELP);
 	buffer_addf(window_server(), LINE_INFO, "Connecting to %s:%s as %s%s",
 	    opt.host, opt.port, opt.nick, opt.no_tls ? " (plain, no TLS)" :
 	    " over TLS");

@@ -457,6 +457,10 @@ struct self {
 extern struct self self;
 #define MODES_LINE_MAX 12	/* /op etc. send at most this many a line */
 
+/* natter's first words on the server buffer and in the first channel:
+ * a new user's way in. */
+#define HINT_HELP "Type /help for the commands and keys, /quit to leave"
+
 /* Dirty bits: what ui_draw must redraw. Set by the model, cleared by ui. */
 #define DIRTY_HISTORY 0x01
 #define DIRTY_NICKS 0x02

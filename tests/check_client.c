@@ -1404,6 +1404,58 @@ START_TEST(test_handle_sasl)
 }
 END_TEST
 
+/* Does a line of b contain text? */
+static bool
+buffer_has(const struct buffer *b, const char *text)
+{
+	for (uint64_t seq = b->seq - b->count; seq < b->seq; seq++)
+		if (strstr(LINE_TEXT(buffer_line(b, seq)), text) != NULL)
+			return true;
+	return false;
+}
+
+START_TEST(test_handle_welcome_burst)
+{
+	struct buffer *s = window_server(), *b;
+
+	self.registered = false;
+	handle_connected();
+	from_server(":irc.test 001 alice :Welcome to the test network alice");
+	from_server(":irc.test 004 alice irc.test natterd-0.1.0 iow biklmnostv bklov");
+	from_server(":irc.test 005 alice CHANTYPES=# NETWORK=TestNet :are supported by this server");
+	from_server(":irc.test 251 alice :There are 7 users and 0 invisible on 1 servers");
+	from_server(":irc.test 254 alice 3 :channels formed");
+	from_server(":irc.test 255 alice :I have 7 clients and 0 servers");
+	from_server(":irc.test 265 alice 7 9 :Current local users 7, max 9");
+	from_server(":irc.test 266 alice 7 9 :Current global users 7, max 9");
+	from_server(":irc.test 375 alice :- irc.test Message of the day -");
+	from_server(":irc.test 372 alice :- be kind");
+	from_server(":irc.test 376 alice :End of /MOTD command.");
+	/* ISUPPORT is used, not shown; LUSERS comes down to one line. */
+	ck_assert_str_eq(self.network, "TestNet");
+	ck_assert(!buffer_has(s, "CHANTYPES"));
+	ck_assert(!buffer_has(s, "biklmnostv"));
+	ck_assert(!buffer_has(s, "invisible"));
+	ck_assert(!buffer_has(s, "channels formed"));
+	ck_assert(!buffer_has(s, "Current"));
+	ck_assert(buffer_has(s, "7 users on this server now (9 at most)"));
+	ck_assert(buffer_has(s, "Welcome to the test network"));
+	ck_assert(buffer_has(s, "- be kind"));
+	/* Later, as answers to /quote, they show as the server says them. */
+	from_server(":irc.test 266 alice 7 9 :Current global users 7, max 9");
+	ck_assert_str_eq(LINE_TEXT(last_line(s)), "7 9 Current global users 7, max 9");
+	from_server(":irc.test 005 alice CHANTYPES=# :are supported by this server");
+	ck_assert_str_eq(LINE_TEXT(last_line(s)), "CHANTYPES=# are supported by this server");
+	/* The first channel natter opens on says how to get help. */
+	from_server(":alice!a@h JOIN #lan");
+	b = window_find("#lan");
+	ck_assert_ptr_nonnull(b);
+	ck_assert(buffer_has(b, HINT_HELP));
+	from_server(":alice!a@h JOIN #kids");
+	ck_assert(!buffer_has(window_find("#kids"), HINT_HELP));
+}
+END_TEST
+
 START_TEST(test_handle_channel)
 {
 	struct buffer *b;
@@ -1779,6 +1831,7 @@ client_suite(void)
 	tc = tcase_create("handle");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_handle_register);
+	tcase_add_test(tc, test_handle_welcome_burst);
 	tcase_add_test(tc, test_handle_channel);
 	tcase_add_test(tc, test_handle_messages);
 	tcase_add_test(tc, test_handle_history);

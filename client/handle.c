@@ -69,6 +69,7 @@ handle_connected(void)
 {
 	self.caps = 0;
 	self.account[0] = '\0';
+	self.away = false;
 	cap_wanted = 0;
 	cap_ended = false;
 	in_burst = true;
@@ -809,13 +810,27 @@ h_batch(struct in *in)
 	    in->m->nparams > 2 ? param(in, 2) : NULL);
 }
 
-/* RPL_AWAY comes with every message to someone away: show it once. */
+/* RPL_AWAY comes with every message to someone away: show it once, in
+ * the conversation with them when there is one, else where the user is
+ * (a /whois, a /msg), never in the server buffer out of sight. */
 static void
 h_away_reply(struct in *in)
 {
+	struct buffer *b = window_find(param(in, 1));
+
 	if (away_note(param(in, 1), param(in, 2)))
-		buffer_addf(window_server(), LINE_INFO, "%s is away: %s",
-		    param(in, 1), param(in, 2));
+		buffer_addf(b != NULL ? b : window_current(), LINE_INFO,
+		    "%s is away: %s", param(in, 1), param(in, 2));
+}
+
+/* RPL_UNAWAY, RPL_NOWAWAY: the status line says "(away)" meanwhile. */
+static void
+h_self_away(struct in *in)
+{
+	self.away = strcmp(in->m->command, "306") == 0;
+	dirty |= DIRTY_STATUS;
+	buffer_addf(window_current(), LINE_INFO, "%s", self.away ?
+	    "You are marked away" : "You are no longer marked away");
 }
 
 static const struct handler {
@@ -834,6 +849,8 @@ static const struct handler {
 	{ "265", h_lusers, 1 },
 	{ "266", h_lusers, 1 },
 	{ "301", h_away_reply, 3 },
+	{ "305", h_self_away, 0 },
+	{ "306", h_self_away, 0 },
 	{ "311", h_reply_here, 1 },
 	{ "312", h_reply_here, 1 },
 	{ "313", h_reply_here, 1 },

@@ -452,6 +452,7 @@ struct self {
 	char prefix_chars[8];
 	char chanmodes[4][32];	/* ISUPPORT CHANMODES, types A to D */
 	unsigned modes_max;	/* ISUPPORT MODES: changes with an argument a line */
+	bool away;		/* 306 seen, 305 not since */
 	char account[IRC_NICK_MAX + 1];	/* logged in as (900), "" when not */
 };
 extern struct self self;

@@ -285,8 +285,9 @@ draw_status(void)
 	if (self.account[0] != '\0')
 		snprintf(as, sizeof(as), irc_casecmp(self.account, self.nick) ==
 		    0 ? " (logged in)" : " (as %s)", self.account);
-	snprintf(text, sizeof(text), " %s%s on %s%s ", self.nick, as,
-	    self.network, self.connected ? "" : " (disconnected)");
+	snprintf(text, sizeof(text), " %s%s%s on %s%s ", self.nick, as,
+	    self.away ? " (away)" : "", self.network,
+	    self.connected ? "" : " (disconnected)");
 	status_put(&r, text, MIRC_REVERSE | MIRC_BOLD, MIRC_DEFAULT);
 	for (size_t i = 0; i < nwindows; i++) {
 		const struct buffer *b = windows[i];

@@ -1687,6 +1687,33 @@ START_TEST(test_handle_ctcp_rate)
 }
 END_TEST
 
+START_TEST(test_handle_away)
+{
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL);
+	struct buffer *q = window_open("bob", BUFFER_QUERY);
+
+	/* In bob's query when there is one, once per message. */
+	window_select(window_index(c));
+	from_server(":irc.test 301 alice bob :at lunch");
+	ck_assert_str_eq(LINE_TEXT(last_line(q)), "bob is away: at lunch");
+	uint64_t seq = q->seq;
+	from_server(":irc.test 301 alice bob :at lunch");
+	ck_assert_uint_eq(q->seq, seq);
+	/* Else where the user is, not the server buffer. */
+	from_server(":irc.test 301 alice carol :gone");
+	ck_assert_str_eq(LINE_TEXT(last_line(c)), "carol is away: gone");
+	/* Our own away: 306 sets it, 305 clears it, a new connection too. */
+	from_server(":irc.test 306 alice :You have been marked as being away");
+	ck_assert(self.away);
+	ck_assert_str_eq(LINE_TEXT(last_line(c)), "You are marked away");
+	from_server(":irc.test 305 alice :You are no longer marked as being away");
+	ck_assert(!self.away);
+	from_server(":irc.test 306 alice :away");
+	handle_connected();
+	ck_assert(!self.away);
+}
+END_TEST
+
 START_TEST(test_handle_batch_capped)
 {
 	struct buffer *b;
@@ -1839,6 +1866,7 @@ client_suite(void)
 	tcase_add_test(tc, test_handle_hostile);
 	tcase_add_test(tc, test_handle_ctcp_history);
 	tcase_add_test(tc, test_handle_ctcp_rate);
+	tcase_add_test(tc, test_handle_away);
 	tcase_add_test(tc, test_handle_batch_capped);
 	tcase_add_test(tc, test_handle_sasl);
 	suite_add_tcase(s, tc);

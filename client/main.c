@@ -362,14 +362,18 @@ main(int argc, char **argv)
 				break;
 			timeout = (int)left;
 		}
-		/* Reconnect timer, countdown and paced output. */
+		/* Connect deadline, reconnect timer, countdown, paced output. */
 		int64_t now = time_mono_ms();
+		net_tick(now);
 		session_tick(now);
 		if (fds[1].fd != net_fd())
 			continue;	/* it connected: poll the new socket */
 		int st = session_timeout(now);
 		if (st >= 0 && (timeout < 0 || st < timeout))
 			timeout = st;
+		int nt = net_timeout(now);
+		if (nt >= 0 && (timeout < 0 || nt < timeout))
+			timeout = nt;
 		if (dirty == 0 || draw_now || now - last_draw >= DRAW_INTERVAL_MS) {
 			if (dirty != 0)
 				last_draw = now;

@@ -536,6 +536,11 @@ void nick_clear(struct buffer *b);
 
 #define SENDQ_MAX (1024 * 1024)
 #define NET_READ_MAX (256 * 1024)	/* bytes read per loop pass */
+/* Connecting and the TLS handshake together take at most this long: a
+ * host that drops packets, or a port that never answers a ClientHello
+ * (a plain server waiting for NICK), fails instead of hanging. The
+ * certificate question is not counted. */
+#define NET_CONNECT_MS 15000
 
 /* Start connecting to host:port (getaddrinfo, then non-blocking connect
  * to each address in turn). Progress and errors come through the loop. */
@@ -543,6 +548,10 @@ void net_connect(const char *host, const char *port);
 /* The socket to poll and the events wanted, or -1. */
 int net_fd(void);
 short net_events(void);
+/* ms until net_tick has work (the connect deadline), or -1. */
+int net_timeout(int64_t now_mono);
+/* Each loop pass: fail a connect or handshake past its deadline. */
+void net_tick(int64_t now_mono);
 /* Act on poll's revents: finish connecting, write, read and dispatch. */
 void net_ready(short revents);
 /* Queue one raw line (CRLF added; cut at IRC_BODY_MAX on a character). */

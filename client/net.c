@@ -34,6 +34,7 @@ static struct {
 	enum net_state state;
 	bool tls;
 	short want;		/* TLS: what the last blocked call waits for */
+	int64_t deadline;	/* connect and handshake end by then (mono ms); 0 none */
 	struct addrinfo *ais, *ai;	/* all addresses, the one being tried */
 	char host[256], port[32];
 	char *q;			/* send queue */
@@ -100,6 +101,7 @@ net_connect(const char *host, const char *port)
 	net_error[0] = '\0';
 	str_copy(net.host, host, sizeof(net.host));
 	str_copy(net.port, port, sizeof(net.port));
+	net.deadline = time_mono_ms() + NET_CONNECT_MS;
 	frame_init(&net.in, IRC_LINE_MAX);
 	/* getaddrinfo may block on DNS; on a LAN with numeric or local
 	 * names it returns at once, which is what natter is for. */
@@ -140,6 +142,28 @@ net_events(void)
 	return POLLIN;
 }
 
+int
+net_timeout(int64_t now)
+{
+	if (net.deadline == 0)
+		return -1;
+	return net.deadline <= now ? 0 : (int)(net.deadline - now);
+}
+
+void
+net_tick(int64_t now)
+{
+	if (net.deadline == 0 || now < net.deadline)
+		return;
+	if (net.state == NET_HANDSHAKE)
+		net_fail("no TLS handshake with %s:%s within %d s (is it a "
+		    "plain port? then --no-tls)", net.host, net.port,
+		    NET_CONNECT_MS / 1000);
+	else
+		net_fail("cannot connect to %s:%s: no answer within %d s",
+		    net.host, net.port, NET_CONNECT_MS / 1000);
+}
+
 const char *
 net_prompt(void)
 {
@@ -165,6 +189,7 @@ net_close(void)
 		dirty |= DIRTY_INPUT;
 	net.state = NET_CLOSED;
 	net.want = 0;
+	net.deadline = 0;
 	if (net.ais != NULL)
 		freeaddrinfo(net.ais);
 	net.ais = net.ai = NULL;
@@ -321,6 +346,7 @@ static void
 net_up(void)
 {
 	net.state = NET_UP;
+	net.deadline = 0;
 	self.connected = true;
 	dirty |= DIRTY_STATUS;
 	handle_connected();
@@ -375,6 +401,7 @@ net_handshake(void)
 	snprintf(net.prompt, sizeof(net.prompt),
 	    "Trust the certificate of %s:%s? (y/n)", net.host, net.port);
 	net.state = NET_ASKING;
+	net.deadline = 0;	/* the user takes the time they need */
 	dirty |= DIRTY_INPUT | DIRTY_STATUS;
 }
 

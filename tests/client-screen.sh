@@ -95,6 +95,15 @@ start_ngircd() {
 	for try in 1 2 3 4 5; do
 		port=$((20000 + (RANDOM * 7 + $$ + try * 977) % 40000))
 		port_free "$port" || continue
+		ngircd_ssl=
+		if [ -n "$tls" ]; then
+			tls_port=$((20000 + (RANDOM * 11 + $$ + try * 733) % 40000))
+			port_free "$tls_port" && [ "$tls_port" != "$port" ] || continue
+			ngircd_ssl="[SSL]
+CertFile = $work/tls.crt
+KeyFile = $work/tls.key
+Ports = $tls_port"
+		fi
 		cat >"$work/ngircd.conf" <<-CONF
 		[Global]
 		Name = irc.test
@@ -114,7 +123,12 @@ start_ngircd() {
 		server_pid=$!
 		end=$(($(date +%s) + DEADLINE))
 		while kill -0 "$server_pid" 2>/dev/null; do
-			grep -q "Now listening on" "$work/server.log" && return 0
+			# Another test may take a port first: ngircd then
+			# listens on the other one only, and is tried again.
+			grep -q "Can't bind" "$work/server.log" && break
+			grep -q "Now listening on \[127.0.0.1\]:$port " "$work/server.log" &&
+				{ [ -z "$tls" ] || grep -q "Now listening on \[127.0.0.1\]:$tls_port " \
+				    "$work/server.log"; } && return 0
 			[ "$(date +%s)" -ge "$end" ] && break
 			sleep 0.05
 		done
@@ -140,8 +154,8 @@ start_natterd() {
 		sleep 0.05
 	done
 }
-# With tls: a throwaway certificate, and a free port for ngircd's TLS.
-ngircd_ssl=
+# With tls: a throwaway certificate (ngircd's TLS port is picked with its
+# plain one).
 if [ -n "$tls" ]; then
 	"$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 	    -nodes -subj /CN=irc.test -days 2 -keyout "$work/tls.key" \
@@ -149,14 +163,6 @@ if [ -n "$tls" ]; then
 		fail "openssl could not make a certificate: $(cat "$work/openssl.log")"
 	fingerprint=$("$OPENSSL" x509 -noout -fingerprint -sha256 -in "$work/tls.crt" | sed 's/.*=//')
 	cat "$work/tls.crt" "$work/tls.key" >"$work/tls.pem"
-	for try in 1 2 3 4 5; do
-		tls_port=$((20000 + (RANDOM * 11 + $$ + try * 733) % 40000))
-		port_free "$tls_port" && break
-	done
-	ngircd_ssl="[SSL]
-CertFile = $work/tls.crt
-KeyFile = $work/tls.key
-Ports = $tls_port"
 fi
 case $kind in
 ngircd*) start_ngircd ;;

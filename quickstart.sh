@@ -95,7 +95,10 @@ trap 'rm -f "$ready"; [ -n "$server" ] && kill "$server" 2>/dev/null' EXIT INT T
 # A port in use is tried as far as ten ports up.
 for try in 0 1 2 3 4 5 6 7 8 9 10; do
 	# natterd's log goes to a file: on the terminal it would scribble over natter.
-	"$natterd" -l "127.0.0.1:$port" --db "$state.db" --ready-fd 3 \
+	# Plain only until natter speaks TLS: natterd would otherwise also
+	# take *:6697 and make its certificate beside $state.db.
+	"$natterd" -l "127.0.0.1:$port" --tls-listen none --db "$state.db" \
+		--ready-fd 3 \
 		2>"$state.log" 3>"$ready" &
 	server=$!
 	line=

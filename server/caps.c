@@ -96,6 +96,34 @@ cap_list(char *buf, size_t cap, bool values, uint32_t only)
 	}
 }
 
+/*
+ * IRCv3 sts: never requested (CAP REQ sts is NAKed, it is not in the
+ * table), only advertised, and only with a certificate clients verify
+ * without asking, since an upgrade policy for a self-signed one would
+ * lock clients out the day it changes. The duration is a month, as Ergo
+ * sets it.
+ */
+#define STS_DURATION (30 * 24 * 3600)
+
+void
+cap_sts(char *buf, size_t cap, const struct client *c)
+{
+	size_t n = strlen(buf);
+	int port = listen_tls_port();
+	int w;
+
+	if (!tls_sts_ok() || port == 0)
+		return;
+	if (c->tls != NULL)
+		w = snprintf(buf + n, cap - n, "%ssts=duration=%d",
+		    n ? " " : "", STS_DURATION);
+	else
+		w = snprintf(buf + n, cap - n, "%ssts=port=%d", n ? " " : "",
+		    port);
+	if (w < 0 || (size_t)w >= cap - n)
+		buf[n] = '\0';
+}
+
 void
 isupport_add(const char *token)
 {

@@ -66,6 +66,8 @@ cmd_cap(struct client *c, struct irc_msg *m)
 		if ((c->reg & REG_DONE) == 0)
 			c->reg |= REG_CAPNEG;
 		cap_list(list, sizeof(list), v302, 0);
+		if (v302)
+			cap_sts(list, sizeof(list), c);
 		cap_reply(c, "LS", list);
 	} else if (strcasecmp(sub, "LIST") == 0) {
 		/* cap_list takes 0 as "every capability". */

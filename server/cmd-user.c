@@ -306,6 +306,16 @@ cmd_whois(struct client *c, struct irc_msg *m)
 		    t->nick, t->account);
 	if (t->away != NULL)
 		conn_reply(c, RPL_AWAY, "%s :%s", t->nick, t->away);
+	if (t->tls != NULL)
+		conn_reply(c, RPL_WHOISSECURE, "%s :is using a secure connection",
+		    t->nick);
+	/* A certificate fingerprint follows its owner from network to
+	 * network: only they and operators see it (InspIRCd and Ergo do
+	 * the same). */
+	if (t->certfp != NULL && (t == c || (c->umodes & UMODE_OPER) != 0))
+		conn_reply(c, RPL_WHOISCERTFP,
+		    "%s :has client certificate fingerprint %s", t->nick,
+		    t->certfp);
 	conn_reply(c, RPL_WHOISIDLE, "%s %lld %lld :seconds idle, signon time",
 	    t->nick, (long long)((time_mono_ms() - t->last_read) / 1000),
 	    (long long)t->signon);

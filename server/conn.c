@@ -470,7 +470,9 @@ conn_flush(struct client *c)
 {
 	struct iovec iov[CONN_IOV_MAX];
 
-	while (c->outhead < c->outn) {
+	/* The queue may be empty while a TLS record that would have blocked
+	 * still waits in OpenSSL: tls_writev with nothing new writes it. */
+	while (c->outhead < c->outn || c->tls_retry != NULL) {
 		int n = 0;
 		for (uint32_t i = c->outhead; i < c->outn && n < CONN_IOV_MAX;
 		    i++, n++) {
@@ -479,7 +481,7 @@ conn_flush(struct client *c)
 			iov[n].iov_base = c->outq[i].b->data + c->outq[i].off;
 			iov[n].iov_len = c->outq[i].b->len - c->outq[i].off;
 		}
-		if (n == 0) {
+		if (n == 0 && c->outhead < c->outn) {
 			/* The head waits for its hold, or is not to be sent. */
 			struct oent *e = &c->outq[c->outhead];
 			if (obuf_show(e->b) == OB_WAIT)
@@ -490,7 +492,8 @@ conn_flush(struct client *c)
 			c->outhead++;
 			continue;
 		}
-		ssize_t w = writev(c->fd, iov, n);
+		ssize_t w = c->tls != NULL ? tls_writev(c, iov, n) :
+		    writev(c->fd, iov, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -777,7 +780,8 @@ conn_read(struct client *c)
 	 * holds complete lines however many): a sender's burst costs one
 	 * system call per 64 KiB, not per line. */
 	static char rbuf[CONN_READ_MAX];
-	ssize_t n = read(c->fd, rbuf, sizeof(rbuf));
+	ssize_t n = c->tls != NULL ? tls_read(c, rbuf, sizeof(rbuf)) :
+	    read(c->fd, rbuf, sizeof(rbuf));
 
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -787,6 +791,14 @@ conn_read(struct client *c)
 	}
 	if (n == 0) {
 		conn_close(c, "Connection closed");
+		return;
+	}
+	/* 0x16 starting a line is a TLS handshake record, never IRC: a TLS
+	 * client on the plain port. Told in words (whoever reads the log or
+	 * tries nc learns why), then closed, not left to time out. */
+	if (c->tls == NULL && c->reg == 0 && c->in.len == c->in.pos &&
+	    (unsigned char)rbuf[0] == 0x16) {
+		conn_close(c, "TLS on the plain IRC port: use the TLS port");
 		return;
 	}
 	frame_push(&c->in, rbuf, n);
@@ -834,6 +846,10 @@ conn_quit(struct client *c)
 		relay_done(&r);
 		conn_registered--;
 		log_info("%s quit: %s", conn_prefix(c), reason);
+	} else if (c->tls != NULL && (c->tls_state & TLS_HANDSHAKING) != 0) {
+		/* Scanners and plain clients on the TLS port: debug only. */
+		log_debug("%s (fd %d) left in the TLS handshake: %s", c->host,
+		    c->fd, reason);
 	} else {
 		log_info("%s (fd %d) left before registering: %s", c->host,
 		    c->fd, reason);
@@ -877,6 +893,7 @@ void
 conn_free(struct client *c)
 {
 	conn_drop_output(c);
+	tls_free(c);
 	frame_free(&c->in);
 	for (size_t i = 0; i < c->ninvites; i++)
 		free(c->invites[i]);

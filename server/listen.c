@@ -21,6 +21,7 @@
 #define LISTEN_SNDBUF (128 * 1024)
 
 static int listeners[LISTEN_MAX];
+static bool listener_tls[LISTEN_MAX];	/* listeners[i] takes TLS */
 static size_t nlisteners;
 /* Kept open so that on EMFILE one descriptor can be freed to refuse. */
 static int reserve_fd = -1;
@@ -48,7 +49,8 @@ addr_string(const struct sockaddr *sa, socklen_t len, char *buf, size_t cap,
 }
 
 static void
-bind_one(const char *spec, const char *host, const char *port, bool optional)
+bind_one(const char *spec, const char *host, const char *port, bool optional,
+    bool tls)
 {
 	struct addrinfo hints, *res, *ai;
 	int err;
@@ -96,6 +98,7 @@ bind_one(const char *spec, const char *host, const char *port, bool optional)
 		}
 		if (listen(fd, LISTEN_BACKLOG) < 0)
 			fatal("cannot listen on %s: listen", spec);
+		listener_tls[nlisteners] = tls;
 		listeners[nlisteners++] = fd;
 		loop_add_listener(fd);
 	}
@@ -103,9 +106,11 @@ bind_one(const char *spec, const char *host, const char *port, bool optional)
 }
 
 void
-listen_add(const char *spec)
+listen_add(const char *spec, bool tls)
 {
-	char host[256], port[16] = "6667";
+	char host[256], port[16];
+
+	str_copy(port, tls ? "6697" : "6667", sizeof(port));
 	const char *colon;
 
 	if (spec[0] == '[') {
@@ -139,18 +144,38 @@ listen_add(const char *spec)
 		exit(64);
 	}
 	if (host[0] == '\0' || strcmp(host, "*") == 0) {
-		bind_one(spec, "0.0.0.0", port, false);
-		bind_one(spec, "::", port, true);
+		bind_one(spec, "0.0.0.0", port, false, tls);
+		bind_one(spec, "::", port, true, tls);
 	} else {
-		bind_one(spec, host, port, false);
+		bind_one(spec, host, port, false, tls);
 	}
 }
 
 void
-listen_default(void)
+listen_default(bool tls)
 {
-	bind_one("*:6667", "0.0.0.0", "6667", false);
-	bind_one("[::]:6667", "::", "6667", true);
+	/* 6697 for TLS: RFC 7194. */
+	const char *port = tls ? "6697" : "6667";
+
+	bind_one(tls ? "*:6697" : "*:6667", "0.0.0.0", port, false, tls);
+	bind_one(tls ? "[::]:6697" : "[::]:6667", "::", port, true, tls);
+}
+
+int
+listen_tls_port(void)
+{
+	for (size_t i = 0; i < nlisteners; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+
+		if (!listener_tls[i] || getsockname(listeners[i],
+		    (struct sockaddr *)&ss, &len) < 0)
+			continue;
+		return ntohs(ss.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
+	}
+	return 0;
 }
 
 size_t
@@ -168,8 +193,10 @@ listen_describe(char *buf, size_t cap)
 		    &sslen) < 0)
 			continue;
 		addr_string((struct sockaddr *)&ss, sslen, a, sizeof(a), true);
-		int n = snprintf(buf + len, cap - len, "%s%s",
-		    len > 0 ? " " : "", a);
+		/* TLS ones as ircs:// URLs: the plain form stays what
+		 * readers of the line before TLS parse. */
+		int n = snprintf(buf + len, cap - len, "%s%s%s",
+		    len > 0 ? " " : "", listener_tls[i] ? "ircs://" : "", a);
 		if (n < 0 || (size_t)n >= cap - len) {
 			buf[len] = '\0';	/* whole addresses only */
 			break;
@@ -190,7 +217,8 @@ listen_log(void)
 		if (getsockname(listeners[i], (struct sockaddr *)&ss, &len) < 0)
 			continue;
 		addr_string((struct sockaddr *)&ss, len, a, sizeof(a), true);
-		log_info("listening on %s", a);
+		log_info("listening on %s%s", listener_tls[i] ? "ircs://" : "",
+		    a);
 	}
 	if (reserve_fd < 0)
 		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -275,6 +303,11 @@ accept_emfile(int lfd)
 void
 listen_accept(int lfd)
 {
+	bool tls = false;
+
+	for (size_t i = 0; i < nlisteners; i++)
+		if (listeners[i] == lfd)
+			tls = listener_tls[i];
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
@@ -318,6 +351,11 @@ listen_accept(int lfd)
 		int sndbuf = LISTEN_SNDBUF;
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		struct client *c = conn_new(fd, host);
+		if (tls && !tls_accept(c)) {
+			close(fd);
+			conn_free(c);
+			continue;
+		}
 		loop_add_client(c);
 		/* A client's first lines are often there by the time it is
 		 * accepted: reading now saves a whole pass (a poll over every

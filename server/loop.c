@@ -295,6 +295,15 @@ run_timers(int64_t now)
 		}
 		if (c == NULL || c->state != CONN_OPEN)
 			continue;
+		if ((c->tls_state & TLS_HANDSHAKING) != 0) {
+			d = c->accepted + TLS_HANDSHAKE_MS;
+			if (now >= d) {
+				conn_close(c, "TLS handshake timed out");
+				continue;
+			}
+			if (d < next)
+				next = d;
+		}
 		if ((c->reg & REG_DONE) == 0) {
 			d = c->accepted + rt;
 			if (now >= d)
@@ -363,6 +372,7 @@ drop_client(struct client *c)
 	unhold(c);
 	drain_input(c);
 	slot_remove(c);
+	tls_close(c);
 	close(c->fd);
 	conn_free(c);
 }
@@ -399,7 +409,8 @@ flush_dirty(int64_t now)
 			    POLLIN | POLLOUT : POLLIN;
 			continue;
 		}
-		if (f == FLUSH_AGAIN)
+		if (f == FLUSH_AGAIN ||
+		    (c->tls_state & TLS_READ_WANTS_WRITE) != 0)
 			pfds[c->slot].events |= POLLOUT;
 		else
 			pfds[c->slot].events &= ~POLLOUT;
@@ -463,6 +474,8 @@ shutdown_all(void)
 	for (size_t i = 0; i < npfd; i++) {
 		if (pfds[i].fd == hist_fd)
 			continue;	/* history's own, closed by hist_close */
+		if (owners[i] != NULL)
+			tls_close(owners[i]);
 		close(pfds[i].fd);
 		if (owners[i] != NULL)
 			conn_free(owners[i]);
@@ -561,6 +574,10 @@ loop_run(void)
 				continue;
 			if ((re & POLLOUT) != 0)
 				loop_dirty(c);
+			/* A TLS read (the handshake) that had to wait to write. */
+			if ((c->tls_state & TLS_READ_WANTS_WRITE) != 0 &&
+			    (re & POLLOUT) != 0 && (c->io & IO_THROTTLED) == 0)
+				re |= POLLIN;
 			if ((re & (POLLIN | POLLHUP | POLLERR)) == 0)
 				continue;
 			if ((c->io & IO_THROTTLED) == 0)
@@ -591,5 +608,6 @@ loop_run(void)
 	}
 	shutdown_all();
 	hist_close();
+	tls_free_all();
 	return 0;
 }

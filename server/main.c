@@ -61,9 +61,13 @@ static struct {
 	bool syslog;
 	int ready_fd;		/* --ready-fd, -1 when none */
 	const char *add_account;	/* --add-account: add it and exit */
+	const char *tls_listens[32];
+	size_t ntls_listens;
+	bool fingerprint;	/* --fingerprint: print it and exit */
 } start = { .level = LOG_LEVEL_INFO, .ready_fd = -1 };
 
 static void flag_add_account(const char *);
+static void flag_fingerprint(const char *);
 static void flag_flood(const char *);
 static void flag_help(const char *);
 static void flag_listen(const char *);
@@ -73,6 +77,7 @@ static void flag_sync(const char *);
 static void flag_registration(const char *);
 static void flag_syslog(const char *);
 static void flag_trust(const char *);
+static void flag_tls_listen(const char *);
 static void flag_verbose(const char *);
 static void flag_version(const char *);
 
@@ -106,8 +111,9 @@ static const struct flag flags[] = {
 	    .set = NULL },
 	{ "help", 'h', NULL, "show this help and exit", .set = flag_help },
 	{ "listen", 'l', "addr[:port]", "listen there (repeatable; [v6addr]:port,\n"
-	    "*:port for all); default all IPv4 and IPv6\n"
-	    "addresses, port 6667", .repeat = true, .set = flag_listen },
+	    "*:port for all; \"none\": no plain IRC); default\n"
+	    "all IPv4 and IPv6 addresses, port 6667", .repeat = true,
+	    .set = flag_listen },
 	{ "quiet", 'q', NULL, "log warnings and errors only (twice: errors)",
 	    .set = flag_quiet },
 	{ "version", 'V', NULL, "show the version and exit",
@@ -116,6 +122,10 @@ static const struct flag flags[] = {
 	    .set = flag_verbose },
 	{ "add-account", 0, "name", "add an account, its password read from\n"
 	    "standard input, and exit", .set = flag_add_account },
+	{ "fingerprint", 0, NULL, "print the TLS certificate's SHA-256\n"
+	    "fingerprint and exit (with the same --db or\n"
+	    "--tls-cert as the server; makes it if needed)",
+	    .set = flag_fingerprint },
 	{ "flood", 0, "rate:burst|off", "lines per second and burst per client\n"
 	    "before input is delayed (default 50:200)", .set = flag_flood },
 	{ "history-days", 0, "n", "delete messages older than n days (0: never)",
@@ -177,6 +187,16 @@ static const struct flag flags[] = {
 	    .set = flag_syslog },
 	{ "trust", 0, "addr[/prefix]", "exempt a network from the per-address\n"
 	    "limits (repeatable)", .repeat = true, .set = flag_trust },
+	{ "tls-cert", 0, "file", "TLS certificate chain (PEM), re-read on\n"
+	    "SIGHUP; default a self-signed one natterd\n"
+	    "makes in the database's directory (tls.crt)",
+	    .path = &cfg.tls_cert },
+	{ "tls-key", 0, "file", "the private key of --tls-cert (PEM),\n"
+	    "re-read on SIGHUP", .path = &cfg.tls_key },
+	{ "tls-listen", 0, "addr[:port]", "listen for TLS there (repeatable, as\n"
+	    "--listen; \"none\": no TLS); default all IPv4\n"
+	    "and IPv6 addresses, port 6697", .repeat = true,
+	    .set = flag_tls_listen },
 };
 
 #define FLAG_LONG_ID 256	/* getopt_long's value for flags[i]: 256 + i */
@@ -255,6 +275,36 @@ flag_listen(const char *arg)
 	if (start.nlistens == nitems(start.listens))
 		usage_error("too many %s", "--listen");
 	start.listens[start.nlistens++] = arg;
+}
+
+static void
+flag_tls_listen(const char *arg)
+{
+	if (start.ntls_listens == nitems(start.tls_listens))
+		usage_error("too many %s", "--tls-listen");
+	start.tls_listens[start.ntls_listens++] = arg;
+}
+
+static void
+flag_fingerprint(const char *arg)
+{
+	(void)arg;
+	start.fingerprint = true;
+}
+
+/* "none" alone turns a kind of listener off; beside addresses it is a
+ * mistake. Returns whether that kind is off. */
+static bool
+listens_off(const char *flag, const char *const *specs, size_t n)
+{
+	bool none = false;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(specs[i], "none") == 0)
+			none = true;
+	if (none && n > 1)
+		usage_error("%s none with addresses beside it", flag);
+	return none;
 }
 
 static void
@@ -459,6 +509,9 @@ flags_parse(int argc, char *argv[])
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL))
+		usage_error("%s: give --tls-cert and --tls-key together",
+		    cfg.tls_cert != NULL ? "--tls-cert" : "--tls-key");
 	if (start.ready_fd >= 0 &&
 	    fcntl(start.ready_fd, F_SETFD, FD_CLOEXEC) < 0) {
 		char fd[16];
@@ -604,6 +657,7 @@ conf_reload(void)
 {
 	load_files();
 	account_reload();
+	tls_reload();
 }
 
 /*
@@ -657,13 +711,6 @@ main(int argc, char *argv[])
 			    "--add-account");
 		return account_add_offline(cfg.db_path, start.add_account);
 	}
-	loop_signals();
-	/* Ports before files: a natterd that cannot listen (the port is
-	 * taken) must leave no database, WAL or state directory behind. */
-	if (start.nlistens == 0)
-		listen_default();
-	for (size_t i = 0; i < start.nlistens; i++)
-		listen_add(start.listens[i]);
 	if (cfg.name == NULL) {
 		if (gethostname(hostname, sizeof(hostname)) < 0 ||
 		    hostname[0] == '\0')
@@ -671,6 +718,28 @@ main(int argc, char *argv[])
 		hostname[IRC_HOST_MAX] = '\0';
 		cfg.name = hostname;
 	}
+	if (cfg.db_path == NULL)
+		cfg.db_path = path_default_db();
+	if (start.fingerprint)
+		return tls_fingerprint_main();
+	bool plain_off = listens_off("--listen", start.listens, start.nlistens);
+	bool tls_off = listens_off("--tls-listen", start.tls_listens,
+	    start.ntls_listens);
+	if (plain_off && tls_off)
+		usage_error("%s: nothing left to listen on",
+		    "--listen none --tls-listen none");
+	loop_signals();
+	/* Ports before files: a natterd that cannot listen (the port is
+	 * taken) must leave no database, WAL, certificate or state
+	 * directory behind. */
+	if (start.nlistens == 0)
+		listen_default(false);
+	for (size_t i = 0; i < start.nlistens && !plain_off; i++)
+		listen_add(start.listens[i], false);
+	if (start.ntls_listens == 0)
+		listen_default(true);
+	for (size_t i = 0; i < start.ntls_listens && !tls_off; i++)
+		listen_add(start.tls_listens[i], true);
 	time_t now = time(NULL);
 	struct tm tm;
 	strftime(cfg.created, sizeof(cfg.created), "%Y-%m-%d %H:%M:%S UTC",
@@ -679,7 +748,11 @@ main(int argc, char *argv[])
 		return 1;
 	raise_nofile();
 
-	if (cfg.db_path == NULL && (cfg.db_path = path_default_db()) == NULL)
+	if (!tls_off && tls_init(err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (cfg.db_path == NULL)
 		log_warn("no home directory: history is kept in memory only"
 		    " (give --db)");
 	if (hist_open(cfg.db_path, cfg.sync_full, err, sizeof(err)) < 0) {
@@ -694,6 +767,7 @@ main(int argc, char *argv[])
 	    cfg.history_max_bytes);
 	chathistory_init();
 	listen_log();
+	tls_log();
 	log_info("%s ready as %s", NATTERD_VERSION, cfg.name);
 	/* Last: whoever reads this connects at once. */
 	ready_announce(start.ready_fd);

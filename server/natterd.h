@@ -53,6 +53,8 @@ struct config {
 	const char *password_path;
 	const char *oper_path;
 	const char *db_path;	/* --db, handed to hist_open */
+	const char *tls_cert;	/* --tls-cert; NULL: natterd's own */
+	const char *tls_key;	/* --tls-key, given with --tls-cert */
 	size_t max_clients;	/* 0: no limit; default from RLIMIT_NOFILE */
 	size_t max_per_ip;	/* 0: no limit */
 	size_t max_unregistered;	/* per address, not registered; 0: none */
@@ -196,12 +198,20 @@ enum {
 	IO_HELD = 1 << 3,	/* output waits for a hold (loop's held list) */
 };
 
+/* TLS progress (struct client's tls_state), only on a TLS connection. */
+enum {
+	TLS_HANDSHAKING = 1 << 0,	/* no application data yet */
+	TLS_BROKEN = 1 << 1,		/* failed: no close_notify, no more I/O */
+	TLS_READ_WANTS_WRITE = 1 << 2,	/* read again once writable */
+};
 struct monlist;
 
 struct oent {
 	struct obuf *b;
 	uint32_t off;
 };
+
+struct ssl_st;
 
 struct member;
 
@@ -246,6 +256,7 @@ struct client {
 	uint8_t reg;		/* REG_* */
 	uint8_t umodes;		/* UMODE_* */
 	uint8_t io;		/* IO_* */
+	uint8_t tls_state;	/* TLS_* */
 	uint32_t caps;		/* CAP_* bits */
 	uint32_t mark;		/* visit stamp for "once per client" fan-out */
 	struct hlink nlink;	/* in the nick table, by irc_casehash(nick) */
@@ -269,6 +280,10 @@ struct client {
 	int64_t guard_at;	/* time_mono_ms when an unidentified holder
 				 * of a registered nick is renamed; 0: none */
 	uint8_t login_fails;	/* failed or refused logins on this connection */
+	struct ssl_st *tls;	/* OpenSSL's connection; NULL: plain */
+	char *tls_retry;	/* a TLS record's bytes to write again */
+	uint32_t tls_retry_len;
+	char *certfp;		/* client certificate's SHA-256 fingerprint */
 	char **invites;		/* folded channel names this client may enter */
 	struct monlist *monitor;	/* MONITOR targets; NULL when none */
 	struct readmarks marks;	/* read markers while not logged in */
@@ -561,6 +576,9 @@ void isupport_send(struct client *c);
 /* CAP LS value list into buf (302: with values), only the bits of only
  * (0: every capability). */
 void cap_list(char *buf, size_t cap, bool values, uint32_t only);
+/* Append " sts=..." to a CAP LS 302 list for c when the certificate is
+ * real: the TLS port on a plain connection, the duration on TLS. */
+void cap_sts(char *buf, size_t cap, const struct client *c);
 
 /*
  * cmd.c: the command table and dispatch. The table checks registration,
@@ -764,14 +782,44 @@ void nickserv_expire(struct client *c);
  */
 
 /* Bind "addr[:port]", "[v6]:port" or ":port"; exits 1 on failure. */
-void listen_add(const char *spec);
+void listen_add(const char *spec, bool tls);
 /* Default: all IPv4 and IPv6 addresses, port 6667. */
-void listen_default(void);
+void listen_default(bool tls);
+/* The port of the first TLS listener (for sts), 0 when none. */
+int listen_tls_port(void);
 /* Accept until EAGAIN from listener fd. */
 void listen_accept(int fd);
 void listen_log(void);
 /* The bound addresses, "127.0.0.1:6667 [::1]:6667", as many as fit. */
 size_t listen_describe(char *buf, size_t cap);
+
+/*
+ * tls.c: TLS with OpenSSL, non-blocking inside the loop. conn.c calls
+ * tls_read and tls_writev where a plain connection reads and writes.
+ */
+
+#define TLS_HANDSHAKE_MS 10000	/* a handshake unfinished by then is closed */
+
+/* Load --tls-cert/--tls-key, or natterd's own tls.crt and tls.key beside
+ * the database (made on first use); on failure writes why to err. */
+int tls_init(char *err, size_t errcap);
+/* Log the certificate and its fingerprint. */
+void tls_log(void);
+/* natterd --fingerprint: tls_init, print the fingerprint; exit status. */
+int tls_fingerprint_main(void);
+/* SIGHUP: the files again, for new connections; errors keep the old. */
+void tls_reload(void);
+void tls_free_all(void);
+/* Whether sts may be advertised: a certificate that is not self-signed. */
+bool tls_sts_ok(void);
+/* Make c (just accepted on a TLS port) a TLS connection; false on error. */
+bool tls_accept(struct client *c);
+/* As read(2) and writev(2): the handshake first, then records. */
+ssize_t tls_read(struct client *c, char *buf, size_t cap);
+ssize_t tls_writev(struct client *c, const struct iovec *iov, int n);
+/* close_notify, when the connection is in a state to send it. */
+void tls_close(struct client *c);
+void tls_free(struct client *c);
 
 /*
  * ready.c: telling the parent (--ready-fd) and systemd (NOTIFY_SOCKET)
@@ -1011,6 +1059,9 @@ const char *path_default_db(void);
 /* mkdir -p the directory part of path (mode 0700); on failure writes why
  * to err and returns -1. */
 int path_mkdirs(const char *path, char *err, size_t errcap);
+/* name in the database's directory (db: --db; the default database's
+ * directory when NULL or "none") into buf; false without a home. */
+bool path_beside_db(char *buf, size_t cap, const char *db, const char *name);
 
 /*
  * chathistory.c: history served to clients: CHATHISTORY (cmd_chathistory)

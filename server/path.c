@@ -61,3 +61,16 @@ path_mkdirs(const char *path, char *err, size_t errcap)
 	}
 	return 0;
 }
+
+bool
+path_beside_db(char *buf, size_t cap, const char *db, const char *name)
+{
+	if (db == NULL || strcmp(db, "none") == 0)
+		db = path_default_db();
+	if (db == NULL)
+		return false;
+	const char *slash = strrchr(db, '/');
+	int n = slash == NULL ? snprintf(buf, cap, "%s", name) :
+	    snprintf(buf, cap, "%.*s/%s", (int)(slash - db), db, name);
+	return n > 0 && (size_t)n < cap;
+}

@@ -143,7 +143,7 @@ Ports = $tls_port"
 start_natterd() {
 	[ -x "${NATTERD:-}" ] || skip "natterd is not built in this tree yet"
 	log=$1; shift
-	"$NATTERD" -l 127.0.0.1:0 -d none --name natter.test --flood off \
+	"$NATTERD" -l 127.0.0.1:0 --tls-listen none -d none --name natter.test --flood off \
 	    --trust 127.0.0.0/8 "$@" 2>"$log" &
 	server_pid=$!
 	end=$(($(date +%s) + DEADLINE))

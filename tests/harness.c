@@ -17,6 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "harness.h"
 #include "irc.h"
 
@@ -91,8 +95,20 @@ nd_log_wait(struct nd_server *s, const char *re, int timeout_ms)
 	}
 }
 
+static bool
+has_arg(const char *const *args, const char *a, const char *b)
+{
+	for (size_t i = 0; args != NULL && args[i] != NULL; i++)
+		if (strcmp(args[i], a) == 0 &&
+		    (b == NULL || (args[i + 1] != NULL &&
+		    strcmp(args[i + 1], b) == 0)))
+			return true;
+	return false;
+}
+
+/* Start natterd; its stdout goes to outfd when not -1. */
 static void
-spawn(struct nd_server *s, const char *const *args)
+spawn(struct nd_server *s, const char *const *args, int outfd)
 {
 	const char *bin = getenv("NATTERD");
 	const char *argv[ARGS_MAX];
@@ -105,8 +121,17 @@ spawn(struct nd_server *s, const char *const *args)
 	memset(s, 0, sizeof(*s));
 	s->status = -1;
 	argv[n++] = bin;
-	argv[n++] = "-l";
-	argv[n++] = "127.0.0.1:0";
+	if (!has_arg(args, "--listen", "none")) {
+		argv[n++] = "-l";
+		argv[n++] = "127.0.0.1:0";
+	}
+	/* No TLS unless a test asks (tests/check_tls.c): the default *:6697
+	 * is wanted by every natterd under test at once, and its certificate
+	 * would go to the state directory in the user's home. */
+	if (!has_arg(args, "--tls-listen", NULL)) {
+		argv[n++] = "--tls-listen";
+		argv[n++] = "none";
+	}
 	argv[n++] = "--name";
 	argv[n++] = ND_NAME;
 	argv[n++] = "--flood";
@@ -136,6 +161,8 @@ spawn(struct nd_server *s, const char *const *args)
 		int devnull = open("/dev/null", O_RDONLY);
 		dup2(devnull, 0);
 		dup2(fds[1], 2);
+		if (outfd >= 0)
+			dup2(outfd, 1);
 		fcntl(ready[1], F_SETFD, 0);	/* the one descriptor it inherits */
 		execv(bin, (char *const *)argv);
 		dprintf(fds[1], "harness: exec %s: %s\n", bin, strerror(errno));
@@ -191,24 +218,60 @@ struct nd_server *
 nd_start(struct nd_server *s, const char *const *args)
 {
 	char line[512];
-	const char *prefix = "listening on 127.0.0.1:";
+	const char *prefix = "listening on ";
 
-	spawn(s, args);
+	spawn(s, args, -1);
 	bool ok = read_ready(s, line, sizeof(line), 10000);
 	close(s->readyfd);
 	s->readyfd = -1;
 	if (!ok || strncmp(line, prefix, strlen(prefix)) != 0)
 		ck_abort_msg("harness: natterd did not start (ready line '%s');"
 		    " its stderr:\n%s", line, nd_log(s));
-	s->port = atoi(line + strlen(prefix));
-	ck_assert_int_gt(s->port, 0);
+	/* "127.0.0.1:N" plain, "ircs://127.0.0.1:M" TLS; the first of each. */
+	for (char *tok = strtok(line + strlen(prefix), " "); tok != NULL;
+	    tok = strtok(NULL, " ")) {
+		if (strncmp(tok, "127.0.0.1:", 10) == 0 && s->port == 0)
+			s->port = atoi(tok + 10);
+		else if (strncmp(tok, "ircs://127.0.0.1:", 17) == 0 &&
+		    s->tls_port == 0)
+			s->tls_port = atoi(tok + 17);
+	}
+	ck_assert_int_gt(s->port + s->tls_port, 0);
 	return s;
+}
+
+int
+nd_run(struct nd_server *s, const char *const *args, char *out, size_t cap)
+{
+	int fds[2];
+	size_t len = 0;
+	long long deadline = time_mono_ms() + 10000;
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	spawn(s, args, fds[1]);
+	close(fds[1]);
+	close(s->readyfd);
+	s->readyfd = -1;
+	for (;;) {
+		struct pollfd p = { fds[0], POLLIN, 0 };
+		if (poll(&p, 1, left_ms(deadline)) <= 0)
+			break;
+		ssize_t r = read(fds[0], out + len, cap - 1 - len);
+		if (r <= 0)
+			break;
+		len += r;
+		if (len == cap - 1)
+			break;
+	}
+	out[len] = '\0';
+	close(fds[0]);
+	return nd_wait(s, left_ms(deadline));
 }
 
 int
 nd_start_fail(struct nd_server *s, const char *const *args)
 {
-	spawn(s, args);
+	spawn(s, args, -1);
 	close(s->readyfd);
 	s->readyfd = -1;
 	return nd_wait(s, 10000);
@@ -266,6 +329,12 @@ nd_stop(struct nd_server *s)
 struct nd_conn *
 nd_connect(struct nd_server *s)
 {
+	return nd_connect_port(s, s->port);
+}
+
+struct nd_conn *
+nd_connect_port(struct nd_server *s, int port)
+{
 	struct sockaddr_in sin;
 	struct nd_conn *c = calloc(1, sizeof(*c));
 
@@ -285,13 +354,87 @@ nd_connect(struct nd_server *s)
 			ck_abort_msg("harness: bind %s: %s", nd_source,
 			    strerror(errno));
 	}
-	sin.sin_port = htons(s->port);
+	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		ck_abort_msg("harness: connect to port %d: %s", s->port,
+		ck_abort_msg("harness: connect to port %d: %s", port,
 		    strerror(errno));
 	fcntl(c->fd, F_SETFL, O_NONBLOCK);
 	return c;
+}
+
+/* Wait for what OpenSSL asked for (r its return value); false when it
+ * failed instead, or at the deadline. */
+static bool
+tls_wait(struct nd_conn *c, int r, long long deadline)
+{
+	struct pollfd p = { c->fd, 0, 0 };
+
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		p.events = POLLIN;
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		p.events = POLLOUT;
+		break;
+	default:
+		return false;
+	}
+	return poll(&p, 1, left_ms(deadline)) > 0;
+}
+
+bool
+nd_tls_start(struct nd_conn *c, const char *cert, const char *key)
+{
+	static SSL_CTX *ctx;
+	long long deadline = time_mono_ms() + ND_TIMEOUT_MS;
+	int r;
+
+	if (ctx == NULL) {
+		ctx = SSL_CTX_new(TLS_client_method());
+		ck_assert_ptr_nonnull(ctx);
+		/* Any certificate: the tests compare fingerprints. */
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+		SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	}
+	c->ssl = SSL_new(ctx);
+	ck_assert_ptr_nonnull(c->ssl);
+	if (cert != NULL &&
+	    (SSL_use_certificate_chain_file(c->ssl, cert) != 1 ||
+	    SSL_use_PrivateKey_file(c->ssl, key, SSL_FILETYPE_PEM) != 1))
+		ck_abort_msg("harness: cannot load %s and %s", cert, key);
+	SSL_set_fd(c->ssl, c->fd);
+	SSL_set_connect_state(c->ssl);
+	while ((r = SSL_do_handshake(c->ssl)) != 1)
+		if (!tls_wait(c, r, deadline)) {
+			ERR_clear_error();
+			return false;
+		}
+	return true;
+}
+
+struct nd_conn *
+nd_connect_tls(struct nd_server *s, const char *cert, const char *key)
+{
+	ck_assert_int_gt(s->tls_port, 0);
+	struct nd_conn *c = nd_connect_port(s, s->tls_port);
+	if (!nd_tls_start(c, cert, key))
+		ck_abort_msg("harness: TLS handshake with natterd failed; its "
+		    "stderr:\n%s", nd_log(s));
+	return c;
+}
+
+void
+nd_peer_fingerprint(struct nd_conn *c, char *buf, size_t cap)
+{
+	X509 *x = SSL_get0_peer_certificate(c->ssl);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(X509_digest(x, EVP_sha256(), md, &len), 1);
+	ck_assert_uint_eq(len, FINGERPRINT_LEN);
+	ck_assert_uint_gt(fingerprint_format(buf, cap, md), 0);
 }
 
 bool
@@ -300,6 +443,16 @@ nd_send_raw(struct nd_conn *c, const void *data, size_t len)
 	const char *p = data;
 	long long deadline = time_mono_ms() + ND_TIMEOUT_MS;
 
+	while (len > 0 && c->ssl != NULL) {
+		int r = SSL_write(c->ssl, p, len);
+		if (r > 0) {
+			p += r;
+			len -= r;
+		} else if (!tls_wait(c, r, deadline)) {
+			ERR_clear_error();
+			return false;
+		}
+	}
 	while (len > 0) {
 		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EAGAIN) {
@@ -358,6 +511,32 @@ nd_recent(struct nd_conn *c)
 	return c->nlast ? buf : "  (nothing)\n";
 }
 
+/* Read what TLS has; true when something came (bytes or the end),
+ * false when it waits for the socket. */
+static bool
+tls_read(struct nd_conn *c)
+{
+	int r = SSL_read(c->ssl, c->buf + c->len, sizeof(c->buf) - c->len);
+
+	if (r > 0) {
+		c->len += r;
+		return true;
+	}
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		return false;
+	case SSL_ERROR_SYSCALL:
+		c->reset = errno == ECONNRESET;
+		break;
+	default:
+		break;
+	}
+	ERR_clear_error();
+	c->eof = true;
+	return true;
+}
+
 char *
 nd_line(struct nd_conn *c, int timeout_ms)
 {
@@ -383,6 +562,8 @@ nd_line(struct nd_conn *c, int timeout_ms)
 		if (c->len == sizeof(c->buf))
 			ck_abort_msg("harness: a line longer than %zu bytes",
 			    sizeof(c->buf));
+		if (c->ssl != NULL && tls_read(c))
+			continue;
 		struct pollfd p[2] = {
 			{ c->fd, POLLIN, 0 },
 			{ c->server->errfd, POLLIN, 0 },
@@ -395,7 +576,7 @@ nd_line(struct nd_conn *c, int timeout_ms)
 			continue;
 		if (c->server->errfd >= 0 && p[1].revents != 0)
 			drain_log(c->server);
-		if (p[0].revents == 0)
+		if (p[0].revents == 0 || c->ssl != NULL)
 			continue;
 		ssize_t r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -474,8 +655,12 @@ nd_sync(struct nd_conn *c)
 struct nd_conn *
 nd_register(struct nd_server *s, const char *nick, const char *caps)
 {
-	struct nd_conn *c = nd_connect(s);
+	return nd_register_on(nd_connect(s), nick, caps);
+}
 
+struct nd_conn *
+nd_register_on(struct nd_conn *c, const char *nick, const char *caps)
+{
 	if (caps != NULL) {
 		nd_send(c, "CAP LS 302");
 		nd_send(c, "CAP REQ :%s", caps);
@@ -495,6 +680,7 @@ nd_close(struct nd_conn *c)
 {
 	if (c == NULL)
 		return;
+	SSL_free(c->ssl);
 	close(c->fd);
 	free(c);
 }

@@ -9,9 +9,11 @@
  *	nd_close(a);
  *	ck_assert_int_eq(nd_stop(&s), 0);
  *
- * natterd comes from $NATTERD and listens on 127.0.0.1 port 0; nd_start
- * learns the port it got from the line natterd writes to --ready-fd
- * ("listening on 127.0.0.1:N") once it is ready. Its stderr is kept
+ * natterd comes from $NATTERD and listens on 127.0.0.1 port 0 (and for
+ * TLS where a test says: --tls-listen 127.0.0.1:0); nd_start learns the
+ * ports it got from the line natterd writes to --ready-fd ("listening on
+ * 127.0.0.1:N ircs://127.0.0.1:M") once it is ready. nd_connect_tls is the TLS client side (OpenSSL): it trusts any
+ * certificate and lets the test compare fingerprints. Its stderr is kept
  * (nd_log, until nd_stop) and drained while tests wait, so it never
  * blocks on a full pipe. Patterns are POSIX extended regular expressions
  * matched against one line without its CRLF. Every wait has
@@ -30,9 +32,12 @@
 #define ND_TIMEOUT_MS 5000
 #define ND_NAME "test.server"	/* --name given to natterd */
 
+struct ssl_st;
+
 struct nd_server {
 	pid_t pid;
-	int port;
+	int port;		/* plain; 0 with --listen none */
+	int tls_port;		/* 0 with --tls-listen none */
 	int errfd;		/* natterd's stderr, -1 once at EOF */
 	int readyfd;		/* natterd's --ready-fd, -1 once read */
 	struct sb log;		/* all of natterd's stderr so far */
@@ -42,6 +47,7 @@ struct nd_server {
 struct nd_conn {
 	struct nd_server *server;
 	int fd;
+	struct ssl_st *ssl;	/* NULL: plain */
 	bool eof;
 	bool reset;		/* the end came as a RST, not a FIN */
 	char buf[16384];	/* received, not yet returned as lines */
@@ -50,14 +56,19 @@ struct nd_conn {
 	size_t nlast;
 };
 
-/* Start natterd with -l 127.0.0.1:0 --name ND_NAME --flood off --db none
- * (--trust 127.0.0.0/8 unless nd_untrusted) plus
- * args (NULL-terminated, may be NULL); fails the test if it does not
- * come up. Returns s. */
+/* Start natterd with -l 127.0.0.1:0 --tls-listen none --name ND_NAME
+ * --flood off --db none (--trust 127.0.0.0/8 unless nd_untrusted) plus
+ * args (NULL-terminated, may be NULL; a "--listen none" or a --tls-listen
+ * there replaces the harness's own); fails the test if it does not come
+ * up. Returns s. */
 struct nd_server *nd_start(struct nd_server *s, const char *const *args);
 /* Start natterd expecting it to exit during start-up; returns its exit
  * status (-1 if killed by a signal or still running after the deadline). */
 int nd_start_fail(struct nd_server *s, const char *const *args);
+/* Run natterd with args to its exit (natterd --fingerprint): its stdout
+ * into out (NUL-terminated), its exit status returned. */
+int nd_run(struct nd_server *s, const char *const *args, char *out,
+    size_t cap);
 /* SIGTERM, then wait for the exit; returns the exit status (or -1 when
  * killed by a signal or still running after the deadline). Every
  * nd_start or nd_start_fail ends with it, also once natterd has exited:
@@ -85,12 +96,27 @@ extern const char *nd_source;
 
 /* A raw TCP connection to natterd (fails the test on error). */
 struct nd_conn *nd_connect(struct nd_server *s);
+/* The same to one of its ports (s->port or s->tls_port). */
+struct nd_conn *nd_connect_port(struct nd_server *s, int port);
+/* A TLS handshake on c, presenting cert and key when not NULL; false if
+ * it fails or does not finish in ND_TIMEOUT_MS. From then on everything
+ * on c goes through TLS. */
+bool nd_tls_start(struct nd_conn *c, const char *cert, const char *key);
+/* nd_connect_port to the TLS port and nd_tls_start (fails the test). */
+struct nd_conn *nd_connect_tls(struct nd_server *s, const char *cert,
+    const char *key);
+/* The SHA-256 fingerprint of the server's certificate, as natterd
+ * prints them (at least 96 bytes). */
+void nd_peer_fingerprint(struct nd_conn *c, char *buf, size_t cap);
 /*
  * Connect and register: CAP LS 302 / CAP REQ caps / CAP END when caps is
  * not NULL, NICK, USER; waits for the end of the welcome burst (376 or
  * 422) and fails the test otherwise.
  */
 struct nd_conn *nd_register(struct nd_server *s, const char *nick,
+    const char *caps);
+/* The same on a connection already made (a TLS one); returns c. */
+struct nd_conn *nd_register_on(struct nd_conn *c, const char *nick,
     const char *caps);
 /* Send one line; CRLF is added. */
 void nd_send(struct nd_conn *c, const char *fmt, ...)

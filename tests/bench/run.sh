@@ -105,24 +105,24 @@ start_server() {
 	case $1 in
 	natterd)
 		rm -f "$work/history.db"*
-		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off --max-clients 0 \
+		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --tls-listen none --flood off --max-clients 0 \
 			--trust 127.0.0.0/8 --db "$work/history.db" -q 2>>"$log" &
 		;;
 	natterd-mem)
-		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off --max-clients 0 \
+		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --tls-listen none --flood off --max-clients 0 \
 			--trust 127.0.0.0/8 --db none -q 2>>"$log" &
 		;;
 	natterd-slow)
 		rm -f "$work/history.db"*
 		LD_PRELOAD=$FSYNC_SHIM SHIM_DIR=$work SHIM_DELAY_US=250000 \
 			ASAN_OPTIONS=verify_asan_link_order=0 \
-			"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off \
+			"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --tls-listen none --flood off \
 			--trust 127.0.0.0/8 --db "$work/history.db" -q 2>>"$log" &
 		;;
 	natterd-flood)
 		# A slow client under the flood must not be cut at the default
 		# 1 MiB sendq: the flood is 2 MB and the figure is its drawing.
-		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --flood off --sendq 64m --db none \
+		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --tls-listen none --flood off --sendq 64m --db none \
 			--trust 127.0.0.0/8 -q 2>>"$log" &
 		;;
 	ngircd)

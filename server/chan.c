@@ -40,14 +40,13 @@ chan_create(const char *name)
 	ch->modes = CM_NOEXTERNAL | CM_TOPIC;
 	htab_insert(&table, &ch->link);
 	chan_count++;
-	chanstate_restore(ch);
+	ch->restored = chanstate_restore(ch);
 	return ch;
 }
 
-static void
-chan_destroy(struct chan *ch)
+void
+chan_discard(struct chan *ch)
 {
-	chanstate_forget(ch);
 	htab_remove(&table, &ch->link);
 	chan_count--;
 	for (size_t l = 0; l < CHAN_LISTS; l++) {
@@ -60,7 +59,95 @@ chan_destroy(struct chan *ch)
 	free(ch->members);
 	free(ch->topic);
 	free(ch->topic_who);
+	free(ch->opaccs);
 	free(ch);
+}
+
+static void
+chan_destroy(struct chan *ch)
+{
+	chanstate_leave(ch);
+	chan_discard(ch);
+}
+
+/* Where account is in the space-separated list s, or NULL. */
+static const char *
+opacc_find(const char *s, const char *account)
+{
+	size_t n = strlen(account);
+
+	for (const char *p = s; p != NULL && *p != '\0';) {
+		if (strncmp(p, account, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return p;
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+bool
+chan_opacc_has(const struct chan *ch, const char *account)
+{
+	return account[0] != '\0' && (strcmp(ch->owner, account) == 0 ||
+	    opacc_find(ch->opaccs, account) != NULL);
+}
+
+bool
+chan_opacc_set(struct chan *ch, const char *account, bool on)
+{
+	const char *at = opacc_find(ch->opaccs, account);
+	size_t n = strlen(account), len = ch->opaccs ? strlen(ch->opaccs) : 0;
+
+	if (account[0] == '\0' || on == (at != NULL))
+		return false;
+	if (on) {
+		/* The oldest is dropped past the cap, as INVITEs are. */
+		size_t count = len > 0;
+		for (const char *p = ch->opaccs; p && *p; p++)
+			count += *p == ' ';
+		if (count >= CHAN_OPACCS_MAX) {
+			char *sp = strchr(ch->opaccs, ' ');
+			memmove(ch->opaccs, sp + 1, strlen(sp + 1) + 1);
+			len = strlen(ch->opaccs);
+		}
+		ch->opaccs = xrealloc(ch->opaccs, len + n + 2);
+		snprintf(ch->opaccs + len, n + 2, "%s%s", len > 0 ? " " : "",
+		    account);
+		return true;
+	}
+	char *p = ch->opaccs + (at - ch->opaccs);
+	size_t drop = p[n] == ' ' ? n + 1 : n;
+	if (p[n] == '\0' && p > ch->opaccs)
+		p--, drop++;	/* the last one: its leading space goes */
+	memmove(p, p + drop, strlen(p + drop) + 1);
+	return true;
+}
+
+bool
+chan_opacc_client(const struct chan *ch, const struct client *c)
+{
+	char folded[IRC_NICK_MAX + 1];
+
+	if (c->account == NULL)
+		return false;
+	irc_casefold(folded, c->account, sizeof(folded));
+	return chan_opacc_has(ch, folded);
+}
+
+bool
+chan_visible(const struct chan *ch, const struct client *c)
+{
+	return (ch->modes & CM_SECRET) == 0 || chan_member(ch, c) != NULL ||
+	    (c->umodes & UMODE_OPER) != 0;
+}
+
+struct chan *
+chan_find_visible(const char *name, const struct client *c)
+{
+	struct chan *ch = chan_find(name);
+
+	return ch != NULL && chan_visible(ch, c) ? ch : NULL;
 }
 
 struct member *
@@ -85,8 +172,7 @@ chan_add(struct chan *ch, struct client *c)
 	m->client = c;
 	m->chan = ch;
 	m->idx = ch->nmembers;
-	if (ch->nmembers == 0)
-		m->modes = MM_OP;
+	m->joined_ms = cmd_time_ms;
 	ch->members[ch->nmembers++] = m;
 	m->cnext = c->chans;
 	c->chans = m;

@@ -251,12 +251,29 @@ targets(struct client *c, struct irc_msg *m)
 	conn_flood_charge(c, limit / ROWS_PER_TOKEN);
 	o.batch = batch_open(c, o.ref, sizeof(o.ref),
 	    "draft/chathistory-targets", NULL);
-	int n = hist_targets(c->nick, from.time_ms, to.time_ms, limit,
+	int n = hist_targets(conn_owner(c), from.time_ms, to.time_ms, limit,
 	    member_of, send_target, &o);
 	batch_close(c, o.batch);
 	if (n < 0)
 		fail(c, "MESSAGE_ERROR", "TARGETS",
 		    "Messages could not be retrieved");
+}
+
+int64_t
+chathistory_since(const struct client *c, const struct chan *ch)
+{
+	const struct member *mb = chan_member(ch, c);
+	int64_t since = 0;
+
+	/* Its operators by account read all of their channel's history. */
+	if (mb == NULL || chan_opacc_client(ch, c))
+		return 0;
+	if (cfg.history_cutoff == HC_JOIN)
+		since = mb->joined_ms;
+	/* What a +i or +s channel said was for those in it then. */
+	if ((ch->modes & (CM_INVITE | CM_SECRET)) != 0 && since < mb->joined_ms)
+		since = mb->joined_ms;
+	return since;
 }
 
 void
@@ -314,8 +331,9 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		return;
 	}
 
-	/* A channel's history is for its members; a conversation's key
-	 * holds the asker's own nick, so only its two parties reach it. */
+	/* A channel's history is for its members, from when the cutoff
+	 * says; a conversation's key holds the asker's owner (conn_owner),
+	 * so each party reaches only its own copy. */
 	if (irc_is_channel(target)) {
 		struct chan *ch = chan_find(target);
 		if (ch == NULL || chan_member(ch, c) == NULL) {
@@ -325,6 +343,7 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 			return;
 		}
 		target = ch->name;
+		q.since_ms = chathistory_since(c, ch);
 	} else if (irc_nick_valid(target, IRC_NICK_MAX)) {
 		struct client *peer = nick_find(target);
 		if (peer != NULL)
@@ -335,7 +354,7 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		    conn_param(target));
 		return;
 	}
-	if (hist_key(key, sizeof(key), c->nick, target) == 0) {
+	if (hist_key(key, sizeof(key), conn_owner(c), target) == 0) {
 		conn_sendf(c, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s"
 		    " :Messages could not be retrieved", cfg.name, sub,
 		    target);
@@ -365,13 +384,15 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 void
 cmd_search(struct client *c, struct irc_msg *m)
 {
-	struct hist_search q = { .me = c->nick, .after_ms = INT64_MIN,
+	char owner[CONN_OWNER_MAX + 1];
+	struct hist_search q = { .owner = owner, .after_ms = INT64_MIN,
 	    .before_ms = INT64_MAX, .limit = SEARCH_DEFAULT,
 	    .visible = member_of };
 	struct hist_out o = { .c = c };
 	char attrs[IRC_BODY_MAX], key[HIST_KEY_MAX], *a, *p;
 	const char *in = NULL;
 
+	str_copy(owner, conn_owner(c), sizeof(owner));
 	q.arg = &o;
 	if (m->nparams < 1) {
 		conn_sendf(c, ":%s FAIL SEARCH NEED_MORE_PARAMS :Missing"
@@ -420,7 +441,7 @@ cmd_search(struct client *c, struct irc_msg *m)
 		} else if (!irc_nick_valid(in, IRC_NICK_MAX))
 			target = NULL;
 		if (target == NULL ||
-		    hist_key(key, sizeof(key), c->nick, target) == 0) {
+		    hist_key(key, sizeof(key), owner, target) == 0) {
 			conn_sendf(c, ":%s FAIL SEARCH INVALID_PARAMS in"
 			    " :Invalid parameters", cfg.name);
 			return;
@@ -448,8 +469,9 @@ chathistory_replay(struct client *c, const struct chan *ch)
 	if (cfg.replay <= 0 || client_has_cap(c,
 	    CAP_DRAFT_CHATHISTORY | CAP_CHATHISTORY))
 		return;
-	hist_key(key, sizeof(key), c->nick, ch->name);
+	hist_key(key, sizeof(key), NULL, ch->name);
 	q.key = key;
+	q.since_ms = chathistory_since(c, ch);
 	q.a.type = HIST_REF_NONE;
 	struct rows rows = { 0 };
 	hist_query(&q, rows_add, &rows);

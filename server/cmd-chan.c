@@ -166,6 +166,42 @@ chan_joined(const struct client *c)
 	return n;
 }
 
+/*
+ * Whether ch's modes let c in; if not, the numeric that says why. An
+ * INVITE counts only from an operator (invite_add), so it overrides +i,
+ * +k, +l and +b only when one of them asked.
+ */
+static bool
+join_allowed(struct client *c, struct chan *ch, const char *key)
+{
+	bool inv = invited(c, ch, false);
+
+	if (inv)
+		return true;
+	if (chan_listed(ch, CHAN_BANS, c)) {
+		conn_reply(c, ERR_BANNEDFROMCHAN,
+		    "%s :Cannot join channel (+b)", ch->name);
+		return false;
+	}
+	if ((ch->modes & CM_KEY) != 0 &&
+	    (key == NULL || strcmp(key, ch->key) != 0)) {
+		conn_reply(c, ERR_BADCHANNELKEY,
+		    "%s :Cannot join channel (+k)", ch->name);
+		return false;
+	}
+	if ((ch->modes & CM_LIMIT) != 0 && ch->nmembers >= ch->limit) {
+		conn_reply(c, ERR_CHANNELISFULL,
+		    "%s :Cannot join channel (+l)", ch->name);
+		return false;
+	}
+	if ((ch->modes & CM_INVITE) != 0 && !chan_listed(ch, CHAN_INVEX, c)) {
+		conn_reply(c, ERR_INVITEONLYCHAN,
+		    "%s :Cannot join channel (+i)", ch->name);
+		return false;
+	}
+	return true;
+}
+
 static void
 join_one(struct client *c, const char *name, const char *key)
 {
@@ -188,40 +224,38 @@ join_one(struct client *c, const char *name, const char *key)
 		    "%s :You have joined too many channels", name);
 		return;
 	}
-	if (ch != NULL && !is_oper(c)) {
-		bool inv = invited(c, ch, false);
-		/* An INVITE lets a banned user in, as in ngircd and InspIRCd:
-		 * the inviting operator knows whom they invite. */
-		if (!inv && chan_listed(ch, CHAN_BANS, c)) {
-			conn_reply(c, ERR_BANNEDFROMCHAN,
-			    "%s :Cannot join channel (+b)", ch->name);
-			return;
-		}
-		if ((ch->modes & CM_KEY) != 0 && !inv &&
-		    (key == NULL || strcmp(key, ch->key) != 0)) {
-			conn_reply(c, ERR_BADCHANNELKEY,
-			    "%s :Cannot join channel (+k)", ch->name);
-			return;
-		}
-		if ((ch->modes & CM_LIMIT) != 0 && ch->nmembers >= ch->limit &&
-		    !inv) {
-			conn_reply(c, ERR_CHANNELISFULL,
-			    "%s :Cannot join channel (+l)", ch->name);
-			return;
-		}
-		if ((ch->modes & CM_INVITE) != 0 && !inv &&
-		    !chan_listed(ch, CHAN_INVEX, c)) {
-			conn_reply(c, ERR_INVITEONLYCHAN,
-			    "%s :Cannot join channel (+i)", ch->name);
-			return;
-		}
-		invited(c, ch, true);
-	}
-	if (ch == NULL) {
+	/*
+	 * A channel that emptied but has history comes back with what
+	 * guarded it (chanstate.c) before anyone is let in: whoever brings
+	 * it back meets its modes, key, limit and bans like any joiner.
+	 */
+	bool created = ch == NULL;
+	if (created)
 		ch = chan_create(name);
-		log_info("%s created %s", conn_prefix(c), ch->name);
+	bool opacc = chan_opacc_client(ch, c);
+	if (!is_oper(c) && !opacc && !join_allowed(c, ch, key)) {
+		if (created)
+			chan_discard(ch);
+		return;
 	}
-	chan_add(ch, c);
+	invited(c, ch, true);
+	if (created)
+		log_info("%s %s %s", conn_prefix(c), ch->restored ?
+		    "brought back" : "created", ch->name);
+	struct member *mb = chan_add(ch, c);
+	/*
+	 * Operator status: the channel's owner and operators by account,
+	 * and the first joiner of a channel that is new. A channel brought
+	 * back from its saved state has its operators: a nick that comes
+	 * first is not one of them.
+	 */
+	if (opacc || (created && !ch->restored))
+		mb->modes |= MM_OP;
+	if (created && !ch->restored && c->account != NULL) {
+		/* A logged-in user's new channel is their account's. */
+		irc_casefold(ch->owner, c->account, sizeof(ch->owner));
+		chanstate_save(ch);
+	}
 	join_announce(ch, c);
 	readmark_join(c, ch);
 	send_topic(c, ch, false);
@@ -281,7 +315,7 @@ cmd_part(struct client *c, struct irc_msg *m)
 	while ((name = strsep(&np, ",")) != NULL) {
 		if (name[0] == '\0')
 			continue;
-		struct chan *ch = chan_find(name);
+		struct chan *ch = chan_find_visible(name, c);
 		if (ch == NULL) {
 			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
 			    conn_param(name));
@@ -301,7 +335,9 @@ cmd_part(struct client *c, struct irc_msg *m)
 void
 cmd_topic(struct client *c, struct irc_msg *m)
 {
-	struct chan *ch = chan_find(m->params[0]);
+	/* A +s channel is no such channel to those outside it, as in
+	 * NAMES and LIST: 442 would say that it exists. */
+	struct chan *ch = chan_find_visible(m->params[0], c);
 	struct member *mb;
 
 	if (ch == NULL) {
@@ -311,11 +347,7 @@ cmd_topic(struct client *c, struct irc_msg *m)
 	}
 	mb = chan_member(ch, c);
 	if (m->nparams < 2) {
-		if (mb == NULL && (ch->modes & CM_SECRET) != 0 && !is_oper(c))
-			conn_reply(c, ERR_NOTONCHANNEL,
-			    "%s :You're not on that channel", ch->name);
-		else
-			send_topic(c, ch, true);
+		send_topic(c, ch, true);
 		return;
 	}
 	if (!is_oper(c)) {
@@ -340,13 +372,6 @@ cmd_topic(struct client *c, struct irc_msg *m)
 	relay_simple(ch, c, "TOPIC", 2, params);
 }
 
-static bool
-visible_chan(const struct client *c, const struct chan *ch)
-{
-	return (ch->modes & CM_SECRET) == 0 || chan_member(ch, c) != NULL ||
-	    is_oper(c);
-}
-
 void
 cmd_names(struct client *c, struct irc_msg *m)
 {
@@ -360,7 +385,7 @@ cmd_names(struct client *c, struct irc_msg *m)
 	str_copy(names, m->params[0], sizeof(names));
 	while ((name = strsep(&np, ",")) != NULL) {
 		struct chan *ch = chan_find(name);
-		if (ch != NULL && visible_chan(c, ch))
+		if (ch != NULL && chan_visible(ch, c))
 			send_names(c, ch);
 		else
 			conn_reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list.",
@@ -373,7 +398,7 @@ list_one(struct chan *ch, void *arg)
 {
 	struct client *c = arg;
 
-	if (visible_chan(c, ch))
+	if (chan_visible(ch, c))
 		conn_reply(c, RPL_LIST, "%s %u :%s", ch->name, ch->nmembers,
 		    ch->topic != NULL ? ch->topic : "");
 }
@@ -567,7 +592,7 @@ cmd_kick(struct client *c, struct irc_msg *m)
 	str_copy(nicks, m->params[1], sizeof(nicks));
 	if (nchans == 1) {
 		/* One channel: refused once, not once per nick. */
-		if ((ch = chan_find(chname)) == NULL) {
+		if ((ch = chan_find_visible(chname, c)) == NULL) {
 			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
 			    conn_param(chname));
 			return;
@@ -581,7 +606,7 @@ cmd_kick(struct client *c, struct irc_msg *m)
 			chname = strsep(&cp, ",");
 		if (nick[0] == '\0' || chname[0] == '\0' || ++n > 4)
 			continue;
-		if ((ch = chan_find(chname)) == NULL) {
+		if ((ch = chan_find_visible(chname, c)) == NULL) {
 			/* A lone channel emptied by the kicks so far has
 			 * nothing left to refuse in. */
 			if (nchans == 1)
@@ -629,7 +654,7 @@ void
 cmd_invite(struct client *c, struct irc_msg *m)
 {
 	struct client *t = nick_find(m->params[0]);
-	struct chan *ch = chan_find(m->params[1]);
+	struct chan *ch = chan_find_visible(m->params[1], c);
 
 	if (t == NULL || (t->reg & REG_DONE) == 0) {
 		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
@@ -658,7 +683,13 @@ cmd_invite(struct client *c, struct irc_msg *m)
 		    t->nick, ch->name);
 		return;
 	}
-	invite_add(t, ch);
+	/*
+	 * Only an operator's INVITE lets t past +i, +k, +l and +b: anyone
+	 * else's is only the message, or any member could open a locked
+	 * channel to anyone, a banned user included.
+	 */
+	if (is_oper(c) || (mb->modes & MM_OP) != 0)
+		invite_add(t, ch);
 	conn_reply(c, RPL_INVITING, "%s %s", t->nick, ch->name);
 	if (t->away != NULL)
 		conn_reply(c, RPL_AWAY, "%s :%s", t->nick, t->away);
@@ -698,7 +729,7 @@ static const struct {
 static void
 send_list(struct client *c, const struct chan *ch, enum chan_list l)
 {
-	if (visible_chan(c, ch)) {
+	if (chan_visible(ch, c)) {
 		for (uint32_t i = 0; i < ch->lists[l].n; i++) {
 			const struct ban *b = &ch->lists[l].v[i];
 			conn_reply(c, list_replies[l].item, "%s %s %s %lld",
@@ -857,8 +888,8 @@ apply_flag(struct mode_run *r, const struct chan_mode *md, bool set)
 	return true;
 }
 
-/* A: a list (bans, invite exceptions), not part of the stored channel
- * state. */
+/* A: a list (bans, invite exceptions), part of the kept channel state
+ * (chanstate.c). */
 static bool
 apply_list(struct mode_run *r, const struct chan_mode *md, bool set,
     const char **param)
@@ -888,6 +919,7 @@ apply_list(struct mode_run *r, const struct chan_mode *md, bool set,
 		str_copy(r->param, b->mask, sizeof(r->param));
 		chan_ban_del(ch, l, b);
 	}
+	r->saved = true;
 	*param = r->param;
 	return true;
 }
@@ -934,7 +966,11 @@ apply_limit(struct mode_run *r, const struct chan_mode *md,
 	return true;
 }
 
-/* A member's status (o, v). Not part of the stored channel state. */
+/*
+ * A member's status (o, v). +o and -o on a member logged in to an account
+ * also add that account to the channel's operators or take it off, which
+ * is kept (chanstate.c); the status of a member without one is not.
+ */
 static bool
 apply_member(struct mode_run *r, const struct chan_mode *md, bool set,
     const char **param)
@@ -952,6 +988,12 @@ apply_member(struct mode_run *r, const struct chan_mode *md, bool set,
 		    "%s %s :They aren't on that channel", t->nick,
 		    r->ch->name);
 		return false;
+	}
+	if (md->bit == MM_OP && t->account != NULL) {
+		char folded[IRC_NICK_MAX + 1];
+		irc_casefold(folded, t->account, sizeof(folded));
+		if (chan_opacc_set(r->ch, folded, set))
+			r->saved = true;
 	}
 	if (((tm->modes & md->bit) != 0) == set)
 		return false;
@@ -1069,7 +1111,7 @@ void
 cmd_mode(struct client *c, struct irc_msg *m)
 {
 	if (irc_is_channel(m->params[0])) {
-		struct chan *ch = chan_find(m->params[0]);
+		struct chan *ch = chan_find_visible(m->params[0], c);
 		if (ch == NULL)
 			conn_reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel",
 			    conn_param(m->params[0]));

@@ -1,8 +1,9 @@
 /*
  * cmd-msg.c: PRIVMSG, NOTICE and TAGMSG to channels and nicks. Each
  * delivered message gets a msgid and the server-time of its receipt, is
- * handed to the history store (hist_add) once per target, and is
- * formatted once per tag variant, its relay held until it is stored.
+ * handed to the history store (hist_add) once per target, a private one
+ * once for each of its owners, and is formatted once per tag variant,
+ * its relay held until it is stored.
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +68,38 @@ not_stored(struct client *c, const char *command, const char *target,
 		    " now; try again soon", cfg.name, conn_nick(c), target);
 	if (n > 0 && (size_t)n < sizeof(line))
 		conn_write_if_lost(c, hold, line);
+}
+
+/*
+ * Keep h: a channel's row, or a private message's row for each of its two
+ * owners, named for the other party (hist_key), so that each reads only
+ * their own copy and a later holder of either nick reads neither. Both
+ * rows are in this pass's batch: the first's hold stands for both.
+ */
+static struct hold *
+store(const struct hist_msg *h, struct client *c, struct client *to)
+{
+	char key[HIST_KEY_MAX], other[HIST_KEY_MAX];
+	struct hold *hold = NULL;
+
+	if (to == NULL) {
+		if (hist_key(key, sizeof(key), NULL, h->target) > 0)
+			hold = hist_add(h, key);
+		return hold;
+	}
+	if (hist_key(key, sizeof(key), conn_owner(c), to->nick) > 0)
+		hold = hist_add(h, key);
+	/* To oneself, or between two connections of one account under one
+	 * nick: the one row. */
+	if (hist_key(other, sizeof(other), conn_owner(to), c->nick) > 0 &&
+	    strcmp(other, key) != 0) {
+		struct hold *second = hist_add(h, other);
+		if (hold == NULL)
+			hold = second;
+		else
+			hold_unref(second);
+	}
+	return hold;
 }
 
 static void
@@ -152,7 +185,7 @@ deliver(struct client *c, const char *command, const char *target,
 		h.command = command;
 		h.tags = ctags;
 		h.text = text;
-		hold = hist_add(&h);
+		hold = store(&h, c, to);
 	}
 	/* A bot's messages carry the bot tag (IRCv3 bot-mode), for the
 	 * recipients that take tags; it is the server's, not stored. */

@@ -26,6 +26,7 @@ size_t conn_queued;
 size_t conn_count;
 size_t conn_registered;
 size_t conn_opers;
+static uint64_t conn_serials;	/* connections accepted so far */
 size_t conn_invisible;
 
 /* Clients conn_close marked, waiting for conn_reap. */
@@ -69,6 +70,7 @@ conn_new(int fd, const char *host)
 	c->last_read = c->accepted = time_mono_ms();
 	c->flood_at = 0;
 	c->signon = time_now_ms() / 1000;
+	c->serial = ++conn_serials;
 	str_copy(c->host, host, sizeof(c->host));
 	conn_count++;
 	log_info("connection from %s (fd %d)", host, fd);
@@ -79,6 +81,27 @@ const char *
 conn_nick(const struct client *c)
 {
 	return c->nick[0] != '\0' ? c->nick : "*";
+}
+
+const char *
+conn_owner(const struct client *c)
+{
+	static char buf[CONN_OWNER_MAX + 1];
+	/* This run's start names its connections' numbers: no connection
+	 * of a later run, which starts at least a millisecond later, ever
+	 * has the same owner. */
+	static int64_t run;
+
+	if (c->account != NULL) {
+		buf[0] = '@';
+		irc_casefold(buf + 1, c->account, sizeof(buf) - 1);
+		return buf;
+	}
+	if (run == 0)
+		run = time_now_ms();
+	snprintf(buf, sizeof(buf), "!%llx.%llx", (unsigned long long)run,
+	    (unsigned long long)c->serial);
+	return buf;
 }
 
 const char *

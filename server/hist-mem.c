@@ -108,16 +108,28 @@ hmem_target_free(struct hmem_target *t)
 	free(t);
 }
 
+/* pair: the msgid, its NUL, then the target key. */
 static bool
-hmem_msg_same(const struct hlink *l, const char *msgid)
+hmem_msg_same(const struct hlink *l, const char *pair)
 {
-	return strcmp(HLINK_ENTRY(l, struct hmem_msg, link)->s, msgid) == 0;
+	const struct hmem_msg *m = HLINK_ENTRY(l, struct hmem_msg, link);
+	return strcmp(m->s, pair) == 0 &&
+	    strcmp(m->t->key, pair + strlen(pair) + 1) == 0;
 }
 
+/* A private message is a row of each of its owners: a msgid is unique
+ * within a target, and the copies share a hash (of the msgid). */
 static struct hmem_msg *
-hmem_msg_find(const char *msgid, uint32_t hash)
+hmem_msg_find(const char *key, const char *msgid, uint32_t hash)
 {
-	struct hlink *l = htab_find(&hmem.msgs, hash, msgid, hmem_msg_same);
+	char pair[IRC_MSGID_MAX + 1 + HIST_KEY_MAX];
+	size_t ml = strlen(msgid), kl = strlen(key);
+
+	if (ml + 1 + kl + 1 > sizeof(pair))
+		return NULL;
+	memcpy(pair, msgid, ml + 1);
+	memcpy(pair + ml + 1, key, kl + 1);
+	struct hlink *l = htab_find(&hmem.msgs, hash, pair, hmem_msg_same);
 	return l != NULL ? HLINK_ENTRY(l, struct hmem_msg, link) : NULL;
 }
 
@@ -207,8 +219,8 @@ hmem_add(const struct hist_msg *m, const char *key)
 	uint32_t hash = hmem_hash(m->msgid);
 	size_t size = 0, at = 0;
 
-	/* The msgid is unique, as the database's UNIQUE column makes it. */
-	if (hmem_msg_find(m->msgid, hash) != NULL) {
+	/* The msgid is unique in a target, as the database's index makes it. */
+	if (hmem_msg_find(key, m->msgid, hash) != NULL) {
 		log_warn("history: duplicate msgid %s not stored", m->msgid);
 		return true;
 	}
@@ -250,9 +262,9 @@ hmem_add(const struct hist_msg *m, const char *key)
 static bool
 hmem_redact(const char *key, const char *msgid)
 {
-	struct hmem_msg *m = hmem_msg_find(msgid, hmem_hash(msgid));
+	struct hmem_msg *m = hmem_msg_find(key, msgid, hmem_hash(msgid));
 
-	if (m == NULL || strcmp(m->t->key, key) != 0)
+	if (m == NULL)
 		return true;
 	struct hmem_target *t = m->t;
 	size_t i = hmem_bound(t, (struct hist_pos){ m->time_ms, m->id },
@@ -269,9 +281,9 @@ hmem_redact(const char *key, const char *msgid)
 static bool
 hmem_find(const char *key, const char *msgid, struct hist_pos *p)
 {
-	struct hmem_msg *m = hmem_msg_find(msgid, hmem_hash(msgid));
+	struct hmem_msg *m = hmem_msg_find(key, msgid, hmem_hash(msgid));
 
-	if (m == NULL || strcmp(m->t->key, key) != 0)
+	if (m == NULL)
 		return false;
 	p->time_ms = m->time_ms;
 	p->id = m->id;
@@ -330,23 +342,22 @@ struct hmem_found {
 };
 
 struct hmem_targets {
-	const char *me;
+	const char *owner;
 	int64_t lo_ms, hi_ms;
 	struct hmem_found *v;
 	size_t n, cap;
 };
 
-/* Is key a channel, or the conversation of folded nick me? */
+/* Is key a channel, or a side of a conversation that owner has? */
 static bool
-hmem_key_for(const char *key, const char *me)
+hmem_key_for(const char *key, const char *owner)
 {
 	const char *sp = strchr(key, ' ');
-	size_t n = strlen(me);
+	size_t n = strlen(owner);
 
 	if (sp == NULL)
 		return true;
-	return ((size_t)(sp - key) == n && strncmp(key, me, n) == 0) ||
-	    strcmp(sp + 1, me) == 0;
+	return (size_t)(sp - key) == n && strncmp(key, owner, n) == 0;
 }
 
 static void
@@ -354,7 +365,7 @@ hmem_targets_one(struct hmem_target *t, void *arg)
 {
 	struct hmem_targets *q = arg;
 
-	if (t->n == 0 || !hmem_key_for(t->key, q->me))
+	if (t->n == 0 || !hmem_key_for(t->key, q->owner))
 		return;
 	const struct hmem_msg *e = t->v[t->head + t->n - 1];
 	if (e->time_ms <= q->lo_ms || e->time_ms >= q->hi_ms)
@@ -381,10 +392,10 @@ hmem_found_cmp(const void *a, const void *b)
 /* Every target is looked at: memory is small and quick to walk; the
  * file store has a summary to seek in instead. */
 static bool
-hmem_targets(const char *me, int64_t lo_ms, int64_t hi_ms, bool desc,
+hmem_targets(const char *owner, int64_t lo_ms, int64_t hi_ms, bool desc,
     store_target_fn *fn, void *arg)
 {
-	struct hmem_targets q = { .me = me, .lo_ms = lo_ms, .hi_ms = hi_ms };
+	struct hmem_targets q = { .owner = owner, .lo_ms = lo_ms, .hi_ms = hi_ms };
 
 	hmem_each_target(hmem_targets_one, &q);
 	if (q.n > 0)

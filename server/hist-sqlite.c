@@ -46,7 +46,7 @@
 #define HSQL_BUSY_MS 100	/* longest a lock held by another process stalls a pass */
 #define HSQL_SYNC_MS 1000	/* idle checkpoints (fsync) at most this often */
 #define HSQL_WAL_FORCE 16384	/* WAL pages (64 MiB) that force a checkpoint */
-#define HSQL_SCHEMA_VERSION 3
+#define HSQL_SCHEMA_VERSION 4
 #define HSQL_SEARCH_STEPS 2000000	/* VM steps a SEARCH may take (tens of ms) */
 
 static const char hsql_schema[] =
@@ -120,6 +120,47 @@ static const char *const hsql_migrations[HSQL_SCHEMA_VERSION + 1] = {
 	    " BEGIN INSERT INTO msg_fts (msg_fts, rowid, text)"
 	    " VALUES ('delete', old.id, old.text); END;"
 	    "INSERT INTO msg_fts (msg_fts) VALUES ('rebuild');",
+	/*
+	 * History belongs to its owners: a private message is a row of
+	 * each party's account or connection ("owner nick", target_last's
+	 * who being the owner), so a msgid is unique in its target only.
+	 * SQLite cannot drop the old UNIQUE: the rows move to a new table
+	 * with the same ids, so msg_fts still indexes them, and its
+	 * triggers are made again after the copy. The rows stay as they
+	 * were: the conversations keyed by two nicks match no owner's key
+	 * and are served to no one (natterd(8)). Channel rows gain their
+	 * access state.
+	 */
+	[4] = "ALTER TABLE messages RENAME TO messages_v3;"
+	    "DROP TRIGGER IF EXISTS messages_fts_add;"
+	    "DROP TRIGGER IF EXISTS messages_fts_del;"
+	    "DROP INDEX IF EXISTS messages_tkey_time;"
+	    "CREATE TABLE messages ("
+	    " id INTEGER PRIMARY KEY,"	/* insertion order: ties of time_ms */
+	    " msgid TEXT NOT NULL,"	/* unique in its target */
+	    " time_ms INTEGER NOT NULL,"
+	    " source TEXT NOT NULL,"
+	    " nick TEXT NOT NULL,"
+	    " target TEXT NOT NULL,"
+	    " tkey TEXT NOT NULL,"	/* a channel, or "owner nick" */
+	    " command TEXT NOT NULL,"
+	    " tags TEXT NOT NULL,"
+	    " text TEXT NOT NULL);"
+	    "CREATE INDEX messages_tkey_time ON messages (tkey, time_ms);"
+	    "CREATE UNIQUE INDEX messages_tkey_msgid ON messages (tkey, msgid);"
+	    "INSERT INTO messages (id, msgid, time_ms, source, nick, target,"
+	    " tkey, command, tags, text) SELECT id, msgid, time_ms, source,"
+	    " nick, target, tkey, command, tags, text FROM messages_v3;"
+	    "DROP TABLE messages_v3;"
+	    "CREATE TRIGGER messages_fts_add AFTER INSERT ON messages"
+	    " BEGIN INSERT INTO msg_fts (rowid, text) VALUES (new.id, new.text);"
+	    " END;"
+	    "CREATE TRIGGER messages_fts_del AFTER DELETE ON messages"
+	    " BEGIN INSERT INTO msg_fts (msg_fts, rowid, text)"
+	    " VALUES ('delete', old.id, old.text); END;"
+	    "ALTER TABLE channels ADD COLUMN bans TEXT NOT NULL DEFAULT '';"
+	    "ALTER TABLE channels ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+	    "ALTER TABLE channels ADD COLUMN opaccs TEXT NOT NULL DEFAULT '';",
 };
 
 enum hsql_stmt {
@@ -210,10 +251,12 @@ static const char *const hsql_sql[ST_COUNT] = {
 	    " FROM pragma_page_count() p, pragma_freelist_count() f,"
 	    " pragma_page_size() s",
 	[ST_CHAN_PUT] = "INSERT OR REPLACE INTO channels (folded, name, topic,"
-	    " topic_setter, topic_time, modes, mode_key, mode_limit, created)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    " topic_setter, topic_time, modes, mode_key, mode_limit, created,"
+	    " bans, owner, opaccs)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_CHAN_GET] = "SELECT name, topic, topic_setter, topic_time, modes,"
-	    " mode_key, mode_limit, created FROM channels WHERE folded = ?1",
+	    " mode_key, mode_limit, created, bans, owner, opaccs"
+	    " FROM channels WHERE folded = ?1",
 	[ST_CHAN_DEL] = "DELETE FROM channels WHERE folded = ?1",
 	[ST_OLD_ANY] = "SELECT time_ms FROM messages ORDER BY id LIMIT 1",
 	[ST_OLD_DEL] = "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
@@ -247,7 +290,10 @@ static struct {
 
 	/* hsql_chan_get's strings: name, topic, setter, modes, key */
 	char chanbuf[IRC_CHAN_MAX + IRC_TOPIC_MAX + IRC_NICK_MAX +
-	    IRC_USER_MAX + IRC_HOST_MAX + 64 + IRC_KEY_MAX + 16];
+	    IRC_USER_MAX + IRC_HOST_MAX + 64 + IRC_KEY_MAX + 16 +
+	    CHAN_LISTS * CHAN_BANS_MAX * (BAN_MASK_MAX + IRC_NICK_MAX +
+	    IRC_USER_MAX + IRC_HOST_MAX + 28) +
+	    (CHAN_OPACCS_MAX + 1) * (IRC_NICK_MAX + 1)];
 } hsql = { .lock_fd = -1 };
 
 /* Remember why a write failed, for history.c's one log line. */
@@ -369,30 +415,27 @@ hsql_add(const struct hist_msg *m, const char *key)
 	}
 	if (rc != SQLITE_DONE)
 		return hsql_write_failed(rc, "storing a message");
-	/* The target's latest message: one row for a channel, one for each
-	 * party of a conversation ("a b"). */
+	/* The target's latest message: one row for a channel, one for the
+	 * owner of a side of a conversation ("owner nick"). */
 	const char *sp = strchr(key, ' ');
-	char who[IRC_NICK_MAX + 1] = "";
-	for (int party = 0; party < (sp != NULL ? 2 : 1); party++) {
-		if (sp != NULL) {
-			const char *p = party == 0 ? key : sp + 1;
-			size_t len = party == 0 ? (size_t)(sp - p) : strlen(p);
-			if (len >= sizeof(who))
-				len = sizeof(who) - 1;
-			memcpy(who, p, len);
-			who[len] = '\0';
-		}
-		st = hsql.st[ST_TGT_PUT];
-		hsql_bind_text(st, 1, who);
-		hsql_bind_text(st, 2, key);
-		sqlite3_bind_int64(st, 3, m->time_ms);
-		hsql_bind_text(st, 4, m->source);
-		hsql_bind_text(st, 5, m->target);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return hsql_write_failed(rc, "storing a target");
+	char who[CONN_OWNER_MAX + 1] = "";
+	if (sp != NULL) {
+		size_t len = (size_t)(sp - key);
+		if (len >= sizeof(who))
+			len = sizeof(who) - 1;
+		memcpy(who, key, len);
+		who[len] = '\0';
 	}
+	st = hsql.st[ST_TGT_PUT];
+	hsql_bind_text(st, 1, who);
+	hsql_bind_text(st, 2, key);
+	sqlite3_bind_int64(st, 3, m->time_ms);
+	hsql_bind_text(st, 4, m->source);
+	hsql_bind_text(st, 5, m->target);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return hsql_write_failed(rc, "storing a target");
 	return true;
 }
 
@@ -475,17 +518,17 @@ hsql_targets_open(sqlite3_stmt *st, const char *who, int64_t lo_ms,
 }
 
 /*
- * Two index ranges of target_last, me's conversations and the channels,
- * merged in (time, key) order; each row is read only when the one before
+ * Two index ranges of target_last, owner's sides of conversations and
+ * the channels, merged in (time, key) order; each row is read only when the one before
  * it is handed out, so what TARGETS reads is what it lists (and the
  * channels the asker may not see).
  */
 static bool
-hsql_targets(const char *me, int64_t lo_ms, int64_t hi_ms, bool desc,
+hsql_targets(const char *owner, int64_t lo_ms, int64_t hi_ms, bool desc,
     store_target_fn *fn, void *arg)
 {
 	sqlite3_stmt *a = hsql_targets_open(hsql.rst[desc ? ST_TGT_DESC :
-	    ST_TGT_ASC], me, lo_ms, hi_ms);
+	    ST_TGT_ASC], owner, lo_ms, hi_ms);
 	sqlite3_stmt *b = hsql_targets_open(hsql.rst[desc ? ST_CTGT_DESC :
 	    ST_CTGT_ASC], "", lo_ms, hi_ms);
 	int ra = sqlite3_step(a), rb = sqlite3_step(b);
@@ -771,6 +814,9 @@ hsql_chan_save(const char *folded, const struct hist_chan *c)
 	hsql_bind_text(st, 7, c->key);
 	sqlite3_bind_int(st, 8, c->limit);
 	sqlite3_bind_int64(st, 9, c->created);
+	hsql_bind_text(st, 10, c->bans);
+	hsql_bind_text(st, 11, c->owner);
+	hsql_bind_text(st, 12, c->opaccs);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || hsql_write_failed(rc, "saving a channel");
@@ -820,6 +866,9 @@ hsql_chan_get(const char *folded, struct hist_chan *c)
 		c->key = hsql_chan_str(st, 5, &pos);
 		c->limit = sqlite3_column_int(st, 6);
 		c->created = sqlite3_column_int64(st, 7);
+		c->bans = hsql_chan_str(st, 8, &pos);
+		c->owner = hsql_chan_str(st, 9, &pos);
+		c->opaccs = hsql_chan_str(st, 10, &pos);
 	} else if (rc != SQLITE_DONE)
 		log_error("history: reading channel %s: %s", folded,
 		    sqlite3_errmsg(hsql.rd));

@@ -80,11 +80,11 @@ struct store {
 	 * an error (logged). */
 	int (*range)(const char *key, struct hist_pos lo, struct hist_pos hi,
 	    int n, bool last, bool tagmsg, hist_row_fn *fn, void *arg);
-	/* fn on every channel, and every conversation of folded nick me,
-	 * whose latest message is strictly between the two times, in the
-	 * order of (time, key), descending if desc, until fn says stop.
-	 * False on an error (logged). */
-	bool (*targets)(const char *me, int64_t lo_ms, int64_t hi_ms,
+	/* fn on every channel, and every side of a conversation that owner
+	 * has (a key "owner nick"), whose latest message is strictly
+	 * between the two times, in the order of (time, key), descending if
+	 * desc, until fn says stop. False on an error (logged). */
+	bool (*targets)(const char *owner, int64_t lo_ms, int64_t hi_ms,
 	    bool desc, store_target_fn *fn, void *arg);
 	/* fn on the rows matching q (key, from: the folded nick, the time
 	 * bounds, text) of targets keep accepts, newest first if desc, until

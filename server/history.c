@@ -489,28 +489,29 @@ hist_sync(void)
 }
 
 size_t
-hist_key(char *buf, size_t cap, const char *me, const char *target)
+hist_key(char *buf, size_t cap, const char *owner, const char *target)
 {
-	char a[IRC_NICK_MAX + 1], b[IRC_NICK_MAX + 1];
+	char b[IRC_NICK_MAX + 1];
 
 	if (irc_is_channel(target)) {
 		irc_casefold(buf, target, cap);
 		return strlen(buf);
 	}
-	irc_casefold(a, me, sizeof(a));
-	irc_casefold(b, target, sizeof(b));
-	/* Both parties must compute the same key: sort the two nicks. A space
-	 * can be in neither a nick nor a channel name. */
-	const char *lo = strcmp(a, b) <= 0 ? a : b, *hi = lo == a ? b : a;
-	size_t ll = strlen(lo), hl = strlen(hi);
-	/* Once per stored private message: copies, not snprintf. */
-	if (ll + 1 + hl >= cap)
+	/* The owner starts with '@' or '!', which no nick or channel does,
+	 * and a space is in neither: keys of nick-keyed history (before
+	 * owners) and of channels never look like one. */
+	if (owner == NULL || (owner[0] != '@' && owner[0] != '!'))
 		return 0;
-	memcpy(buf, lo, ll);
-	buf[ll] = ' ';
-	memcpy(buf + ll + 1, hi, hl);
-	buf[ll + 1 + hl] = '\0';
-	return ll + 1 + hl;
+	irc_casefold(b, target, sizeof(b));
+	size_t ol = strlen(owner), bl = strlen(b);
+	/* Twice per stored private message: copies, not snprintf. */
+	if (ol + 1 + bl >= cap)
+		return 0;
+	memcpy(buf, owner, ol);
+	buf[ol] = ' ';
+	memcpy(buf + ol + 1, b, bl);
+	buf[ol + 1 + bl] = '\0';
+	return ol + 1 + bl;
 }
 
 /*
@@ -554,16 +555,14 @@ hist_tags_filter(char *out, const char *in)
 }
 
 struct hold *
-hist_add(const struct hist_msg *m)
+hist_add(const struct hist_msg *m, const char *key)
 {
-	char nick[IRC_NICK_MAX + 1], key[HIST_KEY_MAX], tags[HIST_TAGS_MAX];
+	char tags[HIST_TAGS_MAX];
 
 	/* TAGMSG carries only client tags, of the moment (+typing): not
 	 * history, and never served. */
-	if (store == NULL || strcmp(m->command, "TAGMSG") == 0)
-		return NULL;
-	irc_source_split(m->source, nick, sizeof(nick), NULL, 0, NULL, 0);
-	if (hist_key(key, sizeof(key), nick, m->target) == 0)
+	if (store == NULL || key == NULL || key[0] == '\0' ||
+	    strcmp(m->command, "TAGMSG") == 0)
 		return NULL;
 	hist_tags_filter(tags, m->tags);
 	struct hist_msg kept = *m;
@@ -602,7 +601,47 @@ hist_redact(const char *key, const char *msgid)
 	return hold_ref(op->hold);
 }
 
+static void
+hist_count(const struct hist_msg *m, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* Whether batch b has a message of key. */
+static bool
+batch_has(const struct hist_batch *b, const char *key)
+{
+	for (size_t i = 0; b != NULL && i < b->n; i++)
+		if (b->ops[i].kind == OP_MSG && strcmp(b->ops[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+bool
+hist_has(const char *key)
+{
+	int n = 0;
+
+	if (store == NULL)
+		return false;
+	/* A channel may empty in the pass its last lines were said in, or
+	 * before their batch is stored. */
+	if (batch_has(hq.cur, key))
+		return true;
+	for (const struct hist_batch *b = hq.inflight; b != NULL; b = b->lnext)
+		if (batch_has(b, key))
+			return true;
+	return store->range(key, hist_min, hist_max, 1, true, true,
+	    hist_count, &n) != 0;
+}
+
 /* channel rows */
+
+bool
+hist_chan_kept(void)
+{
+	return store != NULL && store->batched;
+}
 
 /* The current batch's channel hold, for one more channel row. */
 static struct hold *
@@ -624,9 +663,10 @@ hist_chan_save(const struct hist_chan *c)
 	struct hist_op *op = batch_op(OP_CHAN_SAVE);
 	op->c = *c;
 	const char **const dst[] = { &op->key, &op->c.name, &op->c.topic,
-	    &op->c.topic_setter, &op->c.modes, &op->c.key };
+	    &op->c.topic_setter, &op->c.modes, &op->c.key, &op->c.bans,
+	    &op->c.owner, &op->c.opaccs };
 	const char *const src[] = { folded, c->name, c->topic,
-	    c->topic_setter, c->modes, c->key };
+	    c->topic_setter, c->modes, c->key, c->bans, c->owner, c->opaccs };
 	op_strings(op, nitems(src), dst, src);
 	return chan_hold();
 }
@@ -744,6 +784,13 @@ hist_range(const struct hist_query *q, struct hist_pos lo, struct hist_pos hi,
 {
 	if (n <= 0)
 		return 0;
+	/* --history-cutoff: an exclusive bound just below since_ms (ids
+	 * start at 1). */
+	if (q->since_ms != 0 && hist_cmp(lo, (struct hist_pos){ q->since_ms,
+	    0 }) < 0)
+		lo = (struct hist_pos){ q->since_ms, 0 };
+	if (hist_cmp(lo, hi) >= 0)
+		return 0;
 	return store->range(q->key, lo, hi, n, last, q->tagmsg, fn, arg);
 }
 
@@ -809,7 +856,7 @@ struct hist_found {
 struct hist_found_list {
 	struct hist_found *v;
 	size_t n, limit;
-	char me[IRC_NICK_MAX + 1];	/* folded */
+	char owner[CONN_OWNER_MAX + 1];
 	hist_visible_fn *visible;
 	void *arg;
 };
@@ -825,10 +872,11 @@ hist_found_add(const char *key, int64_t time_ms, const char *source,
 	const char *name = target;
 
 	if (!irc_is_channel(key)) {
-		/* A conversation is named for the other party. */
+		/* A conversation is named for the other party, the nick in
+		 * its key, spelled as the latest row did. */
 		irc_source_split(source, nick, sizeof(nick), NULL, 0, NULL, 0);
 		irc_casefold(folded, nick, sizeof(folded));
-		if (strcmp(folded, l->me) != 0)
+		if (strcmp(folded, strchr(key, ' ') + 1) == 0)
 			name = nick;
 	} else if (l->visible != NULL && !l->visible(name, l->arg))
 		return true;
@@ -844,7 +892,7 @@ hist_found_add(const char *key, int64_t time_ms, const char *source,
  * on insert), so TARGETS costs what it returns, not what is stored.
  */
 int
-hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
+hist_targets(const char *owner, int64_t from_ms, int64_t to_ms, int limit,
     hist_visible_fn *visible, hist_target_fn *fn, void *arg)
 {
 	struct hist_found_list l = { .visible = visible, .arg = arg };
@@ -853,11 +901,11 @@ hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
 
 	if (store == NULL || limit <= 0)
 		return 0;
-	irc_casefold(l.me, me, sizeof(l.me));
+	str_copy(l.owner, owner, sizeof(l.owner));
 	l.limit = (size_t)limit;
 	l.v = xreallocarray(NULL, l.limit, sizeof(*l.v));
 	/* Counted from the first timestamp, handed out ascending. */
-	if (!store->targets(l.me, lo, hi, last, hist_found_add, &l)) {
+	if (!store->targets(l.owner, lo, hi, last, hist_found_add, &l)) {
 		free(l.v);
 		return -1;
 	}
@@ -900,21 +948,25 @@ hist_found_row(const struct hist_msg *m, void *arg)
 	r->n++;
 }
 
+/* Is key one of owner's sides of a conversation ("owner nick")? */
+static bool
+hist_key_has(const char *key, const char *owner)
+{
+	size_t n = strlen(owner);
+
+	return strncmp(key, owner, n) == 0 && key[n] == ' ';
+}
+
 /* Whether the asker may see target key's rows: a channel visible
- * accepts, or a conversation of its own. */
+ * accepts, or its own side of a conversation. */
 static bool
 hist_search_keep(const char *key, void *arg)
 {
 	const struct hist_search *q = arg;
-	const char *sp = strchr(key, ' ');
-	char me[IRC_NICK_MAX + 1];
 
-	if (sp == NULL)
+	if (strchr(key, ' ') == NULL)
 		return q->visible != NULL && q->visible(key, q->arg);
-	irc_casefold(me, q->me, sizeof(me));
-	size_t n = strlen(me);
-	return ((size_t)(sp - key) == n && strncmp(key, me, n) == 0) ||
-	    strcmp(sp + 1, me) == 0;
+	return hist_key_has(key, q->owner);
 }
 
 int

@@ -70,6 +70,7 @@ static void flag_add_account(const char *);
 static void flag_fingerprint(const char *);
 static void flag_flood(const char *);
 static void flag_help(const char *);
+static void flag_history_cutoff(const char *);
 static void flag_listen(const char *);
 static void flag_name(const char *);
 static void flag_quiet(const char *);
@@ -128,6 +129,10 @@ static const struct flag flags[] = {
 	    .set = flag_fingerprint },
 	{ "flood", 0, "rate:burst|off", "lines per second and burst per client\n"
 	    "before input is delayed (default 50:200)", .set = flag_flood },
+	{ "history-cutoff", 0, "none|join", "what members read of a channel's\n"
+	    "history: all (default) or from their JOIN;\n"
+	    "in +i and +s channels from their JOIN always",
+	    .set = flag_history_cutoff },
 	{ "history-days", 0, "n", "delete messages older than n days (0: never)",
 	    .num = &cfg.history_days, .max = 1000000 },
 	{ "history-max", 0, "n", "keep at most n messages per target (0: all)",
@@ -373,6 +378,18 @@ flag_trust(const char *arg)
 		t.prefix = p;
 	}
 	cfg.trust[cfg.ntrust++] = t;
+}
+
+static void
+flag_history_cutoff(const char *arg)
+{
+	if (strcmp(arg, "none") == 0)
+		cfg.history_cutoff = HC_NONE;
+	else if (strcmp(arg, "join") == 0)
+		cfg.history_cutoff = HC_JOIN;
+	else
+		usage_error("bad --history-cutoff '%s': use none or join",
+		    arg);
 }
 
 static void

@@ -24,6 +24,15 @@ struct client;
  * configuration files, start-up.
  */
 
+/*
+ * --history-cutoff, Ergo's query cutoff: how far back a channel's member
+ * may read lines said before they could have seen them.
+ */
+enum hist_cutoff {
+	HC_NONE,	/* all of it: the LAN's default */
+	HC_JOIN,	/* from when they joined, this time */
+};
+
 /* An --oper-file line: "name password", or "name account=NAME" for an
  * operator tied to an account (pass NULL), who needs no password. */
 struct oper {
@@ -72,6 +81,7 @@ struct config {
 	int replay;		/* --replay: lines replayed on JOIN */
 	bool registration_closed;	/* --registration closed */
 	int nick_grace;		/* --nick-grace: seconds to identify */
+	enum hist_cutoff history_cutoff;	/* --history-cutoff */
 	/* Re-read on SIGHUP (conf_reload). */
 	char **motd;		/* lines, NULL-terminated; NULL when none */
 	char *password;		/* server password; NULL when none */
@@ -284,6 +294,7 @@ struct client {
 	char *tls_retry;	/* a TLS record's bytes to write again */
 	uint32_t tls_retry_len;
 	char *certfp;		/* client certificate's SHA-256 fingerprint */
+	uint64_t serial;	/* this connection's number in this run */
 	char **invites;		/* folded channel names this client may enter */
 	struct monlist *monitor;	/* MONITOR targets; NULL when none */
 	struct readmarks marks;	/* read markers while not logged in */
@@ -307,6 +318,14 @@ void conn_flood_charge(struct client *c, int lines);
 const char *conn_prefix(const struct client *c);
 /* The nick or "*" before one is set, for numerics. */
 const char *conn_nick(const struct client *c);
+/*
+ * Who c is to history (static buffer, valid until the next call): "@" and
+ * the folded account when logged in, else "!" and a number no other
+ * connection of this or any run has. Never a nick, which anyone may take
+ * next: private history is stored under the owners of its two sides.
+ */
+const char *conn_owner(const struct client *c);
+#define CONN_OWNER_MAX (IRC_NICK_MAX + 1)	/* bytes of an owner, NUL excluded */
 
 /* Queue len bytes (whole CRLF lines) copied into c's private buffer. */
 void conn_write(struct client *c, const char *data, size_t len);
@@ -389,7 +408,8 @@ void nick_each(void (*fn)(struct client *, void *), void *arg);
 
 /*
  * chan.c: channels, membership and modes. A channel exists while it has
- * members; its first member is op. Members are an array for fast fan-out.
+ * members; what guards it outlives that while it has history
+ * (chanstate.c). Members are an array for fast fan-out.
  */
 
 enum {
@@ -447,9 +467,7 @@ struct chan;
 
 /*
  * An entry of a list mode: a nick!user@host glob in the form
- * irc_mask_normalize gives. Lists live in memory only: the channel rows
- * chanstate.c saves have no place for them, so they do not survive a
- * restart (natterd(8)).
+ * irc_mask_normalize gives. Kept with the channel's state (chanstate.c).
  */
 struct ban {
 	char *mask;
@@ -478,6 +496,7 @@ struct member {
 	struct member *cnext;	/* next of the client's memberships */
 	uint32_t idx;		/* index in chan->members */
 	uint8_t modes;		/* MM_* */
+	int64_t joined_ms;	/* server-time of the JOIN */
 };
 
 struct chan {
@@ -491,6 +510,16 @@ struct chan {
 	char *topic_who;
 	int64_t topic_time;
 	struct banlist lists[CHAN_LISTS];
+	/*
+	 * Who the channel belongs to, by account: its owner (the account
+	 * that created it) and the accounts that were given +o in it,
+	 * folded, space-separated ("" when none). A member logged in to one
+	 * of them is made operator on joining, and reads history from before
+	 * it joined in +i and +s channels.
+	 */
+	char owner[IRC_NICK_MAX + 1];
+	char *opaccs;		/* NULL when none */
+	bool restored;		/* came back from saved state when created */
 	char key[IRC_KEY_MAX + 1];
 	char name[IRC_CHAN_MAX + 1];
 };
@@ -521,6 +550,22 @@ void chan_ban_del(struct chan *ch, enum chan_list l, struct ban *b);
 /* Whether c's nick!user@host matches an entry of ch's list l. */
 bool chan_listed(const struct chan *ch, enum chan_list l,
     const struct client *c);
+#define CHAN_OPACCS_MAX 32	/* operator accounts a channel keeps */
+/* Whether account (folded) is ch's owner or one of its operators. */
+bool chan_opacc_has(const struct chan *ch, const char *account);
+/* Add account (folded) to ch's operator accounts, or remove it; true
+ * when that changed the list. */
+bool chan_opacc_set(struct chan *ch, const char *account, bool on);
+/* Whether c is logged in to an account that is an operator of ch. */
+bool chan_opacc_client(const struct chan *ch, const struct client *c);
+/* Whether c may learn that ch exists: not +s, or c is in it or an
+ * operator (a +s channel is "no such channel" to others). */
+bool chan_visible(const struct chan *ch, const struct client *c);
+/* A channel c may learn of by name, or NULL. */
+struct chan *chan_find_visible(const char *name, const struct client *c);
+/* Free ch, which has no members, without touching its saved state (a JOIN
+ * that re-created it was refused). */
+void chan_discard(struct chan *ch);
 /* 324's "+klnt key limit" into buf (the key as "*" unless show_key). */
 void chan_mode_string(const struct chan *ch, bool show_key, char *buf,
     size_t cap);
@@ -912,12 +957,16 @@ void hold_unref(struct hold *h);
 #define HIST_TAGS_MAX 512
 
 /*
- * Store m in this loop pass's batch (not a TAGMSG: those are not kept). Returns the hold its relay must be
- * tied to (a reference the caller drops), or NULL when there is nothing
- * to wait for: the memory store keeps it at once, and closed history
- * keeps nothing.
+ * Store m as a row of key (hist_key) in this loop pass's batch (not a
+ * TAGMSG: those are not kept). Returns the hold its relay must be tied to
+ * (a reference the caller drops), or NULL when there is nothing to wait
+ * for: the memory store keeps it at once, and closed history keeps
+ * nothing.
  */
-struct hold *hist_add(const struct hist_msg *m);
+struct hold *hist_add(const struct hist_msg *m, const char *key);
+/* Whether key has any history, stored or on its way (a database error
+ * counts as yes). */
+bool hist_has(const char *key);
 /* Delete message msgid of target key (hist_key) from history
  * (REDACT), in the pass's batch as hist_add; the hold as its. */
 struct hold *hist_redact(const char *key, const char *msgid);
@@ -946,13 +995,15 @@ bool hist_prune(void);
 bool hist_idle_work(void);
 
 /*
- * Which history a target names: a channel's folded name, or for a nick the
- * conversation of the two folded nicks (me and target), the same for both
- * parties and for no one else. Returns the key's length, 0 if it does not
- * fit.
+ * Which history a target names: a channel's folded name, or for a nick
+ * owner's side of the conversation with it: owner (conn_owner), a space
+ * and the folded nick. A private message is stored once for each of its
+ * owners, so each reads their own copy and no one else either (a later
+ * holder of either nick has another owner). Returns the key's length, 0 if
+ * it does not fit.
  */
-#define HIST_KEY_MAX (2 * IRC_NICK_MAX + 2)
-size_t hist_key(char *buf, size_t cap, const char *me, const char *target);
+#define HIST_KEY_MAX (CONN_OWNER_MAX + IRC_NICK_MAX + 2)
+size_t hist_key(char *buf, size_t cap, const char *owner, const char *target);
 
 /* A CHATHISTORY reference: "*", "msgid=..." or "timestamp=...". */
 enum hist_ref_type { HIST_REF_NONE, HIST_REF_MSGID, HIST_REF_TIME };
@@ -971,6 +1022,7 @@ struct hist_query {
 	struct hist_ref a;	/* the reference; "*" only for LATEST */
 	struct hist_ref b;	/* BETWEEN's second reference */
 	int limit;		/* at most this many rows (the caller caps it) */
+	int64_t since_ms;	/* no row from before this server-time (0: any) */
 	bool tagmsg;		/* include TAGMSG rows (draft/event-playback) */
 };
 typedef void hist_row_fn(const struct hist_msg *m, void *arg);
@@ -988,24 +1040,24 @@ int hist_query(const struct hist_query *q, hist_row_fn *fn, void *arg);
 typedef bool hist_visible_fn(const char *channel, void *arg);
 typedef void hist_target_fn(const char *target, int64_t last_ms, void *arg);
 /*
- * CHATHISTORY TARGETS: the channels (those visible accepts) and the
- * conversations of nick me whose latest message is strictly between the
+ * CHATHISTORY TARGETS: the channels (those visible accepts) and owner's
+ * sides of conversations whose latest message is strictly between the
  * two times, with its time; at most limit, counted from from_ms (which
  * may be the later time), given to fn in ascending time. Returns the
  * count, or -1 on a database error.
  */
-int hist_targets(const char *me, int64_t from_ms, int64_t to_ms, int limit,
+int hist_targets(const char *owner, int64_t from_ms, int64_t to_ms, int limit,
     hist_visible_fn *visible, hist_target_fn *fn, void *arg);
 
 /*
  * soju.im/search: the messages a SEARCH asks for. Those of one target
  * (key, which the caller has checked the asker may read), or of every
- * target the asker may read: the channels visible accepts and the
- * conversations of me.
+ * target the asker may read: the channels visible accepts and owner's
+ * sides of conversations.
  */
 struct hist_search {
 	const char *key;	/* in=: from hist_key; NULL: every target */
-	const char *me;		/* the asker's nick */
+	const char *owner;	/* the asker's conn_owner */
 	const char *from;	/* from=: the sender's nick; NULL: anyone */
 	int64_t after_ms;	/* after=, inclusive; INT64_MIN: open */
 	int64_t before_ms;	/* before=, inclusive; INT64_MAX: open */
@@ -1038,7 +1090,12 @@ struct hist_chan {
 	const char *key;	/* +k, "" when none */
 	int limit;		/* +l, 0 when none */
 	int64_t created;	/* seconds since the epoch */
+	const char *bans;	/* list modes, "letter mask setter time" lines, or "" */
+	const char *owner;	/* folded account, "" when none */
+	const char *opaccs;	/* folded accounts, space-separated, or "" */
 };
+/* Whether channel rows are kept (a database file is open). */
+bool hist_chan_kept(void);
 /* Both return the pass's channel hold (a reference), resolved when its
  * batch is done, whether stored or not (the channel is as it is either
  * way): what follows the change may wait for it (conn_barrier). NULL: no
@@ -1072,22 +1129,29 @@ bool path_beside_db(char *buf, size_t cap, const char *db, const char *name);
 
 /* Add the ISUPPORT tokens. */
 void chathistory_init(void);
+/* The server-time from which c, a member of ch, may read its history (0:
+ * all): --history-cutoff, and for +i and +s channels the JOIN, unless c
+ * is logged in to one of its operator accounts. */
+int64_t chathistory_since(const struct client *c, const struct chan *ch);
 /* c joined ch, its JOIN, topic and NAMES queued: the last --replay lines,
  * unless c can ask for history itself. */
 void chathistory_replay(struct client *c, const struct chan *ch);
 
 /*
- * chanstate.c: channel state across restarts, in hist-sqlite.c's channel
- * rows. chan.c and cmd-chan.c call these after the change, with output
- * still only queued.
+ * chanstate.c: a channel's access state (modes, key, limit, bans, owner
+ * and operator accounts) and topic, kept while the channel has history:
+ * across restarts in history.c's channel rows, and for --db none in
+ * memory once it empties. chan.c and cmd-chan.c call these after the
+ * change, with output still only queued.
  */
 
-/* ch's topic, modes, key or limit changed. */
+/* ch's topic, modes, key, limit, bans or operator accounts changed. */
 void chanstate_save(const struct chan *ch);
 /* ch was just created by a JOIN (before its first member is added): bring
- * back what it was when natterd stopped, or remember when it was made. */
-void chanstate_restore(struct chan *ch);
-/* ch is about to be destroyed (its last member left). */
-void chanstate_forget(const struct chan *ch);
+ * back its saved state and return true, or remember when it was made. */
+bool chanstate_restore(struct chan *ch);
+/* ch is about to be destroyed (its last member left): its state is kept
+ * if it has history, else forgotten. */
+void chanstate_leave(const struct chan *ch);
 
 #endif

@@ -88,7 +88,7 @@ cmd_redact(struct client *c, struct irc_msg *m)
 		return;
 	} else if ((to = nick_find(target)) != NULL)
 		target = to->nick;
-	if (hist_key(key, sizeof(key), c->nick, target) == 0) {
+	if (hist_key(key, sizeof(key), conn_owner(c), target) == 0) {
 		fail(c, "INVALID_TARGET", target, NULL, "No history there");
 		return;
 	}
@@ -116,6 +116,12 @@ cmd_redact(struct client *c, struct irc_msg *m)
 	}
 
 	struct hold *hold = hist_redact(key, msgid);
+	/* A private message is also the other party's copy (hist_key):
+	 * found under its owner while it is connected. */
+	char other[HIST_KEY_MAX];
+	if (to != NULL && hist_key(other, sizeof(other), conn_owner(to),
+	    c->nick) > 0 && strcmp(other, key) != 0)
+		hold_unref(hist_redact(other, msgid));
 	if (hold != NULL) {
 		char line[IRC_BODY_MAX];
 		int n = snprintf(line, sizeof(line), ":%s FAIL REDACT "

@@ -2,7 +2,10 @@
  * Integration tests of natterd's history: durability across kill -9,
  * CHATHISTORY (every subcommand and reference type, errors, visibility),
  * retention, unusable databases, channel state across restarts and the
- * replay on JOIN, against the real natterd through tests/harness.c.
+ * replay on JOIN, against the real natterd through tests/harness.c. And
+ * whose history is whose: private history for its owners only, channels
+ * that keep what guards them when they empty and across restarts,
+ * INVITE, +s and --history-cutoff.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -850,8 +853,9 @@ START_TEST(visibility)
 	free(l);
 	nd_send(a, "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z"
 	    " timestamp=2100-01-01T00:00:00.000Z 10");
-	ND_EXPECT(a, "CHATHISTORY TARGETS #priv ");
-	ND_EXPECT(a, "CHATHISTORY TARGETS bob ");
+	/* Both, in either order: their latest lines may share a ms. */
+	ND_EXPECT(a, "CHATHISTORY TARGETS (#priv|bob) ");
+	ND_EXPECT(a, "CHATHISTORY TARGETS (#priv|bob) ");
 	ND_EXPECT(a, "BATCH -");
 	nd_close(a);
 	nd_close(b);
@@ -1037,7 +1041,10 @@ START_TEST(channel_state)
 
 	start(args);
 	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	/* The key came back too, and guards the first joiner. */
 	nd_send(b, "JOIN #t");
+	ND_EXPECT(b, " 475 bob #t ");
+	nd_send(b, "JOIN #t sekrit");
 	ND_EXPECT(b, " 332 bob #t :kept across restarts$");
 	ND_EXPECT(b, " 333 bob #t alice");
 	nd_send(b, "MODE #t");
@@ -1127,6 +1134,338 @@ START_TEST(replay_on_join)
 }
 END_TEST
 
+/* Quit and wait until natterd has let go of the nick. */
+static void
+gone(struct nd_conn *c)
+{
+	nd_send(c, "QUIT");
+	ck_assert(nd_wait_closed(c, T));
+	nd_close(c);
+}
+
+/* TARGETS over all time lists nothing for c. */
+static void
+no_targets(struct nd_conn *c)
+{
+	nd_send(c, "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z"
+	    " timestamp=2100-01-01T00:00:00.000Z 10");
+	ND_EXPECT(c, "BATCH \\+[^ ]+ draft/chathistory-targets$");
+	char *l = nd_expect_not(c, "BATCH -", "CHATHISTORY TARGETS", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+}
+
+/* c gets what it asked for before the PING and nothing matching bad. */
+static void
+nothing_like(struct nd_conn *c, const char *bad)
+{
+	nd_send(c, "PING :barrier");
+	char *l = nd_expect_not(c, "PONG .*barrier", bad, T);
+	ck_assert_msg(l != NULL, "%s came\n%s", bad, nd_recent(c));
+	free(l);
+}
+
+/*
+ * A private conversation belongs to the connections (or accounts) that
+ * had it, not to the nicks: a rename keeps it, and another connection
+ * that takes either nick, now or after a restart, reads none of it and
+ * is not told it exists.
+ */
+START_TEST(nick_reuse)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	char got[1024];
+
+	start(args);
+	struct nd_conn *a = nd_register(&srv, "alice", CAPS);
+	struct nd_conn *b = nd_register(&srv, "bob", CAPS);
+	say(a, "bob", "secret", 2, NULL, NULL);
+	say(b, "alice", "reply", 1, NULL, NULL);
+	history(b, got, sizeof(got), "CHATHISTORY LATEST alice * 10");
+	ck_assert_str_eq(got, "secret0 secret1 reply0");
+
+	/* bob moves to bob2 and a newcomer takes "bob": nothing for it;
+	 * bob2's conversation is still his. */
+	nd_send(b, "NICK bob2");
+	ND_EXPECT(b, " NICK :?bob2$");
+	struct nd_conn *m = nd_register(&srv, "bob", CAPS);
+	history(m, got, sizeof(got), "CHATHISTORY LATEST alice * 10");
+	ck_assert_str_eq(got, "");
+	no_targets(m);
+	history(b, got, sizeof(got), "CHATHISTORY LATEST alice * 10");
+	ck_assert_str_eq(got, "secret0 secret1 reply0");
+	/* alice's own copy is hers, under the name she wrote to. */
+	history(a, got, sizeof(got), "CHATHISTORY LATEST bob * 10");
+	ck_assert_str_eq(got, "secret0 secret1 reply0");
+	gone(m);
+
+	/* Everyone leaves; the next "bob" and "alice" read nothing. */
+	gone(a);
+	gone(b);
+	m = nd_register(&srv, "bob", CAPS);
+	history(m, got, sizeof(got), "CHATHISTORY LATEST alice * 10");
+	ck_assert_str_eq(got, "");
+	no_targets(m);
+	nd_close(m);
+	stop();
+	start(args);
+	m = nd_register(&srv, "bob", CAPS);
+	history(m, got, sizeof(got), "CHATHISTORY LATEST alice * 10");
+	ck_assert_str_eq(got, "");
+	no_targets(m);
+	struct nd_conn *n = nd_register(&srv, "alice", CAPS);
+	history(n, got, sizeof(got), "CHATHISTORY LATEST bob * 10");
+	ck_assert_str_eq(got, "");
+	no_targets(n);
+	nd_close(m);
+	nd_close(n);
+	stop();
+}
+END_TEST
+
+/*
+ * An emptied channel with history keeps what guarded it: whoever brings
+ * it back meets its modes, key and bans, is not made operator, and is
+ * replayed nothing from a +s channel. On both stores (0: --db none).
+ */
+START_TEST(recreate)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+
+	start(_i == 0 ? NULL : args);
+	struct nd_conn *a = joined("alice", CAPS, "#vault");
+	nd_send(a, "MODE #vault +iks hunter2");
+	ND_EXPECT(a, " MODE #vault \\+iks hunter2$");
+	say(a, "#vault", "v", 3, NULL, NULL);
+	nd_send(a, "JOIN #open,#hush");
+	ND_EXPECT(a, " 366 alice #hush ");
+	nd_send(a, "MODE #hush +s");
+	ND_EXPECT(a, " MODE #hush \\+s$");
+	say(a, "#open", "o", 1, NULL, NULL);
+	say(a, "#hush", "h", 1, NULL, NULL);
+	/* A channel without history is forgotten, as ever. */
+	nd_send(a, "JOIN #plain");
+	nd_send(a, "MODE #plain +i");
+	ND_EXPECT(a, " MODE #plain \\+i$");
+	nd_send(a, "PART #vault,#open,#hush,#plain");
+	ND_EXPECT(a, " PART :?#plain$");
+
+	struct nd_conn *m = nd_register(&srv, "mallory", NULL);
+	nd_send(m, "JOIN #vault");
+	ND_EXPECT(m, " 475 mallory #vault ");
+	nd_send(m, "JOIN #vault hunter2");
+	ND_EXPECT(m, " 473 mallory #vault ");
+	nd_send(m, "MODE #vault");
+	ND_EXPECT(m, " 403 mallory #vault ");
+	/* A public channel: in, its history replayed, but not operator. */
+	nd_send(m, "JOIN #open");
+	ND_EXPECT(m, " 353 mallory = #open :mallory$");
+	ND_EXPECT(m, " PRIVMSG #open :\\[[0-9:]+\\] o0$");
+	nd_send(m, "MODE #open +i");
+	ND_EXPECT(m, " 482 mallory #open ");
+	/* A secret one: in, not operator, nothing from before. */
+	nd_send(m, "JOIN #hush");
+	ND_EXPECT(m, " 353 mallory @ #hush :mallory$");
+	nothing_like(m, "PRIVMSG");
+	nd_send(m, "CHATHISTORY LATEST #hush * 10");
+	nothing_like(m, "PRIVMSG");
+	/* A channel without history: anyone's, as it always was. */
+	nd_send(m, "JOIN #plain");
+	ND_EXPECT(m, " 353 mallory = #plain :@mallory$");
+	nd_close(m);
+	nd_close(a);
+	stop();
+}
+END_TEST
+
+/*
+ * After a restart the restored +b, +k, +l and +i are enforced on the
+ * first joiner, who is not made operator and so never reads the key of
+ * a channel it cannot enter.
+ */
+START_TEST(restart_enforced)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+
+	start(args);
+	struct nd_conn *a = joined("alice", CAPS, "#vault");
+	nd_send(a, "MODE #vault +ikb hunter2 mallory!*@*");
+	ND_EXPECT(a, " MODE #vault \\+ikb hunter2 mallory!\\*@\\*$");
+	say(a, "#vault", "v", 1, NULL, NULL);
+	nd_send(a, "JOIN #full");
+	nd_send(a, "MODE #full +l 1");
+	ND_EXPECT(a, " MODE #full \\+l 1$");
+	say(a, "#full", "f", 1, NULL, NULL);
+	crash();
+	nd_close(a);
+
+	start(args);
+	struct nd_conn *m = nd_register(&srv, "mallory", NULL);
+	nd_send(m, "JOIN #vault hunter2");
+	ND_EXPECT(m, " 474 mallory #vault ");
+	struct nd_conn *c = nd_register(&srv, "carol", NULL);
+	nd_send(c, "JOIN #vault");
+	ND_EXPECT(c, " 475 carol #vault ");
+	nd_send(c, "JOIN #vault hunter2");
+	ND_EXPECT(c, " 473 carol #vault ");
+	nd_send(c, "MODE #vault");
+	ND_EXPECT(c, " 403 carol #vault ");
+	/* The limit counts from the first joiner on, who is no operator. */
+	nd_send(c, "JOIN #full");
+	ND_EXPECT(c, " 353 carol = #full :carol$");
+	nd_send(m, "JOIN #full");
+	ND_EXPECT(m, " 471 mallory #full ");
+	nd_send(c, "MODE #full -l");
+	ND_EXPECT(c, " 482 carol #full ");
+	nd_close(c);
+	nd_close(m);
+	/* A new "alice" is no one there either: the nick was never it. */
+	a = nd_register(&srv, "alice", NULL);
+	nd_send(a, "JOIN #vault hunter2");
+	ND_EXPECT(a, " 473 alice #vault ");
+	nd_close(a);
+	stop();
+}
+END_TEST
+
+/* An INVITE lets past +b, +k and +l only when an operator sent it. */
+START_TEST(invite_by_op)
+{
+	start(NULL);
+	struct nd_conn *a = joined("alice", NULL, "#inv");
+	struct nd_conn *b = joined("bob", NULL, "#inv");
+	nd_send(a, "MODE #inv +kb door mallory!*@*");
+	ND_EXPECT(b, " MODE #inv \\+kb door mallory!\\*@\\*$");
+	struct nd_conn *m = nd_register(&srv, "mallory", NULL);
+	struct nd_conn *d = nd_register(&srv, "dave", NULL);
+
+	/* bob is a member, not an operator: his INVITE is only a message. */
+	nd_send(b, "INVITE mallory #inv");
+	ND_EXPECT(b, " 341 bob mallory #inv$");
+	ND_EXPECT(m, "^:bob![^ ]+ INVITE mallory #inv$");
+	nd_send(m, "JOIN #inv door");
+	ND_EXPECT(m, " 474 mallory #inv ");
+	nd_send(b, "INVITE dave #inv");
+	ND_EXPECT(d, " INVITE dave #inv$");
+	nd_send(d, "JOIN #inv");
+	ND_EXPECT(d, " 475 dave #inv ");
+	nd_send(d, "JOIN #inv door");
+	ND_EXPECT(d, " 366 dave #inv ");
+	nd_send(a, "MODE #inv +l 3");
+	ND_EXPECT(d, " MODE #inv \\+l 3$");
+	struct nd_conn *e = nd_register(&srv, "erin", NULL);
+	nd_send(b, "INVITE erin #inv");
+	ND_EXPECT(e, " INVITE erin #inv$");
+	nd_send(e, "JOIN #inv door");
+	ND_EXPECT(e, " 471 erin #inv ");
+
+	/* The operator's INVITE does. */
+	nd_send(a, "INVITE mallory #inv");
+	ND_EXPECT(m, "^:alice![^ ]+ INVITE mallory #inv$");
+	nd_send(m, "JOIN #inv");
+	ND_EXPECT(m, " 366 mallory #inv ");
+	nd_send(a, "INVITE erin #inv");
+	ND_EXPECT(e, "^:alice![^ ]+ INVITE erin #inv$");
+	nd_send(e, "JOIN #inv");
+	ND_EXPECT(e, " 366 erin #inv ");
+	nd_close(a);
+	nd_close(b);
+	nd_close(d);
+	nd_close(e);
+	nd_close(m);
+	stop();
+}
+END_TEST
+
+/* A +s channel is "no such channel" (403) to outsiders, whatever they ask. */
+START_TEST(secret_hidden)
+{
+	start(NULL);
+	struct nd_conn *a = joined("alice", NULL, "#s");
+	nd_send(a, "MODE #s +sb x!*@*");
+	ND_EXPECT(a, " MODE #s \\+sb x!\\*@\\*$");
+	nd_send(a, "TOPIC #s :hidden");
+	ND_EXPECT(a, " TOPIC #s :hidden$");
+	struct nd_conn *m = nd_register(&srv, "mallory", NULL);
+	static const char *const asks[] = { "TOPIC %s", "TOPIC %s :mine",
+	    "MODE %s", "MODE %s b", "MODE %s +i", "PART %s", "KICK %s alice",
+	    "INVITE alice %s" };
+	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
+		const char *const chans[] = { "#s", "#missing" };
+		for (size_t j = 0; j < 2; j++) {
+			char re[64];
+			nd_send(m, asks[i], chans[j]);
+			snprintf(re, sizeof(re), "^:test\\.server 403 mallory %s"
+			    " :No such channel$", chans[j]);
+			char *l = nd_expect_not(m, re, " (324|329|331|332|367|368"
+			    "|442|482) ", T);
+			ck_assert_msg(l != NULL, "%s %s\n%s", asks[i], chans[j],
+			    nd_recent(m));
+			free(l);
+		}
+	}
+	nd_close(m);
+	nd_close(a);
+	stop();
+}
+END_TEST
+
+/*
+ * --history-cutoff join: members read a channel's lines from their JOIN
+ * on; none (the default) all of them, except in +i and +s channels.
+ */
+START_TEST(cutoff)
+{
+	const char *join[] = { "--history-cutoff", "join", NULL };
+	const char *bad[] = { "--history-cutoff", "registration-ish", NULL };
+	char got[1024];
+
+	ck_assert_int_eq(nd_start_fail(&srv, bad), 64);
+	ck_assert_ptr_nonnull(strstr(nd_log(&srv), "--history-cutoff"));
+	nd_stop(&srv);
+
+	start(join);
+	struct nd_conn *a = joined("alice", CAPS, "#pub");
+	say(a, "#pub", "before", 1, NULL, NULL);
+	struct nd_conn *b = joined("bob", CAPS, "#pub");
+	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
+	ck_assert_str_eq(got, "");
+	say(a, "#pub", "after", 1, NULL, NULL);
+	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
+	ck_assert_str_eq(got, "after0");
+	/* The replay on JOIN follows it too. */
+	struct nd_conn *c = joined("carol", NULL, "#pub");
+	nothing_like(c, "PRIVMSG");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+	stop();
+
+	start(NULL);
+	a = joined("alice", CAPS, "#pub");
+	say(a, "#pub", "before", 1, NULL, NULL);
+	nd_send(a, "JOIN #inv");
+	nd_send(a, "MODE #inv +i");
+	ND_EXPECT(a, " MODE #inv \\+i$");
+	say(a, "#inv", "before", 1, NULL, NULL);
+	b = joined("bob", CAPS, "#pub");
+	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
+	ck_assert_str_eq(got, "before0");
+	nd_send(a, "INVITE bob #inv");
+	ND_EXPECT(b, " INVITE bob #inv$");
+	nd_send(b, "JOIN #inv");
+	ND_EXPECT(b, " 366 bob #inv ");
+	history(b, got, sizeof(got), "CHATHISTORY LATEST #inv * 10");
+	ck_assert_str_eq(got, "");
+	say(a, "#inv", "after", 1, NULL, NULL);
+	history(b, got, sizeof(got), "CHATHISTORY LATEST #inv * 10");
+	ck_assert_str_eq(got, "after0");
+	nd_close(a);
+	nd_close(b);
+	stop();
+}
+END_TEST
+
 static Suite *
 chathistory_suite(void)
 {
@@ -1154,6 +1493,16 @@ chathistory_suite(void)
 	tcase_add_test(tc, unusable_db);
 	tcase_add_test(tc, channel_state);
 	tcase_add_test(tc, replay_on_join);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("access");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, nick_reuse);
+	tcase_add_loop_test(tc, recreate, 0, 2);
+	tcase_add_test(tc, restart_enforced);
+	tcase_add_test(tc, invite_by_op);
+	tcase_add_test(tc, secret_hidden);
+	tcase_add_test(tc, cutoff);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -71,6 +71,41 @@ open_store(int i)
 	open_ok(i == 0 ? NULL : tmppath("store.db"));
 }
 
+/* An owner for the tests: "@" and the folded nick, as if logged in to
+ * an account of that name (static buffer). */
+static const char *
+owner(const char *nick)
+{
+	static char buf[IRC_NICK_MAX + 2];
+
+	buf[0] = '@';
+	irc_casefold(buf + 1, nick, sizeof(buf) - 1);
+	return buf;
+}
+
+/* Store m as natterd does: a channel's row, or a private message's row
+ * for each of its two owners (here "@" and each party's nick). */
+static void
+add_msg(const struct hist_msg *m)
+{
+	char nick[IRC_NICK_MAX + 1], key[HIST_KEY_MAX], other[HIST_KEY_MAX];
+
+	if (irc_is_channel(m->target)) {
+		ck_assert_uint_gt(hist_key(key, sizeof(key), NULL, m->target),
+		    0);
+		hold_unref(hist_add(m, key));
+		return;
+	}
+	irc_source_split(m->source, nick, sizeof(nick), NULL, 0, NULL, 0);
+	ck_assert_uint_gt(hist_key(key, sizeof(key), owner(nick), m->target),
+	    0);
+	hold_unref(hist_add(m, key));
+	ck_assert_uint_gt(hist_key(other, sizeof(other), owner(m->target),
+	    nick), 0);
+	if (strcmp(key, other) != 0)
+		hold_unref(hist_add(m, other));
+}
+
 static void
 add(const char *source, const char *target, int64_t t, const char *msgid,
     const char *command, const char *text)
@@ -84,7 +119,7 @@ add(const char *source, const char *target, int64_t t, const char *msgid,
 		.text = text,
 	};
 	str_copy(m.msgid, msgid, sizeof(m.msgid));
-	hold_unref(hist_add(&m));
+	add_msg(&m);
 }
 
 /* What a query returned, as "id id id". */
@@ -150,15 +185,20 @@ START_TEST(test_key)
 {
 	char a[HIST_KEY_MAX], b[HIST_KEY_MAX];
 
-	ck_assert_uint_gt(hist_key(a, sizeof(a), "Alice", "#Chan[1]"), 0);
+	ck_assert_uint_gt(hist_key(a, sizeof(a), NULL, "#Chan[1]"), 0);
 	ck_assert_str_eq(a, "#chan{1}");
-	hist_key(a, sizeof(a), "Alice", "BOB");
-	hist_key(b, sizeof(b), "bob", "alice");
-	ck_assert_str_eq(a, b);
-	ck_assert_str_eq(a, "alice bob");
-	hist_key(b, sizeof(b), "carol", "alice");
-	ck_assert_str_ne(a, b);
-	ck_assert_uint_eq(hist_key(a, 4, "alice", "bob"), 0);
+	/* One side each: the owner's, named for the other party. */
+	ck_assert_uint_gt(hist_key(a, sizeof(a), "@alice", "BOB"), 0);
+	ck_assert_str_eq(a, "@alice bob");
+	hist_key(b, sizeof(b), "@bob", "alice");
+	ck_assert_str_eq(b, "@bob alice");
+	ck_assert_uint_gt(hist_key(b, sizeof(b), "!18c2f.1a", "Alice"), 0);
+	ck_assert_str_eq(b, "!18c2f.1a alice");
+	/* An owner is never a nick: the keys of nick-keyed history, from
+	 * before owners, are out of anyone's reach. */
+	ck_assert_uint_eq(hist_key(a, sizeof(a), "alice", "bob"), 0);
+	ck_assert_uint_eq(hist_key(a, sizeof(a), NULL, "bob"), 0);
+	ck_assert_uint_eq(hist_key(a, 4, "@alice", "bob"), 0);
 }
 END_TEST
 
@@ -318,16 +358,21 @@ START_TEST(test_private)
 	add("carol!c@h", "alice", 3000, "p3", "PRIVMSG", "psst");
 	add("alice!a@h", "Bob", 4000, "p4", "NOTICE", "bye");
 	hist_commit();
-	hist_key(ab, sizeof(ab), "bob", "alice");
+	hist_key(ab, sizeof(ab), "@bob", "alice");
 	ck_assert_str_eq(query(HIST_LATEST, ab, "*", NULL, 10, false),
 	    "p1 p2 p4");
-	hist_key(ab, sizeof(ab), "alice", "BOB");
+	hist_key(ab, sizeof(ab), "@alice", "BOB");
 	ck_assert_str_eq(query(HIST_LATEST, ab, "*", NULL, 10, false),
 	    "p1 p2 p4");
-	hist_key(ca, sizeof(ca), "carol", "alice");
+	hist_key(ca, sizeof(ca), "@carol", "alice");
 	ck_assert_str_eq(query(HIST_LATEST, ca, "*", NULL, 10, false), "p3");
+	hist_key(ca, sizeof(ca), "@alice", "carol");
+	ck_assert_str_eq(query(HIST_LATEST, ca, "*", NULL, 10, false), "p3");
+	/* The same msgid in each owner's copy, and paging by it. */
+	ck_assert_str_eq(query(HIST_AFTER, ab, "msgid=p1", NULL, 10, false),
+	    "p2 p4");
 	/* Bob cannot page into Alice and Carol's talk with its msgid. */
-	hist_key(ab, sizeof(ab), "bob", "carol");
+	hist_key(ab, sizeof(ab), "@bob", "carol");
 	ck_assert_str_eq(query(HIST_AROUND, ab, "msgid=p3", NULL, 10, false),
 	    "");
 }
@@ -388,21 +433,21 @@ START_TEST(test_targets)
 	add("Dave!d@h", "ME", 4500, "p4", "PRIVMSG", "7");
 	hist_commit();
 
-	ck_assert_int_eq(hist_targets("Me", 0, 10000, 10, visible, target,
+	ck_assert_int_eq(hist_targets("@me", 0, 10000, 10, visible, target,
 	    &t), 3);
 	ck_assert_str_eq(t.list, "Carol@4000 Dave@4500 #A@5000");
 	t.list[0] = '\0';
 	/* A target counts by its latest message: #A's is past the window. */
-	hist_targets("me", 0, 4600, 10, visible, target, &t);
+	hist_targets("@me", 0, 4600, 10, visible, target, &t);
 	ck_assert_str_eq(t.list, "Carol@4000 Dave@4500");
 	t.list[0] = '\0';
-	hist_targets("me", 0, 10000, 2, visible, target, &t);
+	hist_targets("@me", 0, 10000, 2, visible, target, &t);
 	ck_assert_str_eq(t.list, "Carol@4000 Dave@4500");
 	t.list[0] = '\0';
-	hist_targets("me", 10000, 0, 2, visible, target, &t);
+	hist_targets("@me", 10000, 0, 2, visible, target, &t);
 	ck_assert_str_eq(t.list, "Dave@4500 #A@5000");
 	t.list[0] = '\0';
-	hist_targets("bob", 0, 10000, 10, visible, target, &t);
+	hist_targets("@bob", 0, 10000, 10, visible, target, &t);
 	ck_assert_str_eq(t.list, "alice@3500 #A@5000");
 }
 END_TEST
@@ -565,6 +610,9 @@ START_TEST(test_persistence)
 		.topic_setter = "alice!a@h", .topic_time = 1700000000,
 		.modes = "ntk", .key = "s3cret", .limit = 0,
 		.created = 1690000000,
+		.bans = "b *!*@10.0.0.9 alice!a@h 1700000001\n"
+		    "I mallory!*@* alice!a@h 1700000002",
+		.owner = "alice", .opaccs = "bob carol",
 	};
 	const char *path = tmppath("deep/er/history.db");
 	struct stat sb;
@@ -593,6 +641,10 @@ START_TEST(test_persistence)
 	ck_assert_str_eq(c.key, "s3cret");
 	ck_assert_int_eq(c.limit, 0);
 	ck_assert_int_eq(c.created, 1690000000);
+	ck_assert_str_eq(c.bans, "b *!*@10.0.0.9 alice!a@h 1700000001\n"
+	    "I mallory!*@* alice!a@h 1700000002");
+	ck_assert_str_eq(c.owner, "alice");
+	ck_assert_str_eq(c.opaccs, "bob carol");
 	ck_assert(!hist_chan_get("#gone", &c));
 	ck_assert(!hist_chan_get("#never", &c));
 	/* A duplicate msgid loses that row only. */
@@ -648,7 +700,7 @@ START_TEST(test_bounded_rows)
 	hist_commit();
 
 	reader_steps();
-	ck_assert_int_eq(hist_targets("me", 0, 100000, 10, visible, target,
+	ck_assert_int_eq(hist_targets("@me", 0, 100000, 10, visible, target,
 	    &t), 3);
 	ck_assert_str_eq(t.list, "carol@3000 dave@3500 #a@4004");
 	int steps = reader_steps();
@@ -662,8 +714,8 @@ START_TEST(test_bounded_rows)
 }
 END_TEST
 
-/* A database from before target_last and TAGMSG's leaving: opening it
- * migrates it, once. */
+/* A database from before target_last, TAGMSG's leaving and owners:
+ * opening it migrates it, once. */
 START_TEST(test_migration)
 {
 	const char *path = tmppath("v1.db");
@@ -690,12 +742,13 @@ START_TEST(test_migration)
 	open_ok(path);
 	ck_assert_int_eq(count_rows("command = 'TAGMSG'"), 0);
 	ck_assert_int_eq(count_rows("1"), 3);
-	ck_assert_int_eq(hist_targets("me", 0, 100000, 10, visible, target,
-	    &t), 2);
-	ck_assert_str_eq(t.list, "Bob@1200 #A@1500");
+	/* The conversation keyed by the two nicks is no owner's. */
+	ck_assert_int_eq(hist_targets("@me", 0, 100000, 10, visible, target,
+	    &t), 1);
+	ck_assert_str_eq(t.list, "#A@1500");
 	t.list[0] = '\0';
-	hist_targets("bob", 0, 100000, 10, NULL, target, &t);
-	ck_assert_str_eq(t.list, "Me@1200 #A@1500");
+	hist_targets("@bob", 0, 100000, 10, NULL, target, &t);
+	ck_assert_str_eq(t.list, "#A@1500");
 	hist_close();
 	open_ok(path);	/* once: now at the current version */
 	ck_assert_int_eq(count_rows("1"), 3);
@@ -907,6 +960,73 @@ START_TEST(test_unusable)
 }
 END_TEST
 
+/*
+ * A version 1 database (msgid unique in the whole table, conversations
+ * keyed by the two nicks, channel rows without access state) opens as
+ * version 2 with its rows: the channels' and their channel rows are
+ * served as before, the nick-keyed conversations to no owner's key.
+ */
+START_TEST(test_migrate_v1)
+{
+	const char *path = tmppath("v1.db");
+	sqlite3 *db;
+	struct hist_chan c;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	    "CREATE TABLE messages (id INTEGER PRIMARY KEY,"
+	    " msgid TEXT NOT NULL UNIQUE, time_ms INTEGER NOT NULL,"
+	    " source TEXT NOT NULL, nick TEXT NOT NULL, target TEXT NOT NULL,"
+	    " tkey TEXT NOT NULL, command TEXT NOT NULL, tags TEXT NOT NULL,"
+	    " text TEXT NOT NULL);"
+	    "CREATE INDEX messages_tkey_time ON messages (tkey, time_ms);"
+	    "CREATE TABLE channels (folded TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	    " topic TEXT NOT NULL, topic_setter TEXT NOT NULL,"
+	    " topic_time INTEGER NOT NULL, modes TEXT NOT NULL,"
+	    " mode_key TEXT NOT NULL, mode_limit INTEGER NOT NULL,"
+	    " created INTEGER NOT NULL) WITHOUT ROWID;"
+	    "INSERT INTO messages VALUES (1, 'c1', 1000, 'alice!a@h', 'alice',"
+	    " '#c', '#c', 'PRIVMSG', '', 'hi');"
+	    "INSERT INTO messages VALUES (2, 'p1', 2000, 'alice!a@h', 'alice',"
+	    " 'bob', 'alice bob', 'PRIVMSG', '', 'psst');"
+	    "INSERT INTO channels VALUES ('#c', '#C', 't', 's', 5, 'int', '',"
+	    " 0, 4);"
+	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	open_ok(path);
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 10, false), "c1");
+	ck_assert(hist_chan_get("#c", &c));
+	ck_assert_str_eq(c.modes, "int");
+	ck_assert_str_eq(c.bans, "");
+	ck_assert_str_eq(c.opaccs, "");
+	char key[HIST_KEY_MAX];
+	hist_key(key, sizeof(key), "@bob", "alice");
+	ck_assert_str_eq(query(HIST_LATEST, key, "*", NULL, 10, false), "");
+	hist_key(key, sizeof(key), "@alice", "bob");
+	ck_assert_str_eq(query(HIST_LATEST, key, "*", NULL, 10, false), "");
+	/* A msgid is now unique per target: both owners' copies fit. */
+	add("alice!a@h", "bob", 3000, "p2", "PRIVMSG", "new");
+	hist_commit();
+	hist_sync();
+	ck_assert_str_eq(query(HIST_LATEST, key, "*", NULL, 10, false), "p2");
+	hist_key(key, sizeof(key), "@bob", "alice");
+	ck_assert_str_eq(query(HIST_LATEST, key, "*", NULL, 10, false), "p2");
+	hist_close();
+	/* And it stays version 2, its rows and all, when opened again. */
+	open_ok(path);
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 10, false), "c1");
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM messages",
+	    -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 4);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+END_TEST
+
 /* Permissions, as an unprivileged user (root ignores file modes). */
 START_TEST(test_no_permission)
 {
@@ -964,7 +1084,7 @@ START_TEST(test_close)
 	hist_commit();
 	ck_assert(!hist_prune());
 	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 2, false), "");
-	ck_assert_int_eq(hist_targets("alice", 0, 100000, 10, NULL, no_target,
+	ck_assert_int_eq(hist_targets("@alice", 0, 100000, 10, NULL, no_target,
 	    NULL), 0);
 	ck_assert(!hist_chan_get("#c", &c));
 	hist_close();
@@ -1037,6 +1157,7 @@ history_suite(void)
 	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_prune_locked);
 	tcase_add_test(tc, test_unusable);
+	tcase_add_test(tc, test_migrate_v1);
 	tcase_add_test(tc, test_no_permission);
 	tcase_add_loop_test(tc, test_close, 0, 2);
 	tcase_add_loop_test(tc, test_idle_work, 0, 2);

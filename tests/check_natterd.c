@@ -1007,11 +1007,12 @@ START_TEST(bans_set_list_remove)
 	ND_EXPECT(c, "^:test\\.server 442 carl #b ");
 	nd_send(b, "MODE #b b");
 	ND_EXPECT(b, "^:test\\.server 367 bob #b x!\\*@\\* ");
-	/* ... except a secret channel's, to those outside it. */
+	/* ... except a secret channel's: to those outside it, there is no
+	 * such channel. */
 	nd_send(a, "MODE #b +s");
 	ND_EXPECT(a, "MODE #b \\+s$");
 	nd_send(c, "MODE #b b");
-	next_is(c, "^:test\\.server 368 carl #b :End of channel ban list$");
+	next_is(c, "^:test\\.server 403 carl #b :No such channel$");
 	/* Masks that could not be sent back are refused. */
 	nd_send(a, "MODE #b +b :a b");
 	ND_EXPECT(a, "^:test\\.server 696 alice #b b \\* :Invalid ban mask$");

@@ -27,6 +27,7 @@
 #define HIST_RETRY_MS 5000	/* after a failure: no pruning, no storing */
 #define HIST_UPKEEP_MS 1000	/* the thread looks for upkeep this often */
 #define HIST_DAY_MS INT64_C(86400000)
+#define HIST_BACKLOG_MAX 1000	/* messages handed over, not yet stored */
 
 static const struct hist_pos hist_min = { INT64_MIN, INT64_MIN };
 static const struct hist_pos hist_max = { INT64_MAX, INT64_MAX };
@@ -91,6 +92,7 @@ static struct {
 	struct hist_batch *cur;		/* being filled */
 	struct hist_batch *inflight, **inflight_tail;
 	uint64_t handed, collected;
+	size_t backlog;		/* messages in the in-flight batches */
 
 	/* The writer's (the thread, or the caller with no thread) */
 	bool failing;		/* the failure is logged; quiet until it heals */
@@ -433,6 +435,8 @@ hist_commit(void)
 		return;
 	}
 	b->next = b->lnext = NULL;
+	for (size_t i = 0; i < b->n; i++)
+		hq.backlog += b->ops[i].kind == OP_MSG;
 	*hq.inflight_tail = b;
 	hq.inflight_tail = &b->lnext;
 	hq.handed++;
@@ -469,10 +473,18 @@ hist_collect(void)
 		if (hq.inflight == NULL)
 			hq.inflight_tail = &hq.inflight;
 		hq.collected++;
+		for (size_t i = 0; i < b->n; i++)
+			hq.backlog -= b->ops[i].kind == OP_MSG;
 		batch_resolve(b, b->stored);
 		any = true;
 	}
 	return any;
+}
+
+bool
+hist_backlogged(void)
+{
+	return hq.backlog >= HIST_BACKLOG_MAX;
 }
 
 void

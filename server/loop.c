@@ -533,7 +533,21 @@ loop_run(void)
 		slot_new(hist_fd, NULL);
 
 	while (!got_term) {
-		int n = wait_events(poll_timeout(time_mono_ms(), prune_more));
+		int n;
+		bool paused = hist_fd != -1 && hist_backlogged();
+		if (paused) {
+			/* The disk is behind a burst: read nobody until it
+			 * catches up (the kernel's buffers hold the input),
+			 * as an inline commit would have slowed everyone. */
+			struct pollfd pf = { hist_fd, POLLIN, 0 };
+			struct timespec ts = { 0, 100 * 1000000L };
+			n = ppoll(&pf, 1, &ts, &unblocked);
+			if (n > 0 && hist_collect())
+				loop_release();
+			n = 0;
+		} else
+			n = wait_events(poll_timeout(time_mono_ms(),
+			    prune_more));
 		if (n < 0 && errno != EINTR)
 			fatal("poll");
 		if (got_hup) {
@@ -587,7 +601,7 @@ loop_run(void)
 		}
 
 		int64_t now = time_mono_ms();
-		if (throttled.n > 0)
+		if (throttled.n > 0 && !paused)
 			run_throttled(now);
 		if (timer_next != 0 && now >= timer_next)
 			run_timers(now);

@@ -982,6 +982,11 @@ int hist_wake_fd(void);
 bool hist_collect(void);
 /* Wait until everything handed over is stored (or lost), and collect. */
 void hist_sync(void);
+/* Whether the storage thread is so far behind (a burst faster than the
+ * disk) that the loop should read no more messages until it catches up:
+ * the held output of what is in flight stays bounded, as an inline
+ * commit once bounded it. */
+bool hist_backlogged(void);
 
 /* Retention: --history-days, --history-max and --history-max-bytes (0:
  * keep forever). With a storage thread, it prunes (and checkpoints) when

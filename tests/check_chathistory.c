@@ -523,6 +523,38 @@ START_TEST(search_visibility)
 }
 END_TEST
 
+/*
+ * A burst faster than the disk (each fsync 20 ms longer): natterd stops
+ * reading while a thousand messages wait for it, so what waits in each
+ * reader's queue stays far below the sendq, and nobody is dropped.
+ */
+START_TEST(burst_backpressure)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	static char line[512];
+
+	shim("SHIM_DELAY_US=20000");
+	start(args);
+	shim(NULL);
+	struct nd_conn *a = joined("alice", NULL, "#s");
+	struct nd_conn *b = joined("bob", NULL, "#s");
+	memset(line, 'x', 400);
+	for (int i = 0; i < 3000; i++)
+		nd_send(a, "PRIVMSG #s :%d %s", i, line);
+	for (int i = 0; i < 3000; i++) {
+		char re[32];
+		snprintf(re, sizeof(re), "PRIVMSG #s :%d x", i);
+		char *l = nd_expect(b, re, 15000);
+		ck_assert_msg(l != NULL, "%d: %s", i, nd_recent(b));
+		free(l);
+	}
+	ck_assert_ptr_null(strstr(nd_log(&srv), "SendQ"));
+	nd_close(a);
+	nd_close(b);
+	stop();
+}
+END_TEST
+
 /* One server per database: the second names the first. */
 START_TEST(second_instance)
 {
@@ -1477,6 +1509,7 @@ chathistory_suite(void)
 	tcase_add_test(tc, durable_power_cut);
 	tcase_add_test(tc, stalled_disk);
 	tcase_add_test(tc, second_instance);
+	tcase_add_test(tc, burst_backpressure);
 	tcase_add_test(tc, labeled_echo);
 	tcase_add_test(tc, poisoned_tags);
 	tcase_add_test(tc, chathistory_tokens);

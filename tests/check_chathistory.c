@@ -187,6 +187,21 @@ say(struct nd_conn *c, const char *target, const char *prefix, int n,
 	}
 }
 
+/*
+ * --history-cutoff compares server-times in milliseconds: a line said in
+ * the millisecond of a JOIN counts as after it. Wait until the wall clock
+ * (natterd's server-time, on this machine) has moved on, so that a line
+ * and a JOIN in the tests below fall on different milliseconds.
+ */
+static void
+clock_tick(void)
+{
+	int64_t start = time_now_ms();
+
+	while (time_now_ms() <= start + 1)
+		ck_assert_int_lt(time_now_ms(), start + 1000);
+}
+
 static struct nd_conn *
 joined(const char *nick, const char *caps, const char *chan)
 {
@@ -1459,13 +1474,16 @@ START_TEST(cutoff)
 	start(join);
 	struct nd_conn *a = joined("alice", CAPS, "#pub");
 	say(a, "#pub", "before", 1, NULL, NULL);
+	clock_tick();
 	struct nd_conn *b = joined("bob", CAPS, "#pub");
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
 	ck_assert_str_eq(got, "");
+	clock_tick();
 	say(a, "#pub", "after", 1, NULL, NULL);
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
 	ck_assert_str_eq(got, "after0");
 	/* The replay on JOIN follows it too. */
+	clock_tick();
 	struct nd_conn *c = joined("carol", NULL, "#pub");
 	nothing_like(c, "PRIVMSG");
 	nd_close(a);
@@ -1480,6 +1498,7 @@ START_TEST(cutoff)
 	nd_send(a, "MODE #inv +i");
 	ND_EXPECT(a, " MODE #inv \\+i$");
 	say(a, "#inv", "before", 1, NULL, NULL);
+	clock_tick();
 	b = joined("bob", CAPS, "#pub");
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
 	ck_assert_str_eq(got, "before0");
@@ -1489,6 +1508,7 @@ START_TEST(cutoff)
 	ND_EXPECT(b, " 366 bob #inv ");
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #inv * 10");
 	ck_assert_str_eq(got, "");
+	clock_tick();
 	say(a, "#inv", "after", 1, NULL, NULL);
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #inv * 10");
 	ck_assert_str_eq(got, "after0");

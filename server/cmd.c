@@ -17,7 +17,8 @@ int64_t cmd_time_ms;
 /*
  * To add a command (CHATHISTORY, say): a row here and a cmd_fn
  * prototype in natterd.h. min_params is checked before the call; the
- * usage and summary are what HELP says. The busiest commands come first.
+ * usage and summary are what HELP says. CMD_LONG marks those whose
+ * answers can run to many lines. The busiest commands come first.
  */
 static const struct command commands[] = {
 	{ "PRIVMSG", cmd_privmsg, 0, CMD_REGONLY,
@@ -41,9 +42,9 @@ static const struct command commands[] = {
 	{ "SEARCH", cmd_search, 0, CMD_REGONLY,
 	    "in=<target>;from=<nick>;after=<time>;before=<time>;text=<words>;limit=<n>",
 	    "find stored messages (soju.im/search)" },
-	{ "HELP", cmd_help, 0, CMD_REGONLY,
+	{ "HELP", cmd_help, 0, CMD_REGONLY | CMD_LONG,
 	    "[<command>]", "this help" },
-	{ "HELPOP", cmd_help, 0, CMD_REGONLY,
+	{ "HELPOP", cmd_help, 0, CMD_REGONLY | CMD_LONG,
 	    "[<command>]", "the same as HELP" },
 	{ "INFO", cmd_info, 0, CMD_REGONLY,
 	    "", "about this server" },
@@ -51,25 +52,25 @@ static const struct command commands[] = {
 	    "<nick> <channel>", "invite a user to a channel" },
 	{ "ISON", cmd_ison, 1, CMD_REGONLY,
 	    "<nick> ...", "which of the nicks are online" },
-	{ "JOIN", cmd_join, 1, CMD_REGONLY,
+	{ "JOIN", cmd_join, 1, CMD_REGONLY | CMD_LONG,
 	    "<channel>[,<channel>...] [<key>[,<key>...]] | 0", "join channels (0: leave all)" },
 	{ "KICK", cmd_kick, 2, CMD_REGONLY,
 	    "<channel>[,<channel>...] <nick>[,<nick>...] [<reason>]", "remove users from channels" },
 	{ "KILL", cmd_kill, 1, CMD_REGONLY | CMD_OPER,
 	    "<nick> [<reason>]", "disconnect a user (operators)" },
-	{ "LIST", cmd_list, 0, CMD_REGONLY,
+	{ "LIST", cmd_list, 0, CMD_REGONLY | CMD_LONG,
 	    "[<channel>[,<channel>...]]", "channels with their user counts and topics" },
 	{ "LUSERS", cmd_lusers, 0, CMD_REGONLY,
 	    "", "how many users and channels" },
 	{ "MARKREAD", cmd_markread, 0, CMD_REGONLY,
 	    "<target> [timestamp=<time>]", "show or move your read marker (draft/read-marker)" },
-	{ "MODE", cmd_mode, 1, CMD_REGONLY,
+	{ "MODE", cmd_mode, 1, CMD_REGONLY | CMD_LONG,
 	    "<target> [<modes> [<args>...]]", "show or change channel or user modes" },
-	{ "MONITOR", cmd_monitor, 1, CMD_REGONLY,
+	{ "MONITOR", cmd_monitor, 1, CMD_REGONLY | CMD_LONG,
 	    "+ <nicks> | - <nicks> | C | L | S", "be told when nicks come and go" },
-	{ "MOTD", cmd_motd, 0, CMD_REGONLY,
+	{ "MOTD", cmd_motd, 0, CMD_REGONLY | CMD_LONG,
 	    "", "the message of the day" },
-	{ "NAMES", cmd_names, 0, CMD_REGONLY,
+	{ "NAMES", cmd_names, 0, CMD_REGONLY | CMD_LONG,
 	    "[<channel>]", "the members of a channel" },
 	{ "NICK", cmd_nick, 0, CMD_PREREG,
 	    "<nick>", "choose or change your nick" },
@@ -103,11 +104,11 @@ static const struct command commands[] = {
 	    "", "the server's version and features" },
 	{ "WALLOPS", cmd_wallops, 1, CMD_REGONLY | CMD_OPER,
 	    "<text>", "a message to users with +w (operators)" },
-	{ "WHO", cmd_who, 0, CMD_REGONLY,
+	{ "WHO", cmd_who, 0, CMD_REGONLY | CMD_LONG,
 	    "[<mask> [o][%<fields>[,<token>]]]", "list users matching a mask or in a channel" },
-	{ "WHOIS", cmd_whois, 1, CMD_REGONLY,
+	{ "WHOIS", cmd_whois, 1, CMD_REGONLY | CMD_LONG,
 	    "<nick>", "who a user is" },
-	{ "WHOWAS", cmd_whowas, 1, CMD_REGONLY,
+	{ "WHOWAS", cmd_whowas, 1, CMD_REGONLY | CMD_LONG,
 	    "<nick>[,<nick>...] [<count>]", "who had a nick that has been left" },
 };
 
@@ -166,7 +167,11 @@ cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms,
 		if (repaired)
 			conn_sendf(c, ":%s WARN %s INVALID_UTF8 :Your text was not"
 			    " UTF-8; it was read as Latin-1", cfg.name, cmd->name);
+		uint32_t before = c->lines_out;
 		cmd->fn(c, m);
+		if ((cmd->flags & CMD_LONG) != 0)
+			conn_flood_charge(c, (c->lines_out - before) /
+			    CMD_LINES_PER_TOKEN);
 	}
 	if (label != NULL)
 		conn_capture_end(c, label);

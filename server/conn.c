@@ -280,6 +280,9 @@ out_copy(struct client *c, const char *data, size_t len)
 void
 conn_write(struct client *c, const char *data, size_t len)
 {
+	for (const char *p = data, *end = data + len;
+	    (p = memchr(p, '\n', end - p)) != NULL; p++)
+		c->lines_out++;
 	if (c == capture.c) {
 		capture_add(data, len, NULL);
 		return;
@@ -296,6 +299,7 @@ conn_write(struct client *c, const char *data, size_t len)
 void
 conn_push(struct client *c, struct obuf *b)
 {
+	c->lines_out++;
 	if (c == capture.c) {
 		capture_add(b->data, b->len, b->hold);
 		return;

@@ -282,6 +282,7 @@ struct client {
 	int64_t flood_at;	/* token bucket as a virtual clock (ms) */
 	int64_t signon;		/* wall clock seconds */
 	uint64_t barrier;	/* conn_barrier generation its queue has */
+	uint32_t lines_out;	/* lines queued for it, ever (wraps): CMD_LONG */
 	char *realname;
 	char *away;		/* NULL when here */
 	char *quit_reason;	/* set by conn_close */
@@ -636,7 +637,12 @@ enum {
 	CMD_PREREG = 1 << 0,	/* allowed before registration */
 	CMD_REGONLY = 1 << 1,	/* only after registration (451) */
 	CMD_OPER = 1 << 2,	/* only for IRC operators (481) */
+	CMD_LONG = 1 << 3,	/* a long answer: costs flood tokens by its lines */
 };
+/* A CMD_LONG command costs one more flood token per this many lines of
+ * its answer, so asking for long answers again and again is paced like
+ * sending that many lines. */
+#define CMD_LINES_PER_TOKEN 10
 
 typedef void cmd_fn(struct client *c, struct irc_msg *m);
 

@@ -2368,6 +2368,39 @@ START_TEST(flood_delays)
 END_TEST
 
 /*
+ * Long answers cost flood tokens by their lines: asking for a channel's
+ * 60 bans five times at once is paced like sending 35 lines, while the
+ * MODE lines that set them, answered in a line each, cost one each.
+ */
+START_TEST(long_answers_cost)
+{
+	struct nd_server s;
+	struct timespec t0, t1;
+
+	nd_start(&s, (const char *[]){ "--flood", "10:20", NULL });
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	nd_send(a, "JOIN #b");
+	ND_EXPECT(a, " 366 ");
+	for (int i = 0; i < 15; i++)
+		nd_send(a, "MODE #b +bbbb a%d!*@* b%d!*@* c%d!*@* d%d!*@*",
+		    i, i, i, i);
+	nd_sync(a);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 5; i++)
+		nd_send(a, "MODE #b b");
+	nd_sync(a);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(secs >= 1.5, "five ban lists answered in %.2f s", secs);
+	/* Delayed, not dropped: alice is still answered. */
+	nd_send(a, "MODE #b b");
+	ND_EXPECT(a, " 368 alice #b ");
+	nd_close(a);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
+/*
  * Lines held back by flood control are not idleness: a client whose
  * pipelined lines take longer than the ping timeout to run is not closed
  * for "Ping timeout" while they run (the PONG to any PING natterd sent
@@ -2951,6 +2984,7 @@ natterd_suite(void)
 	tcase_add_test(tc, password_file_readable);
 	tcase_add_test(tc, flood_delays);
 	tcase_add_test(tc, flood_backlog_not_idle);
+	tcase_add_test(tc, long_answers_cost);
 	tcase_add_test(tc, out_of_descriptors);
 	tcase_add_test(tc, per_address_defaults);
 	tcase_add_test(tc, idle_sockets);

@@ -61,10 +61,8 @@ static struct nd_conn *
 ns_register(struct nd_server *s, const char *nick, const char *pass,
     const char *caps)
 {
-	struct nd_conn *c = nd_register(s, nick, caps);
+	struct nd_conn *c = nd_account(s, nick, pass, caps);
 
-	nd_send(c, "PRIVMSG NickServ :REGISTER %s", pass);
-	ND_EXPECT(c, " 900 ");
 	ND_EXPECT(c, NS "[^ ]+ :Account [^ ]+ registered$");
 	return c;
 }
@@ -117,28 +115,6 @@ gone(struct nd_conn *c)
 	nd_close(c);
 }
 
-static void
-stop(struct nd_server *s)
-{
-	ck_assert_int_eq(nd_stop(s), 0);
-	nd_cleanup_files();
-}
-
-/* Nothing matching bad reaches c before the answer to a PING sent now. */
-static void
-quiet(struct nd_conn *c, const char *bad)
-{
-	static unsigned long seq;
-	char re[64];
-
-	nd_send(c, "PING :quiet%lu", ++seq);
-	snprintf(re, sizeof(re), "PONG [^ ]+ :quiet%lu$", seq);
-	char *l = nd_expect_not(c, re, bad, T);
-	ck_assert_msg(l != NULL, "%s came before %s:\n%s", bad, re,
-	    nd_recent(c));
-	free(l);
-}
-
 /* --- SASL */
 
 START_TEST(sasl_plain_success)
@@ -174,7 +150,7 @@ START_TEST(sasl_plain_success)
 	    "authenticated using SASL$");
 	nd_close(b);
 	nd_close(c);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -222,7 +198,7 @@ START_TEST(sasl_failure)
 	free(l);
 	nd_close(c);
 	ck_assert(strstr(nd_log(&s), "secret") == NULL);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -274,7 +250,7 @@ START_TEST(sasl_abort_and_order)
 	nd_send(c, "AUTHENTICATE PLAIN");
 	ND_EXPECT(c, " 907 carol ");
 	nd_close(c);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -335,7 +311,7 @@ START_TEST(sasl_chunked)
 	nd_send(c, "AUTHENTICATE %s", b);
 	ND_EXPECT(c, " 905 ");
 	nd_close(c);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -366,7 +342,7 @@ START_TEST(register_nickserv)
 	/* Neither echo-message nor history gave the password back. */
 	nd_send(a, "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z "
 	    "timestamp=2100-01-01T00:00:00.000Z 10");
-	quiet(a, "hunter22|NickServ PRIVMSG|PRIVMSG NickServ");
+	nd_quiet(a, "hunter22|NickServ PRIVMSG|PRIVMSG NickServ");
 
 	/* IDENTIFY from another connection, by nick or by account. */
 	struct nd_conn *b = nd_register(&s, "bob", NULL);
@@ -402,7 +378,7 @@ START_TEST(register_nickserv)
 	nd_close(a);
 	nd_close(b);
 	nd_close(c);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -451,7 +427,7 @@ START_TEST(register_draft)
 	/* The password with a space works for SASL. */
 	nd_close(b);
 	gone(sasl_login(&s, "alice", "alice", "two words", NULL));
-	stop(&s);
+	nd_finish(&s);
 
 	/* --registration closed: not offered, refused both ways. */
 	nd_start(&s, (const char *[]){ "--registration", "closed", NULL });
@@ -476,7 +452,7 @@ START_TEST(register_draft)
 	nd_send(a, "PRIVMSG NickServ :INFO");
 	ND_EXPECT(a, NS "alice :alice is not registered$");
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -510,7 +486,7 @@ START_TEST(register_bad_input)
 	ND_EXPECT(a, NS "alice :You are not logged in: IDENTIFY first$");
 	nd_close(c);
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -558,7 +534,7 @@ START_TEST(register_flood)
 	for (int i = 0; i < 12; i++)
 		nd_close(c[i]);
 	nd_close(q);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -599,11 +575,11 @@ START_TEST(nick_protection)
 	gone(ns_register(&s, "bob", "pw", NULL));
 	struct nd_conn *z = nd_register(&s, "bob", NULL);
 	ND_EXPECT(z, " NICK :?Guest[0-9]{5}$");
-	quiet(m, "NICK");
+	nd_quiet(m, "NICK");
 	nd_close(z);
 	nd_close(m);
 	nd_close(w);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -651,7 +627,7 @@ START_TEST(regain_and_ghost)
 	nd_close(b);
 	nd_close(m);
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -693,11 +669,11 @@ START_TEST(account_visible)
 	ND_EXPECT(p, "^:alice!alice@127\\.0\\.0\\.1 PRIVMSG #x :again$");
 	nd_send(a, "PRIVMSG NickServ :DROP");
 	ND_EXPECT(o, "^:alice!alice@127\\.0\\.0\\.1 ACCOUNT \\*$");
-	quiet(p, "ACCOUNT|account=");
+	nd_quiet(p, "ACCOUNT|account=");
 	nd_close(p);
 	nd_close(a);
 	nd_close(o);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -727,7 +703,7 @@ START_TEST(cert_fingerprints)
 	nd_send(a, "PRIVMSG NickServ :CERT LIST");
 	ND_EXPECT(a, NS "alice :0 fingerprint\\(s\\) for alice$");
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -810,7 +786,7 @@ START_TEST(accounts_on_disk)
 	nd_kill(&s, SIGHUP);
 	ck_assert(nd_log_wait(&s, "3 account\\(s\\)", T));
 	gone(sasl_login(&s, "bob", "bob", "bobs-pw", NULL));
-	stop(&s);
+	nd_finish(&s);
 
 	/* Across a restart; no password in clear anywhere. */
 	snprintf(wal, sizeof(wal), "%s-wal", db);
@@ -821,13 +797,13 @@ START_TEST(accounts_on_disk)
 	nd_send(a, "PRIVMSG NickServ :DROP");
 	ND_EXPECT(a, NS "alice :Account alice dropped$");
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 	nd_start(&s, (const char *[]){ "--db", db, NULL });
 	a = nd_register(&s, "alice", NULL);
 	nd_send(a, "PRIVMSG NickServ :INFO");
 	ND_EXPECT(a, NS "alice :alice is not registered$");
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 
 	/* A database from before accounts: the table appears, history stays. */
 	sqlite3 *h;
@@ -837,7 +813,7 @@ START_TEST(accounts_on_disk)
 	sqlite3_close(h);
 	nd_start(&s, (const char *[]){ "--db", db, NULL });
 	gone(ns_register(&s, "carol", "pw", NULL));
-	stop(&s);
+	nd_finish(&s);
 	db_cleanup();
 }
 END_TEST
@@ -888,7 +864,7 @@ START_TEST(oper_brute_force)
 	ND_EXPECT(a, "^:test\\.server 464 alice :Too many failed attempts: "
 	    "try again in [0-9]+ seconds$");
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -926,7 +902,7 @@ START_TEST(login_throttle)
 	nd_close(c);
 	ck_assert(nd_log_wait(&s, "login as alice refused", T));
 	ck_assert(strstr(nd_log(&s), "secret") == NULL);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -952,7 +928,7 @@ START_TEST(server_password_throttle)
 	    "[0-9]+ seconds$");
 	ND_EXPECT(c, "^ERROR :.*Too many failed login attempts");
 	nd_close(c);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -980,7 +956,7 @@ START_TEST(oper_by_account)
 	ND_EXPECT(a, NS "alice :Account carol dropped$");
 	nd_close(a);
 	nd_close(m);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -1024,11 +1000,5 @@ accounts_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(accounts_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return nd_run_suite(accounts_suite());
 }

@@ -202,18 +202,6 @@ clock_tick(void)
 		ck_assert_int_lt(time_now_ms(), start + 1000);
 }
 
-static struct nd_conn *
-joined(const char *nick, const char *caps, const char *chan)
-{
-	char re[128];
-	struct nd_conn *c = nd_register(&srv, nick, caps);
-
-	nd_send(c, "JOIN %s", chan);
-	snprintf(re, sizeof(re), " 366 %s ", nick);
-	ND_EXPECT(c, re);
-	return c;
-}
-
 /* Every message whose echo its sender saw survives kill -9. */
 START_TEST(durable_kill9)
 {
@@ -221,13 +209,13 @@ START_TEST(durable_kill9)
 	char *got = malloc(16384), want[16384] = "";
 
 	start(args);
-	struct nd_conn *a = joined("alice", CAPS, "#d");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#d");
 	say(a, "#d", "line", 1000, NULL, NULL);
 	crash();
 	nd_close(a);
 
 	start(args);
-	struct nd_conn *b = joined("bob", CAPS, "#d");
+	struct nd_conn *b = nd_joined(&srv, "bob", CAPS, "#d");
 	ck_assert_int_eq(history(b, got, 16384,
 	    "CHATHISTORY LATEST #d * 1000"), 1000);
 	for (int i = 0; i < 1000; i++) {
@@ -297,7 +285,7 @@ START_TEST(durable_power_cut)
 	shim("SHIM_DURABLE=1");
 	start(args);
 	shim(NULL);
-	struct nd_conn *a = joined("alice", CAPS, "#p");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#p");
 	say(a, "#p", "line", 300, NULL, NULL);
 	crash();
 	nd_close(a);
@@ -308,7 +296,7 @@ START_TEST(durable_power_cut)
 	unlink(path);	/* memory, rebuilt from the WAL */
 
 	start(args);
-	struct nd_conn *b = joined("bob", CAPS, "#p");
+	struct nd_conn *b = nd_joined(&srv, "bob", CAPS, "#p");
 	ck_assert_int_eq(history(b, got, 16384,
 	    "CHATHISTORY LATEST #p * 1000"), 300);
 	for (int i = 0; i < 300; i++) {
@@ -338,8 +326,8 @@ START_TEST(stalled_disk)
 	shim(setting);
 	start(args);
 	shim(NULL);
-	struct nd_conn *a = joined("alice", CAPS, "#s");
-	struct nd_conn *b = joined("bob", CAPS, "#s");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#s");
+	struct nd_conn *b = nd_joined(&srv, "bob", CAPS, "#s");
 	struct nd_conn *c = nd_register(&srv, "carol", "message-tags");
 	FILE *f = fopen(gate, "w");
 	ck_assert_ptr_nonnull(f);
@@ -376,8 +364,8 @@ START_TEST(labeled_echo)
 	const char *args[] = { "-d", dbpath, NULL };
 
 	start(args);
-	struct nd_conn *a = joined("alice", CAPS " labeled-response", "#l");
-	struct nd_conn *b = joined("bob", "labeled-response", "#l");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS " labeled-response", "#l");
+	struct nd_conn *b = nd_joined(&srv, "bob", "labeled-response", "#l");
 	nd_send(a, "@label=one PRIVMSG #l :hi");
 	ND_EXPECT(a, "^@label=one;[^ ]* :alice![^ ]+ PRIVMSG #l :hi$");
 	nd_send(b, "@label=two PRIVMSG #l :yo");
@@ -404,12 +392,12 @@ START_TEST(poisoned_tags)
 
 	memset(big, 'A', sizeof(big) - 1);
 	start(args);
-	struct nd_conn *a = joined("alice", NULL, "#z");
+	struct nd_conn *a = nd_joined(&srv, "alice", NULL, "#z");
 	for (int i = 0; i < 100; i++)
 		nd_send(a, "@+x=%s;+draft/reply=r%d PRIVMSG #z :tagged%d",
 		    big, i, i);
 	nd_sync(a);
-	struct nd_conn *b = joined("bob", CAPS, "#z");
+	struct nd_conn *b = nd_joined(&srv, "bob", CAPS, "#z");
 	ck_assert_int_eq(history(b, got, sizeof(got),
 	    "CHATHISTORY LATEST #z * 100"), 100);
 	nd_send(b, "CHATHISTORY LATEST #z * 1");
@@ -471,7 +459,7 @@ START_TEST(chathistory_tokens)
 	const char *args[] = { "--flood", "100:5", NULL };
 
 	start(args);
-	struct nd_conn *a = joined("alice", CAPS, "#k");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#k");
 	int64_t t0 = time_mono_ms();
 	nd_send(a, "CHATHISTORY LATEST #k * 1000");
 	nd_send(a, "PING :held");
@@ -495,9 +483,9 @@ START_TEST(search_visibility)
 
 	start(_i == 0 ? NULL : file);
 	const char *caps = CAPS " soju.im/search";
-	struct nd_conn *a = joined("alice", caps, "#a");
-	struct nd_conn *b = joined("bob", caps, "#a");
-	struct nd_conn *c = joined("carol", caps, "#b");
+	struct nd_conn *a = nd_joined(&srv, "alice", caps, "#a");
+	struct nd_conn *b = nd_joined(&srv, "bob", caps, "#a");
+	struct nd_conn *c = nd_joined(&srv, "carol", caps, "#b");
 	struct nd_conn *d = nd_register(&srv, "dave", caps);
 	say(b, "#a", "apple pie ", 1, NULL, NULL);
 	say(c, "#b", "apple tart ", 1, NULL, NULL);
@@ -551,8 +539,8 @@ START_TEST(burst_backpressure)
 	shim("SHIM_DELAY_US=20000");
 	start(args);
 	shim(NULL);
-	struct nd_conn *a = joined("alice", NULL, "#s");
-	struct nd_conn *b = joined("bob", NULL, "#s");
+	struct nd_conn *a = nd_joined(&srv, "alice", NULL, "#s");
+	struct nd_conn *b = nd_joined(&srv, "bob", NULL, "#s");
 	memset(line, 'x', 400);
 	for (int i = 0; i < 3000; i++)
 		nd_send(a, "PRIVMSG #s :%d %s", i, line);
@@ -585,7 +573,7 @@ START_TEST(second_instance)
 	    nd_log(&other));
 	nd_stop(&other);
 	/* The first goes on storing. */
-	struct nd_conn *a = joined("alice", CAPS, "#i");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#i");
 	say(a, "#i", "still", 1, NULL, NULL);
 	char got[64];
 	ck_assert_int_eq(history(a, got, sizeof(got),
@@ -621,9 +609,9 @@ START_TEST(disk_full)
 	ck_assert_int_eq(system(cmd), 0);
 
 	start(args);
-	struct nd_conn *a = joined("alice", CAPS, "#f");
-	struct nd_conn *b = joined("bob", CAPS, "#f");
-	struct nd_conn *c = joined("carol", NULL, "#f");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#f");
+	struct nd_conn *b = nd_joined(&srv, "bob", CAPS, "#f");
+	struct nd_conn *c = nd_joined(&srv, "carol", NULL, "#f");
 	say(a, "#f", "before", 10, NULL, NULL);
 	/* Fill what is left. */
 	int fd = open(filler, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
@@ -695,7 +683,7 @@ START_TEST(subcommands)
 	int64_t times[10];
 
 	start(NULL);
-	struct nd_conn *a = joined("alice", CAPS, "#c");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#c");
 	say(a, "#c", "m", 10, ids, times);
 	ts(lo, sizeof(lo), times[0] - 1);
 	ts(hi, sizeof(hi), times[9] + 1);
@@ -772,7 +760,7 @@ END_TEST
 START_TEST(errors)
 {
 	start(NULL);
-	struct nd_conn *a = joined("alice", CAPS, "#c");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#c");
 #define FAILS(re, ...) do { \
 	nd_send(a, __VA_ARGS__); \
 	ND_EXPECT(a, "^:test\\.server FAIL CHATHISTORY " re); \
@@ -824,7 +812,7 @@ START_TEST(hostile)
 	char got[8192];
 
 	start(NULL);
-	struct nd_conn *a = joined("alice", CAPS, "#h");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#h");
 	say(a, "#h", "h", 20, NULL, NULL);
 	for (int i = 0, answered = 0; i < 300; i++) {
 		int r[5];
@@ -867,7 +855,7 @@ START_TEST(visibility)
 	char got[1024], cmd[128], ids[1][64];
 
 	start(NULL);
-	struct nd_conn *a = joined("alice", CAPS, "#priv");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#priv");
 	struct nd_conn *b = nd_register(&srv, "bob", CAPS);
 	struct nd_conn *c = nd_register(&srv, "carol", CAPS);
 	say(a, "#priv", "chan", 1, NULL, NULL);
@@ -917,7 +905,7 @@ START_TEST(retention)
 	char got[1024];
 
 	start(args);
-	struct nd_conn *a = joined("alice", CAPS, "#r");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#r");
 	say(a, "#r", "r", 20, NULL, NULL);
 	/* Pruning runs when the loop is idle: ask until it is done. */
 	for (int tries = 0; ; tries++) {
@@ -961,7 +949,7 @@ START_TEST(retention_days)
 	sqlite3_close(db);
 
 	start(days);
-	struct nd_conn *a = joined("alice", CAPS, "#old");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#old");
 	say(a, "#old", "new", 1, NULL, NULL);
 	for (int tries = 0; ; tries++) {
 		if (history(a, got, sizeof(got),
@@ -1005,7 +993,7 @@ START_TEST(long_stored_tags)
 	sqlite3_close(db);
 
 	start(args);
-	struct nd_conn *a = joined("alice", CAPS, "#big");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#big");
 	nd_send(a, "CHATHISTORY LATEST #big * 10");
 	ND_EXPECT(a, "^@[^ ]*msgid=big1[^ ]* :x{500,510}$");
 	nd_sync(a);
@@ -1064,7 +1052,7 @@ START_TEST(channel_state)
 	long created = 0;
 
 	start(args);
-	struct nd_conn *a = joined("alice", CAPS, "#t");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#t");
 	nd_send(a, "TOPIC #t :kept across restarts");
 	ND_EXPECT(a, " TOPIC #t :kept across restarts$");
 	nd_send(a, "MODE #t +mkl sekrit 7");
@@ -1136,25 +1124,25 @@ expect_replay(struct nd_conn *c, bool stamped)
 START_TEST(replay_on_join)
 {
 	start(NULL);
-	struct nd_conn *a = joined("alice", "echo-message", "#j");
+	struct nd_conn *a = nd_joined(&srv, "alice", "echo-message", "#j");
 	say(a, "#j", "r", 25, NULL, NULL);
 	nd_send(a, "PRIVMSG #j :\001ACTION waves\001");
 	nd_send(a, "PRIVMSG #j :\001VERSION\001");
 	nd_sync(a);
 
 	/* No caps: the time goes into the text. */
-	struct nd_conn *c = joined("carol", NULL, "#j");
+	struct nd_conn *c = nd_joined(&srv, "carol", NULL, "#j");
 	expect_replay(c, false);
 	/* server-time: a tag instead. */
-	struct nd_conn *d = joined("dave", "server-time", "#j");
+	struct nd_conn *d = nd_joined(&srv, "dave", "server-time", "#j");
 	expect_replay(d, true);
 	/* batch: wrapped in a chathistory batch. */
-	struct nd_conn *f = joined("frank", "batch server-time", "#j");
+	struct nd_conn *f = nd_joined(&srv, "frank", "batch server-time", "#j");
 	ND_EXPECT(f, "^:test\\.server BATCH \\+[^ ]+ chathistory #j$");
 	ND_EXPECT(f, "^@batch=[^ ]+;time=[^ ]+ :alice![^ ]+ PRIVMSG #j :r7$");
 	ND_EXPECT(f, "^:test\\.server BATCH -");
 	/* draft/chathistory: the client asks for what it wants. */
-	struct nd_conn *e = joined("eve", "draft/chathistory", "#j");
+	struct nd_conn *e = nd_joined(&srv, "eve", "draft/chathistory", "#j");
 	nd_send(e, "PING :none");
 	char *l = nd_expect_not(e, "PONG .*none", "PRIVMSG", T);
 	ck_assert_ptr_nonnull(l);
@@ -1168,9 +1156,9 @@ START_TEST(replay_on_join)
 
 	const char *off[] = { "--replay", "0", NULL };
 	start(off);
-	a = joined("alice", NULL, "#j");
+	a = nd_joined(&srv, "alice", NULL, "#j");
 	nd_send(a, "PRIVMSG #j :hello");
-	c = joined("carol", NULL, "#j");
+	c = nd_joined(&srv, "carol", NULL, "#j");
 	nd_send(c, "PING :none");
 	l = nd_expect_not(c, "PONG .*none", "PRIVMSG", T);
 	ck_assert_ptr_nonnull(l);
@@ -1199,16 +1187,6 @@ no_targets(struct nd_conn *c)
 	ND_EXPECT(c, "BATCH \\+[^ ]+ draft/chathistory-targets$");
 	char *l = nd_expect_not(c, "BATCH -", "CHATHISTORY TARGETS", T);
 	ck_assert_ptr_nonnull(l);
-	free(l);
-}
-
-/* c gets what it asked for before the PING and nothing matching bad. */
-static void
-nothing_like(struct nd_conn *c, const char *bad)
-{
-	nd_send(c, "PING :barrier");
-	char *l = nd_expect_not(c, "PONG .*barrier", bad, T);
-	ck_assert_msg(l != NULL, "%s came\n%s", bad, nd_recent(c));
 	free(l);
 }
 
@@ -1280,7 +1258,7 @@ START_TEST(recreate)
 	const char *args[] = { "-d", dbpath, NULL };
 
 	start(_i == 0 ? NULL : args);
-	struct nd_conn *a = joined("alice", CAPS, "#vault");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#vault");
 	nd_send(a, "MODE #vault +iks hunter2");
 	ND_EXPECT(a, " MODE #vault \\+iks hunter2$");
 	say(a, "#vault", "v", 3, NULL, NULL);
@@ -1313,9 +1291,9 @@ START_TEST(recreate)
 	/* A secret one: in, not operator, nothing from before. */
 	nd_send(m, "JOIN #hush");
 	ND_EXPECT(m, " 353 mallory @ #hush :mallory$");
-	nothing_like(m, "PRIVMSG");
+	nd_quiet(m, "PRIVMSG");
 	nd_send(m, "CHATHISTORY LATEST #hush * 10");
-	nothing_like(m, "PRIVMSG");
+	nd_quiet(m, "PRIVMSG");
 	/* A channel without history: anyone's, as it always was. */
 	nd_send(m, "JOIN #plain");
 	ND_EXPECT(m, " 353 mallory = #plain :@mallory$");
@@ -1335,7 +1313,7 @@ START_TEST(restart_enforced)
 	const char *args[] = { "-d", dbpath, NULL };
 
 	start(args);
-	struct nd_conn *a = joined("alice", CAPS, "#vault");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#vault");
 	nd_send(a, "MODE #vault +ikb hunter2 mallory!*@*");
 	ND_EXPECT(a, " MODE #vault \\+ikb hunter2 mallory!\\*@\\*$");
 	say(a, "#vault", "v", 1, NULL, NULL);
@@ -1379,8 +1357,8 @@ END_TEST
 START_TEST(invite_by_op)
 {
 	start(NULL);
-	struct nd_conn *a = joined("alice", NULL, "#inv");
-	struct nd_conn *b = joined("bob", NULL, "#inv");
+	struct nd_conn *a = nd_joined(&srv, "alice", NULL, "#inv");
+	struct nd_conn *b = nd_joined(&srv, "bob", NULL, "#inv");
 	nd_send(a, "MODE #inv +kb door mallory!*@*");
 	ND_EXPECT(b, " MODE #inv \\+kb door mallory!\\*@\\*$");
 	struct nd_conn *m = nd_register(&srv, "mallory", NULL);
@@ -1428,7 +1406,7 @@ END_TEST
 START_TEST(secret_hidden)
 {
 	start(NULL);
-	struct nd_conn *a = joined("alice", NULL, "#s");
+	struct nd_conn *a = nd_joined(&srv, "alice", NULL, "#s");
 	nd_send(a, "MODE #s +sb x!*@*");
 	ND_EXPECT(a, " MODE #s \\+sb x!\\*@\\*$");
 	nd_send(a, "TOPIC #s :hidden");
@@ -1472,10 +1450,10 @@ START_TEST(cutoff)
 	nd_stop(&srv);
 
 	start(join);
-	struct nd_conn *a = joined("alice", CAPS, "#pub");
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#pub");
 	say(a, "#pub", "before", 1, NULL, NULL);
 	clock_tick();
-	struct nd_conn *b = joined("bob", CAPS, "#pub");
+	struct nd_conn *b = nd_joined(&srv, "bob", CAPS, "#pub");
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
 	ck_assert_str_eq(got, "");
 	clock_tick();
@@ -1484,22 +1462,22 @@ START_TEST(cutoff)
 	ck_assert_str_eq(got, "after0");
 	/* The replay on JOIN follows it too. */
 	clock_tick();
-	struct nd_conn *c = joined("carol", NULL, "#pub");
-	nothing_like(c, "PRIVMSG");
+	struct nd_conn *c = nd_joined(&srv, "carol", NULL, "#pub");
+	nd_quiet(c, "PRIVMSG");
 	nd_close(a);
 	nd_close(b);
 	nd_close(c);
 	stop();
 
 	start(NULL);
-	a = joined("alice", CAPS, "#pub");
+	a = nd_joined(&srv, "alice", CAPS, "#pub");
 	say(a, "#pub", "before", 1, NULL, NULL);
 	nd_send(a, "JOIN #inv");
 	nd_send(a, "MODE #inv +i");
 	ND_EXPECT(a, " MODE #inv \\+i$");
 	say(a, "#inv", "before", 1, NULL, NULL);
 	clock_tick();
-	b = joined("bob", CAPS, "#pub");
+	b = nd_joined(&srv, "bob", CAPS, "#pub");
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
 	ck_assert_str_eq(got, "before0");
 	nd_send(a, "INVITE bob #inv");

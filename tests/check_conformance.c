@@ -16,18 +16,6 @@
 
 static struct nd_server srv;
 
-static void
-start(void)
-{
-	nd_start(&srv, NULL);
-}
-
-static void
-stop(void)
-{
-	ck_assert_int_eq(nd_stop(&srv), 0);
-}
-
 /* The next line must match want. */
 static void
 next_is(struct nd_conn *c, const char *want)
@@ -790,21 +778,6 @@ END_TEST
 
 #define REDACT_CAPS "message-tags echo-message draft/message-redaction"
 
-/* Nothing matching bad reaches c before the answer to a PING sent now. */
-static void
-quiet_of(struct nd_conn *c, const char *bad)
-{
-	static unsigned long seq;
-	char re[64];
-
-	nd_send(c, "PING :quiet%lu", ++seq);
-	snprintf(re, sizeof(re), "PONG [^ ]+ :quiet%lu$", seq);
-	char *l = nd_expect_not(c, re, bad, T);
-	ck_assert_msg(l != NULL, "%s came before %s:\n%s", bad, re,
-	    nd_recent(c));
-	free(l);
-}
-
 /* The msgid tag of the next line matching re, into out. */
 static void
 msgid_of(struct nd_conn *c, const char *re, char *out, size_t cap)
@@ -899,7 +872,7 @@ redact_channel(void)
 	nd_send(b, "REDACT #r");
 	ND_EXPECT(b, " 461 bob REDACT ");
 	/* Carol has no draft/message-redaction. */
-	quiet_of(c, " REDACT ");
+	nd_quiet(c, " REDACT ");
 
 	ck_assert(!history_has(a, "#r", "first of bob"));
 	ck_assert(!history_has(a, "#r", "second of bob"));
@@ -922,7 +895,7 @@ START_TEST(redact_in_database)
 	char dir[] = "/tmp/check_conformance.XXXXXX", db[64], cmd[80], m[64];
 	char re[160];
 
-	stop();
+	nd_finish(&srv);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(db, sizeof(db), "%s/history.db", dir);
 	nd_start(&srv, (const char *[]){ "--db", db, NULL });
@@ -944,7 +917,7 @@ START_TEST(redact_in_database)
 	ck_assert(!history_has(a, "erin", "psst"));
 	nd_close(b);
 	nd_close(a);
-	stop();
+	nd_finish(&srv);
 
 	nd_start(&srv, (const char *[]){ "--db", db, NULL });
 	a = nd_register(&srv, "frank", "batch draft/chathistory");
@@ -966,7 +939,7 @@ conformance_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("whowas");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, whowas_after_quit);
 	tcase_add_test(tc, whowas_count);
 	tcase_add_test(tc, whowas_nick_change);
@@ -974,7 +947,7 @@ conformance_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("monitor");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, monitor_notifications);
 	tcase_add_test(tc, monitor_list_status_clear);
 	tcase_add_test(tc, monitor_limit);
@@ -983,14 +956,14 @@ conformance_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("info");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, info_lines);
 	tcase_add_test(tc, help_subjects);
 	tcase_add_test(tc, help_every_command);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("replies");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, kick_channel_list);
 	tcase_add_test(tc, labeled_message_to_self);
 	tcase_add_test(tc, labeled_unknown_command);
@@ -999,7 +972,7 @@ conformance_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("isupport");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, isupport_tokens);
 	tcase_add_test(tc, statusmsg_targets);
 	tcase_add_test(tc, list_elist_filters);
@@ -1008,14 +981,14 @@ conformance_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("modes");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, invex_join_and_list);
 	tcase_add_test(tc, bot_mode);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("redaction");
 	tcase_set_timeout(tc, 30);
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, redact_in_memory);
 	tcase_add_test(tc, redact_in_database);
 	suite_add_tcase(s, tc);
@@ -1025,11 +998,5 @@ conformance_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conformance_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return nd_run_suite(conformance_suite());
 }

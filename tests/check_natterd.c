@@ -30,33 +30,6 @@
 
 static struct nd_server srv;
 
-static void
-start(void)
-{
-	nd_start(&srv, NULL);
-}
-
-static void
-stop(void)
-{
-	ck_assert_int_eq(nd_stop(&srv), 0);
-}
-
-/* Nothing matching bad arrives before the answer to a PING sent now. */
-static void
-quiet(struct nd_conn *c, const char *bad)
-{
-	static unsigned long seq;
-	char re[64];
-
-	nd_send(c, "PING :quiet%lu", ++seq);
-	snprintf(re, sizeof(re), "PONG [^ ]+ :quiet%lu$", seq);
-	char *l = nd_expect_not(c, re, bad, T);
-	ck_assert_msg(l != NULL, "%s came before %s:\n%s", bad, re,
-	    nd_recent(c));
-	free(l);
-}
-
 /* The next line is exactly want (a regular expression). */
 static void
 next_is(struct nd_conn *c, const char *want)
@@ -982,8 +955,8 @@ START_TEST(bans_set_list_remove)
 	nd_send(a, "MODE #b +b DAVE");
 	nd_send(a, "MODE #b +b Dave!*@*");
 	nd_send(a, "MODE #b -b frank");
-	quiet(b, " MODE #b ");
-	quiet(a, " MODE #b | 4[0-9][0-9] ");
+	nd_quiet(b, " MODE #b ");
+	nd_quiet(a, " MODE #b | 4[0-9][0-9] ");
 	/* Lifting one echoes the mask as it was set. */
 	nd_send(a, "MODE #b -b DAVE!*");
 	ND_EXPECT(b, "^:alice!.* MODE #b -b dave!\\*@\\*$");
@@ -1059,8 +1032,8 @@ START_TEST(bans_join_and_speak)
 	nd_send(b, "@+typing=active TAGMSG #j");
 	ND_EXPECT(b, " 404 Bob\\[1\\] #j ");
 	nd_send(b, "NOTICE #j :noticed?");
-	quiet(b, " 404 ");
-	quiet(c, "Bob\\[1\\]!");
+	nd_quiet(b, " 404 ");
+	nd_quiet(c, "Bob\\[1\\]!");
 	/* Private messages still go through. */
 	nd_send(b, "PRIVMSG carl :psst");
 	ND_EXPECT(c, "^:Bob\\[1\\]!.* PRIVMSG carl :psst$");
@@ -1143,7 +1116,7 @@ START_TEST(bans_limits)
 	nd_send(a, "MODE #f +bb n1000 n1001");
 	ND_EXPECT(a, "^:test\\.server 478 alice #f n1000!\\*@\\* :Channel ban list is full$");
 	ND_EXPECT(a, "^:test\\.server 478 alice #f n1001!\\*@\\* :Channel ban list is full$");
-	quiet(b, " MODE #f ");
+	nd_quiet(b, " MODE #f ");
 	/* Room again after a removal. */
 	nd_send(a, "MODE #f -b+b m1 n1000");
 	ND_EXPECT(b, " MODE #f -b\\+b m1!\\*@\\* n1000!\\*@\\*$");
@@ -1637,35 +1610,20 @@ START_TEST(sendq_slow_reader)
 	struct nd_server s;
 	nd_start(&s, (const char *[]){ "--sendq", "65536", NULL });
 	/* A small receive window, so the kernel does not soak up megabytes. */
-	nd_rcvbuf = 4096;
-	struct nd_conn *slow = nd_register(&s, "slow", NULL);
-	nd_rcvbuf = 0;
+	struct nd_conn *slow = nd_register_nonreader(&s, "slow");
 	struct nd_conn *a = nd_register(&s, "alice", NULL);
 	struct nd_conn *b = nd_register(&s, "bob", NULL);
-	char text[400];
 
-	memset(text, 'q', sizeof(text) - 1);
-	text[sizeof(text) - 1] = '\0';
 	nd_send(slow, "JOIN #q");
 	nd_send(a, "JOIN #q");
 	nd_send(b, "JOIN #q");
 	ND_EXPECT(b, " 366 ");
 	nd_sync(a);
 	/* slow never reads: the kernel buffers fill, then its sendq. */
-	bool quit = false;
-	for (int i = 0; i < 4000 && !quit; i++) {
-		nd_send(a, "PRIVMSG #q :%d %s", i, text);
-		char *l;
-		while ((l = nd_line(b, i % 50 == 49 ? 2000 : 0)) != NULL) {
-			if (strstr(l, "QUIT :SendQ exceeded") != NULL)
-				quit = true;
-			bool seen = strstr(l, "PRIVMSG #q") != NULL;
-			free(l);
-			if (seen && i % 50 == 49)
-				break;
-		}
-	}
-	ck_assert_msg(quit, "slow was never dropped for SendQ");
+	char *quit = nd_talk_until_sendq(a, b, "#q", 4000);
+	ck_assert_msg(quit != NULL, "slow was never dropped for SendQ");
+	ck_assert_msg(strncmp(quit, ":slow!", 6) == 0, "%s", quit);
+	free(quit);
 	ck_assert(nd_log_wait(&s, "SendQ exceeded", T));
 	/* Everyone else carries on. */
 	nd_send(b, "PRIVMSG #q :still here");
@@ -1703,10 +1661,8 @@ START_TEST(max_output)
 {
 	struct nd_server s;
 	nd_start(&s, (const char *[]){ "--max-output", "256k", NULL });
-	nd_rcvbuf = 4096;
-	struct nd_conn *big = nd_register(&s, "big", NULL);
-	struct nd_conn *small = nd_register(&s, "small", NULL);
-	nd_rcvbuf = 0;
+	struct nd_conn *big = nd_register_nonreader(&s, "big");
+	struct nd_conn *small = nd_register_nonreader(&s, "small");
 	struct nd_conn *a = nd_register(&s, "alice", NULL);
 	struct nd_conn *b = nd_register(&s, "bob", NULL);
 	char text[400];
@@ -1724,23 +1680,10 @@ START_TEST(max_output)
 	/* #big goes to big alone: it holds more than small from the start. */
 	for (int i = 0; i < 100; i++)
 		nd_send(a, "PRIVMSG #big :%d %s", i, text);
-	bool quit = false;
-	for (int i = 0; i < 1000 && !quit; i++) {
-		nd_send(a, "PRIVMSG #q :%d %s", i, text);
-		char *l;
-		while ((l = nd_line(b, i % 50 == 49 ? 2000 : 0)) != NULL) {
-			if (strstr(l, "QUIT :SendQ exceeded") != NULL) {
-				ck_assert_msg(strncmp(l, ":big!", 5) == 0,
-				    "%s", l);
-				quit = true;
-			}
-			bool seen = strstr(l, "PRIVMSG #q") != NULL;
-			free(l);
-			if (seen && i % 50 == 49)
-				break;
-		}
-	}
-	ck_assert_msg(quit, "big was never dropped");
+	char *quit = nd_talk_until_sendq(a, b, "#q", 1000);
+	ck_assert_msg(quit != NULL, "big was never dropped");
+	ck_assert_msg(strncmp(quit, ":big!", 5) == 0, "%s", quit);
+	free(quit);
 	ck_assert(nd_log_wait(&s, "--max-output reached", T));
 	nd_sync(b);
 	ck_assert_msg(strstr(nd_log(&s), "small (") == NULL, "%s", nd_log(&s));
@@ -2725,7 +2668,7 @@ START_TEST(interop_away_on_join)
 	next_is(a, "^:carl!carl@127\\.0\\.0\\.1 JOIN #y$");
 	next_is(a, "^:carl!carl@127\\.0\\.0\\.1 AWAY :gone fishing$");
 	next_is(b, "^:carl!carl@127\\.0\\.0\\.1 JOIN #y$");
-	quiet(b, " AWAY ");
+	nd_quiet(b, " AWAY ");
 	/* Back, and joining another channel: no AWAY. */
 	nd_send(c, "AWAY");
 	ND_EXPECT(c, " 305 carl ");
@@ -2734,7 +2677,7 @@ START_TEST(interop_away_on_join)
 	next_is(a, "^:carl!.* PART #y$");
 	nd_send(c, "JOIN #y");
 	next_is(a, "^:carl!carl@127\\.0\\.0\\.1 JOIN #y$");
-	quiet(a, " AWAY");
+	nd_quiet(a, " AWAY");
 	nd_close(a);
 	nd_close(b);
 	nd_close(c);
@@ -2764,7 +2707,7 @@ START_TEST(interop_setname)
 	nd_send(a, "SETNAME :Alice Liddell");
 	next_is(a, "^:alice!alice@127\\.0\\.0\\.1 SETNAME :Alice Liddell$");
 	next_is(b, "^:alice!alice@127\\.0\\.0\\.1 SETNAME :Alice Liddell$");
-	quiet(c, " SETNAME ");
+	nd_quiet(c, " SETNAME ");
 	nd_send(c, "WHOIS alice");
 	ND_EXPECT(c, "^:test\\.server 311 carl alice alice 127\\.0\\.0\\.1 \\* :Alice Liddell$");
 	/* Without the capability it still works; only the others hear. */
@@ -2903,7 +2846,7 @@ natterd_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("registration");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, register_welcome);
 	tcase_add_test(tc, register_isupport_tokens);
 	tcase_add_test(tc, register_nick_errors);
@@ -2913,7 +2856,7 @@ natterd_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("messages");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, join_privmsg_part);
 	tcase_add_test(tc, message_errors);
 	tcase_add_test(tc, message_duplicate_targets);
@@ -2924,7 +2867,7 @@ natterd_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("commands");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, topic_commands);
 	tcase_add_test(tc, names_list_who);
 	tcase_add_test(tc, whois_away);
@@ -2945,7 +2888,7 @@ natterd_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bans");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, bans_set_list_remove);
 	tcase_add_test(tc, bans_join_and_speak);
 	tcase_add_test(tc, bans_limits);
@@ -2953,7 +2896,7 @@ natterd_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, hostile_overlong);
 	tcase_add_test(tc, hostile_bytes);
 	tcase_add_test(tc, hostile_half_lines);
@@ -2968,7 +2911,7 @@ natterd_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("process");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, sigterm_shutdown);
 	tcase_add_test(tc, bad_flags);
 	tcase_add_test(tc, unknown_flag_hint);
@@ -2992,7 +2935,7 @@ natterd_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("interop");
-	tcase_add_checked_fixture(tc, start, stop);
+	nd_fixture(tc, &srv);
 	tcase_add_test(tc, interop_whox);
 	tcase_add_test(tc, interop_extended_join);
 	tcase_add_test(tc, interop_away_on_join);
@@ -3007,11 +2950,5 @@ natterd_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(natterd_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return nd_run_suite(natterd_suite());
 }

@@ -17,39 +17,6 @@
 #define TS1 "2020-01-02T03:04:05.678Z"
 #define TS2 "2021-06-07T08:09:10.111Z"
 
-static void
-stop(struct nd_server *s)
-{
-	ck_assert_int_eq(nd_stop(s), 0);
-	nd_cleanup_files();
-}
-
-/* Nothing matching bad reaches c before the answer to a PING sent now. */
-static void
-quiet(struct nd_conn *c, const char *bad)
-{
-	static unsigned long seq;
-	char re[64];
-
-	nd_send(c, "PING :quiet%lu", ++seq);
-	snprintf(re, sizeof(re), "PONG [^ ]+ :quiet%lu$", seq);
-	char *l = nd_expect_not(c, re, bad, T);
-	ck_assert_msg(l != NULL, "%s came before %s:\n%s", bad, re,
-	    nd_recent(c));
-	free(l);
-}
-
-/* Register nick, and its account through NickServ, with caps. */
-static struct nd_conn *
-registered(struct nd_server *s, const char *nick, const char *caps)
-{
-	struct nd_conn *c = nd_register(s, nick, caps);
-
-	nd_send(c, "PRIVMSG NickServ :REGISTER pw-%s", nick);
-	ND_EXPECT(c, " 900 ");
-	return c;
-}
-
 /* Connect as nick and IDENTIFY to account (password as registered). */
 static struct nd_conn *
 identified(struct nd_server *s, const char *nick, const char *account,
@@ -71,7 +38,7 @@ START_TEST(cap_offered)
 	nd_send(c, "CAP LS 302");
 	ND_EXPECT(c, "^:test\\.server CAP \\* LS :.*draft/read-marker");
 	nd_close(c);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -101,10 +68,10 @@ START_TEST(markread_connection)
 	struct nd_conn *b = nd_register(&s, "bob", CAP);
 	nd_send(b, "MARKREAD #c");
 	ND_EXPECT(b, "^:test\\.server MARKREAD #c \\*$");
-	quiet(a, " MARKREAD ");
+	nd_quiet(a, " MARKREAD ");
 	nd_close(b);
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -133,7 +100,7 @@ START_TEST(markread_fail)
 	nd_send(a, "MARKREAD #c");
 	ND_EXPECT(a, "^:test\\.server MARKREAD #c \\*$");
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -163,7 +130,7 @@ START_TEST(markread_on_join)
 	free(l);
 	nd_close(b);
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -174,10 +141,10 @@ START_TEST(markread_account_shared)
 	struct nd_server s;
 
 	nd_start(&s, NULL);
-	struct nd_conn *a = registered(&s, "alice", CAP);
+	struct nd_conn *a = nd_account(&s, "alice", "pw-alice", CAP);
 	struct nd_conn *a2 = identified(&s, "alice_phone", "alice", CAP);
 	struct nd_conn *a3 = identified(&s, "alice_old", "alice", NULL);
-	struct nd_conn *b = registered(&s, "bob", CAP);
+	struct nd_conn *b = nd_account(&s, "bob", "pw-bob", CAP);
 
 	nd_send(a, "MARKREAD #c timestamp=" TS1);
 	ND_EXPECT(a, "^:test\\.server MARKREAD #c timestamp=" TS1 "$");
@@ -188,9 +155,9 @@ START_TEST(markread_account_shared)
 	/* Backwards: only the sender is answered. */
 	nd_send(a2, "MARKREAD #c timestamp=" TS1);
 	ND_EXPECT(a2, "^:test\\.server MARKREAD #c timestamp=" TS2 "$");
-	quiet(a, " MARKREAD ");
-	quiet(a3, " MARKREAD ");
-	quiet(b, " MARKREAD ");
+	nd_quiet(a, " MARKREAD ");
+	nd_quiet(a3, " MARKREAD ");
+	nd_quiet(b, " MARKREAD ");
 	nd_send(b, "MARKREAD #c");
 	ND_EXPECT(b, "^:test\\.server MARKREAD #c \\*$");
 
@@ -203,7 +170,7 @@ START_TEST(markread_account_shared)
 	nd_close(a3);
 	nd_close(a2);
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 }
 END_TEST
 
@@ -216,13 +183,13 @@ START_TEST(markread_kept_in_db)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(db, sizeof(db), "%s/history.db", dir);
 	nd_start(&s, (const char *[]){ "--db", db, NULL });
-	struct nd_conn *a = registered(&s, "alice", CAP);
+	struct nd_conn *a = nd_account(&s, "alice", "pw-alice", CAP);
 	nd_send(a, "MARKREAD #c timestamp=" TS1);
 	ND_EXPECT(a, " MARKREAD #c timestamp=" TS1 "$");
 	nd_send(a, "MARKREAD carol timestamp=" TS2);
 	ND_EXPECT(a, " MARKREAD carol timestamp=" TS2 "$");
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 
 	nd_start(&s, (const char *[]){ "--db", db, NULL });
 	a = identified(&s, "alice", "alice", CAP);
@@ -233,14 +200,14 @@ START_TEST(markread_kept_in_db)
 	nd_send(a, "PRIVMSG NickServ :DROP");
 	ND_EXPECT(a, " NOTICE alice :Account alice dropped$");
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 
 	nd_start(&s, (const char *[]){ "--db", db, NULL });
-	a = registered(&s, "alice", CAP);
+	a = nd_account(&s, "alice", "pw-alice", CAP);
 	nd_send(a, "MARKREAD #c");
 	ND_EXPECT(a, "^:test\\.server MARKREAD #c \\*$");
 	nd_close(a);
-	stop(&s);
+	nd_finish(&s);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
 }
@@ -266,11 +233,5 @@ readmark_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(readmark_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return nd_run_suite(readmark_suite());
 }

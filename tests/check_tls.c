@@ -390,10 +390,9 @@ END_TEST
 START_TEST(tls_sendq_slow_reader)
 {
 	struct nd_server s;
-	char text[400];
 
 	tls_start(&s, (const char *[]){ "--sendq", "65536", NULL });
-	nd_rcvbuf = 4096;
+	nd_rcvbuf = ND_NONREADER_RCVBUF;
 	struct nd_conn *slow = nd_register_on(nd_connect_tls(&s, NULL, NULL),
 	    "slow", NULL);
 	nd_rcvbuf = 0;
@@ -401,27 +400,15 @@ START_TEST(tls_sendq_slow_reader)
 	struct nd_conn *b = nd_register_on(nd_connect_tls(&s, NULL, NULL),
 	    "bob", NULL);
 
-	memset(text, 'q', sizeof(text) - 1);
-	text[sizeof(text) - 1] = '\0';
 	nd_send(slow, "JOIN #q");
 	nd_send(a, "JOIN #q");
 	nd_send(b, "JOIN #q");
 	ND_EXPECT(b, " 366 ");
 	nd_sync(a);
-	bool quit = false;
-	for (int i = 0; i < 4000 && !quit; i++) {
-		nd_send(a, "PRIVMSG #q :%d %s", i, text);
-		char *l;
-		while ((l = nd_line(b, i % 50 == 49 ? 2000 : 0)) != NULL) {
-			if (strstr(l, "QUIT :SendQ exceeded") != NULL)
-				quit = true;
-			bool seen = strstr(l, "PRIVMSG #q") != NULL;
-			free(l);
-			if (seen && i % 50 == 49)
-				break;
-		}
-	}
-	ck_assert_msg(quit, "slow was never dropped for SendQ");
+	char *quit = nd_talk_until_sendq(a, b, "#q", 4000);
+	ck_assert_msg(quit != NULL, "slow was never dropped for SendQ");
+	ck_assert_msg(strncmp(quit, ":slow!", 6) == 0, "%s", quit);
+	free(quit);
 	ck_assert(nd_log_wait(&s, "SendQ exceeded", T));
 	nd_send(b, "PRIVMSG #q :still here");
 	ND_EXPECT(a, "^:bob!.* PRIVMSG #q :still here$");
@@ -555,11 +542,5 @@ tls_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tls_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return nd_run_suite(tls_suite());
 }

@@ -652,6 +652,128 @@ nd_sync(struct nd_conn *c)
 	nd_must(c, re, __FILE__, __LINE__);
 }
 
+void
+nd_quiet(struct nd_conn *c, const char *bad)
+{
+	static unsigned long seq;
+	char re[64];
+
+	nd_send(c, "PING :quiet%lu", ++seq);
+	snprintf(re, sizeof(re), "PONG [^ ]+ :quiet%lu$", seq);
+	char *l = nd_expect_not(c, re, bad, ND_TIMEOUT_MS);
+	ck_assert_msg(l != NULL, "%s came before %s:\n%s", bad, re,
+	    nd_recent(c));
+	free(l);
+}
+
+void
+nd_finish(struct nd_server *s)
+{
+	ck_assert_int_eq(nd_stop(s), 0);
+	nd_cleanup_files();
+}
+
+struct nd_conn *
+nd_joined(struct nd_server *s, const char *nick, const char *caps,
+    const char *chan)
+{
+	char re[128];
+	struct nd_conn *c = nd_register(s, nick, caps);
+
+	nd_send(c, "JOIN %s", chan);
+	snprintf(re, sizeof(re), " 366 %s ", nick);
+	ND_EXPECT(c, re);
+	return c;
+}
+
+struct nd_conn *
+nd_account(struct nd_server *s, const char *nick, const char *pass,
+    const char *caps)
+{
+	struct nd_conn *c = nd_register(s, nick, caps);
+
+	nd_send(c, "PRIVMSG NickServ :REGISTER %s", pass);
+	ND_EXPECT(c, " 900 ");
+	return c;
+}
+
+struct nd_conn *
+nd_register_nonreader(struct nd_server *s, const char *nick)
+{
+	int was = nd_rcvbuf;
+
+	nd_rcvbuf = ND_NONREADER_RCVBUF;
+	struct nd_conn *c = nd_register(s, nick, NULL);
+	nd_rcvbuf = was;
+	return c;
+}
+
+char *
+nd_talk_until_sendq(struct nd_conn *talker, struct nd_conn *watcher,
+    const char *chan, int max_lines)
+{
+	char text[400];
+	char *quit = NULL;
+
+	memset(text, 'q', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	/* Every 50 lines, wait for watcher to see the last one, so the
+	 * talker never outruns natterd's reading of it. */
+	for (int i = 0; i < max_lines && quit == NULL; i++) {
+		nd_send(talker, "PRIVMSG %s :%d %s", chan, i, text);
+		char *l;
+		while ((l = nd_line(watcher, i % 50 == 49 ? 2000 : 0)) != NULL) {
+			bool seen = strstr(l, " PRIVMSG ") != NULL;
+			if (quit == NULL &&
+			    strstr(l, " QUIT :SendQ exceeded") != NULL) {
+				quit = l;
+				break;
+			}
+			free(l);
+			if (seen && i % 50 == 49)
+				break;
+		}
+	}
+	return quit;
+}
+
+static struct nd_server *fixture;
+
+static void
+fixture_start(void)
+{
+	nd_start(fixture, NULL);
+}
+
+static void
+fixture_stop(void)
+{
+	nd_finish(fixture);
+}
+
+void
+nd_fixture(TCase *tc, struct nd_server *s)
+{
+	/* Called while the suite is built, outside any test. */
+	if (fixture != NULL && fixture != s) {
+		fputs("harness: one fixture server per program\n", stderr);
+		abort();
+	}
+	fixture = s;
+	tcase_add_checked_fixture(tc, fixture_start, fixture_stop);
+}
+
+int
+nd_run_suite(Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 struct nd_conn *
 nd_register(struct nd_server *s, const char *nick, const char *caps)
 {

@@ -33,6 +33,8 @@
 #define ND_NAME "test.server"	/* --name given to natterd */
 
 struct ssl_st;
+struct Suite;
+struct TCase;
 
 struct nd_server {
 	pid_t pid;
@@ -136,6 +138,27 @@ bool nd_wait_closed(struct nd_conn *c, int timeout_ms);
 /* PING with a token and wait for its PONG: everything sent before it has
  * been processed and answered. Fails the test on timeout. */
 void nd_sync(struct nd_conn *c);
+/* PING and wait for its PONG, failing the test if a line matching bad
+ * comes first: nothing like bad was sent to c before now. */
+void nd_quiet(struct nd_conn *c, const char *bad);
+/* Register nick (with caps) and JOIN chan; waits for its 366. */
+struct nd_conn *nd_joined(struct nd_server *s, const char *nick,
+    const char *caps, const char *chan);
+/* Register nick and its account (NickServ REGISTER pass); logged in. */
+struct nd_conn *nd_account(struct nd_server *s, const char *nick,
+    const char *pass, const char *caps);
+/* Register nick on a connection with a small receive window: one that
+ * never reads fills the kernel's buffers in a few KB, then its sendq. */
+#define ND_NONREADER_RCVBUF 4096
+struct nd_conn *nd_register_nonreader(struct nd_server *s, const char *nick);
+/*
+ * talker says up to max_lines lines of 400 bytes in chan, where watcher
+ * reads, until watcher sees someone QUIT with "SendQ exceeded" (a member
+ * that does not read); returns that QUIT line (malloc'd), or NULL if it
+ * never came.
+ */
+char *nd_talk_until_sendq(struct nd_conn *talker, struct nd_conn *watcher,
+    const char *chan, int max_lines);
 /* Close the socket (abruptly when rst: SO_LINGER 0) and free c. */
 void nd_close(struct nd_conn *c);
 void nd_close_rst(struct nd_conn *c);
@@ -147,6 +170,15 @@ const char *nd_recent(struct nd_conn *c);
  * storage, one per name). */
 const char *nd_file(const char *name, const char *content, int mode);
 void nd_cleanup_files(void);
+
+/* nd_stop, failing the test unless natterd exits 0, then
+ * nd_cleanup_files. */
+void nd_finish(struct nd_server *s);
+/* Every test of tc runs against s, started with no arguments of its own
+ * before the test and nd_finish'ed after it (one s per program). */
+void nd_fixture(struct TCase *tc, struct nd_server *s);
+/* Run a Check suite; main's exit status. */
+int nd_run_suite(struct Suite *suite);
 
 /* Expect a line or fail the test showing what did come. Frees the line. */
 #define ND_EXPECT(c, re) nd_must((c), (re), __FILE__, __LINE__)

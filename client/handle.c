@@ -516,7 +516,8 @@ h_privmsg(struct in *in)
 		return;
 	if (!(flags & LINE_SELF)) {
 		complete_spoke(b, in->nick);
-		hl_heard(b, flags, irc_tag_get(in->m, "batch") != NULL);
+		if (hl_heard(b, flags, irc_tag_get(in->m, "batch") != NULL))
+			notify_message(b, in->nick, text, time_mono_ms());
 	}
 	buffer_add(b, in->time, kind, flags, in->nick, text);
 }

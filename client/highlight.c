@@ -57,11 +57,14 @@ hl_match(const char *text, const char *nick, const char *const *words,
 	return false;
 }
 
-void
+bool
 hl_heard(const struct buffer *b, unsigned flags, bool history)
 {
 	/* History is news only in the unread counts, not worth a bell. */
 	if (!history && !(flags & LINE_SELF) &&
-	    ((flags & LINE_HIGHLIGHT) || b->kind == BUFFER_QUERY))
+	    ((flags & LINE_HIGHLIGHT) || b->kind == BUFFER_QUERY)) {
 		hl_bell = true;
+		return true;
+	}
+	return false;
 }

@@ -88,6 +88,12 @@ csi_done(struct keys *k)
 	 * never act on them. */
 	if (k->pasting)
 		return out;
+	/* xterm's focus reports; SS3 I is keypad Tab, not focus. */
+	if (!k->ss3 && (strcmp(k->csi, "I") == 0 || strcmp(k->csi, "O") == 0)) {
+		out.kind = KEYS_FOCUS;
+		out.focus_in = k->csi[0] == 'I';
+		return out;
+	}
 	out.kind = KEYS_CSI;
 	out.csi = k->csi;
 	return out;
@@ -107,6 +113,7 @@ keys_feed(struct keys *k, bool func, wint_t ch)
 			k->state = KEYS_IN_CSI;
 			k->csilen = 0;
 			k->csi_long = false;
+			k->ss3 = ch == 'O';
 			return out;
 		}
 		if (k->pasting || (!func && !valid_char(ch)))

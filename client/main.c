@@ -149,6 +149,16 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 		opt.no_color = true;
 	else if (strcmp(name, "no-tls") == 0)
 		opt.no_tls = true;
+	else if (strcmp(name, "notify") == 0) {
+		enum notify_mode m;
+		if (!notify_mode_parse(value, &m)) {
+			snprintf(err, errcap, "--notify wants osc777, osc9 or "
+			    "none, not %s", value);
+			return -1;
+		}
+		opt.notify = (int)m;
+	} else if (strcmp(name, "notify-cmd") == 0)
+		opt.notify_cmd = xstrdup(value);
 	else if (strcmp(name, "password-file") == 0)
 		opt.password_file = xstrdup(value);
 	else if (strcmp(name, "port") == 0) {
@@ -296,6 +306,11 @@ main(int argc, char **argv)
 	if (getenv("NATTER_LOG") != NULL)
 		log_set_level(LOG_LEVEL_DEBUG);
 
+	/* Under tmux an OSC reaches the real terminal only through its
+	 * passthrough (set -g allow-passthrough on). */
+	const char *tmux = getenv("TMUX");
+	notify_init((enum notify_mode)opt.notify, opt.notify_cmd, STDOUT_FILENO,
+	    tmux != NULL && tmux[0] != '\0');
 	window_scrollback = opt.scrollback;
 	window_init(opt.host);
 	str_copy(self.nick, opt.nick, sizeof(self.nick));

@@ -38,6 +38,8 @@ struct options {
 	const char *highlight[32];	/* --highlight words */
 	size_t nhighlight;
 	bool no_color;		/* --no-color */
+	int notify;		/* --notify: enum notify_mode (notify.c) */
+	const char *notify_cmd;	/* --notify-cmd */
 	char *password;		/* first line of password_file */
 	bool sasl;		/* --sasl: log in with SASL PLAIN */
 	const char *account;	/* --account, default the nick */
@@ -713,7 +715,9 @@ extern const size_t ncommands;
  * ESC O starts a CSI sequence whose parameters and final byte name the
  * key ("1;5D"), and CSI 200~ ... CSI 201~ is a bracketed paste, whose
  * text is collected (at most KEYS_PASTE_MAX bytes, the rest dropped) and
- * handed over whole at its end. A sequence may be split across reads.
+ * handed over whole at its end. CSI I and CSI O (not ESC O I, ESC O O)
+ * are the terminal's focus reports (CSI ? 1004 h). A sequence may be
+ * split across reads.
  */
 #define KEYS_CSI_MAX 16			/* a longer CSI sequence is dropped */
 #define KEYS_PASTE_MAX (1024 * 1024)	/* bytes of one paste kept */
@@ -725,6 +729,7 @@ struct keys {
 	char csi[KEYS_CSI_MAX];		/* parameters so far, then the final */
 	size_t csilen;
 	bool csi_long;			/* past KEYS_CSI_MAX: drop it */
+	bool ss3;			/* it began ESC O, not ESC [ */
 	bool pasting;			/* between CSI 200~ and 201~ */
 	char *paste;			/* the paste so far, UTF-8 */
 	size_t pastelen, pastecap;
@@ -737,6 +742,7 @@ enum keys_kind {
 	KEYS_META,	/* Alt: ESC then a character or function key (code, func) */
 	KEYS_CSI,	/* a CSI sequence curses did not know (csi) */
 	KEYS_PASTE,	/* a bracketed paste ended (text, len) */
+	KEYS_FOCUS,	/* the terminal gained (focus_in) or lost focus */
 };
 
 struct key {
@@ -746,6 +752,7 @@ struct key {
 	const char *csi;	/* KEYS_CSI: "1;5D"; valid until the next feed */
 	const char *text;	/* KEYS_PASTE: not NUL-terminated; the same */
 	size_t len;
+	bool focus_in;		/* KEYS_FOCUS */
 };
 
 void keys_init(struct keys *k);
@@ -833,8 +840,9 @@ bool hl_match(const char *text, const char *nick, const char *const *words,
 /* One word: the same rule for a single needle. */
 bool hl_word(const char *text, const char *word);
 /* A message shown in b with these LINE_* flags: a highlight or a private
- * message rings the bell (at the next draw), unless it is history. */
-void hl_heard(const struct buffer *b, unsigned flags, bool history);
+ * message rings the bell (at the next draw), unless it is history; true
+ * when it does (and is worth a notification, notify.c). */
+bool hl_heard(const struct buffer *b, unsigned flags, bool history);
 extern bool hl_bell;
 
 /*
@@ -972,6 +980,45 @@ enum color_mode { COLOR_NONE, COLOR_8, COLOR_256 };
  * (0 or less when the terminal has no colour). */
 enum color_mode color_mode(const char *no_color_env, bool no_color_flag,
     int colors);
+
+/*
+ * notify.c: desktop notifications. A highlight or a private message (not
+ * history, not our own) while the terminal is not focused writes an OSC
+ * 777 (default) or OSC 9 sequence, which many terminals show as a desktop
+ * notification, wrapped for tmux's passthrough under tmux, and runs
+ * --notify-cmd with the title ("nick" or "nick in #chan") and the text as
+ * its two arguments. Focus comes from the terminal's focus reports (CSI I,
+ * CSI O); until one arrives natter cannot tell, and notifies. At most
+ * NOTIFY_BURST at once, then one per NOTIFY_INTERVAL_MS.
+ */
+#define NOTIFY_BURST 3
+#define NOTIFY_INTERVAL_MS 10000
+#define NOTIFY_TEXT_MAX 256	/* bytes of a title or text, cleaned */
+#define NOTIFY_SEQ_MAX 600	/* one OSC, before tmux's doubling */
+
+enum notify_mode { NOTIFY_OSC777, NOTIFY_OSC9, NOTIFY_NONE };
+enum notify_focus { NOTIFY_FOCUS_UNKNOWN, NOTIFY_FOCUS_IN, NOTIFY_FOCUS_OUT };
+
+/* "osc777", "osc9" or "none" (--notify). */
+bool notify_mode_parse(const char *s, enum notify_mode *mode);
+/* The sequence for title and body (formatting and controls removed, ';'
+ * kept out of the title) into out; 0 when it does not fit cap. */
+size_t notify_osc(char *out, size_t cap, enum notify_mode mode, bool tmux,
+    const char *title, const char *body);
+/* Write sequences to fd (the terminal) and run cmd (or NULL). */
+void notify_init(enum notify_mode mode, const char *cmd, int fd, bool tmux);
+/* Is there anything to notify with? (Focus reports are asked for then.) */
+bool notify_enabled(void);
+/* The terminal gained (true) or lost focus. */
+void notify_focus(bool in);
+enum notify_focus notify_focus_state(void);
+/* Run cmd with title and body (cleaned) as its arguments, detached,
+ * without a shell, its output to /dev/null. */
+void notify_run(const char *cmd, const char *title, const char *body);
+/* nick said text in b, worth a bell: notify unless focused or over the
+ * rate (now is monotonic ms). True when it notified. */
+bool notify_message(const struct buffer *b, const char *nick,
+    const char *text, int64_t now);
 
 /*
  * away.c: away replies (301) shown once per nick and message, not on

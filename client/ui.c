@@ -436,8 +436,11 @@ ui_init(void)
 	colors = color_depth != COLOR_NONE;
 	if (colors)
 		use_default_colors();
-	/* Bracketed paste (xterm): pastes arrive between CSI 200~ and 201~. */
+	/* Bracketed paste (xterm): pastes arrive between CSI 200~ and 201~.
+	 * Focus reports (CSI I, CSI O) only when something notifies. */
 	printf("\033[?2004h");
+	if (notify_enabled())
+		printf("\033[?1004h");
 	fflush(stdout);
 	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
@@ -453,6 +456,8 @@ ui_end(void)
 		return;
 	started = false;
 	printf("\033[?2004l");
+	if (notify_enabled())
+		printf("\033[?1004l");
 	fflush(stdout);
 	endwin();
 	keys_free(&keyin);
@@ -696,6 +701,18 @@ paste_end(const char *text, size_t len)
 	dirty |= DIRTY_INPUT;
 }
 
+static void
+k_focus_in(void)
+{
+	notify_focus(true);
+}
+
+static void
+k_focus_out(void)
+{
+	notify_focus(false);
+}
+
 enum key_kind {
 	KEY_KIND_CHAR,	/* a character (control keys) */
 	KEY_KIND_FUNC,	/* a curses KEY_* code */
@@ -757,6 +774,9 @@ static const struct keybind {
 	{ KEY_KIND_CSI, 0, "1;5C", k_word_right },
 	{ KEY_KIND_CSI, 0, "5;5~", k_nicks_up },
 	{ KEY_KIND_CSI, 0, "6;5~", k_nicks_down },
+	/* Focus reports, where terminfo names them (ncurses 6.5's xterm). */
+	{ KEY_KIND_NAME, 0, "kxIN", k_focus_in },
+	{ KEY_KIND_NAME, 0, "kxOUT", k_focus_out },
 	{ KEY_KIND_NAME, 0, "kLFT3", k_prev },
 	{ KEY_KIND_NAME, 0, "kUP3", k_prev },
 	{ KEY_KIND_NAME, 0, "kRIT3", k_next },
@@ -837,6 +857,9 @@ key(bool func, wint_t ch)
 		return;
 	case KEYS_CSI:
 		key_run(KEY_KIND_CSI, 0, k.csi);	/* unknown ones are dropped */
+		return;
+	case KEYS_FOCUS:
+		notify_focus(k.focus_in);
 		return;
 	case KEYS_META:
 		key_meta(k.func, k.code);

@@ -5,12 +5,14 @@
  * would be sent.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "natter.h"
 #include "net-stub.h"
@@ -1045,6 +1047,34 @@ START_TEST(test_keys_csi)
 }
 END_TEST
 
+START_TEST(test_keys_focus)
+{
+	struct keys k;
+	struct key got;
+
+	keys_init(&k);
+	got = feed_str(&k, "\033[O", NULL);
+	ck_assert_int_eq(got.kind, KEYS_FOCUS);
+	ck_assert(!got.focus_in);
+	got = feed_str(&k, "\033[I", NULL);
+	ck_assert_int_eq(got.kind, KEYS_FOCUS);
+	ck_assert(got.focus_in);
+	/* SS3 I is the keypad's Tab in application mode, not focus. */
+	got = feed_str(&k, "\033OI", NULL);
+	ck_assert_int_eq(got.kind, KEYS_CSI);
+	/* A parameter makes it some other key. */
+	got = feed_str(&k, "\033[1I", NULL);
+	ck_assert_int_eq(got.kind, KEYS_CSI);
+	/* Inside a paste it is pasted text, dropped like any sequence. */
+	feed_str(&k, "\033[200~ab\033[Ocd", NULL);
+	got = feed_str(&k, "\033[201~", NULL);
+	ck_assert_int_eq(got.kind, KEYS_PASTE);
+	ck_assert_uint_eq(got.len, 4);
+	ck_assert(memcmp(got.text, "abcd", 4) == 0);
+	keys_free(&k);
+}
+END_TEST
+
 START_TEST(test_keys_invalid)
 {
 	struct keys k;
@@ -1518,6 +1548,53 @@ START_TEST(test_handle_channel)
 }
 END_TEST
 
+/* What the notification pipe holds now ("" if nothing). */
+static void
+pipe_read(int fd, char *buf, size_t cap)
+{
+	ssize_t n = read(fd, buf, cap - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+START_TEST(test_handle_notify)
+{
+	int p[2];
+	char got[1024];
+
+	ck_assert_int_eq(pipe2(p, O_NONBLOCK), 0);
+	notify_init(NOTIFY_OSC777, NULL, p[1], false);
+	from_server(":alice!a@h JOIN #lan");
+	/* No focus report yet: a highlight notifies. */
+	from_server(":bob!b@h PRIVMSG #lan :alice: \x02lunch\x02?");
+	pipe_read(p[0], got, sizeof(got));
+	ck_assert_str_eq(got, "\033]777;notify;bob in #lan;alice: lunch?\033\\");
+	/* A message that is no highlight does not. */
+	from_server(":bob!b@h PRIVMSG #lan :nothing for you");
+	pipe_read(p[0], got, sizeof(got));
+	ck_assert_str_eq(got, "");
+	/* Focused: nothing; unfocused: a private message does. */
+	notify_focus(true);
+	from_server(":bob!b@h PRIVMSG alice :seen?");
+	pipe_read(p[0], got, sizeof(got));
+	ck_assert_str_eq(got, "");
+	notify_focus(false);
+	from_server(":bob!b@h PRIVMSG alice :\033]0;pwned\007 hi");
+	pipe_read(p[0], got, sizeof(got));
+	/* The sender's ESC and BEL are gone: its OSC cannot reach the
+	 * terminal, nor end ours early. */
+	ck_assert_str_eq(got, "\033]777;notify;bob;]0;pwned hi\033\\");
+	/* History and our own lines are no news. */
+	from_server("@batch=h1 :bob!b@h PRIVMSG alice :old");
+	from_server(":alice!a@h PRIVMSG bob :mine");
+	pipe_read(p[0], got, sizeof(got));
+	ck_assert_str_eq(got, "");
+	notify_init(NOTIFY_NONE, NULL, -1, false);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 START_TEST(test_handle_messages)
 {
 	struct buffer *c, *q;
@@ -1820,6 +1897,7 @@ client_suite(void)
 	tcase_add_test(tc, test_keys_plain);
 	tcase_add_test(tc, test_keys_escape_and_alt);
 	tcase_add_test(tc, test_keys_csi);
+	tcase_add_test(tc, test_keys_focus);
 	tcase_add_test(tc, test_keys_invalid);
 	tcase_add_test(tc, test_keys_paste);
 	tcase_add_test(tc, test_keys_paste_capped);
@@ -1861,6 +1939,7 @@ client_suite(void)
 	tcase_add_test(tc, test_handle_welcome_burst);
 	tcase_add_test(tc, test_handle_channel);
 	tcase_add_test(tc, test_handle_messages);
+	tcase_add_test(tc, test_handle_notify);
 	tcase_add_test(tc, test_handle_history);
 	tcase_add_test(tc, test_handle_rejoin);
 	tcase_add_test(tc, test_handle_hostile);

@@ -842,6 +842,117 @@ START_TEST(away_once)
 }
 END_TEST
 
+/* notify */
+
+START_TEST(notify_sequences)
+{
+	char out[NOTIFY_SEQ_MAX * 2];
+	enum notify_mode m;
+
+	ck_assert(notify_mode_parse("osc9", &m));
+	ck_assert_int_eq(m, NOTIFY_OSC9);
+	ck_assert(notify_mode_parse("none", &m));
+	ck_assert_int_eq(m, NOTIFY_NONE);
+	ck_assert(!notify_mode_parse("OSC777", &m));
+	ck_assert_uint_gt(notify_osc(out, sizeof(out), NOTIFY_OSC777, false,
+	    "bob in #a;b", "x;y"), 0);
+	/* The title is a field: its ';' would start the body early. */
+	ck_assert_str_eq(out, "\033]777;notify;bob in #a,b;x;y\033\\");
+	notify_osc(out, sizeof(out), NOTIFY_OSC9, false, "bob", "\x03" "4red\x0f!");
+	ck_assert_str_eq(out, "\033]9;bob: red!\033\\");
+	/* tmux: a DCS passthrough, each ESC inside doubled. */
+	notify_osc(out, sizeof(out), NOTIFY_OSC9, true, "bob", "hi");
+	ck_assert_str_eq(out, "\033Ptmux;\033\033]9;bob: hi\033\033\\\033\\");
+	ck_assert_uint_eq(notify_osc(out, sizeof(out), NOTIFY_NONE, false,
+	    "bob", "hi"), 0);
+	/* Too small: nothing, never half a sequence. */
+	ck_assert_uint_eq(notify_osc(out, 10, NOTIFY_OSC777, false, "bob",
+	    "hello"), 0);
+	ck_assert_str_eq(out, "");
+	/* A long text is cut, the sequence still ends. */
+	char big[2000];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	size_t n = notify_osc(out, sizeof(out), NOTIFY_OSC777, false, "bob", big);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n, NOTIFY_SEQ_MAX);
+	ck_assert_str_eq(out + n - 2, "\033\\");
+}
+END_TEST
+
+START_TEST(notify_rate_and_focus)
+{
+	int p[2];
+	char got[4096];
+	struct buffer *b;
+
+	ck_assert_int_eq(pipe(p), 0);
+	window_scrollback = 100;
+	window_init("server");
+	b = window_open("bob", BUFFER_QUERY);
+	notify_init(NOTIFY_OSC9, NULL, p[1], false);
+	ck_assert(notify_enabled());
+	ck_assert_int_eq(notify_focus_state(), NOTIFY_FOCUS_UNKNOWN);
+	/* A burst of NOTIFY_BURST, then one per interval. */
+	for (int i = 0; i < NOTIFY_BURST; i++)
+		ck_assert(notify_message(b, "bob", "hi", 1000));
+	ck_assert(!notify_message(b, "bob", "hi", 1000));
+	ck_assert(!notify_message(b, "bob", "hi", 1000 + NOTIFY_INTERVAL_MS - 1));
+	ck_assert(notify_message(b, "bob", "hi", 1000 + NOTIFY_INTERVAL_MS));
+	ssize_t n = read(p[0], got, sizeof(got) - 1);
+	ck_assert_int_eq(n, (NOTIFY_BURST + 1) *
+	    (ssize_t)strlen("\033]9;bob: hi\033\\"));
+	/* Focused: nothing, and nothing taken from the bucket. */
+	notify_focus(true);
+	ck_assert(!notify_message(b, "bob", "hi", 100000));
+	notify_focus(false);
+	ck_assert_int_eq(notify_focus_state(), NOTIFY_FOCUS_OUT);
+	ck_assert(notify_message(b, "bob", "hi", 100000));
+	notify_init(NOTIFY_NONE, NULL, p[1], false);
+	ck_assert(!notify_enabled());
+	ck_assert(!notify_message(b, "bob", "hi", 200000));
+	notify_init(NOTIFY_NONE, NULL, -1, false);
+	window_free_all();
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(notify_cmd_arguments)
+{
+	char dir[] = "/tmp/check-notify.XXXXXX", prog[256], out[256];
+	char got[512] = "";
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(prog, sizeof(prog), "%s/notify", dir);
+	snprintf(out, sizeof(out), "%s/args", dir);
+	fp = fopen(prog, "w");
+	ck_assert_ptr_nonnull(fp);
+	/* Written to a temporary name, then renamed: the test never reads
+	 * half a file. */
+	fprintf(fp, "#!/bin/sh\nprintf '%%s|%%s|%%s\\n' \"$#\" \"$1\" \"$2\" "
+	    ">\"%s.tmp\" && mv \"%s.tmp\" \"%s\"\n", out, out, out);
+	fclose(fp);
+	ck_assert_int_eq(chmod(prog, 0700), 0);
+	/* No shell sees the text: $(...) and ; stay text; controls go. */
+	notify_run(prog, "bob in #lan", "$(touch x); \033[31mred\a `id`");
+	for (int i = 0; i < 500; i++) {	/* 5 s at most */
+		if ((fp = fopen(out, "r")) != NULL) {
+			if (fgets(got, sizeof(got), fp) == NULL)
+				got[0] = '\0';
+			fclose(fp);
+			break;
+		}
+		usleep(10000);
+	}
+	ck_assert_str_eq(got, "2|bob in #lan|$(touch x); [31mred `id`\n");
+	unlink(out);
+	unlink(prog);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -877,6 +988,9 @@ main(void)
 	tcase_add_test(tc, search_steps_back);
 	tcase_add_test(tc, colors);
 	tcase_add_test(tc, away_once);
+	tcase_add_test(tc, notify_sequences);
+	tcase_add_test(tc, notify_rate_and_focus);
+	tcase_add_test(tc, notify_cmd_arguments);
 	suite_add_tcase(s, tc);
 
 	SRunner *sr = srunner_create(s);

@@ -55,6 +55,9 @@ check_key(const struct keys *k, const struct key *key, bool was_pasting)
 		    (key->code < 0xd800 || key->code > 0xdfff));
 		CHECK(!k->pasting);
 		break;
+	case KEYS_FOCUS:
+		CHECK(!was_pasting && !k->pasting);
+		break;
 	case KEYS_META:
 	case KEYS_FUNC:
 	case KEYS_NONE:

@@ -273,6 +273,24 @@ account_cert_add(struct account *a, const char *fp)
 }
 
 bool
+account_cert_has(const struct account *a, const char *fp)
+{
+	for (size_t i = 0; i < a->ncerts; i++)
+		if (strcmp(a->certs[i], fp) == 0)
+			return true;
+	return false;
+}
+
+struct account *
+account_find_cert(const char *fp)
+{
+	for (size_t i = 0; i < acc.n; i++)
+		if (account_cert_has(acc.list[i], fp))
+			return acc.list[i];
+	return NULL;
+}
+
+bool
 account_cert_del(struct account *a, const char *fp)
 {
 	for (size_t i = 0; i < a->ncerts; i++) {

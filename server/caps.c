@@ -38,7 +38,7 @@ static const struct {
 	{ "labeled-response", CAP_LABELED_RESPONSE, NULL },
 	{ "message-tags", CAP_MESSAGE_TAGS, NULL },
 	{ "multi-prefix", CAP_MULTI_PREFIX, NULL },
-	{ "sasl", CAP_SASL, SASL_MECHS },
+	{ "sasl", CAP_SASL, NULL },	/* sasl_mechs: c's own */
 	{ "server-time", CAP_SERVER_TIME, NULL },
 	{ "setname", CAP_SETNAME, NULL },
 	{ "standard-replies", CAP_STANDARD_REPLIES, NULL },
@@ -76,7 +76,8 @@ cap_bit(const char *name)
 }
 
 void
-cap_list(char *buf, size_t cap, bool values, uint32_t only)
+cap_list(char *buf, size_t cap, const struct client *c, bool values,
+    uint32_t only)
 {
 	size_t n = 0;
 
@@ -85,9 +86,10 @@ cap_list(char *buf, size_t cap, bool values, uint32_t only)
 		if ((only != 0 && (only & caps[i].bit) == 0) ||
 		    !cap_offered(caps[i].bit))
 			continue;
+		const char *v = caps[i].bit == CAP_SASL ? sasl_mechs(c) :
+		    caps[i].value;
 		int w = snprintf(buf + n, cap - n, "%s%s%s%s", n ? " " : "",
-		    caps[i].name, values && caps[i].value ? "=" : "",
-		    values && caps[i].value ? caps[i].value : "");
+		    caps[i].name, values && v ? "=" : "", values && v ? v : "");
 		if (w < 0 || (size_t)w >= cap - n) {
 			buf[n] = '\0';
 			break;

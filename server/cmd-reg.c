@@ -65,7 +65,7 @@ cmd_cap(struct client *c, struct irc_msg *m)
 		}
 		if ((c->reg & REG_DONE) == 0)
 			c->reg |= REG_CAPNEG;
-		cap_list(list, sizeof(list), v302, 0);
+		cap_list(list, sizeof(list), c, v302, 0);
 		if (v302)
 			cap_sts(list, sizeof(list), c);
 		cap_reply(c, "LS", list);
@@ -74,7 +74,7 @@ cmd_cap(struct client *c, struct irc_msg *m)
 		if (c->caps == 0)
 			list[0] = '\0';
 		else
-			cap_list(list, sizeof(list), false, c->caps);
+			cap_list(list, sizeof(list), c, false, c->caps);
 		cap_reply(c, "LIST", list);
 	} else if (strcasecmp(sub, "REQ") == 0) {
 		if (m->nparams < 2) {

@@ -619,9 +619,10 @@ client_has_cap(const struct client *c, uint32_t bit)
 void isupport_add(const char *token);
 /* Send the 005 lines. */
 void isupport_send(struct client *c);
-/* CAP LS value list into buf (302: with values), only the bits of only
- * (0: every capability). */
-void cap_list(char *buf, size_t cap, bool values, uint32_t only);
+/* CAP LS value list into buf (302: with values, c's own for sasl), only
+ * the bits of only (0: every capability). */
+void cap_list(char *buf, size_t cap, const struct client *c, bool values,
+    uint32_t only);
 /* Append " sts=..." to a CAP LS 302 list for c when the certificate is
  * real: the TLS port on a plain connection, the duration on TLS. */
 void cap_sts(char *buf, size_t cap, const struct client *c);
@@ -762,6 +763,9 @@ void account_drop(struct account *a);
  * cannot. */
 bool account_cert_add(struct account *a, const char *fp);
 bool account_cert_del(struct account *a, const char *fp);
+bool account_cert_has(const struct account *a, const char *fp);
+/* The account that lists fingerprint fp (SASL EXTERNAL), or NULL. */
+struct account *account_find_cert(const char *fp);
 /* Write the pass's changes; failures are logged. */
 void account_commit(void);
 /* --add-account: name with the password on the first line of stdin;
@@ -797,11 +801,12 @@ void login_registered(struct client *c);
 bool login_give_up(struct client *c);
 
 /*
- * sasl.c: AUTHENTICATE (IRCv3 sasl 3.1): PLAIN, in 400-byte chunks.
+ * sasl.c: AUTHENTICATE (IRCv3 sasl 3.1): PLAIN, and EXTERNAL on a TLS
+ * connection with a client certificate, in 400-byte chunks.
  */
 
-/* The sasl capability's value: the mechanisms. */
-#define SASL_MECHS "PLAIN"
+/* The sasl capability's value for c: its mechanisms ("PLAIN,EXTERNAL"). */
+const char *sasl_mechs(const struct client *c);
 cmd_fn cmd_authenticate;
 /* Registration ends (CAP END) with an exchange unfinished: 906. */
 void sasl_abort(struct client *c);

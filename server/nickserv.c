@@ -393,7 +393,12 @@ ns_cert(struct client *c, char **argv, int argc)
 		return;
 	}
 	fingerprint_format(fp, sizeof(fp), digest);
-	if (add && !account_cert_add(a, fp))
+	/* SASL EXTERNAL without an authzid finds the account by its
+	 * certificate: one certificate, one account. */
+	struct account *holder = account_find_cert(fp);
+	if (add && holder != NULL && holder != a)
+		ns_reply(c, "%s is another account's fingerprint", fp);
+	else if (add && !account_cert_add(a, fp))
 		ns_reply(c, "%s is already there, or %s has %d fingerprints",
 		    fp, a->name, ACCOUNT_CERTS_MAX);
 	else if (!add && !account_cert_del(a, fp))

@@ -6,9 +6,16 @@
  * alike (clients do it between CAP REQ and CAP END); a logged-in client
  * may not authenticate again (907).
  *
- * EXTERNAL waits for TLS client certificates: NickServ CERT already keeps
- * fingerprints for it.
+ * EXTERNAL (RFC 4422 appendix A) logs in the account whose NickServ CERT
+ * list holds the fingerprint of the certificate the client presented on
+ * the TLS port; its optional authzid names that account. It is offered
+ * (in the sasl capability's value and in 908) only to a connection that
+ * presented a certificate: Ergo lists it to everyone, but a mechanism
+ * that cannot succeed is one a client configured for "whatever is
+ * offered" would try in vain, and a plain connection sees the same list
+ * as before TLS existed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +28,7 @@
 #define SASL_BUF_MAX (4 * SASL_CHUNK)
 
 struct sasl {
+	const struct sasl_mech *mech;
 	size_t len;
 	char buf[SASL_BUF_MAX + 1];	/* base64 received so far */
 };
@@ -142,6 +150,69 @@ sasl_plain(struct client *c, const char *b64, size_t len)
 	explicit_bzero(raw, sizeof(raw));
 }
 
+/*
+ * RFC 4422 appendix A: the message is the authzid, possibly empty ("+").
+ * The identity is the certificate's, so no password is guessed here, but
+ * a failure still counts for the address like any other login.
+ */
+static void
+sasl_external(struct client *c, const char *b64, size_t len)
+{
+	char authzid[IRC_NICK_MAX + 2];
+	long n = b64_decode(b64, len, (unsigned char *)authzid,
+	    sizeof(authzid) - 1);
+	struct account *a;
+
+	if (n < 0 || memchr(authzid, '\0', n) != NULL) {
+		sasl_fail(c, NULL);
+		return;
+	}
+	authzid[n] = '\0';
+	a = n > 0 ? account_find(authzid) : account_find_cert(c->certfp);
+	if (a == NULL || !account_cert_has(a, c->certfp)) {
+		login_failed(c, NULL);
+		conn_reply(c, ERR_SASLFAIL, ":SASL authentication failed: "
+		    "no account has this certificate (NickServ CERT ADD)");
+		login_give_up(c);
+		return;
+	}
+	account_login(c, a);
+	conn_reply(c, RPL_SASLSUCCESS, ":SASL authentication successful");
+}
+
+static const struct sasl_mech {
+	const char *name;
+	void (*fn)(struct client *, const char *, size_t);
+	bool cert;		/* only on a connection with a client certificate */
+} mechs[] = {
+	{ "PLAIN", sasl_plain, false },
+	{ "EXTERNAL", sasl_external, true },
+};
+
+static const struct sasl_mech *
+mech_find(const struct client *c, const char *name)
+{
+	for (size_t i = 0; i < nitems(mechs); i++)
+		if (strcasecmp(mechs[i].name, name) == 0 &&
+		    (!mechs[i].cert || c->certfp != NULL))
+			return &mechs[i];
+	return NULL;
+}
+
+const char *
+sasl_mechs(const struct client *c)
+{
+	static char buf[32];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < nitems(mechs); i++)
+		if (!mechs[i].cert || c->certfp != NULL)
+			n += snprintf(buf + n, sizeof(buf) - n, "%s%s",
+			    n ? "," : "", mechs[i].name);
+	return buf;
+}
+
 void
 cmd_authenticate(struct client *c, struct irc_msg *m)
 {
@@ -160,16 +231,20 @@ cmd_authenticate(struct client *c, struct irc_msg *m)
 		return;
 	}
 	if (c->sasl == NULL) {
+		const struct sasl_mech *mech = mech_find(c, p);
 		if (strcmp(p, "*") == 0) {
 			conn_reply(c, ERR_SASLABORTED,
 			    ":SASL authentication aborted");
-		} else if (strcasecmp(p, "PLAIN") != 0) {
+		} else if (mech == NULL) {
 			conn_reply(c, RPL_SASLMECHS,
-			    "%s :are available SASL mechanisms", SASL_MECHS);
-			conn_reply(c, ERR_SASLFAIL,
-			    ":SASL authentication failed: unknown mechanism");
+			    "%s :are available SASL mechanisms",
+			    sasl_mechs(c));
+			conn_reply(c, ERR_SASLFAIL, ":SASL authentication "
+			    "failed: %s", strcasecmp(p, "EXTERNAL") == 0 ?
+			    "no TLS client certificate" : "unknown mechanism");
 		} else {
 			c->sasl = xcalloc(1, sizeof(*c->sasl));
+			c->sasl->mech = mech;
 			conn_sendf(c, "AUTHENTICATE +");
 		}
 		return;
@@ -189,6 +264,6 @@ cmd_authenticate(struct client *c, struct irc_msg *m)
 		if (len == SASL_CHUNK)
 			return;		/* more to come */
 	}
-	sasl_plain(c, c->sasl->buf, c->sasl->len);
+	c->sasl->mech->fn(c, c->sasl->buf, c->sasl->len);
 	sasl_free(c);
 }

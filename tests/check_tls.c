@@ -3,7 +3,8 @@
  * driven by tests/harness.c's OpenSSL client side. Handshake, plain and
  * TLS clients together, the certificate made once and kept, SIGHUP
  * reload, hostile bytes on either port, a handshake that never ends, a
- * TLS reader that stops reading, client certificates in WHOIS, sts.
+ * TLS reader that stops reading, client certificates in WHOIS and in
+ * SASL EXTERNAL, sts.
  */
 #include <check.h>
 #include <limits.h>
@@ -471,6 +472,137 @@ START_TEST(tls_client_certificate_in_whois)
 }
 END_TEST
 
+#define NS "^:NickServ!NickServ@test\\.server NOTICE "
+
+/* CAP LS 302 on c: the sasl capability's value must be mechs. */
+static void
+sasl_offered(struct nd_conn *c, const char *mechs)
+{
+	char re[128];
+
+	snprintf(re, sizeof(re), "^:test\\.server CAP \\* LS :.*(^| )sasl=%s"
+	    "( |$)", mechs);
+	nd_send(c, "CAP LS 302");
+	ND_EXPECT(c, re);
+}
+
+/* CAP REQ sasl, AUTHENTICATE EXTERNAL with authzid (base64, "+" for
+ * none) on c; the 90x reply that ends it must match re. */
+static void
+sasl_external(struct nd_conn *c, const char *authzid, const char *re)
+{
+	nd_send(c, "CAP REQ :sasl");
+	ND_EXPECT(c, " CAP \\* ACK :sasl$");
+	nd_send(c, "AUTHENTICATE EXTERNAL");
+	ND_EXPECT(c, "^AUTHENTICATE \\+$");
+	nd_send(c, "AUTHENTICATE %s", authzid);
+	ND_EXPECT(c, re);
+}
+
+START_TEST(tls_sasl_external)
+{
+	struct nd_server s;
+	char fp[256], other[256];
+
+	/* Two client certificates, made by natterd in two directories. */
+	fingerprint_cmd((const char *[]){ "--db", tmp("c1/x.db"), NULL },
+	    fp, sizeof(fp));
+	fingerprint_cmd((const char *[]){ "--db", tmp("c2/x.db"), NULL },
+	    other, sizeof(other));
+	tls_start(&s, NULL);
+
+	/* alice registers and lists her certificate (no colons: CERT
+	 * takes either spelling); bob has an account without one. */
+	struct nd_conn *a = nd_register_on(nd_connect_tls(&s, NULL, NULL),
+	    "alice", NULL);
+	nd_send(a, "PRIVMSG NickServ :REGISTER correct-horse");
+	ND_EXPECT(a, NS "alice :Account alice registered$");
+	char bare[128];
+	size_t n = 0;
+	for (const char *p = fp; *p != '\0'; p++)
+		if (*p != ':')
+			bare[n++] = *p;
+	bare[n] = '\0';
+	nd_send(a, "PRIVMSG NickServ :CERT ADD %s", bare);
+	ND_EXPECT(a, NS "alice :[0-9a-f:]+ added to alice's fingerprints$");
+	struct nd_conn *b = nd_register(&s, "bob", NULL);
+	nd_send(b, "PRIVMSG NickServ :REGISTER battery-staple");
+	ND_EXPECT(b, NS "bob :Account bob registered$");
+	/* One certificate, one account. */
+	nd_send(b, "PRIVMSG NickServ :CERT ADD %s", fp);
+	ND_EXPECT(b, NS "bob :[0-9a-f:]+ is another account's fingerprint$");
+	nd_send(a, "QUIT");
+	ck_assert(nd_wait_closed(a, T));
+	nd_close(a);
+
+	/* Offered only where a certificate was presented. */
+	struct nd_conn *p = nd_connect(&s);
+	sasl_offered(p, "PLAIN");
+	struct nd_conn *t = nd_connect_tls(&s, NULL, NULL);
+	sasl_offered(t, "PLAIN");
+	struct nd_conn *c = nd_connect_tls(&s, tmp("c1/tls.crt"),
+	    tmp("c1/tls.key"));
+	sasl_offered(c, "PLAIN,EXTERNAL");
+
+	/* No authzid: the account that lists the certificate. */
+	sasl_external(c, "+", " 900 \\* \\*!\\*@127\\.0\\.0\\.1 alice :You "
+	    "are now logged in as alice$");
+	ND_EXPECT(c, "^:test\\.server 903 \\* :SASL authentication "
+	    "successful$");
+	nd_send(c, "NICK alice");
+	nd_send(c, "USER u 0 * :R");
+	nd_send(c, "CAP END");
+	ND_EXPECT(c, " (376|422) ");
+	nd_send(c, "WHOIS alice");
+	ND_EXPECT(c, " 330 alice alice alice :is logged in as$");
+
+	/* An authzid must name that account: "alice" is YWxpY2U=. */
+	struct nd_conn *c2 = nd_connect_tls(&s, tmp("c1/tls.crt"),
+	    tmp("c1/tls.key"));
+	sasl_external(c2, "YWxpY2U=", " 903 ");
+	/* "bob" (Ym9i) does not list it. */
+	struct nd_conn *c3 = nd_connect_tls(&s, tmp("c1/tls.crt"),
+	    tmp("c1/tls.key"));
+	sasl_external(c3, "Ym9i", "^:test\\.server 904 \\* :SASL "
+	    "authentication failed: no account has this certificate");
+	/* A certificate no account lists. */
+	struct nd_conn *d = nd_connect_tls(&s, tmp("c2/tls.crt"),
+	    tmp("c2/tls.key"));
+	sasl_external(d, "+", "^:test\\.server 904 \\* :SASL authentication "
+	    "failed: no account has this certificate");
+	/* No certificate at all: 908 says what there is. */
+	nd_send(t, "CAP REQ :sasl");
+	ND_EXPECT(t, " ACK :sasl$");
+	nd_send(t, "AUTHENTICATE EXTERNAL");
+	ND_EXPECT(t, "^:test\\.server 908 \\* PLAIN :are available SASL "
+	    "mechanisms$");
+	ND_EXPECT(t, "^:test\\.server 904 \\* :SASL authentication failed: "
+	    "no TLS client certificate$");
+	nd_send(p, "CAP REQ :sasl");
+	ND_EXPECT(p, " ACK :sasl$");
+	nd_send(p, "AUTHENTICATE EXTERNAL");
+	ND_EXPECT(p, " 904 \\* :SASL authentication failed: no TLS client "
+	    "certificate$");
+
+	/* CERT DEL: the certificate logs no one in any more. */
+	nd_send(c, "PRIVMSG NickServ :CERT DEL %s", fp);
+	ND_EXPECT(c, NS "alice :[0-9a-f:]+ removed from alice's "
+	    "fingerprints$");
+	struct nd_conn *e = nd_connect_tls(&s, tmp("c1/tls.crt"),
+	    tmp("c1/tls.key"));
+	sasl_external(e, "+", " 904 ");
+	nd_close(b);
+	nd_close(c);
+	nd_close(c2);
+	nd_close(c3);
+	nd_close(d);
+	nd_close(e);
+	nd_close(p);
+	nd_close(t);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
 START_TEST(tls_no_sts_when_self_signed)
 {
 	struct nd_server s;
@@ -533,6 +665,7 @@ tls_suite(void)
 	tcase_add_test(tc, tls_handshake_timeout);
 	tcase_add_test(tc, tls_sendq_slow_reader);
 	tcase_add_test(tc, tls_client_certificate_in_whois);
+	tcase_add_test(tc, tls_sasl_external);
 	tcase_add_test(tc, tls_no_sts_when_self_signed);
 	tcase_add_test(tc, tls_listen_none);
 	suite_add_tcase(s, tc);

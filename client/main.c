@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "natter.h"
@@ -110,6 +111,16 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 		opt.account = xstrdup(value);
 	} else if (strcmp(name, "sasl") == 0)
 		opt.sasl = true;
+	else if (strcmp(name, "sasl-mechanism") == 0) {
+		if (strcasecmp(value, "plain") != 0 &&
+		    strcasecmp(value, "external") != 0) {
+			snprintf(err, errcap, "SASL mechanisms are plain and "
+			    "external, not %s", value);
+			return -1;
+		}
+		opt.sasl_mechanism = xstrdup(value);
+		opt.sasl = true;
+	}
 	else if (strcmp(name, "sasl-password") == 0) {
 		free(opt.sasl_password);
 		opt.sasl_password = xstrdup(value);
@@ -275,9 +286,9 @@ parse_flags(int argc, char **argv)
 		free(opt.sasl_password);
 		opt.sasl_password = read_password(opt.sasl_password_file);
 	}
-	if (opt.sasl && opt.sasl_password == NULL)
-		usage_error("--sasl needs a password: --sasl-password-file, or "
-		    "sasl-password in the config file");
+	const char *problem = sasl_configure();
+	if (problem != NULL)
+		usage_error("%s", problem);
 }
 
 int

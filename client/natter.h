@@ -41,7 +41,9 @@ struct options {
 	int notify;		/* --notify: enum notify_mode (notify.c) */
 	const char *notify_cmd;	/* --notify-cmd */
 	char *password;		/* first line of password_file */
-	bool sasl;		/* --sasl: log in with SASL PLAIN */
+	bool sasl;		/* --sasl: log in with SASL */
+	bool sasl_external;	/* EXTERNAL (the --tls-cert), not PLAIN */
+	const char *sasl_mechanism;	/* --sasl-mechanism as given, or NULL */
 	const char *account;	/* --account, default the nick */
 	const char *sasl_password_file;
 	char *sasl_password;	/* its first line, or the config's sasl-password */
@@ -663,13 +665,16 @@ void handle_line(char *line, size_t len);
 void handle_join_select(const char *chan);
 
 /*
- * sasl.c: logging in with SASL PLAIN while registering (--sasl), the
- * account's numerics, and NickServ's /register and /identify.
+ * sasl.c: logging in with SASL PLAIN or EXTERNAL while registering
+ * (--sasl), the account's numerics, and NickServ's /register and
+ * /identify.
  */
 
 /* The account SASL logs in as: --account, else the nick. */
 const char *sasl_account(void);
-/* The server acknowledged the sasl capability: start (AUTHENTICATE PLAIN). */
+/* Settle --sasl-mechanism against the other flags: NULL, or why not. */
+const char *sasl_configure(void);
+/* The server acknowledged the sasl capability: start (AUTHENTICATE). */
 void sasl_start(void);
 /* CAP LS is complete and has no sasl although --sasl asks for it. */
 void sasl_unavailable(void);

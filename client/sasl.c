@@ -2,7 +2,12 @@
  * sasl.c: SASL PLAIN (IRCv3 sasl 3.1, RFC 4616) while registering, when
  * --sasl asks for it: the account is --account or the nick, the password
  * the first line of --sasl-password-file or the config file's
- * sasl-password. 900/901, and account-notify's ACCOUNT about ourselves
+ * sasl-password. Or EXTERNAL (RFC 4422 appendix A): the server knows the
+ * account by the --tls-cert presented in the handshake, and only
+ * --account, if given, is sent, as the authzid. --sasl with a certificate
+ * and no password means EXTERNAL: irssi and WeeChat make one name the
+ * mechanism, but here there is nothing else it could mean, and
+ * --sasl-mechanism settles the case where both are given. 900/901, and account-notify's ACCOUNT about ourselves
  * (all Ergo says of a NickServ login), keep self.account for the status
  * line. A failure is an error line in the server buffer, and
  * registration goes on without an account: natter never falls back in
@@ -11,6 +16,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "natter.h"
 
@@ -22,17 +28,50 @@ sasl_account(void)
 	return opt.account != NULL ? opt.account : opt.nick;
 }
 
+const char *
+sasl_configure(void)
+{
+	if (!opt.sasl)
+		return NULL;
+	if (opt.sasl_mechanism != NULL)
+		opt.sasl_external = strcasecmp(opt.sasl_mechanism,
+		    "external") == 0;
+	else
+		opt.sasl_external = opt.tls_cert != NULL &&
+		    opt.sasl_password == NULL;
+	if (opt.sasl_external && (opt.tls_cert == NULL || opt.no_tls))
+		return "SASL EXTERNAL needs a client certificate: --tls-cert, "
+		    "and no --no-tls";
+	if (!opt.sasl_external && opt.sasl_password == NULL)
+		return "--sasl needs a password: --sasl-password-file, or "
+		    "sasl-password in the config file (or --tls-cert for "
+		    "EXTERNAL)";
+	return NULL;
+}
+
+/* Who the failure lines are about: EXTERNAL without --account names no
+ * one, the server picks the account by the certificate. */
+static const char *
+sasl_who(void)
+{
+	return opt.sasl_external && opt.account == NULL ?
+	    "with the certificate" : sasl_account();
+}
+
 void
 sasl_start(void)
 {
-	net_sendf("AUTHENTICATE PLAIN");
+	net_sendf("AUTHENTICATE %s", opt.sasl_external ? "EXTERNAL" :
+	    "PLAIN");
 }
 
 void
 sasl_unavailable(void)
 {
 	buffer_addf(window_server(), LINE_ERROR, "SASL: %s does not offer "
-	    "it: not logged in as %s", opt.host, sasl_account());
+	    "it: not logged in %s%s", opt.host,
+	    opt.sasl_external && opt.account == NULL ? "" : "as ",
+	    sasl_who());
 }
 
 static void
@@ -66,7 +105,19 @@ sasl_continue(const char *data)
 	size_t al = strlen(account), pl = strlen(pass), n = 0, len;
 
 	if (strcmp(data, "+") != 0)
-		return;		/* PLAIN has no challenge */
+		return;		/* PLAIN and EXTERNAL have no challenge */
+	if (opt.sasl_external) {
+		/* The authzid, or "+" for none; an account name is far
+		 * shorter than one line. */
+		if (opt.account == NULL) {
+			net_sendf("AUTHENTICATE +");
+			return;
+		}
+		b64((const unsigned char *)opt.account, strlen(opt.account),
+		    enc);
+		net_sendf("AUTHENTICATE %s", enc);
+		return;
+	}
 	if (2 * al + 2 + pl > sizeof(raw)) {
 		net_sendf("AUTHENTICATE *");
 		return;
@@ -129,8 +180,9 @@ sasl_numeric(int num, const char *account, const char *text)
 		    account);
 		return false;
 	default:	/* 902, 904, 905, 906 */
-		buffer_addf(srv, LINE_ERROR, "SASL login as %s failed: %s",
-		    sasl_account(), text);
+		buffer_addf(srv, LINE_ERROR, "SASL login %s%s failed: %s",
+		    opt.sasl_external && opt.account == NULL ? "" : "as ",
+		    sasl_who(), text);
 		return true;
 	}
 }

@@ -1434,6 +1434,65 @@ START_TEST(test_handle_sasl)
 }
 END_TEST
 
+/* --sasl with --tls-cert and no password: EXTERNAL, its authzid --account
+ * or none; the settling of flags, and the failure line naming no one. */
+START_TEST(test_handle_sasl_external)
+{
+	opt.sasl = true;
+	opt.account = NULL;
+	opt.sasl_password = NULL;
+	opt.sasl_mechanism = NULL;
+	opt.tls_cert = NULL;
+	ck_assert_ptr_nonnull(sasl_configure());	/* nothing to log in with */
+	opt.tls_cert = "me.pem";
+	ck_assert_ptr_null(sasl_configure());
+	ck_assert(opt.sasl_external);
+	opt.sasl_password = "pw";
+	ck_assert_ptr_null(sasl_configure());
+	ck_assert(!opt.sasl_external);		/* a password: PLAIN */
+	opt.sasl_mechanism = "EXTERNAL";
+	ck_assert_ptr_null(sasl_configure());
+	ck_assert(opt.sasl_external);
+	opt.no_tls = true;
+	ck_assert_ptr_nonnull(sasl_configure());
+	opt.no_tls = false;
+	opt.sasl_password = NULL;
+
+	self.registered = false;
+	handle_connected();
+	net_nsent = 0;
+	from_server(":irc.test CAP * LS :sasl=PLAIN,EXTERNAL");
+	from_server(":irc.test CAP * ACK :sasl");
+	ck_assert(was_sent("AUTHENTICATE EXTERNAL"));
+	from_server("AUTHENTICATE +");
+	ck_assert_str_eq(net_sent[net_nsent - 1], "AUTHENTICATE +");
+	from_server(":irc.test 904 * :SASL authentication failed: no account "
+	    "has this certificate (NickServ CERT ADD)");
+	ck_assert_int_eq(last_line(window_server())->kind, LINE_ERROR);
+	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
+	    "SASL login with the certificate failed: SASL authentication "
+	    "failed: no account has this certificate (NickServ CERT ADD)");
+	ck_assert(was_sent("CAP END"));
+
+	/* --account is the authzid, "alice" in base64. */
+	handle_connected();
+	net_nsent = 0;
+	opt.account = "alice";
+	from_server(":irc.test CAP * LS :sasl");
+	from_server(":irc.test CAP * ACK :sasl");
+	from_server("AUTHENTICATE +");
+	ck_assert_str_eq(net_sent[net_nsent - 1], "AUTHENTICATE YWxpY2U=");
+	from_server(":irc.test 900 * *!*@h alice :You are now logged in as alice");
+	from_server(":irc.test 903 * :SASL authentication successful");
+	ck_assert_str_eq(self.account, "alice");
+	opt.sasl = false;
+	opt.sasl_external = false;
+	opt.sasl_mechanism = NULL;
+	opt.account = NULL;
+	opt.tls_cert = NULL;
+}
+END_TEST
+
 /* Does a line of b contain text? */
 static bool
 buffer_has(const struct buffer *b, const char *text)
@@ -1948,6 +2007,7 @@ client_suite(void)
 	tcase_add_test(tc, test_handle_away);
 	tcase_add_test(tc, test_handle_batch_capped);
 	tcase_add_test(tc, test_handle_sasl);
+	tcase_add_test(tc, test_handle_sasl_external);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,10 +1,11 @@
 #!/bin/bash
 # Screen test for natter: run it in a private tmux server (fixed size, UTF-8)
 # against a real IRC server ($1: natterd or ngircd), with a second user
-# ("bob") on a raw socket. With $2 "tls", natter talks TLS to the server,
-# with a certificate made here and pinned (--tls-fingerprint): ngircd's own
-# TLS port, natterd through socat terminating TLS in front of it; bob and
-# the extra natters stay plain. Every step waits for what it expects on the
+# ("bob") on a raw socket. With $2 "tls", natter talks TLS to the server's
+# own TLS port, with a certificate made here and pinned (--tls-fingerprint);
+# bob and the extra natters stay plain. On natterd over TLS, natter also
+# logs in with SASL EXTERNAL, presenting a client certificate bob's account
+# lists. Every step waits for what it expects on the
 # screen or on bob's socket, with a deadline; nothing sleeps blindly.
 # Skips (77) only when tmux or the server program is missing.
 set -u
@@ -24,17 +25,12 @@ skip() { echo "client-$kind: $*; skipping"; exit 77; }
 if [ -n "$tls" ]; then
 	OPENSSL=$(command -v openssl || true)
 	[ -n "$OPENSSL" ] || skip "no openssl (for a test certificate)"
-	if [ "$kind" = natterd ] || [ "$kind" = natterd-tls ]; then
-		SOCAT=$(command -v socat || true)
-		[ -n "$SOCAT" ] || skip "no socat (the TLS terminator)"
-	fi
 	kind=$kind-tls
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/natter-$kind.XXXXXX") || exit 99
 sock=natter-$kind-$$
 server_pid=
-tls_pid=
 pw_pid=
 peer_pid=
 . "${top_srcdir:?}/tests/screen-lib.sh"
@@ -44,7 +40,6 @@ cleanup() {
 	screen_reap "$TMUX_BIN" "$sock"
 	[ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-	[ -n "$tls_pid" ] && kill "$tls_pid" 2>/dev/null
 	# The second natterd (password test): a failure there must not leave
 	# it running, or the wait below never returns.
 	[ -n "$pw_pid" ] && kill "$pw_pid" 2>/dev/null
@@ -63,6 +58,10 @@ fail() {
 		echo "--- the password test's screen:" >&2
 		T capture-pane -p -t pw >&2 2>/dev/null
 		[ -f "$work/server2.log" ] && tail -n 20 "$work/server2.log" >&2
+	fi
+	if T has-session -t ext 2>/dev/null; then
+		echo "--- the EXTERNAL login's screen:" >&2
+		T capture-pane -p -t ext >&2 2>/dev/null
 	fi
 	echo "--- bob saw:" >&2
 	tail -n 20 "$work/bob.log" >&2 2>/dev/null
@@ -137,13 +136,18 @@ Ports = $tls_port"
 	done
 	fail "ngircd did not start"
 }
-# start_natterd log args...: natterd on a port of its own choosing, which
-# it logs; sets port and server_pid. The test's dozen clients all come
-# from 127.0.0.1: loopback is trusted, past the per-address limits.
+# start_natterd log args...: natterd on ports of its own choosing, which
+# it logs; sets port (and tls_port with tls: its own TLS listener,
+# presenting the certificate made below) and server_pid. The test's dozen
+# clients all come from 127.0.0.1: loopback is trusted, past the
+# per-address limits.
 start_natterd() {
 	[ -x "${NATTERD:-}" ] || skip "natterd is not built in this tree yet"
 	log=$1; shift
-	"$NATTERD" -l 127.0.0.1:0 --tls-listen none -d none --name natter.test --flood off \
+	set -- --tls-listen none "$@"
+	[ -n "$tls" ] && set -- --tls-listen 127.0.0.1:0 --tls-cert "$work/tls.crt" \
+	    --tls-key "$work/tls.key" "${@:3}"
+	"$NATTERD" -l 127.0.0.1:0 -d none --name natter.test --flood off \
 	    --trust 127.0.0.0/8 "$@" 2>"$log" &
 	server_pid=$!
 	end=$(($(date +%s) + DEADLINE))
@@ -153,6 +157,9 @@ start_natterd() {
 		[ "$(date +%s)" -ge "$end" ] && fail "natterd did not start"
 		sleep 0.05
 	done
+	[ -n "$tls" ] && tls_port=$(sed -n \
+	    's/.*listening on ircs:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
+	[ -z "$tls" ] || [ -n "$tls_port" ] || fail "natterd has no TLS port"
 }
 # With tls: a throwaway certificate (ngircd's TLS port is picked with its
 # plain one).
@@ -162,7 +169,13 @@ if [ -n "$tls" ]; then
 	    -out "$work/tls.crt" >"$work/openssl.log" 2>&1 ||
 		fail "openssl could not make a certificate: $(cat "$work/openssl.log")"
 	fingerprint=$("$OPENSSL" x509 -noout -fingerprint -sha256 -in "$work/tls.crt" | sed 's/.*=//')
-	cat "$work/tls.crt" "$work/tls.key" >"$work/tls.pem"
+	# The client certificate natter presents for SASL EXTERNAL.
+	"$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -subj /CN=bob -days 2 -keyout "$work/client.key" \
+	    -out "$work/client.crt" >"$work/openssl.log" 2>&1 ||
+		fail "openssl could not make a certificate: $(cat "$work/openssl.log")"
+	client_fp=$("$OPENSSL" x509 -noout -fingerprint -sha256 -in "$work/client.crt" | sed 's/.*=//')
+	cat "$work/client.crt" "$work/client.key" >"$work/client.pem"
 fi
 case $kind in
 ngircd*) start_ngircd ;;
@@ -170,25 +183,11 @@ natterd*) start_natterd "$work/server.log" ;;
 *) echo "client-screen.sh: unknown server $kind" >&2; exit 99 ;;
 esac
 main_port=$port	# the password test starts a second natterd
-# How the first natter connects: plain to the server, or TLS to ngircd's
-# TLS port or to socat in front of natterd.
+# How the first natter connects: plain to the server, or TLS to its TLS
+# port.
 natter_conn="--no-tls -p $port"
-case $kind in
-ngircd-tls)
-	natter_conn="--tls-fingerprint $fingerprint -p $tls_port" ;;
-natterd-tls)
-	"$SOCAT" -d -d "OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,cert=$work/tls.pem,verify=0" \
-	    "TCP:127.0.0.1:$port" 2>"$work/socat.log" &
-	tls_pid=$!
-	end=$(($(date +%s) + DEADLINE))
-	until tls_port=$(sed -n 's/.*listening on .*127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-	    "$work/socat.log" | head -n 1) && [ -n "$tls_port" ]; do
-		kill -0 "$tls_pid" 2>/dev/null || fail "socat exited"
-		[ "$(date +%s)" -ge "$end" ] && fail "socat did not start"
-		sleep 0.05
-	done
-	natter_conn="--tls-fingerprint $fingerprint -p $tls_port" ;;
-esac
+[ -n "$tls" ] && natter_conn="--tls-fingerprint $fingerprint -p $tls_port"
+
 
 # --- natter in tmux, 100x30, UTF-8, times in UTC
 export TZ=UTC LC_ALL=C.UTF-8
@@ -477,6 +476,34 @@ EOF2
 	T send-keys -t acct -l "/quit"
 	T send-keys -t acct Enter
 	until_true "natter (sasl) to exit again" test -f "$work/rc-sasl"
+fi
+# --- SASL EXTERNAL over natterd's TLS port: bob's account lists a
+# certificate, and natter presenting it with --sasl (no password) is
+# logged in to bob's account under another nick
+if [ "$kind" = natterd-tls ]; then
+	say "PRIVMSG NickServ :REGISTER bobpw"
+	wait_bob " 900 bob "
+	say "PRIVMSG NickServ :CERT ADD $client_fp"
+	wait_bob "added to bob's fingerprints"
+	cat >"$work/run-ext.sh" <<EOF2
+#!/bin/sh
+"$NATTER" $natter_conn --tls-cert "$work/client.pem" --sasl -n robert 127.0.0.1 2>>"$work/err-ext"
+echo "rc=\$?" >>"$work/rc-ext"
+EOF2
+	chmod +x "$work/run-ext.sh"
+	ext() { T capture-pane -p -t ext | grep -Eq -- "$1"; }
+	T new-session -d -s ext -x 100 -y 30 \
+	    "env LC_ALL=C.UTF-8 TERM=screen-256color XDG_CONFIG_HOME=$work/none $work/run-ext.sh"
+	until_true "the EXTERNAL login ($(cat "$work/err-ext" "$work/rc-ext" 2>/dev/null))" \
+	    ext "Logged in as bob"
+	until_true "the status line after EXTERNAL" ext "^ robert \(as bob\) on"
+	T send-keys -t ext -l "/whois robert"
+	T send-keys -t ext Enter
+	until_true "/whois to show the certificate" ext "has client certificate fingerprint"
+	T send-keys -t ext -l "/quit"
+	T send-keys -t ext Enter
+	until_true "natter (EXTERNAL) to exit" test -f "$work/rc-ext"
+	[ "$(cat "$work/rc-ext")" = "rc=0" ] || fail "natter (EXTERNAL) exited $(cat "$work/rc-ext")"
 fi
 echo "client-$kind: ok"
 exit 0

@@ -9,6 +9,10 @@
 
 #include "natter.h"
 
+/* Said when a line cannot go: it stays in the input line meanwhile. */
+#define NOT_CONNECTED "Not connected: the line stays in the input; " \
+	"Enter sends it once connected again"
+
 size_t
 command_chans(char *out, size_t cap, const char *list)
 {
@@ -114,10 +118,18 @@ c_me(struct buffer *b, char *args)
 	say(b, b->name, args, strlen(args), true);
 }
 
+/* A nick no server takes is refused here, with the reason, rather
+ * than sent for a bare 432. */
 static void
 c_nick(struct buffer *b, char *args)
 {
-	net_sendf("NICK %s", word(&args));
+	char *nick = word(&args), why[128];
+
+	if (nick_problem(why, sizeof(why), nick)) {
+		buffer_addf(b, LINE_ERROR, "Not a valid nickname: %s", why);
+		return;
+	}
+	net_sendf("NICK %s", nick);
 }
 
 static void
@@ -425,7 +437,8 @@ c_help(struct buffer *b, char *args)
 		buffer_addf(b, LINE_INFO, "  %-28s %s", commands[i].usage,
 		    commands[i].help);
 	buffer_addf(b, LINE_INFO, "Keys: Alt-1..9, Alt-Left/Right, Ctrl-P/N switch buffers; "
-	    "PageUp/PageDown scroll; Home/End on an empty line go to the top/bottom");
+	    "PageUp/PageDown scroll; Home/End on an empty line go to the top/bottom; "
+	    "Ctrl-C twice within 2s quits");
 }
 
 static void
@@ -552,7 +565,7 @@ command_find(const char *name, bool *ambiguous)
 	return *ambiguous ? NULL : found;
 }
 
-void
+bool
 command_run(struct buffer *b, const char *line)
 {
 	char buf[EDIT_MAX * 4 + 1];
@@ -565,19 +578,19 @@ command_run(struct buffer *b, const char *line)
 		/* Text; "//" sends the line from its second slash on. */
 		const char *text = buf[0] == '/' ? buf + 1 : buf;
 		if (text[0] == '\0')
-			return;
+			return true;
 		if (b->kind == BUFFER_SERVER) {
 			buffer_addf(b, LINE_ERROR,
 			    "This is the server buffer: use /join, /msg or /quote");
-			return;
+			return true;
 		}
 		if (!self.registered) {
-			buffer_addf(b, LINE_ERROR, "Not connected");
-			return;
+			buffer_addf(b, LINE_ERROR, "%s", NOT_CONNECTED);
+			return false;
 		}
 		buffer_scroll_bottom(b);
 		say(b, b->name, text, strlen(text), false);
-		return;
+		return true;
 	}
 	args = buf + 1;
 	name = word(&args);
@@ -590,15 +603,17 @@ command_run(struct buffer *b, const char *line)
 		else
 			buffer_addf(b, LINE_ERROR,
 			    "Unknown command /%s (try /help)", name);
-		return;
+		return true;
 	}
 	if ((c->flags & CMD_ARGS) && args[0] == '\0')
 		buffer_addf(b, LINE_ERROR, "Usage: %s", c->usage);
-	else if ((c->flags & CMD_CONNECTED) && !self.registered)
-		buffer_addf(b, LINE_ERROR, "Not connected");
-	else if ((c->flags & CMD_TARGET) && b->kind == BUFFER_SERVER)
+	else if ((c->flags & CMD_CONNECTED) && !self.registered) {
+		buffer_addf(b, LINE_ERROR, "%s", NOT_CONNECTED);
+		return false;
+	} else if ((c->flags & CMD_TARGET) && b->kind == BUFFER_SERVER)
 		buffer_addf(b, LINE_ERROR, "/%s works in a channel or query buffer",
 		    c->name);
 	else
 		c->fn(b, args);
+	return true;
 }

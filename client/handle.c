@@ -43,7 +43,11 @@ static bool cap_ended;		/* CAP END sent on this connection */
 /* The welcome burst, up to the end of the MOTD: its ISUPPORT and LUSERS
  * lines are for natter, not the user. Later ones answer /quote and show. */
 static bool in_burst;
+/* A reconnect's burst: its welcome text and MOTD were read once already
+ * and are not shown again. */
+static bool burst_seen;
 static bool hinted;		/* HINT_HELP shown in a channel */
+static unsigned nick_tries;	/* nicks refused (432) while registering */
 static char join_select[IRC_CHAN_MAX + 1];	/* show this channel when joined */
 
 void
@@ -73,13 +77,16 @@ handle_connected(void)
 	cap_wanted = 0;
 	cap_ended = false;
 	in_burst = true;
+	nick_tries = 0;
 	isupport_defaults();
 	if (self.nick[0] == '\0')
 		str_copy(self.nick, opt.nick, sizeof(self.nick));
 	if (self.network[0] == '\0')
 		str_copy(self.network, opt.host, sizeof(self.network));
-	buffer_addf(window_server(), LINE_INFO, "Connected to %s:%s",
-	    opt.host, opt.port);
+	/* In an outage, "Reconnected" says it once registered. */
+	if (!session_outage())
+		buffer_addf(window_server(), LINE_INFO, "Connected to %s:%s",
+		    opt.host, opt.port);
 	/* CAP LS before NICK/USER holds registration until CAP END
 	 * (ircv3.net/specs/extensions/capability-negotiation). */
 	net_sendf("CAP LS 302");
@@ -97,10 +104,6 @@ handle_disconnected(void)
 		windows[i]->joined = false;
 		nick_clear(windows[i]);
 	}
-	buffer_addf(window_server(), LINE_ERROR, "Disconnected: %s", net_error);
-	if (window_current() != window_server())
-		buffer_addf(window_current(), LINE_ERROR, "Disconnected: %s",
-		    net_error);
 	session_lost();
 }
 
@@ -263,11 +266,13 @@ h_welcome(struct in *in)
 	char chans[512];
 	size_t k = 0;
 
+	burst_seen = self.was_registered;
 	self.registered = self.was_registered = true;
 	session_registered();
 	str_copy(self.nick, param(in, 0), sizeof(self.nick));
 	dirty |= DIRTY_STATUS;
-	buffer_addf(window_server(), LINE_INFO, "%s", param(in, 1));
+	if (!burst_seen)
+		buffer_addf(window_server(), LINE_INFO, "%s", param(in, 1));
 	/* Rejoin what we were in; the first time, what -j asked for
 	 * ("lan" meaning #lan, as with /join). */
 	chans[0] = '\0';
@@ -360,15 +365,25 @@ h_lusers(struct in *in)
 	    strcmp(now, "1") == 0 ? "" : "s", param(in, 2));
 }
 
+/* 002, 003 and the MOTD: in the server buffer, once; a reconnect's
+ * copy is the same text again. /motd (outside a burst) shows it. */
+static void
+h_motd(struct in *in)
+{
+	char text[512];
+
+	if (in_burst && burst_seen)
+		return;
+	params_join(in->m, 1, text, sizeof(text));
+	buffer_addf(window_server(), LINE_INFO, "%s", text);
+}
+
 /* 376 or 422: the end of the MOTD, and of the welcome burst. */
 static void
 h_endofmotd(struct in *in)
 {
-	char text[512];
-
+	h_motd(in);
 	in_burst = false;
-	params_join(in->m, 1, text, sizeof(text));
-	buffer_addf(window_server(), LINE_INFO, "%s", text);
 }
 
 static void
@@ -379,7 +394,8 @@ h_nick_in_use(struct in *in)
 
 	if (self.registered) {
 		buffer_addf(window_current(), LINE_ERROR,
-		    "Nickname %s is already in use", param(in, 1));
+		    "Nickname %s is already in use; you are still %s",
+		    param(in, 1), self.nick);
 		return;
 	}
 	/* Still registering: try again with an underscore, and say so. */
@@ -394,15 +410,32 @@ h_nick_in_use(struct in *in)
 	net_sendf("NICK %s", next);
 }
 
+/*
+ * 432: the server's rules are its own (a shorter NICKLEN, no '|'). Once
+ * registered, the user hears it and keeps the old nick; while
+ * registering, natter needs some nick, so it tries another and says
+ * which, as irssi does, rather than stalling or quietly becoming one.
+ */
 static void
 h_erroneous_nick(struct in *in)
 {
-	buffer_addf(self.registered ? window_current() : window_server(),
-	    LINE_ERROR, "Nickname %s is not valid", param(in, 1));
-	if (!self.registered) {
-		str_copy(self.nick, "natter", sizeof(self.nick));
-		net_sendf("NICK %s", self.nick);
+	char next[IRC_NICK_MAX + 1];
+	const char *why = in->m->nparams > 2 ? in->m->params[in->m->nparams - 1] :
+	    "erroneous nickname";
+
+	if (self.registered) {
+		buffer_addf(window_current(), LINE_ERROR,
+		    "The server refuses the nickname %s (%s); you are still %s",
+		    param(in, 1), why, self.nick);
+		return;
 	}
+	if (nick_alternative(next, sizeof(next), self.nick, nick_tries++) == 0)
+		return;
+	buffer_addf(window_server(), LINE_ERROR,
+	    "The server refuses the nickname %s (%s); trying %s instead, "
+	    "/nick picks another once connected", self.nick, why, next);
+	str_copy(self.nick, next, sizeof(self.nick));
+	net_sendf("NICK %s", next);
 }
 
 static void
@@ -840,6 +873,8 @@ static const struct handler {
 	size_t min;	/* parameters needed */
 } handlers[] = {
 	{ "001", h_welcome, 1 },
+	{ "002", h_motd, 1 },
+	{ "003", h_motd, 1 },
 	{ "004", h_burst_quiet, 1 },
 	{ "005", h_isupport, 1 },
 	{ "251", h_lusers, 1 },
@@ -866,6 +901,8 @@ static const struct handler {
 	{ "333", h_rpl_topic, 3 },
 	{ "353", h_names, 3 },
 	{ "366", h_endofnames, 2 },
+	{ "372", h_motd, 1 },
+	{ "375", h_motd, 1 },
 	{ "376", h_endofmotd, 1 },
 	{ "378", h_reply_here, 1 },
 	{ "422", h_endofmotd, 1 },

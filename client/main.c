@@ -26,6 +26,10 @@ struct options opt;
  * one per line. Keys and resizes draw at once. */
 #define DRAW_INTERVAL_MS 16
 
+/* $USER when it cannot be a nick, so the screen says why natter uses
+ * another; NULL otherwise. */
+static const char *user_not_nick;
+
 static volatile sig_atomic_t sig_winch, sig_quit;
 /* The self-pipe: a signal that lands between the flag checks and poll()
  * still wakes poll, so a resize is never left waiting for a key. */
@@ -156,6 +160,7 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 			return -1;
 		}
 		opt.nick = xstrdup(value);
+		user_not_nick = NULL;
 	} else if (strcmp(name, "no-color") == 0)
 		opt.no_color = true;
 	else if (strcmp(name, "no-tls") == 0)
@@ -220,8 +225,11 @@ parse_flags(int argc, char **argv)
 	int c;
 
 	opt.host = "localhost";
-	opt.nick = user != NULL && irc_nick_valid(user, IRC_NICK_MAX) ?
-	    user : "natter";
+	opt.nick = "natter";
+	if (user != NULL && irc_nick_valid(user, IRC_NICK_MAX))
+		opt.nick = user;
+	else if (user != NULL)
+		user_not_nick = user;
 	opt.scrollback = SCROLLBACK_DEFAULT;
 	config_getopt(longopts, shortopts + 1, sizeof(shortopts) - 1);
 	opterr = 0;
@@ -343,6 +351,15 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	buffer_addf(window_server(), LINE_INFO, "%s", HINT_HELP);
+	if (user_not_nick != NULL && strcmp(opt.nick, "natter") == 0) {
+		char why[128], clean[128];
+		nick_problem(why, sizeof(why), user_not_nick);
+		utf_clean(clean, sizeof(clean), user_not_nick,
+		    strlen(user_not_nick));
+		buffer_addf(window_server(), LINE_ERROR, "Your login name %s "
+		    "cannot be a nickname (%s): you are natter; -n or /nick "
+		    "picks another", clean, why);
+	}
 	buffer_addf(window_server(), LINE_INFO, "Connecting to %s:%s as %s%s",
 	    opt.host, opt.port, opt.nick, opt.no_tls ? " (plain, no TLS)" :
 	    " over TLS");

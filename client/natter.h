@@ -688,10 +688,37 @@ void sasl_logged_in(const char *account);
  * parameter. Returns true when the exchange is over (CAP END may go). */
 bool sasl_numeric(int num, const char *account, const char *text);
 
+/*
+ * nickname.c: nicks that cannot be used: why not (for /nick and $USER),
+ * and what to try instead when the server refuses one while registering
+ * (432), where natter cannot go on without a nick.
+ */
+#define NICK_SAFE_LEN 9	/* RFC 1459's NICKLEN: every server takes this many */
+
+/* Why nick is not a valid nickname, into out; false when it is valid. */
+bool nick_problem(char *out, size_t cap, const char *nick);
+/* The nick to try after the server refused refused: the first attempt
+ * (0) is refused without the characters no server takes, cut to
+ * NICK_SAFE_LEN; later ones "natter", "natter2", ... Returns the length. */
+size_t nick_alternative(char *out, size_t cap, const char *refused,
+    unsigned attempt);
+
+/*
+ * interrupt.c: Ctrl-C clears the input line and says how to leave; a
+ * second press within INTERRUPT_AGAIN_MS quits.
+ */
+#define INTERRUPT_AGAIN_MS 2000
+
+/* Ctrl-C pressed in b at now (monotonic ms): true when natter should
+ * quit (the second press in time). */
+bool interrupt_key(struct buffer *b, int64_t now);
+
 /* command.c: what the user types, by table. */
 
-/* Run one input line typed in buffer b: a /command, or text to send. */
-void command_run(struct buffer *b, const char *line);
+/* Run one input line typed in buffer b: a /command, or text to send.
+ * False when it could not go for want of a connection: the caller keeps
+ * it in the input line, to be sent with Enter once reconnected. */
+bool command_run(struct buffer *b, const char *line);
 /* The entry for /name: exact, else a unique prefix; NULL otherwise, and
  * *ambiguous tells which. */
 const struct command *command_find(const char *name, bool *ambiguous);
@@ -1045,8 +1072,13 @@ bool away_note(const char *nick, const char *message);
  */
 void session_init(void);
 /* The connection dropped: true when a reconnect is scheduled (false
- * before the first registration, or after /quit). */
+ * before the first registration, or after /quit). The first loss of an
+ * outage is said ("Disconnected: why; reconnecting in 1s"), the
+ * attempts that fail after it only counted in the status line, and
+ * the 001 that ends it said once ("Reconnected after 42s"). */
 bool session_lost(void);
+/* Between a loss and the registration that ends it. */
+bool session_outage(void);
 /* /reconnect: drop any connection and connect at once. */
 void session_reconnect_now(void);
 /* 001 arrived: the back-off starts over. */

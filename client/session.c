@@ -15,6 +15,10 @@ static struct {
 	int64_t due;		/* monotonic ms of the next attempt; 0 none */
 	bool ever;		/* registered at least once */
 	bool now;		/* /reconnect: no waiting once it is closed */
+	/* An outage is said once as it starts and once as it ends, never
+	 * per failed attempt: the status line counts down meanwhile. */
+	int64_t down_since;	/* monotonic ms it began; 0 while up */
+	unsigned tries;		/* attempts that failed since */
 } rc;
 
 static void session_note(int64_t now);
@@ -25,19 +29,51 @@ session_init(void)
 	backoff_reset(&rc.backoff);
 }
 
+/* A line in the server buffer, and where the user is looking. */
+static void
+session_say(enum line_kind kind, const char *text)
+{
+	buffer_addf(window_server(), kind, "%s", text);
+	if (window_current() != window_server())
+		buffer_addf(window_current(), kind, "%s", text);
+}
+
 bool
 session_lost(void)
 {
+	char text[NET_ERROR_MAX + 64];
+	int64_t now = time_mono_ms(), delay;
+
+	/* Never connected at all (the caller reports and exits, 69), or
+	 * leaving. */
+	if (!rc.ever || self.quit) {
+		snprintf(text, sizeof(text), "Disconnected: %s", net_error);
+		session_say(LINE_ERROR, text);
+		say_drop();
+		chathist_lost();
+		return false;
+	}
+	delay = rc.now ? 0 : backoff_next(&rc.backoff, arc4random());
+	rc.now = false;
+	rc.due = now + delay;
+	if (rc.down_since == 0) {
+		snprintf(text, sizeof(text), "Disconnected: %s; reconnecting "
+		    "in %llds", net_error, (long long)(delay + 999) / 1000);
+		session_say(LINE_ERROR, text);
+		rc.down_since = now;
+		rc.tries = 0;
+	} else
+		rc.tries++;
 	say_drop();
 	chathist_lost();
-	/* Never connected at all: the caller reports and exits (69). */
-	if (!rc.ever || self.quit)
-		return false;
-	int64_t delay = rc.now ? 0 : backoff_next(&rc.backoff, arc4random());
-	rc.now = false;
-	rc.due = time_mono_ms() + delay;
-	session_note(time_mono_ms());
+	session_note(now);
 	return true;
+}
+
+bool
+session_outage(void)
+{
+	return rc.down_since != 0;
 }
 
 void
@@ -68,6 +104,19 @@ session_registered(void)
 	rc.ever = true;
 	backoff_reset(&rc.backoff);
 	rc.due = 0;
+	if (rc.down_since != 0) {
+		char text[128];
+		int64_t secs = (time_mono_ms() - rc.down_since + 500) / 1000;
+		if (rc.tries == 0)
+			snprintf(text, sizeof(text), "Reconnected after %llds",
+			    (long long)secs);
+		else
+			snprintf(text, sizeof(text), "Reconnected after %llds "
+			    "(%u attempt%s failed)", (long long)secs, rc.tries,
+			    rc.tries == 1 ? "" : "s");
+		session_say(LINE_INFO, text);
+		rc.down_since = 0;
+	}
 	dirty |= DIRTY_STATUS;
 	chathist_registered();
 }
@@ -114,6 +163,9 @@ session_note(int64_t now)
 		int64_t secs = (rc.due - now + 999) / 1000;
 		snprintf(note, sizeof(note), "reconnecting in %llds",
 		    (long long)(secs > 0 ? secs : 0));
+		if (rc.tries > 0)
+			snprintf(note + strlen(note), sizeof(note) - strlen(note),
+			    " (%u failed)", rc.tries);
 	} else if (say_queued() > 0)
 		snprintf(note, sizeof(note), "sending, %zu to go", say_queued());
 	if (strcmp(note, status_note) != 0) {

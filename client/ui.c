@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <wctype.h>
 
@@ -429,6 +430,15 @@ ui_init(void)
 	nonl();
 	set_escdelay(25);
 	intrflush(stdscr, FALSE);
+	/* Ctrl-C is a key (interrupt.c), not SIGINT: the terminal's
+	 * interrupt character is switched off for curses' program mode,
+	 * and endwin gives the shell its own back. */
+	struct termios tio;
+	if (tcgetattr(STDIN_FILENO, &tio) == 0) {
+		tio.c_cc[VINTR] = _POSIX_VDISABLE;
+		if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0)
+			def_prog_mode();
+	}
 	/* NO_COLOR and --no-color were decided in main (ui_color); never
 	 * even start_color then, so not one colour escape is sent. */
 	colors = ui_color && has_colors() && start_color() == OK;
@@ -614,11 +624,22 @@ static void
 k_enter(void)
 {
 	char line[EDIT_MAX * 4 + 1];
+	struct buffer *b = window_current();
 
-	if (edit_take(cur_edit(), line, sizeof(line)) == 0)
+	if (edit_take(&b->edit, line, sizeof(line)) == 0)
 		return;
 	dirty |= DIRTY_INPUT;
-	command_run(window_current(), line);
+	/* Not connected: the line comes back, not lost (b is still open,
+	 * since nothing ran). */
+	if (!command_run(b, line))
+		edit_set(&b->edit, line);
+}
+
+static void
+k_interrupt(void)
+{
+	if (interrupt_key(window_current(), time_mono_ms()))
+		command_run(window_current(), "/quit");
 }
 
 static void
@@ -729,6 +750,7 @@ static const struct keybind {
 } keys[] = {
 	{ KEY_KIND_CHAR, KEY_CTRL('A'), NULL, k_ctrl_a },
 	{ KEY_KIND_CHAR, KEY_CTRL('B'), NULL, k_left },
+	{ KEY_KIND_CHAR, KEY_CTRL('C'), NULL, k_interrupt },
 	{ KEY_KIND_CHAR, KEY_CTRL('D'), NULL, k_delete },
 	{ KEY_KIND_CHAR, KEY_CTRL('E'), NULL, k_ctrl_e },
 	{ KEY_KIND_CHAR, KEY_CTRL('F'), NULL, k_right },

@@ -1,0 +1,349 @@
+/*
+ * Check tests for natter in daily use: nicks a server refuses, what an
+ * outage says, Ctrl-C, lines typed while disconnected. tests/net-stub.c
+ * stands in for net.c.
+ */
+#include <check.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter.h"
+#include "net-stub.h"
+
+struct options opt;
+
+static void
+setup(void)
+{
+	net_stub_reset();
+	net_stub_fd = 3;	/* connected */
+	opt.host = "irc.test";
+	opt.port = "6667";
+	opt.nick = opt.user = "alice";
+	opt.real = "Alice";
+	opt.join = NULL;
+	memset(&self, 0, sizeof(self));
+	str_copy(self.nick, "alice", sizeof(self.nick));
+	str_copy(self.prefix_chars, "@+", sizeof(self.prefix_chars));
+	str_copy(self.prefix_modes, "ov", sizeof(self.prefix_modes));
+	self.registered = true;
+	window_scrollback = 100;
+	window_init("server");
+}
+
+static void
+teardown(void)
+{
+	window_free_all();
+}
+
+static void
+from_server(const char *line)
+{
+	char buf[IRC_LINE_MAX + 1];
+
+	str_copy(buf, line, sizeof(buf));
+	handle_line(buf, strlen(buf));
+}
+
+static const char *
+last_text(const struct buffer *b)
+{
+	return b->seq == 0 ? "" : LINE_TEXT(buffer_line(b, b->seq - 1));
+}
+
+static const char *
+last_sent(void)
+{
+	return net_nsent == 0 ? "" : net_sent[net_nsent - 1];
+}
+
+/* Lines of b containing text. */
+static size_t
+count_lines(const struct buffer *b, const char *text)
+{
+	size_t n = 0;
+
+	for (uint64_t seq = b->seq - b->count; seq < b->seq; seq++)
+		if (strstr(LINE_TEXT(buffer_line(b, seq)), text) != NULL)
+			n++;
+	return n;
+}
+
+/* --- nickname */
+
+START_TEST(nick_problems)
+{
+	char why[128];
+
+	ck_assert(!nick_problem(why, sizeof(why), "alice"));
+	ck_assert(!nick_problem(why, sizeof(why), "[a]-b_c`9"));
+	ck_assert(nick_problem(why, sizeof(why), ""));
+	ck_assert_str_eq(why, "a nickname cannot be empty");
+	ck_assert(nick_problem(why, sizeof(why), "9lives"));
+	ck_assert_str_eq(why, "a nickname cannot start with 9");
+	ck_assert(nick_problem(why, sizeof(why), "-dash"));
+	ck_assert_str_eq(why, "a nickname cannot start with -");
+	ck_assert(nick_problem(why, sizeof(why), "a.b"));
+	ck_assert_str_eq(why, "a nickname cannot have . in it (letters, "
+	    "digits and []\\`_^{|}- only)");
+	ck_assert(nick_problem(why, sizeof(why), "jos\xc3\xa9"));
+	ck_assert(nick_problem(why, sizeof(why),
+	    "abcdefghijabcdefghijabcdefghij1"));
+	ck_assert(strstr(why, "longer than 30") != NULL);
+}
+END_TEST
+
+START_TEST(nick_alternatives)
+{
+	char out[IRC_NICK_MAX + 1];
+
+	/* First what is left of it, at 9 characters. */
+	ck_assert_uint_eq(nick_alternative(out, sizeof(out), "jo.smith", 0), 7);
+	ck_assert_str_eq(out, "josmith");
+	nick_alternative(out, sizeof(out), "averyverylongnick", 0);
+	ck_assert_str_eq(out, "averyvery");
+	nick_alternative(out, sizeof(out), "42-x", 0);
+	ck_assert_str_eq(out, "x");
+	/* Nothing left, or nothing changed: natter's own. */
+	nick_alternative(out, sizeof(out), "1234", 0);
+	ck_assert_str_eq(out, "natter");
+	nick_alternative(out, sizeof(out), "bob", 0);
+	ck_assert_str_eq(out, "natter");
+	nick_alternative(out, sizeof(out), "x", 1);
+	ck_assert_str_eq(out, "natter");
+	nick_alternative(out, sizeof(out), "natter", 2);
+	ck_assert_str_eq(out, "natter2");
+	ck_assert_uint_eq(nick_alternative(out, 3, "natter", 1), 0);
+}
+END_TEST
+
+START_TEST(nick_refused_registering)
+{
+	struct buffer *s = window_server();
+
+	self.registered = false;
+	str_copy(self.nick, "jo.smith", sizeof(self.nick));
+	handle_connected();
+	net_stub_reset();
+	from_server(":irc.test 432 * jo.smith :Erroneous Nickname");
+	ck_assert_str_eq(last_sent(), "NICK josmith");
+	ck_assert_str_eq(self.nick, "josmith");
+	ck_assert_str_eq(last_text(s), "The server refuses the nickname "
+	    "jo.smith (Erroneous Nickname); trying josmith instead, /nick "
+	    "picks another once connected");
+	from_server(":irc.test 432 * josmith :Erroneous Nickname");
+	ck_assert_str_eq(last_sent(), "NICK natter");
+	from_server(":irc.test 432 * natter :Erroneous Nickname");
+	ck_assert_str_eq(last_sent(), "NICK natter2");
+	/* A new connection starts from the first alternative again. */
+	str_copy(self.nick, "a.b", sizeof(self.nick));
+	handle_connected();
+	from_server(":irc.test 432 * a.b :Erroneous Nickname");
+	ck_assert_str_eq(last_sent(), "NICK ab");
+}
+END_TEST
+
+START_TEST(nick_refused_registered)
+{
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL);
+
+	window_select(window_index(c));
+	command_run(c, "/nick 9lives");
+	ck_assert_uint_eq(net_nsent, 0);
+	ck_assert_str_eq(last_text(c), "Not a valid nickname: a nickname "
+	    "cannot start with 9");
+	command_run(c, "/nick bob|away");
+	ck_assert_str_eq(last_sent(), "NICK bob|away");
+	from_server(":irc.test 432 alice bob|away :Erroneous Nickname");
+	ck_assert_str_eq(last_text(c), "The server refuses the nickname "
+	    "bob|away (Erroneous Nickname); you are still alice");
+	ck_assert_str_eq(self.nick, "alice");
+	from_server(":irc.test 433 alice bob :Nickname is already in use");
+	ck_assert_str_eq(last_text(c), "Nickname bob is already in use; you "
+	    "are still alice");
+	ck_assert_uint_eq(net_nsent, 1);
+}
+END_TEST
+
+/* --- session: one line as an outage starts, one as it ends */
+
+START_TEST(outage_said_once)
+{
+	struct buffer *s = window_server(), *c = window_open("#lan", BUFFER_CHANNEL);
+
+	window_select(window_index(c));
+	session_init();
+	self.registered = false;
+	handle_connected();
+	from_server(":irc.test 001 alice :Welcome");
+	ck_assert(!session_outage());
+	/* It drops, and three attempts fail. */
+	str_copy(net_error, "irc.test:6667: Connection reset by peer",
+	    sizeof(net_error));
+	net_stub_fd = -1;
+	self.registered = false;
+	handle_disconnected();
+	ck_assert(session_outage());
+	ck_assert_str_eq(last_text(c), "Disconnected: irc.test:6667: "
+	    "Connection reset by peer; reconnecting in 1s");
+	for (int i = 0; i < 3; i++) {
+		str_copy(net_error, "irc.test:6667: Connection refused",
+		    sizeof(net_error));
+		handle_disconnected();
+	}
+	ck_assert_uint_eq(count_lines(s, "Disconnected"), 1);
+	ck_assert_uint_eq(count_lines(c, "Disconnected"), 1);
+	ck_assert_uint_eq(count_lines(s, "refused"), 0);
+	session_tick(time_mono_ms());
+	ck_assert_msg(strstr(status_note, "reconnecting in") != NULL &&
+	    strstr(status_note, "(3 failed)") != NULL, "%s", status_note);
+	/* Back: no "Connected to" for the attempt, one "Reconnected". */
+	net_stub_fd = 3;
+	handle_connected();
+	ck_assert_uint_eq(count_lines(s, "Connected to"), 1);
+	from_server(":irc.test 001 alice :Welcome");
+	ck_assert(!session_outage());
+	ck_assert(strncmp(last_text(c), "Reconnected after ", 18) == 0);
+	ck_assert(strstr(last_text(c), "(3 attempts failed)") != NULL);
+	ck_assert_uint_eq(count_lines(s, "Reconnected"), 1);
+	/* The next outage is said again. */
+	net_stub_fd = -1;
+	self.registered = false;
+	handle_disconnected();
+	ck_assert_uint_eq(count_lines(s, "Disconnected"), 2);
+	self.quit = true;	/* no reconnect is left scheduled */
+}
+END_TEST
+
+/* A welcome burst as ngircd sends it. */
+static void
+burst(void)
+{
+	self.registered = false;
+	handle_connected();
+	from_server(":irc.test 001 alice :Welcome to the test network alice");
+	from_server(":irc.test 002 alice :Your host is irc.test");
+	from_server(":irc.test 003 alice :This server has been started today");
+	from_server(":irc.test 005 alice NETWORK=Test :are supported");
+	from_server(":irc.test 251 alice :There are 7 users and 0 invisible on 1 servers");
+	from_server(":irc.test 265 alice 7 7 :Current local users 7, max 7");
+	from_server(":irc.test 375 alice :- irc.test message of the day");
+	from_server(":irc.test 372 alice :- be kind");
+	from_server(":irc.test 376 alice :End of MOTD command");
+}
+
+START_TEST(reconnect_burst_quiet)
+{
+	struct buffer *s = window_server(), *c = window_open("#lan", BUFFER_CHANNEL);
+
+	session_init();
+	burst();
+	ck_assert_uint_eq(count_lines(s, "be kind"), 1);
+	ck_assert_uint_eq(count_lines(s, "Your host is"), 1);
+	ck_assert_uint_eq(count_lines(s, "Current local users"), 0);
+	ck_assert_uint_eq(count_lines(s, "7 users on this server now"), 1);
+	window_select(window_index(c));
+	net_stub_fd = -1;
+	self.registered = false;
+	handle_disconnected();
+	net_stub_fd = 3;
+	burst();
+	/* Neither again in the server buffer, nor in the channel. */
+	ck_assert_uint_eq(count_lines(s, "be kind"), 1);
+	ck_assert_uint_eq(count_lines(s, "Your host is"), 1);
+	ck_assert_uint_eq(count_lines(s, "Welcome to the test"), 1);
+	ck_assert_uint_eq(count_lines(c, "be kind"), 0);
+	ck_assert_uint_eq(count_lines(c, "message of the day"), 0);
+	/* Asked for later (/motd), it shows. */
+	from_server(":irc.test 372 alice :- be kind");
+	ck_assert_uint_eq(count_lines(s, "be kind"), 2);
+	self.quit = true;
+}
+END_TEST
+
+/* --- interrupt and typing while disconnected */
+
+START_TEST(ctrl_c_twice)
+{
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL);
+
+	edit_set(&c->edit, "half a thought");
+	ck_assert(!interrupt_key(c, 10000));
+	ck_assert_uint_eq(c->edit.len, 0);
+	ck_assert(strstr(last_text(c), "Ctrl-C again within 2s quits") != NULL);
+	ck_assert(strstr(last_text(c), "Ctrl-Y") != NULL);
+	edit_op(&c->edit, EDIT_YANK);
+	ck_assert_uint_eq(c->edit.len, strlen("half a thought"));
+	/* Too late for a second press: it counts as a first again. */
+	ck_assert(!interrupt_key(c, 12001));
+	ck_assert(strstr(last_text(c), "Ctrl-C again") != NULL);
+	ck_assert(interrupt_key(c, 14000));
+	/* After quitting was answered, the next press starts over. */
+	ck_assert(!interrupt_key(c, 14100));
+}
+END_TEST
+
+START_TEST(typed_while_disconnected)
+{
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL);
+
+	self.registered = false;
+	ck_assert(!command_run(c, "are you there?"));
+	ck_assert(!command_run(c, "/join #x"));
+	ck_assert(strncmp(last_text(c), "Not connected: the line stays", 29) == 0);
+	ck_assert_uint_eq(net_nsent, 0);
+	/* What needs no connection runs. */
+	ck_assert(command_run(c, "/clear"));
+	ck_assert(command_run(c, "/frobnicate"));
+	self.registered = true;
+	ck_assert(command_run(c, "are you there?"));
+}
+END_TEST
+
+static Suite *
+usage_suite(void)
+{
+	Suite *s = suite_create("client-usage");
+	TCase *tc;
+
+	tc = tcase_create("nickname");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, nick_problems);
+	tcase_add_test(tc, nick_alternatives);
+	tcase_add_test(tc, nick_refused_registering);
+	tcase_add_test(tc, nick_refused_registered);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("session");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, outage_said_once);
+	tcase_add_test(tc, reconnect_burst_quiet);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("input");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, ctrl_c_twice);
+	tcase_add_test(tc, typed_while_disconnected);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		return 99;
+	setenv("TZ", "UTC", 1);
+	log_init("check_client_usage", LOG_LEVEL_ERROR, false);
+	sr = srunner_create(usage_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -52,6 +52,8 @@ static const struct {
 	    "before-connect" },
 	{ "draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL },
 	{ "draft/message-redaction", CAP_MESSAGE_REDACTION, NULL },
+	/* Its limits, which clients must know before they send. */
+	{ "draft/multiline", CAP_MULTILINE, MULTILINE_CAP_VALUE },
 	{ "draft/read-marker", CAP_READ_MARKER, NULL },
 	{ "soju.im/search", CAP_SEARCH, NULL },
 };

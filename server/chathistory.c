@@ -64,14 +64,56 @@ batch_close(struct client *c, const char *ref)
 		conn_sendf(c, ":%s BATCH -%s", cfg.name, ref);
 }
 
+/* "[12:34] ": a line's time in its text, for clients without
+ * server-time, in local time as the people on the LAN read their
+ * clocks. */
+static void
+stamp_text(char *buf, size_t cap, int64_t time_ms)
+{
+	time_t t = time_ms / 1000;
+	struct tm tm;
+
+	strftime(buf, cap, "[%H:%M] ", localtime_r(&t, &tm));
+}
+
+/* A multiline message's row: a draft/multiline batch inside the
+ * reply's, or its lines one by one (multiline.c). */
+static void
+send_lines(struct hist_out *o, const struct hist_msg *m, const char *first,
+    const char *each)
+{
+	struct client *c = o->c;
+	char prefix[IRC_BODY_MAX], stamp[16] = "", ref[MULTILINE_REF_MAX + 1];
+	struct ml_form f = { .prefix = prefix, .text = m->text,
+	    .first = first, .each = each, .outer = o->batch, .stamp = stamp };
+	int n = snprintf(prefix, sizeof(prefix), ":%s %s %s :", m->source,
+	    m->command, m->target);
+	size_t len;
+
+	if (n < 0 || (size_t)n >= sizeof(prefix))
+		return;
+	f.prefixlen = n;
+	if (!client_has_cap(c, CAP_SERVER_TIME))
+		stamp_text(stamp, sizeof(stamp), m->time_ms);
+	if (client_has_cap(c, CAP_MULTILINE) && client_has_cap(c, CAP_BATCH)) {
+		batch_ref(ref, sizeof(ref));
+		f.ref = ref;
+	}
+	char *lines = multiline_format(&f, &len);
+	conn_write(c, lines, len);
+	free(lines);
+}
+
 static void
 send_row(const struct hist_msg *m, void *arg)
 {
 	struct hist_out *o = arg;
 	struct client *c = o->c;
-	char tags[IRC_TAGS_MAX], stamp[IRC_TIME_LEN + 1];
-	char text[IRC_BODY_MAX + 16];
-	size_t n = 0;
+	/* first: the message's tags; each: those of a multiline message's
+	 * later lines (no msgid); tags: first in the reply's batch. */
+	char first[IRC_TAGS_MAX], each[IRC_TAGS_MAX], tags[IRC_TAGS_MAX];
+	char stamp[IRC_TIME_LEN + 1], text[IRC_BODY_MAX + 16];
+	size_t n = 0, e = 0;
 
 	if (o->replay != NULL) {
 		if (ctcp_query(m->text))
@@ -80,20 +122,30 @@ send_row(const struct hist_msg *m, void *arg)
 			o->batch = batch_open(c, o->ref, sizeof(o->ref),
 			    "chathistory", o->replay);
 	}
-	tags[0] = '\0';
-	if (o->batch != NULL)
-		n += snprintf(tags + n, sizeof(tags) - n, "batch=%s", o->batch);
+	first[0] = each[0] = '\0';
 	if (client_has_cap(c, CAP_SERVER_TIME)) {
 		time_format(stamp, sizeof(stamp), m->time_ms);
-		n += snprintf(tags + n, sizeof(tags) - n, "%stime=%s",
-		    n > 0 ? ";" : "", stamp);
+		n += snprintf(first + n, sizeof(first) - n, "time=%s", stamp);
+		e += snprintf(each + e, sizeof(each) - e, "time=%s", stamp);
 	}
 	if (client_has_cap(c, CAP_MESSAGE_TAGS)) {
-		n += snprintf(tags + n, sizeof(tags) - n, "%smsgid=%s",
+		n += snprintf(first + n, sizeof(first) - n, "%smsgid=%s",
 		    n > 0 ? ";" : "", m->msgid);
-		if (m->tags[0] != '\0' && n + strlen(m->tags) + 2 < sizeof(tags))
-			snprintf(tags + n, sizeof(tags) - n, ";%s", m->tags);
+		if (m->tags[0] != '\0' && n + strlen(m->tags) + 2 <
+		    sizeof(first) - 16) {
+			snprintf(first + n, sizeof(first) - n, ";%s", m->tags);
+			if (strlen(m->tags) <= MULTILINE_EACH_TAGS_MAX)
+				snprintf(each + e, sizeof(each) - e, "%s%s",
+				    e > 0 ? ";" : "", m->tags);
+		}
 	}
+	if (strcmp(m->command, "PRIVMSG") == 0 && multiline_text(m->text)) {
+		send_lines(o, m, first, each);
+		return;
+	}
+	snprintf(tags, sizeof(tags), "%s%s%s%s", o->batch != NULL ? "batch=" :
+	    "", o->batch != NULL ? o->batch : "",
+	    o->batch != NULL && first[0] != '\0' ? ";" : "", first);
 	if (strcmp(m->command, "TAGMSG") == 0) {
 		conn_send_tagged(c, tags, ":%s TAGMSG %s", m->source,
 		    m->target);
@@ -102,15 +154,12 @@ send_row(const struct hist_msg *m, void *arg)
 	if (client_has_cap(c, CAP_SERVER_TIME))
 		str_copy(text, m->text, sizeof(text));
 	else {
-		/* No server-time: the time goes into the text, local time
-		 * as the people on the LAN read their clocks, after an
+		/* No server-time: the time goes into the text, after an
 		 * ACTION's verb so the CTCP stays whole. */
-		char hhmm[8];
-		time_t t = m->time_ms / 1000;
-		struct tm tm;
+		char hhmm[16];
 		bool action = strncmp(m->text, "\1ACTION ", 8) == 0;
-		strftime(hhmm, sizeof(hhmm), "%H:%M", localtime_r(&t, &tm));
-		snprintf(text, sizeof(text), "%s[%s] %s",
+		stamp_text(hhmm, sizeof(hhmm), m->time_ms);
+		snprintf(text, sizeof(text), "%s%s%s",
 		    action ? "\1ACTION " : "", hhmm, m->text + (action ? 8 : 0));
 	}
 	conn_send_tagged(c, tags, ":%s %s %s :%s", m->source, m->command,
@@ -188,7 +237,11 @@ rows_add(const struct hist_msg *m, void *arg)
 		*dst[i] = p;
 		p += len[i];
 	}
-	r->bytes[r->n] = size + ROW_OVERHEAD;
+	/* A multiline message is a wire line per line of it. */
+	size_t lines = 1;
+	for (const char *t = m->text; (t = strpbrk(t, "\n\r")) != NULL; t++)
+		lines++;
+	r->bytes[r->n] = size + ROW_OVERHEAD * lines;
 	r->n++;
 }
 

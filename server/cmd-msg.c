@@ -12,9 +12,8 @@
 
 #define TARGETS_MAX 4	/* TARGMAX */
 
-/* Client-only tags ('+' prefix) in escaped wire form. */
-static void
-client_tags(const struct irc_msg *m, char *buf, size_t cap)
+void
+msg_client_tags(const struct irc_msg *m, char *buf, size_t cap)
 {
 	char esc[IRC_CLIENT_TAGS_MAX + 1];
 	size_t n = 0;
@@ -102,9 +101,11 @@ store(const struct hist_msg *h, struct client *c, struct client *to)
 	return hold;
 }
 
+/* lines: a multiline message (text is then its lines, multiline.c's
+ * form), stored as one row, relayed as a batch or separate lines. */
 static void
 deliver(struct client *c, const char *command, const char *target,
-    const char *text, const char *ctags, bool tagmsg)
+    const char *text, const char *ctags, bool tagmsg, bool lines)
 {
 	bool notice = command[0] == 'N';
 	bool echo = client_has_cap(c, CAP_ECHO_MESSAGE);
@@ -156,7 +157,11 @@ deliver(struct client *c, const char *command, const char *target,
 		}
 	} else if (nickserv_is(target)) {
 		/* Passwords: never stored, echoed or relayed. */
-		if (!notice && !tagmsg)
+		if (lines)
+			conn_sendf(c, ":%s FAIL BATCH MULTILINE_INVALID_TARGET"
+			    " %s %s :NickServ takes one line at a time",
+			    cfg.name, target, target);
+		else if (!notice && !tagmsg)
 			nickserv_message(c, text);
 		return;
 	} else {
@@ -195,9 +200,10 @@ deliver(struct client *c, const char *command, const char *target,
 		    ctags);
 		ctags = tags;
 	}
-	const char *params[] = { target, text };
+	const char *params[] = { target, lines ? "" : text };
 	relay_init(&r, cmd_time_ms, msgid, ctags, conn_prefix(c), command,
 	    tagmsg ? 1 : 2, params);
+	r.lines = lines ? text : NULL;
 	r.account = c->account;
 	r.tags_only = tagmsg;
 	r.hold = hold;
@@ -256,7 +262,7 @@ message(struct client *c, struct irc_msg *m, const char *command)
 			conn_reply(c, ERR_NOTEXTTOSEND, ":No text to send");
 		return;
 	}
-	client_tags(m, ctags, sizeof(ctags));
+	msg_client_tags(m, ctags, sizeof(ctags));
 	str_copy(targets, m->params[0], sizeof(targets));
 	for (char *t, *p = targets; (t = strsep(&p, ",")) != NULL;) {
 		if (t[0] == '\0')
@@ -277,8 +283,15 @@ message(struct client *c, struct irc_msg *m, const char *command)
 		}
 		seen[n - 1] = t;
 		deliver(c, command, t, tagmsg ? "" : m->params[1], ctags,
-		    tagmsg);
+		    tagmsg, false);
 	}
+}
+
+void
+msg_multiline(struct client *c, const char *target, const char *lines,
+    const char *ctags)
+{
+	deliver(c, "PRIVMSG", target, lines, ctags, false, true);
 }
 
 void

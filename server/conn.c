@@ -615,6 +615,50 @@ capture_reset(void)
 	tie = NULL;
 }
 
+/* The length of the first line of s (to its LF), and whether it is a
+ * BATCH command, opening (+) or closing (-), whose reference then goes
+ * to ref. */
+static size_t
+batch_line(const char *s, size_t len, char sign, char *ref, size_t cap)
+{
+	const char *nl = memchr(s, '\n', len), *p = s;
+	size_t n = nl != NULL ? (size_t)(nl - s + 1) : len;
+
+	ref[0] = '\0';
+	if (*p == '@' && (p = memchr(p, ' ', n)) != NULL)
+		p++;
+	if (p != NULL && *p == ':' && (p = memchr(p, ' ', n - (p - s))) != NULL)
+		p++;
+	if (p == NULL || strncmp(p, "BATCH ", 6) != 0 || p[6] != sign)
+		return n;
+	size_t rl = strcspn(p + 7, " \r\n");
+	if (rl < cap) {
+		memcpy(ref, p + 7, rl);
+		ref[rl] = '\0';
+	}
+	return n;
+}
+
+/*
+ * Whether the capture is one batch and nothing else (the echo of a
+ * multiline message): the label then goes on its opening line alone
+ * (draft/multiline: "only on the opening BATCH command").
+ */
+static bool
+capture_one_batch(void)
+{
+	char open[MULTILINE_REF_MAX + 1], close[MULTILINE_REF_MAX + 1];
+	const char *end = capture.buf + capture.len, *last = end - 1;
+
+	if (capture.len == 0)
+		return false;
+	batch_line(capture.buf, capture.len, '+', open, sizeof(open));
+	while (last > capture.buf && last[-1] != '\n')
+		last--;
+	batch_line(last, end - last, '-', close, sizeof(close));
+	return open[0] != '\0' && strcmp(open, close) == 0;
+}
+
 void
 conn_capture_end(struct client *c, const char *label)
 {
@@ -634,9 +678,21 @@ conn_capture_end(struct client *c, const char *label)
 		capture_reset();
 		return;
 	}
-	if (capture.lines == 1) {
+	if (capture.lines == 1 || capture_one_batch()) {
+		size_t n = (const char *)memchr(capture.buf, '\n',
+		    capture.len) - capture.buf + 1;
 		capture_tie(0);
-		write_with_tag(c, tag, capture.buf, capture.len);
+		write_with_tag(c, tag, capture.buf, n);
+		for (p = capture.buf + n, end = capture.buf + capture.len;
+		    p < end;) {
+			const char *nl = memchr(p, '\n', end - p);
+			size_t len = nl != NULL ? (size_t)(nl - p + 1) :
+			    (size_t)(end - p);
+			capture_tie(p - capture.buf);
+			conn_write(c, p, len);
+			p += len;
+		}
+		tie = NULL;
 		capture_reset();
 		return;
 	}
@@ -749,7 +805,10 @@ conn_line(struct client *c, char *line, size_t len)
 		return;
 	}
 	bool repaired = sanitize(&m);
-	cmd_dispatch(c, &m, time_now_ms(), repaired);
+	int64_t now = time_now_ms();
+	if (multiline_take(c, &m, now))
+		return;
+	cmd_dispatch(c, &m, now, repaired);
 }
 
 void
@@ -931,6 +990,7 @@ conn_free(struct client *c)
 	free(c->quit_reason);
 	free(c->account);
 	readmark_free(&c->marks);
+	multiline_free(c);
 	sasl_free(c);
 	free(c);
 	conn_count--;

@@ -312,6 +312,13 @@ run_timers(int64_t now)
 				next = d;
 			continue;
 		}
+		/* A draft/multiline batch whose end never came. */
+		if ((d = multiline_deadline(c)) != 0) {
+			if (now >= d)
+				multiline_expire(c);
+			else if (d < next)
+				next = d;
+		}
 		/* --nick-grace: a registered nick held without logging in. */
 		if (c->guard_at != 0) {
 			if (now >= c->guard_at)

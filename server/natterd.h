@@ -128,6 +128,8 @@ void obuf_tie(struct obuf *b, struct hold *h, bool if_lost);
 /* Whether b may be written now, must wait, or is never to be written. */
 enum obuf_show obuf_show(const struct obuf *b);
 
+#define MULTILINE_REF_MAX 32	/* bytes of a batch reference we keep */
+
 /*
  * relay.c (continued): a message relayed from a source to many clients. Its body is
  * formatted once; each tag variant (server-time, message-tags: msgid and
@@ -138,7 +140,8 @@ enum {
 	RV_TIME = 1 << 0,	/* recipient has server-time */
 	RV_TAGS = 1 << 1,	/* recipient has message-tags */
 	RV_ACCOUNT = 1 << 2,	/* recipient has account-tag */
-	RV_COUNT = 8,
+	RV_MULTILINE = 1 << 3,	/* recipient takes draft/multiline batches */
+	RV_COUNT = 16,
 };
 
 struct relay {
@@ -148,6 +151,11 @@ struct relay {
 	bool tags_only;		/* TAGMSG: only for message-tags clients */
 	struct hold *hold;	/* its variants wait for this; NULL: none */
 	const char *account;	/* the source's account (account-tag), or NULL */
+	/* draft/multiline: the message's lines (multiline.c's form), body
+	 * then being their prefix ":source PRIVMSG target :" and CRLF;
+	 * NULL: body is the message. */
+	const char *lines;
+	char ref[MULTILINE_REF_MAX + 1];	/* its batch reference, once made */
 	char body[IRC_BODY_MAX + 1];	/* ":source CMD params\r\n" */
 	size_t bodylen;
 	struct obuf *variant[RV_COUNT];
@@ -215,6 +223,7 @@ enum {
 	TLS_READ_WANTS_WRITE = 1 << 2,	/* read again once writable */
 };
 struct monlist;
+struct mlbatch;
 
 struct oent {
 	struct obuf *b;
@@ -299,6 +308,7 @@ struct client {
 	char **invites;		/* folded channel names this client may enter */
 	struct monlist *monitor;	/* MONITOR targets; NULL when none */
 	struct readmarks marks;	/* read markers while not logged in */
+	struct mlbatch *ml;	/* a draft/multiline batch being sent, or NULL */
 	uint8_t ninvites;
 	char nick[IRC_NICK_MAX + 1];
 	char user[IRC_USER_MAX + 1];
@@ -607,6 +617,7 @@ enum {
 	CAP_READ_MARKER = 1 << 21,	/* draft/read-marker */
 	CAP_SEARCH = 1 << 22,	/* soju.im/search: SEARCH */
 	CAP_MESSAGE_REDACTION = 1 << 23,	/* draft/message-redaction */
+	CAP_MULTILINE = 1 << 24,	/* draft/multiline */
 };
 /* The bit of a capability by name, 0 if unknown. */
 uint32_t cap_bit(const char *name);
@@ -676,6 +687,57 @@ cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_userhost, cmd_version, cmd_wallops, cmd_who, cmd_whois,
     cmd_whowas, cmd_chathistory, cmd_monitor, cmd_help, cmd_info,
     cmd_markread, cmd_search, cmd_redact;
+
+/* cmd-msg.c: PRIVMSG, NOTICE, TAGMSG. */
+
+/* The client-only tags of m, escaped, into buf ("" when none). */
+void msg_client_tags(const struct irc_msg *m, char *buf, size_t cap);
+/* A draft/multiline message (multiline.c's lines) from c to target,
+ * delivered, stored and echoed as one PRIVMSG is. */
+void msg_multiline(struct client *c, const char *target, const char *lines,
+    const char *ctags);
+
+/*
+ * multiline.c: draft/multiline. A client's batch is collected within
+ * these limits (Ergo's defaults; the cap's value says them), then sent on
+ * as one message; a batch left open MULTILINE_IDLE_MS after its last line
+ * is dropped.
+ */
+#define MULTILINE_MAX_BYTES 4096
+#define MULTILINE_MAX_LINES 100
+#define MULTILINE_IDLE_MS 10000
+#define MULTILINE_ROOM_MIN 64	/* text per wire line, at the least */
+/* Client tags repeated on every line sent to a client without the
+ * capability only up to this size (else on the first alone), so that a
+ * message costs a recipient tens of KiB, not 100 times 4 KiB of tags. */
+#define MULTILINE_EACH_TAGS_MAX 256
+#define MULTILINE_CAP_VALUE "max-bytes=4096,max-lines=100"
+
+/* Take m if it belongs to c's multiline batch (BATCH, its lines, what
+ * breaks it); false: run it as any command. */
+bool multiline_take(struct client *c, struct irc_msg *m, int64_t time_ms);
+/* When c's open batch times out; 0: none open. */
+int64_t multiline_deadline(const struct client *c);
+/* It did: FAIL, and the batch is dropped. */
+void multiline_expire(struct client *c);
+void multiline_free(struct client *c);
+/* Whether a stored text is a multiline message's lines. */
+bool multiline_text(const char *text);
+
+/* How multiline_format writes a message's lines for one recipient. */
+struct ml_form {
+	const char *prefix;	/* ":source PRIVMSG target :" */
+	size_t prefixlen;
+	const char *text;	/* the lines */
+	const char *first;	/* tags of BATCH +, or of the first fallback line */
+	const char *each;	/* tags of the other fallback lines */
+	const char *outer;	/* the batch it is in (CHATHISTORY), or NULL */
+	const char *ref;	/* its own batch's reference; NULL: separate
+				 * lines, without the blank ones */
+	const char *stamp;	/* before a fallback line's text ("[12:34] ") */
+};
+/* The wire lines, CRLF-ended (malloc'd; their length in *len). */
+char *multiline_format(const struct ml_form *f, size_t *len);
 
 /* cmd-reg.c: registration, welcome burst, LUSERS, MOTD. */
 void reg_try_finish(struct client *c);

@@ -113,6 +113,8 @@ relay_init(struct relay *r, int64_t time_ms, const char *msgid,
 	r->tags_only = false;
 	r->hold = NULL;
 	r->account = NULL;
+	r->lines = NULL;
+	r->ref[0] = '\0';
 
 	/* ":source command", copied (snprintf here cost as much as the rest
 	 * of the line); source and command are short, the cap a safeguard. */
@@ -146,45 +148,89 @@ relay_init(struct relay *r, int64_t time_ms, const char *msgid,
 	r->bodylen = p - r->body;
 }
 
-static struct obuf *
-relay_variant(struct relay *r, unsigned v)
+/* The tags of variant v, msgid among them only if with_msgid, the
+ * client tags only if they are at most ctags_max bytes; their length. */
+static size_t
+relay_tags(const struct relay *r, unsigned v, bool with_msgid,
+    size_t ctags_max, char *tags, size_t cap)
 {
-	char tags[IRC_TAGS_MAX + 2];
 	size_t tl = 0;
-	struct obuf *b;
 
-	if (r->variant[v] != NULL)
-		return r->variant[v];
+	tags[0] = '\0';
 	if ((v & RV_TIME) != 0) {
 		char ts[IRC_TIME_LEN + 1];
 
 		time_format(ts, sizeof(ts), r->time_ms);
-		tl += snprintf(tags + tl, sizeof(tags) - tl, "%stime=%s",
+		tl += snprintf(tags + tl, cap - tl, "%stime=%s",
 		    tl ? ";" : "", ts);
 	}
 	if ((v & RV_ACCOUNT) != 0) {
 		char esc[2 * IRC_NICK_MAX + 1];
 
 		irc_tag_escape(esc, sizeof(esc), r->account);
-		tl += snprintf(tags + tl, sizeof(tags) - tl, "%saccount=%s",
+		tl += snprintf(tags + tl, cap - tl, "%saccount=%s",
 		    tl ? ";" : "", esc);
 	}
-	if ((v & RV_TAGS) != 0 && r->msgid[0] != '\0')
-		tl += snprintf(tags + tl, sizeof(tags) - tl, "%smsgid=%s",
+	if ((v & RV_TAGS) != 0 && r->msgid[0] != '\0' && with_msgid)
+		tl += snprintf(tags + tl, cap - tl, "%smsgid=%s",
 		    tl ? ";" : "", r->msgid);
-	if ((v & RV_TAGS) != 0 && r->ctags[0] != '\0' &&
-	    tl + 1 + strlen(r->ctags) < IRC_TAGS_MAX - 1)
-		tl += snprintf(tags + tl, sizeof(tags) - tl, "%s%s",
+	size_t cl = strlen(r->ctags);
+	if ((v & RV_TAGS) != 0 && cl > 0 && cl <= ctags_max &&
+	    tl + 1 + cl < IRC_TAGS_MAX - 1)
+		tl += snprintf(tags + tl, cap - tl, "%s%s",
 		    tl ? ";" : "", r->ctags);
-	b = obuf_new(r->bodylen + tl + 2);
-	if (tl > 0) {
-		b->data[0] = '@';
-		memcpy(b->data + 1, tags, tl);
-		b->data[tl + 1] = ' ';
-		b->len = tl + 2;
+	return tl;
+}
+
+/* A multiline message's variant: one buffer with all its lines, as a
+ * batch or as separate lines (multiline.c). */
+static struct obuf *
+relay_lines(struct relay *r, unsigned v)
+{
+	char first[IRC_TAGS_MAX + 2], each[IRC_TAGS_MAX + 2];
+	struct ml_form f = { .prefix = r->body, .prefixlen = r->bodylen - 2,
+	    .text = r->lines, .first = first, .each = each, .stamp = "" };
+	size_t len;
+
+	relay_tags(r, v, true, IRC_TAGS_MAX, first, sizeof(first));
+	relay_tags(r, v, false, MULTILINE_EACH_TAGS_MAX, each, sizeof(each));
+	if ((v & RV_MULTILINE) != 0) {
+		/* One reference for every recipient: each sees it once. */
+		if (r->ref[0] == '\0')
+			batch_ref(r->ref, sizeof(r->ref));
+		f.ref = r->ref;
 	}
-	memcpy(b->data + b->len, r->body, r->bodylen);
-	b->len += r->bodylen;
+	char *lines = multiline_format(&f, &len);
+	struct obuf *b = obuf_new(len);
+	memcpy(b->data, lines, len);
+	b->len = len;
+	free(lines);
+	return b;
+}
+
+static struct obuf *
+relay_variant(struct relay *r, unsigned v)
+{
+	char tags[IRC_TAGS_MAX + 2];
+	size_t tl;
+	struct obuf *b;
+
+	if (r->variant[v] != NULL)
+		return r->variant[v];
+	if (r->lines != NULL) {
+		b = relay_lines(r, v);
+	} else {
+		tl = relay_tags(r, v, true, IRC_TAGS_MAX, tags, sizeof(tags));
+		b = obuf_new(r->bodylen + tl + 2);
+		if (tl > 0) {
+			b->data[0] = '@';
+			memcpy(b->data + 1, tags, tl);
+			b->data[tl + 1] = ' ';
+			b->len = tl + 2;
+		}
+		memcpy(b->data + b->len, r->body, r->bodylen);
+		b->len += r->bodylen;
+	}
 	if (r->hold != NULL)
 		obuf_tie(b, r->hold, false);
 	r->variant[v] = b;
@@ -207,6 +253,9 @@ relay_send(struct relay *r, struct client *c)
 	if (client_has_cap(c, CAP_MESSAGE_TAGS) &&
 	    (r->msgid[0] != '\0' || r->ctags[0] != '\0'))
 		v |= RV_TAGS;
+	if (r->lines != NULL && client_has_cap(c, CAP_MULTILINE) &&
+	    client_has_cap(c, CAP_BATCH))
+		v |= RV_MULTILINE;
 	conn_push(c, relay_variant(r, v));
 }
 

@@ -75,6 +75,8 @@ class NatterdController(BaseServerController, DirectoryBasedController):
         args = [
             os.environ.get("NATTERD", "natterd"),
             "--listen", "{}:{}".format(hostname, port),
+            # No TLS port: 6697 may be anyone's on a shared machine.
+            "--tls-listen", "none",
             "--name", "My.Little.Server",
             "--db", "none",
             "--flood", "off",

@@ -15,7 +15,6 @@
 
 #include "natterd.h"
 
-#define ROWS_PER_TOKEN 10	/* rows asked for that cost one more flood token */
 #define SEARCH_DEFAULT 100	/* SEARCH's limit when it gives none */
 #define ROW_OVERHEAD 128	/* bytes a row's line adds to its fields (tags) */
 
@@ -301,7 +300,7 @@ targets(struct client *c, struct irc_msg *m)
 		fail(c, "INVALID_PARAMS", "TARGETS", "Invalid parameters");
 		return;
 	}
-	conn_flood_charge(c, limit / ROWS_PER_TOKEN);
+	cmd_rows_asked = limit;
 	o.batch = batch_open(c, o.ref, sizeof(o.ref),
 	    "draft/chathistory-targets", NULL);
 	int n = hist_targets(conn_owner(c), from.time_ms, to.time_ms, limit,
@@ -414,9 +413,9 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		return;
 	}
 	q.key = key;
-	/* Rows cost flood tokens too, so asking for 1000 again and again
-	 * is as slow as saying a hundred lines. */
-	conn_flood_charge(c, q.limit / ROWS_PER_TOKEN);
+	/* The store looks for every row asked for, there or not: they
+	 * cost as lines of the answer would (cmd_dispatch). */
+	cmd_rows_asked = q.limit;
 	struct rows rows = { 0 };
 	int n = hist_query(&q, rows_add, &rows);
 	o.batch = batch_open(c, o.ref, sizeof(o.ref), "chathistory", target);
@@ -501,7 +500,7 @@ cmd_search(struct client *c, struct irc_msg *m)
 		}
 		q.key = key;
 	}
-	conn_flood_charge(c, q.limit / ROWS_PER_TOKEN);
+	cmd_rows_asked = q.limit;
 	struct rows rows = { 0 };
 	int n = hist_search(&q, rows_add, &rows);
 	o.batch = batch_open(c, o.ref, sizeof(o.ref), "soju.im/search", NULL);

@@ -394,13 +394,10 @@ cmd_names(struct client *c, struct irc_msg *m)
 }
 
 static void
-list_one(struct chan *ch, void *arg)
+list_one(struct client *c, const struct chan *ch)
 {
-	struct client *c = arg;
-
-	if (chan_visible(ch, c))
-		conn_reply(c, RPL_LIST, "%s %u :%s", ch->name, ch->nmembers,
-		    ch->topic != NULL ? ch->topic : "");
+	conn_reply(c, RPL_LIST, "%s %u :%s", ch->name, ch->nmembers,
+	    ch->topic != NULL ? ch->topic : "");
 }
 
 /*
@@ -423,6 +420,12 @@ struct list_query {
 	struct list_filter f[LIST_FILTERS_MAX];
 	size_t nf;
 	bool any_mask;		/* some M filter: a channel must match one */
+	int64_t now;		/* wall clock seconds */
+	/* A step's pick: the first LIST_STEP channels after `after` that
+	 * pass, in case-folded order. */
+	const char *after;	/* "": from the start */
+	const struct chan *pick[LIST_STEP];
+	size_t npick;
 };
 
 static bool
@@ -431,13 +434,13 @@ list_cmp(char op, long have, long n)
 	return op == '<' ? have < n : have > n;
 }
 
-static void
-list_filtered(struct chan *ch, void *arg)
+static bool
+list_passes(const struct list_query *q, const struct chan *ch)
 {
-	struct list_query *q = arg;
-	int64_t now = time_now_ms() / 1000;
 	bool matched = !q->any_mask;
 
+	if (!chan_visible(ch, q->c))
+		return false;
 	for (size_t i = 0; i < q->nf; i++) {
 		const struct list_filter *f = &q->f[i];
 		switch (f->kind) {
@@ -446,25 +449,25 @@ list_filtered(struct chan *ch, void *arg)
 			break;
 		case 'N':
 			if (irc_match(f->mask, ch->name))
-				return;
+				return false;
 			break;
 		case 'U':
 			if (!list_cmp(f->op, ch->nmembers, f->n))
-				return;
+				return false;
 			break;
 		case 'C':
-			if (!list_cmp(f->op, (long)(now - ch->created), f->n * 60))
-				return;
+			if (!list_cmp(f->op, (long)(q->now - ch->created),
+			    f->n * 60))
+				return false;
 			break;
 		case 'T':
 			if (ch->topic == NULL || !list_cmp(f->op,
-			    (long)(now - ch->topic_time), f->n * 60))
-				return;
+			    (long)(q->now - ch->topic_time), f->n * 60))
+				return false;
 			break;
 		}
 	}
-	if (matched)
-		list_one(ch, q->c);
+	return matched;
 }
 
 /* One comma item of LIST into a filter (a mask when nothing else). */
@@ -494,43 +497,98 @@ list_parse(struct list_filter *f, char *item)
 		f->kind = 'M';	/* not a number: a mask that matches little */
 }
 
+/* Keep ch among the step's pick if it comes after q->after, passes, and
+ * is among the first LIST_STEP such in case-folded order. */
+static void
+list_pick(struct chan *ch, void *arg)
+{
+	struct list_query *q = arg;
+	size_t i;
+
+	if (q->after[0] != '\0' && irc_casecmp(ch->name, q->after) <= 0)
+		return;
+	if (q->npick == LIST_STEP &&
+	    irc_casecmp(ch->name, q->pick[LIST_STEP - 1]->name) >= 0)
+		return;
+	if (!list_passes(q, ch))
+		return;
+	if (q->npick < LIST_STEP)
+		q->npick++;
+	for (i = q->npick - 1; i > 0 &&
+	    irc_casecmp(ch->name, q->pick[i - 1]->name) < 0; i--)
+		q->pick[i] = q->pick[i - 1];
+	q->pick[i] = ch;
+}
+
+bool
+cmd_list_step(struct client *c)
+{
+	struct more *mo = c->more;
+	struct list_query q = { .c = c, .after = mo->after,
+	    .now = time_now_ms() / 1000 };
+	char filters[IRC_BODY_MAX];
+	char *fp = filters, *item;
+
+	str_copy(filters, mo->filters, sizeof(filters));
+	while ((item = strsep(&fp, ",")) != NULL && q.nf < LIST_FILTERS_MAX) {
+		if (item[0] == '\0')
+			continue;
+		list_parse(&q.f[q.nf], item);
+		q.any_mask = q.any_mask || q.f[q.nf].kind == 'M';
+		q.nf++;
+	}
+	chan_each(list_pick, &q);
+	for (size_t i = 0; i < q.npick; i++) {
+		list_one(c, q.pick[i]);
+		str_copy(mo->after, q.pick[i]->name, sizeof(mo->after));
+		if (i + 1 < q.npick && c->outbytes >= MORE_QUEUED_MAX)
+			return false;
+	}
+	if (q.npick == LIST_STEP)
+		return false;
+	conn_reply(c, RPL_LISTEND, ":End of /LIST");
+	free(c->more);
+	c->more = NULL;
+	return true;
+}
+
+/*
+ * Channels named outright are answered at once (a line holds few). Any
+ * filter or mask, or none, looks at every channel, names then being
+ * masks that match themselves: that answer can be every channel on the
+ * server, so it comes in steps of LIST_STEP channels, each once the
+ * client has taken most of the one before (loop.c's more list), and
+ * the client's next lines wait for its end.
+ */
 void
 cmd_list(struct client *c, struct irc_msg *m)
 {
+	const char *arg = m->nparams > 0 ? m->params[0] : "";
 	char names[IRC_BODY_MAX];
 	char *np = names, *name;
-	struct list_query q = { .c = c };
-	bool filtered = false;
+	bool filtered = arg[0] == '\0';
 
 	conn_reply(c, RPL_LISTSTART, "Channel :Users  Name");
-	if (m->nparams > 0)
-		str_copy(names, m->params[0], sizeof(names));
-	else
-		names[0] = '\0';
-	/* Names alone are looked up; any filter or mask scans every
-	 * channel, names then being masks that match themselves. */
-	for (char *p = names; *p != '\0'; p++)
+	for (const char *p = arg; *p != '\0'; p++)
 		filtered = filtered || strchr("*?!<>", *p) != NULL ||
 		    ((*p == 'C' || *p == 'T') && (p[1] == '<' || p[1] == '>') &&
-		    (p == names || p[-1] == ','));
-	if (names[0] == '\0') {
-		chan_each(list_one, c);
-	} else if (filtered) {
-		while ((name = strsep(&np, ",")) != NULL &&
-		    q.nf < LIST_FILTERS_MAX) {
-			if (name[0] == '\0')
+		    (p == arg || p[-1] == ','));
+	if (filtered) {
+		c->more = xcalloc(1, sizeof(*c->more));
+		str_copy(c->more->filters, arg, sizeof(c->more->filters));
+		/* A labeled response is one batch, written whole. */
+		if (conn_capturing(c)) {
+			while (!cmd_list_step(c))
 				continue;
-			list_parse(&q.f[q.nf], name);
-			q.any_mask = q.any_mask || q.f[q.nf].kind == 'M';
-			q.nf++;
-		}
-		chan_each(list_filtered, &q);
-	} else {
-		while ((name = strsep(&np, ",")) != NULL) {
-			struct chan *ch = chan_find(name);
-			if (ch != NULL)
-				list_one(ch, c);
-		}
+		} else if (!cmd_list_step(c))
+			loop_more(c);
+		return;
+	}
+	str_copy(names, arg, sizeof(names));
+	while ((name = strsep(&np, ",")) != NULL) {
+		struct chan *ch = chan_find(name);
+		if (ch != NULL && chan_visible(ch, c))
+			list_one(c, ch);
 	}
 	conn_reply(c, RPL_LISTEND, ":End of /LIST");
 }

@@ -13,12 +13,13 @@
 #define LABEL_MAX 64
 
 int64_t cmd_time_ms;
+int cmd_rows_asked;
 
 /*
  * To add a command (CHATHISTORY, say): a row here and a cmd_fn
  * prototype in natterd.h. min_params is checked before the call; the
  * usage and summary are what HELP says. CMD_LONG marks those whose
- * answers can run to many lines. The busiest commands come first.
+ * answers can run to many lines: they cost flood tokens by them. The busiest commands come first.
  */
 static const struct command commands[] = {
 	{ "PRIVMSG", cmd_privmsg, 0, CMD_REGONLY,
@@ -37,9 +38,9 @@ static const struct command commands[] = {
 	    "[<message>]", "mark yourself away, or back without a message" },
 	{ "CAP", cmd_cap, 1, CMD_PREREG,
 	    "LS [302] | LIST | REQ <caps> | END", "negotiate IRCv3 capabilities" },
-	{ "CHATHISTORY", cmd_chathistory, 0, CMD_REGONLY,
+	{ "CHATHISTORY", cmd_chathistory, 0, CMD_REGONLY | CMD_LONG,
 	    "<subcommand> <target> <refs> <limit>", "fetch stored messages" },
-	{ "SEARCH", cmd_search, 0, CMD_REGONLY,
+	{ "SEARCH", cmd_search, 0, CMD_REGONLY | CMD_LONG,
 	    "in=<target>;from=<nick>;after=<time>;before=<time>;text=<words>;limit=<n>",
 	    "find stored messages (soju.im/search)" },
 	{ "HELP", cmd_help, 0, CMD_REGONLY | CMD_LONG,
@@ -168,10 +169,14 @@ cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms,
 			conn_sendf(c, ":%s WARN %s INVALID_UTF8 :Your text was not"
 			    " UTF-8; it was read as Latin-1", cfg.name, cmd->name);
 		uint32_t before = c->lines_out;
+		cmd_rows_asked = 0;
 		cmd->fn(c, m);
-		if ((cmd->flags & CMD_LONG) != 0)
-			conn_flood_charge(c, (c->lines_out - before) /
-			    CMD_LINES_PER_TOKEN);
+		if ((cmd->flags & CMD_LONG) != 0) {
+			uint32_t lines = c->lines_out - before;
+			if ((uint32_t)cmd_rows_asked > lines)
+				lines = cmd_rows_asked;
+			conn_flood_charge(c, lines / CMD_LINES_PER_TOKEN);
+		}
 	}
 	if (label != NULL)
 		conn_capture_end(c, label);

@@ -560,6 +560,12 @@ conn_capture_begin(struct client *c)
 	capture.lines = 0;
 }
 
+bool
+conn_capturing(const struct client *c)
+{
+	return capture.c == c;
+}
+
 struct client *
 conn_capture_suspend(void)
 {
@@ -831,7 +837,9 @@ conn_process(struct client *c)
 	char *line;
 	size_t len;
 
-	while (c->state == CONN_OPEN) {
+	/* A long answer under way (c->more) holds the next lines: they are
+	 * answered in order, after it. */
+	while (c->state == CONN_OPEN && c->more == NULL) {
 		/* Token bucket as a virtual clock: each line moves it on by
 		 * one token; past now + burst the rest waits. */
 		if (cost > 0 && c->flood_at > now + burst) {
@@ -985,6 +993,7 @@ conn_free(struct client *c)
 		free(c->invites[i]);
 	free(c->invites);
 	monitor_clear(c);
+	free(c->more);
 	free(c->realname);
 	free(c->away);
 	free(c->quit_reason);

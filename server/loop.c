@@ -2,7 +2,8 @@
  * loop.c: the one poll(2) loop (pounce's shape: a growable pollfd array
  * paired with an owner array, swap-remove). Each pass:
  *   1. poll, with the timeout from the earliest timer or flood delay;
- *   2. accept, read and run every ready client's lines;
+ *   2. accept, read and run every ready client's lines, then the next
+ *      step of each long answer (LIST) whose client took the last one;
  *   3. timers (registration and ping timeouts, --nick-grace);
  *   4. hist_commit: the pass's messages go to the storage thread;
  *      account_commit: the pass's account changes are written;
@@ -49,6 +50,7 @@ struct clist {
 static struct clist dirty = { .bit = IO_DIRTY };
 static struct clist throttled = { .bit = IO_THROTTLED };
 static struct clist held = { .bit = IO_HELD };	/* output waits for a hold */
+static struct clist more = { .bit = IO_MORE };	/* long answers under way */
 
 
 
@@ -208,7 +210,7 @@ loop_dirty(struct client *c)
 void
 loop_want_read(struct client *c, bool on)
 {
-	if (on)
+	if (on && (c->io & IO_MORE) == 0)
 		pfds[c->slot].events |= POLLIN;
 	else
 		pfds[c->slot].events &= ~POLLIN;
@@ -248,6 +250,54 @@ static void
 unhold(struct client *c)
 {
 	clist_del(&held, c);
+}
+
+void
+loop_more(struct client *c)
+{
+	clist_add(&more, c);
+	pfds[c->slot].events &= ~POLLIN;
+}
+
+/* A step of c's long answer is due: little of the last is left queued. */
+static bool
+more_due(const struct client *c)
+{
+	return c->state == CONN_OPEN && c->outbytes < MORE_QUEUED_MAX;
+}
+
+/*
+ * The next step of every long answer whose client has taken most of the
+ * last one; each costs flood tokens by its lines, as the first did in
+ * cmd_dispatch. One that ends lets the client's waiting lines run.
+ */
+static void
+run_more(void)
+{
+	struct client *due[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < more.n && n < nitems(due); i++)
+		if (more_due(more.v[i]) || more.v[i]->state != CONN_OPEN)
+			due[n++] = more.v[i];
+	for (size_t i = 0; i < n; i++) {
+		struct client *c = due[i];
+		if (c->state != CONN_OPEN) {
+			clist_del(&more, c);
+			continue;
+		}
+		uint32_t before = c->lines_out;
+		bool done = cmd_list_step(c);
+		conn_flood_charge(c, (c->lines_out - before) /
+		    CMD_LINES_PER_TOKEN);
+		if (!done)
+			continue;
+		clist_del(&more, c);
+		if ((c->io & IO_THROTTLED) == 0)
+			loop_want_read(c, true);
+		conn_process(c);
+		conn_reap();
+	}
 }
 
 static int64_t
@@ -377,6 +427,7 @@ drop_client(struct client *c)
 	if ((c->io & IO_THROTTLED) != 0)
 		loop_throttle(c, 0);
 	unhold(c);
+	clist_del(&more, c);
 	drain_input(c);
 	slot_remove(c);
 	tls_close(c);
@@ -432,6 +483,9 @@ poll_timeout(int64_t now, bool prune_more)
 
 	if (dirty.n > 0 || prune_more)
 		return 0;
+	for (size_t i = 0; i < more.n; i++)
+		if (more_due(more.v[i]))
+			return 0;
 	for (size_t i = 0; i < throttled.n; i++) {
 		int64_t w = flood_wake(throttled.v[i]);
 		if (w < next)
@@ -610,6 +664,8 @@ loop_run(void)
 		int64_t now = time_mono_ms();
 		if (throttled.n > 0 && !paused)
 			run_throttled(now);
+		if (more.n > 0 && !paused)
+			run_more();
 		if (timer_next != 0 && now >= timer_next)
 			run_timers(now);
 		conn_reap();

@@ -214,6 +214,7 @@ enum {
 	IO_THROTTLED = 1 << 1,	/* input delayed by flood control */
 	IO_SENDQ = 1 << 2,	/* sendq exceeded: queue dropped, no more output */
 	IO_HELD = 1 << 3,	/* output waits for a hold (loop's held list) */
+	IO_MORE = 1 << 4,	/* a long answer under way (loop's more list) */
 };
 
 /* TLS progress (struct client's tls_state), only on a TLS connection. */
@@ -224,6 +225,21 @@ enum {
 };
 struct monlist;
 struct mlbatch;
+
+/*
+ * A long answer under way: LIST over every channel, answered in steps
+ * (cmd_list_step), LIST_STEP channels at most, each once less than
+ * MORE_QUEUED_MAX is queued for the client. Its next lines wait for the
+ * end. The channels are listed in case-folded order, so one made or gone
+ * between steps is listed at most once, and one there throughout once.
+ */
+struct more {
+	char filters[IRC_BODY_MAX];	/* LIST's parameter ("": all) */
+	char after[IRC_CHAN_MAX + 1];	/* the last channel listed, or "" */
+};
+#define LIST_STEP 64
+/* A quarter of the sendq: a client reading its answer is never near it. */
+#define MORE_QUEUED_MAX (cfg.sendq / 4)
 
 struct oent {
 	struct obuf *b;
@@ -307,6 +323,7 @@ struct client {
 	uint64_t serial;	/* this connection's number in this run */
 	char **invites;		/* folded channel names this client may enter */
 	struct monlist *monitor;	/* MONITOR targets; NULL when none */
+	struct more *more;	/* a long answer under way; NULL when none */
 	struct readmarks marks;	/* read markers while not logged in */
 	struct mlbatch *ml;	/* a draft/multiline batch being sent, or NULL */
 	uint8_t ninvites;
@@ -363,6 +380,8 @@ void conn_send_tagged(struct client *c, const char *tags, const char *fmt, ...)
 /* labeled-response: collect c's output while a labeled command runs,
  * then send it labeled (one line), as ACK (none) or in a batch. */
 void conn_capture_begin(struct client *c);
+/* c's output is being captured (a labeled command is running). */
+bool conn_capturing(const struct client *c);
 void conn_capture_end(struct client *c, const char *label);
 /* Stop capturing until conn_capture_resume(the client returned): for what
  * the client gets as a recipient, not as the answer to its command. */
@@ -653,7 +672,8 @@ enum {
 };
 /* A CMD_LONG command costs one more flood token per this many lines of
  * its answer, so asking for long answers again and again is paced like
- * sending that many lines. */
+ * sending that many lines. A history query counts the rows it asked for
+ * (cmd_rows_asked) when they are more: the store looks for them all. */
 #define CMD_LINES_PER_TOKEN 10
 
 typedef void cmd_fn(struct client *c, struct irc_msg *m);
@@ -678,6 +698,8 @@ void cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms,
     bool repaired);
 /* When the line being run was received (server-time for what it relays). */
 extern int64_t cmd_time_ms;
+/* Rows the history query being run asks for (0 before it runs). */
+extern int cmd_rows_asked;
 
 cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_kill, cmd_list, cmd_lusers, cmd_mode, cmd_motd, cmd_names,
@@ -749,7 +771,9 @@ void user_mode(struct client *c, struct irc_msg *m);
 /* The letters of the user modes whose UMODE_* bit is in bits ("Biow"). */
 void user_mode_letters(char *buf, size_t cap, uint8_t bits);
 
-/* cmd-chan.c */
+/* cmd-chan.c: the next step of c's LIST (c->more); true once it has
+ * ended (323 sent, c->more freed). */
+bool cmd_list_step(struct client *c);
 
 #define MODE_PARAMS_MAX 4	/* ISUPPORT MODES: changes with a parameter per MODE */
 
@@ -979,6 +1003,9 @@ void loop_timer_at(int64_t at);
 void loop_hold(struct client *c);
 /* Holds were resolved: every waiting client is flushed this pass. */
 void loop_release(void);
+/* c->more is under way: its next steps come as its output drains, its
+ * input waits until the answer ends. */
+void loop_more(struct client *c);
 
 /*
  * history.c: stored messages, whichever store keeps them: an SQLite file

@@ -1798,6 +1798,126 @@ START_TEST(memory_attack)
 }
 END_TEST
 
+/*
+ * LIST over 2000 channels with long topics (about 700 KB) is answered in
+ * steps that give the loop back. The lister does not read, and its
+ * kernel buffers (a 4 KB window, natterd's 256 KB send buffer) and a
+ * 16 KB sendq hold far less than the answer; so when the observer's
+ * PING, sent after the LIST, is answered, the LIST is still being made.
+ * Then the lister reads it all, closed for nothing, and its own PING,
+ * sent behind the LIST, comes after the end of it.
+ */
+START_TEST(list_in_steps)
+{
+	struct nd_server s;
+	char topic[301];
+	int makers = 40;
+
+	nd_start(&s, (const char *[]){ "--sendq", "16384", NULL });
+	memset(topic, 't', sizeof(topic) - 1);
+	topic[sizeof(topic) - 1] = '\0';
+	struct nd_conn **mk = calloc(makers, sizeof(*mk));
+	for (int i = 0; i < makers; i++) {
+		char nick[16];
+		snprintf(nick, sizeof(nick), "maker%d", i);
+		mk[i] = nd_register(&s, nick, NULL);
+		for (int k = 0; k < 50; k++) {
+			nd_send(mk[i], "JOIN #list-%d-%d", i, k);
+			nd_send(mk[i], "TOPIC #list-%d-%d :%s", i, k, topic);
+			if (k % 10 == 9)	/* within the 16 KB sendq */
+				nd_sync(mk[i]);
+		}
+	}
+	struct nd_conn *lister = nd_register_nonreader(&s, "lister");
+	struct nd_conn *obs = nd_register(&s, "obs", NULL);
+	nd_send(lister, "LIST");
+	nd_send(lister, "PING :behind");
+	nd_sync(obs);
+	ck_assert_msg(strstr(nd_log(&s), "SendQ") == NULL, "%s", nd_log(&s));
+
+	int listed = 0;
+	char *l;
+	while ((l = nd_line(lister, T)) != NULL) {
+		ck_assert_msg(strncmp(l, "ERROR", 5) != 0, "%s", l);
+		bool end = strstr(l, " 323 lister ") != NULL;
+		listed += strstr(l, " 322 lister #list-") != NULL;
+		free(l);
+		if (end)
+			break;
+	}
+	ck_assert_int_eq(listed, makers * 50);
+	ND_EXPECT(lister, "^:test\\.server PONG test\\.server :behind$");
+	nd_close(lister);
+	nd_close(obs);
+	for (int i = 0; i < makers; i++)
+		nd_close(mk[i]);
+	free(mk);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
+/*
+ * A LIST in steps (more than LIST_STEP channels pass its filter) lists
+ * each channel once, in case-folded order, with the filter applied in
+ * every step; a labeled one is answered whole.
+ */
+START_TEST(list_steps_order)
+{
+	struct nd_server s;
+
+	nd_start(&s, NULL);
+	struct nd_conn *a = nd_register(&s, "alice", NULL);
+	struct nd_conn *b = nd_register(&s, "bob", NULL);
+	struct nd_conn *c = nd_register(&s, "carol", NULL);
+	for (int i = 0; i < 50; i++) {
+		nd_send(a, "JOIN #s%03d", i);
+		nd_send(b, "JOIN #S%03d", 100 + i);
+		nd_send(c, "JOIN #s%03d", 150 + i);
+	}
+	nd_sync(a);
+	nd_sync(b);
+	nd_sync(c);
+	nd_send(a, "LIST #s*,!#s0*");
+	char *l, prev[64] = "";
+	int n = 0;
+	while ((l = nd_line(a, T)) != NULL) {
+		char name[64];
+		bool end = strstr(l, " 323 alice ") != NULL;
+		if (sscanf(l, ":test.server 322 alice %63s", name) == 1) {
+			ck_assert_msg(strcasecmp(prev, name) < 0, "%s after %s",
+			    name, prev);
+			ck_assert_msg(strncasecmp(name, "#s0", 3) != 0, "%s",
+			    name);
+			snprintf(prev, sizeof(prev), "%s", name);
+			n++;
+		}
+		free(l);
+		if (end)
+			break;
+	}
+	ck_assert_int_eq(n, 100);
+	/* Labeled, the whole answer is one batch, made at once. */
+	struct nd_conn *d = nd_register(&s, "dave", "batch labeled-response");
+	nd_send(d, "@label=L1 LIST");
+	ND_EXPECT(d, "^@label=L1 :test\\.server BATCH \\+[^ ]+ labeled-response$");
+	n = 0;
+	while ((l = nd_line(d, T)) != NULL) {
+		bool end = strstr(l, " 323 dave ") != NULL;
+		n += strstr(l, " 322 dave #") != NULL;
+		free(l);
+		if (end)
+			break;
+	}
+	ck_assert_int_eq(n, 150);
+	ND_EXPECT(d, "^:test\\.server BATCH -");
+	nd_close(d);
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
 START_TEST(sendq_mid_join)
 {
 	struct nd_server s;
@@ -2908,6 +3028,8 @@ natterd_suite(void)
 	tcase_add_test(tc, sendq_mid_join);
 	tcase_add_test(tc, max_output);
 	tcase_add_test(tc, memory_attack);
+	tcase_add_test(tc, list_in_steps);
+	tcase_add_test(tc, list_steps_order);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("process");

@@ -126,6 +126,16 @@ cmd_nick(struct client *c, struct irc_msg *m)
 		return;
 	}
 	other = nick_find(nick);
+	/* A connection that has not registered holds its nick only until
+	 * someone else asks for it (as InspIRCd does): sockets that never
+	 * register cannot keep nicks from the people who use them. */
+	if (other != NULL && other != c && (other->reg & REG_DONE) == 0) {
+		nick_remove(other);
+		other->nick[0] = '\0';
+		conn_reply(other, ERR_NICKNAMEINUSE,
+		    "%s :Nickname overruled", nick);
+		other = NULL;
+	}
 	if ((other != NULL && other != c) || nickserv_is(nick)) {
 		conn_reply(c, ERR_NICKNAMEINUSE,
 		    "%s :Nickname is already in use", nick);

@@ -102,6 +102,42 @@ START_TEST(register_isupport_tokens)
 }
 END_TEST
 
+/*
+ * A connection that has not registered holds its nick only until someone
+ * asks for it: sockets that never register cannot squat the nicks of the
+ * people who use them. The squatter is told (433) and may pick another.
+ */
+START_TEST(unregistered_nick_gives_way)
+{
+	struct nd_conn *sq = nd_connect(&srv);
+	struct nd_conn *sq2 = nd_connect(&srv);
+
+	nd_send(sq, "NICK alice");
+	nd_send(sq2, "NICK dave");
+	nd_sync(sq);
+	nd_sync(sq2);
+	struct nd_conn *a = nd_register(&srv, "alice", NULL);
+	ND_EXPECT(sq, "^:test\\.server 433 \\* alice :Nickname overruled$");
+	struct nd_conn *c = nd_register(&srv, "carol", NULL);
+	nd_send(c, "NICK dave");
+	ND_EXPECT(c, "^:carol!.* NICK :?dave$");
+	ND_EXPECT(sq2, "^:test\\.server 433 \\* dave :Nickname overruled$");
+	/* The squatter may register under another nick. */
+	nd_send(sq, "NICK alice2");
+	nd_send(sq, "USER u 0 * :real");
+	ND_EXPECT(sq, "^:test\\.server 001 alice2 ");
+	/* A registered nick is not taken from its holder. */
+	nd_send(sq2, "NICK alice");
+	ND_EXPECT(sq2, "^:test\\.server 433 \\* alice :Nickname is already in use$");
+	nd_send(a, "PRIVMSG alice :still mine");
+	ND_EXPECT(a, "^:alice!.* PRIVMSG alice :still mine$");
+	nd_close(sq);
+	nd_close(sq2);
+	nd_close(a);
+	nd_close(c);
+}
+END_TEST
+
 START_TEST(register_nick_errors)
 {
 	struct nd_conn *a = nd_register(&srv, "alice", NULL);
@@ -2970,6 +3006,7 @@ natterd_suite(void)
 	tcase_add_test(tc, register_welcome);
 	tcase_add_test(tc, register_isupport_tokens);
 	tcase_add_test(tc, register_nick_errors);
+	tcase_add_test(tc, unregistered_nick_gives_way);
 	tcase_add_test(tc, register_cap_negotiation);
 	tcase_add_test(tc, register_timeout);
 	tcase_add_test(tc, ping_timeout);

@@ -2,10 +2,11 @@
 # quickstart.sh: build natter on Debian 12 and either test it or try it.
 #   ./quickstart.sh check   install what is missing, build, run make check
 #   ./quickstart.sh         install what is missing, build, start natterd on
-#                           127.0.0.1 and open natter against it
-# NATTER_PORT picks the port (6667); when another program holds it, the
-# next free one above is used and named. For tests: QUICKSTART_BUILD=no skips
-# the install and build steps, and NATTERD/NATTER name the binaries.
+#                           127.0.0.1 and open natter against it over TLS
+# NATTER_PORT picks the plain port (6667), NATTER_TLS_PORT the TLS one
+# (6697); when another program holds one, the next free one above is used
+# and named. For tests: QUICKSTART_BUILD=no skips the install and build
+# steps, and NATTERD/NATTER name the binaries.
 set -eu
 
 cd "$(dirname "$0")"
@@ -84,8 +85,26 @@ for f in "$natterd" "$natter"; do
 done
 
 port=${NATTER_PORT:-6667}
+tls_port=${NATTER_TLS_PORT:-6697}
+# natterd keeps its history, log and TLS certificate in a directory of its
+# own: the certificate is made beside the database, and a tls.key in a
+# directory others can write to could be anyone's.
 state=${TMPDIR:-/tmp}/natter-quickstart
-ready=$(mktemp -u "$state.ready.XXXXXX")
+mkdir -p -m 700 "$state"
+if [ ! -O "$state" ] || [ -L "$state" ]; then
+	echo "quickstart: $state belongs to someone else; set TMPDIR" >&2
+	exit 1
+fi
+chmod 700 "$state"
+log=$state/natterd.log
+# The box's identity, which natter pins (--tls-fingerprint) instead of
+# asking: natterd --fingerprint makes the certificate if there is none yet
+# and prints what natterd will present.
+fingerprint=$("$natterd" --fingerprint --db "$state/history.db") || {
+	echo "quickstart: natterd --fingerprint failed" >&2
+	exit 1
+}
+ready=$(mktemp -u "$state/ready.XXXXXX")
 mkfifo -m 600 "$ready"
 server=
 trap 'rm -f "$ready"; [ -n "$server" ] && kill "$server" 2>/dev/null' EXIT INT TERM
@@ -93,13 +112,11 @@ trap 'rm -f "$ready"; [ -n "$server" ] && kill "$server" 2>/dev/null' EXIT INT T
 # exited first. Probing the port instead would find any other server that
 # holds it (an ngircd from a package, say) and connect natter to that.
 # A port in use is tried as far as ten ports up.
-for try in 0 1 2 3 4 5 6 7 8 9 10; do
+for try in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	# natterd's log goes to a file: on the terminal it would scribble over natter.
-	# Plain only until natter speaks TLS: natterd would otherwise also
-	# take *:6697 and make its certificate beside $state.db.
-	"$natterd" -l "127.0.0.1:$port" --tls-listen none --db "$state.db" \
-		--ready-fd 3 \
-		2>"$state.log" 3>"$ready" &
+	"$natterd" -l "127.0.0.1:$port" --tls-listen "127.0.0.1:$tls_port" \
+		--db "$state/history.db" --ready-fd 3 \
+		2>"$log" 3>"$ready" &
 	server=$!
 	line=
 	IFS= read -r -t 30 line <"$ready" || true
@@ -109,17 +126,26 @@ for try in 0 1 2 3 4 5 6 7 8 9 10; do
 	kill "$server" 2>/dev/null || true
 	wait "$server" 2>/dev/null || true
 	server=
-	if [ "$try" -lt 10 ] && grep -q 'address already in use' "$state.log"; then
+	if [ "$port" -lt "$((${NATTER_PORT:-6667} + 10))" ] &&
+	    grep -q "127.0.0.1:$port: address already in use" "$log"; then
 		echo "quickstart: port $port is taken (another IRC server?); trying $((port + 1))"
 		port=$((port + 1))
 		continue
 	fi
-	echo "quickstart: natterd did not start on 127.0.0.1:$port:" >&2
-	tail -3 "$state.log" >&2
+	if [ "$tls_port" -lt "$((${NATTER_TLS_PORT:-6697} + 10))" ] &&
+	    grep -q "127.0.0.1:$tls_port: address already in use" "$log"; then
+		echo "quickstart: TLS port $tls_port is taken; trying $((tls_port + 1))"
+		tls_port=$((tls_port + 1))
+		continue
+	fi
+	echo "quickstart: natterd did not start on 127.0.0.1:$port and $tls_port:" >&2
+	tail -3 "$log" >&2
 	exit 1
 done
-echo "quickstart: natterd on 127.0.0.1:$port, log in $state.log"
+echo "quickstart: natterd on 127.0.0.1:$port, TLS on $tls_port, log in $log"
+echo "quickstart: natter pins natterd's certificate, SHA-256 fingerprint"
+echo "  $fingerprint"
 echo "quickstart: in natter, /help lists the commands and /quit ends both"
 echo "quickstart: the manuals before make install: man -l man/natter.1," \
 	"man -l man/natterd.8, man -l man/natter-protocol.7"
-"$natter" --no-tls -p "$port" -j '#lan' 127.0.0.1
+"$natter" --tls-fingerprint "$fingerprint" -p "$tls_port" -j '#lan' 127.0.0.1

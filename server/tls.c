@@ -251,9 +251,10 @@ ctx_load(char *fp, size_t fpcap, bool *selfsigned, char *err, size_t errcap)
 }
 
 /* cert_path and key_path: the given files, or tls.crt and tls.key in
- * the state directory (made when missing). */
+ * the state directory (made when missing). The key's privacy matters only
+ * to serve with it (serving). */
 static bool
-find_files(char *err, size_t errcap)
+find_files(char *err, size_t errcap, bool serving)
 {
 	if (cfg.tls_cert != NULL) {
 		str_copy(cert_path, cfg.tls_cert, sizeof(cert_path));
@@ -278,8 +279,9 @@ find_files(char *err, size_t errcap)
 		/* A key others could read, or plant (a database in /tmp),
 		 * would let them be this server. */
 		struct stat st;
-		if (stat(key_path, &st) < 0 || st.st_uid != geteuid() ||
-		    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		if (serving && (stat(key_path, &st) < 0 ||
+		    st.st_uid != geteuid() ||
+		    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)) {
 			snprintf(err, errcap, "%s is not private to this user "
 			    "(chmod 600 it, or remove it and tls.crt to make "
 			    "new ones)", key_path);
@@ -301,7 +303,7 @@ int
 tls_init(char *err, size_t errcap)
 {
 	err[0] = '\0';
-	if (!find_files(err, errcap))
+	if (!find_files(err, errcap, true))
 		return -1;
 	if ((ctx = ctx_load(fingerprint, sizeof(fingerprint), &self_signed,
 	    err, errcap)) == NULL)
@@ -568,15 +570,37 @@ tls_free(struct client *c)
 	c->certfp = NULL;
 }
 
+/*
+ * The fingerprint is the certificate's alone: the key is neither loaded
+ * nor checked, so "sudo natterd --fingerprint" reads the certificate of a
+ * service whose own user holds the key (systemd's DynamicUser), which
+ * root's natterd would refuse to serve with as not its own.
+ */
 int
 tls_fingerprint_main(void)
 {
 	char err[TLS_PATH_MAX + 256];
+	FILE *f;
+	X509 *x = NULL;
 
-	if (tls_init(err, sizeof(err)) < 0) {
+	if (!find_files(err, sizeof(err), false)) {
 		log_error("%s", err);
 		return 1;
 	}
+	if ((f = fopen(cert_path, "r")) == NULL) {
+		log_error("cannot read TLS certificate %s: %s", cert_path,
+		    strerror(errno));
+		return 1;
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL) {
+		log_error("cannot load TLS certificate %s: %s", cert_path,
+		    tls_error());
+		return 1;
+	}
+	cert_fingerprint(x, fingerprint, sizeof(fingerprint));
+	X509_free(x);
 	printf("%s\n", fingerprint);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

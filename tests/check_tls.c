@@ -244,6 +244,35 @@ START_TEST(tls_fingerprint_before_first_start)
 }
 END_TEST
 
+/* natterd(8)'s "sudo natterd --fingerprint" on a box whose service user
+ * holds the key: the certificate is read, the key is not, so a key that
+ * is not root's own (another user's as root; readable by others when not
+ * root, where chown is not allowed) still gives the fingerprint, while
+ * serving with it is refused. */
+START_TEST(tls_fingerprint_key_not_ours)
+{
+	struct nd_server s;
+	char made[256], again[256];
+	const char *db = tmp("box/history.db");
+
+	fingerprint_cmd((const char *[]){ "--db", db, NULL }, made,
+	    sizeof(made));
+	if (geteuid() == 0)
+		ck_assert_int_eq(chown(tmp("box/tls.key"), 65534, 65534), 0);
+	else
+		ck_assert_int_eq(chmod(tmp("box/tls.key"), 0640), 0);
+	fingerprint_cmd((const char *[]){ "--db", db, NULL }, again,
+	    sizeof(again));
+	ck_assert_str_eq(again, made);
+	const char *args[] = { "--tls-listen", "127.0.0.1:0", "--db", db,
+	    NULL };
+	ck_assert_int_eq(nd_start_fail(&s, args), 1);
+	ck_assert_msg(strstr(nd_log(&s), "is not private to this user") !=
+	    NULL, "%s", nd_log(&s));
+	nd_stop(&s);
+}
+END_TEST
+
 START_TEST(tls_sighup_reload)
 {
 	struct nd_server s;
@@ -659,6 +688,7 @@ tls_suite(void)
 	tcase_add_test(tc, tls_certificate_made_once);
 	tcase_add_test(tc, tls_certificate_in_state_dir);
 	tcase_add_test(tc, tls_fingerprint_before_first_start);
+	tcase_add_test(tc, tls_fingerprint_key_not_ours);
 	tcase_add_test(tc, tls_sighup_reload);
 	tcase_add_test(tc, tls_plain_irc_on_tls_port);
 	tcase_add_test(tc, tls_garbage_on_both_ports);

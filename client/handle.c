@@ -669,9 +669,8 @@ h_topic(struct in *in)
 
 	if (b == NULL)
 		return;
-	free(b->topic);
-	b->topic = xstrdup(param(in, 1));
-	event(b, in, "%s changed the topic to: %s", in->nick, b->topic);
+	buffer_set_topic(b, param(in, 1));
+	event(b, in, "%s changed the topic to: %s", in->nick, param(in, 1));
 }
 
 static void
@@ -737,10 +736,10 @@ h_rpl_topic(struct in *in)
 	struct buffer *b = window_find(param(in, 1));
 	int num = atoi(in->m->command);
 
-	if (num == RPL_TOPIC && b != NULL) {
-		free(b->topic);
-		b->topic = xstrdup(param(in, 2));
-	}
+	if (num == RPL_TOPIC && b != NULL)
+		buffer_set_topic(b, param(in, 2));
+	else if (num == RPL_NOTOPIC && b != NULL)
+		buffer_set_topic(b, "");
 	if (b == NULL)
 		b = window_current();
 	if (num == RPL_NOTOPIC)

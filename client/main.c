@@ -161,8 +161,16 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 		}
 		opt.nick = xstrdup(value);
 		user_not_nick = NULL;
-	} else if (strcmp(name, "no-color") == 0)
+	} else if (strcmp(name, "mouse") == 0)
+		opt.mouse = true;
+	else if (strcmp(name, "no-color") == 0)
 		opt.no_color = true;
+	else if (strcmp(name, "no-mouse") == 0)
+		opt.mouse = false;
+	else if (strcmp(name, "no-retry") == 0)
+		opt.no_retry = true;
+	else if (strcmp(name, "no-topic") == 0)
+		opt.no_topic = true;
 	else if (strcmp(name, "no-tls") == 0)
 		opt.no_tls = true;
 	else if (strcmp(name, "notify") == 0) {
@@ -257,6 +265,12 @@ parse_flags(int argc, char **argv)
 		if (c >= 0 && c < CONFIG_ID_MAX)
 			given[c] = true;
 	}
+	/* --mouse and --no-mouse are one setting: either flag beats both
+	 * of the file's keys. */
+	const struct config_opt *on = config_by_name("mouse"),
+	    *off = config_by_name("no-mouse");
+	if (given[config_opt_id(on)] || given[config_opt_id(off)])
+		given[config_opt_id(on)] = given[config_opt_id(off)] = true;
 	if (argc - optind > 1)
 		usage_error("one host at most, not \"%s\" too", argv[optind + 1]);
 	if (argc - optind == 1) {
@@ -387,7 +401,7 @@ main(int argc, char **argv)
 		if (net_fd() < 0) {
 			if (self.quit)
 				break;
-			if (!self.was_registered) {
+			if (!self.was_registered && !session_waiting()) {
 				/* net_error may quote the server (ERROR): no
 				 * escapes of its own reach the terminal. */
 				char clean[sizeof(net_error)];

@@ -38,6 +38,9 @@ struct options {
 	const char *highlight[32];	/* --highlight words */
 	size_t nhighlight;
 	bool no_color;		/* --no-color */
+	bool mouse;		/* --mouse: wheel scrolling, no text selection */
+	bool no_retry;		/* --no-retry: a failed first connection exits */
+	bool no_topic;		/* --no-topic: no topic bar */
 	int notify;		/* --notify: enum notify_mode (notify.c) */
 	const char *notify_cmd;	/* --notify-cmd */
 	char *password;		/* first line of password_file */
@@ -420,7 +423,7 @@ struct buffer {
 	bool names_show;	/* /names asked: print the list at 366 */
 	bool joined;
 	bool rejoin;		/* we joined and did not leave: rejoin on reconnect */
-	char *topic;
+	char *topic;		/* NULL when none; the topic bar shows it */
 	/* Status line. */
 	enum activity activity;
 	unsigned unread;
@@ -512,6 +515,8 @@ size_t window_day_text(char *buf, size_t cap, int64_t ms);
  * false when the ring is too full. Not logged, not counted as unread. */
 bool buffer_prepend(struct buffer *b, int64_t time, enum line_kind kind,
     unsigned flags, const char *nick, const char *text);
+/* The channel's topic changed (TOPIC, 332; "" for none, 331). */
+void buffer_set_topic(struct buffer *b, const char *topic);
 /* An informational line stamped now. */
 void buffer_addf(struct buffer *b, enum line_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -571,6 +576,10 @@ void net_answer(bool yes);
  * for a changed certificate's two fingerprints and the file to edit. */
 #define NET_ERROR_MAX 1024
 extern char net_error[NET_ERROR_MAX];
+/* The last attempt reached the server (TCP connected): a failure after
+ * that is the server's answer (a password, a certificate, a handshake),
+ * not its absence. */
+extern bool net_reached;
 
 /*
  * tls.c: OpenSSL under net.c. One context for the whole run, made from
@@ -1072,13 +1081,17 @@ bool away_note(const char *nick, const char *message);
  */
 void session_init(void);
 /* The connection dropped: true when a reconnect is scheduled (false
- * before the first registration, or after /quit). The first loss of an
+/* The connection dropped: true when a reconnect is scheduled (false
+ * after /quit, and before the first registration when the server was
+ * reached and refused us, or with --no-retry). The first loss of an
  * outage is said ("Disconnected: why; reconnecting in 1s"), the
  * attempts that fail after it only counted in the status line, and
  * the 001 that ends it said once ("Reconnected after 42s"). */
 bool session_lost(void);
 /* Between a loss and the registration that ends it. */
 bool session_outage(void);
+/* A reconnect is scheduled. */
+bool session_waiting(void);
 /* /reconnect: drop any connection and connect at once. */
 void session_reconnect_now(void);
 /* 001 arrived: the back-off starts over. */

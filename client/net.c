@@ -20,6 +20,7 @@
 #include "natter.h"
 
 char net_error[NET_ERROR_MAX];
+bool net_reached;
 
 enum net_state {
 	NET_CLOSED,
@@ -99,6 +100,7 @@ net_connect(const char *host, const char *port)
 
 	net_close();
 	net_error[0] = '\0';
+	net_reached = false;
 	str_copy(net.host, host, sizeof(net.host));
 	str_copy(net.port, port, sizeof(net.port));
 	net.deadline = time_mono_ms() + NET_CONNECT_MS;
@@ -451,6 +453,7 @@ net_ready(short revents)
 		}
 		freeaddrinfo(net.ais);
 		net.ais = net.ai = NULL;
+		net_reached = true;
 		if (opt.no_tls) {
 			net_up();
 			return;

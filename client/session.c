@@ -44,9 +44,12 @@ session_lost(void)
 	char text[NET_ERROR_MAX + 64];
 	int64_t now = time_mono_ms(), delay;
 
-	/* Never connected at all (the caller reports and exits, 69), or
-	 * leaving. */
-	if (!rc.ever || self.quit) {
+	/* Leaving; or not registered yet and --no-retry asks to exit (69),
+	 * or the server was reached and turned us away (a password, a
+	 * certificate, TLS on a plain port), which it would only do again.
+	 * A server that cannot be reached (a box still booting) is tried
+	 * again, as irssi and WeeChat do. */
+	if (self.quit || (!rc.ever && (opt.no_retry || net_reached))) {
 		snprintf(text, sizeof(text), "Disconnected: %s", net_error);
 		session_say(LINE_ERROR, text);
 		say_drop();
@@ -74,6 +77,12 @@ bool
 session_outage(void)
 {
 	return rc.down_since != 0;
+}
+
+bool
+session_waiting(void)
+{
+	return rc.due != 0;
 }
 
 void

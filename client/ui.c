@@ -20,8 +20,8 @@
 
 bool ui_color = true;
 
-static WINDOW *whist, *wnick, *wstatus, *winput;
-static int hist_rows, hist_cols, nick_cols;
+static WINDOW *wtopic, *whist, *wnick, *wstatus, *winput;
+static int topic_rows, hist_rows, hist_cols, nick_cols;
 static bool colors;
 static enum color_mode color_depth;	/* color.c: 8 or 256 */
 static short pairs[17][17];	/* (fg + 1, bg + 1) -> pair, 0 = none yet */
@@ -254,6 +254,56 @@ draw_nicks(void)
 	wnoutrefresh(wnick);
 }
 
+/* The topic bar's row: a channel's, unless --no-topic, and only when
+ * the history keeps a row of its own. */
+static int
+topic_height(int rows)
+{
+	return window_current()->kind == BUFFER_CHANNEL && !opt.no_topic &&
+	    rows > UI_MIN_ROWS ? 1 : 0;
+}
+
+/* The channel's topic on one reversed line; one that does not fit ends
+ * in a marker where it is cut, so a cut topic never looks whole. */
+static void
+draw_topic(void)
+{
+	static struct render r;
+	const struct buffer *b = window_current();
+	struct style st = { MIRC_REVERSE, MIRC_DEFAULT, MIRC_DEFAULT };
+	int cols = getmaxx(wtopic), width = 0;
+	size_t n = 0;
+
+	werase(wtopic);
+	wbkgdset(wtopic, A_REVERSE);
+	werase(wtopic);
+	r.n = 0;
+	r.w[r.n] = L' ';
+	r.st[r.n++] = st;
+	if (b->topic != NULL)
+		r.n += mirc_decode(b->topic, strlen(b->topic), &st, r.w + r.n,
+		    r.st + r.n, RENDER_MAX - 1 - r.n);
+	for (size_t i = 0; i < r.n; i++)
+		r.st[i].attr |= MIRC_REVERSE;
+	/* Whole characters up to the width, leaving a column for the
+	 * marker when something is left over. */
+	while (n < r.n) {
+		int w = utf_width(r.w[n]);
+		if (width + w > cols - 1 && (n + 1 < r.n || width + w > cols))
+			break;
+		width += w;
+		n++;
+	}
+	if (n < r.n) {
+		r.w[n] = wcwidth(L'\u2026') == 1 ? L'\u2026' : L'>';
+		r.st[n] = (struct style){ MIRC_REVERSE | MIRC_BOLD,
+		    MIRC_DEFAULT, MIRC_DEFAULT };
+		r.n = n + 1;
+	}
+	draw_row(wtopic, 0, &r, 0, r.n, 0, cols);
+	wnoutrefresh(wtopic);
+}
+
 /* Append UTF-8 text to the status render in a style. */
 static void
 status_put(struct render *r, const char *s, uint8_t attr, int fg)
@@ -383,6 +433,8 @@ layout(void)
 {
 	int rows = LINES, cols = COLS;
 
+	if (wtopic != NULL)
+		delwin(wtopic);
 	if (whist != NULL)
 		delwin(whist);
 	if (wnick != NULL)
@@ -391,13 +443,13 @@ layout(void)
 		delwin(wstatus);
 	if (winput != NULL)
 		delwin(winput);
-	whist = wnick = wstatus = winput = NULL;
+	wtopic = whist = wnick = wstatus = winput = NULL;
 	dirty = DIRTY_ALL;
 	/* Smaller than this there is no useful screen: say so on one line
 	 * (keys still work) until the terminal grows again. */
 	tiny = rows < UI_MIN_ROWS || cols < UI_MIN_COLS;
 	if (tiny) {
-		hist_rows = hist_cols = nick_cols = 0;
+		topic_rows = hist_rows = hist_cols = nick_cols = 0;
 		winput = newwin(1, cols > 0 ? cols : 1, rows > 0 ? rows - 1 : 0, 0);
 		if (winput == NULL)
 			fatalx("cannot make a curses window for %dx%d", cols, rows);
@@ -406,11 +458,14 @@ layout(void)
 		return;
 	}
 	nick_cols = nick_width(cols);
-	hist_rows = rows - 2;
+	topic_rows = topic_height(rows);
+	hist_rows = rows - 2 - topic_rows;
 	hist_cols = cols - nick_cols;
-	whist = newwin(hist_rows, hist_cols, 0, 0);
+	if (topic_rows > 0 && (wtopic = newwin(1, cols, 0, 0)) == NULL)
+		fatalx("cannot make curses windows for %dx%d", cols, rows);
+	whist = newwin(hist_rows, hist_cols, topic_rows, 0);
 	if (nick_cols > 0)
-		wnick = newwin(hist_rows, nick_cols, 0, hist_cols);
+		wnick = newwin(hist_rows, nick_cols, topic_rows, hist_cols);
 	wstatus = newwin(1, cols, rows - 2, 0);
 	winput = newwin(1, cols, rows - 1, 0);
 	if (whist == NULL || wstatus == NULL || winput == NULL ||
@@ -452,8 +507,12 @@ ui_init(void)
 	if (notify_enabled())
 		printf("\033[?1004h");
 	fflush(stdout);
-	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-	mouseinterval(0);
+	/* Off by default, as in irssi and WeeChat: a terminal whose mouse
+	 * is taken selects text only with Shift, which few people know. */
+	if (opt.mouse) {
+		mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mouseinterval(0);
+	}
 	started = true;
 	layout();
 }
@@ -502,8 +561,10 @@ ui_draw(void)
 		dirty = 0;
 		return;
 	}
-	if (nick_width(COLS) != nick_cols)
+	if (nick_width(COLS) != nick_cols || topic_height(LINES) != topic_rows)
 		layout();
+	if (wtopic != NULL && (dirty & (DIRTY_STATUS | DIRTY_HISTORY)))
+		draw_topic();
 	if (dirty & DIRTY_HISTORY)
 		draw_history();
 	if (dirty & (DIRTY_NICKS | DIRTY_HISTORY))

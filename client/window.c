@@ -327,6 +327,15 @@ buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
 }
 
 void
+buffer_set_topic(struct buffer *b, const char *topic)
+{
+	free(b->topic);
+	b->topic = topic[0] != '\0' ? xstrdup(topic) : NULL;
+	if (b == window_current())
+		dirty |= DIRTY_STATUS;
+}
+
+void
 buffer_addf(struct buffer *b, enum line_kind kind, const char *fmt, ...)
 {
 	char text[LINE_TEXT_MAX + 1];

@@ -193,7 +193,7 @@ natter_conn="--no-tls -p $port"
 export TZ=UTC LC_ALL=C.UTF-8
 cat >"$work/run.sh" <<EOF2
 #!/bin/sh
-"$NATTER" $natter_conn -n alice -j '#lan' 127.0.0.1
+"$NATTER" $natter_conn --mouse -n alice -j '#lan' 127.0.0.1
 echo "rc=\$?" >"$work/rc"
 EOF2
 chmod +x "$work/run.sh"
@@ -324,9 +324,10 @@ keys C-u
 
 # --- PageUp scrolls back; new lines do not pull the view down. A short
 # window and lines two rows tall, so that few fill it: ngircd paces a
-# client's input at about a line a second.
-T resize-window -t natter -x 100 -y 12
-until_true "a 12-row screen" test "$(screen | wc -l)" -eq 12
+# client's input at about a line a second. 13 rows: the topic bar, 10 of
+# history, the status and input lines.
+T resize-window -t natter -x 100 -y 13
+until_true "a 13-row screen" test "$(screen | wc -l)" -eq 13
 filler=$(printf 'filler %.0s' $(seq 1 18))
 for i in $(seq 1 10); do say "PRIVMSG #lan :$filler numbered line $i"; done
 wait_screen "numbered line 10 "
@@ -352,7 +353,8 @@ wait_screen "alice \(.*\) joined #lan"
 keys End
 wait_screen "arrives while scrolled"
 screen_lacks "MORE" || fail "still scrolled after End"
-# The mouse wheel (X10 mouse reports: ESC [ M, button 64/65 + 32, x, y).
+# The mouse wheel (X10 mouse reports: ESC [ M, button 64/65 + 32, x, y),
+# natter having taken the mouse (--mouse).
 keys -H 1b 5b 4d 60 21 21
 wait_screen "MORE \\([0-9]+ below\\)"
 keys -H 1b 5b 4d 61 21 21

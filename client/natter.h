@@ -1081,7 +1081,6 @@ bool away_note(const char *nick, const char *message);
  */
 void session_init(void);
 /* The connection dropped: true when a reconnect is scheduled (false
-/* The connection dropped: true when a reconnect is scheduled (false
  * after /quit, and before the first registration when the server was
  * reached and refused us, or with --no-retry). The first loss of an
  * outage is said ("Disconnected: why; reconnecting in 1s"), the

@@ -502,6 +502,9 @@ h_privmsg(struct in *in)
 	enum line_kind kind = notice ? LINE_NOTICE : LINE_MSG;
 	struct buffer *b;
 
+	/* Ignored: nothing shown, no query opened, no CTCP answered. */
+	if (!in->me && ignore_hides(in->nick, in->uh, IGNORE_MSGS))
+		return;
 	/* CTCP (a \1-quoted first word): ACTION is /me; others are noted. */
 	if (text[0] == '\1') {
 		char *end = strchr(text + 1, '\1');
@@ -584,7 +587,8 @@ h_join(struct in *in)
 			return;
 		nick_add(b, in->nick, "");
 	}
-	event(b, in, "%s (%s) joined %s", in->nick, in->uh, chan);
+	if (in->me || !ignore_hides(in->nick, in->uh, IGNORE_EVENTS))
+		event(b, in, "%s (%s) joined %s", in->nick, in->uh, chan);
 	if (in->me)
 		chathist_joined(b, in->time);
 }
@@ -603,7 +607,8 @@ h_part(struct in *in)
 		nick_clear(b);
 	} else
 		nick_remove(b, in->nick);
-	event(b, in, "%s left %s%s%s%s", in->nick, chan,
+	if (in->me || !ignore_hides(in->nick, in->uh, IGNORE_EVENTS))
+		event(b, in, "%s left %s%s%s%s", in->nick, chan,
 	    reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "");
 }
 
@@ -629,11 +634,12 @@ static void
 h_quit(struct in *in)
 {
 	const char *reason = param(in, 0);
+	bool quiet = ignore_hides(in->nick, in->uh, IGNORE_EVENTS);
 
 	for (size_t i = 1; i < nwindows; i++) {
 		struct buffer *b = windows[i];
-		if (nick_remove(b, in->nick) ||
-		    (b->kind == BUFFER_QUERY && irc_casecmp(b->name, in->nick) == 0))
+		if ((nick_remove(b, in->nick) || (b->kind == BUFFER_QUERY &&
+		    irc_casecmp(b->name, in->nick) == 0)) && !quiet)
 			event(b, in, "%s quit (%s)", in->nick, reason);
 	}
 }
@@ -642,6 +648,7 @@ static void
 h_nick(struct in *in)
 {
 	const char *name = param(in, 0);
+	bool quiet = !in->me && ignore_hides(in->nick, in->uh, IGNORE_EVENTS);
 
 	/* "NICK :" from a broken or hostile server would leave us nameless. */
 	if (name[0] == '\0')
@@ -657,7 +664,7 @@ h_nick(struct in *in)
 		    irc_casecmp(b->name, in->nick) == 0;
 		if (query && window_find(name) == NULL)
 			buffer_rename(b, name);
-		if (nick_rename(b, in->nick, name) || query)
+		if ((nick_rename(b, in->nick, name) || query) && !quiet)
 			event(b, in, "%s is now known as %s", in->nick, name);
 	}
 }
@@ -724,6 +731,8 @@ h_mode(struct in *in)
 static void
 h_invite(struct in *in)
 {
+	if (ignore_hides(in->nick, in->uh, IGNORE_MSGS))
+		return;
 	buffer_addf(window_current(), LINE_INFO, "%s invites you to %s",
 	    in->nick, param(in, 1));
 }
@@ -810,14 +819,12 @@ h_endofnames(struct in *in)
 	buffer_addf(b, LINE_INFO, "Names (%zu): %s", b->nnicks, text);
 }
 
-/* WHOIS and AWAY replies answer what the user just typed: show them there. */
+/* WHOIS and WHOWAS replies: whois.c's block where the user is. */
 static void
-h_reply_here(struct in *in)
+h_whois(struct in *in)
 {
-	char text[512];
-
-	params_join(in->m, 1, text, sizeof(text));
-	buffer_addf(window_current(), LINE_INFO, "%s", text);
+	whois_reply(atoi(in->m->command), (const char *const *)in->m->params,
+	    in->m->nparams);
 }
 
 static void
@@ -851,6 +858,10 @@ h_away_reply(struct in *in)
 {
 	struct buffer *b = window_find(param(in, 1));
 
+	if (whois_open(param(in, 1))) {
+		h_whois(in);
+		return;
+	}
 	if (away_note(param(in, 1), param(in, 2)))
 		buffer_addf(b != NULL ? b : window_current(), LINE_INFO,
 		    "%s is away: %s", param(in, 1), param(in, 2));
@@ -883,18 +894,24 @@ static const struct handler {
 	{ "255", h_lusers, 1 },
 	{ "265", h_lusers, 1 },
 	{ "266", h_lusers, 1 },
+	{ "276", h_whois, 2 },
 	{ "301", h_away_reply, 3 },
 	{ "305", h_self_away, 0 },
 	{ "306", h_self_away, 0 },
-	{ "311", h_reply_here, 1 },
-	{ "312", h_reply_here, 1 },
-	{ "313", h_reply_here, 1 },
-	{ "317", h_reply_here, 1 },
-	{ "318", h_reply_here, 1 },
-	{ "319", h_reply_here, 1 },
+	{ "307", h_whois, 2 },
+	{ "311", h_whois, 2 },
+	{ "312", h_whois, 2 },
+	{ "313", h_whois, 2 },
+	{ "314", h_whois, 2 },
+	{ "317", h_whois, 2 },
+	{ "318", h_whois, 2 },
+	{ "319", h_whois, 2 },
+	{ "320", h_whois, 2 },
 	{ "324", h_channel_reply, 2 },
 	{ "329", h_ignore, 0 },
-	{ "330", h_reply_here, 1 },
+	{ "330", h_whois, 2 },
+	{ "335", h_whois, 2 },
+	{ "338", h_whois, 2 },
 	{ "331", h_rpl_topic, 2 },
 	{ "332", h_rpl_topic, 3 },
 	{ "333", h_rpl_topic, 3 },
@@ -903,11 +920,12 @@ static const struct handler {
 	{ "372", h_motd, 1 },
 	{ "375", h_motd, 1 },
 	{ "376", h_endofmotd, 1 },
-	{ "378", h_reply_here, 1 },
+	{ "369", h_whois, 2 },
+	{ "378", h_whois, 2 },
 	{ "422", h_endofmotd, 1 },
 	{ "432", h_erroneous_nick, 2 },
 	{ "433", h_nick_in_use, 2 },
-	{ "671", h_reply_here, 1 },
+	{ "671", h_whois, 2 },
 	{ "900", h_sasl, 2 },
 	{ "901", h_sasl, 2 },
 	{ "902", h_sasl, 2 },

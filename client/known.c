@@ -17,19 +17,45 @@
 #include "natter.h"
 
 bool
-known_path(char *buf, size_t cap, const char *xdg, const char *home)
+data_path(char *buf, size_t cap, const char *xdg, const char *home,
+    const char *name)
 {
 	int n;
 
 	/* XDG Base Directory: a relative $XDG_DATA_HOME is to be ignored. */
 	if (xdg != NULL && xdg[0] == '/')
-		n = snprintf(buf, cap, "%s/natter/known_servers", xdg);
+		n = snprintf(buf, cap, "%s/natter/%s", xdg, name);
 	else if (home != NULL && home[0] != '\0')
-		n = snprintf(buf, cap, "%s/.local/share/natter/known_servers",
-		    home);
+		n = snprintf(buf, cap, "%s/.local/share/natter/%s", home, name);
 	else
 		return false;
 	return n > 0 && (size_t)n < cap;
+}
+
+bool
+data_dir_make(const char *path, char *err, size_t cap)
+{
+	char dir[4096];
+
+	if (str_copy(dir, path, sizeof(dir)) >= sizeof(dir)) {
+		snprintf(err, cap, "%s: path too long", path);
+		return false;
+	}
+	for (char *s = strchr(dir + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			snprintf(err, cap, "%s: %s", dir, strerror(errno));
+			return false;
+		}
+		*s = '/';
+	}
+	return true;
+}
+
+bool
+known_path(char *buf, size_t cap, const char *xdg, const char *home)
+{
+	return data_path(buf, cap, xdg, home, "known_servers");
 }
 
 enum known_match
@@ -71,22 +97,11 @@ bool
 known_add(const char *path, const char *host, const char *port,
     const unsigned char *digest, char *err, size_t cap)
 {
-	char dir[4096], fp[FINGERPRINT_STR_MAX], line[KNOWN_LINE_MAX];
+	char fp[FINGERPRINT_STR_MAX], line[KNOWN_LINE_MAX];
 	int fd, n;
 
-	/* Make every missing directory up to the file's, private ones. */
-	if (str_copy(dir, path, sizeof(dir)) >= sizeof(dir)) {
-		snprintf(err, cap, "%s: path too long", path);
+	if (!data_dir_make(path, err, cap))
 		return false;
-	}
-	for (char *s = strchr(dir + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			snprintf(err, cap, "%s: %s", dir, strerror(errno));
-			return false;
-		}
-		*s = '/';
-	}
 	fingerprint_format(fp, sizeof(fp), digest);
 	n = snprintf(line, sizeof(line), "%s %s %s\n", host, port, fp);
 	if (n < 0 || (size_t)n >= sizeof(line)) {

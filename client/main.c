@@ -344,6 +344,7 @@ main(int argc, char **argv)
 	const char *tmux = getenv("TMUX");
 	notify_init((enum notify_mode)opt.notify, opt.notify_cmd, STDOUT_FILENO,
 	    tmux != NULL && tmux[0] != '\0');
+	ignore_init(getenv("XDG_DATA_HOME"), getenv("HOME"));
 	window_scrollback = opt.scrollback;
 	window_init(opt.host);
 	str_copy(self.nick, opt.nick, sizeof(self.nick));

@@ -644,6 +644,13 @@ enum known_match {
 	KNOWN_CHANGED,		/* lines for host:port, none with it */
 };
 
+/* The path of natter's data file name, under $XDG_DATA_HOME/natter (xdg,
+ * used only when absolute) or ~/.local/share/natter; false when neither
+ * gives one. */
+bool data_path(char *buf, size_t cap, const char *xdg, const char *home,
+    const char *name);
+/* Make every missing directory up to path's file, private (0700). */
+bool data_dir_make(const char *path, char *err, size_t cap);
 /* The file's path from $XDG_DATA_HOME (xdg, used only when absolute) or
  * $HOME; false when neither gives one. */
 bool known_path(char *buf, size_t cap, const char *xdg, const char *home);
@@ -721,6 +728,69 @@ size_t nick_alternative(char *out, size_t cap, const char *refused,
 /* Ctrl-C pressed in b at now (monotonic ms): true when natter should
  * quit (the second press in time). */
 bool interrupt_key(struct buffer *b, int64_t now);
+
+/*
+ * whois.c: WHOIS and WHOWAS answers as one block in the current buffer,
+ * "carol (~carol@host): Carol" then indented lines (channels, server,
+ * idle and sign-on, account, TLS, away), not the numerics' parameters.
+ */
+
+/* "2m 13s", "3d 4h", "1h", "0s": the largest unit and the next. */
+size_t whois_duration(char *out, size_t cap, long long secs);
+/* A sign-on time (seconds since the epoch) as "Fri 4 Dec 14:02", local. */
+size_t whois_signon(char *out, size_t cap, long long when);
+/* The block's line for numeric num with params[0..n) (params[0] is us),
+ * or 0 when it shows nothing (the ends of the block). */
+size_t whois_format(char *out, size_t cap, int num, const char *const *params,
+    size_t n);
+/* A WHOIS or WHOWAS reply: its line in the current buffer. */
+void whois_reply(int num, const char *const *params, size_t n);
+/* Is a WHOIS or WHOWAS answer about nick under way (its 301 is a line of
+ * the block then)? */
+bool whois_open(const char *nick);
+
+/*
+ * ignore.c: /ignore nick|mask, /unignore, kept in $XDG_DATA_HOME/natter/
+ * ignore. A match's messages, notices, CTCP and invites are hidden, live
+ * and in history; with -all its joins, parts, quits and nick changes.
+ */
+#define IGNORE_MAX 64
+#define IGNORE_MASK_MAX (IRC_NICK_MAX + IRC_USER_MAX + IRC_HOST_MAX + 2)
+#define IGNORE_MSGS 0x01	/* PRIVMSG, NOTICE, CTCP, INVITE */
+#define IGNORE_EVENTS 0x02	/* JOIN, PART, QUIT, NICK (-all) */
+#define IGNORE_ALL (IGNORE_MSGS | IGNORE_EVENTS)
+
+struct ignore {
+	char mask[IGNORE_MASK_MAX + 1];	/* nick!user@host, * and ? */
+	unsigned what;			/* IGNORE_* */
+};
+struct ignores {
+	struct ignore list[IGNORE_MAX];
+	size_t n;
+};
+extern struct ignores ignores;
+
+/* Add mask (a nick alone is nick!*@*) or change what an equal one hides;
+ * returns its index, or -1 when the list is full or it is not a mask. */
+int ignore_add(struct ignores *l, const char *mask, unsigned what);
+/* Remove a mask, or the entry numbered as /ignore lists it (1 first). */
+bool ignore_remove(struct ignores *l, const char *which);
+/* Does a mask of l hiding any of what match nick!uh ("" uh: the server,
+ * never hidden)? */
+bool ignore_matches(const struct ignores *l, const char *nick, const char *uh,
+    unsigned what);
+/* Add the "mask [all]" lines of fp; '#' starts a comment. */
+void ignore_read(struct ignores *l, FILE *fp);
+/* Write l to path whole (through path.new and a rename). */
+bool ignore_write(const struct ignores *l, const char *path, char *err,
+    size_t cap);
+/* Load natter's list from its file under xdg or home. */
+void ignore_init(const char *xdg, const char *home);
+/* Does natter's list hide this? */
+bool ignore_hides(const char *nick, const char *uh, unsigned what);
+/* The /ignore and /unignore commands. */
+void ignore_cmd(struct buffer *b, char *args);
+void unignore_cmd(struct buffer *b, char *args);
 
 /* command.c: what the user types, by table. */
 

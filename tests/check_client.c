@@ -1424,10 +1424,10 @@ START_TEST(test_handle_sasl)
 	from_server(":alice!a@h ACCOUNT *");
 	ck_assert_str_eq(self.account, "");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())), "Logged out");
-	/* WHOIS's 330 is shown with the rest of the reply. */
+	/* WHOIS's 330 is a line of the reply's block. */
 	from_server(":irc.test 330 alice bob bob :is logged in as");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_current())),
-	    "bob bob is logged in as");
+	    "  account: bob");
 	opt.sasl = false;
 	opt.account = NULL;
 	opt.sasl_password = NULL;

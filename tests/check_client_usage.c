@@ -1,13 +1,14 @@
 /*
  * Check tests for natter in daily use: nicks a server refuses, what an
- * outage says, Ctrl-C, lines typed while disconnected. tests/net-stub.c
- * stands in for net.c.
+ * outage says, Ctrl-C, lines typed while disconnected, /whois blocks,
+ * /ignore. tests/net-stub.c stands in for net.c.
  */
 #include <check.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "natter.h"
 #include "net-stub.h"
@@ -303,6 +304,220 @@ START_TEST(typed_while_disconnected)
 }
 END_TEST
 
+/* --- whois: a block, not numerics */
+
+START_TEST(whois_durations)
+{
+	char out[32];
+
+	whois_duration(out, sizeof(out), 0);
+	ck_assert_str_eq(out, "0s");
+	whois_duration(out, sizeof(out), 59);
+	ck_assert_str_eq(out, "59s");
+	whois_duration(out, sizeof(out), 133);
+	ck_assert_str_eq(out, "2m 13s");
+	whois_duration(out, sizeof(out), 3600);
+	ck_assert_str_eq(out, "1h");
+	whois_duration(out, sizeof(out), 3 * 86400 + 4 * 3600 + 59);
+	ck_assert_str_eq(out, "3d 4h");
+	whois_duration(out, sizeof(out), 1796530682);
+	ck_assert_str_eq(out, "20793d 4h");
+	ck_assert_uint_eq(whois_duration(out, 3, 133), 0);
+	/* Fri 4 Dec 2026 14:02 UTC */
+	whois_signon(out, sizeof(out), 1796392920);
+	ck_assert_str_eq(out, "Fri 4 Dec 14:02");
+}
+END_TEST
+
+START_TEST(whois_block)
+{
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL);
+	struct buffer *q = window_open("carol", BUFFER_QUERY);
+	struct buffer *s = window_server();
+	uint64_t before;
+
+	window_select(window_index(c));
+	before = c->seq;
+	from_server(":irc.test 311 alice carol ~carol host.lan * :Carol Smith");
+	from_server(":irc.test 319 alice carol :@#home #lan");
+	from_server(":irc.test 312 alice carol irc.test :natter LAN chat server");
+	from_server(":irc.test 330 alice carol carol :is logged in as");
+	from_server(":irc.test 301 alice carol :at lunch");
+	from_server(":irc.test 671 alice carol :is using a secure connection");
+	from_server(":irc.test 313 alice carol :is an IRC operator");
+	from_server(":irc.test 317 alice carol 133 1796392920 :seconds idle, signon time");
+	from_server(":irc.test 318 alice carol :End of /WHOIS list.");
+	static const char *const want[] = {
+		"carol (~carol@host.lan): Carol Smith",
+		"  channels: @#home #lan",
+		"  server: irc.test (natter LAN chat server)",
+		"  account: carol",
+		"  away: at lunch",
+		"  connected over TLS",
+		"  is an IRC operator",
+		"  idle 2m 13s, signed on Fri 4 Dec 14:02",
+	};
+	ck_assert_uint_eq(c->seq - before, nitems(want));
+	for (size_t i = 0; i < nitems(want); i++)
+		ck_assert_str_eq(LINE_TEXT(buffer_line(c, before + i)), want[i]);
+	/* The away line was the block's, not a note in the query. */
+	ck_assert_uint_eq(count_lines(q, "away"), 0);
+	ck_assert_uint_eq(count_lines(s, "carol"), 0);
+	/* Outside a block, 301 is a note in the query, as before. */
+	from_server(":irc.test 301 alice carol :at lunch");
+	ck_assert_str_eq(last_text(q), "carol is away: at lunch");
+	/* WHOWAS */
+	before = c->seq;
+	from_server(":irc.test 314 alice dan ~dan old.lan * :Dan");
+	from_server(":irc.test 312 alice dan irc.test :Fri Dec  4 13:00:00 2026");
+	from_server(":irc.test 369 alice dan :End of WHOWAS");
+	ck_assert_uint_eq(c->seq - before, 2);
+	ck_assert_str_eq(LINE_TEXT(buffer_line(c, before)), "dan was (~dan@old.lan): Dan");
+	ck_assert_str_eq(last_text(c), "  server: irc.test (Fri Dec  4 13:00:00 2026)");
+}
+END_TEST
+
+/* --- ignore: masks, the list, the file, what is hidden */
+
+START_TEST(ignore_masks)
+{
+	struct ignores l = { .n = 0 };
+
+	ck_assert_int_eq(ignore_add(&l, "bob", IGNORE_MSGS), 0);
+	ck_assert_str_eq(l.list[0].mask, "bob!*@*");
+	ck_assert_int_eq(ignore_add(&l, "*!*@*.spam.example", IGNORE_ALL), 1);
+	ck_assert_int_eq(ignore_add(&l, "tr?ll*!~x@*", IGNORE_MSGS), 2);
+	ck_assert_int_eq(ignore_add(&l, "BOB", IGNORE_ALL), 0);	/* the same */
+	ck_assert_uint_eq(l.list[0].what, IGNORE_ALL);
+	ck_assert_int_eq(ignore_add(&l, "a b", IGNORE_MSGS), -1);
+	ck_assert_int_eq(ignore_add(&l, "", IGNORE_MSGS), -1);
+	ck_assert_uint_eq(l.n, 3);
+
+	ck_assert(ignore_matches(&l, "bob", "b@lan", IGNORE_MSGS));
+	ck_assert(ignore_matches(&l, "Bob", "b@lan", IGNORE_EVENTS));
+	ck_assert(ignore_matches(&l, "{bob}", "b@lan", IGNORE_MSGS) == false);
+	ck_assert(ignore_matches(&l, "x", "y@a.spam.example", IGNORE_MSGS));
+	ck_assert(!ignore_matches(&l, "x", "y@spam.example.org", IGNORE_MSGS));
+	ck_assert(ignore_matches(&l, "troll42", "~x@h", IGNORE_MSGS));
+	ck_assert(ignore_matches(&l, "trxll", "~x@h", IGNORE_MSGS));
+	ck_assert(!ignore_matches(&l, "trll", "~x@h", IGNORE_MSGS));
+	ck_assert(!ignore_matches(&l, "troll42", "x@h", IGNORE_MSGS));
+	ck_assert(!ignore_matches(&l, "troll42", "~x@h", IGNORE_EVENTS));
+	/* The server's own lines (no user@host) are never hidden. */
+	ck_assert(!ignore_matches(&l, "bob", "", IGNORE_MSGS));
+
+	ck_assert(ignore_remove(&l, "2"));
+	ck_assert_str_eq(l.list[1].mask, "tr?ll*!~x@*");
+	ck_assert(ignore_remove(&l, "BOB"));
+	ck_assert(!ignore_remove(&l, "bob"));
+	ck_assert(!ignore_remove(&l, "9"));
+	ck_assert_uint_eq(l.n, 1);
+	for (int i = 0; i < IGNORE_MAX; i++) {
+		char m[16];
+		snprintf(m, sizeof(m), "n%d", i);
+		ignore_add(&l, m, IGNORE_MSGS);
+	}
+	ck_assert_uint_eq(l.n, IGNORE_MAX);
+	ck_assert_int_eq(ignore_add(&l, "one-more", IGNORE_MSGS), -1);
+}
+END_TEST
+
+START_TEST(ignore_file_kept)
+{
+	char dir[] = "/tmp/natter-ignore.XXXXXX", path[256], err[256];
+	struct ignores l = { .n = 0 }, back = { .n = 0 };
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert(data_path(path, sizeof(path), dir, NULL, "ignore"));
+	ck_assert(strstr(path, "/natter/ignore") != NULL);
+	ignore_add(&l, "bob", IGNORE_MSGS);
+	ignore_add(&l, "*!*@spam", IGNORE_ALL);
+	ck_assert_msg(ignore_write(&l, path, err, sizeof(err)), "%s", err);
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	ignore_read(&back, fp);
+	fclose(fp);
+	ck_assert_uint_eq(back.n, 2);
+	ck_assert_str_eq(back.list[0].mask, "bob!*@*");
+	ck_assert_uint_eq(back.list[0].what, IGNORE_MSGS);
+	ck_assert_uint_eq(back.list[1].what, IGNORE_ALL);
+	/* natter's own list, through the commands, survives a restart. */
+	ignore_init(dir, NULL);
+	ck_assert_uint_eq(ignores.n, 2);
+	struct buffer *s = window_server();
+	char args[] = "carol";
+	ignore_cmd(s, args);
+	ck_assert_str_eq(last_text(s), "Ignoring carol!*@*");
+	char which[] = "1";
+	unignore_cmd(s, which);
+	ignore_init(dir, NULL);
+	ck_assert_uint_eq(ignores.n, 2);
+	ck_assert_str_eq(ignores.list[0].mask, "*!*@spam");
+	ck_assert_str_eq(ignores.list[1].mask, "carol!*@*");
+	char none[] = "";
+	ignore_cmd(s, none);
+	ck_assert_str_eq(last_text(s), "Ignoring 2: carol!*@*");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/natter", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(ignore_hides_lines)
+{
+	char dir[] = "/tmp/natter-ignore.XXXXXX", args[64];
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL);
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ignore_init(dir, NULL);
+	window_select(window_index(c));
+	from_server(":alice!a@h JOIN #lan");
+	from_server(":bob!b@lan JOIN #lan");
+	ck_assert_ptr_nonnull(nick_find(c, "bob"));
+	str_copy(args, "bob", sizeof(args));
+	ignore_cmd(c, args);
+	from_server(":bob!b@lan PRIVMSG #lan :hidden words");
+	from_server(":bob!b@lan NOTICE #lan :hidden notice");
+	from_server(":bob!b@lan PRIVMSG #lan :\1ACTION hides\1");
+	from_server(":bob!b@lan PRIVMSG alice :psst");
+	from_server(":bob!b@lan PRIVMSG alice :\1VERSION\1");
+	from_server(":bob!b@lan INVITE alice #trap");
+	/* In history too: a chathistory batch's lines. */
+	from_server("@batch=h1;time=2026-12-04T10:00:00.000Z;msgid=x1 :bob!b@lan PRIVMSG #lan :old hidden");
+	ck_assert_uint_eq(count_lines(c, "hidden"), 0);
+	ck_assert_uint_eq(count_lines(c, "hides"), 0);
+	ck_assert_uint_eq(count_lines(c, "trap"), 0);
+	ck_assert_ptr_null(window_find("bob"));	/* no query opened */
+	ck_assert_uint_eq(net_nsent, 0);	/* no CTCP reply */
+	/* Joins still show, and the nick list follows. */
+	from_server(":bob!b@lan PART #lan");
+	ck_assert_uint_eq(count_lines(c, "bob left"), 1);
+	ck_assert_ptr_null(nick_find(c, "bob"));
+	/* -all: the events go too, the nick list still follows. */
+	str_copy(args, "-all bob", sizeof(args));
+	ignore_cmd(c, args);
+	from_server(":bob!b@lan JOIN #lan");
+	from_server(":bob!b@lan NICK bobby");
+	ck_assert_uint_eq(count_lines(c, "bob (b@lan) joined"), 1);	/* before */
+	ck_assert_uint_eq(count_lines(c, "bobby"), 0);
+	ck_assert_ptr_nonnull(nick_find(c, "bobby"));
+	/* Others are not touched. */
+	from_server(":carol!c@lan PRIVMSG #lan :visible");
+	ck_assert_str_eq(last_text(c), "visible");
+	str_copy(args, "1", sizeof(args));
+	unignore_cmd(c, args);
+	from_server(":bob!b@lan PRIVMSG #lan :heard again");
+	ck_assert_str_eq(last_text(c), "heard again");
+	char path[256];
+	data_path(path, sizeof(path), dir, NULL, "ignore");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/natter", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 usage_suite(void)
 {
@@ -321,6 +536,19 @@ usage_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, outage_said_once);
 	tcase_add_test(tc, reconnect_burst_quiet);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("whois");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, whois_durations);
+	tcase_add_test(tc, whois_block);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ignore");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, ignore_masks);
+	tcase_add_test(tc, ignore_file_kept);
+	tcase_add_test(tc, ignore_hides_lines);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("input");

@@ -465,7 +465,7 @@ EOF2
 	acct "erinpw" && fail "the password is on the screen"
 	T send-keys -t acct -l "/whois bob"
 	T send-keys -t acct Enter
-	until_true "/whois to show bob's account" acct "bob bob is logged in as"
+	until_true "/whois to show bob's account" acct "  account: bob"
 	T send-keys -t acct -l "/quit"
 	T send-keys -t acct Enter
 	until_true "natter (sasl) to exit" test -f "$work/rc-sasl"

@@ -1,0 +1,181 @@
+/*
+ * whois.c: WHOIS and WHOWAS answers as one readable block in the buffer
+ * the user is looking at, instead of the numerics' raw parameters:
+ *
+ *	carol (~carol@host): Carol
+ *	  channels: @#home #lan
+ *	  server: lanbox (natter LAN chat server)
+ *	  idle 2m 13s, signed on Fri 4 Dec 14:02
+ *
+ * An away reply (301) inside the block is a line of it; outside one, it
+ * is away.c's business.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "natter.h"
+
+/* The nick whose block is open: from 311/314 to 318/369. */
+static char open_nick[IRC_NICK_MAX + 1];
+
+size_t
+whois_duration(char *out, size_t cap, long long secs)
+{
+	static const struct {
+		long long secs;
+		char unit;
+	} units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' },
+	};
+	size_t i = 0;
+	int w;
+
+	if (cap == 0)
+		return 0;
+	if (secs < 0)
+		secs = 0;
+	/* The largest unit and the next are enough to read: "3d 4h",
+	 * "2m 13s", "1h". */
+	while (i + 1 < nitems(units) && secs < units[i].secs)
+		i++;
+	long long big = secs / units[i].secs;
+	long long small = i + 1 < nitems(units) ?
+	    secs % units[i].secs / units[i + 1].secs : 0;
+	if (small > 0)
+		w = snprintf(out, cap, "%lld%c %lld%c", big, units[i].unit,
+		    small, units[i + 1].unit);
+	else
+		w = snprintf(out, cap, "%lld%c", big, units[i].unit);
+	if (w < 0 || (size_t)w >= cap) {
+		out[0] = '\0';
+		return 0;
+	}
+	return (size_t)w;
+}
+
+size_t
+whois_signon(char *out, size_t cap, long long when)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	if (cap == 0 || localtime_r(&t, &tm) == NULL)
+		return 0;
+	return strftime(out, cap, "%a %-d %b %H:%M", &tm);
+}
+
+/* params[from..] joined by spaces. */
+static void
+join_from(char *out, size_t cap, const char *const *params, size_t n,
+    size_t from)
+{
+	size_t k = 0;
+
+	out[0] = '\0';
+	for (size_t i = from; i < n && k + 1 < cap; i++) {
+		int w = snprintf(out + k, cap - k, "%s%s", i > from ? " " : "",
+		    params[i]);
+		if (w < 0)
+			break;
+		k += (size_t)w;
+	}
+}
+
+static bool
+all_digits(const char *s)
+{
+	return s[0] != '\0' && s[strspn(s, "0123456789")] == '\0';
+}
+
+size_t
+whois_format(char *out, size_t cap, int num, const char *const *params,
+    size_t n)
+{
+	const char *last = n > 2 ? params[n - 1] : "";
+	char a[64], b[64], rest[IRC_BODY_MAX];
+	int w;
+
+	if (cap == 0)
+		return 0;
+	out[0] = '\0';
+	switch (num) {
+	case RPL_WHOISUSER:
+	case RPL_WHOWASUSER:
+		if (n < 6)
+			return 0;
+		w = snprintf(out, cap, "%s%s (%s@%s): %s", params[1],
+		    num == RPL_WHOWASUSER ? " was" : "", params[2], params[3],
+		    params[5]);
+		break;
+	case RPL_WHOISSERVER:
+		if (n < 3)
+			return 0;
+		w = n > 3 ? snprintf(out, cap, "  server: %s (%s)", params[2],
+		    params[3]) : snprintf(out, cap, "  server: %s", params[2]);
+		break;
+	case RPL_WHOISIDLE:
+		if (n < 3 || !all_digits(params[2]))
+			return 0;
+		whois_duration(a, sizeof(a), strtoll(params[2], NULL, 10));
+		if (n > 4 && all_digits(params[3]) &&
+		    whois_signon(b, sizeof(b), strtoll(params[3], NULL, 10)) > 0)
+			w = snprintf(out, cap, "  idle %s, signed on %s", a, b);
+		else
+			w = snprintf(out, cap, "  idle %s", a);
+		break;
+	case RPL_WHOISCHANNELS:
+		w = snprintf(out, cap, "  channels: %s", last);
+		break;
+	case RPL_WHOISACCOUNT:
+		if (n < 4)
+			return 0;
+		w = snprintf(out, cap, "  account: %s", params[2]);
+		break;
+	case RPL_AWAY:
+		w = snprintf(out, cap, "  away: %s", last);
+		break;
+	case RPL_WHOISSECURE:
+		w = snprintf(out, cap, "  connected over TLS");
+		break;
+	case RPL_ENDOFWHOIS:
+	case RPL_ENDOFWHOWAS:
+		return 0;
+	default:
+		/* 313, 276, 335, 378 and the rest say it in words already
+		 * ("is an IRC operator"); numbers before them come first. */
+		join_from(rest, sizeof(rest), params, n, 2);
+		w = snprintf(out, cap, "  %s", rest);
+		break;
+	}
+	if (w < 0)
+		return 0;
+	if ((size_t)w >= cap) {
+		size_t k = utf8_truncate(out, cap - 1, cap - 1);
+		out[k] = '\0';
+		return k;
+	}
+	return (size_t)w;
+}
+
+void
+whois_reply(int num, const char *const *params, size_t n)
+{
+	char text[LINE_TEXT_MAX];
+
+	if (n < 2)
+		return;
+	if (num == RPL_WHOISUSER || num == RPL_WHOWASUSER)
+		str_copy(open_nick, params[1], sizeof(open_nick));
+	if (whois_format(text, sizeof(text), num, params, n) > 0)
+		buffer_addf(window_current(), LINE_INFO, "%s", text);
+	if (num == RPL_ENDOFWHOIS || num == RPL_ENDOFWHOWAS)
+		open_nick[0] = '\0';
+}
+
+bool
+whois_open(const char *nick)
+{
+	return open_nick[0] != '\0' && irc_casecmp(open_nick, nick) == 0;
+}

@@ -413,6 +413,9 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		return;
 	}
 	q.key = key;
+	/* Reactions (stored TAGMSG) for those who take tags; the replay on
+	 * JOIN and SEARCH are of lines. */
+	q.tagmsg = client_has_cap(c, CAP_MESSAGE_TAGS);
 	/* The store looks for every row asked for, there or not: they
 	 * cost as lines of the answer would (cmd_dispatch). */
 	cmd_rows_asked = q.limit;

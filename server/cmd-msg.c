@@ -176,12 +176,13 @@ deliver(struct client *c, const char *command, const char *target,
 	}
 
 	msgid_new(msgid, sizeof(msgid));
-	/* Stored first: the relay waits for the store (its hold). TAGMSG is
-	 * not stored: its client tags (+typing) are of the moment. */
+	/* Stored first: the relay waits for the store (its hold). A TAGMSG
+	 * only if it is a reaction (history.c decides): other client tags
+	 * (+typing) are of the moment. */
 	struct hold *hold = NULL;
-	/* Nor is a status message: the channel's history is every
+	/* A status message is not: the channel's history is every
 	 * member's to read. */
-	if (!tagmsg && need == 0) {
+	if (need == 0) {
 		struct hist_msg h;
 		str_copy(h.msgid, msgid, sizeof(h.msgid));
 		h.time_ms = cmd_time_ms;

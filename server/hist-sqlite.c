@@ -199,9 +199,11 @@ enum hsql_stmt {
 #define HSQL_COLS "msgid, time_ms, source, target, command, tags, text"
 #define HSQL_TGT "SELECT tkey, time_ms, source, target FROM target_last" \
 	" WHERE who = ?1 AND time_ms > ?2 AND time_ms < ?3 ORDER BY"
+/* ?7: whether TAGMSG rows (reactions) are wanted. */
 #define HSQL_RANGE \
 	" FROM messages WHERE tkey = ?1" \
-	" AND (time_ms, id) > (?2, ?3) AND (time_ms, id) < (?4, ?5)"
+	" AND (time_ms, id) > (?2, ?3) AND (time_ms, id) < (?4, ?5)" \
+	" AND (?7 OR command <> 'TAGMSG')"
 /* SEARCH: ?1 the FTS5 query, ?2 and ?3 the times, ?4 the key, ?5 the
  * sender's folded nick (NULL: any). */
 #define HSQL_FIND_COLS "SELECT m.msgid, m.time_ms, m.source, m.target," \
@@ -212,10 +214,10 @@ enum hsql_stmt {
 	" AND (?4 IS NULL OR m.tkey = ?4) AND (?5 IS NULL OR m.nick = ?5)" \
 	" ORDER BY msg_fts.rowid"
 #define HSQL_FIND_KEY HSQL_FIND_COLS " FROM messages m WHERE m.tkey = ?4" \
-	" AND m.time_ms >= ?2 AND m.time_ms <= ?3" \
+	" AND m.time_ms >= ?2 AND m.time_ms <= ?3 AND m.command <> 'TAGMSG'" \
 	" AND (?5 IS NULL OR m.nick = ?5) ORDER BY m.time_ms"
 #define HSQL_FIND_ALL HSQL_FIND_COLS " FROM messages m" \
-	" WHERE m.time_ms >= ?2 AND m.time_ms <= ?3" \
+	" WHERE m.time_ms >= ?2 AND m.time_ms <= ?3 AND m.command <> 'TAGMSG'" \
 	" AND (?5 IS NULL OR m.nick = ?5) ORDER BY m.id"
 static const char *const hsql_sql[ST_COUNT] = {
 	[ST_FIND_WORDS] = HSQL_FIND_WORDS " DESC",
@@ -484,6 +486,7 @@ hsql_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
 	sqlite3_bind_int64(st, 4, hi.time_ms);
 	sqlite3_bind_int64(st, 5, hi.id);
 	sqlite3_bind_int(st, 6, n);
+	sqlite3_bind_int(st, 7, tagmsg);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&m, 0, sizeof(m));
 		str_copy(m.msgid, (const char *)sqlite3_column_text(st, 0),

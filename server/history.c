@@ -566,17 +566,35 @@ hist_tags_filter(char *out, const char *in)
 	}
 }
 
+/* Whether kept tags hold a reaction. */
+static bool
+hist_reaction(const char *tags)
+{
+	for (const char *p = tags; *p != '\0';) {
+		size_t klen = strcspn(p, "=;");
+		if ((klen == 12 && strncmp(p, "+draft/react", 12) == 0) ||
+		    (klen == 6 && strncmp(p, "+react", 6) == 0))
+			return true;
+		p += strcspn(p, ";");
+		if (*p == ';')
+			p++;
+	}
+	return false;
+}
+
 struct hold *
 hist_add(const struct hist_msg *m, const char *key)
 {
 	char tags[HIST_TAGS_MAX];
 
-	/* TAGMSG carries only client tags, of the moment (+typing): not
-	 * history, and never served. */
-	if (store == NULL || key == NULL || key[0] == '\0' ||
-	    strcmp(m->command, "TAGMSG") == 0)
+	if (store == NULL || key == NULL || key[0] == '\0')
 		return NULL;
 	hist_tags_filter(tags, m->tags);
+	/* A TAGMSG is kept only as a reaction, which belongs with the
+	 * message it names (its +draft/reply) for every later reader;
+	 * others (+typing) are of the moment. */
+	if (strcmp(m->command, "TAGMSG") == 0 && !hist_reaction(tags))
+		return NULL;
 	struct hist_msg kept = *m;
 	kept.tags = tags;
 	m = &kept;

@@ -1057,8 +1057,8 @@ void hold_unref(struct hold *h);
 #define HIST_TAGS_MAX 512
 
 /*
- * Store m as a row of key (hist_key) in this loop pass's batch (not a
- * TAGMSG: those are not kept). Returns the hold its relay must be tied to
+ * Store m as a row of key (hist_key) in this loop pass's batch (a TAGMSG
+ * only if it is a reaction: +draft/react or +react among its tags). Returns the hold its relay must be tied to
  * (a reference the caller drops), or NULL when there is nothing to wait
  * for: the memory store keeps it at once, and closed history keeps
  * nothing.
@@ -1128,7 +1128,7 @@ struct hist_query {
 	struct hist_ref b;	/* BETWEEN's second reference */
 	int limit;		/* at most this many rows (the caller caps it) */
 	int64_t since_ms;	/* no row from before this server-time (0: any) */
-	bool tagmsg;		/* include TAGMSG rows (draft/event-playback) */
+	bool tagmsg;		/* include TAGMSG rows (reactions) */
 };
 typedef void hist_row_fn(const struct hist_msg *m, void *arg);
 /*

@@ -1044,6 +1044,81 @@ START_TEST(unusable_db)
 }
 END_TEST
 
+/*
+ * A reaction (TAGMSG with +draft/react) is stored with the message it
+ * names, in a channel and in a conversation, and CHATHISTORY serves it
+ * to another device after a restart; +typing never is, and a client
+ * without message-tags gets the lines alone.
+ */
+START_TEST(reactions)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	char re[256], id[64], pid[64];
+
+	start(args);
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#r");
+	struct nd_conn *b = nd_account(&srv, "bob", "pw-bob", CAPS);
+	nd_send(b, "JOIN #r");
+	ND_EXPECT(b, " 366 bob #r ");
+	nd_send(a, "PRIVMSG #r :lunch?");
+	char *l = nd_expect(a, "PRIVMSG #r :lunch\\?$", T);
+	ck_assert_ptr_nonnull(l);
+	snprintf(id, sizeof(id), "%s", tag(l, "msgid"));
+	free(l);
+	nd_send(b, "@+draft/react=\xf0\x9f\x91\x8d;+draft/reply=%s;"
+	    "+typing=done TAGMSG #r", id);
+	nd_send(b, "@+typing=active TAGMSG #r");
+	snprintf(re, sizeof(re), "^@[^ ]*\\+draft/react=\xf0\x9f\x91\x8d;"
+	    "\\+draft/reply=%s;\\+typing=done :bob!\\S+ TAGMSG #r$", id);
+	ND_EXPECT(a, re);
+	ND_EXPECT(a, "\\+typing=active :bob!\\S+ TAGMSG #r$");
+	nd_send(a, "PRIVMSG bob :psst");
+	l = nd_expect(b, "PRIVMSG bob :psst$", T);
+	ck_assert_ptr_nonnull(l);
+	snprintf(pid, sizeof(pid), "%s", tag(l, "msgid"));
+	free(l);
+	nd_send(b, "@+draft/react=ok;+draft/reply=%s TAGMSG alice", pid);
+	ND_EXPECT(a, "\\+draft/react=ok;.* :bob!\\S+ TAGMSG alice$");
+	nd_close(a);
+	nd_close(b);
+	stop();
+
+	start(args);
+	/* alice's other device, which did not see the reactions. */
+	a = nd_joined(&srv, "alice", CAPS, "#r");
+	nd_send(a, "CHATHISTORY LATEST #r * 10");
+	ND_EXPECT(a, "BATCH \\+\\S+ chathistory #r$");
+	ND_EXPECT(a, "PRIVMSG #r :lunch\\?$");
+	snprintf(re, sizeof(re), "^@batch=[^ ]+;time=[^ ]+;msgid=[^ ;]+;"
+	    "\\+draft/react=\xf0\x9f\x91\x8d;\\+draft/reply=%s "
+	    ":bob!\\S+ TAGMSG #r$", id);
+	ND_EXPECT(a, re);
+	l = nd_expect(a, "BATCH -", T);
+	ck_assert_ptr_nonnull(l);
+	free(l);
+	nd_quiet(a, "typing");
+	/* A private one is bob's (his account's) on another device too. */
+	struct nd_conn *c = nd_register(&srv, "bob2", CAPS);
+	nd_send(c, "PRIVMSG NickServ :IDENTIFY bob pw-bob");
+	ND_EXPECT(c, " 900 bob2 ");
+	nd_send(c, "CHATHISTORY LATEST alice * 10");
+	ND_EXPECT(c, "PRIVMSG bob :psst$");
+	snprintf(re, sizeof(re), "\\+draft/react=ok;\\+draft/reply=%s "
+	    ":bob!\\S+ TAGMSG alice$", pid);
+	ND_EXPECT(c, re);
+	nd_close(c);
+	/* No message-tags: no TAGMSG. */
+	struct nd_conn *d = nd_joined(&srv, "dave", "batch draft/chathistory",
+	    "#r");
+	nd_send(d, "CHATHISTORY LATEST #r * 10");
+	ND_EXPECT(d, "PRIVMSG #r :\\[[0-9:]+\\] lunch\\?$");
+	nd_quiet(d, "TAGMSG");
+	nd_close(d);
+	nd_close(a);
+	stop();
+}
+END_TEST
+
 /* Topic, modes and creation time come back after a crash. */
 START_TEST(channel_state)
 {
@@ -1523,6 +1598,7 @@ chathistory_suite(void)
 	tcase_add_test(tc, long_stored_tags);
 	tcase_add_test(tc, unusable_db);
 	tcase_add_test(tc, channel_state);
+	tcase_add_test(tc, reactions);
 	tcase_add_test(tc, replay_on_join);
 	suite_add_tcase(s, tc);
 

@@ -251,6 +251,48 @@ START_TEST(test_latest)
 }
 END_TEST
 
+/* Tags of the rows a query returns, as "[tags][tags]". */
+static void
+collect_tags(const struct hist_msg *m, void *arg)
+{
+	char *out = arg;
+	size_t len = strlen(out);
+	snprintf(out + len, 512 - len, "[%s]", m->tags);
+}
+
+/* A TAGMSG is kept when it is a reaction, with its reply and without its
+ * +typing, and returned only to a query that asks for TAGMSG rows. */
+START_TEST(test_reactions)
+{
+	struct hist_msg m = { .time_ms = 1000, .source = "alice!a@h",
+	    .target = "#c", .command = "PRIVMSG", .tags = "", .text = "hi" };
+	char tags[512] = "";
+
+	open_store(_i);
+	str_copy(m.msgid, "m1", sizeof(m.msgid));
+	add_msg(&m);
+	m.time_ms = 2000;
+	m.source = "bob!b@h";
+	m.command = "TAGMSG";
+	m.text = "";
+	m.tags = "+typing=done;+draft/react=\\o/;+draft/reply=m1";
+	str_copy(m.msgid, "r1", sizeof(m.msgid));
+	add_msg(&m);
+	m.time_ms = 3000;
+	m.tags = "+typing=active;+draft/reply=m1";
+	str_copy(m.msgid, "t1", sizeof(m.msgid));
+	add_msg(&m);
+	hist_commit();
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 10, false), "m1");
+	ck_assert_str_eq(query(HIST_LATEST, "#c", "*", NULL, 10, true),
+	    "m1 r1");
+	struct hist_query q = { .sub = HIST_LATEST, .key = "#c", .limit = 10,
+	    .tagmsg = true };
+	ck_assert_int_eq(hist_query(&q, collect_tags, tags), 2);
+	ck_assert_str_eq(tags, "[][+draft/react=\\o/;+draft/reply=m1]");
+}
+END_TEST
+
 START_TEST(test_before_after)
 {
 	open_store(_i);
@@ -1139,6 +1181,7 @@ history_suite(void)
 	tcase_add_test(tc, test_key);
 	tcase_add_test(tc, test_ref_parse);
 	tcase_add_loop_test(tc, test_latest, 0, 2);
+	tcase_add_loop_test(tc, test_reactions, 0, 2);
 	tcase_add_loop_test(tc, test_before_after, 0, 2);
 	tcase_add_loop_test(tc, test_around, 0, 2);
 	tcase_add_loop_test(tc, test_between, 0, 2);

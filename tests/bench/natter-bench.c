@@ -1,7 +1,9 @@
 /*
  * natter-bench: the load generator behind `make bench` (tests/bench/run.sh).
  * One process, one ppoll(2) loop, non-blocking sockets to 127.0.0.1 only.
- * It speaks plain IRC (no CAPs), so it measures natterd and ngircd alike.
+ * It speaks plain IRC (no CAPs), so it measures natterd and ngircd alike;
+ * with -t over TLS (OpenSSL, no verification: the figure is the server's
+ * cost, the certificate is beside the point).
  * Every workload is bounded in count and time and ends with one line
  *   result workload=... key=value ...
  * on stdout, which run.sh turns into the comparison table. Timings are
@@ -49,6 +51,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "testlib.h"
 #include "util.h"
 
@@ -73,6 +78,8 @@ enum conn_state {
 
 struct conn {
 	int fd;
+	SSL *ssl;		/* -t: the TLS session, else NULL */
+	bool handshaking;	/* -t: NICK/USER wait in out until it ends */
 	int slot;		/* index in pfds, -1 while not polled */
 	short events;		/* what to poll for */
 	enum conn_state state;
@@ -109,6 +116,7 @@ static struct {
 	const char *chan;
 	const char *screen_cmd;	/* flood: prints the client's screen */
 	const char *watch_nick;	/* flood: the screen client's nick */
+	bool tls;		/* -t: every connection over TLS */
 } opt = {
 	.w = W_BURST, .label = "server", .clients = 100, .senders = 10,
 	.messages = 500, .rate = 2000, .duration = 10, .timeout = 60,
@@ -116,6 +124,7 @@ static struct {
 };
 
 static struct conn *conns;
+static SSL_CTX *tls_ctx;
 /*
  * The poll set holds only the connections that need watching: 5 000 parked
  * idle connections in every ppoll would make the generator, not the
@@ -297,10 +306,88 @@ conn_fail(struct conn *c, const char *why)
 	errors++;
 	ndead++;
 	c->state = CS_DEAD;
+	SSL_free(c->ssl);
+	c->ssl = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	poll_del(c);
 	c->fd = -1;
+}
+
+/* An OpenSSL call's result as read(2) or write(2) would give it. */
+static ssize_t
+tls_result(struct conn *c, int n)
+{
+	if (n > 0)
+		return n;
+	switch (SSL_get_error(c->ssl, n)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	default:
+		ERR_clear_error();
+		errno = EPROTO;
+		return -1;
+	}
+}
+
+static ssize_t
+conn_write(struct conn *c, const void *p, size_t len)
+{
+	if (c->ssl == NULL)
+		return write(c->fd, p, len);
+	return tls_result(c, SSL_write(c->ssl, p, len > INT_MAX ? INT_MAX :
+	    (int)len));
+}
+
+/* Up to cap bytes: one read(2), or TLS records until there are no more
+ * (OpenSSL without read-ahead takes one record from the socket at a time,
+ * and poll says nothing of what it has already decrypted). */
+static ssize_t
+conn_recv(struct conn *c, char *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	if (c->ssl == NULL)
+		return read(c->fd, buf, cap);
+	while (got < cap) {
+		n = tls_result(c, SSL_read(c->ssl, buf + got,
+		    cap - got > INT_MAX ? INT_MAX : (int)(cap - got)));
+		if (n <= 0)
+			return got > 0 ? (ssize_t)got : n;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static void conn_flush(struct conn *);
+
+/* -t: drive the handshake; once done, what waits in out is sent. */
+static void
+conn_handshake(struct conn *c)
+{
+	int r = SSL_do_handshake(c->ssl);
+
+	if (r == 1) {
+		c->handshaking = false;
+		conn_flush(c);
+		return;
+	}
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		conn_events(c, POLLIN);
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		conn_events(c, POLLIN | POLLOUT);
+		break;
+	default:
+		ERR_clear_error();
+		conn_fail(c, "TLS handshake failed");
+	}
 }
 
 static void
@@ -308,8 +395,10 @@ conn_flush(struct conn *c)
 {
 	ssize_t n;
 
+	if (c->handshaking)
+		return;		/* conn_handshake flushes when it is done */
 	while (c->out.len > 0) {
-		n = write(c->fd, c->out.p, c->out.len);
+		n = conn_write(c, c->out.p, c->out.len);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -385,6 +474,17 @@ conn_connected(struct conn *c)
 	c->state = CS_REGISTERING;
 	conn_events(c, POLLIN);
 	conn_send(c, "NICK %s\r\nUSER b 0 * :natter-bench\r\n", c->nick);
+	if (opt.tls) {
+		if ((c->ssl = SSL_new(tls_ctx)) == NULL ||
+		    SSL_set_fd(c->ssl, c->fd) != 1) {
+			conn_fail(c, "SSL_new");
+			return;
+		}
+		SSL_set_connect_state(c->ssl);
+		c->handshaking = true;
+		conn_handshake(c);
+		return;
+	}
 	conn_flush(c);
 }
 
@@ -572,8 +672,9 @@ conn_read(struct conn *c)
 	ssize_t n;
 	int64_t t;
 
+again:
 	memcpy(buf, c->tail, c->taillen);
-	n = read(c->fd, buf + c->taillen, READ_CHUNK);
+	n = conn_recv(c, buf + c->taillen, READ_CHUNK);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			conn_fail(c, strerror(errno));
@@ -602,6 +703,10 @@ conn_read(struct conn *c)
 		c->taillen = 0;
 	}
 	memcpy(c->tail, line, c->taillen);
+	/* What OpenSSL decrypted beyond READ_CHUNK is no longer in the
+	 * socket: poll would never say so. */
+	if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
+		goto again;
 }
 
 /* loop: one ppoll pass over every socket, then the workload's tick. */
@@ -641,6 +746,10 @@ loop_pass(int64_t deadline)
 		n--;
 		if (c->state == CS_CONNECTING) {
 			conn_connected(c);
+			continue;
+		}
+		if (c->handshaking) {
+			conn_handshake(c);
 			continue;
 		}
 		if (re & (POLLIN | POLLHUP | POLLERR))
@@ -1201,6 +1310,7 @@ help(void)
 	    "  -d seconds       pairs: how long to play ping-pong (default 10)\n"
 	    "  -G ms            paced: the last client joins nothing and PINGs\n"
 	    "                   this often (how long others wait for a PONG)\n"
+	    "  -t               connect over TLS (no certificate check)\n"
 	    "  -T seconds       cap on the whole run (default 60)\n"
 	    "  -W window        registrations in flight at once (default 8)\n"
 	    "  -P pid           server to measure (CPU, RSS) from /proc\n"
@@ -1254,7 +1364,7 @@ main(int argc, char *argv[])
 
 	log_init("natter-bench", LOG_LEVEL_INFO, false);
 	opterr = 0;	/* one line of our own for a bad option */
-	while ((ch = getopt_long(argc, argv, "c:d:G:hj:k:L:m:N:p:P:r:s:T:W:w:x:",
+	while ((ch = getopt_long(argc, argv, "c:d:G:hj:k:L:m:N:p:P:r:s:tT:W:w:x:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': opt.clients = num(optarg, "client count", 100000); break;
@@ -1269,6 +1379,7 @@ main(int argc, char *argv[])
 		case 'P': opt.server = (pid_t)num(optarg, "server pid", INT_MAX); break;
 		case 'r': opt.rate = real(optarg, "rate"); break;
 		case 's': opt.senders = num(optarg, "sender count", 100000); break;
+		case 't': opt.tls = true; break;
 		case 'T': opt.timeout = real(optarg, "timeout"); break;
 		case 'W': opt.window = num(optarg, "window", 100000); break;
 		case 'w':
@@ -1316,6 +1427,16 @@ main(int argc, char *argv[])
 	joiners = opt.clients - (opt.ping_ms > 0);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile(opt.clients);
+	if (opt.tls) {
+		if ((tls_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+			fatalx("SSL_CTX_new failed");
+		SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
+		/* 5 000 idle sessions: the generator keeps no buffers
+		 * either while they are quiet. */
+		SSL_CTX_set_mode(tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+		    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+		    SSL_MODE_RELEASE_BUFFERS);
+	}
 
 	conns = xcalloc(opt.clients, sizeof(*conns));
 	pfds = xcalloc(opt.clients, sizeof(*pfds));

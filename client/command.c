@@ -178,7 +178,7 @@ c_who(struct buffer *b, char *args)
 {
 	if (args[0] != '\0')
 		net_sendf("WHO %s", word(&args));
-	else if (b->kind == BUFFER_SERVER)
+	else if (b->kind == BUFFER_SERVER || b->kind == BUFFER_LIST)
 		buffer_addf(b, LINE_ERROR, "Usage: /who [#channel|mask]");
 	else
 		net_sendf("WHO %s", b->name);
@@ -521,6 +521,7 @@ const struct command commands[] = {
 	{ "invite", c_invite, CMD_ARGS | CMD_CONNECTED, "/invite nick [#channel]", "invite a user to a channel" },
 	{ "join", c_join, CMD_ARGS | CMD_CONNECTED, "/join #channel[,#channel] [key]", "join channels" },
 	{ "kick", c_kick, CMD_ARGS | CMD_CONNECTED, "/kick [#channel] nick [reason]", "remove a user from a channel" },
+	{ "list", list_cmd, CMD_CONNECTED, "/list [-min users] [mask]", "list the server's channels in a buffer of their own (a number there joins)" },
 	{ "me", c_me, CMD_ARGS | CMD_CONNECTED | CMD_TARGET, "/me action", "send an action" },
 	{ "mode", c_mode, CMD_CONNECTED, "/mode [target] [+|-modes [args]]", "show or change channel or user modes" },
 	{ "msg", c_msg, CMD_ARGS | CMD_CONNECTED, "/msg target text", "send a message to a nick or channel" },
@@ -586,6 +587,10 @@ command_run(struct buffer *b, const char *line)
 			    "This is the server buffer: use /join, /msg or /quote");
 			return true;
 		}
+		if (b->kind == BUFFER_LIST) {
+			list_input(b, text);
+			return true;
+		}
 		if (!self.registered) {
 			buffer_addf(b, LINE_ERROR, "%s", NOT_CONNECTED);
 			return false;
@@ -612,7 +617,8 @@ command_run(struct buffer *b, const char *line)
 	else if ((c->flags & CMD_CONNECTED) && !self.registered) {
 		buffer_addf(b, LINE_ERROR, "%s", NOT_CONNECTED);
 		return false;
-	} else if ((c->flags & CMD_TARGET) && b->kind == BUFFER_SERVER)
+	} else if ((c->flags & CMD_TARGET) && (b->kind == BUFFER_SERVER ||
+	    b->kind == BUFFER_LIST))
 		buffer_addf(b, LINE_ERROR, "/%s works in a channel or query buffer",
 		    c->name);
 	else

@@ -15,6 +15,8 @@
 const struct config_opt config_opts[] = {
 	{ "account", 0, CONFIG_ARG | CONFIG_FILE, "name",
 	    "SASL account (default: the nick)" },
+	{ "background", 0, CONFIG_ARG | CONFIG_FILE, "dark|light",
+	    "the terminal's background, for truer colours (default: any)" },
 	{ "config", 'c', CONFIG_ARG, "file",
 	    "read this config file instead of the default" },
 	{ "help", 'h', 0, NULL, "show this help and exit" },
@@ -61,6 +63,8 @@ const struct config_opt config_opts[] = {
 	    "read the SASL password from file's first line" },
 	{ "scrollback", 0, CONFIG_ARG | CONFIG_FILE, "n",
 	    "lines kept per buffer (default: 10000)" },
+	{ "time-format", 0, CONFIG_ARG | CONFIG_FILE, "format",
+	    "strftime format of the time column (default: %H:%M)" },
 	{ "tls-ca", 0, CONFIG_ARG | CONFIG_FILE, "file",
 	    "verify the server against these CAs, not the system's" },
 	{ "tls-cert", 0, CONFIG_ARG | CONFIG_FILE, "file",

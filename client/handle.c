@@ -66,6 +66,7 @@ isupport_defaults(void)
 	str_copy(self.chanmodes[2], "l", sizeof(self.chanmodes[2]));
 	str_copy(self.chanmodes[3], "imnpst", sizeof(self.chanmodes[3]));
 	self.modes_max = 3;	/* RFC 1459 section 4.2.3's limit */
+	self.elist[0] = '\0';
 }
 
 void
@@ -330,6 +331,8 @@ h_isupport(struct in *in)
 			/* "MODES" without a value means no limit. */
 			self.modes_max = *end != '\0' || n == 0 ||
 			    n > MODES_LINE_MAX ? MODES_LINE_MAX : (unsigned)n;
+		} else if (strncmp(t, "ELIST=", 6) == 0) {
+			str_copy(self.elist, t + 6, sizeof(self.elist));
 		} else if (strncmp(t, "CHANMODES=", 10) == 0) {
 			const char *p = t + 10;
 			for (int k = 0; k < 4; k++) {
@@ -842,6 +845,23 @@ h_ignore(struct in *in)
 {
 }
 
+/* LIST's answer: list.c's buffer. */
+static void
+h_list(struct in *in)
+{
+	switch (atoi(in->m->command)) {
+	case RPL_LISTSTART:
+		list_start();
+		break;
+	case RPL_LIST:
+		list_add(param(in, 1), param(in, 2), param(in, 3));
+		break;
+	default:
+		list_end();
+		break;
+	}
+}
+
 /* BATCH +ref type [params] or BATCH -ref: CHATHISTORY answers come so. */
 static void
 h_batch(struct in *in)
@@ -907,6 +927,9 @@ static const struct handler {
 	{ "318", h_whois, 2 },
 	{ "319", h_whois, 2 },
 	{ "320", h_whois, 2 },
+	{ "321", h_list, 0 },
+	{ "322", h_list, 3 },
+	{ "323", h_list, 0 },
 	{ "324", h_channel_reply, 2 },
 	{ "329", h_ignore, 0 },
 	{ "330", h_whois, 2 },

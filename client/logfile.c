@@ -118,7 +118,7 @@ logfile_add(struct buffer *b, const struct line *l)
 {
 	char kind[IRC_NICK_MAX + 4];
 
-	if (opt.log_dir == NULL)
+	if (opt.log_dir == NULL || b->kind == BUFFER_LIST)
 		return;
 	switch (l->kind) {
 	case LINE_MSG:

@@ -106,6 +106,19 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 
 	if (strcmp(name, "config") == 0)
 		opt.config = value;
+	else if (strcmp(name, "background") == 0) {
+		int bg = color_background(value);
+		if (bg < 0) {
+			snprintf(err, errcap, "background is dark, light or any, "
+			    "not %s", value);
+			return -1;
+		}
+		opt.background = (enum background)bg;
+	} else if (strcmp(name, "time-format") == 0) {
+		if (!render_time_format_ok(value, err, errcap))
+			return -1;
+		opt.time_format = xstrdup(value);
+	}
 	else if (strcmp(name, "account") == 0) {
 		if (!irc_nick_valid(value, IRC_NICK_MAX)) {
 			snprintf(err, errcap, "not a valid account name: %s",
@@ -345,6 +358,8 @@ main(int argc, char **argv)
 	notify_init((enum notify_mode)opt.notify, opt.notify_cmd, STDOUT_FILENO,
 	    tmux != NULL && tmux[0] != '\0');
 	ignore_init(getenv("XDG_DATA_HOME"), getenv("HOME"));
+	if (opt.time_format != NULL)
+		render_time_format = opt.time_format;
 	window_scrollback = opt.scrollback;
 	window_init(opt.host);
 	str_copy(self.nick, opt.nick, sizeof(self.nick));

@@ -25,6 +25,9 @@
 
 /* main.c: flags, the poll loop. */
 
+/* --background: which background the 256 colours must read on (color.c). */
+enum background { BACKGROUND_ANY, BACKGROUND_DARK, BACKGROUND_LIGHT };
+
 struct options {
 	const char *host;	/* default "localhost" */
 	const char *port;	/* default "6697", "6667" with --no-tls */
@@ -38,6 +41,8 @@ struct options {
 	const char *highlight[32];	/* --highlight words */
 	size_t nhighlight;
 	bool no_color;		/* --no-color */
+	enum background background;	/* --background */
+	const char *time_format;	/* --time-format, strftime */
 	bool mouse;		/* --mouse: wheel scrolling, no text selection */
 	bool no_retry;		/* --no-retry: a failed first connection exits */
 	bool no_topic;		/* --no-topic: no topic bar */
@@ -133,6 +138,21 @@ struct render {
 /* Lay out a history line: "HH:MM <nick> text" with the nick in its
  * colour, actions as "* nick text", events dimmed. cols caps the indent. */
 void render_line(struct render *r, const struct line *l, int cols);
+
+/* The time column: render_time_format (--time-format), strftime's. */
+#define RENDER_TIME_FORMAT "%H:%M"
+#define RENDER_STAMP_MAX 64	/* bytes of a time stamp */
+#define RENDER_STAMP_COLS 32	/* columns a format may make */
+extern const char *render_time_format;
+/* A time (ms since the epoch) in fmt, local time; 0 when it makes
+ * nothing or does not fit cap. */
+size_t render_stamp(char *out, size_t cap, const char *fmt, int64_t ms);
+/* Does fmt make a time column: 1 to RENDER_STAMP_COLS columns, no
+ * control characters? If not, why in err. */
+bool render_time_format_ok(const char *fmt, char *err, size_t cap);
+/* Cut r to cols columns, "…" in the last when anything was cut (a nick
+ * too long for the nick list); returns the characters kept. */
+size_t render_fit(struct render *r, int cols);
 /* Rows the line takes at cols columns. */
 size_t render_rows(const struct line *l, int cols);
 /* Stable colour (an mIRC colour index) for a nick. */
@@ -393,7 +413,8 @@ struct line {
 #define LINE_TEXT(l) ((l)->data + (l)->nicklen + 1)
 #define LINE_TEXT_MAX 1024	/* longer text is cut at a character boundary */
 
-enum buffer_kind { BUFFER_SERVER, BUFFER_CHANNEL, BUFFER_QUERY };
+/* BUFFER_LIST is /list's (list.c): no conversation, nothing sent there. */
+enum buffer_kind { BUFFER_SERVER, BUFFER_CHANNEL, BUFFER_QUERY, BUFFER_LIST };
 /* Activity of a buffer not on screen, for the status line; ordered. */
 enum activity { ACT_NONE, ACT_EVENT, ACT_MSG, ACT_HOT };
 
@@ -459,6 +480,7 @@ struct self {
 	char prefix_chars[8];
 	char chanmodes[4][32];	/* ISUPPORT CHANMODES, types A to D */
 	unsigned modes_max;	/* ISUPPORT MODES: changes with an argument a line */
+	char elist[16];		/* ISUPPORT ELIST: LIST's filters, "" none */
 	bool away;		/* 306 seen, 305 not since */
 	char account[IRC_NICK_MAX + 1];	/* logged in as (900), "" when not */
 };
@@ -792,6 +814,35 @@ bool ignore_hides(const char *nick, const char *uh, unsigned what);
 void ignore_cmd(struct buffer *b, char *args);
 void unignore_cmd(struct buffer *b, char *args);
 
+/*
+ * list.c: /list [-min N] [mask] into the list buffer LIST_BUFFER: the
+ * channels sorted by users then name, numbered; -min and the mask go to
+ * the server as ELIST conditions when it offers them and are applied
+ * here anyway. In the buffer a number or a #channel and Enter joins;
+ * other text filters by name and topic.
+ */
+#define LIST_BUFFER "*list*"	/* no nick or channel can be called so */
+#define LIST_MAX 5000		/* channels kept from one answer */
+#define LIST_FILTER_MAX 64
+
+/* Does a channel pass: at least min users, its name matching mask ("":
+ * any), filter ("": any) in its name or topic (any case, no colours)? */
+bool list_match(const char *name, unsigned users, const char *topic,
+    unsigned min, const char *mask, const char *filter);
+/* The LIST line for ISUPPORT ELIST elist ("" when none) and the filters;
+ * returns its length. */
+size_t list_request(char *out, size_t cap, const char *elist, unsigned min,
+    const char *mask);
+/* The /list command. */
+void list_cmd(struct buffer *b, char *args);
+/* 321, 322, 323. */
+void list_start(void);
+void list_add(const char *name, const char *users, const char *topic);
+void list_end(void);
+/* Text typed in the list buffer. */
+void list_input(struct buffer *b, const char *text);
+void list_free(void);
+
 /* command.c: what the user types, by table. */
 
 /* Run one input line typed in buffer b: a /command, or text to send.
@@ -907,6 +958,24 @@ void pace_init(struct pace *p);
 int64_t pace_wait(const struct pace *p, int64_t now_ms);
 /* A message was sent at now_ms. */
 void pace_take(struct pace *p, int64_t now_ms);
+
+/*
+ * status.c: the status line laid out without curses: our nick (in its
+ * own style, never an activity's), the buffers (the current one always;
+ * "«2" and "+3 more" for those that do not fit), what is below the view
+ * and the session's note.
+ */
+enum status_part { STATUS_PLAIN, STATUS_SELF, STATUS_CURRENT, STATUS_BUFFER };
+#define STATUS_HOT_COLOR 6	/* mIRC purple (magenta): a buffer that mentions us */
+
+/* The style of a part; act matters for STATUS_BUFFER. */
+struct style status_style(enum status_part part, enum activity act);
+/* Which of n buffers (widths[i] columns each) fit in avail columns with
+ * cur among them, leaving room for the markers: first..last. */
+void status_fit(const int *widths, size_t n, size_t cur, int avail,
+    size_t *first, size_t *last);
+/* The whole status line for cols columns. */
+void status_render(struct render *r, int cols);
 
 /* ui.c: curses. Draws the model once per loop pass; reads keys. */
 
@@ -1091,6 +1160,12 @@ enum color_mode { COLOR_NONE, COLOR_8, COLOR_256 };
  * (0 or less when the terminal has no colour). */
 enum color_mode color_mode(const char *no_color_env, bool no_color_flag,
     int colors);
+
+/* "any", "dark" or "light" as a background, or -1. */
+int color_background(const char *name);
+/* mIRC colour 0..15 as a 256-colour index, 3:1 or more against bg (any:
+ * black and white both); -1 (the default colour) for others. */
+int color_256(int mirc, enum background bg);
 
 /*
  * notify.c: desktop notifications. A highlight or a private message (not

@@ -100,7 +100,8 @@ paste_offer(struct buffer *b, const char *text, size_t len)
 {
 	size_t count = paste_count(text, len, say_budget(b->name, false));
 
-	if (count < PASTE_CONFIRM_LINES || b->kind == BUFFER_SERVER)
+	if (count < PASTE_CONFIRM_LINES || b->kind == BUFFER_SERVER ||
+	    b->kind == BUFFER_LIST)
 		return false;	/* one message: into the input line */
 	free(pending.text);
 	pending.text = xstrndup(text, len);

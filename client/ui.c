@@ -46,11 +46,6 @@ static const short mirc_curses[16] = {
 	COLOR_MAGENTA + 8, COLOR_BLACK + 8, COLOR_WHITE,
 };
 
-/* The same colours from the 256-colour palette, nearer mIRC's own. */
-static const short mirc_256[16] = {
-	231, 16, 19, 34, 196, 124, 127, 214, 226, 46, 37, 51, 21, 201, 244, 250,
-};
-
 static short
 curses_color(int mirc)
 {
@@ -59,7 +54,7 @@ curses_color(int mirc)
 	if (mirc < 0 || mirc > 15)
 		return -1;
 	if (color_depth == COLOR_256)
-		return mirc_256[mirc];
+		return (short)color_256(mirc, opt.background);
 	c = mirc_curses[mirc];
 	if (c >= 8 && COLORS < 16)
 		c -= 8;
@@ -249,6 +244,8 @@ draw_nicks(void)
 		for (size_t i = 0; i < r.n; i++)
 			r.st[i] = st;
 		r.st[0].fg = MIRC_DEFAULT;
+		/* A nick longer than the list is wide says so. */
+		render_fit(&r, nick_cols - 1);
 		draw_row(wnick, y, &r, 0, r.n, 1, nick_cols);
 	}
 	wnoutrefresh(wnick);
@@ -304,71 +301,16 @@ draw_topic(void)
 	wnoutrefresh(wtopic);
 }
 
-/* Append UTF-8 text to the status render in a style. */
-static void
-status_put(struct render *r, const char *s, uint8_t attr, int fg)
-{
-	size_t n = strlen(s), i = 0;
-
-	while (i < n && r->n < RENDER_MAX) {
-		r->w[r->n] = utf_next(s, n, &i);
-		r->st[r->n].attr = attr;
-		r->st[r->n].fg = (int8_t)fg;
-		r->st[r->n++].bg = MIRC_DEFAULT;
-	}
-}
-
 static void
 draw_status(void)
 {
 	static struct render r;
-	struct buffer *cur = window_current();
-	char text[256];
 	int cols = getmaxx(wstatus);
 
 	werase(wstatus);
 	wbkgdset(wstatus, A_REVERSE);
 	werase(wstatus);
-	r.n = 0;
-	/* Logged in: "(logged in)", or "(as bob)" when the account is not
-	 * the nick. */
-	char as[IRC_NICK_MAX + 16] = "";
-	if (self.account[0] != '\0')
-		snprintf(as, sizeof(as), irc_casecmp(self.account, self.nick) ==
-		    0 ? " (logged in)" : " (as %s)", self.account);
-	snprintf(text, sizeof(text), " %s%s%s on %s%s ", self.nick, as,
-	    self.away ? " (away)" : "", self.network,
-	    self.connected ? "" : " (disconnected)");
-	status_put(&r, text, MIRC_REVERSE | MIRC_BOLD, MIRC_DEFAULT);
-	for (size_t i = 0; i < nwindows; i++) {
-		const struct buffer *b = windows[i];
-		uint8_t attr = MIRC_REVERSE;
-		int fg = MIRC_DEFAULT;
-
-		if (b == cur)
-			snprintf(text, sizeof(text), " [%zu:%s]", i + 1, b->name);
-		else if (b->unread > 0)
-			snprintf(text, sizeof(text), " %zu:%s(%u)", i + 1,
-			    b->name, b->unread);
-		else
-			snprintf(text, sizeof(text), " %zu:%s", i + 1, b->name);
-		if (b == cur || b->activity >= ACT_MSG)
-			attr |= MIRC_BOLD;
-		if (b->activity == ACT_EVENT)
-			attr |= MIRC_DIM;
-		if (b->activity == ACT_HOT)
-			fg = 6;	/* magenta */
-		status_put(&r, text, attr, fg);
-	}
-	if (cur->scrolled) {
-		snprintf(text, sizeof(text), "  -- MORE (%llu below) --",
-		    (unsigned long long)buffer_unseen(cur));
-		status_put(&r, text, MIRC_REVERSE | MIRC_BOLD, MIRC_DEFAULT);
-	}
-	if (status_note[0] != '\0') {
-		status_put(&r, "  ", MIRC_REVERSE, MIRC_DEFAULT);
-		status_put(&r, status_note, MIRC_REVERSE, MIRC_DEFAULT);
-	}
+	status_render(&r, cols);
 	draw_row(wstatus, 0, &r, 0, r.n, 0, cols);
 	wnoutrefresh(wstatus);
 }

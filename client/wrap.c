@@ -94,14 +94,56 @@ render_cols(const struct render *r)
 	return c;
 }
 
+const char *render_time_format = RENDER_TIME_FORMAT;
+
+size_t
+render_stamp(char *out, size_t cap, const char *fmt, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	if (cap == 0)
+		return 0;
+	if (localtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	/* strftime's 0 is both "empty" and "too long": either way, none. */
+	if ((n = strftime(out, cap, fmt, &tm)) == 0)
+		out[0] = '\0';
+	return n;
+}
+
+bool
+render_time_format_ok(const char *fmt, char *err, size_t cap)
+{
+	char out[RENDER_STAMP_MAX];
+	int cols = 0;
+
+	/* 4 December 2026, 14:02:09: as long as any time gets, nearly. */
+	size_t n = render_stamp(out, sizeof(out), fmt, 1796392929000LL);
+	for (size_t i = 0; i < n;) {
+		wchar_t c = utf_next(out, n, &i);
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(err, cap, "the time format makes a control "
+			    "character: %s", fmt);
+			return false;
+		}
+		cols += utf_width(c);
+	}
+	if (n == 0 || cols > RENDER_STAMP_COLS) {
+		snprintf(err, cap, "the time format makes %s: %s", n == 0 ?
+		    "nothing, or too much" : "more than 32 columns", fmt);
+		return false;
+	}
+	return true;
+}
+
 void
 render_line(struct render *r, const struct line *l, int cols)
 {
 	struct style plain = { 0, MIRC_DEFAULT, MIRC_DEFAULT };
 	struct style nick = plain, text = plain;
-	char stamp[16];
-	time_t t = (time_t)(l->time / 1000);
-	struct tm tm;
+	char stamp[RENDER_STAMP_MAX + 1];
 
 	r->n = 0;
 	if (l->kind == LINE_DAY) {
@@ -113,9 +155,12 @@ render_line(struct render *r, const struct line *l, int cols)
 		render_put(r, " ──", plain, false);
 		return;
 	}
-	if (localtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	strftime(stamp, sizeof(stamp), "%H:%M ", &tm);
+	/* The indent below is measured after it, so a wider format moves
+	 * the wrapped rows with it. */
+	size_t n = render_stamp(stamp, sizeof(stamp) - 1, render_time_format,
+	    l->time);
+	stamp[n] = ' ';
+	stamp[n + 1] = '\0';
 	struct style dim = plain;
 	dim.attr = MIRC_DIM;
 	render_put(r, stamp, dim, false);
@@ -156,6 +201,31 @@ render_line(struct render *r, const struct line *l, int cols)
 	if (r->indent > cols / 2)
 		r->indent = cols / 2;
 	render_put(r, LINE_TEXT(l), text, true);
+}
+
+size_t
+render_fit(struct render *r, int cols)
+{
+	int used = 0;
+	size_t i;
+
+	if (render_cols(r) <= cols)
+		return r->n;
+	/* Keep what fits in cols - 1, then the ellipsis (one column). */
+	for (i = 0; i < r->n; i++) {
+		int w = utf_width(r->w[i]);
+		if (used + w > cols - 1)
+			break;
+		used += w;
+	}
+	if (cols < 1) {
+		r->n = 0;
+		return 0;
+	}
+	r->st[i] = i > 0 ? r->st[i - 1] : r->st[0];
+	r->w[i] = L'\u2026';
+	r->n = i + 1;
+	return r->n;
 }
 
 size_t

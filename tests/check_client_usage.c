@@ -1,10 +1,13 @@
 /*
  * Check tests for natter in daily use: nicks a server refuses, what an
  * outage says, Ctrl-C, lines typed while disconnected, /whois blocks,
- * /ignore. tests/net-stub.c stands in for net.c.
+ * /ignore, /list, the status line's and nick list's markers, the
+ * palette's contrast, --time-format. tests/net-stub.c stands in for
+ * net.c.
  */
 #include <check.h>
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,6 +521,268 @@ START_TEST(ignore_hides_lines)
 }
 END_TEST
 
+/* --- list: a buffer of channels */
+
+START_TEST(list_filters_and_requests)
+{
+	char line[128];
+
+	ck_assert(list_match("#lan", 7, "home", 0, "", ""));
+	ck_assert(!list_match("#lan", 1, "home", 2, "", ""));
+	ck_assert(list_match("#lan", 7, "home", 0, "#l*", ""));
+	ck_assert(!list_match("#kids", 7, "home", 0, "#l*", ""));
+	ck_assert(list_match("#kids", 2, "\2Home\2work", 0, "", "homework"));
+	ck_assert(list_match("#LAN", 2, "", 0, "", "lan"));
+	ck_assert(!list_match("#kids", 2, "games", 0, "", "lan"));
+	/* ELIST: U for user counts (">n" is more than n), M for masks. */
+	list_request(line, sizeof(line), "", 3, "#l*");
+	ck_assert_str_eq(line, "LIST");
+	list_request(line, sizeof(line), "MNU", 3, "");
+	ck_assert_str_eq(line, "LIST >2");
+	list_request(line, sizeof(line), "CMNTU", 3, "#l*");
+	ck_assert_str_eq(line, "LIST >2,#l*");
+	list_request(line, sizeof(line), "M", 3, "#l*");
+	ck_assert_str_eq(line, "LIST #l*");
+}
+END_TEST
+
+START_TEST(list_buffer_sorted)
+{
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL), *l;
+	char args[64];
+
+	window_select(window_index(c));
+	str_copy(self.elist, "MU", sizeof(self.elist));
+	str_copy(args, "-min 2", sizeof(args));
+	command_run(c, "/list -min 2");
+	ck_assert_str_eq(net_sent[net_nsent - 1], "LIST >1");
+	l = window_find(LIST_BUFFER);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_ptr_eq(window_current(), l);
+	from_server(":irc.test 321 alice Channel :Users  Name");
+	from_server(":irc.test 322 alice #kids 3 :games");
+	from_server(":irc.test 322 alice #lan 7 :\2home\2 network");
+	from_server(":irc.test 322 alice #alone 1 :nobody");	/* -min applies here too */
+	from_server(":irc.test 322 alice #books 3 :reading");
+	from_server(":irc.test 323 alice :End of /LIST");
+	ck_assert(strncmp(LINE_TEXT(buffer_line(l, l->seq - l->count)),
+	    "3 of 4 channels, 2 users or more", 32) == 0);
+	ck_assert_uint_eq(count_lines(l, "#alone"), 0);
+	/* Most users first, then by name. */
+	ck_assert(strstr(LINE_TEXT(buffer_line(l, l->seq - l->count + 1)), "1. #lan") != NULL);
+	ck_assert(strstr(LINE_TEXT(buffer_line(l, l->seq - l->count + 2)), "2. #books") != NULL);
+	ck_assert(strstr(LINE_TEXT(buffer_line(l, l->seq - l->count + 3)), "3. #kids") != NULL);
+	/* Text typed there filters; a number joins that line's channel. */
+	ck_assert(command_run(l, "read"));
+	ck_assert_uint_eq(count_lines(l, "#kids"), 0);
+	ck_assert(strstr(LINE_TEXT(buffer_line(l, l->seq - l->count + 1)), "1. #books") != NULL);
+	net_stub_reset();
+	command_run(l, "1");
+	ck_assert_str_eq(net_sent[0], "JOIN #books");
+	command_run(l, "#kids");
+	ck_assert_str_eq(net_sent[1], "JOIN #kids");
+	command_run(l, "9");
+	ck_assert_str_eq(last_text(l), "No line 9 here");
+	/* It is no conversation: /me and the like are refused there. */
+	net_stub_reset();
+	command_run(l, "/me waves");
+	ck_assert_uint_eq(net_nsent, 0);
+	list_free();
+}
+END_TEST
+
+/* --- status line: markers where it cuts, our nick apart */
+
+START_TEST(status_fits_current)
+{
+	int w[10] = { 8, 8, 8, 8, 8, 8, 8, 8, 8, 8 };
+	size_t first, last;
+
+	status_fit(w, 10, 2, 200, &first, &last);
+	ck_assert_uint_eq(first, 0);
+	ck_assert_uint_eq(last, 9);
+	status_fit(w, 10, 2, 50, &first, &last);
+	ck_assert_uint_eq(first, 0);
+	ck_assert_uint_eq(last, 4);	/* 40 columns and "+5 more" */
+	status_fit(w, 10, 8, 50, &first, &last);
+	ck_assert(first <= 8 && last >= 8);
+	ck_assert_uint_gt(first, 0);
+	ck_assert_int_le((int)(last - first + 1) * 8, 50 - 16);
+}
+END_TEST
+
+/* The status line's text. */
+static void
+status_text(char *out, size_t cap, int cols)
+{
+	static struct render r;
+
+	status_render(&r, cols);
+	utf_encode(r.w, r.n, out, cap);
+}
+
+START_TEST(status_markers)
+{
+	char text[1024];
+
+	str_copy(self.network, "TestNet", sizeof(self.network));
+	self.connected = true;
+	for (int i = 0; i < 12; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "#channel%d", i);
+		window_open(name, BUFFER_CHANNEL);
+	}
+	window_select(0);
+	status_text(text, sizeof(text), 200);
+	ck_assert(strstr(text, "13:#channel11") != NULL);
+	ck_assert(strstr(text, "more") == NULL);
+	status_text(text, sizeof(text), 80);
+	ck_assert_msg(strstr(text, " more") != NULL, "%s", text);
+	ck_assert(strstr(text, "[1:server]") != NULL);
+	window_select(11);
+	status_text(text, sizeof(text), 80);
+	ck_assert_msg(strstr(text, "[12:#channel10]") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "«") != NULL, "%s", text);
+	/* Our nick is drawn unlike any activity. */
+	struct style me = status_style(STATUS_SELF, ACT_NONE);
+	for (int a = ACT_NONE; a <= ACT_HOT; a++) {
+		struct style st = status_style(STATUS_BUFFER, (enum activity)a);
+		ck_assert(memcmp(&me, &st, sizeof(me)) != 0);
+	}
+	struct style cur = status_style(STATUS_CURRENT, ACT_NONE);
+	ck_assert(memcmp(&me, &cur, sizeof(me)) != 0);
+}
+END_TEST
+
+START_TEST(nick_list_cut_marked)
+{
+	struct render r;
+	const char *s = "averyveryverylongnickname";
+
+	r.n = utf_decode(s, strlen(s), r.w, RENDER_MAX);
+	ck_assert_uint_eq(render_fit(&r, 10), 10);
+	ck_assert(r.w[9] == L'…');
+	ck_assert(wcsncmp(r.w, L"averyvery", 9) == 0);
+	r.n = utf_decode("bob", 3, r.w, RENDER_MAX);
+	ck_assert_uint_eq(render_fit(&r, 10), 3);
+	/* A wide character is never split by the marker. */
+	r.n = utf_decode("日本語の名前", strlen("日本語の名前"), r.w, RENDER_MAX);
+	render_fit(&r, 6);
+	ck_assert_uint_eq(r.n, 3);	/* 日本 and … : 5 columns */
+	ck_assert(r.w[2] == L'…');
+}
+END_TEST
+
+/* --- colours: readable on dark and light backgrounds */
+
+/* xterm's 256-colour palette entry i (16..255) as RGB. */
+static void
+xterm_rgb(int i, double rgb[3])
+{
+	static const int level[6] = { 0, 95, 135, 175, 215, 255 };
+
+	if (i >= 232) {
+		rgb[0] = rgb[1] = rgb[2] = 8 + 10 * (i - 232);
+		return;
+	}
+	i -= 16;
+	rgb[0] = level[i / 36];
+	rgb[1] = level[i / 6 % 6];
+	rgb[2] = level[i % 6];
+}
+
+/* WCAG 2 relative luminance and contrast ratio. */
+static double
+luminance(int i)
+{
+	double rgb[3], l[3];
+
+	xterm_rgb(i, rgb);
+	for (int k = 0; k < 3; k++) {
+		double c = rgb[k] / 255;
+		l[k] = c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+	}
+	return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+}
+
+static double
+contrast(double a, double b)
+{
+	return a > b ? (a + 0.05) / (b + 0.05) : (b + 0.05) / (a + 0.05);
+}
+
+START_TEST(palette_contrast)
+{
+	const double black = 0, white = 1;
+
+	for (int m = 0; m < 16; m++) {
+		int any = color_256(m, BACKGROUND_ANY);
+		int dark = color_256(m, BACKGROUND_DARK);
+		int light = color_256(m, BACKGROUND_LIGHT);
+		ck_assert(any >= 16 && dark >= 16 && light >= 16);
+		ck_assert_msg(contrast(luminance(any), black) >= 3 &&
+		    contrast(luminance(any), white) >= 3,
+		    "mIRC %d as %d: %.2f on black, %.2f on white", m, any,
+		    contrast(luminance(any), black), contrast(luminance(any), white));
+		ck_assert_msg(contrast(luminance(dark), black) >= 3,
+		    "mIRC %d as %d on black: %.2f", m, dark,
+		    contrast(luminance(dark), black));
+		ck_assert_msg(contrast(luminance(light), white) >= 3,
+		    "mIRC %d as %d on white: %.2f", m, light,
+		    contrast(luminance(light), white));
+	}
+	/* Navy and light blue are no dark blues on black (19 and 21 were
+	 * 1.6:1 and 2.4:1). */
+	ck_assert(contrast(luminance(color_256(2, BACKGROUND_DARK)), black) >= 4.5);
+	ck_assert(contrast(luminance(color_256(12, BACKGROUND_DARK)), black) >= 4.5);
+	ck_assert(contrast(luminance(color_256(2, BACKGROUND_ANY)), black) >= 3.5);
+	ck_assert(contrast(luminance(color_256(12, BACKGROUND_ANY)), black) >= 4.5);
+	/* Out of range: the default colour. */
+	ck_assert_int_eq(color_256(16, BACKGROUND_ANY), -1);
+	ck_assert_int_eq(color_256(-1, BACKGROUND_ANY), -1);
+	/* Nick colours differ among themselves per background. */
+	ck_assert_int_eq(color_background("dark"), BACKGROUND_DARK);
+	ck_assert_int_eq(color_background("light"), BACKGROUND_LIGHT);
+	ck_assert_int_eq(color_background("any"), BACKGROUND_ANY);
+	ck_assert_int_eq(color_background("blue"), -1);
+}
+END_TEST
+
+/* --- --time-format */
+
+START_TEST(time_formats)
+{
+	char out[64], err[128];
+	struct render r;
+	struct line *l = xcalloc(1, sizeof(*l) + 16);
+
+	ck_assert(render_time_format_ok("%H:%M:%S", err, sizeof(err)));
+	ck_assert(!render_time_format_ok("", err, sizeof(err)));
+	ck_assert(!render_time_format_ok("%Y-%m-%d %H:%M:%S %Y-%m-%d %H:%M:%S",
+	    err, sizeof(err)));
+	ck_assert(!render_time_format_ok("a\tb", err, sizeof(err)));
+	/* Fri 4 Dec 2026 14:02:09 UTC */
+	render_stamp(out, sizeof(out), "%H:%M:%S", 1796392929000LL);
+	ck_assert_str_eq(out, "14:02:09");
+	render_stamp(out, sizeof(out), "%a %H:%M", 1796392929000LL);
+	ck_assert_str_eq(out, "Fri 14:02");
+	/* The hanging indent follows the stamp's width. */
+	l->time = 1796392929000LL;
+	l->kind = LINE_INFO;
+	l->nicklen = 0;
+	memcpy(l->data, "\0hello", 7);
+	render_time_format = "%H:%M";
+	render_line(&r, l, 80);
+	ck_assert_int_eq(r.indent, 6);
+	render_time_format = "%H:%M:%S";
+	render_line(&r, l, 80);
+	ck_assert_int_eq(r.indent, 9);
+	ck_assert(wcsncmp(r.w, L"14:02:09 hello", 14) == 0);
+	render_time_format = RENDER_TIME_FORMAT;
+	free(l);
+}
+END_TEST
+
 static Suite *
 usage_suite(void)
 {
@@ -549,6 +814,21 @@ usage_suite(void)
 	tcase_add_test(tc, ignore_masks);
 	tcase_add_test(tc, ignore_file_kept);
 	tcase_add_test(tc, ignore_hides_lines);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("list");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, list_filters_and_requests);
+	tcase_add_test(tc, list_buffer_sorted);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("screen");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, status_fits_current);
+	tcase_add_test(tc, status_markers);
+	tcase_add_test(tc, nick_list_cut_marked);
+	tcase_add_test(tc, palette_contrast);
+	tcase_add_test(tc, time_formats);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("input");

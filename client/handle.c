@@ -139,6 +139,14 @@ h_ping(struct in *in)
 	net_sendf("PONG :%s", param(in, 0));
 }
 
+/* PONG server :token; --pipe's barrier. */
+static void
+h_pong(struct in *in)
+{
+	if (in->m->nparams > 0)
+		pipe_pong(in->m->params[in->m->nparams - 1]);
+}
+
 static void
 h_error(struct in *in)
 {
@@ -215,6 +223,9 @@ h_cap(struct in *in)
 		cap_wanted |= cap_bits(list, NULL);
 		if (!opt.sasl)
 			cap_wanted &= ~CAP_SASL;
+		/* A script hears what is said from now on, not the past. */
+		if (opt.pipe)
+			cap_wanted &= ~CAP_CHATHISTORY;
 		if (!more && !self.registered && opt.sasl &&
 		    (cap_wanted & CAP_SASL) == 0)
 			sasl_unavailable();
@@ -554,9 +565,12 @@ h_privmsg(struct in *in)
 	    flags, in->nick, text))
 		return;
 	if (!(flags & LINE_SELF)) {
+		bool history = irc_tag_get(in->m, "batch") != NULL;
 		complete_spoke(b, in->nick);
-		if (hl_heard(b, flags, irc_tag_get(in->m, "batch") != NULL))
+		if (hl_heard(b, flags, history))
 			notify_message(b, in->nick, text, time_mono_ms());
+		if (!history)
+			pipe_heard(b, in->time, kind, in->nick, text);
 	}
 	buffer_add(b, in->time, kind, flags, in->nick, text);
 }
@@ -972,7 +986,7 @@ static const struct handler {
 	{ "NOTICE", h_privmsg, 2 },
 	{ "PART", h_part, 1 },
 	{ "PING", h_ping, 0 },
-	{ "PONG", h_ignore, 0 },
+	{ "PONG", h_pong, 0 },
 	{ "PRIVMSG", h_privmsg, 2 },
 	{ "QUIT", h_quit, 0 },
 	{ "TAGMSG", h_ignore, 0 },

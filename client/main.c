@@ -186,7 +186,19 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 		opt.no_topic = true;
 	else if (strcmp(name, "no-tls") == 0)
 		opt.no_tls = true;
-	else if (strcmp(name, "notify") == 0) {
+	else if (strcmp(name, "format") == 0) {
+		if (!pipe_format_check(value, err, errcap))
+			return -1;
+		opt.format = xstrdup(value);
+	} else if (strcmp(name, "pipe") == 0)
+		opt.pipe = true;
+	else if (strcmp(name, "to") == 0) {
+		if (value[0] == '\0' || strpbrk(value, " ,\r\n") != NULL) {
+			snprintf(err, errcap, "not one nick or channel: %s", value);
+			return -1;
+		}
+		opt.to = xstrdup(value);
+	} else if (strcmp(name, "notify") == 0) {
 		enum notify_mode m;
 		if (!notify_mode_parse(value, &m)) {
 			snprintf(err, errcap, "--notify wants osc777, osc9 or "
@@ -321,6 +333,10 @@ parse_flags(int argc, char **argv)
 		free(opt.sasl_password);
 		opt.sasl_password = read_password(opt.sasl_password_file);
 	}
+	if (opt.format == NULL)
+		opt.format = PIPE_FORMAT_DEFAULT;
+	if (opt.pipe && opt.to == NULL && opt.join == NULL)
+		usage_error("--pipe needs -j channel or --to target");
 	const char *problem = sasl_configure();
 	if (problem != NULL)
 		usage_error("%s", problem);
@@ -339,6 +355,19 @@ main(int argc, char **argv)
 	setlocale(LC_CTYPE, "");
 	log_init("natter", LOG_LEVEL_INFO, false);
 	parse_flags(argc, argv);
+	if (opt.pipe) {
+		if (!opt.no_tls)
+			tls_setup();
+		window_scrollback = SCROLLBACK_MIN;
+		window_init(opt.host);
+		str_copy(self.nick, opt.nick, sizeof(self.nick));
+		str_copy(self.network, opt.host, sizeof(self.network));
+		session_init();
+		status = pipe_run();
+		net_close();
+		window_free_all();
+		return status;
+	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "natter: standard input and output must be a terminal\n");
 		return EXIT_USAGE;

@@ -46,6 +46,9 @@ struct options {
 	bool mouse;		/* --mouse: wheel scrolling, no text selection */
 	bool no_retry;		/* --no-retry: a failed first connection exits */
 	bool no_topic;		/* --no-topic: no topic bar */
+	bool pipe;		/* --pipe: line mode (pipe.c), no screen */
+	const char *to;		/* --to: what --pipe says to, else the first -j */
+	const char *format;	/* --format: how --pipe prints a message */
 	int notify;		/* --notify: enum notify_mode (notify.c) */
 	const char *notify_cmd;	/* --notify-cmd */
 	char *password;		/* first line of password_file */
@@ -1205,6 +1208,43 @@ void notify_run(const char *cmd, const char *title, const char *body);
  * rate (now is monotonic ms). True when it notified. */
 bool notify_message(const struct buffer *b, const char *nick,
     const char *text, int64_t now);
+
+/*
+ * pipe.c: natter --pipe, for scripts and bots. Each line of standard
+ * input is said (say.c, paced) to --to or the first -j channel, once it
+ * is joined; each message heard (not history, not our own) is a line of
+ * standard output in --format: %t local time HH:MM:SS, %d local date,
+ * %T server time (ISO 8601, UTC), %c the channel or the nick of a
+ * private message, %n the nick, %N "<nick>", "* nick" for an action or
+ * "-nick-" for a notice, %m the text without formatting, %% a '%'. No
+ * control character of the server's is printed. At the end of input the
+ * queue is sent, then a PING whose PONG proves the server handled it
+ * all, then QUIT: 0, or 1 when the server refused something (its error
+ * on standard error), 69 when the connection failed or dropped.
+ */
+#define PIPE_FORMAT_DEFAULT "[%t] %N %m"
+#define PIPE_FORMAT_CODES "tdTcnNm%"
+#define PIPE_LINE_MAX 4096	/* bytes of input held before saying them */
+#define PIPE_QUEUE_MAX 64	/* messages queued before input waits */
+#define PIPE_QUIT_MS 2000	/* after QUIT, wait this long for the close */
+
+/* Is fmt a --format? If not, a problem in err. */
+bool pipe_format_check(const char *fmt, char *err, size_t cap);
+/* One output line (no newline) into out (cap bytes); returns its length. */
+size_t pipe_format(char *out, size_t cap, const char *fmt, int64_t time_ms,
+    enum line_kind kind, const char *target, const char *nick,
+    const char *text);
+/* The target: to, else the first channel of join (with its '#'). */
+bool pipe_target(char *out, size_t cap, const char *to, const char *join);
+/* handle.c heard nick say text in b, live: print it (--pipe only). */
+void pipe_heard(const struct buffer *b, int64_t time_ms, enum line_kind kind,
+    const char *nick, const char *text);
+/* An error line (window.c): on standard error, and the status is 1. */
+void pipe_error(const char *text);
+/* A PONG with this token arrived. */
+void pipe_pong(const char *token);
+/* The line mode's loop; returns the exit status. */
+int pipe_run(void);
 
 /*
  * away.c: away replies (301) shown once per nick and message, not on

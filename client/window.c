@@ -308,6 +308,9 @@ buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
 		ring_push(b, day_line(time));
 	ring_push(b, l);
 	logfile_add(b, l);
+	/* Line mode has no screen: its errors go to standard error. */
+	if (kind == LINE_ERROR)
+		pipe_error(text);
 
 	if (b == window_current()) {
 		dirty |= b->scrolled ? DIRTY_STATUS : DIRTY_HISTORY;

@@ -953,6 +953,51 @@ START_TEST(notify_cmd_arguments)
 }
 END_TEST
 
+/* pipe */
+
+START_TEST(pipe_formats)
+{
+	char out[PIPE_LINE_MAX], err[CONFIG_ERR_MAX];
+	int64_t ms;
+
+	ck_assert(pipe_format_check(PIPE_FORMAT_DEFAULT, err, sizeof(err)));
+	ck_assert(pipe_format_check("%T %d %c %n: %m 100%%", err, sizeof(err)));
+	ck_assert(!pipe_format_check("%m %x", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "%x"));
+	ck_assert(!pipe_format_check("trailing %", err, sizeof(err)));
+	ck_assert(time_parse("2026-12-04T09:08:07.006Z", &ms));
+	pipe_format(out, sizeof(out), PIPE_FORMAT_DEFAULT, ms, LINE_MSG,
+	    "#lan", "bob", "hi \x02there\x02");
+	ck_assert_str_eq(out, "[09:08:07] <bob> hi there");
+	pipe_format(out, sizeof(out), "%N %m", ms, LINE_ACTION, "#lan", "bob",
+	    "waves");
+	ck_assert_str_eq(out, "* bob waves");
+	pipe_format(out, sizeof(out), "%N|%c|%n|%d|%T|100%%", ms, LINE_NOTICE,
+	    "#lan", "bob", "x");
+	ck_assert_str_eq(out, "-bob-|#lan|bob|2026-12-04|2026-12-04T09:08:07.006Z|100%");
+	/* One message, one line: the server's newlines and escapes go. */
+	pipe_format(out, sizeof(out), "%n: %m", ms, LINE_MSG, "#lan",
+	    "b\033ob", "two\nlines \033[31mred\a");
+	ck_assert_str_eq(out, "bob: twolines [31mred");
+	/* Cut to the space given, never past it. */
+	ck_assert_uint_eq(pipe_format(out, 8, "%m", ms, LINE_MSG, "#lan",
+	    "bob", "0123456789"), 7);
+	ck_assert_str_eq(out, "0123456");
+}
+END_TEST
+
+START_TEST(pipe_targets)
+{
+	char t[IRC_CHAN_MAX + 1];
+
+	ck_assert(pipe_target(t, sizeof(t), "bob", "#lan"));
+	ck_assert_str_eq(t, "bob");
+	ck_assert(pipe_target(t, sizeof(t), NULL, "builds,#lan"));
+	ck_assert_str_eq(t, "#builds");
+	ck_assert(!pipe_target(t, sizeof(t), NULL, NULL));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -991,6 +1036,8 @@ main(void)
 	tcase_add_test(tc, notify_sequences);
 	tcase_add_test(tc, notify_rate_and_focus);
 	tcase_add_test(tc, notify_cmd_arguments);
+	tcase_add_test(tc, pipe_formats);
+	tcase_add_test(tc, pipe_targets);
 	suite_add_tcase(s, tc);
 
 	SRunner *sr = srunner_create(s);

@@ -19,6 +19,8 @@ const struct config_opt config_opts[] = {
 	    "the terminal's background, for truer colours (default: any)" },
 	{ "config", 'c', CONFIG_ARG, "file",
 	    "read this config file instead of the default" },
+	{ "discover", 0, 0, NULL,
+	    "list the IRC servers on the LAN and connect to one" },
 	{ "format", 0, CONFIG_ARG | CONFIG_FILE, "format",
 	    "--pipe prints messages so (default: \"[%t] %N %m\")" },
 	{ "help", 'h', 0, NULL, "show this help and exit" },

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "natter.h"
@@ -157,8 +159,12 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 			opt.highlight[opt.nhighlight++] = xstrdup(w);
 		}
 		free(list);
-	} else if (strcmp(name, "host") == 0)
+	} else if (strcmp(name, "discover") == 0)
+		opt.discover = true;
+	else if (strcmp(name, "host") == 0) {
 		opt.host = xstrdup(value);
+		opt.host_given = true;
+	}
 	else if (strcmp(name, "join") == 0) {
 		if (strchr(value, ' ') != NULL) {
 			snprintf(err, errcap, "channel list has a space: %s", value);
@@ -300,6 +306,7 @@ parse_flags(int argc, char **argv)
 		usage_error("one host at most, not \"%s\" too", argv[optind + 1]);
 	if (argc - optind == 1) {
 		opt.host = argv[optind];
+		opt.host_given = true;
 		const struct config_opt *h = config_by_name("host");
 		if (h != NULL)
 			given[CONFIG_LONG_ID + (h - config_opts)] = true;
@@ -342,6 +349,80 @@ parse_flags(int argc, char **argv)
 		usage_error("%s", problem);
 }
 
+/* Is anything listening on host:port? A connect within PROBE_MS. */
+static bool
+probe(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	bool up = false;
+
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return false;
+	for (ai = res; ai != NULL && !up; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			up = true;
+		else if (errno == EINPROGRESS) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			int e = 0;
+			socklen_t len = sizeof(e);
+			up = poll(&p, 1, PROBE_MS) == 1 &&
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 &&
+			    e == 0;
+		}
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return up;
+}
+
+/*
+ * --discover (asked), or no host given and nothing on localhost: browse
+ * the LAN and take the server picked (or the only one, when not asked).
+ * Asked, a failure exits; not asked, natter goes on with localhost.
+ */
+static void
+discover(bool asked)
+{
+	static struct disc_list l;
+	static char port[8];
+	char err[256];
+	int k;
+
+	if (!mdns_browse(&l, DISCOVER_MS, err, sizeof(err))) {
+		if (!asked)
+			return;
+		fprintf(stderr, "natter: %s\n", err);
+		exit(EXIT_UNAVAILABLE);
+	}
+	if (l.n == 0) {
+		if (!asked)
+			return;
+		fprintf(stderr, "natter: no IRC server announced on the LAN\n");
+		exit(EXIT_UNAVAILABLE);
+	}
+	if (!asked)
+		fprintf(stderr, "natter: nothing answers on %s port %s; on the "
+		    "LAN:\n", opt.host, opt.port);
+	/* Not on a terminal: the list is the answer. */
+	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (!asked && l.n == 1) {
+		discover_pick(stderr, stdin, &l, false);
+		k = 0;
+	} else {
+		k = discover_pick(asked ? stdout : stderr, stdin, &l, tty);
+		if (k < 0)
+			exit(asked && !tty ? 0 : EXIT_UNAVAILABLE);
+	}
+	opt.host = l.e[k].addr;
+	snprintf(port, sizeof(port), "%u", (unsigned)l.e[k].port);
+	opt.port = port;
+	opt.no_tls = !l.e[k].tls;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,6 +436,8 @@ main(int argc, char **argv)
 	setlocale(LC_CTYPE, "");
 	log_init("natter", LOG_LEVEL_INFO, false);
 	parse_flags(argc, argv);
+	if (opt.discover)
+		discover(true);
 	if (opt.pipe) {
 		if (!opt.no_tls)
 			tls_setup();
@@ -372,6 +455,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "natter: standard input and output must be a terminal\n");
 		return EXIT_USAGE;
 	}
+	if (!opt.discover && !opt.host_given && !probe(opt.host, opt.port))
+		discover(false);
 	/* A bad certificate or CA file is said before curses takes over. */
 	if (!opt.no_tls)
 		tls_setup();

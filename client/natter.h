@@ -47,6 +47,8 @@ struct options {
 	bool no_retry;		/* --no-retry: a failed first connection exits */
 	bool no_topic;		/* --no-topic: no topic bar */
 	bool pipe;		/* --pipe: line mode (pipe.c), no screen */
+	bool discover;		/* --discover: pick a server on the LAN */
+	bool host_given;	/* a host operand, --host or host in the file */
 	const char *to;		/* --to: what --pipe says to, else the first -j */
 	const char *format;	/* --format: how --pipe prints a message */
 	int notify;		/* --notify: enum notify_mode (notify.c) */
@@ -1245,6 +1247,51 @@ void pipe_error(const char *text);
 void pipe_pong(const char *token);
 /* The line mode's loop; returns the exit status. */
 int pipe_run(void);
+
+/*
+ * discover.c: the IRC servers announced on the LAN (DNS-SD _ircs._tcp and
+ * _irc._tcp, browsed by mdns.c), for natter --discover, and when no host
+ * is given and nothing answers on localhost: one entry per service name
+ * and kind (an IPv4 address preferred) and per address and port, sorted
+ * by name with TLS first,
+ * shown as a numbered list to pick from before the screen starts.
+ */
+#define DISC_MAX 32
+#define DISC_NAME_MAX 64	/* a DNS-SD instance name is at most 63 bytes */
+#define DISC_HOST_MAX 256
+#define DISC_ADDR_MAX 64	/* an IPv6 address and its %interface */
+#define DISCOVER_MS 3000	/* browsing takes at most this long */
+#define PROBE_MS 500		/* is anything on localhost? */
+
+struct disc_entry {
+	char name[DISC_NAME_MAX];	/* "lanbox" */
+	char host[DISC_HOST_MAX];	/* "lanbox.local" */
+	char addr[DISC_ADDR_MAX];	/* what natter connects to */
+	uint16_t port;
+	bool tls;			/* _ircs._tcp */
+	bool ipv6;
+};
+
+struct disc_list {
+	struct disc_entry e[DISC_MAX];
+	size_t n;
+};
+
+/* Add a service found; false when the list is full. */
+bool disc_add(struct disc_list *l, const struct disc_entry *e);
+/* Entry i as a line of the list (no newline), cleaned for the terminal. */
+size_t disc_line(char *buf, size_t cap, size_t i, const struct disc_entry *e);
+/* The answer to "which?" among n: an index ("" is the first), -1 to
+ * quit, -2 when it is not understood. */
+int disc_choose(const char *answer, size_t n);
+/* Print the list to out; when ask, read the choice from in (again until
+ * understood). Returns the index, or -1 (quit, end of input, not asked). */
+int discover_pick(FILE *out, FILE *in, const struct disc_list *l, bool ask);
+
+/* mdns.c: browse the LAN for at most timeout_ms (less once all is
+ * resolved); false with the reason in err when there is no browsing
+ * (built without Avahi, no Avahi daemon). */
+bool mdns_browse(struct disc_list *l, int timeout_ms, char *err, size_t cap);
 
 /*
  * away.c: away replies (301) shown once per nick and message, not on

@@ -162,6 +162,32 @@ listen_default(bool tls)
 }
 
 int
+listen_lan_port(bool tls)
+{
+	for (size_t i = 0; i < nlisteners; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+
+		if (listener_tls[i] != tls || getsockname(listeners[i],
+		    (struct sockaddr *)&ss, &len) < 0)
+			continue;
+		if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+			    (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
+			    s6->sin6_addr.s6_addr[12] == 127))
+				continue;
+			return ntohs(s6->sin6_port);
+		}
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		if ((ntohl(s4->sin_addr.s_addr) >> 24) == 127)
+			continue;
+		return ntohs(s4->sin_port);
+	}
+	return 0;
+}
+
+int
 listen_tls_port(void)
 {
 	for (size_t i = 0; i < nlisteners; i++) {

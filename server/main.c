@@ -64,6 +64,7 @@ static struct {
 	const char *tls_listens[32];
 	size_t ntls_listens;
 	bool fingerprint;	/* --fingerprint: print it and exit */
+	bool no_announce;	/* --no-announce: not on the LAN by DNS-SD */
 } start = { .level = LOG_LEVEL_INFO, .ready_fd = -1 };
 
 static void flag_add_account(const char *);
@@ -72,6 +73,7 @@ static void flag_flood(const char *);
 static void flag_help(const char *);
 static void flag_history_cutoff(const char *);
 static void flag_listen(const char *);
+static void flag_no_announce(const char *);
 static void flag_name(const char *);
 static void flag_quiet(const char *);
 static void flag_sync(const char *);
@@ -161,6 +163,8 @@ static const struct flag flags[] = {
 	{ "nick-grace", 0, "seconds", "time to identify before a registered nick\n"
 	    "is taken away (default 30; 0: at once)", .num = &cfg.nick_grace,
 	    .max = 86400 },
+	{ "no-announce", 0, NULL, "do not announce natterd on the LAN\n"
+	    "(DNS-SD through the Avahi daemon)", .set = flag_no_announce },
 	{ "oper-file", 0, "file", "operators, \"name password\" or \"name\n"
 	    "account=NAME\" per line; must not be\n"
 	    "readable by group or others", .path = &cfg.oper_path },
@@ -280,6 +284,13 @@ flag_listen(const char *arg)
 	if (start.nlistens == nitems(start.listens))
 		usage_error("too many %s", "--listen");
 	start.listens[start.nlistens++] = arg;
+}
+
+static void
+flag_no_announce(const char *arg)
+{
+	(void)arg;
+	start.no_announce = true;
 }
 
 static void
@@ -788,5 +799,9 @@ main(int argc, char *argv[])
 	log_info("%s ready as %s", NATTERD_VERSION, cfg.name);
 	/* Last: whoever reads this connects at once. */
 	ready_announce(start.ready_fd);
-	return loop_run();
+	if (!start.no_announce)
+		announce_start(cfg.name);
+	int status = loop_run();
+	announce_stop();
+	return status;
 }

@@ -929,6 +929,9 @@ void listen_add(const char *spec, bool tls);
 void listen_default(bool tls);
 /* The port of the first TLS listener (for sts), 0 when none. */
 int listen_tls_port(void);
+/* The port of the first listener of this kind that others on the LAN
+ * can reach (not loopback), for the announcement; 0 when none. */
+int listen_lan_port(bool tls);
 /* Accept until EAGAIN from listener fd. */
 void listen_accept(int fd);
 void listen_log(void);
@@ -972,6 +975,21 @@ void tls_free(struct client *c);
 void ready_announce(int fd);
 /* STOPPING=1 to systemd, as shutdown begins. */
 void ready_stopping(void);
+
+/*
+ * announce.c: natterd on the LAN by DNS-SD, through the Avahi daemon
+ * (libavahi-client, when built with it): _irc._tcp and _ircs._tcp under
+ * the server's name, for the ports others can reach (a natterd listening
+ * on loopback only is not announced), from Avahi's own thread so the
+ * loop never waits on it. A daemon that is not running yet is waited
+ * for; one that restarts gets the services again; a name taken on the
+ * LAN becomes "name #2". Withdrawn at exit. --no-announce: none of it.
+ */
+
+/* Start announcing (logs what it does, or why it cannot). */
+void announce_start(const char *name);
+/* Withdraw and stop Avahi's thread. */
+void announce_stop(void);
 
 /*
  * loop.c: the poll loop. Each pass: poll, accept, read and run commands,

@@ -998,6 +998,112 @@ START_TEST(pipe_targets)
 }
 END_TEST
 
+/* discover */
+
+static struct disc_entry
+disc_entry(const char *name, const char *addr, uint16_t port, bool tls,
+    bool ipv6)
+{
+	struct disc_entry e;
+
+	memset(&e, 0, sizeof(e));
+	str_copy(e.name, name, sizeof(e.name));
+	str_copy(e.host, "box.local", sizeof(e.host));
+	str_copy(e.addr, addr, sizeof(e.addr));
+	e.port = port;
+	e.tls = tls;
+	e.ipv6 = ipv6;
+	return e;
+}
+
+START_TEST(discover_list)
+{
+	static struct disc_list l;
+	struct disc_entry e;
+	char line[512];
+
+	memset(&l, 0, sizeof(l));
+	/* Found over IPv6 first, then IPv4: one entry, the IPv4 address. */
+	e = disc_entry("lanbox", "fe80::1%eth0", 6697, true, true);
+	ck_assert(disc_add(&l, &e));
+	e = disc_entry("lanbox", "192.168.1.5", 6697, true, false);
+	ck_assert(disc_add(&l, &e));
+	e = disc_entry("LANBOX", "fe80::1%eth0", 6697, true, true);
+	ck_assert(disc_add(&l, &e));
+	e = disc_entry("lanbox", "192.168.1.5", 6667, false, false);
+	ck_assert(disc_add(&l, &e));
+	e = disc_entry("attic", "192.168.1.9", 6667, false, false);
+	ck_assert(disc_add(&l, &e));
+	/* The same address and port under another name (a static Avahi
+	 * file beside natterd's own announcement): the same server. */
+	e = disc_entry("natterd on lanbox", "192.168.1.5", 6667, false, false);
+	ck_assert(disc_add(&l, &e));
+	ck_assert_uint_eq(l.n, 3);
+	/* By name, TLS before plain. */
+	ck_assert_str_eq(l.e[0].name, "attic");
+	ck_assert_str_eq(l.e[1].addr, "192.168.1.5");
+	ck_assert(l.e[1].tls);
+	ck_assert(!l.e[2].tls);
+	disc_line(line, sizeof(line), 1, &l.e[1]);
+	ck_assert_str_eq(line, " 2) lanbox: 192.168.1.5 port 6697, TLS (box.local)");
+	/* A name from the network cannot write escapes. */
+	e = disc_entry("evil\033]0;x\007", "10.0.0.1", 6667, false, false);
+	disc_line(line, sizeof(line), 0, &e);
+	ck_assert_str_eq(line, " 1) evil]0;x: 10.0.0.1 port 6667, plain (box.local)");
+	/* Full: refused, nothing overwritten. */
+	memset(&l, 0, sizeof(l));
+	for (int i = 0; i < DISC_MAX; i++) {
+		char name[16], addr[16];
+		snprintf(name, sizeof(name), "box%02d", i);
+		snprintf(addr, sizeof(addr), "10.0.1.%d", i);
+		e = disc_entry(name, addr, 6667, false, false);
+		ck_assert(disc_add(&l, &e));
+	}
+	e = disc_entry("one-more", "10.0.0.2", 6667, false, false);
+	ck_assert(!disc_add(&l, &e));
+	ck_assert_uint_eq(l.n, DISC_MAX);
+}
+END_TEST
+
+START_TEST(discover_choose)
+{
+	static struct disc_list l;
+	struct disc_entry e;
+	char out[1024];
+	FILE *fo, *fi;
+
+	ck_assert_int_eq(disc_choose("", 3), 0);
+	ck_assert_int_eq(disc_choose("\n", 3), 0);
+	ck_assert_int_eq(disc_choose("2\n", 3), 1);
+	ck_assert_int_eq(disc_choose(" 3 \n", 3), 2);
+	ck_assert_int_eq(disc_choose("4\n", 3), -2);
+	ck_assert_int_eq(disc_choose("0\n", 3), -2);
+	ck_assert_int_eq(disc_choose("2x\n", 3), -2);
+	ck_assert_int_eq(disc_choose("-1\n", 3), -2);
+	ck_assert_int_eq(disc_choose("q\n", 3), -1);
+	ck_assert_int_eq(disc_choose("\n", 0), -2);
+	/* Asked again until understood. */
+	memset(&l, 0, sizeof(l));
+	e = disc_entry("a", "10.0.0.1", 6667, false, false);
+	disc_add(&l, &e);
+	e = disc_entry("b", "10.0.0.2", 6697, true, false);
+	disc_add(&l, &e);
+	fi = fmemopen((char[]){ "9\nb\n2\n" }, 6, "r");
+	fo = fmemopen(out, sizeof(out), "w");
+	ck_assert_int_eq(discover_pick(fo, fi, &l, true), 1);
+	fclose(fo);
+	ck_assert_ptr_nonnull(strstr(out, " 2) b: 10.0.0.2 port 6697, TLS"));
+	ck_assert_ptr_nonnull(strstr(out, "Connect to which? [1-2"));
+	fclose(fi);
+	/* The end of input is no answer. */
+	fi = fmemopen((char[]){ "x" }, 1, "r");
+	fo = fmemopen(out, sizeof(out), "w");
+	ck_assert_int_eq(discover_pick(fo, fi, &l, true), -1);
+	fclose(fo);
+	fclose(fi);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1038,6 +1144,8 @@ main(void)
 	tcase_add_test(tc, notify_cmd_arguments);
 	tcase_add_test(tc, pipe_formats);
 	tcase_add_test(tc, pipe_targets);
+	tcase_add_test(tc, discover_list);
+	tcase_add_test(tc, discover_choose);
 	suite_add_tcase(s, tc);
 
 	SRunner *sr = srunner_create(s);

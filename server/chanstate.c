@@ -239,3 +239,56 @@ chanstate_leave(const struct chan *ch)
 	p->next = parked;
 	parked = p;
 }
+
+/* list (folded accounts, space-separated) without account, malloc'd. */
+static char *
+opaccs_without(const char *list, const char *account)
+{
+	char *out = xmalloc(strlen(list) + 1), *o = out;
+	size_t al = strlen(account);
+
+	for (const char *p = list; *p != '\0';) {
+		size_t n = strcspn(p, " ");
+		if (n > 0 && (n != al || strncmp(p, account, n) != 0)) {
+			if (o > out)
+				*o++ = ' ';
+			memcpy(o, p, n);
+			o += n;
+		}
+		p += n;
+		p += strspn(p, " ");
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+forget_live(struct chan *ch, void *arg)
+{
+	const char *account = arg;
+	bool changed = chan_opacc_set(ch, account, false);
+
+	if (strcmp(ch->owner, account) == 0) {
+		ch->owner[0] = '\0';
+		changed = true;
+	}
+	if (changed)
+		chanstate_save(ch);
+}
+
+void
+chanstate_forget_account(const char *account)
+{
+	chan_each(forget_live, (void *)account);
+	/* Channel rows (a database) are history.c's: hist_forget_owner
+	 * takes the account out of them; with --db none they wait here. */
+	for (struct parked *p = parked; p != NULL; p = p->next) {
+		char *ops = opaccs_without(p->hc.opaccs, account);
+		free((char *)p->hc.opaccs);
+		p->hc.opaccs = ops;
+		if (strcmp(p->hc.owner, account) == 0) {
+			free((char *)p->hc.owner);
+			p->hc.owner = xstrdup("");
+		}
+	}
+}

@@ -396,16 +396,14 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		}
 		target = ch->name;
 		q.since_ms = chathistory_since(c, ch);
-	} else if (irc_nick_valid(target, IRC_NICK_MAX)) {
-		struct client *peer = nick_find(target);
-		if (peer != NULL)
-			target = peer->nick;
-	} else {
+	} else if (!irc_nick_valid(target, IRC_NICK_MAX)) {
 		conn_sendf(c, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s"
 		    " :Messages could not be retrieved", cfg.name, sub,
 		    conn_param(target));
 		return;
 	}
+	/* A nick stays as asked, in the batch too (as Ergo does): its key
+	 * is folded, and whoever had it may have left. */
 	if (hist_key(key, sizeof(key), conn_owner(c), target) == 0) {
 		conn_sendf(c, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s"
 		    " :Messages could not be retrieved", cfg.name, sub,

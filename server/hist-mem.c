@@ -278,6 +278,26 @@ hmem_redact(const char *key, const char *msgid)
 	return true;
 }
 
+/* Channel rows are chanstate.c's with --db none: only the messages. */
+static bool
+hmem_forget_owner(const char *owner, const char *account)
+{
+	size_t ol = strlen(owner);
+	struct hlink *l, *next;
+
+	(void)account;
+	for (l = htab_first(&hmem.targets); l != NULL; l = next) {
+		struct hmem_target *t = HLINK_ENTRY(l, struct hmem_target, link);
+		next = htab_next(&hmem.targets, l);
+		if (strncmp(t->key, owner, ol) != 0 || t->key[ol] != ' ')
+			continue;
+		for (size_t i = 0; i < t->n; i++)
+			hmem_msg_free(t->v[t->head + i]);
+		hmem_target_free(t);
+	}
+	return true;
+}
+
 static bool
 hmem_find(const char *key, const char *msgid, struct hist_pos *p)
 {
@@ -604,6 +624,7 @@ hmem_close(void)
 const struct store hmem_store = {
 	.add = hmem_add,
 	.redact = hmem_redact,
+	.forget_owner = hmem_forget_owner,
 	.find = hmem_find,
 	.range = hmem_range,
 	.targets = hmem_targets,

@@ -193,6 +193,10 @@ enum hsql_stmt {
 	ST_KEY_CUTOFF,
 	ST_KEY_DEL,
 	ST_REDACT,
+	ST_OWNER_DEL,	/* a dropped account's conversations */
+	ST_OWNER_TGT,
+	ST_OWNER_CHAN,	/* ... and its channels */
+	ST_OWNER_OPS,
 	ST_COUNT
 };
 
@@ -271,6 +275,14 @@ static const char *const hsql_sql[ST_COUNT] = {
 	    " WHERE tkey = ?1 AND (time_ms, id) <= (?2, ?3)"
 	    " ORDER BY time_ms, id LIMIT ?4)",
 	[ST_REDACT] = "DELETE FROM messages WHERE msgid = ?1 AND tkey = ?2",
+	/* "owner nick" keys sort from "owner " to just before "owner!". */
+	[ST_OWNER_DEL] = "DELETE FROM messages WHERE tkey >= ?1 || ' '"
+	    " AND tkey < ?1 || '!'",
+	[ST_OWNER_TGT] = "DELETE FROM target_last WHERE who = ?1",
+	[ST_OWNER_CHAN] = "UPDATE channels SET owner = '' WHERE owner = ?2",
+	[ST_OWNER_OPS] = "UPDATE channels SET opaccs ="
+	    " trim(replace(' ' || opaccs || ' ', ' ' || ?2 || ' ', ' '))"
+	    " WHERE instr(' ' || opaccs || ' ', ' ' || ?2 || ' ') > 0",
 };
 
 static struct {
@@ -454,6 +466,27 @@ hsql_redact(const char *key, const char *msgid)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return hsql_write_failed(rc, "deleting a message");
+	return true;
+}
+
+static bool
+hsql_forget_owner(const char *owner, const char *account)
+{
+	static const int sts[] = { ST_OWNER_DEL, ST_OWNER_TGT, ST_OWNER_CHAN,
+	    ST_OWNER_OPS };
+
+	for (size_t i = 0; i < nitems(sts); i++) {
+		sqlite3_stmt *st = hsql.st[sts[i]];
+		/* Each statement names the parameters it uses. */
+		if (sqlite3_bind_parameter_index(st, "?1") > 0)
+			hsql_bind_text(st, 1, owner);
+		if (sqlite3_bind_parameter_index(st, "?2") > 0)
+			hsql_bind_text(st, 2, account);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return hsql_write_failed(rc, "forgetting an account");
+	}
 	return true;
 }
 
@@ -1079,6 +1112,7 @@ const struct store hsql_store = {
 	.chan_save = hsql_chan_save,
 	.chan_forget = hsql_chan_forget,
 	.redact = hsql_redact,
+	.forget_owner = hsql_forget_owner,
 	.commit = hsql_commit,
 	.rollback = hsql_rollback,
 	.error = hsql_error,

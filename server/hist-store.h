@@ -51,6 +51,10 @@ struct store {
 	/* Delete the message msgid of target key (REDACT); none there is
 	 * no error. False on an error. */
 	bool (*redact)(const char *key, const char *msgid);
+	/* A dropped account: delete the rows of owner's sides of
+	 * conversations (keys "owner nick") and take account (folded) out of
+	 * the channel rows' owner and operators. False on an error. */
+	bool (*forget_owner)(const char *owner, const char *account);
 	/* Make the transaction durable (as --sync says); false on an error,
 	 * after which nothing of it is kept. */
 	bool (*commit)(void);

@@ -49,11 +49,13 @@ static struct {
 
 /* One write of a batch. */
 struct hist_op {
-	enum { OP_MSG, OP_CHAN_SAVE, OP_CHAN_FORGET, OP_REDACT } kind;
+	enum { OP_MSG, OP_CHAN_SAVE, OP_CHAN_FORGET, OP_REDACT,
+	    OP_FORGET_OWNER } kind;
 	struct hist_msg m;	/* OP_MSG; OP_REDACT: its msgid */
 	struct hist_chan c;	/* OP_CHAN_SAVE */
-	const char *key;	/* OP_MSG, OP_REDACT: target key; else the
-				 * folded name */
+	const char *key;	/* OP_MSG, OP_REDACT: target key;
+				 * OP_FORGET_OWNER: the owner (its account
+				 * in c.owner); else the folded name */
 	struct hold *hold;	/* OP_MSG, OP_REDACT: what its relay waits for */
 	char *strs;		/* the strings above point here */
 };
@@ -209,6 +211,8 @@ op_apply(const struct hist_op *op)
 		return store->chan_forget(op->key);
 	case OP_REDACT:
 		return store->redact(op->key, op->m.msgid);
+	case OP_FORGET_OWNER:
+		return store->forget_owner(op->key, op->c.owner);
 	}
 	return false;
 }
@@ -629,6 +633,21 @@ hist_redact(const char *key, const char *msgid)
 	op_strings(op, 1, dst, src);
 	op->hold = hold_new();
 	return hold_ref(op->hold);
+}
+
+void
+hist_forget_owner(const char *owner, const char *account)
+{
+	if (store == NULL)
+		return;
+	if (!store->batched) {
+		store->forget_owner(owner, account);
+		return;
+	}
+	struct hist_op *op = batch_op(OP_FORGET_OWNER);
+	const char **const dst[] = { &op->key, &op->c.owner };
+	const char *const src[] = { owner, account };
+	op_strings(op, nitems(src), dst, src);
 }
 
 static void

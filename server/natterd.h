@@ -1089,6 +1089,12 @@ bool hist_has(const char *key);
  * (REDACT), in the pass's batch as hist_add; the hold as its. */
 struct hold *hist_redact(const char *key, const char *msgid);
 
+/* An account was dropped: its side of every conversation (owner: its
+ * conn_owner) is deleted and its ownership of channel rows (account:
+ * folded) given up, in the pass's batch, so that a new account of the
+ * same name inherits neither. */
+void hist_forget_owner(const char *owner, const char *account);
+
 /* End of a loop pass: hand its batch to the storage thread (or, with no
  * thread, store it now). Called before any output is written. */
 void hist_commit(void);
@@ -1276,5 +1282,8 @@ bool chanstate_restore(struct chan *ch);
 /* ch is about to be destroyed (its last member left): its state is kept
  * if it has history, else forgotten. */
 void chanstate_leave(const struct chan *ch);
+/* Account (folded) was dropped: no channel, live or kept, has it as
+ * owner or operator any more. */
+void chanstate_forget_account(const char *account);
 
 #endif

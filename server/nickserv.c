@@ -230,6 +230,13 @@ ns_drop(struct client *c, char **argv, int argc)
 		return;
 	}
 	str_copy(dropped, a->name, sizeof(dropped));
+	/* What the account owned goes with it: a new account of the same
+	 * name starts with no private history and no channel. */
+	char folded[IRC_NICK_MAX + 1], owner[IRC_NICK_MAX + 2];
+	irc_casefold(folded, a->name, sizeof(folded));
+	snprintf(owner, sizeof(owner), "@%s", folded);
+	hist_forget_owner(owner, folded);
+	chanstate_forget_account(folded);
 	account_drop(a);
 	/* Gone first, so the nick protection each logout re-checks is
 	 * gone too. */

@@ -1265,6 +1265,121 @@ no_targets(struct nd_conn *c)
 	free(l);
 }
 
+/* Connect as nick and log in to account (its password "pw-account"). */
+static struct nd_conn *
+identified(const char *nick, const char *account)
+{
+	struct nd_conn *c = nd_register(&srv, nick, CAPS);
+	char re[64];
+
+	nd_send(c, "PRIVMSG NickServ :IDENTIFY %s pw-%s", account, account);
+	snprintf(re, sizeof(re), " 900 %s ", nick);
+	ND_EXPECT(c, re);
+	return c;
+}
+
+/*
+ * One account on two connections shares its private history: both read
+ * the conversation, under the nick as asked (the batch names it so), and
+ * a third nick reads nothing. A channel's operator by account is its
+ * operator again after a restart, and the first joiner is not.
+ */
+START_TEST(account_devices)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	char got[1024];
+
+	start(args);
+	struct nd_conn *a = nd_account(&srv, "alice", "pw-alice", CAPS);
+	struct nd_conn *b = nd_account(&srv, "bob", "pw-bob", CAPS);
+	struct nd_conn *a2 = identified("laptop", "alice");
+	say(b, "alice", "hi", 2, NULL, NULL);
+	say(a, "bob", "hey", 1, NULL, NULL);
+	history(a2, got, sizeof(got), "CHATHISTORY LATEST bob * 10");
+	ck_assert_str_eq(got, "hi0 hi1 hey0");
+	nd_send(a2, "CHATHISTORY LATEST BOB * 10");
+	ND_EXPECT(a2, "^:test\\.server BATCH \\+[^ ]+ chathistory BOB$");
+	nd_sync(a2);
+	history(a, got, sizeof(got), "CHATHISTORY LATEST bob * 10");
+	ck_assert_str_eq(got, "hi0 hi1 hey0");
+	struct nd_conn *c = nd_register(&srv, "carol", CAPS);
+	history(c, got, sizeof(got), "CHATHISTORY LATEST bob * 10");
+	ck_assert_str_eq(got, "");
+	history(c, got, sizeof(got), "CHATHISTORY LATEST alice * 10");
+	ck_assert_str_eq(got, "");
+	no_targets(c);
+
+	nd_send(a, "JOIN #own");
+	ND_EXPECT(a, " 366 alice #own ");
+	say(a, "#own", "mine", 1, NULL, NULL);
+	nd_close(a);
+	nd_close(a2);
+	nd_close(b);
+	nd_close(c);
+	stop();
+
+	start(args);
+	c = nd_register(&srv, "carol", CAPS);
+	nd_send(c, "JOIN #own");
+	ND_EXPECT(c, " 353 carol [=@*] #own :carol$");
+	a = identified("alice", "alice");
+	nd_send(a, "JOIN #own");
+	ND_EXPECT(a, " 353 alice [=@*] #own :(@alice carol|carol @alice)$");
+	nd_close(a);
+	nd_close(c);
+	stop();
+}
+END_TEST
+
+/*
+ * DROP takes what the account owned with it: a new account of the same
+ * name reads none of its private history and is no operator of its
+ * channel, after a restart too. run: 0 over memory, 1 over a database.
+ */
+START_TEST(drop_forgets)
+{
+	const char *db[] = { "-d", dbpath, NULL };
+	const char *const *args = _i == 0 ? NULL : db;
+	char got[1024];
+
+	start(args);
+	struct nd_conn *a = nd_account(&srv, "alice", "pw-alice", CAPS);
+	struct nd_conn *b = nd_register(&srv, "bob", CAPS);
+	say(a, "bob", "private", 2, NULL, NULL);
+	nd_send(a, "JOIN #drop");
+	ND_EXPECT(a, " 366 alice #drop ");
+	say(a, "#drop", "said", 1, NULL, NULL);
+	nd_send(a, "PART #drop");
+	ND_EXPECT(a, " PART #drop");
+	nd_send(a, "PRIVMSG NickServ :DROP");
+	ND_EXPECT(a, "NOTICE alice :Account alice dropped");
+	gone(a);
+
+	a = nd_account(&srv, "alice", "pw-alice", CAPS);
+	history(a, got, sizeof(got), "CHATHISTORY LATEST bob * 10");
+	ck_assert_str_eq(got, "");
+	no_targets(a);
+	nd_send(a, "JOIN #drop");
+	ND_EXPECT(a, " 353 alice [=@*] #drop :alice$");
+	/* bob's own copy is his. */
+	history(b, got, sizeof(got), "CHATHISTORY LATEST alice * 10");
+	ck_assert_str_eq(got, "private0 private1");
+	nd_close(a);
+	nd_close(b);
+	if (_i == 1) {
+		stop();
+		start(args);
+		a = identified("alice", "alice");
+		history(a, got, sizeof(got), "CHATHISTORY LATEST bob * 10");
+		ck_assert_str_eq(got, "");
+		nd_send(a, "JOIN #drop");
+		ND_EXPECT(a, " 353 alice [=@*] #drop :alice$");
+		nd_close(a);
+	}
+	stop();
+}
+END_TEST
+
 /*
  * A private conversation belongs to the connections (or accounts) that
  * had it, not to the nicks: a rename keeps it, and another connection
@@ -1605,6 +1720,8 @@ chathistory_suite(void)
 	tc = tcase_create("access");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, nick_reuse);
+	tcase_add_test(tc, account_devices);
+	tcase_add_loop_test(tc, drop_forgets, 0, 2);
 	tcase_add_loop_test(tc, recreate, 0, 2);
 	tcase_add_test(tc, restart_enforced);
 	tcase_add_test(tc, invite_by_op);

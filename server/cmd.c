@@ -129,6 +129,28 @@ cmd_each(void (*fn)(const struct command *, void *), void *arg)
 		fn(&commands[i], arg);
 }
 
+bool
+cmd_is_long(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+	char word[16];
+	size_t n = 0;
+
+	for (int skip = 0; skip < 2 && p < end; skip++) {
+		if (*p != (skip == 0 ? '@' : ':'))
+			continue;
+		while (p < end && *p != ' ')
+			p++;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	while (p < end && *p != ' ' && n < sizeof(word) - 1)
+		word[n++] = *p++;
+	word[n] = '\0';
+	const struct command *cmd = cmd_find(word);
+	return cmd != NULL && (cmd->flags & CMD_LONG) != 0;
+}
+
 void
 cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms,
     bool repaired)
@@ -176,6 +198,7 @@ cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms,
 			if ((uint32_t)cmd_rows_asked > lines)
 				lines = cmd_rows_asked;
 			conn_flood_charge(c, lines / CMD_LINES_PER_TOKEN);
+			loop_spend(lines);
 		}
 	}
 	if (label != NULL)

@@ -829,6 +829,19 @@ conn_flood_charge(struct client *c, int lines)
 }
 
 void
+conn_run_deferred(struct client *c)
+{
+	char *line = c->deferred;
+
+	c->deferred = NULL;
+	if (c->state == CONN_OPEN)
+		conn_line(c, line, c->deferred_len);
+	free(line);
+	conn_reap();
+	conn_process(c);
+}
+
+void
 conn_process(struct client *c)
 {
 	int64_t now = time_mono_ms();
@@ -839,7 +852,8 @@ conn_process(struct client *c)
 
 	/* A long answer under way (c->more) holds the next lines: they are
 	 * answered in order, after it. */
-	while (c->state == CONN_OPEN && c->more == NULL) {
+	while (c->state == CONN_OPEN && c->more == NULL &&
+	    c->deferred == NULL) {
 		/* Token bucket as a virtual clock: each line moves it on by
 		 * one token; past now + burst the rest waits. */
 		if (cost > 0 && c->flood_at > now + burst) {
@@ -856,6 +870,13 @@ conn_process(struct client *c)
 		 * PONG to a PING would only come after the backlog). */
 		c->last_read = now;
 		c->ping_sent = 0;
+		if (st == FRAME_LINE && loop_spent() && cmd_is_long(line, len)) {
+			c->deferred = xmalloc(len + 1);
+			memcpy(c->deferred, line, len + 1);
+			c->deferred_len = len;
+			loop_defer(c);
+			break;
+		}
 		if (st == FRAME_OVERLONG)
 			conn_reply(c, ERR_INPUTTOOLONG,
 			    ":Input line was too long");
@@ -994,6 +1015,7 @@ conn_free(struct client *c)
 	free(c->invites);
 	monitor_clear(c);
 	free(c->more);
+	free(c->deferred);
 	free(c->realname);
 	free(c->away);
 	free(c->quit_reason);

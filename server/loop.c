@@ -2,8 +2,9 @@
  * loop.c: the one poll(2) loop (pounce's shape: a growable pollfd array
  * paired with an owner array, swap-remove). Each pass:
  *   1. poll, with the timeout from the earliest timer or flood delay;
- *   2. accept, read and run every ready client's lines, then the next
- *      step of each long answer (LIST) whose client took the last one;
+ *   2. the long commands the last pass had no room for (PASS_LONG_MAX),
+ *      then accept, read and run every ready client's lines, then the
+ *      next step of each long answer (LIST) whose client took the last;
  *   3. timers (registration and ping timeouts, --nick-grace);
  *   4. hist_commit: the pass's messages go to the storage thread;
  *      account_commit: the pass's account changes are written;
@@ -51,6 +52,8 @@ static struct clist dirty = { .bit = IO_DIRTY };
 static struct clist throttled = { .bit = IO_THROTTLED };
 static struct clist held = { .bit = IO_HELD };	/* output waits for a hold */
 static struct clist more = { .bit = IO_MORE };	/* long answers under way */
+static struct clist deferred = { .bit = IO_DEFERRED };	/* c->deferred */
+static uint32_t pass_long;	/* see PASS_LONG_MAX */
 
 
 
@@ -210,7 +213,7 @@ loop_dirty(struct client *c)
 void
 loop_want_read(struct client *c, bool on)
 {
-	if (on && (c->io & IO_MORE) == 0)
+	if (on && (c->io & (IO_MORE | IO_DEFERRED)) == 0)
 		pfds[c->slot].events |= POLLIN;
 	else
 		pfds[c->slot].events &= ~POLLIN;
@@ -253,6 +256,48 @@ unhold(struct client *c)
 }
 
 void
+loop_spend(uint32_t lines)
+{
+	pass_long += lines;
+}
+
+bool
+loop_spent(void)
+{
+	return pass_long >= PASS_LONG_MAX;
+}
+
+void
+loop_defer(struct client *c)
+{
+	clist_add(&deferred, c);
+	/* Like flood control: the rest waits in the kernel's buffer. */
+	pfds[c->slot].events &= ~POLLIN;
+}
+
+/*
+ * The long commands left over from the last pass, before this pass's
+ * input, so a client that waited once is not passed over again; each
+ * as long as the pass's budget lasts, then the lines after it.
+ */
+static void
+run_deferred(void)
+{
+	struct client *due[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < deferred.n && n < nitems(due); i++)
+		due[n++] = deferred.v[i];
+	for (size_t i = 0; i < n && !loop_spent(); i++) {
+		struct client *c = due[i];
+		clist_del(&deferred, c);
+		if ((c->io & IO_THROTTLED) == 0)
+			loop_want_read(c, true);
+		conn_run_deferred(c);
+	}
+}
+
+void
 loop_more(struct client *c)
 {
 	clist_add(&more, c);
@@ -286,10 +331,13 @@ run_more(void)
 			clist_del(&more, c);
 			continue;
 		}
+		if (loop_spent())
+			break;
 		uint32_t before = c->lines_out;
 		bool done = cmd_list_step(c);
 		conn_flood_charge(c, (c->lines_out - before) /
 		    CMD_LINES_PER_TOKEN);
+		loop_spend(c->lines_out - before);
 		if (!done)
 			continue;
 		clist_del(&more, c);
@@ -428,6 +476,7 @@ drop_client(struct client *c)
 		loop_throttle(c, 0);
 	unhold(c);
 	clist_del(&more, c);
+	clist_del(&deferred, c);
 	drain_input(c);
 	slot_remove(c);
 	tls_close(c);
@@ -481,7 +530,7 @@ poll_timeout(int64_t now, bool prune_more)
 {
 	int64_t next = timer_next;
 
-	if (dirty.n > 0 || prune_more)
+	if (dirty.n > 0 || prune_more || deferred.n > 0)
 		return 0;
 	for (size_t i = 0; i < more.n; i++)
 		if (more_due(more.v[i]))
@@ -618,6 +667,9 @@ loop_run(void)
 		}
 		if (got_term)
 			break;
+		pass_long = 0;
+		if (deferred.n > 0 && !paused)
+			run_deferred();
 
 		/* Entries accepted during the pass are appended with no events;
 		 * stop once all n ready ones are seen. */

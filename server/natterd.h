@@ -215,6 +215,7 @@ enum {
 	IO_SENDQ = 1 << 2,	/* sendq exceeded: queue dropped, no more output */
 	IO_HELD = 1 << 3,	/* output waits for a hold (loop's held list) */
 	IO_MORE = 1 << 4,	/* a long answer under way (loop's more list) */
+	IO_DEFERRED = 1 << 5,	/* a long command waits for the next pass */
 };
 
 /* TLS progress (struct client's tls_state), only on a TLS connection. */
@@ -324,6 +325,8 @@ struct client {
 	char **invites;		/* folded channel names this client may enter */
 	struct monlist *monitor;	/* MONITOR targets; NULL when none */
 	struct more *more;	/* a long answer under way; NULL when none */
+	char *deferred;		/* a CMD_LONG line left for the next pass */
+	size_t deferred_len;
 	struct readmarks marks;	/* read markers while not logged in */
 	struct mlbatch *ml;	/* a draft/multiline batch being sent, or NULL */
 	uint8_t ninvites;
@@ -340,6 +343,9 @@ struct client *conn_new(int fd, const char *host);
 void conn_read(struct client *c);
 /* Run lines already buffered (after a flood delay ended). */
 void conn_process(struct client *c);
+/* Run c->deferred (a CMD_LONG line a pass had no room for), then the
+ * lines buffered after it. */
+void conn_run_deferred(struct client *c);
 /* A command that costs as much as lines more lines of flood tokens. */
 void conn_flood_charge(struct client *c, int lines);
 /* "nick!user@host" (static buffer, valid until the next call). */
@@ -700,6 +706,8 @@ void cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms,
 extern int64_t cmd_time_ms;
 /* Rows the history query being run asks for (0 before it runs). */
 extern int cmd_rows_asked;
+/* The raw line (tags, source and all) is a CMD_LONG command. */
+bool cmd_is_long(const char *line, size_t len);
 
 cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_kill, cmd_list, cmd_lusers, cmd_mode, cmd_motd, cmd_names,
@@ -1024,6 +1032,17 @@ void loop_release(void);
 /* c->more is under way: its next steps come as its output drains, its
  * input waits until the answer ends. */
 void loop_more(struct client *c);
+/*
+ * Long answers made in this pass, in lines (or rows asked for): past
+ * PASS_LONG_MAX, the next CMD_LONG line waits for the next pass (as
+ * c->deferred), so a burst of history queries from many clients is
+ * spread over passes and everyone else's lines are answered between.
+ */
+#define PASS_LONG_MAX 1000
+void loop_spend(uint32_t lines);
+bool loop_spent(void);
+/* c->deferred is set: run it, and c's lines after it, next pass. */
+void loop_defer(struct client *c);
 
 /*
  * history.c: stored messages, whichever store keeps them: an SQLite file

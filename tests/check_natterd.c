@@ -1954,6 +1954,54 @@ START_TEST(list_steps_order)
 }
 END_TEST
 
+/*
+ * Long commands share a pass (PASS_LONG_MAX, 1000 lines or rows): a
+ * client's 40 requests for 1000 rows are run one a pass, so an
+ * observer's PING, sent once the first has been answered, is answered
+ * before the line the client sent after the 40 (in one pass they would
+ * all have been run before the PING was read).
+ */
+START_TEST(long_commands_share_passes)
+{
+	struct nd_server s;
+	enum { ASKS = 40 };
+	char *asks = malloc(ASKS * 64), *p = asks;
+
+	nd_start(&s, (const char *[]){ "--sendq", "16m", "--max-output",
+	    "64m", NULL });
+	struct nd_conn *seed = nd_joined(&s, "seed", NULL, "#h");
+	for (int i = 0; i < 1000; i++) {
+		nd_send(seed, "PRIVMSG #h :line %d", i);
+		if (i % 100 == 99)
+			nd_sync(seed);
+	}
+	struct nd_conn *obs = nd_register(&s, "obs", NULL);
+	struct nd_conn *heavy = nd_joined(&s, "heavy",
+	    "batch draft/chathistory", "#h");
+	for (int i = 0; i < ASKS; i++)
+		p += sprintf(p, "CHATHISTORY LATEST #h * 1000\r\n");
+	p += sprintf(p, "PRIVMSG obs :done\r\n");
+	ck_assert(nd_send_raw(heavy, asks, p - asks));
+	ND_EXPECT(heavy, " BATCH \\+[^ ]+ chathistory #h$");
+	nd_send(obs, "PING :first");
+	ND_EXPECT(obs, "^:test\\.server PONG test\\.server :first$");
+	ND_EXPECT(obs, "^:heavy!.* PRIVMSG obs :done$");
+	/* Delayed, not dropped: heavy gets all 40. */
+	int batches = 0;
+	char *l;
+	while (batches < ASKS && (l = nd_line(heavy, T)) != NULL) {
+		batches += strstr(l, "BATCH -") != NULL;
+		free(l);
+	}
+	ck_assert_int_eq(batches, ASKS);
+	free(asks);
+	nd_close(heavy);
+	nd_close(obs);
+	nd_close(seed);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
 START_TEST(sendq_mid_join)
 {
 	struct nd_server s;
@@ -3067,6 +3115,7 @@ natterd_suite(void)
 	tcase_add_test(tc, memory_attack);
 	tcase_add_test(tc, list_in_steps);
 	tcase_add_test(tc, list_steps_order);
+	tcase_add_test(tc, long_commands_share_passes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("process");

@@ -4,7 +4,7 @@
  * memory, no listeners, no poll loop: the stubs below stand in for
  * loop.c). Each client is one end of a socketpair; after every line the
  * pass ends as loop.c ends it (conn_reap, hist_commit, a flush, the next
- * step of a long answer), and what natterd wrote is read back from the
+ * step of a long answer or a deferred long command), and what natterd wrote is read back from the
  * other end. A client natterd closes
  * is replaced by a fresh one. Invariants (abort on violation):
  * - every line natterd sends ends in CRLF, holds no NUL, CR or LF
@@ -67,6 +67,12 @@ void loop_timer_at(int64_t at) { (void)at; }
 void loop_hold(struct client *c) { (void)c; }
 void loop_release(void) { }
 void loop_more(struct client *c) { (void)c; }
+void loop_defer(struct client *c) { (void)c; }
+
+/* The pass's budget of long answers, as loop.c keeps it. */
+static uint32_t pass_long;
+void loop_spend(uint32_t lines) { pass_long += lines; }
+bool loop_spent(void) { return pass_long >= PASS_LONG_MAX; }
 
 size_t
 loop_count_host(const char *host, size_t *unreg)
@@ -162,7 +168,14 @@ pass_end(void)
 				break;
 		}
 		/* A long answer's steps, as loop.c runs them once the last
-		 * is written, then the lines that waited for it. */
+		 * is written, then the lines that waited for it; a long
+		 * command left for the next pass. */
+		pass_long = 0;
+		if (c->deferred != NULL && c->state == CONN_OPEN) {
+			conn_run_deferred(c);
+			i--;
+			continue;
+		}
 		if (c->more != NULL && c->state == CONN_OPEN) {
 			if (cmd_list_step(c))
 				conn_process(c);

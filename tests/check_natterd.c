@@ -1734,19 +1734,6 @@ START_TEST(max_output)
 }
 END_TEST
 
-/* Milliseconds for a PING from c to be answered. */
-static long
-ping_ms(struct nd_conn *c)
-{
-	struct timespec t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	nd_sync(c);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0.tv_sec) * 1000 +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
-}
-
 /*
  * The memory attack: #big holds 1000 messages with a few hundred bytes
  * of client tags each; 200 connections (10 from each of 20 addresses,
@@ -1763,13 +1750,7 @@ START_TEST(memory_attack)
 	char react[201], reply[101];
 	long worst = 0;
 
-	/* ASan keeps freed memory in quarantine (256 MiB by default):
-	 * that is not natterd's. */
-	const char *asan = getenv("ASAN_OPTIONS");
-	char opts[512];
-	snprintf(opts, sizeof(opts), "%s%squarantine_size_mb=4",
-	    asan != NULL ? asan : "", asan != NULL && *asan != '\0' ? ":" : "");
-	setenv("ASAN_OPTIONS", opts, 1);
+	nd_small_quarantine();
 	nd_untrusted = true;
 	nd_start(&s, (const char *[]){ "--flood", "50:200", NULL });
 	memset(react, 'r', sizeof(react) - 1);
@@ -1803,7 +1784,7 @@ START_TEST(memory_attack)
 		nd_send(att[i], "JOIN #big");
 		nd_send(att[i], "CHATHISTORY LATEST #big * %d", ROWS);
 		if (i % 20 == 19) {
-			long ms = ping_ms(obs);
+			long ms = nd_ping_ms(obs);
 			worst = ms > worst ? ms : worst;
 		}
 	}
@@ -1811,7 +1792,7 @@ START_TEST(memory_attack)
 	nd_rcvbuf = 0;
 	long peak = 0;
 	for (int i = 0; i < 10; i++) {
-		long ms = ping_ms(obs);
+		long ms = nd_ping_ms(obs);
 		worst = ms > worst ? ms : worst;
 		long rss = proc_rss_kib(s.pid);
 		peak = rss > peak ? rss : peak;

@@ -763,6 +763,26 @@ nd_fixture(TCase *tc, struct nd_server *s)
 	tcase_add_checked_fixture(tc, fixture_start, fixture_stop);
 }
 
+void
+nd_small_quarantine(void)
+{
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[512];
+
+	snprintf(opts, sizeof(opts), "%s%squarantine_size_mb=4",
+	    asan != NULL ? asan : "", asan != NULL && *asan != '\0' ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+}
+
+long
+nd_ping_ms(struct nd_conn *c)
+{
+	long long t0 = time_mono_ms();
+
+	nd_sync(c);
+	return (long)(time_mono_ms() - t0);
+}
+
 int
 nd_run_suite(Suite *suite)
 {

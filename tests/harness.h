@@ -159,6 +159,12 @@ struct nd_conn *nd_register_nonreader(struct nd_server *s, const char *nick);
  */
 char *nd_talk_until_sendq(struct nd_conn *talker, struct nd_conn *watcher,
     const char *chan, int max_lines);
+/* Milliseconds for a PING from c to be answered (nd_sync). */
+long nd_ping_ms(struct nd_conn *c);
+/* ASan keeps freed memory in quarantine (256 MiB by default), which is
+ * not natterd's: natterds started from now on keep 4 MiB, so their RSS
+ * is natterd's own. */
+void nd_small_quarantine(void);
 /* Close the socket (abruptly when rst: SO_LINGER 0) and free c. */
 void nd_close(struct nd_conn *c);
 void nd_close_rst(struct nd_conn *c);

@@ -174,8 +174,10 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 	} else if (strcmp(name, "log-dir") == 0)
 		opt.log_dir = xstrdup(value);
 	else if (strcmp(name, "nick") == 0) {
-		if (!irc_nick_valid(value, IRC_NICK_MAX)) {
-			snprintf(err, errcap, "not a valid nickname: %s", value);
+		char why[128];
+		if (nick_problem(why, sizeof(why), value)) {
+			snprintf(err, errcap, "not a valid nickname: %s (%s)",
+			    value, why);
 			return -1;
 		}
 		opt.nick = xstrdup(value);

@@ -43,7 +43,7 @@ nick_problem(char *out, size_t cap, const char *nick)
 				    "digits and []\\`_^{|}-");
 			else
 				snprintf(out, cap, "a nickname cannot have %c in "
-				    "it (letters, digits and []\\`_^{|}- only)", c);
+				    "it, only letters, digits and []\\`_^{|}-", c);
 			return true;
 		}
 		return false;

@@ -163,4 +163,7 @@ status_render(struct render *r, int cols)
 		put(r, text, plain);
 	}
 	put(r, tail, status_style(STATUS_CURRENT, ACT_NONE));
+	/* Narrower still (a long network name, a small terminal): what
+	 * is cut off the end is marked too. */
+	render_fit(r, cols);
 }

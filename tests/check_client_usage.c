@@ -91,8 +91,8 @@ START_TEST(nick_problems)
 	ck_assert(nick_problem(why, sizeof(why), "-dash"));
 	ck_assert_str_eq(why, "a nickname cannot start with -");
 	ck_assert(nick_problem(why, sizeof(why), "a.b"));
-	ck_assert_str_eq(why, "a nickname cannot have . in it (letters, "
-	    "digits and []\\`_^{|}- only)");
+	ck_assert_str_eq(why, "a nickname cannot have . in it, only letters, "
+	    "digits and []\\`_^{|}-");
 	ck_assert(nick_problem(why, sizeof(why), "jos\xc3\xa9"));
 	ck_assert(nick_problem(why, sizeof(why),
 	    "abcdefghijabcdefghijabcdefghij1"));
@@ -649,6 +649,11 @@ START_TEST(status_markers)
 		struct style st = status_style(STATUS_BUFFER, (enum activity)a);
 		ck_assert(memcmp(&me, &st, sizeof(me)) != 0);
 	}
+	/* Too narrow even for the current buffer: the end is marked. */
+	str_copy(status_note, "reconnecting in 8s (3 failed)", sizeof(status_note));
+	status_text(text, sizeof(text), 40);
+	ck_assert_msg(strstr(text, "…") != NULL, "%s", text);
+	status_note[0] = '\0';
 	struct style cur = status_style(STATUS_CURRENT, ACT_NONE);
 	ck_assert(memcmp(&me, &cur, sizeof(me)) != 0);
 }

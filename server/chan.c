@@ -173,6 +173,7 @@ chan_add(struct chan *ch, struct client *c)
 	m->chan = ch;
 	m->idx = ch->nmembers;
 	m->joined_ms = cmd_time_ms;
+	m->joined_id = hist_last_id();
 	ch->members[ch->nmembers++] = m;
 	m->cnext = c->chans;
 	c->chans = m;

@@ -311,21 +311,33 @@ targets(struct client *c, struct irc_msg *m)
 		    "Messages could not be retrieved");
 }
 
-int64_t
-chathistory_since(const struct client *c, const struct chan *ch)
+void
+chathistory_since(const struct client *c, const struct chan *ch,
+    struct hist_query *q)
 {
 	const struct member *mb = chan_member(ch, c);
-	int64_t since = 0;
+	const struct account *a = c->account != NULL ?
+	    account_find(c->account) : NULL;
 
+	q->since_ms = q->since_id = 0;
 	/* Its operators by account read all of their channel's history. */
-	if (mb == NULL || chan_opacc_client(ch, c))
-		return 0;
-	if (cfg.history_cutoff == HC_JOIN)
-		since = mb->joined_ms;
-	/* What a +i or +s channel said was for those in it then. */
-	if ((ch->modes & (CM_INVITE | CM_SECRET)) != 0 && since < mb->joined_ms)
-		since = mb->joined_ms;
-	return since;
+	if (mb == NULL || chan_opacc_client(ch, c) ||
+	    ((ch->modes & (CM_INVITE | CM_SECRET)) == 0 &&
+	    cfg.history_cutoff == HC_NONE))
+		return;
+	/* An account's registration, when it came first, opens a public
+	 * channel's history from then on. */
+	if ((ch->modes & (CM_INVITE | CM_SECRET)) == 0 &&
+	    cfg.history_cutoff == HC_REGISTRATION && a != NULL &&
+	    a->registered * 1000 < mb->joined_ms) {
+		q->since_ms = a->registered * 1000;
+		return;
+	}
+	/* Else the JOIN: its time, and the last row that came before it,
+	 * so a line said in the same millisecond is on its right side. What
+	 * a +i or +s channel said was for those in it then. */
+	q->since_ms = mb->joined_ms;
+	q->since_id = mb->joined_id;
 }
 
 void
@@ -395,7 +407,7 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 			return;
 		}
 		target = ch->name;
-		q.since_ms = chathistory_since(c, ch);
+		chathistory_since(c, ch, &q);
 	} else if (!irc_nick_valid(target, IRC_NICK_MAX)) {
 		conn_sendf(c, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s"
 		    " :Messages could not be retrieved", cfg.name, sub,
@@ -524,7 +536,7 @@ chathistory_replay(struct client *c, const struct chan *ch)
 		return;
 	hist_key(key, sizeof(key), NULL, ch->name);
 	q.key = key;
-	q.since_ms = chathistory_since(c, ch);
+	chathistory_since(c, ch, &q);
 	q.a.type = HIST_REF_NONE;
 	struct rows rows = { 0 };
 	hist_query(&q, rows_add, &rows);

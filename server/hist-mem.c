@@ -238,7 +238,9 @@ hmem_add(const struct hist_msg *m, const char *key)
 	e->text = hmem_put(e->s, &at, strs[5]);
 	e->tagmsg = strcmp(m->command, "TAGMSG") == 0;
 	e->time_ms = m->time_ms;
-	e->id = ++hmem.last_id;
+	e->id = m->id;
+	if (e->id > hmem.last_id)
+		hmem.last_id = e->id;
 	e->link.hash = hash;
 	htab_insert(&hmem.msgs, &e->link);
 
@@ -296,6 +298,12 @@ hmem_forget_owner(const char *owner, const char *account)
 		hmem_target_free(t);
 	}
 	return true;
+}
+
+static int64_t
+hmem_last_id(void)
+{
+	return hmem.last_id;
 }
 
 static bool
@@ -625,6 +633,7 @@ const struct store hmem_store = {
 	.add = hmem_add,
 	.redact = hmem_redact,
 	.forget_owner = hmem_forget_owner,
+	.last_id = hmem_last_id,
 	.find = hmem_find,
 	.range = hmem_range,
 	.targets = hmem_targets,

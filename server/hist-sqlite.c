@@ -234,8 +234,8 @@ static const char *const hsql_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_INSERT] = "INSERT INTO messages"
-	    " (msgid, time_ms, source, nick, target, tkey, command, tags, text)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    " (msgid, time_ms, source, nick, target, tkey, command, tags, text,"
+	    " id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_MSGID] = "SELECT time_ms, id FROM messages"
 	    " WHERE msgid = ?1 AND tkey = ?2",
 	[ST_FIRST] = "SELECT " HSQL_COLS HSQL_RANGE
@@ -421,6 +421,7 @@ hsql_add(const struct hist_msg *m, const char *key)
 	hsql_bind_text(st, 7, m->command);
 	hsql_bind_text(st, 8, m->tags);
 	hsql_bind_text(st, 9, m->text);
+	sqlite3_bind_int64(st, 10, m->id);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (hsql.max_per_target > 0) {
@@ -488,6 +489,21 @@ hsql_forget_owner(const char *owner, const char *account)
 			return hsql_write_failed(rc, "forgetting an account");
 	}
 	return true;
+}
+
+static int64_t
+hsql_last_id(void)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+
+	if (sqlite3_prepare_v2(hsql.rd, "SELECT max(id) FROM messages", -1,
+	    &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
 }
 
 static bool
@@ -1122,6 +1138,7 @@ const struct store hsql_store = {
 	.trim = hsql_trim,
 	.idle = hsql_idle,
 	.busy = hsql_busy,
+	.last_id = hsql_last_id,
 	.find = hsql_find,
 	.range = hsql_range,
 	.targets = hsql_targets,

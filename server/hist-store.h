@@ -77,6 +77,8 @@ struct store {
 	/* Whether idle or trim has work waiting. */
 	bool (*busy)(void);
 
+	/* The highest id a row has (0: none), for the ids hist_add gives. */
+	int64_t (*last_id)(void);
 	/* The position of msgid if it is in target key. */
 	bool (*find)(const char *key, const char *msgid, struct hist_pos *p);
 	/* fn on the first (last: the last) n rows of key strictly between lo

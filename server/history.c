@@ -45,6 +45,7 @@ static struct {
 	bool shrinking;		/* over max_bytes: pruning to 9/10 of it */
 	int64_t next_age_check;	/* monotonic ms */
 	int64_t prune_pause;	/* monotonic ms: no pruning before */
+	int64_t last_id;	/* the last row's id (hist_add gives them) */
 } hist;
 
 /* One write of a batch. */
@@ -399,6 +400,7 @@ hist_open(const char *path, bool sync_full, char *err, size_t errcap)
 		store = &hsql_store;
 	else
 		return -1;
+	hist.last_id = store->last_id();
 	hq.inflight = NULL;
 	hq.inflight_tail = &hq.inflight;
 	hq.failing = false;
@@ -601,6 +603,10 @@ hist_add(const struct hist_msg *m, const char *key)
 		return NULL;
 	struct hist_msg kept = *m;
 	kept.tags = tags;
+	/* Ids in the order rows are handed over, not as the store inserts
+	 * them: a JOIN's hist_last_id divides what came before it from what
+	 * came after, even in one millisecond, before either is stored. */
+	kept.id = ++hist.last_id;
 	m = &kept;
 	if (!store->batched) {
 		store->add(m, key);
@@ -615,6 +621,12 @@ hist_add(const struct hist_msg *m, const char *key)
 	op_strings(op, nitems(src), dst, src);
 	op->hold = hold_new();
 	return hold_ref(op->hold);
+}
+
+int64_t
+hist_last_id(void)
+{
+	return hist.last_id;
 }
 
 struct hold *
@@ -833,11 +845,11 @@ hist_range(const struct hist_query *q, struct hist_pos lo, struct hist_pos hi,
 {
 	if (n <= 0)
 		return 0;
-	/* --history-cutoff: an exclusive bound just below since_ms (ids
-	 * start at 1). */
-	if (q->since_ms != 0 && hist_cmp(lo, (struct hist_pos){ q->since_ms,
-	    0 }) < 0)
-		lo = (struct hist_pos){ q->since_ms, 0 };
+	/* --history-cutoff: an exclusive bound at since_ms and since_id
+	 * (ids start at 1: 0 takes all of since_ms). */
+	struct hist_pos since = { q->since_ms, q->since_id };
+	if (q->since_ms != 0 && hist_cmp(lo, since) < 0)
+		lo = since;
 	if (hist_cmp(lo, hi) >= 0)
 		return 0;
 	return store->range(q->key, lo, hi, n, last, q->tagmsg, fn, arg);

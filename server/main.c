@@ -131,9 +131,10 @@ static const struct flag flags[] = {
 	    .set = flag_fingerprint },
 	{ "flood", 0, "rate:burst|off", "lines per second and burst per client\n"
 	    "before input is delayed (default 50:200)", .set = flag_flood },
-	{ "history-cutoff", 0, "none|join", "what members read of a channel's\n"
-	    "history: all (default) or from their JOIN;\n"
-	    "in +i and +s channels from their JOIN always",
+	{ "history-cutoff", 0, "none|join|registration", "what members read of a\n"
+	    "channel's history: all (default), from their JOIN,\n"
+	    "or from their account's registration when it came\n"
+	    "first; in +i and +s channels from their JOIN always",
 	    .set = flag_history_cutoff },
 	{ "history-days", 0, "n", "delete messages older than n days (0: never)",
 	    .num = &cfg.history_days, .max = 1000000 },
@@ -398,9 +399,11 @@ flag_history_cutoff(const char *arg)
 		cfg.history_cutoff = HC_NONE;
 	else if (strcmp(arg, "join") == 0)
 		cfg.history_cutoff = HC_JOIN;
+	else if (strcmp(arg, "registration") == 0)
+		cfg.history_cutoff = HC_REGISTRATION;
 	else
-		usage_error("bad --history-cutoff '%s': use none or join",
-		    arg);
+		usage_error("bad --history-cutoff '%s': use none, join or "
+		    "registration", arg);
 }
 
 static void

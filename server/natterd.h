@@ -31,6 +31,8 @@ struct client;
 enum hist_cutoff {
 	HC_NONE,	/* all of it: the LAN's default */
 	HC_JOIN,	/* from when they joined, this time */
+	HC_REGISTRATION,	/* from their account's registration or
+				 * their JOIN, whichever came first */
 };
 
 /* An --oper-file line: "name password", or "name account=NAME" for an
@@ -533,6 +535,7 @@ struct member {
 	uint32_t idx;		/* index in chan->members */
 	uint8_t modes;		/* MM_* */
 	int64_t joined_ms;	/* server-time of the JOIN */
+	int64_t joined_id;	/* hist_last_id then: what arrived before it */
 };
 
 struct chan {
@@ -1062,6 +1065,7 @@ struct hist_msg {
 	const char *command;	/* "PRIVMSG", "NOTICE" or "TAGMSG" */
 	const char *tags;	/* client-only tags in escaped wire form, or "" */
 	const char *text;	/* "" for TAGMSG */
+	int64_t id;		/* its place in arrival order (hist_add's) */
 };
 
 /*
@@ -1101,6 +1105,9 @@ void hold_unref(struct hold *h);
  * nothing.
  */
 struct hold *hist_add(const struct hist_msg *m, const char *key);
+/* The id of the last row handed to hist_add: a point in arrival order
+ * (hist_query's since_id), the one from which a JOIN reads. */
+int64_t hist_last_id(void);
 /* Whether key has any history, stored or on its way (a database error
  * counts as yes). */
 bool hist_has(const char *key);
@@ -1170,7 +1177,8 @@ struct hist_query {
 	struct hist_ref a;	/* the reference; "*" only for LATEST */
 	struct hist_ref b;	/* BETWEEN's second reference */
 	int limit;		/* at most this many rows (the caller caps it) */
-	int64_t since_ms;	/* no row from before this server-time (0: any) */
+	int64_t since_ms;	/* no row from before this server-time (0: any), */
+	int64_t since_id;	/* ... nor one that arrived by this id there */
 	bool tagmsg;		/* include TAGMSG rows (reactions) */
 };
 typedef void hist_row_fn(const struct hist_msg *m, void *arg);
@@ -1277,10 +1285,11 @@ bool path_beside_db(char *buf, size_t cap, const char *db, const char *name);
 
 /* Add the ISUPPORT tokens. */
 void chathistory_init(void);
-/* The server-time from which c, a member of ch, may read its history (0:
- * all): --history-cutoff, and for +i and +s channels the JOIN, unless c
- * is logged in to one of its operator accounts. */
-int64_t chathistory_since(const struct client *c, const struct chan *ch);
+/* Where c, a member of ch, may read its history from (q's since_ms and
+ * since_id; 0: all): --history-cutoff, and for +i and +s channels the
+ * JOIN, unless c is logged in to one of its operator accounts. */
+void chathistory_since(const struct client *c, const struct chan *ch,
+    struct hist_query *q);
 /* c joined ch, its JOIN, topic and NAMES queued: the last --replay lines,
  * unless c can ask for history itself. */
 void chathistory_replay(struct client *c, const struct chan *ch);

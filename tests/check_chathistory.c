@@ -187,21 +187,6 @@ say(struct nd_conn *c, const char *target, const char *prefix, int n,
 	}
 }
 
-/*
- * --history-cutoff compares server-times in milliseconds: a line said in
- * the millisecond of a JOIN counts as after it. Wait until the wall clock
- * (natterd's server-time, on this machine) has moved on, so that a line
- * and a JOIN in the tests below fall on different milliseconds.
- */
-static void
-clock_tick(void)
-{
-	int64_t start = time_now_ms();
-
-	while (time_now_ms() <= start + 1)
-		ck_assert_int_lt(time_now_ms(), start + 1000);
-}
-
 /* Every message whose echo its sender saw survives kill -9. */
 START_TEST(durable_kill9)
 {
@@ -1627,7 +1612,9 @@ END_TEST
 
 /*
  * --history-cutoff join: members read a channel's lines from their JOIN
- * on; none (the default) all of them, except in +i and +s channels.
+ * on; none (the default) all of them, except in +i and +s channels. No
+ * test waits for the clock to move between a line and a JOIN: the JOIN
+ * is a place in the order lines arrive, not a millisecond.
  */
 START_TEST(cutoff)
 {
@@ -1642,16 +1629,13 @@ START_TEST(cutoff)
 	start(join);
 	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#pub");
 	say(a, "#pub", "before", 1, NULL, NULL);
-	clock_tick();
 	struct nd_conn *b = nd_joined(&srv, "bob", CAPS, "#pub");
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
 	ck_assert_str_eq(got, "");
-	clock_tick();
 	say(a, "#pub", "after", 1, NULL, NULL);
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
 	ck_assert_str_eq(got, "after0");
 	/* The replay on JOIN follows it too. */
-	clock_tick();
 	struct nd_conn *c = nd_joined(&srv, "carol", NULL, "#pub");
 	nd_quiet(c, "PRIVMSG");
 	nd_close(a);
@@ -1666,7 +1650,6 @@ START_TEST(cutoff)
 	nd_send(a, "MODE #inv +i");
 	ND_EXPECT(a, " MODE #inv \\+i$");
 	say(a, "#inv", "before", 1, NULL, NULL);
-	clock_tick();
 	b = nd_joined(&srv, "bob", CAPS, "#pub");
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #pub * 10");
 	ck_assert_str_eq(got, "before0");
@@ -1676,12 +1659,79 @@ START_TEST(cutoff)
 	ND_EXPECT(b, " 366 bob #inv ");
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #inv * 10");
 	ck_assert_str_eq(got, "");
-	clock_tick();
 	say(a, "#inv", "after", 1, NULL, NULL);
 	history(b, got, sizeof(got), "CHATHISTORY LATEST #inv * 10");
 	ck_assert_str_eq(got, "after0");
 	nd_close(a);
 	nd_close(b);
+	stop();
+}
+END_TEST
+
+/* A line, a JOIN and a line in one write, most likely one millisecond:
+ * the JOIN still divides them. */
+START_TEST(cutoff_same_millisecond)
+{
+	const char *join[] = { "--history-cutoff", "join", NULL };
+	static const char burst[] = "PRIVMSG #ms :before\r\nPART #ms\r\n"
+	    "JOIN #ms\r\nPRIVMSG #ms :after\r\n";
+	char got[1024];
+
+	start(join);
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#ms");
+	struct nd_conn *b = nd_joined(&srv, "bob", CAPS, "#ms");
+	for (int i = 0; i < 20; i++) {
+		ck_assert(nd_send_raw(b, burst, sizeof(burst) - 1));
+		ND_EXPECT(b, " 366 bob #ms ");
+		ND_EXPECT(b, " PRIVMSG #ms :after$");
+		history(b, got, sizeof(got), "CHATHISTORY LATEST #ms * 1");
+		ck_assert_str_eq(got, "after");
+		history(b, got, sizeof(got), "CHATHISTORY LATEST #ms * 10");
+		ck_assert_str_eq(got, "after");
+	}
+	nd_close(a);
+	nd_close(b);
+	stop();
+}
+END_TEST
+
+/*
+ * --history-cutoff registration: a logged-in member reads a public
+ * channel from when its account was registered, if that came before its
+ * JOIN; a member without an account from its JOIN. Private conversations
+ * are their owners' whatever the cutoff.
+ */
+START_TEST(cutoff_registration)
+{
+	const char *reg[] = { "--history-cutoff", "registration", NULL };
+	char got[1024];
+
+	start(reg);
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#reg");
+	say(a, "#reg", "old", 1, NULL, NULL);
+	/* Registered one second later, so "old" is before it by the
+	 * second the account keeps. */
+	int64_t t0 = time_now_ms() / 1000;
+	while (time_now_ms() / 1000 == t0)
+		ck_assert_int_lt(time_now_ms(), (t0 + 2) * 1000);
+	struct nd_conn *b = nd_account(&srv, "bob", "pw-bob", CAPS);
+	say(a, "#reg", "new", 1, NULL, NULL);
+	say(a, "bob", "private", 1, NULL, NULL);
+	nd_send(b, "JOIN #reg");
+	ND_EXPECT(b, " 366 bob #reg ");
+	say(a, "#reg", "joined", 1, NULL, NULL);
+	history(b, got, sizeof(got), "CHATHISTORY LATEST #reg * 10");
+	ck_assert_str_eq(got, "new0 joined0");
+	history(b, got, sizeof(got), "CHATHISTORY LATEST alice * 10");
+	ck_assert_str_eq(got, "private0");
+	/* Without an account: from the JOIN. */
+	struct nd_conn *c = nd_joined(&srv, "carol", CAPS, "#reg");
+	say(a, "#reg", "last", 1, NULL, NULL);
+	history(c, got, sizeof(got), "CHATHISTORY LATEST #reg * 10");
+	ck_assert_str_eq(got, "last0");
+	nd_close(a);
+	nd_close(b);
+	nd_close(c);
 	stop();
 }
 END_TEST
@@ -1727,6 +1777,8 @@ chathistory_suite(void)
 	tcase_add_test(tc, invite_by_op);
 	tcase_add_test(tc, secret_hidden);
 	tcase_add_test(tc, cutoff);
+	tcase_add_test(tc, cutoff_same_millisecond);
+	tcase_add_test(tc, cutoff_registration);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -593,6 +593,9 @@ h_join(struct in *in)
 			window_select(window_index(b));
 			join_select[0] = '\0';
 		}
+		/* The history is asked for first: the lines below wait for
+		 * it in the log, so the log keeps the merged order. */
+		chathist_joined(b, in->time);
 		if (!hinted) {
 			/* natter opens on this buffer (-j): say it here too. */
 			buffer_addf(b, LINE_INFO, "%s", HINT_HELP);
@@ -606,8 +609,6 @@ h_join(struct in *in)
 	}
 	if (in->me || !ignore_hides(in->nick, in->uh, IGNORE_EVENTS))
 		event(b, in, "%s (%s) joined %s", in->nick, in->uh, chan);
-	if (in->me)
-		chathist_joined(b, in->time);
 }
 
 
@@ -876,6 +877,17 @@ h_list(struct in *in)
 	}
 }
 
+/* FAIL command code [context...] :description (IRCv3 standard replies):
+ * a CHATHISTORY request that failed is over. */
+static void
+h_fail(struct in *in)
+{
+	if (irc_casecmp(param(in, 0), "CHATHISTORY") == 0)
+		chathist_failed();
+	buffer_addf(window_server(), LINE_ERROR, "%s failed: %s", param(in, 0),
+	    in->m->params[in->m->nparams - 1]);
+}
+
 /* BATCH +ref type [params] or BATCH -ref: CHATHISTORY answers come so. */
 static void
 h_batch(struct in *in)
@@ -978,6 +990,7 @@ static const struct handler {
 	{ "BATCH", h_batch, 1 },
 	{ "CAP", h_cap, 2 },
 	{ "ERROR", h_error, 0 },
+	{ "FAIL", h_fail, 2 },
 	{ "INVITE", h_invite, 2 },
 	{ "JOIN", h_join, 1 },
 	{ "KICK", h_kick, 2 },

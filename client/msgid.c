@@ -182,22 +182,24 @@ chathist_init(struct chathist *h)
 }
 
 static void
-older_free(struct chathist *h)
+held_free(struct chathist *h)
 {
-	for (size_t i = 0; i < h->nolder; i++) {
-		free(h->older[i].nick);
-		free(h->older[i].text);
+	for (size_t i = 0; i < h->nheld; i++) {
+		free(h->held[i].nick);
+		free(h->held[i].text);
 	}
-	free(h->older);
-	h->older = NULL;
-	h->nolder = h->olderlen = 0;
+	free(h->held);
+	h->held = NULL;
+	h->nheld = h->heldlen = 0;
 }
 
 void
 chathist_free(struct chathist *h)
 {
-	older_free(h);
+	held_free(h);
 }
+
+static void chathist_batch_end(struct buffer *b);
 
 static void
 chathist_request(struct buffer *b, enum chathist_kind kind)
@@ -224,8 +226,28 @@ chathist_request(struct buffer *b, enum chathist_kind kind)
 void
 chathist_lost(void)
 {
+	/* A batch cut short is shown as far as it came. */
 	for (size_t i = 0; i < nwindows; i++)
-		windows[i]->hist.out = false;
+		if (windows[i]->hist.batch[0] != '\0')
+			chathist_batch_end(windows[i]);
+		else {
+			windows[i]->hist.out = false;
+			logfile_flush(windows[i]);
+		}
+}
+
+void
+chathist_failed(void)
+{
+	/* FAIL CHATHISTORY names no batch: end every request still
+	 * waiting for one, so the buffers ask again later and log. */
+	for (size_t i = 0; i < nwindows; i++) {
+		struct chathist *h = &windows[i]->hist;
+		if (h->out && h->batch[0] == '\0') {
+			h->out = false;
+			logfile_flush(windows[i]);
+		}
+	}
 }
 
 void
@@ -261,8 +283,9 @@ chathist_scrolled_top(struct buffer *b)
 	chathist_request(b, CHATHIST_BEFORE);
 }
 
-/* A batch of ours ended in b: put a BEFORE page in front, or ask for
- * the rest of a gap that filled a whole page. */
+/* A batch of ours ended in b: put a BEFORE page in front, or merge a
+ * LATEST or AFTER page into place by time (marking the gap an AFTER
+ * filled), asking for the rest of a gap that filled a whole page. */
 static void
 chathist_batch_end(struct buffer *b)
 {
@@ -270,19 +293,27 @@ chathist_batch_end(struct buffer *b)
 
 	h->batch[0] = '\0';
 	h->out = false;
-	if (h->asked == CHATHIST_BEFORE) {
+	if (h->asked != CHATHIST_BEFORE) {
+		/* The history comes after the JOIN that asked for it but is
+		 * older: it goes above the JOIN, and a gap is marked so the
+		 * eye finds where it was filled. */
+		buffer_merge(b, h->held, h->nheld, h->asked == CHATHIST_AFTER);
+		held_free(h);
+		if (h->asked == CHATHIST_AFTER && h->batch_got >= CHATHIST_LIMIT)
+			chathist_request(b, CHATHIST_AFTER);
+	} else {
 		/* Newest first, each in front of the one before. */
-		for (size_t k = h->nolder; k-- > 0;) {
-			struct chathist_line *o = &h->older[k];
+		for (size_t k = h->nheld; k-- > 0;) {
+			struct chathist_line *o = &h->held[k];
 			buffer_prepend(b, o->time, o->kind, o->flags, o->nick,
 			    o->text);
 		}
-		h->exhausted = h->nolder == 0;
-		if (h->nolder > 0)
+		h->exhausted = h->nheld == 0;
+		if (h->nheld > 0)
 			b->search_at = -1;	/* line indices moved */
-		older_free(h);
-	} else if (h->asked == CHATHIST_AFTER && h->batch_got >= CHATHIST_LIMIT)
-		chathist_request(b, CHATHIST_AFTER);
+		held_free(h);
+	}
+	logfile_flush(b);
 }
 
 void
@@ -335,18 +366,18 @@ chathist_collect(struct buffer *b, const char *batch, int64_t time,
 {
 	struct chathist *h = &b->hist;
 
-	if (!chathist_ours(h, batch) || h->asked != CHATHIST_BEFORE)
+	if (!chathist_ours(h, batch))
 		return false;
 	/* A batch that never ends must not grow without bound: past what
 	 * the scrollback keeps, the rest is dropped. */
-	if (h->nolder >= window_scrollback)
+	if (h->nheld >= window_scrollback)
 		return true;
-	if (h->nolder == h->olderlen) {
-		h->olderlen = h->olderlen ? h->olderlen * 2 : 32;
-		h->older = xreallocarray(h->older, h->olderlen,
-		    sizeof(*h->older));
+	if (h->nheld == h->heldlen) {
+		h->heldlen = h->heldlen ? h->heldlen * 2 : 32;
+		h->held = xreallocarray(h->held, h->heldlen,
+		    sizeof(*h->held));
 	}
-	h->older[h->nolder++] = (struct chathist_line){ time, kind, flags,
+	h->held[h->nheld++] = (struct chathist_line){ time, kind, flags,
 	    xstrdup(nick), xstrdup(text) };
 	return true;
 }

@@ -218,9 +218,11 @@ enum line_kind {
 	LINE_INFO,	/* server replies and natter's own notes */
 	LINE_ERROR,	/* errors */
 	LINE_DAY,	/* "Friday 4 December 2026": lines below are of that day */
+	LINE_GAP,	/* "3 missed lines": history merged in below */
 };
 #define LINE_SELF 0x01		/* we said it */
 #define LINE_HIGHLIGHT 0x02	/* it mentions us */
+#define LINE_LOGGED 0x80	/* logfile.c is done with it (written or not) */
 
 /*
  * msgid.c: de-duplication and the CHATHISTORY requests of a buffer.
@@ -276,7 +278,7 @@ size_t chathist_join_cmd(char *buf, size_t cap, const char *target,
     const struct hist_mark *m, int limit);
 
 /* A buffer's history: what it showed, the request out, the batch open. */
-struct chathist_line {		/* a line of a BEFORE batch, kept until its end */
+struct chathist_line {		/* a line of our batch, kept until its end */
 	int64_t time;
 	enum line_kind kind;
 	unsigned flags;
@@ -292,8 +294,8 @@ struct chathist {
 	enum chathist_kind asked;	/* which */
 	int64_t joined_ms;	/* server time of our last JOIN, 0 never */
 	bool exhausted;		/* BEFORE found nothing older */
-	struct chathist_line *older;	/* a BEFORE batch, prepended at its end */
-	size_t nolder, olderlen;
+	struct chathist_line *held;	/* our batch's lines, placed at its end */
+	size_t nheld, heldlen;
 };
 
 struct buffer;
@@ -304,8 +306,11 @@ void chathist_free(struct chathist *h);
 void chathist_joined(struct buffer *b, int64_t time);
 /* Scrolled past the top of b: fetch BEFORE the oldest line. */
 void chathist_scrolled_top(struct buffer *b);
-/* The connection dropped: no request is out any more. */
+/* The connection dropped: no request is out any more, and a batch cut
+ * short is placed as far as it came. */
 void chathist_lost(void);
+/* FAIL CHATHISTORY: the requests waiting for a batch are over. */
+void chathist_failed(void);
 /* Registered again: ask for the gap of each query buffer. */
 void chathist_registered(void);
 /* BATCH +ref type target / BATCH -ref (type and target NULL). */
@@ -314,8 +319,9 @@ void chathist_batch(const char *ref, const char *type, const char *target);
  * is remembered. batch is the message's batch tag or NULL. */
 bool chathist_duplicate(struct buffer *b, const char *msgid,
     const char *batch, int64_t time);
-/* A message of a BEFORE batch: kept, and put in front of b's oldest
- * line when the batch ends. True when taken. */
+/* A message of our batch: kept, and put in front of b's oldest line
+ * (BEFORE) or merged into place by time (LATEST, AFTER) when the batch
+ * ends. True when taken. */
 bool chathist_collect(struct buffer *b, const char *batch, int64_t time,
     enum line_kind kind, unsigned flags, const char *nick, const char *text);
 
@@ -376,13 +382,29 @@ void complete_key_done(void);
  * "dir/<buffer>-YYYY-MM-DD.log", lines "[HH:MM:SS] <nick> text" in local
  * time with mIRC formatting removed. Buffer names are folded to lower
  * case and made safe for a file name ('/' and a leading '.' become '_').
+ * Each line is written once and in time order, whatever is replayed: a
+ * line older than the file's last is not written, and one of the same
+ * second only if the file does not end with it already (read from the
+ * file's tail when it is opened). Within a run the buffer drops repeats
+ * by msgid first; a buffer waiting for its history writes nothing until
+ * the history has been merged in, so the log follows the merged order.
+ * A channel's or a conversation's log is the talk (server-stamped
+ * messages and events); natter's own notes, stamped by the local clock
+ * ("Disconnected", "Reconnected"), go only to the server buffer's, where
+ * they cannot push a gap's older lines out of order.
  */
 #define LOGFILE_NAME_MAX 4096
+#define LOGFILE_TAIL_BYTES 16384	/* read at open to find the last line */
+#define LOGFILE_TAIL_MAX 64		/* lines of the last second remembered */
 
 struct logfile {
 	char *buffer;		/* folded buffer name */
 	char day[11];		/* "YYYY-MM-DD" of the open file */
 	FILE *fp;
+	long last_sod;		/* second of the day of its last line, -1 */
+	uint64_t tail[LOGFILE_TAIL_MAX];	/* hashes of the lines the file */
+	size_t ntail;		/* held at open stamped last_sod */
+	uint64_t next_seq;	/* first line of the buffer not yet logged */
 };
 
 /* The file name for buffer on the local day of time_ms. */
@@ -394,12 +416,15 @@ size_t logfile_path(char *buf, size_t cap, const char *dir,
 size_t logfile_line(char *buf, size_t cap, int64_t time_ms, const char *kind,
     const char *text);
 /* Append a line to buffer's log for the day of time_ms, opening or
- * switching the file as needed. Returns -1 (errno set) on failure. */
+ * switching the file as needed. Returns 0 when written, 1 when it was
+ * left out (the file has it, or has a later line), -1 (errno set) on
+ * failure. */
 int logfile_write(struct logfile *l, const char *dir, const char *buffer,
     int64_t time_ms, const char *kind, const char *text);
 void logfile_close(struct logfile *l);
-/* A line was added to b: log it when --log-dir is set. */
-void logfile_add(struct buffer *b, const struct line *l);
+/* Lines were added to b: log those not yet logged when --log-dir is
+ * set, unless b waits for its history (they are logged once it is in). */
+void logfile_flush(struct buffer *b);
 
 /* window.c: the model. Buffers (server, channels, queries), their
  * scrollback rings and nick lists, and who we are. */
@@ -538,6 +563,15 @@ bool window_same_day(int64_t a_ms, int64_t b_ms);
 /* The text of a day line, "Friday 4 December 2026" (local time); returns
  * its length, 0 when it does not fit cap. */
 size_t window_day_text(char *buf, size_t cap, int64_t ms);
+/*
+ * Merge lines fetched after a reconnect or a rejoin (add, oldest first)
+ * into b by time, with the day lines that then fall between them; with
+ * gap, a LINE_GAP line ("3 missed lines") goes above the first. The view
+ * stays on the line it showed, the oldest lines go past the scrollback,
+ * and the log takes the new lines in their place. Returns nadd.
+ */
+size_t buffer_merge(struct buffer *b, const struct chathist_line *add,
+    size_t nadd, bool gap);
 /* Put a line before the oldest (older history), with its day lines;
  * false when the ring is too full. Not logged, not counted as unread. */
 bool buffer_prepend(struct buffer *b, int64_t time, enum line_kind kind,

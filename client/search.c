@@ -69,7 +69,7 @@ search_line(long i, void *arg)
 
 	/* natter's own notes ("No match for x") are not conversation. */
 	if (l == NULL || l->kind == LINE_INFO || l->kind == LINE_ERROR ||
-	    l->kind == LINE_DAY)
+	    l->kind == LINE_DAY || l->kind == LINE_GAP)
 		return NULL;
 	return LINE_TEXT(l);
 }

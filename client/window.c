@@ -195,6 +195,9 @@ window_day_text(char *buf, size_t cap, int64_t ms)
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
+static void buffer_heard(struct buffer *b, enum line_kind kind,
+    unsigned flags);
+
 static struct line *
 day_line(int64_t ms)
 {
@@ -233,6 +236,7 @@ ring_prepend(struct buffer *b, struct line **add, size_t nadd, size_t drop)
 	b->first = 0;
 	b->count = n;
 	b->seq += nadd - drop;
+	b->log.next_seq += nadd - drop;
 	if (b->scrolled)
 		b->anchor += nadd - drop;
 	if (b == window_current())
@@ -307,11 +311,17 @@ buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
 	    prev->time > 0 && !window_same_day(prev->time, time)))
 		ring_push(b, day_line(time));
 	ring_push(b, l);
-	logfile_add(b, l);
+	logfile_flush(b);
 	/* Line mode has no screen: its errors go to standard error. */
 	if (kind == LINE_ERROR)
 		pipe_error(text);
+	buffer_heard(b, kind, flags);
+}
 
+/* A line arrived in b: redraw it, or count it for the status line. */
+static void
+buffer_heard(struct buffer *b, enum line_kind kind, unsigned flags)
+{
 	if (b == window_current()) {
 		dirty |= b->scrolled ? DIRTY_STATUS : DIRTY_HISTORY;
 		return;
@@ -327,6 +337,133 @@ buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
 	if (act > b->activity)
 		b->activity = act;
 	dirty |= DIRTY_STATUS;
+}
+
+/* Does a day line go above a line at time t after one at prev (0: the
+ * first line)? Lines without a time (0) are left alone. */
+static bool
+day_between(int64_t prev, int64_t t)
+{
+	if (t <= 0)
+		return false;
+	return prev == 0 ? !window_same_day(t, time_now_ms()) :
+	    prev > 0 && !window_same_day(prev, t);
+}
+
+/* The sequence number line l has in b now, or b->seq if it is gone. */
+static uint64_t
+ring_find(const struct buffer *b, const struct line *l)
+{
+	for (size_t i = 0; i < b->count; i++)
+		if (b->lines[(b->first + i) % b->cap] == l)
+			return b->seq - b->count + i;
+	return b->seq;
+}
+
+size_t
+buffer_merge(struct buffer *b, const struct chathist_line *add, size_t nadd,
+    bool gap)
+{
+	size_t nold = b->count, n = 0, i = 0, j = 0, size = 64;
+	struct line **old = xreallocarray(NULL, nold + 1, sizeof(*old));
+	struct line **lines;
+	const struct line *anchor = NULL, *logged = NULL;
+	uint64_t first_new = UINT64_MAX;
+
+	if (nadd == 0) {
+		free(old);
+		return 0;
+	}
+	/* What the view and the log point at, by line, not by number:
+	 * numbers change below. A day line is made again, so its next
+	 * line stands for it. */
+	for (size_t k = 0; k < nold; k++)
+		old[k] = b->lines[(b->first + k) % b->cap];
+	old[nold] = NULL;
+	if (b->scrolled && b->anchor >= b->seq - nold && b->anchor < b->seq) {
+		size_t k = (size_t)(b->anchor - (b->seq - nold));
+		while (k < nold && old[k]->kind == LINE_DAY)
+			k++;
+		anchor = old[k];
+	}
+	if (b->log.next_seq >= b->seq - nold && b->log.next_seq < b->seq)
+		logged = old[b->log.next_seq - (b->seq - nold)];
+
+	/* Merge by time, the buffer's lines first on a tie; the old day
+	 * lines go and are made again where the days now change. */
+	lines = xreallocarray(NULL, 2 * (nold + nadd) + 2, sizeof(*lines));
+	int64_t prev = 0;
+	while (i < nold || j < nadd) {
+		struct line *l;
+		if (i < nold && old[i]->kind == LINE_DAY) {
+			if (old[i] == logged)
+				logged = old[i + 1];
+			free(old[i++]);
+			continue;
+		}
+		bool take_new = j < nadd &&
+		    (i == nold || add[j].time < old[i]->time);
+		if (take_new && j == 0 && gap) {
+			char text[64];
+			snprintf(text, sizeof(text), "%zu missed line%s", nadd,
+			    nadd == 1 ? "" : "s");
+			if (day_between(prev, add[0].time)) {
+				lines[n++] = day_line(add[0].time);
+				prev = add[0].time;
+			}
+			lines[n++] = line_new(add[0].time, LINE_GAP, 0, "", text);
+			if (first_new == UINT64_MAX)
+				first_new = n - 1;
+		}
+		if (take_new) {
+			const struct chathist_line *a = &add[j++];
+			l = line_new(a->time, a->kind, a->flags, a->nick, a->text);
+			if (first_new == UINT64_MAX)
+				first_new = n;
+			buffer_heard(b, a->kind, a->flags);
+		} else
+			l = old[i++];
+		if (day_between(prev, l->time))
+			lines[n++] = day_line(l->time);
+		if (l->time > 0)
+			prev = l->time;
+		lines[n++] = l;
+	}
+	free(old);
+
+	/* Past the scrollback, the oldest go. */
+	size_t drop = n > b->cap ? n - b->cap : 0;
+	for (size_t k = 0; k < drop; k++)
+		free(lines[k]);
+	while (size < n - drop)
+		size *= 2;
+	if (size > b->cap)
+		size = b->cap;
+	free(b->lines);
+	b->lines = xreallocarray(NULL, size, sizeof(*b->lines));
+	memcpy(b->lines, lines + drop, (n - drop) * sizeof(*lines));
+	free(lines);
+	b->first = 0;
+	b->seq += n - drop - nold;
+	b->count = n - drop;
+	if (anchor != NULL) {
+		uint64_t at = ring_find(b, anchor);
+		b->anchor = at < b->seq ? at : b->seq - b->count;
+	}
+	b->search_at = -1;
+	/* The log goes on from its first unwritten line, or from the first
+	 * merged one if that is earlier. */
+	uint64_t base = b->seq - b->count;
+	b->log.next_seq = logged != NULL ? ring_find(b, logged) : b->seq;
+	if (first_new != UINT64_MAX && first_new >= drop &&
+	    base + (first_new - drop) < b->log.next_seq)
+		b->log.next_seq = base + (first_new - drop);
+	else if (first_new != UINT64_MAX && first_new < drop &&
+	    base < b->log.next_seq)
+		b->log.next_seq = base;
+	if (b == window_current())
+		dirty |= DIRTY_HISTORY | DIRTY_STATUS;
+	return nadd;
 }
 
 void

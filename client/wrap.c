@@ -146,7 +146,7 @@ render_line(struct render *r, const struct line *l, int cols)
 	char stamp[RENDER_STAMP_MAX + 1];
 
 	r->n = 0;
-	if (l->kind == LINE_DAY) {
+	if (l->kind == LINE_DAY || l->kind == LINE_GAP) {
 		struct style day = plain;
 		day.attr = MIRC_BOLD;
 		r->indent = 0;
@@ -195,6 +195,7 @@ render_line(struct render *r, const struct line *l, int cols)
 		text.fg = 4;	/* red */
 		break;
 	case LINE_DAY:
+	case LINE_GAP:
 		break;
 	}
 	r->indent = render_cols(r);

@@ -580,6 +580,61 @@ START_TEST(test_window_day_lines)
 }
 END_TEST
 
+/* History fetched after a rejoin goes above the rejoin, by time, under
+ * a "missed lines" mark; the view stays on the line it showed. */
+START_TEST(test_window_merge_by_time)
+{
+	struct buffer *b = window_open("#c", BUFFER_CHANNEL);
+	const int64_t t = time_now_ms() - 60000;
+	struct chathist_line gap[] = {
+		{ t + 2000, LINE_MSG, 0, "bob", "missed one" },
+		{ t + 3000, LINE_MSG, 0, "bob", "missed two" },
+		{ t + 9000, LINE_MSG, 0, "bob", "after the join" },
+	};
+	const char *want[] = { "before", "3 missed lines", "missed one",
+	    "missed two", "alice joined", "after the join", "live" };
+
+	buffer_add(b, t, LINE_MSG, 0, "bob", "before");
+	buffer_add(b, t + 5000, LINE_EVENT, 0, "", "alice joined");
+	buffer_add(b, t + 10000, LINE_MSG, 0, "bob", "live");
+	b->log.next_seq = b->seq;	/* all logged */
+	buffer_scroll(b, 1, 80);	/* the view on "alice joined" */
+	const struct line *shown = buffer_line(b, b->anchor);
+	ck_assert_str_eq(LINE_TEXT(shown), "alice joined");
+	uint64_t seq = b->seq;
+	unsigned unread = b->unread;
+
+	ck_assert_uint_eq(buffer_merge(b, gap, 3, true), 3);
+	ck_assert_uint_eq(b->count, 7);
+	ck_assert_uint_eq(b->seq, seq + 4);
+	for (size_t i = 0; i < nitems(want); i++)
+		ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 7 + i)),
+		    want[i]);
+	ck_assert_int_eq(buffer_line(b, b->seq - 6)->kind, LINE_GAP);
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor)), "alice joined");
+	/* The log takes the merged lines from the first of them on. */
+	ck_assert_uint_eq(b->log.next_seq, b->seq - 6);
+	ck_assert_uint_eq(b->unread, unread + 3);
+
+	/* Without a gap (the first join's LATEST) no mark; a day line goes
+	 * above history of another day, and the join's day line below it. */
+	struct buffer *c = window_open("#d", BUFFER_CHANNEL);
+	const int64_t old = time_now_ms() - 3 * 24 * 3600 * 1000LL;
+	struct chathist_line latest[] = {
+		{ old, LINE_MSG, 0, "bob", "days ago" },
+	};
+	buffer_add(c, time_now_ms(), LINE_EVENT, 0, "", "alice joined");
+	ck_assert_uint_eq(buffer_merge(c, latest, 1, false), 1);
+	ck_assert_uint_eq(c->count, 4);
+	ck_assert_int_eq(buffer_line(c, c->seq - 4)->kind, LINE_DAY);
+	ck_assert_str_eq(LINE_TEXT(buffer_line(c, c->seq - 3)), "days ago");
+	ck_assert_int_eq(buffer_line(c, c->seq - 2)->kind, LINE_DAY);
+	ck_assert_str_eq(LINE_TEXT(buffer_line(c, c->seq - 1)), "alice joined");
+	ck_assert_uint_eq(buffer_merge(c, latest, 0, true), 0);
+	ck_assert_uint_eq(c->count, 4);
+}
+END_TEST
+
 START_TEST(test_window_scroll)
 {
 	struct buffer *b = window_server();
@@ -1730,7 +1785,14 @@ START_TEST(test_handle_history)
 	from_server("@batch=h1;msgid=m2;time=2026-12-01T10:01:00.000Z "
 	    ":bob!b@h PRIVMSG #lan :two");
 	from_server(":irc.test BATCH -h1");
-	ck_assert_str_eq(LINE_TEXT(last_line(b)), "two");
+	/* Older than the JOIN that asked for it: above the JOIN, under
+	 * their day's line, and today's line between (no gap mark: this
+	 * is the first join's history, not a gap). */
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "alice (a@h) joined #lan");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 2)), HINT_HELP);
+	ck_assert_int_eq(buffer_line(b, b->seq - 3)->kind, LINE_DAY);
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 4)), "two");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 5)), "one");
 	/* Shown already: the same msgid live is dropped. */
 	uint64_t seq = b->seq;
 	from_server("@msgid=m2 :bob!b@h PRIVMSG #lan :two");
@@ -1757,6 +1819,9 @@ START_TEST(test_handle_history)
 	ck_assert_uint_eq(net_nsent, 0);
 	/* /search finds history too, newest first, then further back. */
 	ck_assert(search_buffer(b, "o"));
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor)),
+	    "alice (a@h) joined #lan");
+	ck_assert(search_buffer(b, NULL));
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor)), "two");
 	ck_assert(search_buffer(b, NULL));
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor)), "one");
@@ -1885,10 +1950,11 @@ START_TEST(test_handle_batch_capped)
 	from_server(":irc.test BATCH -old");
 	/* What was kept went in front, up to the scrollback's size. */
 	ck_assert_uint_eq(b->count, window_scrollback);
-	ck_assert_str_eq(LINE_TEXT(last_line(b)), "newest");
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "alice (a@h) joined #lan");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 4)), "newest");
 	ck_assert_int_eq(buffer_line(b, b->seq - b->count)->kind, LINE_DAY);
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - b->count + 1)), text);
-	ck_assert_int_eq(buffer_line(b, b->seq - 2)->kind, LINE_DAY);
+	ck_assert_int_eq(buffer_line(b, b->seq - 5)->kind, LINE_DAY);
 }
 END_TEST
 
@@ -1969,6 +2035,7 @@ client_suite(void)
 	tcase_add_test(tc, test_window_long_text_cut);
 	tcase_add_test(tc, test_window_activity);
 	tcase_add_test(tc, test_window_day_lines);
+	tcase_add_test(tc, test_window_merge_by_time);
 	tcase_add_test(tc, test_window_scroll);
 	tcase_add_test(tc, test_window_scroll_wrapped_rows);
 	tcase_add_test(tc, test_nick_list);

@@ -699,6 +699,48 @@ START_TEST(logfile_writes_per_day)
 }
 END_TEST
 
+/* Each line once and in order, whatever a restart replays: what the
+ * file holds is read back at open; a line of the file's last second is
+ * left out once per copy the file has, a later one written, an earlier
+ * one left out. */
+START_TEST(logfile_dedupe_replay)
+{
+	char dir[] = "/tmp/check_client_features.XXXXXX";
+	char path[512], text[512];
+	struct logfile l = { 0 };
+	int64_t t = 1763728271123;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(logfile_write(&l, dir, "#home", t, "<a>", "one"), 0);
+	ck_assert_int_eq(logfile_write(&l, dir, "#home", t + 1000, "<b>", "ok"), 0);
+	ck_assert_int_eq(logfile_write(&l, dir, "#home", t + 1100, "<b>", "ok"), 0);
+	logfile_close(&l);
+
+	/* The next run replays the same, then goes on. */
+	ck_assert_int_eq(logfile_write(&l, dir, "#home", t, "<a>", "one"), 1);
+	ck_assert_int_eq(logfile_write(&l, dir, "#home", t + 1000, "<b>", "ok"), 1);
+	ck_assert_int_eq(logfile_write(&l, dir, "#home", t + 1100, "<b>", "ok"), 1);
+	ck_assert_int_eq(logfile_write(&l, dir, "#home", t + 1200, "<c>", "new"), 0);
+	ck_assert_int_eq(logfile_write(&l, dir, "#home", t + 1300, "<b>", "ok"), 0);
+	ck_assert_int_eq(logfile_write(&l, dir, "#home", t + 5000, "<a>", "two"), 0);
+	/* Older than the last line: out of order, left out. */
+	ck_assert_int_eq(logfile_write(&l, dir, "#home", t + 3000, "<a>", "late"), 1);
+	logfile_close(&l);
+
+	logfile_path(path, sizeof(path), dir, "#home", t);
+	FILE *fp = fopen(path, "r");
+	ck_assert_ptr_nonnull(fp);
+	size_t n = fread(text, 1, sizeof(text) - 1, fp);
+	text[n] = '\0';
+	fclose(fp);
+	ck_assert_str_eq(text, "[12:31:11] <a> one\n[12:31:12] <b> ok\n"
+	    "[12:31:12] <b> ok\n[12:31:12] <c> new\n[12:31:12] <b> ok\n"
+	    "[12:31:16] <a> two\n");
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 /* known_servers */
 
 START_TEST(known_path_and_lookup)
@@ -1134,6 +1176,7 @@ main(void)
 	tcase_add_test(tc, pace_bucket);
 	tcase_add_test(tc, logfile_names_lines);
 	tcase_add_test(tc, logfile_writes_per_day);
+	tcase_add_test(tc, logfile_dedupe_replay);
 	tcase_add_test(tc, known_path_and_lookup);
 	tcase_add_test(tc, known_add_makes_dirs);
 	tcase_add_test(tc, search_steps_back);

@@ -1166,8 +1166,18 @@ size_t paste_split(const char *text, size_t len, size_t budget,
 bool paste_offer(struct buffer *b, const char *text, size_t len);
 /* The pending question ("Paste 5 messages to #home? (y/n)") or NULL. */
 const char *paste_prompt(void);
-/* The answer: y says the paste (say.c), anything else drops it. */
+/* The answer: y says the paste (say.c); anything else puts it in the
+ * input line instead (paste_insert). */
 void paste_answer(bool yes);
+/* Insert text at e's cursor as one line: a space where its lines broke,
+ * none for a break at the end, unprintable characters dropped. False
+ * when the line filled up first. */
+bool paste_insert(struct edit *e, const char *text, size_t len);
+/* Keys that arrived together (within PASTE_GAP_MS of each other) as
+ * text: a paste when a line break has text before and after it, which
+ * no one types that fast; for terminals without bracketed paste. */
+bool paste_burst(const char *text, size_t len);
+#define PASTE_GAP_MS 10		/* keys this close together came at once */
 
 /*
  * search.c: /search and Ctrl-R. Case-insensitive substring search over a

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "natter.h"
 
@@ -87,6 +88,44 @@ paste_count(const char *text, size_t len, size_t budget)
 	return paste_split(text, len, budget, NULL, NULL);
 }
 
+bool
+paste_insert(struct edit *e, const char *text, size_t len)
+{
+	bool brk = false;
+
+	for (size_t i = 0; i < len;) {
+		wchar_t w = utf_next(text, len, &i);
+		if (w == L'\r' || w == L'\n') {
+			brk = true;
+			continue;
+		}
+		/* One space where lines broke, none for a final break. */
+		if (brk && e->len > 0 && !edit_insert(e, L' '))
+			return false;
+		brk = false;
+		if (wcwidth(w) < 0)
+			continue;
+		if (!edit_insert(e, w))
+			return false;
+	}
+	return true;
+}
+
+bool
+paste_burst(const char *text, size_t len)
+{
+	const char *brk = NULL;
+
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\r' || text[i] == '\n') {
+			if (i > 0 && brk == NULL)
+				brk = text + i;
+		} else if (brk != NULL)
+			return true;
+	}
+	return false;
+}
+
 /* A paste waiting for y/n. */
 static struct {
 	char *text;
@@ -129,9 +168,14 @@ paste_answer(bool yes)
 		return;
 	if (yes && b != NULL)
 		say(b, b->name, pending.text, pending.len, false);
-	else if (b != NULL)
-		buffer_addf(b, LINE_INFO, "Paste of %zu messages not sent",
-		    pending.count);
+	else if (b != NULL) {
+		/* Declined is not thrown away: the text waits in the input
+		 * line, to be cut down or sent as one long line. */
+		bool whole = paste_insert(&b->edit, pending.text, pending.len);
+		buffer_addf(b, LINE_INFO, "Paste of %zu messages not sent; %s",
+		    pending.count, whole ? "it is in the input line" :
+		    "the input line holds its start");
+	}
 	free(pending.text);
 	pending.text = NULL;
 	dirty |= DIRTY_INPUT | DIRTY_STATUS;

@@ -9,6 +9,7 @@
 
 #include <curses.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -717,11 +718,7 @@ paste_end(const char *text, size_t len)
 
 	if (len == 0 || paste_offer(b, text, len))
 		return;
-	for (size_t i = 0; i < len;) {
-		wchar_t w = utf_next(text, len, &i);
-		if (w != L'\r' && w != L'\n' && wcwidth(w) >= 0)
-			edit_insert(&b->edit, w);
-	}
+	paste_insert(&b->edit, text, len);
 	dirty |= DIRTY_INPUT;
 }
 
@@ -911,14 +908,90 @@ key(bool func, wint_t ch)
 		dirty |= DIRTY_INPUT;
 }
 
-void
-ui_keys(void)
+/* The keys of one read: what came together, for paste detection. */
+static struct burst {
+	wint_t *ch;
+	bool *func;
+	size_t n, cap;
+} burst;
+
+/* Read what is waiting into the burst; true when a line break came in
+ * it after other keys (a paste may be under way: wait for the rest). */
+static bool
+burst_read(void)
 {
+	bool brk = false;
 	wint_t ch;
 	int rc;
 
-	while ((rc = wget_wch(winput, &ch)) != ERR) {
-		key(rc == KEY_CODE_YES, ch);
+	while (burst.n < KEYS_PASTE_MAX && (rc = wget_wch(winput, &ch)) != ERR) {
+		if (burst.n == burst.cap) {
+			burst.cap = burst.cap ? burst.cap * 2 : 256;
+			burst.ch = xreallocarray(burst.ch, burst.cap,
+			    sizeof(*burst.ch));
+			burst.func = xreallocarray(burst.func, burst.cap,
+			    sizeof(*burst.func));
+		}
+		burst.ch[burst.n] = ch;
+		burst.func[burst.n++] = rc == KEY_CODE_YES;
+		if (rc != KEY_CODE_YES && (ch == '\r' || ch == '\n') &&
+		    burst.n > 1)
+			brk = true;
+	}
+	return brk;
+}
+
+/* The burst as UTF-8 text when it is plain characters, else 0. An
+ * escape means a key sequence or a bracketed paste: those are keys.c's. */
+static size_t
+burst_text(char **out)
+{
+	size_t len = 0, cap = burst.n * 4 + 1;
+	char *s = xmalloc(cap);
+
+	for (size_t i = 0; i < burst.n; i++) {
+		if (burst.func[i] || burst.ch[i] == 0x1b) {
+			free(s);
+			return 0;
+		}
+		wchar_t w = (wchar_t)burst.ch[i];
+		len += utf_encode(&w, 1, s + len, cap - len);
+	}
+	*out = s;
+	return len;
+}
+
+void
+ui_keys(void)
+{
+	char *text = NULL;
+	size_t len;
+
+	/* Without bracketed paste a paste is only keys faster than anyone
+	 * types: when a line break came with others, wait a moment for the
+	 * rest of them before deciding. */
+	burst.n = 0;
+	if (burst_read()) {
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		size_t before;
+		do {
+			before = burst.n;
+			if (poll(&pfd, 1, PASTE_GAP_MS) <= 0 ||
+			    !(pfd.revents & POLLIN))
+				break;
+			burst_read();
+		} while (burst.n > before && burst.n < KEYS_PASTE_MAX);
+	}
+	if (keys_idle(&keyin) && net_prompt() == NULL && paste_prompt() == NULL &&
+	    (len = burst_text(&text)) > 0 && paste_burst(text, len)) {
+		paste_end(text, len);
+		free(text);
+		complete_key_done();
+		return;
+	}
+	free(text);
+	for (size_t i = 0; i < burst.n; i++) {
+		key(burst.func[i], burst.ch[i]);
 		complete_key_done();
 	}
 }

@@ -610,6 +610,30 @@ START_TEST(paste_splits)
 }
 END_TEST
 
+/* Keys that came together are a paste when a line break has text on
+ * both sides; a paste goes into the input line as one line. */
+START_TEST(paste_bursts_and_insert)
+{
+	struct edit e = { 0 };
+	char out[64], big[EDIT_MAX + 16];
+
+	ck_assert(paste_burst("a\nb", 3));
+	ck_assert(paste_burst("one\r\ntwo\r\n", 10));
+	ck_assert(!paste_burst("typed\r", 6));
+	ck_assert(!paste_burst("\rb", 2));
+	ck_assert(!paste_burst("abc", 3));
+	ck_assert(paste_insert(&e, "one\r\ntwo\nthree\n", 15));
+	edit_get(&e, out, sizeof(out));
+	ck_assert_str_eq(out, "one two three");
+	edit_free(&e);
+	memset(&e, 0, sizeof(e));
+	memset(big, 'x', sizeof(big));
+	ck_assert(!paste_insert(&e, big, sizeof(big)));
+	ck_assert_uint_gt(e.len, EDIT_MAX - 2);
+	edit_free(&e);
+}
+END_TEST
+
 START_TEST(pace_bucket)
 {
 	struct pace p;
@@ -1173,6 +1197,7 @@ main(void)
 	tcase_add_test(tc, config_tables);
 	tcase_add_test(tc, paste_budgets);
 	tcase_add_test(tc, paste_splits);
+	tcase_add_test(tc, paste_bursts_and_insert);
 	tcase_add_test(tc, pace_bucket);
 	tcase_add_test(tc, logfile_names_lines);
 	tcase_add_test(tc, logfile_writes_per_day);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "irc.h"
 
 #define T ND_TIMEOUT_MS
 #define ML "draft/multiline batch message-tags"
@@ -320,6 +321,37 @@ START_TEST(failures)
 }
 END_TEST
 
+/* Each line of a batch counts for flood control: 40 lines at 20 a second
+ * after a burst of 10 take at least 1.5 s to get through, and the batch,
+ * held back line by line, still arrives whole. */
+START_TEST(flood_counted)
+{
+	struct nd_server s;
+	const char *args[] = { "--flood", "20:10", NULL };
+
+	nd_start(&s, args);
+	struct nd_conn *a = nd_joined(&s, "alice", ML, "#m");
+	struct nd_conn *b = nd_joined(&s, "bob", ML, "#m");
+	nd_sync(b);
+	int64_t t0 = time_mono_ms();
+	nd_send(a, "BATCH +f draft/multiline #m");
+	for (int i = 0; i < 40; i++)
+		nd_send(a, "@batch=f PRIVMSG #m :line %d", i);
+	nd_send(a, "BATCH -f");
+	next(b, "BATCH \\+\\S+ draft/multiline #m$");
+	for (int i = 0; i < 40; i++) {
+		char re[64];
+		snprintf(re, sizeof(re), "PRIVMSG #m :line %d$", i);
+		next(b, re);
+	}
+	next(b, "BATCH -");
+	ck_assert_int_ge(time_mono_ms() - t0, 1500);
+	nd_close(a);
+	nd_close(b);
+	nd_finish(&s);
+}
+END_TEST
+
 /* A batch that never ends is dropped MULTILINE_IDLE_MS after its last
  * line; the connection goes on. */
 START_TEST(never_ends)
@@ -453,6 +485,7 @@ multiline_suite(void)
 	tcase_add_test(tc, relay_and_fallback);
 	tcase_add_test(tc, private_and_long_line);
 	tcase_add_test(tc, failures);
+	tcase_add_test(tc, flood_counted);
 	tcase_add_test(tc, never_ends);
 	tcase_add_test(tc, history_memory);
 	tcase_add_test(tc, history_database);

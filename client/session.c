@@ -19,6 +19,7 @@ static struct {
 	 * per failed attempt: the status line counts down meanwhile. */
 	int64_t down_since;	/* monotonic ms it began; 0 while up */
 	unsigned tries;		/* attempts that failed since */
+	bool welcomed;		/* 001 seen once: "Reconnected", not "Connected" */
 } rc;
 
 static void session_note(int64_t now);
@@ -60,8 +61,10 @@ session_lost(void)
 	rc.now = false;
 	rc.due = now + delay;
 	if (rc.down_since == 0) {
-		snprintf(text, sizeof(text), "Disconnected: %s; reconnecting "
-		    "in %llds", net_error, (long long)(delay + 999) / 1000);
+		snprintf(text, sizeof(text), rc.welcomed ?
+		    "Disconnected: %s; reconnecting in %llds" :
+		    "%s; trying again in %llds",
+		    net_error, (long long)(delay + 999) / 1000);
 		session_say(LINE_ERROR, text);
 		rc.down_since = now;
 		rc.tries = 0;
@@ -115,17 +118,19 @@ session_registered(void)
 	rc.due = 0;
 	if (rc.down_since != 0) {
 		char text[128];
+		const char *verb = rc.welcomed ? "Reconnected" : "Connected";
 		int64_t secs = (time_mono_ms() - rc.down_since + 500) / 1000;
 		if (rc.tries == 0)
-			snprintf(text, sizeof(text), "Reconnected after %llds",
+			snprintf(text, sizeof(text), "%s after %llds", verb,
 			    (long long)secs);
 		else
-			snprintf(text, sizeof(text), "Reconnected after %llds "
-			    "(%u attempt%s failed)", (long long)secs, rc.tries,
-			    rc.tries == 1 ? "" : "s");
+			snprintf(text, sizeof(text), "%s after %llds "
+			    "(%u attempt%s failed)", verb, (long long)secs,
+			    rc.tries, rc.tries == 1 ? "" : "s");
 		session_say(LINE_INFO, text);
 		rc.down_since = 0;
 	}
+	rc.welcomed = true;
 	dirty |= DIRTY_STATUS;
 	chathist_registered();
 }

@@ -222,6 +222,35 @@ START_TEST(outage_said_once)
 }
 END_TEST
 
+/* A server not up yet at start-up: natter was never connected, so the
+ * lines say so, not "Disconnected" and "Reconnected". */
+START_TEST(startup_outage_said_as_connecting)
+{
+	struct buffer *s = window_server();
+
+	session_init();
+	self.registered = false;
+	net_reached = false;
+	str_copy(net_error, "cannot connect to irc.test:6667: Connection "
+	    "refused", sizeof(net_error));
+	net_stub_fd = -1;
+	handle_disconnected();
+	ck_assert(session_outage());
+	ck_assert_str_eq(last_text(s), "cannot connect to irc.test:6667: "
+	    "Connection refused; trying again in 1s");
+	handle_disconnected();
+	ck_assert_uint_eq(count_lines(s, "Disconnected"), 0);
+	net_stub_fd = 3;
+	handle_connected();
+	from_server(":irc.test 001 alice :Welcome");
+	ck_assert(!session_outage());
+	ck_assert_uint_eq(count_lines(s, "Connected after "), 1);
+	ck_assert_uint_eq(count_lines(s, "(1 attempt failed)"), 1);
+	ck_assert_uint_eq(count_lines(s, "Reconnected"), 0);
+	self.quit = true;
+}
+END_TEST
+
 /* A welcome burst as ngircd sends it. */
 static void
 burst(void)
@@ -805,6 +834,7 @@ usage_suite(void)
 	tc = tcase_create("session");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, outage_said_once);
+	tcase_add_test(tc, startup_outage_said_as_connecting);
 	tcase_add_test(tc, reconnect_burst_quiet);
 	suite_add_tcase(s, tc);
 

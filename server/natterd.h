@@ -1226,7 +1226,8 @@ struct hist_search {
  * Call fn on the matches in ascending order: the first limit from
  * after_ms when it is given, else the last limit up to before_ms. Words
  * match whole, in any case. A search is bounded in the rows it may look
- * at (HIST_SEARCH_STEPS): past that it ends with what it found. Returns
+ * at (HSQL_SEARCH_STEPS in hist-sqlite.c; the memory store has no such
+ * bound): past that it ends with what it found. Returns
  * the count, or -1 on an error.
  */
 int hist_search(const struct hist_search *q, hist_row_fn *fn, void *arg);

@@ -18,6 +18,10 @@
 # BENCH_ONLY=tls only the TLS comparison (plain and TLS servers, fan-out
 # and idle);
 # BENCH_NICE=n runs everything measured under nice -n n.
+# BENCH_HISTORY=n: messages in the long-history database ($HISTORY_BIN,
+# natter-history; default 1 000 000, 20 000 quick, 0 skips it); the
+# figures are meant for 10 000 000 (about 2.5 GB in $TMPDIR, a quarter of
+# an hour to fill).
 # Writes bench-results.md (the table) and bench-results.txt (raw result
 # lines) into the current directory.
 set -u
@@ -29,6 +33,7 @@ NGIRCD_BIN=${NGIRCD_BIN:-}
 INSPIRCD_BIN=${INSPIRCD_BIN:-}
 NULL_BIN=${NULL_BIN:-}
 FSYNC_SHIM=${FSYNC_SHIM:-}
+HISTORY_BIN=${HISTORY_BIN:-}
 TMUX_BIN=${TMUX_BIN:-}
 quick=${BENCH_QUICK:-0}
 only=${BENCH_ONLY:-all}	# all, servers (no client flood) or clients
@@ -261,7 +266,7 @@ run() {
 # One short line per result while the run goes on.
 summary() {
 	echo "$1" | tr ' ' '\n' | awk -F= '
-		$1 ~ /^(deliveries_per_s|p99_us|cpu_us_per_delivery|lost|register_s|rss_per_conn_b|cpu_us_per_round_trip|round_trips|screen_lag_ms|cpu_us_per_message|rss_per_line_b|gen_cpu_pct|misordered|errors|ping_p99_us)$/ {
+		$1 ~ /^(disk_per_message_b|start_ready_ms|latest_p99_us|targets_p99_us|search_common_p99_us|join_replay_p99_us|wire_msgs_per_s|deliveries_per_s|p99_us|cpu_us_per_delivery|lost|register_s|rss_per_conn_b|cpu_us_per_round_trip|round_trips|screen_lag_ms|cpu_us_per_message|rss_per_line_b|gen_cpu_pct|misordered|errors|ping_p99_us)$/ {
 			printf "%s=%s ", $1, $2 }
 		END { print "" }'
 }
@@ -332,6 +337,41 @@ if [ "$only" != clients ] && [ "$only" != tls ] && [ "$have_natterd" = 1 ] && [ 
 	for s in natterd natterd-slow; do
 		run "$s" slowdisk -w paced -c 3 -s 2 -m "$slowmsgs" -r 20 -G 50 -T 60
 	done
+fi
+
+# A long history: natter-history writes BENCH_HISTORY messages through
+# natterd's own history code (a tenth of them private between bench and
+# up to 200 000 others: its TARGETS), then starts natterd on it (the
+# default --sync full; no --history-max-bytes, which would prune what
+# was filled) and times start-up, CHATHISTORY, TARGETS, SEARCH, replay on
+# JOIN and filling through the wire.
+hist_n=${BENCH_HISTORY:-1000000}
+[ "$quick" = 1 ] && hist_n=${BENCH_HISTORY:-20000}
+if [ "$only" != clients ] && [ "$have_natterd" = 1 ] && [ -x "$HISTORY_BIN" ] &&
+    [ "$hist_n" -gt 0 ]; then
+	hist_reps=200 hist_wire=250000
+	[ "$quick" = 1 ] && hist_reps=20 hist_wire=5000
+	printf '  %-13s %-9s ' natterd "history"
+	echo "filling $hist_n messages (BENCH_HISTORY)"
+	fill=$("$HISTORY_BIN" fill -d "$work/long.db" -n "$hist_n" 2>"$work/bench.err")
+	first=$(echo "$fill" | tr ' ' '\n' | sed -n 's/^first_ms=//p')
+	last=$(echo "$fill" | tr ' ' '\n' | sed -n 's/^last_ms=//p')
+	port=$("$BENCH" -w port)
+	if [ -n "$first" ] && echo bench-history | "$NATTERD" --db "$work/long.db" \
+	    --add-account bench -q 2>>"$work/bench.err" &&
+	    q=$("${pri[@]}" "$HISTORY_BIN" query -p "$port" -w bench-history \
+	    -a "$first" -b "$last" -r "$hist_reps" -m "$hist_wire" -- \
+	    "$NATTERD" --db "$work/long.db" --tls-listen none --flood off \
+	    --max-clients 0 --trust 127.0.0.0/8 --history-max-bytes 0 -q \
+	    2>>"$work/bench.err"); then
+		echo "tag=history server=natterd $fill" >>"$results"
+		echo "tag=history server=natterd $q" >>"$results"
+		printf '  %-13s %-9s ' natterd history
+		summary "$fill $q"
+	else
+		echo "  natterd history: failed: $(tail -1 "$work/bench.err")"
+	fi
+	rm -f "$work/long.db"*
 fi
 
 # The clients under a flood: natter (and irssi, when installed, for
@@ -446,6 +486,7 @@ END {
 	if (seen["natterd"] || seen["ngircd"]) servers()
 	if (seen["natterd-mem"]) history()
 	if (seen["natterd-tls"]) tls()
+	if (get("natterd", "history", "messages") != "") longhist()
 	if (seen["natter"] || seen["irssi"]) clients()
 }
 # Plain and TLS side by side, per server, and natterd's TLS/plain ratio.
@@ -477,6 +518,31 @@ function tls(   n) {
 	print "check); natterd keeps its history in a file in both columns. A TLS"
 	print "registration includes the handshake: an ECDHE key exchange and a"
 	print "signature by the server's P-256 key."
+}
+function lrow(name, k, target,   x) {
+	x = get("natterd", "history", k)
+	printf "| %s | %s | %s | %s |\n", name, fmt(get("natterd", "history", k "_p50_us"), "_us"), fmt(get("natterd", "history", k "_p99_us"), "_us"), target
+}
+function longhist(   n) {
+	print ""
+	printf "| natterd, %d messages stored (%d rows, %d channels, %d private targets) | p50 | p99 | target |\n", get("natterd", "history", "messages"), get("natterd", "history", "rows"), get("natterd", "history", "channels"), get("natterd", "history", "targets")
+	print "|---|---|---|---|"
+	lrow("CHATHISTORY LATEST 100", "latest", "<= 2 ms")
+	lrow("CHATHISTORY BEFORE 100 (a random time)", "before", "<= 2 ms")
+	lrow("CHATHISTORY AROUND 100 (a random time)", "around", "<= 2 ms")
+	lrow("CHATHISTORY TARGETS 100", "targets", "<= 5 ms")
+	lrow("SEARCH a common word (100 found)", "search_common", "<= 50 ms")
+	lrow("SEARCH a rare word (1 message in 10 000)", "search_rare", "<= 50 ms")
+	lrow("JOIN with the replay of 20 lines", "join_replay", "<= 2 ms")
+	printf "| start to ready (--ready-fd), median of 3 | %.1f ms | | <= 200 ms |\n", get("natterd", "history", "start_ready_ms")
+	printf "| start to a client's welcome | %.1f ms | | |\n", get("natterd", "history", "start_welcome_ms")
+	printf "| disk per message (per row: %.0f B) | %.0f B | | <= 200 B |\n", get("natterd", "history", "disk_per_row_b"), get("natterd", "history", "disk_per_message_b")
+	printf "| filling through the wire (4 senders, echo-message) | %s msg/s | | > 100 k |\n", fmt(get("natterd", "history", "wire_msgs_per_s"), "per_s")
+	printf "| the loader (natter-history fill) | %s rows/s | | |\n", fmt(get("natterd", "history", "rows_per_s"), "per_s")
+	print ""
+	print "A private message is two rows, one for each party. Times are from the"
+	print "request's write to the reply's last line, one request at a time; the"
+	print "database was just written, so it is in the page cache."
 }
 function servers() {
 	print ""

@@ -500,8 +500,25 @@ c_reconnect(struct buffer *b, char *args)
 }
 
 static void
+c_goto(struct buffer *b, char *args)
+{
+	char *end;
+	unsigned long n = strtoul(args, &end, 10);
+
+	if (*end != '\0' || args[0] == '-') {
+		buffer_addf(b, LINE_ERROR, "Usage: /goto n");
+		return;
+	}
+	search_goto(n);
+}
+
+/* The server searches when it can (search.c); "/search" alone, Ctrl-R
+ * and a server without search look in this buffer. */
+static void
 c_search(struct buffer *b, char *args)
 {
+	if (args[0] != '\0' && search_server(b, args))
+		return;
 	if (!search_buffer(b, args[0] != '\0' ? args : NULL))
 		buffer_addf(b, LINE_INFO, "No %smatch for %s",
 		    args[0] != '\0' ? "" : "further ", args);
@@ -515,6 +532,7 @@ const struct command commands[] = {
 	{ "ctcp", c_ctcp, CMD_ARGS | CMD_CONNECTED, "/ctcp target command [args]", "send a CTCP request (VERSION, PING, TIME...)" },
 	{ "deop", c_deop, CMD_ARGS | CMD_CONNECTED, "/deop [#channel] nick...", "take channel operator status" },
 	{ "devoice", c_devoice, CMD_ARGS | CMD_CONNECTED, "/devoice [#channel] nick...", "take voice" },
+	{ "goto", c_goto, CMD_ARGS, "/goto n", "show /search's result n in its buffer, fetching the history around it" },
 	{ "help", c_help, 0, "/help [command]", "list commands, or explain one" },
 	{ "identify", c_identify, CMD_CONNECTED, "/identify [[account] password]", "log in to your account with NickServ (alone: with the SASL password)" },
 	{ "ignore", ignore_cmd, 0, "/ignore [[-all] nick|mask]", "hide what a nick or nick!user@host mask says (-all: joins and parts too), or list" },
@@ -535,7 +553,7 @@ const struct command commands[] = {
 	{ "quote", c_quote, CMD_ARGS | CMD_CONNECTED, "/quote line", "send a raw IRC line" },
 	{ "reconnect", c_reconnect, 0, "/reconnect", "connect again now" },
 	{ "register", c_register, CMD_ARGS | CMD_CONNECTED, "/register password", "register your nick as an account with NickServ" },
-	{ "search", c_search, 0, "/search [text]", "find text in this buffer, further back each time" },
+	{ "search", c_search, 0, "/search [text]", "search the server's history (else this buffer, further back each time)" },
 	{ "topic", c_topic, CMD_CONNECTED | CMD_TARGET, "/topic [text]", "show or set the channel topic" },
 	{ "unban", c_unban, CMD_ARGS | CMD_CONNECTED, "/unban [#channel] nick|mask...", "lift bans" },
 	{ "unignore", unignore_cmd, CMD_ARGS, "/unignore nick|mask|n", "stop ignoring (n as /ignore lists)" },
@@ -591,6 +609,11 @@ command_run(struct buffer *b, const char *line)
 			list_input(b, text);
 			return true;
 		}
+		if (b->kind == BUFFER_SEARCH) {
+			buffer_addf(b, LINE_ERROR,
+			    "These are search results: /goto n shows one");
+			return true;
+		}
 		if (!self.registered) {
 			buffer_addf(b, LINE_ERROR, "%s", NOT_CONNECTED);
 			return false;
@@ -618,7 +641,7 @@ command_run(struct buffer *b, const char *line)
 		buffer_addf(b, LINE_ERROR, "%s", NOT_CONNECTED);
 		return false;
 	} else if ((c->flags & CMD_TARGET) && (b->kind == BUFFER_SERVER ||
-	    b->kind == BUFFER_LIST))
+	    b->kind == BUFFER_LIST || b->kind == BUFFER_SEARCH))
 		buffer_addf(b, LINE_ERROR, "/%s works in a channel or query buffer",
 		    c->name);
 	else

@@ -35,6 +35,7 @@ static const struct {
 	{ "multi-prefix", CAP_MULTI_PREFIX },
 	{ "sasl", CAP_SASL },		/* only with --sasl */
 	{ "server-time", CAP_SERVER_TIME },
+	{ "soju.im/search", CAP_SEARCH },
 	{ "userhost-in-names", CAP_USERHOST_NAMES },
 };
 
@@ -551,6 +552,10 @@ h_privmsg(struct in *in)
 			return;
 		}
 	}
+	/* Our /search's results go to the results buffer only. */
+	if (search_result(irc_tag_get(in->m, "batch"), irc_tag_get(in->m,
+	    "msgid"), in->time, kind, in->nick, param(in, 0), text))
+		return;
 	/* Only now: a CTCP request opens no query buffer. */
 	b = msg_buffer(in, param(in, 0), notice);
 	/* History fetched after a (re)join overlaps what is shown. */
@@ -888,12 +893,14 @@ h_fail(struct in *in)
 	    in->m->params[in->m->nparams - 1]);
 }
 
-/* BATCH +ref type [params] or BATCH -ref: CHATHISTORY answers come so. */
+/* BATCH +ref type [params] or BATCH -ref: CHATHISTORY and SEARCH
+ * answers come so. */
 static void
 h_batch(struct in *in)
 {
 	chathist_batch(param(in, 0), in->m->nparams > 1 ? param(in, 1) : NULL,
 	    in->m->nparams > 2 ? param(in, 2) : NULL);
+	search_batch(param(in, 0), in->m->nparams > 1 ? param(in, 1) : NULL);
 }
 
 /* RPL_AWAY comes with every message to someone away: show it once, in

@@ -237,8 +237,10 @@ logfile_add(struct buffer *b, const struct line *l)
 void
 logfile_flush(struct buffer *b)
 {
-	/* The list buffer is a view of LIST's answer, not talk. */
-	if (opt.log_dir == NULL || b->kind == BUFFER_LIST || b->hist.out)
+	/* The list buffer is a view of LIST's answer, not talk; search
+	 * results are copies of lines logged where they were said. */
+	if (opt.log_dir == NULL || b->kind == BUFFER_LIST ||
+	    b->kind == BUFFER_SEARCH || b->hist.out)
 		return;
 	uint64_t oldest = b->seq - b->count;
 

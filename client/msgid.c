@@ -283,7 +283,67 @@ chathist_scrolled_top(struct buffer *b)
 	chathist_request(b, CHATHIST_BEFORE);
 }
 
-/* A batch of ours ended in b: put a BEFORE page in front, or merge a
+bool
+chathist_around(struct buffer *b, const char *msgid, int64_t time)
+{
+	struct chathist *h = &b->hist;
+	char ref[IRC_MSGID_MAX + IRC_TIME_LEN + 16];
+
+	if (!(self.caps & CAP_CHATHISTORY) || h->out ||
+	    !chathist_ref(ref, sizeof(ref), msgid != NULL ? msgid : "", time))
+		return false;
+	h->out = true;
+	h->asked = CHATHIST_AROUND;
+	net_sendf("CHATHISTORY AROUND %s %s %d", b->name, ref, SEARCH_AROUND);
+	return true;
+}
+
+int64_t
+chathist_oldest(const struct buffer *b)
+{
+	for (uint64_t i = b->seq - b->count; i < b->seq; i++) {
+		const struct line *l = buffer_line(b, i);
+		if (l != NULL && l->kind != LINE_DAY && l->kind != LINE_INFO &&
+		    l->kind != LINE_ERROR)
+			return l->time;
+	}
+	return 0;
+}
+
+/*
+ * An AROUND page: what is older than b's oldest message goes in front,
+ * newest first. When none of it reached that message, messages between
+ * were not fetched: a note says so, between the two. Scrolling past the
+ * top goes on from the page's oldest (mark_note saw it).
+ */
+static void
+chathist_around_end(struct buffer *b)
+{
+	struct chathist *h = &b->hist;
+	int64_t oldest = chathist_oldest(b);
+	bool reached = oldest == 0;
+
+	for (size_t k = 0; k < h->nheld; k++)
+		if (h->held[k].time >= oldest)
+			reached = true;
+	size_t k = h->nheld;
+	while (k > 0 && oldest != 0 && h->held[k - 1].time >= oldest)
+		k--;
+	if (!reached && k > 0)
+		buffer_prepend(b, h->held[k - 1].time, LINE_INFO, 0, "",
+		    "(later messages not fetched)");
+	while (k-- > 0) {
+		struct chathist_line *o = &h->held[k];
+		buffer_prepend(b, o->time, o->kind, o->flags, o->nick, o->text);
+	}
+	h->exhausted = false;
+	b->search_at = -1;	/* line indices moved */
+	held_free(h);
+	search_arrived(b);
+}
+
+/* A batch of ours ended in b: put a BEFORE page in front (an AROUND
+ * page too, with a note of a gap), or merge a
  * LATEST or AFTER page into place by time (marking the gap an AFTER
  * filled), asking for the rest of a gap that filled a whole page. */
 static void
@@ -293,7 +353,9 @@ chathist_batch_end(struct buffer *b)
 
 	h->batch[0] = '\0';
 	h->out = false;
-	if (h->asked != CHATHIST_BEFORE) {
+	if (h->asked == CHATHIST_AROUND)
+		chathist_around_end(b);
+	else if (h->asked != CHATHIST_BEFORE) {
 		/* The history comes after the JOIN that asked for it but is
 		 * older: it goes above the JOIN, and a gap is marked so the
 		 * eye finds where it was filled. */

@@ -252,7 +252,10 @@ struct hist_mark {
 	int64_t oldest_ms;
 };
 
-enum chathist_kind { CHATHIST_LATEST, CHATHIST_AFTER, CHATHIST_BEFORE };
+enum chathist_kind {
+	CHATHIST_LATEST, CHATHIST_AFTER, CHATHIST_BEFORE,
+	CHATHIST_AROUND,	/* a /goto: put in front like BEFORE */
+};
 
 void seen_init(struct seen *s);
 /* True when key was seen before; otherwise remembers it, forgetting the
@@ -306,6 +309,13 @@ void chathist_free(struct chathist *h);
 void chathist_joined(struct buffer *b, int64_t time);
 /* Scrolled past the top of b: fetch BEFORE the oldest line. */
 void chathist_scrolled_top(struct buffer *b);
+/* /goto a message older than b holds: fetch SEARCH_AROUND lines around
+ * it (msgid, else its time), put in front of b with a note of the gap
+ * if they do not reach b's oldest line; search_arrived at the end.
+ * False when b has a request out or the server has no chathistory. */
+bool chathist_around(struct buffer *b, const char *msgid, int64_t time);
+/* The time of b's oldest message (not a note or a day line), 0 if none. */
+int64_t chathist_oldest(const struct buffer *b);
 /* The connection dropped: no request is out any more, and a batch cut
  * short is placed as far as it came. */
 void chathist_lost(void);
@@ -444,7 +454,10 @@ struct line {
 #define LINE_TEXT_MAX 1024	/* longer text is cut at a character boundary */
 
 /* BUFFER_LIST is /list's (list.c): no conversation, nothing sent there. */
-enum buffer_kind { BUFFER_SERVER, BUFFER_CHANNEL, BUFFER_QUERY, BUFFER_LIST };
+enum buffer_kind {
+	BUFFER_SERVER, BUFFER_CHANNEL, BUFFER_QUERY, BUFFER_LIST,
+	BUFFER_SEARCH,		/* search.c's results */
+};
 /* Activity of a buffer not on screen, for the status line; ordered. */
 enum activity { ACT_NONE, ACT_EVENT, ACT_MSG, ACT_HOT };
 
@@ -496,6 +509,7 @@ struct buffer {
 #define CAP_CHATHISTORY 0x80
 #define CAP_SASL 0x100
 #define CAP_ACCOUNT_NOTIFY 0x200
+#define CAP_SEARCH 0x400	/* soju.im/search */
 
 struct self {
 	char nick[IRC_NICK_MAX + 1];
@@ -1180,10 +1194,26 @@ bool paste_burst(const char *text, size_t len);
 #define PASTE_GAP_MS 10		/* keys this close together came at once */
 
 /*
- * search.c: /search and Ctrl-R. Case-insensitive substring search over a
- * buffer's lines (mIRC formatting ignored), newest first: each repeat
- * steps further back.
+ * search.c: /search, /goto and Ctrl-R. A server offering soju.im/search
+ * searches its history for /search text (in the channel or conversation
+ * typed in, else in all of them): the results fill the results buffer
+ * (SEARCH_BUFFER), numbered, and /goto n scrolls message n's buffer to
+ * it, first fetching CHATHISTORY AROUND it when it is older than what the
+ * buffer holds. Otherwise, and for Ctrl-R: a case-insensitive substring
+ * search over a buffer's lines (mIRC formatting ignored), newest first:
+ * each repeat steps further back.
  */
+#define SEARCH_BUFFER "*search"	/* no nick or channel starts with '*' */
+#define SEARCH_RESULTS_MAX 100	/* the server's default limit */
+#define SEARCH_AROUND 50	/* lines fetched around an unloaded result */
+
+/* A result: where it belongs, and what finds its line there. */
+struct search_result {
+	char buffer[IRC_CHAN_MAX + 1];	/* the channel or the other party */
+	char msgid[IRC_MSGID_MAX + 1];
+	char nick[IRC_NICK_MAX + 1];
+	int64_t time;
+};
 
 /* Does line contain needle, ignoring case (towlower) and formatting? */
 bool search_match(const char *line, const char *needle);
@@ -1197,6 +1227,26 @@ long search_back(long from, const char *needle,
 /* /search text, or text NULL to search again further back than b's
  * last match; scrolls b there. False when nothing (more) matches. */
 bool search_buffer(struct buffer *b, const char *text);
+/* value in message-tag form (SEARCH's attributes) into out; its length. */
+size_t search_attr(char *out, size_t cap, const char *value);
+/* The buffer a message from nick to target belongs in, we being me. */
+const char *search_conversation(const char *nick, const char *target,
+    const char *me);
+/* /search text typed in b: ask the server, if it searches (false if not:
+ * search b's scrollback instead). */
+bool search_server(struct buffer *b, const char *text);
+/* BATCH +ref type / BATCH -ref (type NULL): our search's batch. */
+void search_batch(const char *ref, const char *type);
+/* A message of batch: true when it is a result of ours (then taken). */
+bool search_result(const char *batch, const char *msgid, int64_t time,
+    enum line_kind kind, const char *nick, const char *target,
+    const char *text);
+/* /goto n: show result n (1 the first) in its buffer. */
+bool search_goto(size_t n);
+/* History around a result arrived in b (chathist_around's batch ended). */
+void search_arrived(struct buffer *b);
+/* The connection dropped: no search or jump is pending. */
+void search_lost(void);
 
 /*
  * color.c: colour or not, and how many. NO_COLOR set to anything

@@ -55,6 +55,7 @@ session_lost(void)
 		session_say(LINE_ERROR, text);
 		say_drop();
 		chathist_lost();
+		search_lost();
 		return false;
 	}
 	delay = rc.now ? 0 : backoff_next(&rc.backoff, arc4random());
@@ -72,6 +73,7 @@ session_lost(void)
 		rc.tries++;
 	say_drop();
 	chathist_lost();
+	search_lost();
 	session_note(now);
 	return true;
 }

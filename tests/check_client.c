@@ -1828,6 +1828,83 @@ START_TEST(test_handle_history)
 }
 END_TEST
 
+/* /search on a server with soju.im/search, and /goto to a result. */
+START_TEST(test_handle_server_search)
+{
+	char esc[64];
+
+	ck_assert_uint_eq(search_attr(esc, sizeof(esc), "a b;c\\"), 9);
+	ck_assert_str_eq(esc, "a\\sb\\:c\\\\");
+	ck_assert_str_eq(search_conversation("bob", "#lan", "alice"), "#lan");
+	ck_assert_str_eq(search_conversation("bob", "alice", "alice"), "bob");
+	ck_assert_str_eq(search_conversation("Alice", "bob", "alice"), "bob");
+
+	/* Without the capability: this buffer's lines, as before. */
+	from_server(":alice!a@h JOIN #lan");
+	struct buffer *b = window_find("#lan");
+	net_stub_reset();
+	command_run(b, "/search pizza");
+	ck_assert_uint_eq(net_nsent, 0);
+	ck_assert_ptr_null(window_find(SEARCH_BUFFER));
+
+	self.caps |= CAP_SEARCH | CAP_CHATHISTORY | CAP_BATCH | CAP_TAGS |
+	    CAP_SERVER_TIME;
+	from_server("@time=2026-12-01T10:00:00.000Z;msgid=new1 "
+	    ":bob!b@h PRIVMSG #lan :recent pizza");
+	command_run(b, "/search pizza time");
+	ck_assert(was_sent("SEARCH in=#lan;text=pizza\\stime"));
+	struct buffer *r = window_find(SEARCH_BUFFER);
+	ck_assert_ptr_nonnull(r);
+	ck_assert(window_current() == r);
+	from_server(":irc.test BATCH +s1 soju.im/search");
+	from_server("@batch=s1;msgid=old1;time=2026-11-01T10:00:00.000Z "
+	    ":bob!b@h PRIVMSG #lan :old pizza time");
+	from_server("@batch=s1;msgid=new1;time=2026-12-01T10:00:00.000Z "
+	    ":bob!b@h PRIVMSG #lan :recent pizza");
+	from_server(":irc.test BATCH -s1");
+	/* The results are the results buffer's, not the channel's. */
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "recent pizza");
+	/* Then today's day line and the count, stamped now. */
+	ck_assert_str_eq(LINE_TEXT(buffer_line(r, r->seq - 3)),
+	    "2. #lan: recent pizza");
+	ck_assert(strstr(LINE_TEXT(last_line(r)), "2 found") != NULL);
+	/* Typing there sends nothing. */
+	net_stub_reset();
+	command_run(r, "hello");
+	ck_assert_uint_eq(net_nsent, 0);
+
+	/* A loaded result: its buffer, scrolled to it. */
+	ck_assert(search_goto(2));
+	ck_assert(window_current() == b);
+	ck_assert(b->scrolled);
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor)), "recent pizza");
+	ck_assert(!search_goto(3));
+
+	/* An older one: the history around it, put in front, with a note
+	 * of the messages between that were not fetched. */
+	net_stub_reset();
+	command_run(b, "/goto 1");
+	ck_assert(was_sent("CHATHISTORY AROUND #lan msgid=old1 50"));
+	from_server(":irc.test BATCH +h1 chathistory #lan");
+	from_server("@batch=h1;msgid=old0;time=2026-11-01T09:59:00.000Z "
+	    ":carol!c@h PRIVMSG #lan :before it");
+	from_server("@batch=h1;msgid=old1;time=2026-11-01T10:00:00.000Z "
+	    ":bob!b@h PRIVMSG #lan :old pizza time");
+	from_server(":irc.test BATCH -h1");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor)),
+	    "old pizza time");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor + 1)),
+	    "(later messages not fetched)");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor - 1)),
+	    "before it");
+	ck_assert_str_eq(LINE_TEXT(last_line(b)), "No result 3 (1 to 2)");
+	/* Further up goes on from the oldest fetched. */
+	net_stub_reset();
+	chathist_scrolled_top(b);
+	ck_assert(was_sent("CHATHISTORY BEFORE #lan msgid=old0 100"));
+}
+END_TEST
+
 START_TEST(test_handle_rejoin)
 {
 	from_server(":irc.test 001 alice :Welcome");
@@ -2068,6 +2145,7 @@ client_suite(void)
 	tcase_add_test(tc, test_handle_notify);
 	tcase_add_test(tc, test_handle_history);
 	tcase_add_test(tc, test_handle_rejoin);
+	tcase_add_test(tc, test_handle_server_search);
 	tcase_add_test(tc, test_handle_hostile);
 	tcase_add_test(tc, test_handle_ctcp_history);
 	tcase_add_test(tc, test_handle_ctcp_rate);

@@ -756,6 +756,69 @@ START_TEST(test_bounded_rows)
 }
 END_TEST
 
+/*
+ * What a batch writes: each target's summary once, however many of its
+ * messages the batch holds (a burst into one channel is one row), also
+ * past the HSQL_TARGETS_HELD held at once; and each message's words in
+ * the search index, written by the store itself (a trigger would write
+ * them at twice the cost).
+ */
+START_TEST(test_batch_writes)
+{
+	struct targets t = { .member_of = "#big" };
+	char id[16], nick[16];
+	sqlite3_stmt *st;
+
+	open_ok(tmppath("w.db"));
+	for (int i = 0; i < 1000; i++) {
+		snprintf(id, sizeof(id), "b%d", i);
+		add("x!x@h", "#big", 1000 + i, id, "PRIVMSG",
+		    i == 500 ? "a quokka here" : "plain words");
+	}
+	for (int i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "p%d", i);
+		snprintf(nick, sizeof(nick), "n%02d", i);
+		add("me!m@h", nick, 3000 + i, id, "PRIVMSG", "psst");
+		snprintf(id, sizeof(id), "q%d", i);
+		add("me!m@h", nick, 2500 + i, id, "PRIVMSG", "older, later");
+	}
+	hist_commit();
+	hist_sync();
+	/* 1120 messages, 81 targets: a few more writes when the held rows
+	 * were written out between a target's two messages. */
+	int runs = sqlite3_stmt_status(hsql.st[ST_TGT_PUT],
+	    SQLITE_STMTSTATUS_RUN, 0);
+	ck_assert_msg(runs >= 81 && runs <= 84, "%d summary writes", runs);
+	ck_assert_int_eq(hist_targets("@me", 0, 100000, 3, visible, target,
+	    &t), 3);
+	ck_assert_str_eq(t.list, "#big@1999 n00@3000 n01@3001");
+	t.list[0] = '\0';
+	ck_assert_int_eq(hist_targets("@n39", 0, 100000, 5, NULL, target,
+	    &t), 2);
+	ck_assert_str_eq(t.list, "#big@1999 me@3039");
+
+	ck_assert_int_eq(sqlite3_prepare_v2(hsql.db, "SELECT count(*) FROM"
+	    " msg_fts WHERE msg_fts MATCH 'quokka'", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(sqlite3_exec(hsql.db, "INSERT INTO msg_fts (msg_fts)"
+	    " VALUES ('integrity-check')", NULL, NULL, NULL), SQLITE_OK);
+	/* A failed batch leaves no summary behind for the next one. */
+	ck_assert(hsql_store.begin());
+	struct hist_msg m = { .time_ms = 9000, .source = "x!x@h",
+	    .target = "#big", .command = "PRIVMSG", .tags = "", .text = "x" };
+	str_copy(m.msgid, "gone", sizeof(m.msgid));
+	ck_assert(hsql_store.add(&m, "#big"));
+	hsql_store.rollback();
+	ck_assert(hsql_store.begin());
+	ck_assert(hsql_store.commit());
+	t.list[0] = '\0';
+	hist_targets("@me", 0, 100000, 1, visible, target, &t);
+	ck_assert_str_eq(t.list, "#big@1999");
+}
+END_TEST
+
 /* A database from before target_last, TAGMSG's leaving and owners:
  * opening it migrates it, once. */
 START_TEST(test_migration)
@@ -791,6 +854,15 @@ START_TEST(test_migration)
 	t.list[0] = '\0';
 	hist_targets("@bob", 0, 100000, 10, NULL, target, &t);
 	ck_assert_str_eq(t.list, "#A@1500");
+	/* The search index, rebuilt without a trigger, finds the old rows. */
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(hsql.db, "SELECT count(*) FROM"
+	    " msg_fts WHERE msg_fts MATCH 'two'", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(sqlite3_exec(hsql.db, "INSERT INTO msg_fts (msg_fts)"
+	    " VALUES ('integrity-check')", NULL, NULL, NULL), SQLITE_OK);
 	hist_close();
 	open_ok(path);	/* once: now at the current version */
 	ck_assert_int_eq(count_rows("1"), 3);
@@ -1193,6 +1265,7 @@ history_suite(void)
 	tcase_add_loop_test(tc, test_retention_bytes, 0, 2);
 	tcase_add_test(tc, test_persistence);
 	tcase_add_test(tc, test_bounded_rows);
+	tcase_add_test(tc, test_batch_writes);
 	tcase_add_test(tc, test_migration);
 	tcase_add_test(tc, test_kill_after_commit);
 	tcase_add_test(tc, test_disk_full);

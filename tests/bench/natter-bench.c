@@ -31,6 +31,7 @@
  * is receive time minus send time in the same process.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -174,25 +175,39 @@ now_ns(void)
 /* proc: CPU and memory of another process, for before/after deltas. */
 
 /*
- * CPU time in ns. /proc/<pid>/schedstat is the scheduler's own ns count
- * for the main thread; utime+stime from /proc/<pid>/stat come in clock
- * ticks (10 ms), too coarse for a 100 ms burst, so they are only the
- * fallback (and the cross-check printed as cpu_stat_us).
+ * CPU time in ns. /proc/<pid>/task/<tid>/schedstat is the scheduler's
+ * own ns count for each thread (/proc/<pid>/schedstat is the main
+ * thread's alone, which would leave natterd's storage thread out);
+ * utime+stime from /proc/<pid>/stat come in clock ticks (10 ms), too
+ * coarse for a 100 ms burst, so they are only the fallback (and the
+ * cross-check printed as cpu_stat_us).
  */
 static int64_t
 proc_cpu_sched_ns(pid_t pid)
 {
-	char path[64];
+	char path[PATH_MAX];
 	unsigned long long ns;
+	int64_t sum = 0;
+	struct dirent *d;
+	DIR *dir;
 	FILE *f;
-	int n;
 
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((dir = opendir(path)) == NULL)
 		return -1;
-	n = fscanf(f, "%llu", &ns);
-	fclose(f);
-	return n == 1 ? (int64_t)ns : -1;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat",
+		    (int)pid, d->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;	/* the thread ended meanwhile */
+		if (fscanf(f, "%llu", &ns) == 1)
+			sum += (int64_t)ns;
+		fclose(f);
+	}
+	closedir(dir);
+	return sum;
 }
 
 static int64_t

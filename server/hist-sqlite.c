@@ -48,6 +48,7 @@
 #define HSQL_WAL_FORCE 16384	/* WAL pages (64 MiB) that force a checkpoint */
 #define HSQL_SCHEMA_VERSION 5
 #define HSQL_SEARCH_STEPS 2000000	/* VM steps a SEARCH may take (tens of ms) */
+#define HSQL_SEARCH_MS 50	/* and its time, reading the disk included */
 #define HSQL_TARGETS_HELD 32	/* targets' latest messages held until COMMIT */
 
 static const char hsql_schema[] =
@@ -729,13 +730,17 @@ hsql_fts_query(char *out, size_t cap, const char *text)
 }
 
 static int hsql_steps;	/* progress calls left for this SEARCH */
+static int64_t hsql_search_end;	/* monotonic ms: and its deadline */
 
-/* Every 1000 VM steps of a SEARCH: stop it once its budget is spent. */
+/* Every 1000 VM steps of a SEARCH: stop it once its budget is spent.
+ * Steps alone do not bound it: matches the asker may not see (channels
+ * it is not in) are rows read from the disk, which a cold cache makes
+ * a hundred times slower than the steps they take. */
 static int
 hsql_progress(void *arg)
 {
 	(void)arg;
-	return --hsql_steps < 0;
+	return --hsql_steps < 0 || time_mono_ms() > hsql_search_end;
 }
 
 /*
@@ -770,6 +775,7 @@ hsql_search(const struct hist_search *q, const char *from, bool desc,
 	else
 		sqlite3_bind_null(st, 5);
 	hsql_steps = HSQL_SEARCH_STEPS / 1000;
+	hsql_search_end = time_mono_ms() + HSQL_SEARCH_MS;
 	sqlite3_progress_handler(hsql.rd, 1000, hsql_progress, NULL);
 	while (count < q->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(st, 7);
@@ -1010,6 +1016,12 @@ hsql_chan_get(const char *folded, struct hist_chan *c)
 static void
 hsql_close(void)
 {
+	/* An empty WAL for the next start, which would otherwise read all
+	 * of it first (other connections to the file, the accounts', keep
+	 * SQLite from doing so as the last one closes). */
+	if (hsql.db != NULL && hsql.rd != NULL)
+		sqlite3_wal_checkpoint_v2(hsql.db, NULL,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	for (int i = 0; i < ST_COUNT; i++) {
 		sqlite3_finalize(hsql.st[i]);
 		sqlite3_finalize(hsql.rst[i]);

@@ -869,6 +869,37 @@ START_TEST(test_migration)
 }
 END_TEST
 
+/* Closing leaves an empty WAL even while another connection has the
+ * file open (natterd's accounts): the next start need not read it. */
+START_TEST(test_close_empties_wal)
+{
+	const char *path = tmppath("wal.db");
+	char wal[PATH_MAX], id[16];
+	struct stat sb;
+	sqlite3 *other;
+
+	open_ok(path);
+	ck_assert_int_eq(sqlite3_open(path, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "SELECT count(*) FROM messages",
+	    NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < 100; i++) {
+		snprintf(id, sizeof(id), "w%d", i);
+		add("x!x@h", "#w", 1000 + i, id, "PRIVMSG", "some words");
+	}
+	hist_commit();
+	hist_sync();
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	ck_assert_int_eq(stat(wal, &sb), 0);
+	ck_assert_int_gt(sb.st_size, 0);
+	hist_close();
+	ck_assert_int_eq(stat(wal, &sb), 0);
+	ck_assert_int_eq(sb.st_size, 0);
+	sqlite3_close(other);
+	open_ok(path);
+	ck_assert_int_eq(count_rows("tkey = '#w'"), 100);
+}
+END_TEST
+
 /* A row is on disk as soon as hist_commit returns: a process killed right
  * after loses nothing; before the commit a second reader sees nothing. */
 START_TEST(test_kill_after_commit)
@@ -1268,6 +1299,7 @@ history_suite(void)
 	tcase_add_test(tc, test_batch_writes);
 	tcase_add_test(tc, test_migration);
 	tcase_add_test(tc, test_kill_after_commit);
+	tcase_add_test(tc, test_close_empties_wal);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_locked);

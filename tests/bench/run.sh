@@ -18,6 +18,7 @@
 # BENCH_ONLY=tls only the TLS comparison (plain and TLS servers, fan-out
 # and idle);
 # BENCH_NICE=n runs everything measured under nice -n n.
+# BENCH_REPS=n: runs of each burst and paced workload (default 5).
 # BENCH_HISTORY=n: messages in the long-history database ($HISTORY_BIN,
 # natter-history; default 1 000 000, 20 000 quick, 0 skips it); the
 # figures are meant for 10 000 000 (about 2.5 GB in $TMPDIR, a quarter of
@@ -306,7 +307,7 @@ fi
 
 # The short fan-out runs are noisy on a shared machine: each is done reps
 # times (a fresh server every time) and the table shows the median.
-reps=5
+reps=${BENCH_REPS:-5}
 [ "$quick" = 1 ] && reps=1
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "natter bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $load0"

@@ -185,12 +185,13 @@ start_server() {
 		LD_PRELOAD=$FSYNC_SHIM SHIM_DIR=$work SHIM_DELAY_US=250000 \
 			ASAN_OPTIONS=verify_asan_link_order=0 \
 			"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --tls-listen none --flood off \
-			--trust 127.0.0.0/8 --db "$work/history.db" -q 2>>"$log" &
+			--max-output 0 --trust 127.0.0.0/8 --db "$work/history.db" -q \
+			2>>"$log" &
 		;;
 	natterd-flood)
 		# A slow client under the flood must not be cut at the default
 		# 1 MiB sendq: the flood is 2 MB and the figure is its drawing.
-		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --tls-listen none --flood off --sendq 64m --db none \
+		"${pri[@]}" "$NATTERD" -l "127.0.0.1:$2" --tls-listen none --flood off --max-output 0 --sendq 64m --db none \
 			--trust 127.0.0.0/8 -q 2>>"$log" &
 		;;
 	ngircd)
@@ -359,7 +360,7 @@ if [ "$only" != clients ] && [ "$have_natterd" = 1 ] && [ -x "$HISTORY_BIN" ] &&
 	last=$(echo "$fill" | tr ' ' '\n' | sed -n 's/^last_ms=//p')
 	port=$("$BENCH" -w port)
 	if [ -n "$first" ] && echo bench-history | "$NATTERD" --db "$work/long.db" \
-	    --add-account bench -q 2>>"$work/bench.err" &&
+	    --add-account bench -q >/dev/null 2>>"$work/bench.err" &&
 	    q=$("${pri[@]}" "$HISTORY_BIN" query -p "$port" -w bench-history \
 	    -a "$first" -b "$last" -r "$hist_reps" -m "$hist_wire" -- \
 	    "$NATTERD" --db "$work/long.db" --tls-listen none --flood off \

@@ -609,9 +609,15 @@ command_run(struct buffer *b, const char *line)
 			list_input(b, text);
 			return true;
 		}
+		/* As in *list*: a number typed there is that result. */
 		if (b->kind == BUFFER_SEARCH) {
-			buffer_addf(b, LINE_ERROR,
-			    "These are search results: /goto n shows one");
+			char *end;
+			unsigned long n = strtoul(text, &end, 10);
+			if (*end == '\0' && text[0] >= '0' && text[0] <= '9')
+				search_goto(n);
+			else
+				buffer_addf(b, LINE_ERROR, "These are search"
+				    " results: a number (or /goto n) shows one");
 			return true;
 		}
 		if (!self.registered) {

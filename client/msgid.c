@@ -323,11 +323,14 @@ chathist_around_end(struct buffer *b)
 	int64_t oldest = chathist_oldest(b);
 	bool reached = oldest == 0;
 
+	/* Lines shown already were dropped by their msgids; one later than
+	 * the oldest shown means the page met it. Several may share its
+	 * millisecond (a burst): those are older by arrival, and go in. */
 	for (size_t k = 0; k < h->nheld; k++)
-		if (h->held[k].time >= oldest)
+		if (h->held[k].time > oldest)
 			reached = true;
 	size_t k = h->nheld;
-	while (k > 0 && oldest != 0 && h->held[k - 1].time >= oldest)
+	while (k > 0 && oldest != 0 && h->held[k - 1].time > oldest)
 		k--;
 	if (!reached && k > 0)
 		buffer_prepend(b, h->held[k - 1].time, LINE_INFO, 0, "",

@@ -197,6 +197,24 @@ member_of(const char *channel, void *arg)
 	return ch != NULL && chan_member(ch, o->c) != NULL;
 }
 
+/* SEARCH reads a channel as CHATHISTORY does: a member, from where
+ * chathistory_since says. */
+static bool
+search_readable(const char *channel, void *arg, int64_t *since_ms,
+    int64_t *since_id)
+{
+	struct hist_out *o = arg;
+	struct chan *ch = chan_find(channel);
+	struct hist_query q;
+
+	if (ch == NULL || chan_member(ch, o->c) == NULL)
+		return false;
+	chathistory_since(o->c, ch, &q);
+	*since_ms = q.since_ms;
+	*since_id = q.since_id;
+	return true;
+}
+
 static void
 send_target(const char *target, int64_t last_ms, void *arg)
 {
@@ -452,7 +470,7 @@ cmd_search(struct client *c, struct irc_msg *m)
 	char owner[CONN_OWNER_MAX + 1];
 	struct hist_search q = { .owner = owner, .after_ms = INT64_MIN,
 	    .before_ms = INT64_MAX, .limit = SEARCH_DEFAULT,
-	    .visible = member_of };
+	    .readable = search_readable };
 	struct hist_out o = { .c = c };
 	char attrs[IRC_BODY_MAX], key[HIST_KEY_MAX], *a, *p;
 	const char *in = NULL;

@@ -485,13 +485,16 @@ hmem_search_one(struct hmem_target *t, void *arg)
 	const struct hist_search *q = s->q;
 	char nick[IRC_NICK_MAX + 1], folded[IRC_NICK_MAX + 1];
 
-	if (q->key != NULL ? strcmp(t->key, q->key) != 0 :
-	    !s->keep(t->key, s->karg))
+	struct hist_pos since;
+
+	if ((q->key != NULL && strcmp(t->key, q->key) != 0) ||
+	    !s->keep(t->key, s->karg, &since))
 		return;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct hmem_msg *e = t->v[t->head + i];
 		if (e->tagmsg || e->time_ms < q->after_ms ||
-		    e->time_ms > q->before_ms)
+		    e->time_ms > q->before_ms ||
+		    !store_after(since, e->time_ms, e->id))
 			continue;
 		if (q->text != NULL && !hmem_words_in(e->s + e->text, q->text))
 			continue;

@@ -234,7 +234,7 @@ enum hsql_stmt {
 /* SEARCH: ?1 the FTS5 query, ?2 and ?3 the times, ?4 the key, ?5 the
  * sender's folded nick (NULL: any). */
 #define HSQL_FIND_COLS "SELECT m.msgid, m.time_ms, m.source, m.target," \
-	" m.command, m.tags, m.text, m.tkey"
+	" m.command, m.tags, m.text, m.tkey, m.id"
 #define HSQL_FIND_WORDS HSQL_FIND_COLS " FROM msg_fts JOIN messages m" \
 	" ON m.id = msg_fts.rowid WHERE msg_fts MATCH ?1" \
 	" AND m.time_ms >= ?2 AND m.time_ms <= ?3" \
@@ -785,7 +785,11 @@ hsql_search(const struct hist_search *q, const char *from, bool desc,
 	sqlite3_progress_handler(hsql.rd, 1000, hsql_progress, NULL);
 	while (count < q->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(st, 7);
-		if (q->key == NULL && !keep(key, karg))
+		struct hist_pos since;
+		/* in= was checked by the caller, but its cutoff is here. */
+		if (!keep(key, karg, &since) ||
+		    !store_after(since, sqlite3_column_int64(st, 1),
+		    sqlite3_column_int64(st, 8)))
 			continue;
 		memset(&m, 0, sizeof(m));
 		str_copy(m.msgid, (const char *)sqlite3_column_text(st, 0),

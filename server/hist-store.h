@@ -26,8 +26,17 @@ struct hist_pos {
 typedef bool store_target_fn(const char *key, int64_t time_ms,
     const char *source, const char *target, void *arg);
 
-/* Whether SEARCH may show a target's rows. */
-typedef bool store_keep_fn(const char *key, void *arg);
+/* Whether SEARCH may show a target's rows, and which: those after *since
+ * (--history-cutoff, +i and +s; {0, 0}: all). */
+typedef bool store_keep_fn(const char *key, void *arg, struct hist_pos *since);
+
+/* Whether a row at time_ms, id comes after a store_keep_fn's since. */
+static inline bool
+store_after(struct hist_pos since, int64_t time_ms, int64_t id)
+{
+	return since.time_ms == 0 || time_ms > since.time_ms ||
+	    (time_ms == since.time_ms && id > since.id);
+}
 
 /*
  * An entry that is NULL means the store has nothing of that kind to do.

@@ -1018,15 +1018,17 @@ hist_key_has(const char *key, const char *owner)
 	return strncmp(key, owner, n) == 0 && key[n] == ' ';
 }
 
-/* Whether the asker may see target key's rows: a channel visible
- * accepts, or its own side of a conversation. */
+/* Whether the asker may see target key's rows, and from where: a
+ * channel readable accepts, or its own side of a conversation (all). */
 static bool
-hist_search_keep(const char *key, void *arg)
+hist_search_keep(const char *key, void *arg, struct hist_pos *since)
 {
 	const struct hist_search *q = arg;
 
+	since->time_ms = since->id = 0;
 	if (strchr(key, ' ') == NULL)
-		return q->visible != NULL && q->visible(key, q->arg);
+		return q->readable != NULL &&
+		    q->readable(key, q->arg, &since->time_ms, &since->id);
 	return hist_key_has(key, q->owner);
 }
 

@@ -1194,6 +1194,10 @@ int hist_query(const struct hist_query *q, hist_row_fn *fn, void *arg);
 
 /* Whether a channel's history may be shown (membership is the server's). */
 typedef bool hist_visible_fn(const char *channel, void *arg);
+/* Whether SEARCH may show a channel's rows, and from where on: after
+ * *since_ms and *since_id, as hist_query's (both 0: all of them). */
+typedef bool hist_readable_fn(const char *channel, void *arg,
+    int64_t *since_ms, int64_t *since_id);
 typedef void hist_target_fn(const char *target, int64_t last_ms, void *arg);
 /*
  * CHATHISTORY TARGETS: the channels (those visible accepts) and owner's
@@ -1208,8 +1212,8 @@ int hist_targets(const char *owner, int64_t from_ms, int64_t to_ms, int limit,
 /*
  * soju.im/search: the messages a SEARCH asks for. Those of one target
  * (key, which the caller has checked the asker may read), or of every
- * target the asker may read: the channels visible accepts and owner's
- * sides of conversations.
+ * target the asker may read: the channels readable accepts, from where
+ * it says, and owner's sides of conversations.
  */
 struct hist_search {
 	const char *key;	/* in=: from hist_key; NULL: every target */
@@ -1219,7 +1223,7 @@ struct hist_search {
 	int64_t before_ms;	/* before=, inclusive; INT64_MAX: open */
 	const char *text;	/* text=: words all in the text; NULL: any */
 	int limit;
-	hist_visible_fn *visible;
+	hist_readable_fn *readable;
 	void *arg;
 };
 /*

@@ -512,6 +512,50 @@ START_TEST(search_visibility)
 END_TEST
 
 /*
+ * SEARCH reads a channel from where CHATHISTORY does: under
+ * --history-cutoff join, and in a +i channel whatever the flag, a member
+ * finds nothing said before its JOIN, with in= or without.
+ */
+START_TEST(search_cutoff)
+{
+	const char *mem[] = { "--history-cutoff", "join", NULL };
+	const char *file[] = { "--history-cutoff", "join", "-d", dbpath, NULL };
+	const char *caps = CAPS " soju.im/search";
+	char got[1024];
+
+	start(_i == 0 ? mem : file);
+	struct nd_conn *a = nd_joined(&srv, "alice", caps, "#pub");
+	say(a, "#pub", "apple before ", 1, NULL, NULL);
+	struct nd_conn *b = nd_joined(&srv, "bob", caps, "#pub");
+	say(a, "#pub", "apple after ", 1, NULL, NULL);
+	FIND(b, "apple after 0", "SEARCH text=apple");
+	FIND(b, "apple after 0", "SEARCH in=#pub");
+	FIND(b, "apple after 0", "SEARCH in=#pub;text=apple;from=alice");
+	FIND(a, "apple before 0 apple after 0", "SEARCH text=apple");
+	nd_close(a);
+	nd_close(b);
+	stop();
+
+	start(_i == 0 ? NULL : file + 2);
+	a = nd_joined(&srv, "alice", caps, "#inv");
+	nd_send(a, "MODE #inv +i");
+	ND_EXPECT(a, " MODE #inv \\+i$");
+	say(a, "#inv", "pear before ", 1, NULL, NULL);
+	b = nd_register(&srv, "bob", caps);
+	nd_send(a, "INVITE bob #inv");
+	ND_EXPECT(b, " INVITE bob #inv$");
+	nd_send(b, "JOIN #inv");
+	ND_EXPECT(b, " 366 bob #inv ");
+	say(a, "#inv", "pear after ", 1, NULL, NULL);
+	FIND(b, "pear after 0", "SEARCH text=pear");
+	FIND(b, "pear after 0", "SEARCH in=#inv");
+	nd_close(a);
+	nd_close(b);
+	stop();
+}
+END_TEST
+
+/*
  * A burst faster than the disk (each fsync 20 ms longer): natterd stops
  * reading while a thousand messages wait for it, so what waits in each
  * reader's queue stays far below the sendq, and nobody is dropped.
@@ -1755,6 +1799,7 @@ chathistory_suite(void)
 	tcase_add_test(tc, poisoned_tags);
 	tcase_add_test(tc, chathistory_tokens);
 	tcase_add_loop_test(tc, search_visibility, 0, 2);
+	tcase_add_loop_test(tc, search_cutoff, 0, 2);
 	tcase_add_test(tc, disk_full);
 	tcase_add_test(tc, subcommands);
 	tcase_add_test(tc, advertised);

@@ -426,7 +426,11 @@ c_help(struct buffer *b, char *args)
 		if (args[0] == '/')
 			args++;
 		if ((c = command_find(args, &amb)) == NULL) {
-			buffer_addf(b, LINE_ERROR, "No command /%s", args);
+			/* Not one of ours: a topic of the server's HELP. */
+			if (self.registered && !amb)
+				net_sendf("HELP %s", args);
+			else
+				buffer_addf(b, LINE_ERROR, "No command /%s", args);
 			return;
 		}
 		buffer_addf(b, LINE_INFO, "%s: %s", c->usage, c->help);
@@ -438,7 +442,10 @@ c_help(struct buffer *b, char *args)
 		    commands[i].help);
 	buffer_addf(b, LINE_INFO, "Keys: Alt-1..9, Alt-Left/Right, Ctrl-P/N switch buffers; "
 	    "PageUp/PageDown scroll; Home/End on an empty line go to the top/bottom; "
-	    "Ctrl-C twice within 2s quits");
+	    "Ctrl-C twice within 2s quits; "
+	    "Alt-Enter starts a new line; Shift-Up/Down select a message for /react and /delete");
+	buffer_addf(b, LINE_INFO, "The server's own help: /help topic for a "
+	    "topic that is not a natter command");
 }
 
 static void
@@ -524,18 +531,44 @@ c_search(struct buffer *b, char *args)
 		    args[0] != '\0' ? "" : "further ", args);
 }
 
+static void
+c_info(struct buffer *b, char *args)
+{
+	net_sendf("INFO");
+}
+
+static void
+c_notify(struct buffer *b, char *args)
+{
+	monitor_command(b, args);
+}
+
+static void
+c_react(struct buffer *b, char *args)
+{
+	react_send(b, word(&args));
+}
+
+static void
+c_delete(struct buffer *b, char *args)
+{
+	redact_send(b, args);
+}
+
 const struct command commands[] = {
 	{ "away", c_away, CMD_CONNECTED, "/away [message]", "mark yourself away, or back without a message" },
 	{ "ban", c_ban, CMD_CONNECTED, "/ban [#channel] [nick|mask...]", "ban users (a nick as nick!*@*), or list the bans" },
 	{ "clear", c_clear, 0, "/clear", "empty this buffer's scrollback" },
 	{ "close", c_close, 0, "/close [n|name]", "close a buffer (parting a channel)" },
 	{ "ctcp", c_ctcp, CMD_ARGS | CMD_CONNECTED, "/ctcp target command [args]", "send a CTCP request (VERSION, PING, TIME...)" },
+	{ "delete", c_delete, CMD_CONNECTED | CMD_TARGET, "/delete [reason]", "delete your last message here, or the selected one (Shift-Up)" },
 	{ "deop", c_deop, CMD_ARGS | CMD_CONNECTED, "/deop [#channel] nick...", "take channel operator status" },
 	{ "devoice", c_devoice, CMD_ARGS | CMD_CONNECTED, "/devoice [#channel] nick...", "take voice" },
 	{ "goto", c_goto, CMD_ARGS, "/goto n", "show /search's result n in its buffer, fetching the history around it" },
-	{ "help", c_help, 0, "/help [command]", "list commands, or explain one" },
+	{ "help", c_help, 0, "/help [command|topic]", "list commands, explain one, or ask the server about a topic" },
 	{ "identify", c_identify, CMD_CONNECTED, "/identify [[account] password]", "log in to your account with NickServ (alone: with the SASL password)" },
 	{ "ignore", ignore_cmd, 0, "/ignore [[-all] nick|mask]", "hide what a nick or nick!user@host mask says (-all: joins and parts too), or list" },
+	{ "info", c_info, CMD_CONNECTED, "/info", "show the server's information" },
 	{ "invite", c_invite, CMD_ARGS | CMD_CONNECTED, "/invite nick [#channel]", "invite a user to a channel" },
 	{ "join", c_join, CMD_ARGS | CMD_CONNECTED, "/join #channel[,#channel] [key]", "join channels" },
 	{ "kick", c_kick, CMD_ARGS | CMD_CONNECTED, "/kick [#channel] nick [reason]", "remove a user from a channel" },
@@ -546,11 +579,13 @@ const struct command commands[] = {
 	{ "names", c_names, CMD_CONNECTED, "/names [#channel]", "list who is in a channel" },
 	{ "nick", c_nick, CMD_ARGS | CMD_CONNECTED, "/nick name", "change your nickname" },
 	{ "notice", c_notice, CMD_ARGS | CMD_CONNECTED, "/notice target text", "send a notice" },
+	{ "notify", c_notify, 0, "/notify [add|del|list] [nick...]", "be told when nicks come online and go (MONITOR)" },
 	{ "op", c_op, CMD_ARGS | CMD_CONNECTED, "/op [#channel] nick...", "give channel operator status" },
 	{ "part", c_part, CMD_CONNECTED, "/part [#channel] [reason]", "leave a channel" },
 	{ "query", c_query, CMD_ARGS, "/query nick [text]", "open a private conversation" },
 	{ "quit", c_quit, 0, "/quit [message]", "disconnect and exit" },
 	{ "quote", c_quote, CMD_ARGS | CMD_CONNECTED, "/quote line", "send a raw IRC line" },
+	{ "react", c_react, CMD_ARGS | CMD_CONNECTED | CMD_TARGET, "/react emoji", "react to the last message here, or the selected one (Shift-Up)" },
 	{ "reconnect", c_reconnect, 0, "/reconnect", "connect again now" },
 	{ "register", c_register, CMD_ARGS | CMD_CONNECTED, "/register password", "register your nick as an account with NickServ" },
 	{ "search", c_search, 0, "/search [text]", "search the server's history (else this buffer, further back each time)" },

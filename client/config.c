@@ -47,6 +47,8 @@ const struct config_opt config_opts[] = {
 	    "plain IRC, no TLS (default port 6667 then)" },
 	{ "no-topic", 0, CONFIG_FILE, NULL,
 	    "no topic bar at the top of a channel" },
+	{ "no-typing", 0, CONFIG_FILE, NULL,
+	    "do not tell others when you are typing (+typing)" },
 	{ "notify", 0, CONFIG_ARG | CONFIG_FILE, "osc777|osc9|none",
 	    "desktop notifications by terminal escape (default: osc777)" },
 	{ "notify-cmd", 0, CONFIG_ARG | CONFIG_FILE, "program",

@@ -30,6 +30,9 @@ static const struct {
 	{ "away-notify", CAP_AWAY_NOTIFY },
 	{ "batch", CAP_BATCH },
 	{ "draft/chathistory", CAP_CHATHISTORY },
+	{ "draft/message-redaction", CAP_REDACT },	/* /delete */
+	{ "draft/multiline", CAP_MULTILINE },	/* multiline.c */
+	{ "draft/read-marker", CAP_READ_MARKER },	/* readmark.c */
 	{ "echo-message", CAP_ECHO },
 	{ "message-tags", CAP_TAGS },
 	{ "multi-prefix", CAP_MULTI_PREFIX },
@@ -76,6 +79,8 @@ handle_connected(void)
 	self.caps = 0;
 	self.account[0] = '\0';
 	self.away = false;
+	self.monitor_max = 0;
+	self.tagdeny_typing = false;
 	cap_wanted = 0;
 	cap_ended = false;
 	in_burst = true;
@@ -196,8 +201,11 @@ cap_bits(char *list, bool *off)
 		char *eq = strchr(tok, '=');
 		if (minus)
 			tok++;
-		if (eq != NULL)
+		if (eq != NULL) {
 			*eq = '\0';
+			if (strcmp(tok, "draft/multiline") == 0)
+				multiline_cap(eq + 1);
+		}
 		for (size_t i = 0; i < nitems(cap_table); i++)
 			if (strcmp(tok, cap_table[i].name) == 0) {
 				bits |= cap_table[i].bit;
@@ -345,6 +353,14 @@ h_isupport(struct in *in)
 			    n > MODES_LINE_MAX ? MODES_LINE_MAX : (unsigned)n;
 		} else if (strncmp(t, "ELIST=", 6) == 0) {
 			str_copy(self.elist, t + 6, sizeof(self.elist));
+		} else if (strncmp(t, "MONITOR", 7) == 0 &&
+		    (t[7] == '=' || t[7] == '\0')) {
+			/* No value: no limit. */
+			long n = t[7] == '=' ? atol(t + 8) : 0;
+			self.monitor_max = n > 0 && n < MONITOR_MAX ? (unsigned)n :
+			    MONITOR_MAX;
+		} else if (strncmp(t, "CLIENTTAGDENY=", 14) == 0) {
+			self.tagdeny_typing = typing_denied(t + 14);
 		} else if (strncmp(t, "CHANMODES=", 10) == 0) {
 			const char *p = t + 10;
 			for (int k = 0; k < 4; k++) {
@@ -398,6 +414,9 @@ static void
 h_endofmotd(struct in *in)
 {
 	h_motd(in);
+	/* ISUPPORT is known by now: watch the /notify list again. */
+	if (in_burst)
+		monitor_registered();
 	in_burst = false;
 }
 
@@ -509,13 +528,19 @@ ctcp_may_reply(void)
 	return true;
 }
 
+/*
+ * A message to target shown in its buffer: a PRIVMSG or NOTICE, or a
+ * multiline batch put together (multiline.c). msgid and reply (the
+ * +draft/reply tag) may be NULL; batch is the batch the message came
+ * in (history), or NULL.
+ */
 static void
-h_privmsg(struct in *in)
+message(struct in *in, const char *target, char *text, bool notice,
+    const char *msgid, const char *reply, const char *batch)
 {
-	bool notice = irc_casecmp(in->m->command, "NOTICE") == 0;
-	char *text = in->m->params[1];
 	enum line_kind kind = notice ? LINE_NOTICE : LINE_MSG;
 	struct buffer *b;
+	char shown[LINE_TEXT_MAX + 1];
 
 	/* Ignored: nothing shown, no query opened, no CTCP answered. */
 	if (!in->me && ignore_hides(in->nick, in->uh, IGNORE_MSGS))
@@ -536,7 +561,7 @@ h_privmsg(struct in *in)
 				*arg++ = '\0';
 			/* A batch is history (or a replay): old requests
 			 * are neither news nor to be answered. */
-			if (in->me || irc_tag_get(in->m, "batch") != NULL)
+			if (in->me || batch != NULL)
 				return;
 			buffer_addf(window_server(), LINE_INFO,
 			    "CTCP %s %s from %s%s%s", text,
@@ -557,17 +582,22 @@ h_privmsg(struct in *in)
 	    "msgid"), in->time, kind, in->nick, param(in, 0), text))
 		return;
 	/* Only now: a CTCP request opens no query buffer. */
-	b = msg_buffer(in, param(in, 0), notice);
+	b = msg_buffer(in, target, notice);
 	/* History fetched after a (re)join overlaps what is shown. */
-	if (chathist_duplicate(b, irc_tag_get(in->m, "msgid"),
-	    irc_tag_get(in->m, "batch"), in->time))
+	if (chathist_duplicate(b, msgid, batch, in->time))
 		return;
 	unsigned flags = in->me ? LINE_SELF : 0;
 	if (!in->me && in->uh[0] != '\0' &&
 	    hl_match(text, self.nick, opt.highlight, opt.nhighlight))
 		flags |= LINE_HIGHLIGHT;
-	if (chathist_collect(b, irc_tag_get(in->m, "batch"), in->time, kind,
-	    flags, in->nick, text))
+	/* A reply names what it answers, as a dimmed reference first. */
+	if (reply != NULL && reply[0] != '\0') {
+		char ref[REACT_REF_MAX];
+		react_reply_ref(b, reply, ref, sizeof(ref));
+		snprintf(shown, sizeof(shown), "%s %s", ref, text);
+		text = shown;
+	}
+	if (chathist_collect(b, batch, in->time, kind, flags, in->nick, text))
 		return;
 	if (!(flags & LINE_SELF)) {
 		bool history = irc_tag_get(in->m, "batch") != NULL;
@@ -577,7 +607,73 @@ h_privmsg(struct in *in)
 		if (!history)
 			pipe_heard(b, in->time, kind, in->nick, text);
 	}
-	buffer_add(b, in->time, kind, flags, in->nick, text);
+	typing_heard(b, in->nick, NULL, time_mono_ms());
+	buffer_add_msg(b, in->time, kind, flags, in->nick, text, msgid);
+}
+
+static void
+h_privmsg(struct in *in)
+{
+	const struct irc_msg *m = in->m;
+	const char *react = irc_tag_get(m, "+draft/react");
+	const char *batch = irc_tag_get(m, "batch");
+
+	if (batch != NULL && multiline_line(batch, m->params[1],
+	    irc_tag_get(m, "draft/multiline-concat") != NULL,
+	    irc_casecmp(m->command, "NOTICE") == 0))
+		return;
+	message(in, param(in, 0), m->params[1],
+	    irc_casecmp(m->command, "NOTICE") == 0, irc_tag_get(m, "msgid"),
+	    react == NULL ? irc_tag_get(m, "+draft/reply") : NULL,
+	    irc_tag_get(m, "batch"));
+	if (react != NULL)
+		react_heard(msg_buffer(in, param(in, 0), false), in->nick,
+		    irc_tag_get(m, "+draft/reply"), react, in->time);
+}
+
+/* TAGMSG: typing notifications and reactions (client tags). */
+static void
+h_tagmsg(struct in *in)
+{
+	const struct irc_msg *m = in->m;
+	const char *typing = irc_tag_get(m, "+typing");
+	const char *react = irc_tag_get(m, "+draft/react");
+	struct buffer *b;
+
+	if (in->uh[0] == '\0' || (typing == NULL && react == NULL))
+		return;
+	b = msg_buffer(in, param(in, 0), false);
+	if (react != NULL && !chathist_duplicate(b, irc_tag_get(m, "msgid"),
+	    irc_tag_get(m, "batch"), in->time))
+		react_heard(b, in->nick, irc_tag_get(m, "+draft/reply"), react,
+		    in->time);
+	/* Our own (echo-message), or history, says nothing about now. */
+	if (typing != NULL && !in->me && irc_tag_get(m, "batch") == NULL)
+		typing_heard(b, in->nick, typing, time_mono_ms());
+}
+
+/* REDACT target msgid [reason]: a message was deleted. */
+static void
+h_redact(struct in *in)
+{
+	const char *target = param(in, 0);
+	struct buffer *b = irc_is_channel(target) ? window_find(target) :
+	    window_find(in->me ? target : in->nick);
+
+	if (b != NULL)
+		redact_heard(b, param(in, 1));
+}
+
+/* FAIL, WARN and NOTE (standard replies): the description, where the
+ * user is looking. */
+static void
+h_standard_reply(struct in *in)
+{
+	bool fail = irc_casecmp(in->m->command, "FAIL") == 0;
+
+	buffer_addf(self.registered ? window_current() : window_server(),
+	    fail ? LINE_ERROR : LINE_INFO, "%s %s: %s", param(in, 0),
+	    fail ? "failed" : "says", in->m->params[in->m->nparams - 1]);
 }
 
 static void
@@ -898,7 +994,29 @@ h_fail(struct in *in)
 static void
 h_batch(struct in *in)
 {
-	chathist_batch(param(in, 0), in->m->nparams > 1 ? param(in, 1) : NULL,
+	const char *ref = param(in, 0);
+	struct multiline_msg mm;
+
+	if (ref[0] == '+' && strcmp(param(in, 1), "draft/multiline") == 0 &&
+	    in->m->nparams > 2)
+		multiline_open(ref + 1, param(in, 2), in->m->source,
+		    irc_tag_get(in->m, "msgid"), in->time,
+		    irc_tag_get(in->m, "batch"),
+		    irc_tag_get(in->m, "+draft/reply"));
+	else if (ref[0] == '-' && multiline_close(ref + 1, &mm)) {
+		/* The batch is one message from its BATCH line's source. */
+		struct in one = { .m = in->m, .time = mm.time };
+		char user[IRC_USER_MAX + 1], host[IRC_HOST_MAX + 1];
+		irc_source_split(mm.source, one.nick, sizeof(one.nick),
+		    user, sizeof(user), host, sizeof(host));
+		if (strchr(mm.source, '!') != NULL)
+			snprintf(one.uh, sizeof(one.uh), "%s@%s", user, host);
+		one.me = irc_casecmp(one.nick, self.nick) == 0;
+		message(&one, mm.target, mm.text, mm.notice, mm.msgid,
+		    mm.reply, mm.outer);
+		return;
+	}
+	chathist_batch(ref, in->m->nparams > 1 ? param(in, 1) : NULL,
 	    in->m->nparams > 2 ? param(in, 2) : NULL);
 	search_batch(param(in, 0), in->m->nparams > 1 ? param(in, 1) : NULL);
 }
@@ -928,6 +1046,38 @@ h_self_away(struct in *in)
 	dirty |= DIRTY_STATUS;
 	buffer_addf(window_current(), LINE_INFO, "%s", self.away ?
 	    "You are marked away" : "You are no longer marked away");
+}
+
+/* INFO and HELP answers (371, 704, 705): their text as a block where
+ * the user asked, without the nick and topic in front. */
+static void
+h_text_block(struct in *in)
+{
+	buffer_addf(window_current(), LINE_INFO, "%s",
+	    in->m->params[in->m->nparams - 1]);
+}
+
+/* MONITOR: 730 and 731 list who came and went, 734 is a full list. */
+static void
+h_monitor(struct in *in)
+{
+	int num = atoi(in->m->command);
+
+	if (num == RPL_MONONLINE || num == RPL_MONOFFLINE)
+		monitor_heard(in->m->params[in->m->nparams - 1],
+		    num == RPL_MONONLINE);
+	else if (num == ERR_MONLISTFULL)
+		monitor_full(param(in, 2));
+}
+
+/* MARKREAD target timestamp=...|*: where we (any of our devices) read. */
+static void
+h_markread(struct in *in)
+{
+	struct buffer *b = window_find(param(in, 0));
+
+	if (b != NULL)
+		readmark_heard(b, param(in, 1));
 }
 
 static const struct handler {
@@ -973,7 +1123,10 @@ static const struct handler {
 	{ "333", h_rpl_topic, 3 },
 	{ "353", h_names, 3 },
 	{ "366", h_endofnames, 2 },
+	{ "371", h_text_block, 2 },
 	{ "372", h_motd, 1 },
+	{ "373", h_text_block, 2 },
+	{ "374", h_ignore, 0 },
 	{ "375", h_motd, 1 },
 	{ "376", h_endofmotd, 1 },
 	{ "369", h_whois, 2 },
@@ -982,6 +1135,14 @@ static const struct handler {
 	{ "432", h_erroneous_nick, 2 },
 	{ "433", h_nick_in_use, 2 },
 	{ "671", h_whois, 2 },
+	{ "704", h_text_block, 3 },
+	{ "705", h_text_block, 3 },
+	{ "706", h_ignore, 0 },
+	{ "730", h_monitor, 2 },
+	{ "731", h_monitor, 2 },
+	{ "732", h_text_block, 2 },
+	{ "733", h_ignore, 0 },
+	{ "734", h_monitor, 3 },
 	{ "900", h_sasl, 2 },
 	{ "901", h_sasl, 2 },
 	{ "902", h_sasl, 2 },
@@ -1001,16 +1162,20 @@ static const struct handler {
 	{ "INVITE", h_invite, 2 },
 	{ "JOIN", h_join, 1 },
 	{ "KICK", h_kick, 2 },
+	{ "MARKREAD", h_markread, 2 },
 	{ "MODE", h_mode, 2 },
 	{ "NICK", h_nick, 1 },
+	{ "NOTE", h_standard_reply, 3 },
 	{ "NOTICE", h_privmsg, 2 },
 	{ "PART", h_part, 1 },
 	{ "PING", h_ping, 0 },
 	{ "PONG", h_pong, 0 },
 	{ "PRIVMSG", h_privmsg, 2 },
 	{ "QUIT", h_quit, 0 },
-	{ "TAGMSG", h_ignore, 0 },
+	{ "REDACT", h_redact, 2 },
+	{ "TAGMSG", h_tagmsg, 1 },
 	{ "TOPIC", h_topic, 2 },
+	{ "WARN", h_standard_reply, 3 },
 };
 
 /* Any other numeric: errors where the user is looking, the rest (MOTD,

@@ -206,7 +206,9 @@ set_option(int id, const char *value, void *arg, char *err, size_t errcap)
 			return -1;
 		}
 		opt.to = xstrdup(value);
-	} else if (strcmp(name, "notify") == 0) {
+	} else if (strcmp(name, "no-typing") == 0)
+		typing_send = false;
+	else if (strcmp(name, "notify") == 0) {
 		enum notify_mode m;
 		if (!notify_mode_parse(value, &m)) {
 			snprintf(err, errcap, "--notify wants osc777, osc9 or "
@@ -555,6 +557,7 @@ main(int argc, char **argv)
 		int64_t now = time_mono_ms();
 		net_tick(now);
 		session_tick(now);
+		typing_tick(now);
 		if (fds[1].fd != net_fd())
 			continue;	/* it connected: poll the new socket */
 		int st = session_timeout(now);
@@ -563,6 +566,9 @@ main(int argc, char **argv)
 		int nt = net_timeout(now);
 		if (nt >= 0 && (timeout < 0 || nt < timeout))
 			timeout = nt;
+		int tt = typing_timeout(now);
+		if (tt >= 0 && (timeout < 0 || tt < timeout))
+			timeout = tt;
 		if (dirty == 0 || draw_now || now - last_draw >= DRAW_INTERVAL_MS) {
 			if (dirty != 0)
 				last_draw = now;

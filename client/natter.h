@@ -222,6 +222,7 @@ enum line_kind {
 };
 #define LINE_SELF 0x01		/* we said it */
 #define LINE_HIGHLIGHT 0x02	/* it mentions us */
+#define LINE_DELETED 0x04	/* redacted: "(message deleted)", dimmed */
 #define LINE_LOGGED 0x80	/* logfile.c is done with it (written or not) */
 
 /*
@@ -436,30 +437,218 @@ void logfile_close(struct logfile *l);
  * set, unless b waits for its history (they are logged once it is in). */
 void logfile_flush(struct buffer *b);
 
+/*
+ * readmark.c: draft/read-marker. The server keeps, per target, the time
+ * of the newest message read (on any of our devices). A buffer shows a
+ * "new since you last read" line above its first message after that
+ * time when it was not on screen; MARKREAD goes out when a buffer is
+ * looked at (selected, or followed at the bottom), and a marker moved
+ * by another device recounts the unread messages and the activity.
+ */
+#define READMARK_TEXT "new since you last read"
+
+/* Activity of a buffer not on screen, for the status line; ordered. */
+enum activity { ACT_NONE, ACT_EVENT, ACT_MSG, ACT_HOT };
+
+struct readmark {
+	int64_t read_ms;	/* the marker: read up to here; 0 unknown */
+	uint64_t first_new;	/* line number + 1 of the first unread, 0 none */
+	int64_t sent_ms;	/* the newest time we sent (or heard) */
+	int64_t looked_ms;	/* since when it is on screen; 0 when not */
+};
+
+/* MARKREAD's value ("timestamp=..." or "*") for b, from the server. */
+void readmark_heard(struct buffer *b, const char *value);
+/* A message line was added to b at seq, with time and LINE_* flags. */
+void readmark_added(struct buffer *b, uint64_t seq, int64_t time,
+    unsigned flags);
+/* b is on screen at its bottom: tell the server it is read. */
+void readmark_looked(struct buffer *b);
+/* The user leaves b: its marker line goes, to come back above what is
+ * new when b is not on screen. */
+void readmark_left(struct buffer *b);
+/* The user switched to b. */
+void readmark_selected(struct buffer *b);
+/* History was merged into b: its lines have new numbers. */
+void readmark_renumbered(struct buffer *b);
+/* The line number + 1 above which the marker line shows, 0 none. */
+uint64_t readmark_line(const struct buffer *b);
+/* Lines of b after time read_ms: unread messages (not ours) and the
+ * activity they make (ACT_HOT for a highlight or in a query). */
+unsigned readmark_count(const struct buffer *b, int64_t read_ms,
+    enum activity *act);
+
+/*
+ * typing.c: +typing (ircv3.net/specs/client-tags/typing). We send
+ * "active" at most every TYPING_ACTIVE_MS while the input line has text
+ * for a channel or nick, "paused" after TYPING_PAUSE_MS without a key,
+ * "done" when the line is emptied or sent; only with message-tags, and
+ * not with --no-typing or a CLIENTTAGDENY that refuses it. Who is typing
+ * here shows in the status line until "done", a message, or the spec's
+ * expiry (6 s after "active", 30 s after "paused").
+ */
+#define TYPING_ACTIVE_MS 3000
+#define TYPING_PAUSE_MS 5000
+#define TYPING_ACTIVE_TTL_MS 6000
+#define TYPING_PAUSED_TTL_MS 30000
+#define TYPING_PEERS_MAX 4	/* typists remembered per buffer */
+
+enum typing_state { TYPING_NONE, TYPING_ACTIVE, TYPING_PAUSED };
+
+struct typing_peers {
+	struct {
+		char nick[IRC_NICK_MAX + 1];
+		enum typing_state state;
+		int64_t expires;	/* monotonic ms */
+	} who[TYPING_PEERS_MAX];
+};
+
+struct typing_self {
+	enum typing_state state;	/* what we last sent */
+	int64_t sent_ms;		/* when (monotonic) */
+	int64_t key_ms;			/* the last key in the line */
+};
+
+/* Does a CLIENTTAGDENY value refuse +typing? */
+bool typing_denied(const char *deny);
+/* nick's +typing value in b (NULL: a message from nick, which ends it). */
+void typing_heard(struct buffer *b, const char *nick, const char *state,
+    int64_t now);
+/* b's input line changed at now; empty says whether it is now empty. */
+void typing_input(struct buffer *b, bool empty, int64_t now);
+/* b's line was sent (or abandoned): "done" if we said anything. */
+void typing_done(struct buffer *b, int64_t now);
+/* Each loop pass: "paused" when due, typists expire. */
+void typing_tick(int64_t now);
+/* ms until typing_tick has work, or -1. */
+int typing_timeout(int64_t now);
+/* "bob is typing", "bob and carol are typing"... for b into buf; 0 if
+ * nobody is. */
+size_t typing_text(const struct buffer *b, char *buf, size_t cap);
+/* Whether we send typing notifications at all (--no-typing). */
+extern bool typing_send;
+
+/*
+ * react.c: what points at another message by its msgid: reactions
+ * (+draft/react) beside the message they react to, replies
+ * (+draft/reply) shown with a reference to what they answer, /react,
+ * and the selected line (Shift-Up, Shift-Down) that /react and /delete
+ * act on instead of the newest.
+ */
+#define REACT_MAX 32		/* bytes of one reaction kept */
+#define REACT_REF_MAX 96	/* "↪ nick: words…" */
+
+/* nick reacted with emoji to msgid in b: noted beside the line, or a
+ * short line when it is not in the scrollback. */
+void react_heard(struct buffer *b, const char *nick, const char *msgid,
+    const char *emoji, int64_t time);
+/* The note of a line with nick's emoji added: "👍 bob, carol  ❤ dan".
+ * Returns the length, or 0 (out unchanged) when it does not fit. */
+size_t react_note_add(char *out, size_t cap, const char *note,
+    const char *emoji, const char *nick);
+/* The reference a reply to msgid starts with, into out. */
+void react_reply_ref(const struct buffer *b, const char *msgid, char *out,
+    size_t cap);
+/* The line /react and /delete act on: the selected one, else the newest
+ * message with a msgid (ours only when own is true). false if none. */
+bool react_target(const struct buffer *b, bool own, uint64_t *seq);
+/* Move the selection dir lines (-1 older, 1 newer) among b's messages
+ * with a msgid; past the newest it ends. */
+void react_select(struct buffer *b, int dir);
+/* /react emoji in b. */
+void react_send(struct buffer *b, const char *emoji);
+
+/* redact.c: draft/message-redaction: /delete, and deleted lines. */
+
+/* /delete in b: REDACT the selected line, else our newest message. */
+void redact_send(struct buffer *b, const char *reason);
+/* REDACT for msgid in b: the line shows "(message deleted)". */
+void redact_heard(struct buffer *b, const char *msgid);
+
+/*
+ * monitor.c: /notify, through MONITOR (ircv3.net/specs/extensions/monitor).
+ * The list is natter's, kept across reconnects and sent again once the
+ * welcome burst says the server has MONITOR; 730 and 731 say who came
+ * and went, in the buffer on screen.
+ */
+#define MONITOR_MAX 100		/* nicks on the list */
+
+enum monitor_state { MONITOR_UNKNOWN, MONITOR_ONLINE, MONITOR_OFFLINE };
+
+/* /notify add|del|list [nick...] in b. */
+void monitor_command(struct buffer *b, char *args);
+/* Registered, ISUPPORT known: MONITOR + the list. */
+void monitor_registered(void);
+/* 730 (online true) or 731: a comma-separated list of nick[!user@host]. */
+void monitor_heard(char *list, bool online);
+/* 734: the server's list is full; list is what it refused. */
+void monitor_full(const char *list);
+/* The state of nick, for tests and /notify list. */
+enum monitor_state monitor_state(const char *nick);
+/* Forget the whole list (tests). */
+void monitor_clear(void);
+
+/*
+ * multiline.c: draft/multiline (ircv3.net/specs/extensions/multiline).
+ * Text of several lines (a confirmed paste, Alt-Enter in the input)
+ * goes out as one BATCH when the server offers the capability and it
+ * fits max-bytes and max-lines, lines longer than a message continued
+ * with draft/multiline-concat; received batches are put together and
+ * shown as one message of several lines.
+ */
+#define MULTILINE_OPEN_MAX 4	/* multiline batches open at once */
+
+/* The capability's value ("max-bytes=4096,max-lines=100"). */
+void multiline_cap(const char *value);
+/* Can text[0..len) go to target as one batch? */
+bool multiline_fits(const char *target, const char *text, size_t len);
+/* Send it (the caller checked multiline_fits); returns the lines sent. */
+size_t multiline_send(const char *target, const char *text, size_t len);
+/* BATCH +ref draft/multiline target: start collecting; the BATCH line's
+ * own tags (msgid, time, batch) and source come with it. */
+void multiline_open(const char *ref, const char *target, const char *source,
+    const char *msgid, int64_t time, const char *outer, const char *reply);
+/* A PRIVMSG or NOTICE in batch ref: true when taken. */
+bool multiline_line(const char *ref, const char *text, bool concat,
+    bool notice);
+/* BATCH -ref: true with the message put together in *out when ref was a
+ * multiline batch; out's strings live until the next call. */
+struct multiline_msg {
+	const char *target, *source, *msgid, *outer, *reply;
+	char *text;		/* lines joined by '\n' */
+	int64_t time;
+	bool notice;
+};
+bool multiline_close(const char *ref, struct multiline_msg *out);
+
 /* window.c: the model. Buffers (server, channels, queries), their
  * scrollback rings and nick lists, and who we are. */
 
 
-/* One history line in one allocation: 16 bytes of header, then the nick
- * and the text, each NUL-terminated. */
+/* One history line in one allocation: 16 bytes of header, then the nick,
+ * the text, the msgid (reactions and deletion find a line by it) and a
+ * note shown dimmed after the text (the reactions), each NUL-terminated. */
 struct line {
 	int64_t time;	/* ms since the epoch, UTC */
 	uint8_t kind;	/* enum line_kind */
 	uint8_t flags;	/* LINE_* */
 	uint8_t nicklen;
-	char data[];	/* nick, NUL, text, NUL */
+	uint8_t idlen;	/* msgid, "" when the server gave none */
+	uint16_t textlen;
+	char data[];	/* nick, NUL, text, NUL, msgid, NUL, note, NUL */
 };
 #define LINE_NICK(l) ((l)->data)
 #define LINE_TEXT(l) ((l)->data + (l)->nicklen + 1)
+#define LINE_MSGID(l) (LINE_TEXT(l) + (l)->textlen + 1)
+#define LINE_NOTE(l) (LINE_MSGID(l) + (l)->idlen + 1)
 #define LINE_TEXT_MAX 1024	/* longer text is cut at a character boundary */
+#define LINE_NOTE_MAX 256	/* reactions beyond this are not shown */
 
 /* BUFFER_LIST is /list's (list.c): no conversation, nothing sent there. */
 enum buffer_kind {
 	BUFFER_SERVER, BUFFER_CHANNEL, BUFFER_QUERY, BUFFER_LIST,
 	BUFFER_SEARCH,		/* search.c's results */
 };
-/* Activity of a buffer not on screen, for the status line; ordered. */
-enum activity { ACT_NONE, ACT_EVENT, ACT_MSG, ACT_HOT };
 
 struct nick {
 	char prefix[8];		/* multi-prefix: every status, highest first */
@@ -496,6 +685,10 @@ struct buffer {
 	struct comp_list spoke;	/* complete.c: who spoke, most recent first */
 	struct logfile log;	/* logfile.c: the open log file */
 	long search_at;		/* search.c: line index of the last match, -1 */
+	uint64_t selected;	/* react.c: line number + 1 selected, 0 none */
+	struct readmark mark;	/* readmark.c: what was read, where new starts */
+	struct typing_peers typing;	/* typing.c: who is typing here */
+	struct typing_self typed;	/* typing.c: what we told them */
 };
 
 /* Who we are and what the server agreed to. */
@@ -510,6 +703,9 @@ struct buffer {
 #define CAP_SASL 0x100
 #define CAP_ACCOUNT_NOTIFY 0x200
 #define CAP_SEARCH 0x400	/* soju.im/search */
+#define CAP_READ_MARKER 0x800
+#define CAP_REDACT 0x1000
+#define CAP_MULTILINE 0x2000
 
 struct self {
 	char nick[IRC_NICK_MAX + 1];
@@ -527,6 +723,10 @@ struct self {
 	char elist[16];		/* ISUPPORT ELIST: LIST's filters, "" none */
 	bool away;		/* 306 seen, 305 not since */
 	char account[IRC_NICK_MAX + 1];	/* logged in as (900), "" when not */
+	unsigned monitor_max;	/* ISUPPORT MONITOR, 0 when none */
+	bool tagdeny_typing;	/* ISUPPORT CLIENTTAGDENY refuses +typing */
+	size_t multiline_bytes;	/* draft/multiline max-bytes */
+	size_t multiline_lines;	/* and max-lines */
 };
 extern struct self self;
 #define MODES_LINE_MAX 12	/* /op etc. send at most this many a line */
@@ -572,6 +772,16 @@ void window_close(size_t i);
  * activity and unread counts of buffers not on screen. */
 void buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
     unsigned flags, const char *nick, const char *text);
+/* The same for a message with its msgid (NULL or "" when none). */
+void buffer_add_msg(struct buffer *b, int64_t time, enum line_kind kind,
+    unsigned flags, const char *nick, const char *text, const char *msgid);
+/* The line number of the newest line with this msgid; false if none. */
+bool buffer_find_msgid(const struct buffer *b, const char *msgid,
+    uint64_t *seq);
+/* Change line seq in place: its text (NULL keeps it), its note (NULL
+ * keeps it) and flags (added). False when the line is gone. */
+bool buffer_line_edit(struct buffer *b, uint64_t seq, const char *text,
+    const char *note, unsigned flags);
 /* Do two times fall on the same local day? */
 bool window_same_day(int64_t a_ms, int64_t b_ms);
 /* The text of a day line, "Friday 4 December 2026" (local time); returns
@@ -599,6 +809,8 @@ void buffer_addf(struct buffer *b, enum line_kind kind, const char *fmt, ...)
 const struct line *buffer_line(const struct buffer *b, uint64_t seq);
 void buffer_clear(struct buffer *b);
 void buffer_rename(struct buffer *b, const char *name);
+/* Rows line seq takes at cols columns, the marker line above it too. */
+size_t buffer_line_rows(const struct buffer *b, uint64_t seq, int cols);
 /* Scroll the view by rows at cols columns: positive up, negative down. */
 void buffer_scroll(struct buffer *b, long rows, int cols);
 void buffer_scroll_top(struct buffer *b, int cols);

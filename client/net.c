@@ -261,10 +261,10 @@ net_flush(void)
 void
 net_sendf(const char *fmt, ...)
 {
-	char line[IRC_BODY_MAX + 1];
+	char line[IRC_CLIENT_TAGS_MAX + 2 + IRC_BODY_MAX + 1];
 	va_list ap;
 	int n;
-	size_t len;
+	size_t len, tags = 0;
 
 	if (net.state != NET_UP)
 		return;
@@ -273,11 +273,18 @@ net_sendf(const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	len = (size_t)n;
-	/* Cut at a character boundary so CRLF fits in IRC_BODY_MAX; a
+	len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	/* Client tags ("@+typing=active ") have their own limit; the rest
+	 * is cut at a character boundary so CRLF fits in IRC_BODY_MAX. A
 	 * line break inside a parameter would be a second command. */
-	if (len > IRC_BODY_MAX - 2)
-		len = utf8_truncate(line, IRC_BODY_MAX - 2, IRC_BODY_MAX - 2);
+	if (line[0] == '@') {
+		tags = strcspn(line, " ") + 1;
+		if (tags > IRC_CLIENT_TAGS_MAX + 1 || tags > len)
+			return;
+	}
+	if (len - tags > IRC_BODY_MAX - 2)
+		len = tags + utf8_truncate(line + tags, IRC_BODY_MAX - 2,
+		    IRC_BODY_MAX - 2);
 	for (size_t i = 0; i < len; i++)
 		if (line[i] == '\r' || line[i] == '\n' || line[i] == '\0')
 			len = i;

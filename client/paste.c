@@ -147,8 +147,13 @@ paste_offer(struct buffer *b, const char *text, size_t len)
 	pending.len = len;
 	pending.count = count;
 	str_copy(pending.target, b->name, sizeof(pending.target));
-	snprintf(pending.prompt, sizeof(pending.prompt),
-	    "Paste %zu messages to %s? (y/n)", count, b->name);
+	if (multiline_fits(b->name, text, len))
+		snprintf(pending.prompt, sizeof(pending.prompt),
+		    "Paste %zu lines to %s as one message? (y/n)", count,
+		    b->name);
+	else
+		snprintf(pending.prompt, sizeof(pending.prompt),
+		    "Paste %zu messages to %s? (y/n)", count, b->name);
 	dirty |= DIRTY_INPUT | DIRTY_STATUS;
 	return true;
 }

@@ -16,6 +16,7 @@ struct said {
 	char *shown;	/* the buffer that shows it (a /msg may be elsewhere) */
 	char *text;
 	bool action;
+	bool multi;	/* several lines, one draft/multiline batch */
 };
 
 static struct {
@@ -26,7 +27,7 @@ static struct {
 
 struct say_ctx {
 	const char *target, *shown;
-	bool action;
+	bool action, multi;
 };
 
 static void
@@ -54,7 +55,7 @@ say_push(const char *chunk, size_t n, void *arg)
 	}
 	out.q[(out.head + out.len) % out.cap] = (struct said){
 		xstrdup(ctx->target), xstrdup(ctx->shown), xstrndup(chunk, n),
-		ctx->action };
+		ctx->action, ctx->multi };
 	out.len++;
 }
 
@@ -74,10 +75,33 @@ void
 say(struct buffer *b, const char *target, const char *text, size_t len,
     bool action)
 {
-	struct say_ctx ctx = { target, b->name, action };
+	struct say_ctx ctx = { target, b->name, action, false };
 
-	paste_split(text, len, say_budget(target, action), say_push, &ctx);
+	/* Several lines go as one message where the server takes them so. */
+	if (!action && multiline_fits(target, text, len)) {
+		ctx.multi = true;
+		say_push(text, len, &ctx);
+	} else
+		paste_split(text, len, say_budget(target, action), say_push,
+		    &ctx);
 	say_flush(time_mono_ms());
+}
+
+/* Shown as received: lines joined by '\n', empty ones dropped. */
+static void
+say_lines(char *text)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; text[i] != '\0'; i++) {
+		char c = text[i] == '\r' ? '\n' : text[i];
+		if (c == '\n' && (k == 0 || text[k - 1] == '\n'))
+			continue;
+		text[k++] = c;
+	}
+	while (k > 0 && text[k - 1] == '\n')
+		k--;
+	text[k] = '\0';
 }
 
 void
@@ -87,7 +111,10 @@ say_flush(int64_t now)
 		return;
 	while (out.len > 0 && pace_wait(&out.pace, now) == 0) {
 		struct said *s = &out.q[out.head];
-		if (s->action)
+		if (s->multi) {
+			multiline_send(s->target, s->text, strlen(s->text));
+			say_lines(s->text);
+		} else if (s->action)
 			net_sendf("PRIVMSG %s :\1ACTION %s\1", s->target, s->text);
 		else
 			net_sendf("PRIVMSG %s :%s", s->target, s->text);

@@ -140,6 +140,11 @@ status_render(struct render *r, int cols)
 	if (window_current()->scrolled)
 		snprintf(tail, sizeof(tail), "  -- MORE (%llu below) --",
 		    (unsigned long long)buffer_unseen(window_current()));
+	/* typing.c: who is typing here, until they send or stop. */
+	char typing[128];
+	if (typing_text(window_current(), typing, sizeof(typing)) > 0)
+		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail),
+		    "  %s", typing);
 	if (status_note[0] != '\0')
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail),
 		    "  %s", status_note);

@@ -157,8 +157,23 @@ draw_row(WINDOW *win, int y, const struct render *r, size_t from, size_t to,
 {
 	size_t i = from;
 
-	while (i < to && x < maxx)
+	/* A multiline message's break (L'\n') ends its row unseen. */
+	while (i < to && x < maxx && r->w[i] != L'\n')
 		i = draw_char(win, y, &x, maxx, r->w, r->st, i, to);
+}
+
+/* "──── new since you last read ────" across the history pane. */
+static void
+draw_marker(int row)
+{
+	static const char text[] = " " READMARK_TEXT " ";
+	int len = (int)strlen(text), x = (hist_cols - len) / 2;
+
+	wattron(whist, A_BOLD | COLOR_PAIR(color_pair(4, -1)));
+	mvwhline(whist, row, 0, ACS_HLINE, hist_cols);
+	if (x >= 0)
+		mvwaddstr(whist, row, x, text);
+	wattroff(whist, A_BOLD | COLOR_PAIR(color_pair(4, -1)));
 }
 
 static void
@@ -188,17 +203,26 @@ draw_history(void)
 			int indent;
 
 			render_line(&r, l, hist_cols);
+			if (b->selected == seq + 1)
+				for (size_t i = 0; i < r.n; i++)
+					r.st[i].attr |= MIRC_REVERSE;
 			nrows = wrap_rows(r.w, r.n, hist_cols, r.indent, starts,
 			    nitems(starts));
 			if (nrows > nitems(starts))
 				nrows = nitems(starts);
 			indent = r.indent > hist_cols - 2 ? 0 : r.indent;
-			if (skip > nrows - 1)
-				skip = nrows - 1;
-			for (size_t k = nrows - skip; k-- > 0 && row >= 0; row--)
+			/* The marker row above the first unread line is one
+			 * more row of it, its top (buffer_line_rows). */
+			bool marker = readmark_line(b) == seq + 1;
+			if (skip > nrows - !marker)
+				skip = nrows - !marker;
+			for (size_t k = nrows - (skip < nrows ? skip : nrows);
+			    k-- > 0 && row >= 0; row--)
 				draw_row(whist, row, &r, starts[k],
 				    k + 1 < nrows ? starts[k + 1] : r.n,
 				    k == 0 ? 0 : indent, hist_cols);
+			if (marker && row >= 0)
+				draw_marker(row--);
 			skip = 0;
 			if (row < 0 || seq == oldest)
 				break;
@@ -337,7 +361,8 @@ draw_input(void)
 	cursor = edit_view(e, cols);
 	r.n = 0;
 	for (size_t i = e->scroll; i < e->len && r.n < RENDER_MAX; i++) {
-		r.w[r.n] = e->buf[i];
+		/* A line break (Alt-Enter) shows as one column. */
+		r.w[r.n] = e->buf[i] == L'\n' ? L'\x21b5' : e->buf[i];
 		r.st[r.n].attr = 0;
 		r.st[r.n].fg = r.st[r.n].bg = MIRC_DEFAULT;
 		r.n++;
@@ -646,6 +671,42 @@ k_interrupt(void)
 		command_run(window_current(), "/quit");
 }
 
+/* Alt-Enter: a line break in the input, sent as one multiline message
+ * where the server takes them (else as several). */
+static void
+k_newline(void)
+{
+	if (edit_insert(cur_edit(), L'\n'))
+		dirty |= DIRTY_INPUT;
+}
+
+/* Shift-Up, Shift-Down: select a message for /react and /delete, the
+ * view following it. */
+static void
+select_move(int dir)
+{
+	struct buffer *b = window_current();
+	uint64_t bottom, rows = 0;
+
+	react_select(b, dir);
+	if (b->selected == 0)
+		return;
+	bottom = b->scrolled ? b->anchor : b->seq - 1;
+	for (uint64_t s = bottom; s >= b->selected - 1; s--) {
+		rows += buffer_line_rows(b, s, hist_cols);
+		if (s == b->selected - 1)
+			break;
+	}
+	if (b->selected - 1 > bottom || rows > (uint64_t)hist_rows) {
+		b->scrolled = b->selected < b->seq;
+		b->anchor = b->selected - 1;
+		b->skip = 0;
+	}
+}
+
+static void k_select_up(void) { select_move(-1); }
+static void k_select_down(void) { select_move(1); }
+
 static void
 k_redraw(void)
 {
@@ -780,7 +841,11 @@ static const struct keybind {
 	{ KEY_KIND_FUNC, KEY_PPAGE, NULL, k_page_up },
 	{ KEY_KIND_FUNC, KEY_RESIZE, NULL, k_resize },
 	{ KEY_KIND_FUNC, KEY_RIGHT, NULL, k_right },
+	{ KEY_KIND_FUNC, KEY_SF, NULL, k_select_down },
+	{ KEY_KIND_FUNC, KEY_SR, NULL, k_select_up },
 	{ KEY_KIND_FUNC, KEY_UP, NULL, k_hist_prev },
+	{ KEY_KIND_META, KEY_CTRL('J'), NULL, k_newline },
+	{ KEY_KIND_META, KEY_CTRL('M'), NULL, k_newline },
 	{ KEY_KIND_META, 'b', NULL, k_word_left },
 	{ KEY_KIND_META, 'd', NULL, k_kill_word_fwd },
 	{ KEY_KIND_META, 'f', NULL, k_word_right },
@@ -792,6 +857,8 @@ static const struct keybind {
 	{ KEY_KIND_CSI, 0, "1;3C", k_next },
 	{ KEY_KIND_CSI, 0, "1;3B", k_next },
 	{ KEY_KIND_CSI, 0, "Z", k_backtab },
+	{ KEY_KIND_CSI, 0, "1;2A", k_select_up },
+	{ KEY_KIND_CSI, 0, "1;2B", k_select_down },
 	{ KEY_KIND_CSI, 0, "1;5D", k_word_left },
 	{ KEY_KIND_CSI, 0, "1;5C", k_word_right },
 	{ KEY_KIND_CSI, 0, "5;5~", k_nicks_up },
@@ -799,6 +866,8 @@ static const struct keybind {
 	/* Focus reports, where terminfo names them (ncurses 6.5's xterm). */
 	{ KEY_KIND_NAME, 0, "kxIN", k_focus_in },
 	{ KEY_KIND_NAME, 0, "kxOUT", k_focus_out },
+	{ KEY_KIND_NAME, 0, "kUP", k_select_up },
+	{ KEY_KIND_NAME, 0, "kDN", k_select_down },
 	{ KEY_KIND_NAME, 0, "kLFT3", k_prev },
 	{ KEY_KIND_NAME, 0, "kUP3", k_prev },
 	{ KEY_KIND_NAME, 0, "kRIT3", k_next },
@@ -908,6 +977,17 @@ key(bool func, wint_t ch)
 		dirty |= DIRTY_INPUT;
 }
 
+/* FNV-1a of the input line, to tell an edit from a cursor move. */
+static uint64_t
+line_hash(const struct edit *e)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < e->len; i++)
+		h = (h ^ (uint64_t)e->buf[i]) * 1099511628211ull;
+	return h ^ e->len;
+}
+
 /* The keys of one read: what came together, for paste detection. */
 static struct burst {
 	wint_t *ch;
@@ -991,7 +1071,14 @@ ui_keys(void)
 	}
 	free(text);
 	for (size_t i = 0; i < burst.n; i++) {
+		struct buffer *b = window_current();
+		uint64_t before = line_hash(&b->edit);
 		key(burst.func[i], burst.ch[i]);
 		complete_key_done();
+		/* What the line holds changed: typing.c decides what to tell.
+		 * A /command is not a message being typed. */
+		if (window_current() == b && line_hash(&b->edit) != before)
+			typing_input(b, b->edit.len == 0 || b->edit.buf[0] == L'/',
+			    time_mono_ms());
 	}
 }

@@ -112,10 +112,14 @@ window_select(size_t i)
 {
 	if (i >= nwindows)
 		return;
+	if (window_cur < nwindows && window_cur != i)
+		readmark_left(windows[window_cur]);
 	window_cur = i;
 	windows[i]->activity = ACT_NONE;
 	windows[i]->unread = 0;
 	dirty = DIRTY_ALL;
+	if (!windows[i]->scrolled)
+		readmark_selected(windows[i]);
 }
 
 void
@@ -143,26 +147,52 @@ buffer_line(const struct buffer *b, uint64_t seq)
 }
 
 static struct line *
-line_new(int64_t time, enum line_kind kind, unsigned flags, const char *nick,
-    const char *text)
+line_make(int64_t time, enum line_kind kind, unsigned flags, const char *nick,
+    const char *text, const char *msgid, const char *note)
 {
 	size_t nl = strlen(nick), tl = strlen(text);
+	size_t il = msgid != NULL ? strlen(msgid) : 0;
+	size_t ol = note != NULL ? strlen(note) : 0;
 	struct line *l;
+	char *p;
 
 	if (nl > 255)
 		nl = utf8_truncate(nick, nl, 255);
 	if (tl > LINE_TEXT_MAX)
 		tl = utf8_truncate(text, tl, LINE_TEXT_MAX);
-	l = xmalloc(sizeof(*l) + nl + 1 + tl + 1);
+	if (il > IRC_MSGID_MAX)
+		il = 0;		/* cut, it would match nothing */
+	if (ol > LINE_NOTE_MAX)
+		ol = utf8_truncate(note, ol, LINE_NOTE_MAX);
+	l = xmalloc(sizeof(*l) + nl + tl + il + ol + 4);
 	l->time = time;
 	l->kind = (uint8_t)kind;
 	l->flags = (uint8_t)flags;
 	l->nicklen = (uint8_t)nl;
-	memcpy(l->data, nick, nl);
-	l->data[nl] = '\0';
-	memcpy(l->data + nl + 1, text, tl);
-	l->data[nl + 1 + tl] = '\0';
+	l->textlen = (uint16_t)tl;
+	l->idlen = (uint8_t)il;
+	p = l->data;
+	memcpy(p, nick, nl);
+	p[nl] = '\0';
+	p += nl + 1;
+	memcpy(p, text, tl);
+	p[tl] = '\0';
+	p += tl + 1;
+	if (il > 0)
+		memcpy(p, msgid, il);
+	p[il] = '\0';
+	p += il + 1;
+	if (ol > 0)
+		memcpy(p, note, ol);
+	p[ol] = '\0';
 	return l;
+}
+
+static struct line *
+line_new(int64_t time, enum line_kind kind, unsigned flags, const char *nick,
+    const char *text)
+{
+	return line_make(time, kind, flags, nick, text, NULL, NULL);
 }
 
 bool
@@ -196,7 +226,7 @@ window_day_text(char *buf, size_t cap, int64_t ms)
 }
 
 static void buffer_heard(struct buffer *b, enum line_kind kind,
-    unsigned flags);
+    unsigned flags, int64_t time);
 
 static struct line *
 day_line(int64_t ms)
@@ -239,6 +269,11 @@ ring_prepend(struct buffer *b, struct line **add, size_t nadd, size_t drop)
 	b->log.next_seq += nadd - drop;
 	if (b->scrolled)
 		b->anchor += nadd - drop;
+	/* Line numbers + 1, 0 for none: they move with their lines. */
+	if (b->selected > 0)
+		b->selected += nadd - drop;
+	if (b->mark.first_new > 0)
+		b->mark.first_new += nadd - drop;
 	if (b == window_current())
 		dirty |= DIRTY_HISTORY;
 }
@@ -301,7 +336,50 @@ void
 buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
     unsigned flags, const char *nick, const char *text)
 {
-	struct line *l = line_new(time, kind, flags, nick, text);
+	buffer_add_msg(b, time, kind, flags, nick, text, NULL);
+}
+
+bool
+buffer_find_msgid(const struct buffer *b, const char *msgid, uint64_t *seq)
+{
+	if (msgid == NULL || msgid[0] == '\0')
+		return false;
+	for (uint64_t s = b->seq; s-- > b->seq - b->count;) {
+		const struct line *l = buffer_line(b, s);
+		if (l->idlen > 0 && strcmp(LINE_MSGID(l), msgid) == 0) {
+			*seq = s;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+buffer_line_edit(struct buffer *b, uint64_t seq, const char *text,
+    const char *note, unsigned flags)
+{
+	const struct line *old = buffer_line(b, seq);
+	struct line *l;
+	size_t at;
+
+	if (old == NULL)
+		return false;
+	l = line_make(old->time, old->kind, old->flags | flags, LINE_NICK(old),
+	    text != NULL ? text : LINE_TEXT(old), LINE_MSGID(old),
+	    note != NULL ? note : LINE_NOTE(old));
+	at = (b->first + (seq - (b->seq - b->count))) % b->cap;
+	free(b->lines[at]);
+	b->lines[at] = l;
+	if (b == window_current())
+		dirty |= DIRTY_HISTORY;
+	return true;
+}
+
+void
+buffer_add_msg(struct buffer *b, int64_t time, enum line_kind kind,
+    unsigned flags, const char *nick, const char *text, const char *msgid)
+{
+	struct line *l = line_make(time, kind, flags, nick, text, msgid, NULL);
 	const struct line *prev = buffer_line(b, b->seq - 1);
 
 	/* A day line between lines of different local days, and above a
@@ -315,19 +393,29 @@ buffer_add(struct buffer *b, int64_t time, enum line_kind kind,
 	/* Line mode has no screen: its errors go to standard error. */
 	if (kind == LINE_ERROR)
 		pipe_error(text);
-	buffer_heard(b, kind, flags);
+	if (kind == LINE_MSG || kind == LINE_ACTION || kind == LINE_NOTICE)
+		readmark_added(b, b->seq - 1, time, flags);
+	buffer_heard(b, kind, flags, time);
 }
 
 /* A line arrived in b: redraw it, or count it for the status line. */
 static void
-buffer_heard(struct buffer *b, enum line_kind kind, unsigned flags)
+buffer_heard(struct buffer *b, enum line_kind kind, unsigned flags,
+    int64_t time)
 {
+	bool message = kind == LINE_MSG || kind == LINE_ACTION ||
+	    kind == LINE_NOTICE;
 	if (b == window_current()) {
 		dirty |= b->scrolled ? DIRTY_STATUS : DIRTY_HISTORY;
+		if (message && !b->scrolled)
+			readmark_looked(b);
 		return;
 	}
+	/* Read already (history older than the read marker): no news. */
+	if (message && time > 0 && time <= b->mark.read_ms)
+		return;
 	enum activity act = ACT_EVENT;
-	if (kind == LINE_MSG || kind == LINE_ACTION || kind == LINE_NOTICE) {
+	if (message) {
 		act = ACT_MSG;
 		if ((flags & LINE_HIGHLIGHT) || b->kind == BUFFER_QUERY)
 			act = ACT_HOT;
@@ -420,7 +508,7 @@ buffer_merge(struct buffer *b, const struct chathist_line *add, size_t nadd,
 			l = line_new(a->time, a->kind, a->flags, a->nick, a->text);
 			if (first_new == UINT64_MAX)
 				first_new = n;
-			buffer_heard(b, a->kind, a->flags);
+			buffer_heard(b, a->kind, a->flags, a->time);
 		} else
 			l = old[i++];
 		if (day_between(prev, l->time))
@@ -446,6 +534,9 @@ buffer_merge(struct buffer *b, const struct chathist_line *add, size_t nadd,
 	b->first = 0;
 	b->seq += n - drop - nold;
 	b->count = n - drop;
+	/* Lines moved: the selection goes, the marker is found again. */
+	b->selected = 0;
+	readmark_renumbered(b);
 	if (anchor != NULL) {
 		uint64_t at = ring_find(b, anchor);
 		b->anchor = at < b->seq ? at : b->seq - b->count;
@@ -507,12 +598,18 @@ buffer_rename(struct buffer *b, const char *name)
 	dirty |= DIRTY_STATUS;
 }
 
+size_t
+buffer_line_rows(const struct buffer *b, uint64_t seq, int cols)
+{
+	return render_rows(buffer_line(b, seq), cols) +
+	    (readmark_line(b) == seq + 1);
+}
+
 /* Moving the view is counted in rows; lines are as tall as they wrap. */
 void
 buffer_scroll(struct buffer *b, long rows, int cols)
 {
 	uint64_t oldest = b->seq - b->count;
-	const struct line *l;
 	size_t h;
 
 	if (b->count == 0 || rows == 0)
@@ -531,8 +628,7 @@ buffer_scroll(struct buffer *b, long rows, int cols)
 		dirty |= DIRTY_HISTORY | DIRTY_STATUS;
 	b->scrolled = true;
 	while (rows > 0) {
-		l = buffer_line(b, b->anchor);
-		h = render_rows(l, cols);
+		h = buffer_line_rows(b, b->anchor, cols);
 		if (b->skip > h - 1)
 			b->skip = h - 1;	/* the width changed */
 		if (b->skip + (size_t)rows <= h - 1) {
@@ -557,8 +653,7 @@ buffer_scroll(struct buffer *b, long rows, int cols)
 			buffer_scroll_bottom(b);
 			return;
 		}
-		l = buffer_line(b, b->anchor);
-		b->skip = render_rows(l, cols) - 1;
+		b->skip = buffer_line_rows(b, b->anchor, cols) - 1;
 	}
 	if (b->anchor == b->seq - 1 && b->skip == 0)
 		buffer_scroll_bottom(b);
@@ -571,7 +666,7 @@ buffer_scroll_top(struct buffer *b, int cols)
 		return;
 	b->scrolled = true;
 	b->anchor = b->seq - b->count;
-	b->skip = render_rows(buffer_line(b, b->anchor), cols) - 1;
+	b->skip = buffer_line_rows(b, b->anchor, cols) - 1;
 	if (b == window_current())
 		dirty |= DIRTY_HISTORY | DIRTY_STATUS;
 }
@@ -579,10 +674,15 @@ buffer_scroll_top(struct buffer *b, int cols)
 void
 buffer_scroll_bottom(struct buffer *b)
 {
+	bool was = b->scrolled;
+
 	b->scrolled = false;
 	b->skip = 0;
-	if (b == window_current())
+	if (b == window_current()) {
 		dirty |= DIRTY_HISTORY | DIRTY_STATUS;
+		if (was)
+			readmark_looked(b);
+	}
 }
 
 uint64_t

@@ -27,7 +27,13 @@ wrap_rows(const wchar_t *w, size_t n, int cols, int indent, size_t *starts,
 			starts[rows] = i;
 		rows++;
 		while (i < n) {
-			int cw = utf_width(w[i]);
+			int cw;
+
+			/* A line break of a multiline message ends the row;
+			 * the next starts after it, indented. */
+			if (w[i] == L'\n')
+				break;
+			cw = utf_width(w[i]);
 
 			/* The first character always goes, so rows narrower
 			 * than a wide character still make progress. */
@@ -42,6 +48,10 @@ wrap_rows(const wchar_t *w, size_t n, int cols, int indent, size_t *starts,
 		}
 		if (i >= n)
 			break;
+		if (w[i] == L'\n') {
+			i++;
+			continue;
+		}
 		if (w[i] == L' ') {
 			/* The space that did not fit is the break itself. */
 			while (i < n && w[i] == L' ')
@@ -201,7 +211,34 @@ render_line(struct render *r, const struct line *l, int cols)
 	r->indent = render_cols(r);
 	if (r->indent > cols / 2)
 		r->indent = cols / 2;
-	render_put(r, LINE_TEXT(l), text, true);
+	if (l->flags & LINE_DELETED) {
+		text.attr |= MIRC_DIM;
+		render_put(r, "(message deleted)", text, false);
+		return;
+	}
+	/* The lines of a multiline message, each with the formatting it
+	 * starts with, and L'\n' between them for wrap_rows. */
+	const char *s = LINE_TEXT(l);
+	for (;;) {
+		const char *nl = strchr(s, '\n');
+		char part[LINE_TEXT_MAX + 1];
+		size_t k = nl != NULL ? (size_t)(nl - s) : strlen(s);
+
+		memcpy(part, s, k);
+		part[k] = '\0';
+		render_put(r, part, text, true);
+		if (nl == NULL || r->n >= RENDER_MAX)
+			break;
+		r->w[r->n] = L'\n';
+		r->st[r->n++] = plain;
+		s = nl + 1;
+	}
+	if (LINE_NOTE(l)[0] != '\0') {
+		struct style faint = plain;
+		faint.attr = MIRC_DIM;
+		render_put(r, "  ", plain, false);
+		render_put(r, LINE_NOTE(l), faint, false);
+	}
 }
 
 size_t

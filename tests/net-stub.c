@@ -4,7 +4,7 @@
 
 #include "net-stub.h"
 
-char net_sent[NET_STUB_MAX][IRC_BODY_MAX + 1];
+char net_sent[NET_STUB_MAX][IRC_LINE_MAX + 1];
 size_t net_nsent;
 int net_stub_fd = -1;
 char net_error[NET_ERROR_MAX];

@@ -13,7 +13,7 @@
 
 #define NET_STUB_MAX 64
 
-extern char net_sent[NET_STUB_MAX][IRC_BODY_MAX + 1];
+extern char net_sent[NET_STUB_MAX][IRC_LINE_MAX + 1];
 extern size_t net_nsent;	/* lines sent, including any not kept */
 extern int net_stub_fd;
 

@@ -1,0 +1,617 @@
+/*
+ * Check tests for natter's IRCv3 conversation features: read markers,
+ * typing, multiline, reactions and replies, deletion, MONITOR, and the
+ * server's INFO, HELP and WHOWAS shown where they were asked.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter.h"
+#include "net-stub.h"
+
+struct options opt;
+
+static void
+setup(void)
+{
+	net_stub_reset();
+	net_stub_fd = 3;
+	opt.host = "irc.test";
+	opt.port = "6667";
+	opt.nick = opt.user = "alice";
+	opt.real = "Alice";
+	memset(&self, 0, sizeof(self));
+	str_copy(self.nick, "alice", sizeof(self.nick));
+	str_copy(self.prefix_chars, "@+", sizeof(self.prefix_chars));
+	str_copy(self.prefix_modes, "ov", sizeof(self.prefix_modes));
+	self.registered = true;
+	self.caps = CAP_TAGS | CAP_ECHO | CAP_BATCH | CAP_SERVER_TIME;
+	typing_send = true;
+	monitor_clear();
+	window_scrollback = 100;
+	window_init("server");
+}
+
+static void
+teardown(void)
+{
+	window_free_all();
+}
+
+static void
+from_server(const char *line)
+{
+	char buf[IRC_LINE_MAX + 1];
+
+	str_copy(buf, line, sizeof(buf));
+	handle_line(buf, strlen(buf));
+}
+
+/* A joined channel #t, not on screen (the server buffer is). */
+static struct buffer *
+joined(const char *name)
+{
+	struct buffer *b = window_open(name, BUFFER_CHANNEL);
+
+	b->joined = true;
+	return b;
+}
+
+static const struct line *
+newest(const struct buffer *b)
+{
+	return buffer_line(b, b->seq - 1);
+}
+
+/* Was a line starting with prefix sent? */
+static bool
+sent(const char *prefix)
+{
+	for (size_t i = 0; i < net_nsent && i < NET_STUB_MAX; i++)
+		if (strncmp(net_sent[i], prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
+}
+
+/* reactions and replies */
+
+START_TEST(react_note_groups)
+{
+	char note[LINE_NOTE_MAX + 1] = "";
+
+	ck_assert_uint_gt(react_note_add(note, sizeof(note), "", "👍", "bob"), 0);
+	ck_assert_str_eq(note, "👍 bob");
+	ck_assert_uint_gt(react_note_add(note, sizeof(note), note, "❤", "carol"), 0);
+	ck_assert_str_eq(note, "👍 bob  ❤ carol");
+	ck_assert_uint_gt(react_note_add(note, sizeof(note), note, "👍", "dan"), 0);
+	ck_assert_str_eq(note, "👍 bob, dan  ❤ carol");
+	/* The same reaction again from the same nick changes nothing. */
+	ck_assert_uint_eq(react_note_add(note, sizeof(note), note, "👍", "DAN"), 0);
+	ck_assert_str_eq(note, "👍 bob, dan  ❤ carol");
+	/* Too long for the note: kept as it was. */
+	char full[LINE_NOTE_MAX + 1];
+	memset(full, 'x', LINE_NOTE_MAX - 4);
+	full[LINE_NOTE_MAX - 4] = '\0';
+	str_copy(note, full, sizeof(note));
+	ck_assert_uint_eq(react_note_add(note, sizeof(note), note, "🎉", "bob"), 0);
+	ck_assert_str_eq(note, full);
+}
+END_TEST
+
+START_TEST(react_tagmsg_beside_line)
+{
+	struct buffer *b = joined("#t");
+
+	from_server("@msgid=m1;time=2026-12-06T10:00:00.000Z :bob!b@h PRIVMSG #t :lunch?");
+	from_server("@msgid=m2;+draft/reply=m1;+draft/react=👍 :carol!c@h TAGMSG #t");
+	ck_assert_str_eq(LINE_TEXT(newest(b)), "lunch?");
+	ck_assert_str_eq(LINE_MSGID(newest(b)), "m1");
+	ck_assert_str_eq(LINE_NOTE(newest(b)), "👍 carol");
+	/* Not in the scrollback: a short line says so. */
+	from_server("@+draft/reply=gone;+draft/react=🎉 :carol!c@h TAGMSG #t");
+	ck_assert_str_eq(LINE_TEXT(newest(b)),
+	    "carol reacted 🎉 to an earlier message");
+	/* A reaction with spaces or controls cannot break the note. */
+	from_server("@+draft/reply=m1;+draft/react=a\\sb\x01 :dan!d@h TAGMSG #t");
+	ck_assert_str_eq(LINE_NOTE(buffer_line(b, b->seq - 2)),
+	    "👍 carol  a_b dan");
+}
+END_TEST
+
+START_TEST(react_reply_reference)
+{
+	struct buffer *b = joined("#t");
+
+	from_server("@msgid=m1 :bob!b@h PRIVMSG #t :\x02who\x02 wants soup today?");
+	from_server("@msgid=m2;+draft/reply=m1 :carol!c@h PRIVMSG #t :me");
+	ck_assert_str_eq(LINE_TEXT(newest(b)),
+	    "\x1d↪ bob: who wants soup today?\x1d me");
+	from_server("@msgid=m3;+draft/reply=zz :carol!c@h PRIVMSG #t :and me");
+	ck_assert_str_eq(LINE_TEXT(newest(b)),
+	    "\x1d↪ (an earlier message)\x1d and me");
+}
+END_TEST
+
+START_TEST(react_send_last_or_selected)
+{
+	struct buffer *b = joined("#t");
+
+	from_server("@msgid=m1 :bob!b@h PRIVMSG #t :one");
+	from_server("@msgid=m2 :bob!b@h PRIVMSG #t :two");
+	from_server(":server 333 alice #t bob 1");	/* not a message */
+	net_stub_reset();
+	command_run(b, "/react 👍");
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert_str_eq(net_sent[0], "@+draft/react=👍;+draft/reply=m2 TAGMSG #t");
+	/* Shift-Up twice: the first message. */
+	react_select(b, -1);
+	react_select(b, -1);
+	ck_assert_uint_eq(b->selected, 1);
+	ck_assert_str_eq(LINE_MSGID(buffer_line(b, b->selected - 1)), "m1");
+	net_stub_reset();
+	command_run(b, "/react 🎉");
+	ck_assert_str_eq(net_sent[0], "@+draft/react=🎉;+draft/reply=m1 TAGMSG #t");
+	ck_assert_uint_eq(b->selected, 0);	/* used up */
+	/* Down past the newest ends the selection. */
+	react_select(b, -1);
+	react_select(b, 1);
+	ck_assert_uint_eq(b->selected, 0);
+	/* Without message-tags nothing goes. */
+	self.caps &= ~CAP_TAGS;
+	net_stub_reset();
+	command_run(b, "/react 👍");
+	ck_assert_uint_eq(net_nsent, 0);
+	ck_assert_int_eq(newest(b)->kind, LINE_ERROR);
+}
+END_TEST
+
+/* deletion */
+
+START_TEST(redact_own_last_and_heard)
+{
+	struct buffer *b = joined("#t");
+
+	self.caps |= CAP_REDACT;
+	from_server("@msgid=a1 :alice!a@h PRIVMSG #t :oops");
+	from_server("@msgid=b1 :bob!b@h PRIVMSG #t :ha");
+	net_stub_reset();
+	command_run(b, "/delete typo");
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert_str_eq(net_sent[0], "REDACT #t a1 :typo");
+	from_server(":alice!a@h REDACT #t a1 :typo");
+	const struct line *l = buffer_line(b, b->seq - 2);
+	ck_assert(l->flags & LINE_DELETED);
+	struct render r;
+	render_line(&r, l, 80);
+	char text[256];
+	utf_encode(r.w, r.n, text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "(message deleted)"));
+	ck_assert_ptr_null(strstr(text, "oops"));
+	/* A private message's REDACT comes with the other party as target. */
+	from_server("@msgid=q1 :bob!b@h PRIVMSG alice :secret");
+	from_server(":bob!b@h REDACT alice q1");
+	ck_assert(newest(window_find("bob"))->flags & LINE_DELETED);
+	/* Without the capability, /delete says why. */
+	self.caps &= ~CAP_REDACT;
+	net_stub_reset();
+	command_run(b, "/delete");
+	ck_assert_uint_eq(net_nsent, 0);
+	ck_assert_int_eq(newest(b)->kind, LINE_ERROR);
+}
+END_TEST
+
+START_TEST(redact_fail_shown)
+{
+	struct buffer *b = joined("#t");
+
+	window_select(window_index(b));
+	from_server(":server FAIL REDACT REDACT_FORBIDDEN #t x1 :You may not delete that");
+	ck_assert_int_eq(newest(window_server())->kind, LINE_ERROR);
+	ck_assert_str_eq(LINE_TEXT(newest(window_server())),
+	    "REDACT failed: You may not delete that");
+}
+END_TEST
+
+/* read markers */
+
+START_TEST(readmark_other_device_clears_unread)
+{
+	struct buffer *b = joined("#t");
+
+	self.caps |= CAP_READ_MARKER;
+	from_server("@time=2026-12-06T10:00:00.000Z :server MARKREAD #t timestamp=2026-12-06T10:00:00.000Z");
+	from_server("@time=2026-12-06T09:59:00.000Z;msgid=o :bob!b@h PRIVMSG #t :old");
+	ck_assert_uint_eq(b->unread, 0);	/* read already */
+	from_server("@time=2026-12-06T10:01:00.000Z :bob!b@h PRIVMSG #t :alice: new");
+	from_server("@time=2026-12-06T10:02:00.000Z :bob!b@h PRIVMSG #t :newer");
+	ck_assert_uint_eq(b->unread, 2);
+	ck_assert_int_eq(b->activity, ACT_HOT);
+	/* The marker line goes above the first unread. */
+	ck_assert_uint_eq(readmark_line(b), b->seq - 1);
+	/* Another device read up to the first: one left, no highlight. */
+	from_server(":server MARKREAD #t timestamp=2026-12-06T10:01:00.000Z");
+	ck_assert_uint_eq(b->unread, 1);
+	ck_assert_int_eq(b->activity, ACT_MSG);
+	ck_assert_uint_eq(readmark_line(b), b->seq);
+	from_server(":server MARKREAD #t timestamp=2026-12-06T10:02:00.000Z");
+	ck_assert_uint_eq(b->unread, 0);
+	ck_assert_int_eq(b->activity, ACT_NONE);
+	ck_assert_uint_eq(readmark_line(b), 0);
+	/* An older marker never moves it back. */
+	from_server(":server MARKREAD #t timestamp=2026-12-06T09:00:00.000Z");
+	ck_assert_int_eq(b->mark.read_ms, 1796551320000LL);
+}
+END_TEST
+
+START_TEST(readmark_sent_when_looked_at)
+{
+	struct buffer *b = joined("#t");
+
+	self.caps |= CAP_READ_MARKER;
+	from_server("@time=2026-12-06T10:01:00.000Z :bob!b@h PRIVMSG #t :hi");
+	net_stub_reset();
+	window_select(window_index(b));
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert_str_eq(net_sent[0], "MARKREAD #t timestamp=2026-12-06T10:01:00.000Z");
+	/* Live at the bottom: each new message is read as it comes. */
+	from_server("@time=2026-12-06T10:02:00.000Z :bob!b@h PRIVMSG #t :again");
+	ck_assert_uint_eq(net_nsent, 2);
+	ck_assert_str_eq(net_sent[1], "MARKREAD #t timestamp=2026-12-06T10:02:00.000Z");
+	/* Scrolled up, it is not read until the bottom comes back. */
+	buffer_scroll(b, 1, 80);
+	from_server("@time=2026-12-06T10:03:00.000Z :bob!b@h PRIVMSG #t :more");
+	ck_assert_uint_eq(net_nsent, 2);
+	buffer_scroll_bottom(b);
+	ck_assert_uint_eq(net_nsent, 3);
+	/* Nothing new: nothing sent on selecting again. */
+	window_select(0);
+	window_select(window_index(b));
+	ck_assert_uint_eq(net_nsent, 3);
+	/* Without the capability the marker is natter's own. */
+	self.caps &= ~CAP_READ_MARKER;
+	window_select(0);
+	from_server("@time=2026-12-06T10:04:00.000Z :bob!b@h PRIVMSG #t :x");
+	ck_assert_uint_eq(readmark_line(b), b->seq);
+	window_select(window_index(b));
+	ck_assert_uint_eq(net_nsent, 3);
+	ck_assert_uint_eq(readmark_line(b), b->seq);	/* shown while here */
+	window_select(0);
+	ck_assert_uint_eq(readmark_line(b), 0);		/* gone once left */
+}
+END_TEST
+
+START_TEST(readmark_row_counted)
+{
+	struct buffer *b = joined("#t");
+
+	from_server(":server MARKREAD #t timestamp=2026-12-06T10:00:00.000Z");
+	from_server("@time=2026-12-06T10:01:00.000Z :bob!b@h PRIVMSG #t :hi");
+	ck_assert_uint_eq(buffer_line_rows(b, b->seq - 1, 80), 2);
+	ck_assert_uint_eq(render_rows(newest(b), 80), 1);
+}
+END_TEST
+
+/* typing */
+
+START_TEST(typing_throttled)
+{
+	struct buffer *b = joined("#t");
+
+	typing_input(b, false, 1000);
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert_str_eq(net_sent[0], "@+typing=active TAGMSG #t");
+	typing_input(b, false, 2000);
+	typing_input(b, false, 3999);
+	ck_assert_uint_eq(net_nsent, 1);	/* at most every 3 s */
+	typing_input(b, false, 4000);
+	ck_assert_uint_eq(net_nsent, 2);
+	/* 5 s without a key: paused, once. */
+	ck_assert_int_eq(typing_timeout(4000), TYPING_PAUSE_MS);
+	typing_tick(8999);
+	ck_assert_uint_eq(net_nsent, 2);
+	typing_tick(9000);
+	typing_tick(9500);
+	ck_assert_uint_eq(net_nsent, 3);
+	ck_assert_str_eq(net_sent[2], "@+typing=paused TAGMSG #t");
+	/* Typing again is active at once; emptying the line is done. */
+	typing_input(b, false, 9600);
+	ck_assert_str_eq(net_sent[3], "@+typing=active TAGMSG #t");
+	typing_input(b, true, 9700);
+	ck_assert_str_eq(net_sent[4], "@+typing=done TAGMSG #t");
+	typing_input(b, true, 9800);
+	ck_assert_uint_eq(net_nsent, 5);
+}
+END_TEST
+
+START_TEST(typing_only_where_allowed)
+{
+	struct buffer *b = joined("#t");
+
+	typing_send = false;	/* --no-typing */
+	typing_input(b, false, 1000);
+	typing_send = true;
+	self.caps &= ~CAP_TAGS;	/* no message-tags */
+	typing_input(b, false, 5000);
+	self.caps |= CAP_TAGS;
+	typing_input(window_server(), false, 9000);
+	ck_assert_uint_eq(net_nsent, 0);
+	ck_assert(typing_denied("*"));
+	ck_assert(!typing_denied("*,-typing"));
+	ck_assert(typing_denied("draft/react,typing"));
+	ck_assert(!typing_denied("draft/react"));
+	from_server(":server 005 alice CLIENTTAGDENY=* :are supported");
+	typing_input(b, false, 13000);
+	ck_assert_uint_eq(net_nsent, 0);
+}
+END_TEST
+
+START_TEST(typing_shown_and_expires)
+{
+	struct buffer *b = joined("#t");
+	char text[128];
+
+	ck_assert_uint_eq(typing_text(b, text, sizeof(text)), 0);
+	typing_heard(b, "bob", "active", 1000);
+	typing_text(b, text, sizeof(text));
+	ck_assert_str_eq(text, "bob is typing");
+	typing_heard(b, "carol", "active", 1000);
+	typing_text(b, text, sizeof(text));
+	ck_assert_str_eq(text, "bob and carol are typing");
+	typing_heard(b, "carol", "done", 1500);
+	typing_heard(b, "bob", "paused", 2000);
+	typing_text(b, text, sizeof(text));
+	ck_assert_str_eq(text, "bob stopped typing");
+	/* A message from bob ends it. */
+	from_server(":bob!b@h PRIVMSG #t :hello");
+	ck_assert_uint_eq(typing_text(b, text, sizeof(text)), 0);
+	/* Active expires after 6 s, paused after 30 s. */
+	typing_heard(b, "dan", "active", 10000);
+	typing_tick(15999);
+	ck_assert_uint_gt(typing_text(b, text, sizeof(text)), 0);
+	typing_tick(16000);
+	ck_assert_uint_eq(typing_text(b, text, sizeof(text)), 0);
+	typing_heard(b, "dan", "paused", 20000);
+	typing_tick(49999);
+	ck_assert_uint_gt(typing_text(b, text, sizeof(text)), 0);
+	typing_tick(50000);
+	ck_assert_uint_eq(typing_text(b, text, sizeof(text)), 0);
+	/* TAGMSG from the server: the same. */
+	from_server("@+typing=active :erin!e@h TAGMSG #t");
+	typing_text(b, text, sizeof(text));
+	ck_assert_str_eq(text, "erin is typing");
+}
+END_TEST
+
+/* multiline */
+
+START_TEST(multiline_cap_and_fits)
+{
+	from_server(":server CAP * LS :draft/multiline=max-bytes=40,max-lines=3 batch message-tags");
+	ck_assert_uint_eq(self.multiline_bytes, 40);
+	ck_assert_uint_eq(self.multiline_lines, 3);
+	self.caps |= CAP_MULTILINE;
+	ck_assert(multiline_fits("#t", "a\nb", 3));
+	ck_assert(!multiline_fits("#t", "one line", 8));	/* one: plain */
+	char longline[1200];
+	memset(longline, 'w', sizeof(longline));
+	ck_assert(!multiline_fits("#t", longline, sizeof(longline)));
+	ck_assert(!multiline_fits("#t", "a\nb\nc\nd", 7));	/* max-lines */
+	ck_assert(!multiline_fits("#t", "aaaaaaaaaaaaaaaaaaaa\nbbbbbbbbbbbbbbbbbbbbbb", 43));
+	self.caps &= ~CAP_BATCH;
+	ck_assert(!multiline_fits("#t", "a\nb", 3));
+}
+END_TEST
+
+START_TEST(multiline_sent_as_batch)
+{
+	struct buffer *b = joined("#t");
+	char text[900];
+
+	self.caps |= CAP_MULTILINE;
+	self.multiline_bytes = 4096;
+	self.multiline_lines = 10;
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "first\r\nsecond\n", 14);
+	text[sizeof(text) - 1] = '\0';
+	command_run(b, "first\nsecond");
+	ck_assert_uint_eq(net_nsent, 4);
+	ck_assert_str_eq(net_sent[0], "BATCH +ml1 draft/multiline #t");
+	ck_assert_str_eq(net_sent[1], "@batch=ml1 PRIVMSG #t :first");
+	ck_assert_str_eq(net_sent[2], "@batch=ml1 PRIVMSG #t :second");
+	ck_assert_str_eq(net_sent[3], "BATCH -ml1");
+	/* A line longer than a message goes on with multiline-concat. */
+	net_stub_reset();
+	say(b, "#t", text, strlen(text), false);
+	ck_assert_uint_eq(net_nsent, 7);
+	ck_assert_str_eq(net_sent[1], "@batch=ml2 PRIVMSG #t :first");
+	ck_assert_str_eq(net_sent[2], "@batch=ml2 PRIVMSG #t :second");
+	ck_assert_ptr_nonnull(strstr(net_sent[3], "@batch=ml2 PRIVMSG #t :xxx"));
+	ck_assert_ptr_nonnull(strstr(net_sent[4],
+	    "@batch=ml2;draft/multiline-concat PRIVMSG #t :xxx"));
+	/* Without echo-message it shows as one message at once. */
+	self.caps &= ~CAP_ECHO;
+	net_stub_reset();
+	paste_offer(b, "p1\np2\np3", 8);
+	ck_assert_str_eq(paste_prompt(), "Paste 3 lines to #t as one message? (y/n)");
+	paste_answer(true);
+	ck_assert_uint_eq(net_nsent, 5);
+	ck_assert_str_eq(LINE_TEXT(newest(b)), "p1\np2\np3");
+}
+END_TEST
+
+START_TEST(multiline_received_as_one)
+{
+	struct buffer *b = joined("#t");
+
+	from_server("@msgid=ML;time=2026-12-06T10:00:00.000Z :bob!b@h BATCH +x draft/multiline #t");
+	from_server("@batch=x :bob!b@h PRIVMSG #t :roses are red");
+	from_server("@batch=x :bob!b@h PRIVMSG #t :violets are ");
+	from_server("@batch=x;draft/multiline-concat :bob!b@h PRIVMSG #t :blue");
+	uint64_t before = b->seq;
+	from_server(":bob!b@h BATCH -x");
+	ck_assert_uint_eq(b->seq, before + 1);
+	ck_assert_str_eq(LINE_NICK(newest(b)), "bob");
+	ck_assert_str_eq(LINE_TEXT(newest(b)), "roses are red\nviolets are blue");
+	ck_assert_str_eq(LINE_MSGID(newest(b)), "ML");
+	/* One block: a row per line, the second under the first's text. */
+	struct render r;
+	size_t starts[8];
+	render_line(&r, newest(b), 80);
+	ck_assert_uint_eq(wrap_rows(r.w, r.n, 80, r.indent, starts, 8), 2);
+	ck_assert(r.w[starts[1] - 1] == L'\n');
+	ck_assert(r.w[starts[1]] == L'v');
+}
+END_TEST
+
+/* MONITOR */
+
+START_TEST(monitor_notify)
+{
+	struct buffer *b = window_server();
+
+	from_server(":server 005 alice MONITOR=2 :are supported");
+	command_run(b, "/notify add bob carol");
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert_str_eq(net_sent[0], "MONITOR + bob,carol");
+	command_run(b, "/notify add dan");
+	ck_assert_uint_eq(net_nsent, 1);	/* the server's limit */
+	ck_assert_int_eq(newest(b)->kind, LINE_ERROR);
+	from_server(":server 730 alice :bob!b@h");
+	from_server(":server 731 alice :carol");
+	ck_assert_int_eq(monitor_state("bob"), MONITOR_ONLINE);
+	ck_assert_int_eq(monitor_state("carol"), MONITOR_OFFLINE);
+	ck_assert_str_eq(LINE_TEXT(newest(b)), "carol is offline");
+	from_server(":server 730 alice :carol!c@h");
+	ck_assert_str_eq(LINE_TEXT(newest(b)), "carol came online");
+	from_server(":server 731 alice :bob");
+	ck_assert_str_eq(LINE_TEXT(newest(b)), "bob went offline");
+	command_run(b, "/notify list");
+	ck_assert_str_eq(LINE_TEXT(newest(b)),
+	    "Notify list: bob (offline), carol (online)");
+	command_run(b, "/notify del bob");
+	ck_assert_str_eq(net_sent[1], "MONITOR - bob");
+	/* A new connection: the list again once the burst is over. */
+	net_stub_reset();
+	from_server(":server 376 alice :End of MOTD");
+	ck_assert_uint_eq(net_nsent, 0);	/* not in a burst: no */
+	handle_connected();
+	self.registered = true;
+	net_stub_reset();
+	from_server(":server 005 alice MONITOR=10 :are supported");
+	from_server(":server 376 alice :End of MOTD");
+	ck_assert(sent("MONITOR + carol"));
+}
+END_TEST
+
+START_TEST(monitor_without_server_support)
+{
+	struct buffer *b = window_server();
+
+	command_run(b, "/notify add bob");
+	ck_assert_uint_eq(net_nsent, 0);
+	ck_assert_ptr_nonnull(strstr(LINE_TEXT(newest(b)), "no MONITOR"));
+	command_run(b, "/notify add b@d");
+	ck_assert_int_eq(newest(b)->kind, LINE_ERROR);
+}
+END_TEST
+
+/* INFO, HELP, WHOWAS */
+
+START_TEST(server_text_blocks_here)
+{
+	struct buffer *b = joined("#t");
+
+	window_select(window_index(b));
+	command_run(b, "/info");
+	ck_assert_str_eq(net_sent[net_nsent - 1], "INFO");
+	from_server(":server 371 alice :natterd 1.0");
+	from_server(":server 371 alice :a LAN chat server");
+	from_server(":server 374 alice :End of INFO");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 2)), "natterd 1.0");
+	ck_assert_str_eq(LINE_TEXT(newest(b)), "a LAN chat server");
+	/* /help for one of natter's commands is natter's; else the server's. */
+	net_stub_reset();
+	command_run(b, "/help react");
+	ck_assert_uint_eq(net_nsent, 0);
+	command_run(b, "/help privmsg");
+	ck_assert_str_eq(net_sent[0], "HELP privmsg");
+	from_server(":server 704 alice PRIVMSG :PRIVMSG <target> :<text>");
+	from_server(":server 705 alice PRIVMSG :Sends a message.");
+	from_server(":server 706 alice PRIVMSG :End of /HELP");
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 2)),
+	    "PRIVMSG <target> :<text>");
+	ck_assert_str_eq(LINE_TEXT(newest(b)), "Sends a message.");
+	from_server(":server 314 alice dan d host.lan * :Dan Smith");
+	from_server(":server 369 alice dan :End of WHOWAS");
+	ck_assert_str_eq(LINE_TEXT(newest(b)), "dan was (d@host.lan): Dan Smith");
+	ck_assert_uint_eq(window_server()->count, 0);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("client_modern");
+	TCase *tc;
+
+	tc = tcase_create("react");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, react_note_groups);
+	tcase_add_test(tc, react_tagmsg_beside_line);
+	tcase_add_test(tc, react_reply_reference);
+	tcase_add_test(tc, react_send_last_or_selected);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("redact");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, redact_own_last_and_heard);
+	tcase_add_test(tc, redact_fail_shown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("readmark");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, readmark_other_device_clears_unread);
+	tcase_add_test(tc, readmark_sent_when_looked_at);
+	tcase_add_test(tc, readmark_row_counted);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("typing");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, typing_throttled);
+	tcase_add_test(tc, typing_only_where_allowed);
+	tcase_add_test(tc, typing_shown_and_expires);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("multiline");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, multiline_cap_and_fits);
+	tcase_add_test(tc, multiline_sent_as_batch);
+	tcase_add_test(tc, multiline_received_as_one);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("monitor");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, monitor_notify);
+	tcase_add_test(tc, monitor_without_server_support);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("server_text");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, server_text_blocks_here);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

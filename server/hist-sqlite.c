@@ -605,6 +605,23 @@ hsql_find(const char *key, const char *msgid, struct hist_pos *p)
 	return rc == SQLITE_ROW;
 }
 
+/* A message from a row of the range and search statements, whose first
+ * columns are msgid, time_ms, source, target, command, tags, text; its
+ * strings last until the statement steps again. */
+static void
+hsql_row(sqlite3_stmt *st, struct hist_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	str_copy(m->msgid, (const char *)sqlite3_column_text(st, 0),
+	    sizeof(m->msgid));
+	m->time_ms = sqlite3_column_int64(st, 1);
+	m->source = (const char *)sqlite3_column_text(st, 2);
+	m->target = (const char *)sqlite3_column_text(st, 3);
+	m->command = (const char *)sqlite3_column_text(st, 4);
+	m->tags = (const char *)sqlite3_column_text(st, 5);
+	m->text = (const char *)sqlite3_column_text(st, 6);
+}
+
 static int
 hsql_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
     bool last, bool tagmsg, hist_row_fn *fn, void *arg)
@@ -621,15 +638,7 @@ hsql_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
 	sqlite3_bind_int(st, 6, n);
 	sqlite3_bind_int(st, 7, tagmsg);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&m, 0, sizeof(m));
-		str_copy(m.msgid, (const char *)sqlite3_column_text(st, 0),
-		    sizeof(m.msgid));
-		m.time_ms = sqlite3_column_int64(st, 1);
-		m.source = (const char *)sqlite3_column_text(st, 2);
-		m.target = (const char *)sqlite3_column_text(st, 3);
-		m.command = (const char *)sqlite3_column_text(st, 4);
-		m.tags = (const char *)sqlite3_column_text(st, 5);
-		m.text = (const char *)sqlite3_column_text(st, 6);
+		hsql_row(st, &m);
 		fn(&m, arg);
 		count++;
 	}
@@ -791,15 +800,7 @@ hsql_search(const struct hist_search *q, const char *from, bool desc,
 		    !store_after(since, sqlite3_column_int64(st, 1),
 		    sqlite3_column_int64(st, 8)))
 			continue;
-		memset(&m, 0, sizeof(m));
-		str_copy(m.msgid, (const char *)sqlite3_column_text(st, 0),
-		    sizeof(m.msgid));
-		m.time_ms = sqlite3_column_int64(st, 1);
-		m.source = (const char *)sqlite3_column_text(st, 2);
-		m.target = (const char *)sqlite3_column_text(st, 3);
-		m.command = (const char *)sqlite3_column_text(st, 4);
-		m.tags = (const char *)sqlite3_column_text(st, 5);
-		m.text = (const char *)sqlite3_column_text(st, 6);
+		hsql_row(st, &m);
 		fn(&m, arg);
 		count++;
 	}

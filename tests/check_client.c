@@ -1316,20 +1316,10 @@ END_TEST
 
 /* --- handle: server lines into the model */
 
-/* Feed one line as the server would send it. */
-static void
-from_server(const char *line)
-{
-	char buf[IRC_LINE_MAX + 1];
-
-	str_copy(buf, line, sizeof(buf));
-	handle_line(buf, strlen(buf));
-}
-
 static bool
 was_sent(const char *line)
 {
-	for (size_t i = 0; i < net_nsent; i++)
+	for (size_t i = 0; i < net_nsent && i < NET_STUB_MAX; i++)
 		if (strcmp(net_sent[i], line) == 0)
 			return true;
 	return false;
@@ -1346,39 +1336,39 @@ START_TEST(test_handle_register)
 	ck_assert(was_sent("USER alice 0 * :Alice"));
 	net_nsent = 0;
 	/* A multi-line LS waits for its last line before asking. */
-	from_server(":irc.test CAP * LS * :server-time echo-message sasl");
+	net_stub_receive(":irc.test CAP * LS * :server-time echo-message sasl");
 	ck_assert_uint_eq(net_nsent, 0);
-	from_server(":irc.test CAP * LS :multi-prefix draft/chathistory batch=x");
+	net_stub_receive(":irc.test CAP * LS :multi-prefix draft/chathistory batch=x");
 	ck_assert(was_sent("CAP REQ :batch draft/chathistory echo-message multi-prefix server-time"));
-	from_server(":irc.test CAP * ACK :echo-message multi-prefix server-time");
+	net_stub_receive(":irc.test CAP * ACK :echo-message multi-prefix server-time");
 	ck_assert(was_sent("CAP END"));
 	ck_assert_int_eq(self.caps, CAP_ECHO | CAP_MULTI_PREFIX | CAP_SERVER_TIME);
-	from_server(":irc.test CAP * NAK :batch draft/chathistory");
+	net_stub_receive(":irc.test CAP * NAK :batch draft/chathistory");
 	/* An answer in several lines still ends negotiation once. */
 	size_t ends = 0;
 	for (size_t i = 0; i < net_nsent; i++)
 		ends += strcmp(net_sent[i], "CAP END") == 0;
 	ck_assert_uint_eq(ends, 1);
 	/* Nick in use while registering: add '_', retry, and say so. */
-	from_server(":irc.test 433 * alice :Nickname is already in use");
+	net_stub_receive(":irc.test 433 * alice :Nickname is already in use");
 	ck_assert(was_sent("NICK alice_"));
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
 	    "Nickname alice is in use; trying alice_");
-	from_server(":irc.test 001 alice_ :Welcome to the test network");
+	net_stub_receive(":irc.test 001 alice_ :Welcome to the test network");
 	ck_assert(self.registered);
 	ck_assert_str_eq(self.nick, "alice_");
 	ck_assert(was_sent("JOIN #lan,#kids"));	/* "lan" means #lan */
 	ck_assert_uint_eq(self.modes_max, 3);
-	from_server(":irc.test 005 alice_ NETWORK=TestNet PREFIX=(ov)@+ MODES=4 :are supported");
+	net_stub_receive(":irc.test 005 alice_ NETWORK=TestNet PREFIX=(ov)@+ MODES=4 :are supported");
 	ck_assert_str_eq(self.network, "TestNet");
 	ck_assert_uint_eq(self.modes_max, 4);
 	ck_assert_str_eq(self.prefix_chars, "@+");
 	/* After registration a taken nick is only an error. */
 	net_nsent = 0;
-	from_server(":irc.test 433 alice_ bob :Nickname is already in use");
+	net_stub_receive(":irc.test 433 alice_ bob :Nickname is already in use");
 	ck_assert_uint_eq(net_nsent, 0);
 	ck_assert_int_eq(last_line(window_current())->kind, LINE_ERROR);
-	from_server("PING :token 1");
+	net_stub_receive("PING :token 1");
 	ck_assert(was_sent("PONG :token 1"));
 }
 END_TEST
@@ -1395,19 +1385,19 @@ START_TEST(test_handle_sasl)
 	opt.sasl_password = "correct-horse";
 	handle_connected();
 	net_nsent = 0;
-	from_server(":irc.test CAP * LS :server-time sasl=PLAIN,EXTERNAL");
+	net_stub_receive(":irc.test CAP * LS :server-time sasl=PLAIN,EXTERNAL");
 	ck_assert(was_sent("CAP REQ :sasl server-time"));
-	from_server(":irc.test CAP * ACK :sasl server-time");
+	net_stub_receive(":irc.test CAP * ACK :sasl server-time");
 	ck_assert(was_sent("AUTHENTICATE PLAIN"));
 	ck_assert(!was_sent("CAP END"));
-	from_server("AUTHENTICATE +");
+	net_stub_receive("AUTHENTICATE +");
 	/* base64 of "alice\0alice\0correct-horse" */
 	ck_assert(was_sent("AUTHENTICATE YWxpY2UAYWxpY2UAY29ycmVjdC1ob3JzZQ=="));
-	from_server(":irc.test 900 * *!*@h alice :You are now logged in as alice");
+	net_stub_receive(":irc.test 900 * *!*@h alice :You are now logged in as alice");
 	ck_assert_str_eq(self.account, "alice");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
 	    "Logged in as alice");
-	from_server(":irc.test 903 * :SASL authentication successful");
+	net_stub_receive(":irc.test 903 * :SASL authentication successful");
 	ck_assert(was_sent("CAP END"));
 
 	/* A failure: said in the server buffer, and registration goes on. */
@@ -1415,11 +1405,11 @@ START_TEST(test_handle_sasl)
 	ck_assert_str_eq(self.account, "");
 	net_nsent = 0;
 	opt.account = "bob";
-	from_server(":irc.test CAP * LS :sasl");
-	from_server(":irc.test CAP * ACK :sasl");
-	from_server("AUTHENTICATE +");
+	net_stub_receive(":irc.test CAP * LS :sasl");
+	net_stub_receive(":irc.test CAP * ACK :sasl");
+	net_stub_receive("AUTHENTICATE +");
 	ck_assert(was_sent("AUTHENTICATE Ym9iAGJvYgBjb3JyZWN0LWhvcnNl"));
-	from_server(":irc.test 904 * :SASL authentication failed");
+	net_stub_receive(":irc.test 904 * :SASL authentication failed");
 	ck_assert_int_eq(last_line(window_server())->kind, LINE_ERROR);
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
 	    "SASL login as bob failed: SASL authentication failed");
@@ -1432,25 +1422,25 @@ START_TEST(test_handle_sasl)
 	memset(pw, 'p', 294);
 	pw[294] = '\0';
 	opt.sasl_password = pw;
-	from_server(":irc.test CAP * LS :sasl");
-	from_server(":irc.test CAP * ACK :sasl");
-	from_server("AUTHENTICATE +");
+	net_stub_receive(":irc.test CAP * LS :sasl");
+	net_stub_receive(":irc.test CAP * ACK :sasl");
+	net_stub_receive("AUTHENTICATE +");
 	ck_assert_uint_eq(strlen(net_sent[net_nsent - 2]), 13 + 400);
 	ck_assert_str_eq(net_sent[net_nsent - 1], "AUTHENTICATE +");
-	from_server(":irc.test 906 * :SASL authentication aborted");
+	net_stub_receive(":irc.test 906 * :SASL authentication aborted");
 
 	/* A server without SASL: said, not skipped in silence. */
 	handle_connected();
 	net_nsent = 0;
-	from_server(":irc.test CAP * LS :server-time");
+	net_stub_receive(":irc.test CAP * LS :server-time");
 	ck_assert_int_eq(last_line(window_server())->kind, LINE_ERROR);
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
 	    "SASL: irc.test does not offer it: not logged in as ab");
-	from_server(":irc.test CAP * ACK :server-time");
+	net_stub_receive(":irc.test CAP * ACK :server-time");
 	ck_assert(was_sent("CAP END"));
 
 	/* NickServ's way: /register and /identify, the password not shown. */
-	from_server(":irc.test 001 alice :Welcome");
+	net_stub_receive(":irc.test 001 alice :Welcome");
 	net_nsent = 0;
 	opt.sasl_password = "correct-horse";
 	command_run(window_server(), "/register s3cret");
@@ -1461,26 +1451,26 @@ START_TEST(test_handle_sasl)
 	ck_assert(was_sent("PRIVMSG NickServ :IDENTIFY ab correct-horse"));
 	command_run(window_server(), "/identify carol pw2");
 	ck_assert(was_sent("PRIVMSG NickServ :IDENTIFY carol pw2"));
-	from_server(":irc.test 900 alice alice!a@h carol :You are now logged in as carol");
+	net_stub_receive(":irc.test 900 alice alice!a@h carol :You are now logged in as carol");
 	ck_assert_str_eq(self.account, "carol");
-	from_server(":irc.test 901 alice alice!a@h :You are now logged out");
+	net_stub_receive(":irc.test 901 alice alice!a@h :You are now logged out");
 	ck_assert_str_eq(self.account, "");
 	/* account-notify: Ergo's only word of a NickServ login. Someone
 	 * else's is not ours; 900 and ACCOUNT together say it once. */
-	from_server(":bob!b@h ACCOUNT bob");
+	net_stub_receive(":bob!b@h ACCOUNT bob");
 	ck_assert_str_eq(self.account, "");
-	from_server(":alice!a@h ACCOUNT alice");
+	net_stub_receive(":alice!a@h ACCOUNT alice");
 	ck_assert_str_eq(self.account, "alice");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
 	    "Logged in as alice");
 	size_t seq = window_server()->seq;
-	from_server(":irc.test 900 alice alice!a@h alice :You are now logged in as alice");
+	net_stub_receive(":irc.test 900 alice alice!a@h alice :You are now logged in as alice");
 	ck_assert_uint_eq(window_server()->seq, seq);
-	from_server(":alice!a@h ACCOUNT *");
+	net_stub_receive(":alice!a@h ACCOUNT *");
 	ck_assert_str_eq(self.account, "");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())), "Logged out");
 	/* WHOIS's 330 is a line of the reply's block. */
-	from_server(":irc.test 330 alice bob bob :is logged in as");
+	net_stub_receive(":irc.test 330 alice bob bob :is logged in as");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_current())),
 	    "  account: bob");
 	opt.sasl = false;
@@ -1516,12 +1506,12 @@ START_TEST(test_handle_sasl_external)
 	self.registered = false;
 	handle_connected();
 	net_nsent = 0;
-	from_server(":irc.test CAP * LS :sasl=PLAIN,EXTERNAL");
-	from_server(":irc.test CAP * ACK :sasl");
+	net_stub_receive(":irc.test CAP * LS :sasl=PLAIN,EXTERNAL");
+	net_stub_receive(":irc.test CAP * ACK :sasl");
 	ck_assert(was_sent("AUTHENTICATE EXTERNAL"));
-	from_server("AUTHENTICATE +");
+	net_stub_receive("AUTHENTICATE +");
 	ck_assert_str_eq(net_sent[net_nsent - 1], "AUTHENTICATE +");
-	from_server(":irc.test 904 * :SASL authentication failed: no account "
+	net_stub_receive(":irc.test 904 * :SASL authentication failed: no account "
 	    "has this certificate (NickServ CERT ADD)");
 	ck_assert_int_eq(last_line(window_server())->kind, LINE_ERROR);
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
@@ -1533,12 +1523,12 @@ START_TEST(test_handle_sasl_external)
 	handle_connected();
 	net_nsent = 0;
 	opt.account = "alice";
-	from_server(":irc.test CAP * LS :sasl");
-	from_server(":irc.test CAP * ACK :sasl");
-	from_server("AUTHENTICATE +");
+	net_stub_receive(":irc.test CAP * LS :sasl");
+	net_stub_receive(":irc.test CAP * ACK :sasl");
+	net_stub_receive("AUTHENTICATE +");
 	ck_assert_str_eq(net_sent[net_nsent - 1], "AUTHENTICATE YWxpY2U=");
-	from_server(":irc.test 900 * *!*@h alice :You are now logged in as alice");
-	from_server(":irc.test 903 * :SASL authentication successful");
+	net_stub_receive(":irc.test 900 * *!*@h alice :You are now logged in as alice");
+	net_stub_receive(":irc.test 903 * :SASL authentication successful");
 	ck_assert_str_eq(self.account, "alice");
 	opt.sasl = false;
 	opt.sasl_external = false;
@@ -1564,17 +1554,17 @@ START_TEST(test_handle_welcome_burst)
 
 	self.registered = false;
 	handle_connected();
-	from_server(":irc.test 001 alice :Welcome to the test network alice");
-	from_server(":irc.test 004 alice irc.test natterd-0.1.0 iow biklmnostv bklov");
-	from_server(":irc.test 005 alice CHANTYPES=# NETWORK=TestNet :are supported by this server");
-	from_server(":irc.test 251 alice :There are 7 users and 0 invisible on 1 servers");
-	from_server(":irc.test 254 alice 3 :channels formed");
-	from_server(":irc.test 255 alice :I have 7 clients and 0 servers");
-	from_server(":irc.test 265 alice 7 9 :Current local users 7, max 9");
-	from_server(":irc.test 266 alice 7 9 :Current global users 7, max 9");
-	from_server(":irc.test 375 alice :- irc.test Message of the day -");
-	from_server(":irc.test 372 alice :- be kind");
-	from_server(":irc.test 376 alice :End of /MOTD command.");
+	net_stub_receive(":irc.test 001 alice :Welcome to the test network alice");
+	net_stub_receive(":irc.test 004 alice irc.test natterd-0.1.0 iow biklmnostv bklov");
+	net_stub_receive(":irc.test 005 alice CHANTYPES=# NETWORK=TestNet :are supported by this server");
+	net_stub_receive(":irc.test 251 alice :There are 7 users and 0 invisible on 1 servers");
+	net_stub_receive(":irc.test 254 alice 3 :channels formed");
+	net_stub_receive(":irc.test 255 alice :I have 7 clients and 0 servers");
+	net_stub_receive(":irc.test 265 alice 7 9 :Current local users 7, max 9");
+	net_stub_receive(":irc.test 266 alice 7 9 :Current global users 7, max 9");
+	net_stub_receive(":irc.test 375 alice :- irc.test Message of the day -");
+	net_stub_receive(":irc.test 372 alice :- be kind");
+	net_stub_receive(":irc.test 376 alice :End of /MOTD command.");
 	/* ISUPPORT is used, not shown; LUSERS comes down to one line. */
 	ck_assert_str_eq(self.network, "TestNet");
 	ck_assert(!buffer_has(s, "CHANTYPES"));
@@ -1586,16 +1576,16 @@ START_TEST(test_handle_welcome_burst)
 	ck_assert(buffer_has(s, "Welcome to the test network"));
 	ck_assert(buffer_has(s, "- be kind"));
 	/* Later, as answers to /quote, they show as the server says them. */
-	from_server(":irc.test 266 alice 7 9 :Current global users 7, max 9");
+	net_stub_receive(":irc.test 266 alice 7 9 :Current global users 7, max 9");
 	ck_assert_str_eq(LINE_TEXT(last_line(s)), "7 9 Current global users 7, max 9");
-	from_server(":irc.test 005 alice CHANTYPES=# :are supported by this server");
+	net_stub_receive(":irc.test 005 alice CHANTYPES=# :are supported by this server");
 	ck_assert_str_eq(LINE_TEXT(last_line(s)), "CHANTYPES=# are supported by this server");
 	/* The first channel natter opens on says how to get help. */
-	from_server(":alice!a@h JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #lan");
 	b = window_find("#lan");
 	ck_assert_ptr_nonnull(b);
 	ck_assert(buffer_has(b, HINT_HELP));
-	from_server(":alice!a@h JOIN #kids");
+	net_stub_receive(":alice!a@h JOIN #kids");
 	ck_assert(!buffer_has(window_find("#kids"), HINT_HELP));
 }
 END_TEST
@@ -1604,14 +1594,14 @@ START_TEST(test_handle_channel)
 {
 	struct buffer *b;
 
-	from_server(":alice!a@h JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #lan");
 	b = window_find("#lan");
 	ck_assert_ptr_nonnull(b);
 	ck_assert_ptr_eq(window_current(), b);	/* our join shows it */
 	ck_assert(b->joined);
 	/* multi-prefix and userhost-in-names */
-	from_server(":irc.test 353 alice = #lan :@alice +bob ~@carol!c@h dave!d@h");
-	from_server(":irc.test 366 alice #lan :End of /NAMES list.");
+	net_stub_receive(":irc.test 353 alice = #lan :@alice +bob ~@carol!c@h dave!d@h");
+	net_stub_receive(":irc.test 366 alice #lan :End of /NAMES list.");
 	ck_assert_uint_eq(b->nnicks, 4);
 	ck_assert_str_eq(b->nicks[0].name, "carol");
 	ck_assert_str_eq(b->nicks[0].prefix, "~@");
@@ -1619,44 +1609,44 @@ START_TEST(test_handle_channel)
 	ck_assert_str_eq(b->nicks[2].name, "bob");
 	ck_assert_str_eq(b->nicks[3].name, "dave");
 	/* A second NAMES replaces the list rather than adding to it. */
-	from_server(":irc.test 353 alice = #lan :@alice bob");
-	from_server(":irc.test 366 alice #lan :End of /NAMES list.");
+	net_stub_receive(":irc.test 353 alice = #lan :@alice bob");
+	net_stub_receive(":irc.test 366 alice #lan :End of /NAMES list.");
 	ck_assert_uint_eq(b->nnicks, 2);
-	from_server(":erin!e@host JOIN #lan");
+	net_stub_receive(":erin!e@host JOIN #lan");
 	ck_assert_ptr_nonnull(nick_find(b, "erin"));
 	ck_assert_str_eq(LINE_TEXT(last_line(b)), "erin (e@host) joined #lan");
 	ck_assert_int_eq(last_line(b)->kind, LINE_EVENT);
-	from_server(":alice!a@h MODE #lan +ov-o erin bob alice");
+	net_stub_receive(":alice!a@h MODE #lan +ov-o erin bob alice");
 	ck_assert_str_eq(nick_find(b, "erin")->prefix, "@");
 	ck_assert_str_eq(nick_find(b, "bob")->prefix, "+");
 	ck_assert_str_eq(nick_find(b, "alice")->prefix, "");
 	ck_assert_str_eq(b->nicks[0].name, "erin");
-	from_server(":alice!a@h MODE #lan +k-l+v key bob");	/* k takes a key */
+	net_stub_receive(":alice!a@h MODE #lan +k-l+v key bob");	/* k takes a key */
 	ck_assert_str_eq(nick_find(b, "bob")->prefix, "+");
-	from_server(":erin!e@host NICK :erika");
+	net_stub_receive(":erin!e@host NICK :erika");
 	ck_assert_ptr_null(nick_find(b, "erin"));
 	ck_assert_str_eq(nick_find(b, "erika")->prefix, "@");
 	ck_assert_str_eq(LINE_TEXT(last_line(b)), "erin is now known as erika");
-	from_server(":bob!b@h PART #lan :gone");
+	net_stub_receive(":bob!b@h PART #lan :gone");
 	ck_assert_ptr_null(nick_find(b, "bob"));
 	ck_assert_str_eq(LINE_TEXT(last_line(b)), "bob left #lan (gone)");
-	from_server(":erika!e@host QUIT :bye");
+	net_stub_receive(":erika!e@host QUIT :bye");
 	ck_assert_uint_eq(b->nnicks, 1);
 	ck_assert_str_eq(LINE_TEXT(last_line(b)), "erika quit (bye)");
-	from_server(":alice!a@h AWAY :lunch");	/* away-notify */
+	net_stub_receive(":alice!a@h AWAY :lunch");	/* away-notify */
 	ck_assert(nick_find(b, "alice")->away);
-	from_server(":alice!a@h AWAY");
+	net_stub_receive(":alice!a@h AWAY");
 	ck_assert(!nick_find(b, "alice")->away);
-	from_server(":irc.test 332 alice #lan :the \x02old\x02 topic");
+	net_stub_receive(":irc.test 332 alice #lan :the \x02old\x02 topic");
 	ck_assert_str_eq(b->topic, "the \x02old\x02 topic");
 	ck_assert_str_eq(LINE_TEXT(last_line(b)), "Topic: the \x02old\x02 topic");
-	from_server(":irc.test 333 alice #lan carol!c@h 1700000000");
+	net_stub_receive(":irc.test 333 alice #lan carol!c@h 1700000000");
 	ck_assert_str_eq(LINE_TEXT(last_line(b)), "Topic set by carol");
-	from_server(":carol!c@h TOPIC #lan :new topic");
+	net_stub_receive(":carol!c@h TOPIC #lan :new topic");
 	ck_assert_str_eq(b->topic, "new topic");
-	from_server(":alice!a@h NICK alice2");
+	net_stub_receive(":alice!a@h NICK alice2");
 	ck_assert_str_eq(self.nick, "alice2");
-	from_server(":op!o@h KICK #lan alice2 :out");
+	net_stub_receive(":op!o@h KICK #lan alice2 :out");
 	ck_assert(!b->joined);
 	ck_assert_uint_eq(b->nnicks, 0);
 }
@@ -1678,29 +1668,29 @@ START_TEST(test_handle_notify)
 
 	ck_assert_int_eq(pipe2(p, O_NONBLOCK), 0);
 	notify_init(NOTIFY_OSC777, NULL, p[1], false);
-	from_server(":alice!a@h JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #lan");
 	/* No focus report yet: a highlight notifies. */
-	from_server(":bob!b@h PRIVMSG #lan :alice: \x02lunch\x02?");
+	net_stub_receive(":bob!b@h PRIVMSG #lan :alice: \x02lunch\x02?");
 	pipe_read(p[0], got, sizeof(got));
 	ck_assert_str_eq(got, "\033]777;notify;bob in #lan;alice: lunch?\033\\");
 	/* A message that is no highlight does not. */
-	from_server(":bob!b@h PRIVMSG #lan :nothing for you");
+	net_stub_receive(":bob!b@h PRIVMSG #lan :nothing for you");
 	pipe_read(p[0], got, sizeof(got));
 	ck_assert_str_eq(got, "");
 	/* Focused: nothing; unfocused: a private message does. */
 	notify_focus(true);
-	from_server(":bob!b@h PRIVMSG alice :seen?");
+	net_stub_receive(":bob!b@h PRIVMSG alice :seen?");
 	pipe_read(p[0], got, sizeof(got));
 	ck_assert_str_eq(got, "");
 	notify_focus(false);
-	from_server(":bob!b@h PRIVMSG alice :\033]0;pwned\007 hi");
+	net_stub_receive(":bob!b@h PRIVMSG alice :\033]0;pwned\007 hi");
 	pipe_read(p[0], got, sizeof(got));
 	/* The sender's ESC and BEL are gone: its OSC cannot reach the
 	 * terminal, nor end ours early. */
 	ck_assert_str_eq(got, "\033]777;notify;bob;]0;pwned hi\033\\");
 	/* History and our own lines are no news. */
-	from_server("@batch=h1 :bob!b@h PRIVMSG alice :old");
-	from_server(":alice!a@h PRIVMSG bob :mine");
+	net_stub_receive("@batch=h1 :bob!b@h PRIVMSG alice :old");
+	net_stub_receive(":alice!a@h PRIVMSG bob :mine");
 	pipe_read(p[0], got, sizeof(got));
 	ck_assert_str_eq(got, "");
 	notify_init(NOTIFY_NONE, NULL, -1, false);
@@ -1714,54 +1704,54 @@ START_TEST(test_handle_messages)
 	struct buffer *c, *q;
 	int64_t ms;
 
-	from_server(":alice!a@h JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #lan");
 	c = window_find("#lan");
-	from_server("@time=2026-01-02T03:04:05.678Z;msgid=x1 :bob!b@h PRIVMSG #lan :hi \x02there");
+	net_stub_receive("@time=2026-01-02T03:04:05.678Z;msgid=x1 :bob!b@h PRIVMSG #lan :hi \x02there");
 	ck_assert(time_parse("2026-01-02T03:04:05.678Z", &ms));
 	ck_assert_int_eq(last_line(c)->time, ms);	/* server-time wins */
 	ck_assert_str_eq(LINE_NICK(last_line(c)), "bob");
 	ck_assert_str_eq(LINE_TEXT(last_line(c)), "hi \x02there");
 	ck_assert_int_eq(last_line(c)->flags, 0);
-	from_server(":bob!b@h PRIVMSG #lan :\1ACTION waves\1");
+	net_stub_receive(":bob!b@h PRIVMSG #lan :\1ACTION waves\1");
 	ck_assert_int_eq(last_line(c)->kind, LINE_ACTION);
 	ck_assert_str_eq(LINE_TEXT(last_line(c)), "waves");
-	from_server(":bob!b@h PRIVMSG #lan :Alice: look here");
+	net_stub_receive(":bob!b@h PRIVMSG #lan :Alice: look here");
 	ck_assert(last_line(c)->flags & LINE_HIGHLIGHT);
-	from_server(":bob!b@h PRIVMSG #lan :malice is no mention");
+	net_stub_receive(":bob!b@h PRIVMSG #lan :malice is no mention");
 	ck_assert(!(last_line(c)->flags & LINE_HIGHLIGHT));
 	/* echo-message: our own line comes back and is ours. */
-	from_server(":alice!a@h PRIVMSG #lan :mine");
+	net_stub_receive(":alice!a@h PRIVMSG #lan :mine");
 	ck_assert_int_eq(last_line(c)->flags, LINE_SELF);
 	/* A private message opens a query named for the sender... */
-	from_server(":bob!b@h PRIVMSG alice :psst");
+	net_stub_receive(":bob!b@h PRIVMSG alice :psst");
 	q = window_find("bob");
 	ck_assert_ptr_nonnull(q);
 	ck_assert_int_eq(q->kind, BUFFER_QUERY);
 	ck_assert_int_eq(q->activity, ACT_HOT);
 	/* ... and our echoed reply goes there too, not to a buffer "bob"'s
 	 * recipient would call "alice". */
-	from_server(":alice!a@h PRIVMSG bob :reply");
+	net_stub_receive(":alice!a@h PRIVMSG bob :reply");
 	ck_assert_str_eq(LINE_TEXT(last_line(q)), "reply");
 	ck_assert_uint_eq(nwindows, 3);
 	/* Server notices go to the server buffer. */
-	from_server(":irc.test NOTICE alice :server says");
+	net_stub_receive(":irc.test NOTICE alice :server says");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())), "server says");
 	/* CTCP VERSION is answered, and noted, never shown raw. */
 	net_nsent = 0;
-	from_server(":bob!b@h PRIVMSG alice :\1VERSION\1");
+	net_stub_receive(":bob!b@h PRIVMSG alice :\1VERSION\1");
 	ck_assert_uint_eq(net_nsent, 1);
 	ck_assert(strncmp(net_sent[0], "NOTICE bob :\1VERSION natter ", 25) == 0);
 	/* A CTCP request from a stranger, or our own, opens no buffer. */
-	from_server(":zed!z@h PRIVMSG alice :\1VERSION\1");
-	from_server(":alice!a@h PRIVMSG zed :\1PING 1\1");
+	net_stub_receive(":zed!z@h PRIVMSG alice :\1VERSION\1");
+	net_stub_receive(":alice!a@h PRIVMSG zed :\1PING 1\1");
 	ck_assert_ptr_null(window_find("zed"));
 	/* Our echoed notice to a nick without a buffer: where we are. */
-	from_server(":alice!a@h NOTICE zed :psst");
+	net_stub_receive(":alice!a@h NOTICE zed :psst");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_current())), "psst");
 	ck_assert_ptr_null(window_find("zed"));
 	/* An error numeric shows where the user is looking. */
 	window_select(window_index(c));
-	from_server(":irc.test 404 alice #lan :Cannot send to channel");
+	net_stub_receive(":irc.test 404 alice #lan :Cannot send to channel");
 	ck_assert_int_eq(last_line(c)->kind, LINE_ERROR);
 	ck_assert_str_eq(LINE_TEXT(last_line(c)), "#lan Cannot send to channel");
 }
@@ -1772,19 +1762,19 @@ START_TEST(test_handle_history)
 	struct buffer *b;
 
 	self.caps |= CAP_CHATHISTORY | CAP_BATCH | CAP_TAGS | CAP_SERVER_TIME;
-	from_server(":alice!a@h JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #lan");
 	b = window_find("#lan");
 	ck_assert(was_sent("CHATHISTORY LATEST #lan * 100"));
 	/* One request at a time. */
 	net_stub_reset();
 	chathist_scrolled_top(b);
 	ck_assert_uint_eq(net_nsent, 0);
-	from_server(":irc.test BATCH +h1 chathistory #lan");
-	from_server("@batch=h1;msgid=m1;time=2026-12-01T10:00:00.000Z "
+	net_stub_receive(":irc.test BATCH +h1 chathistory #lan");
+	net_stub_receive("@batch=h1;msgid=m1;time=2026-12-01T10:00:00.000Z "
 	    ":bob!b@h PRIVMSG #lan :one");
-	from_server("@batch=h1;msgid=m2;time=2026-12-01T10:01:00.000Z "
+	net_stub_receive("@batch=h1;msgid=m2;time=2026-12-01T10:01:00.000Z "
 	    ":bob!b@h PRIVMSG #lan :two");
-	from_server(":irc.test BATCH -h1");
+	net_stub_receive(":irc.test BATCH -h1");
 	/* Older than the JOIN that asked for it: above the JOIN, under
 	 * their day's line, and today's line between (no gap mark: this
 	 * is the first join's history, not a gap). */
@@ -1795,16 +1785,16 @@ START_TEST(test_handle_history)
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 5)), "one");
 	/* Shown already: the same msgid live is dropped. */
 	uint64_t seq = b->seq;
-	from_server("@msgid=m2 :bob!b@h PRIVMSG #lan :two");
+	net_stub_receive("@msgid=m2 :bob!b@h PRIVMSG #lan :two");
 	ck_assert_uint_eq(b->seq, seq);
 	/* Past the top: BEFORE the oldest, put in front at the batch's end. */
 	chathist_scrolled_top(b);
 	ck_assert(was_sent("CHATHISTORY BEFORE #lan msgid=m1 100"));
-	from_server(":irc.test BATCH +h2 chathistory #lan");
-	from_server("@batch=h2;msgid=m0;time=2026-12-01T09:00:00.000Z "
+	net_stub_receive(":irc.test BATCH +h2 chathistory #lan");
+	net_stub_receive("@batch=h2;msgid=m0;time=2026-12-01T09:00:00.000Z "
 	    ":bob!b@h PRIVMSG #lan :zero");
 	ck_assert_uint_eq(b->seq, seq);	/* held until the batch ends */
-	from_server(":irc.test BATCH -h2");
+	net_stub_receive(":irc.test BATCH -h2");
 	/* Old history: its day heads it, once (not once per line). */
 	ck_assert_int_eq(buffer_line(b, b->seq - b->count)->kind, LINE_DAY);
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - b->count)),
@@ -1812,8 +1802,8 @@ START_TEST(test_handle_history)
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - b->count + 1)), "zero");
 	/* An empty BEFORE page: nothing older, so no more asking. */
 	chathist_scrolled_top(b);
-	from_server(":irc.test BATCH +h3 chathistory #lan");
-	from_server(":irc.test BATCH -h3");
+	net_stub_receive(":irc.test BATCH +h3 chathistory #lan");
+	net_stub_receive(":irc.test BATCH -h3");
 	net_stub_reset();
 	chathist_scrolled_top(b);
 	ck_assert_uint_eq(net_nsent, 0);
@@ -1840,7 +1830,7 @@ START_TEST(test_handle_server_search)
 	ck_assert_str_eq(search_conversation("Alice", "bob", "alice"), "bob");
 
 	/* Without the capability: this buffer's lines, as before. */
-	from_server(":alice!a@h JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #lan");
 	struct buffer *b = window_find("#lan");
 	net_stub_reset();
 	command_run(b, "/search pizza");
@@ -1849,19 +1839,19 @@ START_TEST(test_handle_server_search)
 
 	self.caps |= CAP_SEARCH | CAP_CHATHISTORY | CAP_BATCH | CAP_TAGS |
 	    CAP_SERVER_TIME;
-	from_server("@time=2026-12-01T10:00:00.000Z;msgid=new1 "
+	net_stub_receive("@time=2026-12-01T10:00:00.000Z;msgid=new1 "
 	    ":bob!b@h PRIVMSG #lan :recent pizza");
 	command_run(b, "/search pizza time");
 	ck_assert(was_sent("SEARCH in=#lan;text=pizza\\stime"));
 	struct buffer *r = window_find(SEARCH_BUFFER);
 	ck_assert_ptr_nonnull(r);
 	ck_assert(window_current() == r);
-	from_server(":irc.test BATCH +s1 soju.im/search");
-	from_server("@batch=s1;msgid=old1;time=2026-11-01T10:00:00.000Z "
+	net_stub_receive(":irc.test BATCH +s1 soju.im/search");
+	net_stub_receive("@batch=s1;msgid=old1;time=2026-11-01T10:00:00.000Z "
 	    ":bob!b@h PRIVMSG #lan :old pizza time");
-	from_server("@batch=s1;msgid=new1;time=2026-12-01T10:00:00.000Z "
+	net_stub_receive("@batch=s1;msgid=new1;time=2026-12-01T10:00:00.000Z "
 	    ":bob!b@h PRIVMSG #lan :recent pizza");
-	from_server(":irc.test BATCH -s1");
+	net_stub_receive(":irc.test BATCH -s1");
 	/* The results are the results buffer's, not the channel's. */
 	ck_assert_str_eq(LINE_TEXT(last_line(b)), "recent pizza");
 	/* Then today's day line and the count, stamped now. */
@@ -1885,12 +1875,12 @@ START_TEST(test_handle_server_search)
 	net_stub_reset();
 	command_run(b, "/goto 1");
 	ck_assert(was_sent("CHATHISTORY AROUND #lan msgid=old1 50"));
-	from_server(":irc.test BATCH +h1 chathistory #lan");
-	from_server("@batch=h1;msgid=old0;time=2026-11-01T09:59:00.000Z "
+	net_stub_receive(":irc.test BATCH +h1 chathistory #lan");
+	net_stub_receive("@batch=h1;msgid=old0;time=2026-11-01T09:59:00.000Z "
 	    ":carol!c@h PRIVMSG #lan :before it");
-	from_server("@batch=h1;msgid=old1;time=2026-11-01T10:00:00.000Z "
+	net_stub_receive("@batch=h1;msgid=old1;time=2026-11-01T10:00:00.000Z "
 	    ":bob!b@h PRIVMSG #lan :old pizza time");
-	from_server(":irc.test BATCH -h1");
+	net_stub_receive(":irc.test BATCH -h1");
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor)),
 	    "old pizza time");
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor + 1)),
@@ -1907,19 +1897,19 @@ END_TEST
 
 START_TEST(test_handle_rejoin)
 {
-	from_server(":irc.test 001 alice :Welcome");
+	net_stub_receive(":irc.test 001 alice :Welcome");
 	ck_assert(was_sent("JOIN #lan"));
-	from_server(":alice!a@h JOIN #lan");
-	from_server(":alice!a@h JOIN #kids");
-	from_server(":alice!a@h JOIN #old");
-	from_server(":alice!a@h PART #old");	/* open, but left */
+	net_stub_receive(":alice!a@h JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #kids");
+	net_stub_receive(":alice!a@h JOIN #old");
+	net_stub_receive(":alice!a@h PART #old");	/* open, but left */
 	str_copy(net_error, "gone", sizeof(net_error));
 	handle_disconnected();
 	handle_disconnected();	/* a failed retry: nothing forgotten */
 	ck_assert(!window_find("#lan")->joined);
 	net_nsent = 0;
 	handle_connected();
-	from_server(":irc.test 001 alice :Welcome back");
+	net_stub_receive(":irc.test 001 alice :Welcome back");
 	ck_assert(was_sent("JOIN #lan,#kids"));
 }
 END_TEST
@@ -1928,16 +1918,16 @@ START_TEST(test_handle_ctcp_history)
 {
 	/* Seeded history full of CTCP requests: replayed in a batch, none
 	 * is answered, or every natter joining would send a burst. */
-	from_server(":alice!a@h JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #lan");
 	net_nsent = 0;
-	from_server(":irc.test BATCH +h1 chathistory #lan");
-	from_server("@batch=h1 :bob!b@h PRIVMSG #lan :\1VERSION\1");
-	from_server("@batch=h1 :bob!b@h PRIVMSG alice :\1PING 123\1");
-	from_server(":irc.test BATCH -h1");
-	from_server("@batch=other :bob!b@h PRIVMSG alice :\1VERSION\1");
+	net_stub_receive(":irc.test BATCH +h1 chathistory #lan");
+	net_stub_receive("@batch=h1 :bob!b@h PRIVMSG #lan :\1VERSION\1");
+	net_stub_receive("@batch=h1 :bob!b@h PRIVMSG alice :\1PING 123\1");
+	net_stub_receive(":irc.test BATCH -h1");
+	net_stub_receive("@batch=other :bob!b@h PRIVMSG alice :\1VERSION\1");
 	ck_assert_uint_eq(net_nsent, 0);
 	/* Outside a batch it is answered. */
-	from_server(":bob!b@h PRIVMSG alice :\1PING 123\1");
+	net_stub_receive(":bob!b@h PRIVMSG alice :\1PING 123\1");
 	ck_assert_uint_eq(net_nsent, 1);
 	ck_assert_str_eq(net_sent[0], "NOTICE bob :\1PING 123\1");
 }
@@ -1953,7 +1943,7 @@ START_TEST(test_handle_ctcp_rate)
 		char line[64];
 		snprintf(line, sizeof(line), ":m%d!b@h PRIVMSG alice :\1PING %d\1",
 		    i, i);
-		from_server(line);
+		net_stub_receive(line);
 	}
 	int64_t took = time_mono_ms() - start;
 	ck_assert_uint_ge(net_nsent, CTCP_REPLY_BURST);
@@ -1972,21 +1962,21 @@ START_TEST(test_handle_away)
 
 	/* In bob's query when there is one, once per message. */
 	window_select(window_index(c));
-	from_server(":irc.test 301 alice bob :at lunch");
+	net_stub_receive(":irc.test 301 alice bob :at lunch");
 	ck_assert_str_eq(LINE_TEXT(last_line(q)), "bob is away: at lunch");
 	uint64_t seq = q->seq;
-	from_server(":irc.test 301 alice bob :at lunch");
+	net_stub_receive(":irc.test 301 alice bob :at lunch");
 	ck_assert_uint_eq(q->seq, seq);
 	/* Else where the user is, not the server buffer. */
-	from_server(":irc.test 301 alice carol :gone");
+	net_stub_receive(":irc.test 301 alice carol :gone");
 	ck_assert_str_eq(LINE_TEXT(last_line(c)), "carol is away: gone");
 	/* Our own away: 306 sets it, 305 clears it, a new connection too. */
-	from_server(":irc.test 306 alice :You have been marked as being away");
+	net_stub_receive(":irc.test 306 alice :You have been marked as being away");
 	ck_assert(self.away);
 	ck_assert_str_eq(LINE_TEXT(last_line(c)), "You are marked away");
-	from_server(":irc.test 305 alice :You are no longer marked as being away");
+	net_stub_receive(":irc.test 305 alice :You are no longer marked as being away");
 	ck_assert(!self.away);
-	from_server(":irc.test 306 alice :away");
+	net_stub_receive(":irc.test 306 alice :away");
 	handle_connected();
 	ck_assert(!self.away);
 }
@@ -1999,19 +1989,19 @@ START_TEST(test_handle_batch_capped)
 	size_t before;
 
 	self.caps = CAP_CHATHISTORY | CAP_BATCH | CAP_TAGS | CAP_SERVER_TIME;
-	from_server(":alice!a@h JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #lan");
 	b = window_find("#lan");
 	ck_assert(was_sent("CHATHISTORY LATEST #lan * 100"));
-	from_server(":irc.test BATCH +l chathistory #lan");
-	from_server("@batch=l;msgid=m1;time=2026-01-02T03:04:05.000Z :bob!b@h PRIVMSG #lan :newest");
-	from_server(":irc.test BATCH -l");
+	net_stub_receive(":irc.test BATCH +l chathistory #lan");
+	net_stub_receive("@batch=l;msgid=m1;time=2026-01-02T03:04:05.000Z :bob!b@h PRIVMSG #lan :newest");
+	net_stub_receive(":irc.test BATCH -l");
 	/* Scrolled to the top: older lines are asked for, and a rogue
 	 * server's batch of them never ends. */
 	net_nsent = 0;
 	chathist_scrolled_top(b);
 	ck_assert_uint_eq(net_nsent, 1);
 	ck_assert(strncmp(net_sent[0], "CHATHISTORY BEFORE #lan msgid=m1", 32) == 0);
-	from_server(":irc.test BATCH +old chathistory #lan");
+	net_stub_receive(":irc.test BATCH +old chathistory #lan");
 	memset(text, 'x', sizeof(text) - 1);
 	text[sizeof(text) - 1] = '\0';
 	before = heap_used();
@@ -2019,12 +2009,12 @@ START_TEST(test_handle_batch_capped)
 		snprintf(line, sizeof(line),
 		    "@batch=old;msgid=o%d;time=2026-01-01T00:00:00.000Z :bob!b@h PRIVMSG #lan :%s",
 		    i, text);
-		from_server(line);
+		net_stub_receive(line);
 	}
 	/* Kept: the scrollback's worth (100 lines of ~350 bytes), not all
 	 * 20000 (several megabytes). */
 	ck_assert_uint_lt(heap_used() - before, 200 * 1000);
-	from_server(":irc.test BATCH -old");
+	net_stub_receive(":irc.test BATCH -old");
 	/* What was kept went in front, up to the scrollback's size. */
 	ck_assert_uint_eq(b->count, window_scrollback);
 	ck_assert_str_eq(LINE_TEXT(last_line(b)), "alice (a@h) joined #lan");
@@ -2049,9 +2039,9 @@ START_TEST(test_handle_hostile)
 		":alice!a@h NICK :", ":alice!a@h NICK",
 	};
 
-	from_server(":alice!a@h JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #lan");
 	for (size_t i = 0; i < nitems(lines); i++)
-		from_server(lines[i]);
+		net_stub_receive(lines[i]);
 	ck_assert_ptr_nonnull(window_find("#lan"));
 	ck_assert_str_eq(self.nick, "alice");
 }

@@ -40,15 +40,6 @@ teardown(void)
 	window_free_all();
 }
 
-static void
-from_server(const char *line)
-{
-	char buf[IRC_LINE_MAX + 1];
-
-	str_copy(buf, line, sizeof(buf));
-	handle_line(buf, strlen(buf));
-}
-
 /* A joined channel #t, not on screen (the server buffer is). */
 static struct buffer *
 joined(const char *name)
@@ -104,17 +95,17 @@ START_TEST(react_tagmsg_beside_line)
 {
 	struct buffer *b = joined("#t");
 
-	from_server("@msgid=m1;time=2026-12-06T10:00:00.000Z :bob!b@h PRIVMSG #t :lunch?");
-	from_server("@msgid=m2;+draft/reply=m1;+draft/react=👍 :carol!c@h TAGMSG #t");
+	net_stub_receive("@msgid=m1;time=2026-12-06T10:00:00.000Z :bob!b@h PRIVMSG #t :lunch?");
+	net_stub_receive("@msgid=m2;+draft/reply=m1;+draft/react=👍 :carol!c@h TAGMSG #t");
 	ck_assert_str_eq(LINE_TEXT(newest(b)), "lunch?");
 	ck_assert_str_eq(LINE_MSGID(newest(b)), "m1");
 	ck_assert_str_eq(LINE_NOTE(newest(b)), "👍 carol");
 	/* Not in the scrollback: a short line says so. */
-	from_server("@+draft/reply=gone;+draft/react=🎉 :carol!c@h TAGMSG #t");
+	net_stub_receive("@+draft/reply=gone;+draft/react=🎉 :carol!c@h TAGMSG #t");
 	ck_assert_str_eq(LINE_TEXT(newest(b)),
 	    "carol reacted 🎉 to an earlier message");
 	/* A reaction with spaces or controls cannot break the note. */
-	from_server("@+draft/reply=m1;+draft/react=a\\sb\x01 :dan!d@h TAGMSG #t");
+	net_stub_receive("@+draft/reply=m1;+draft/react=a\\sb\x01 :dan!d@h TAGMSG #t");
 	ck_assert_str_eq(LINE_NOTE(buffer_line(b, b->seq - 2)),
 	    "👍 carol  a_b dan");
 }
@@ -124,11 +115,11 @@ START_TEST(react_reply_reference)
 {
 	struct buffer *b = joined("#t");
 
-	from_server("@msgid=m1 :bob!b@h PRIVMSG #t :\x02who\x02 wants soup today?");
-	from_server("@msgid=m2;+draft/reply=m1 :carol!c@h PRIVMSG #t :me");
+	net_stub_receive("@msgid=m1 :bob!b@h PRIVMSG #t :\x02who\x02 wants soup today?");
+	net_stub_receive("@msgid=m2;+draft/reply=m1 :carol!c@h PRIVMSG #t :me");
 	ck_assert_str_eq(LINE_TEXT(newest(b)),
 	    "\x1d↪ bob: who wants soup today?\x1d me");
-	from_server("@msgid=m3;+draft/reply=zz :carol!c@h PRIVMSG #t :and me");
+	net_stub_receive("@msgid=m3;+draft/reply=zz :carol!c@h PRIVMSG #t :and me");
 	ck_assert_str_eq(LINE_TEXT(newest(b)),
 	    "\x1d↪ (an earlier message)\x1d and me");
 }
@@ -138,9 +129,9 @@ START_TEST(react_send_last_or_selected)
 {
 	struct buffer *b = joined("#t");
 
-	from_server("@msgid=m1 :bob!b@h PRIVMSG #t :one");
-	from_server("@msgid=m2 :bob!b@h PRIVMSG #t :two");
-	from_server(":server 333 alice #t bob 1");	/* not a message */
+	net_stub_receive("@msgid=m1 :bob!b@h PRIVMSG #t :one");
+	net_stub_receive("@msgid=m2 :bob!b@h PRIVMSG #t :two");
+	net_stub_receive(":server 333 alice #t bob 1");	/* not a message */
 	net_stub_reset();
 	command_run(b, "/react 👍");
 	ck_assert_uint_eq(net_nsent, 1);
@@ -174,13 +165,13 @@ START_TEST(redact_own_last_and_heard)
 	struct buffer *b = joined("#t");
 
 	self.caps |= CAP_REDACT;
-	from_server("@msgid=a1 :alice!a@h PRIVMSG #t :oops");
-	from_server("@msgid=b1 :bob!b@h PRIVMSG #t :ha");
+	net_stub_receive("@msgid=a1 :alice!a@h PRIVMSG #t :oops");
+	net_stub_receive("@msgid=b1 :bob!b@h PRIVMSG #t :ha");
 	net_stub_reset();
 	command_run(b, "/delete typo");
 	ck_assert_uint_eq(net_nsent, 1);
 	ck_assert_str_eq(net_sent[0], "REDACT #t a1 :typo");
-	from_server(":alice!a@h REDACT #t a1 :typo");
+	net_stub_receive(":alice!a@h REDACT #t a1 :typo");
 	const struct line *l = buffer_line(b, b->seq - 2);
 	ck_assert(l->flags & LINE_DELETED);
 	struct render r;
@@ -190,8 +181,8 @@ START_TEST(redact_own_last_and_heard)
 	ck_assert_ptr_nonnull(strstr(text, "(message deleted)"));
 	ck_assert_ptr_null(strstr(text, "oops"));
 	/* A private message's REDACT comes with the other party as target. */
-	from_server("@msgid=q1 :bob!b@h PRIVMSG alice :secret");
-	from_server(":bob!b@h REDACT alice q1");
+	net_stub_receive("@msgid=q1 :bob!b@h PRIVMSG alice :secret");
+	net_stub_receive(":bob!b@h REDACT alice q1");
 	ck_assert(newest(window_find("bob"))->flags & LINE_DELETED);
 	/* Without the capability, /delete says why. */
 	self.caps &= ~CAP_REDACT;
@@ -207,7 +198,7 @@ START_TEST(redact_fail_shown)
 	struct buffer *b = joined("#t");
 
 	window_select(window_index(b));
-	from_server(":server FAIL REDACT REDACT_FORBIDDEN #t x1 :You may not delete that");
+	net_stub_receive(":server FAIL REDACT REDACT_FORBIDDEN #t x1 :You may not delete that");
 	ck_assert_int_eq(newest(window_server())->kind, LINE_ERROR);
 	ck_assert_str_eq(LINE_TEXT(newest(window_server())),
 	    "REDACT failed: You may not delete that");
@@ -221,26 +212,26 @@ START_TEST(readmark_other_device_clears_unread)
 	struct buffer *b = joined("#t");
 
 	self.caps |= CAP_READ_MARKER;
-	from_server("@time=2026-12-06T10:00:00.000Z :server MARKREAD #t timestamp=2026-12-06T10:00:00.000Z");
-	from_server("@time=2026-12-06T09:59:00.000Z;msgid=o :bob!b@h PRIVMSG #t :old");
+	net_stub_receive("@time=2026-12-06T10:00:00.000Z :server MARKREAD #t timestamp=2026-12-06T10:00:00.000Z");
+	net_stub_receive("@time=2026-12-06T09:59:00.000Z;msgid=o :bob!b@h PRIVMSG #t :old");
 	ck_assert_uint_eq(b->unread, 0);	/* read already */
-	from_server("@time=2026-12-06T10:01:00.000Z :bob!b@h PRIVMSG #t :alice: new");
-	from_server("@time=2026-12-06T10:02:00.000Z :bob!b@h PRIVMSG #t :newer");
+	net_stub_receive("@time=2026-12-06T10:01:00.000Z :bob!b@h PRIVMSG #t :alice: new");
+	net_stub_receive("@time=2026-12-06T10:02:00.000Z :bob!b@h PRIVMSG #t :newer");
 	ck_assert_uint_eq(b->unread, 2);
 	ck_assert_int_eq(b->activity, ACT_HOT);
 	/* The marker line goes above the first unread. */
 	ck_assert_uint_eq(readmark_line(b), b->seq - 1);
 	/* Another device read up to the first: one left, no highlight. */
-	from_server(":server MARKREAD #t timestamp=2026-12-06T10:01:00.000Z");
+	net_stub_receive(":server MARKREAD #t timestamp=2026-12-06T10:01:00.000Z");
 	ck_assert_uint_eq(b->unread, 1);
 	ck_assert_int_eq(b->activity, ACT_MSG);
 	ck_assert_uint_eq(readmark_line(b), b->seq);
-	from_server(":server MARKREAD #t timestamp=2026-12-06T10:02:00.000Z");
+	net_stub_receive(":server MARKREAD #t timestamp=2026-12-06T10:02:00.000Z");
 	ck_assert_uint_eq(b->unread, 0);
 	ck_assert_int_eq(b->activity, ACT_NONE);
 	ck_assert_uint_eq(readmark_line(b), 0);
 	/* An older marker never moves it back. */
-	from_server(":server MARKREAD #t timestamp=2026-12-06T09:00:00.000Z");
+	net_stub_receive(":server MARKREAD #t timestamp=2026-12-06T09:00:00.000Z");
 	ck_assert_int_eq(b->mark.read_ms, 1796551320000LL);
 }
 END_TEST
@@ -250,18 +241,18 @@ START_TEST(readmark_sent_when_looked_at)
 	struct buffer *b = joined("#t");
 
 	self.caps |= CAP_READ_MARKER;
-	from_server("@time=2026-12-06T10:01:00.000Z :bob!b@h PRIVMSG #t :hi");
+	net_stub_receive("@time=2026-12-06T10:01:00.000Z :bob!b@h PRIVMSG #t :hi");
 	net_stub_reset();
 	window_select(window_index(b));
 	ck_assert_uint_eq(net_nsent, 1);
 	ck_assert_str_eq(net_sent[0], "MARKREAD #t timestamp=2026-12-06T10:01:00.000Z");
 	/* Live at the bottom: each new message is read as it comes. */
-	from_server("@time=2026-12-06T10:02:00.000Z :bob!b@h PRIVMSG #t :again");
+	net_stub_receive("@time=2026-12-06T10:02:00.000Z :bob!b@h PRIVMSG #t :again");
 	ck_assert_uint_eq(net_nsent, 2);
 	ck_assert_str_eq(net_sent[1], "MARKREAD #t timestamp=2026-12-06T10:02:00.000Z");
 	/* Scrolled up, it is not read until the bottom comes back. */
 	buffer_scroll(b, 1, 80);
-	from_server("@time=2026-12-06T10:03:00.000Z :bob!b@h PRIVMSG #t :more");
+	net_stub_receive("@time=2026-12-06T10:03:00.000Z :bob!b@h PRIVMSG #t :more");
 	ck_assert_uint_eq(net_nsent, 2);
 	buffer_scroll_bottom(b);
 	ck_assert_uint_eq(net_nsent, 3);
@@ -272,7 +263,7 @@ START_TEST(readmark_sent_when_looked_at)
 	/* Without the capability the marker is natter's own. */
 	self.caps &= ~CAP_READ_MARKER;
 	window_select(0);
-	from_server("@time=2026-12-06T10:04:00.000Z :bob!b@h PRIVMSG #t :x");
+	net_stub_receive("@time=2026-12-06T10:04:00.000Z :bob!b@h PRIVMSG #t :x");
 	ck_assert_uint_eq(readmark_line(b), b->seq);
 	window_select(window_index(b));
 	ck_assert_uint_eq(net_nsent, 3);
@@ -286,8 +277,8 @@ START_TEST(readmark_row_counted)
 {
 	struct buffer *b = joined("#t");
 
-	from_server(":server MARKREAD #t timestamp=2026-12-06T10:00:00.000Z");
-	from_server("@time=2026-12-06T10:01:00.000Z :bob!b@h PRIVMSG #t :hi");
+	net_stub_receive(":server MARKREAD #t timestamp=2026-12-06T10:00:00.000Z");
+	net_stub_receive("@time=2026-12-06T10:01:00.000Z :bob!b@h PRIVMSG #t :hi");
 	ck_assert_uint_eq(buffer_line_rows(b, b->seq - 1, 80), 2);
 	ck_assert_uint_eq(render_rows(newest(b), 80), 1);
 }
@@ -341,7 +332,7 @@ START_TEST(typing_only_where_allowed)
 	ck_assert(!typing_denied("*,-typing"));
 	ck_assert(typing_denied("draft/react,typing"));
 	ck_assert(!typing_denied("draft/react"));
-	from_server(":server 005 alice CLIENTTAGDENY=* :are supported");
+	net_stub_receive(":server 005 alice CLIENTTAGDENY=* :are supported");
 	typing_input(b, false, 13000);
 	ck_assert_uint_eq(net_nsent, 0);
 }
@@ -364,7 +355,7 @@ START_TEST(typing_shown_and_expires)
 	typing_text(b, text, sizeof(text));
 	ck_assert_str_eq(text, "bob stopped typing");
 	/* A message from bob ends it. */
-	from_server(":bob!b@h PRIVMSG #t :hello");
+	net_stub_receive(":bob!b@h PRIVMSG #t :hello");
 	ck_assert_uint_eq(typing_text(b, text, sizeof(text)), 0);
 	/* Active expires after 6 s, paused after 30 s. */
 	typing_heard(b, "dan", "active", 10000);
@@ -378,7 +369,7 @@ START_TEST(typing_shown_and_expires)
 	typing_tick(50000);
 	ck_assert_uint_eq(typing_text(b, text, sizeof(text)), 0);
 	/* TAGMSG from the server: the same. */
-	from_server("@+typing=active :erin!e@h TAGMSG #t");
+	net_stub_receive("@+typing=active :erin!e@h TAGMSG #t");
 	typing_text(b, text, sizeof(text));
 	ck_assert_str_eq(text, "erin is typing");
 }
@@ -388,7 +379,7 @@ END_TEST
 
 START_TEST(multiline_cap_and_fits)
 {
-	from_server(":server CAP * LS :draft/multiline=max-bytes=40,max-lines=3 batch message-tags");
+	net_stub_receive(":server CAP * LS :draft/multiline=max-bytes=40,max-lines=3 batch message-tags");
 	ck_assert_uint_eq(self.multiline_bytes, 40);
 	ck_assert_uint_eq(self.multiline_lines, 3);
 	self.caps |= CAP_MULTILINE;
@@ -445,12 +436,12 @@ START_TEST(multiline_received_as_one)
 {
 	struct buffer *b = joined("#t");
 
-	from_server("@msgid=ML;time=2026-12-06T10:00:00.000Z :bob!b@h BATCH +x draft/multiline #t");
-	from_server("@batch=x :bob!b@h PRIVMSG #t :roses are red");
-	from_server("@batch=x :bob!b@h PRIVMSG #t :violets are ");
-	from_server("@batch=x;draft/multiline-concat :bob!b@h PRIVMSG #t :blue");
+	net_stub_receive("@msgid=ML;time=2026-12-06T10:00:00.000Z :bob!b@h BATCH +x draft/multiline #t");
+	net_stub_receive("@batch=x :bob!b@h PRIVMSG #t :roses are red");
+	net_stub_receive("@batch=x :bob!b@h PRIVMSG #t :violets are ");
+	net_stub_receive("@batch=x;draft/multiline-concat :bob!b@h PRIVMSG #t :blue");
 	uint64_t before = b->seq;
-	from_server(":bob!b@h BATCH -x");
+	net_stub_receive(":bob!b@h BATCH -x");
 	ck_assert_uint_eq(b->seq, before + 1);
 	ck_assert_str_eq(LINE_NICK(newest(b)), "bob");
 	ck_assert_str_eq(LINE_TEXT(newest(b)), "roses are red\nviolets are blue");
@@ -471,21 +462,21 @@ START_TEST(monitor_notify)
 {
 	struct buffer *b = window_server();
 
-	from_server(":server 005 alice MONITOR=2 :are supported");
+	net_stub_receive(":server 005 alice MONITOR=2 :are supported");
 	command_run(b, "/notify add bob carol");
 	ck_assert_uint_eq(net_nsent, 1);
 	ck_assert_str_eq(net_sent[0], "MONITOR + bob,carol");
 	command_run(b, "/notify add dan");
 	ck_assert_uint_eq(net_nsent, 1);	/* the server's limit */
 	ck_assert_int_eq(newest(b)->kind, LINE_ERROR);
-	from_server(":server 730 alice :bob!b@h");
-	from_server(":server 731 alice :carol");
+	net_stub_receive(":server 730 alice :bob!b@h");
+	net_stub_receive(":server 731 alice :carol");
 	ck_assert_int_eq(monitor_state("bob"), MONITOR_ONLINE);
 	ck_assert_int_eq(monitor_state("carol"), MONITOR_OFFLINE);
 	ck_assert_str_eq(LINE_TEXT(newest(b)), "carol is offline");
-	from_server(":server 730 alice :carol!c@h");
+	net_stub_receive(":server 730 alice :carol!c@h");
 	ck_assert_str_eq(LINE_TEXT(newest(b)), "carol came online");
-	from_server(":server 731 alice :bob");
+	net_stub_receive(":server 731 alice :bob");
 	ck_assert_str_eq(LINE_TEXT(newest(b)), "bob went offline");
 	command_run(b, "/notify list");
 	ck_assert_str_eq(LINE_TEXT(newest(b)),
@@ -494,13 +485,13 @@ START_TEST(monitor_notify)
 	ck_assert_str_eq(net_sent[1], "MONITOR - bob");
 	/* A new connection: the list again once the burst is over. */
 	net_stub_reset();
-	from_server(":server 376 alice :End of MOTD");
+	net_stub_receive(":server 376 alice :End of MOTD");
 	ck_assert_uint_eq(net_nsent, 0);	/* not in a burst: no */
 	handle_connected();
 	self.registered = true;
 	net_stub_reset();
-	from_server(":server 005 alice MONITOR=10 :are supported");
-	from_server(":server 376 alice :End of MOTD");
+	net_stub_receive(":server 005 alice MONITOR=10 :are supported");
+	net_stub_receive(":server 376 alice :End of MOTD");
 	ck_assert(sent("MONITOR + carol"));
 }
 END_TEST
@@ -526,9 +517,9 @@ START_TEST(server_text_blocks_here)
 	window_select(window_index(b));
 	command_run(b, "/info");
 	ck_assert_str_eq(net_sent[net_nsent - 1], "INFO");
-	from_server(":server 371 alice :natterd 1.0");
-	from_server(":server 371 alice :a LAN chat server");
-	from_server(":server 374 alice :End of INFO");
+	net_stub_receive(":server 371 alice :natterd 1.0");
+	net_stub_receive(":server 371 alice :a LAN chat server");
+	net_stub_receive(":server 374 alice :End of INFO");
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 2)), "natterd 1.0");
 	ck_assert_str_eq(LINE_TEXT(newest(b)), "a LAN chat server");
 	/* /help for one of natter's commands is natter's; else the server's. */
@@ -537,14 +528,14 @@ START_TEST(server_text_blocks_here)
 	ck_assert_uint_eq(net_nsent, 0);
 	command_run(b, "/help privmsg");
 	ck_assert_str_eq(net_sent[0], "HELP privmsg");
-	from_server(":server 704 alice PRIVMSG :PRIVMSG <target> :<text>");
-	from_server(":server 705 alice PRIVMSG :Sends a message.");
-	from_server(":server 706 alice PRIVMSG :End of /HELP");
+	net_stub_receive(":server 704 alice PRIVMSG :PRIVMSG <target> :<text>");
+	net_stub_receive(":server 705 alice PRIVMSG :Sends a message.");
+	net_stub_receive(":server 706 alice PRIVMSG :End of /HELP");
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 2)),
 	    "PRIVMSG <target> :<text>");
 	ck_assert_str_eq(LINE_TEXT(newest(b)), "Sends a message.");
-	from_server(":server 314 alice dan d host.lan * :Dan Smith");
-	from_server(":server 369 alice dan :End of WHOWAS");
+	net_stub_receive(":server 314 alice dan d host.lan * :Dan Smith");
+	net_stub_receive(":server 369 alice dan :End of WHOWAS");
 	ck_assert_str_eq(LINE_TEXT(newest(b)), "dan was (d@host.lan): Dan Smith");
 	ck_assert_uint_eq(window_server()->count, 0);
 }

@@ -43,15 +43,6 @@ teardown(void)
 	window_free_all();
 }
 
-static void
-from_server(const char *line)
-{
-	char buf[IRC_LINE_MAX + 1];
-
-	str_copy(buf, line, sizeof(buf));
-	handle_line(buf, strlen(buf));
-}
-
 static const char *
 last_text(const struct buffer *b)
 {
@@ -132,20 +123,20 @@ START_TEST(nick_refused_registering)
 	str_copy(self.nick, "jo.smith", sizeof(self.nick));
 	handle_connected();
 	net_stub_reset();
-	from_server(":irc.test 432 * jo.smith :Erroneous Nickname");
+	net_stub_receive(":irc.test 432 * jo.smith :Erroneous Nickname");
 	ck_assert_str_eq(last_sent(), "NICK josmith");
 	ck_assert_str_eq(self.nick, "josmith");
 	ck_assert_str_eq(last_text(s), "The server refuses the nickname "
 	    "jo.smith (Erroneous Nickname); trying josmith instead, /nick "
 	    "picks another once connected");
-	from_server(":irc.test 432 * josmith :Erroneous Nickname");
+	net_stub_receive(":irc.test 432 * josmith :Erroneous Nickname");
 	ck_assert_str_eq(last_sent(), "NICK natter");
-	from_server(":irc.test 432 * natter :Erroneous Nickname");
+	net_stub_receive(":irc.test 432 * natter :Erroneous Nickname");
 	ck_assert_str_eq(last_sent(), "NICK natter2");
 	/* A new connection starts from the first alternative again. */
 	str_copy(self.nick, "a.b", sizeof(self.nick));
 	handle_connected();
-	from_server(":irc.test 432 * a.b :Erroneous Nickname");
+	net_stub_receive(":irc.test 432 * a.b :Erroneous Nickname");
 	ck_assert_str_eq(last_sent(), "NICK ab");
 }
 END_TEST
@@ -161,11 +152,11 @@ START_TEST(nick_refused_registered)
 	    "cannot start with 9");
 	command_run(c, "/nick bob|away");
 	ck_assert_str_eq(last_sent(), "NICK bob|away");
-	from_server(":irc.test 432 alice bob|away :Erroneous Nickname");
+	net_stub_receive(":irc.test 432 alice bob|away :Erroneous Nickname");
 	ck_assert_str_eq(last_text(c), "The server refuses the nickname "
 	    "bob|away (Erroneous Nickname); you are still alice");
 	ck_assert_str_eq(self.nick, "alice");
-	from_server(":irc.test 433 alice bob :Nickname is already in use");
+	net_stub_receive(":irc.test 433 alice bob :Nickname is already in use");
 	ck_assert_str_eq(last_text(c), "Nickname bob is already in use; you "
 	    "are still alice");
 	ck_assert_uint_eq(net_nsent, 1);
@@ -182,7 +173,7 @@ START_TEST(outage_said_once)
 	session_init();
 	self.registered = false;
 	handle_connected();
-	from_server(":irc.test 001 alice :Welcome");
+	net_stub_receive(":irc.test 001 alice :Welcome");
 	ck_assert(!session_outage());
 	/* It drops, and three attempts fail. */
 	str_copy(net_error, "irc.test:6667: Connection reset by peer",
@@ -208,7 +199,7 @@ START_TEST(outage_said_once)
 	net_stub_fd = 3;
 	handle_connected();
 	ck_assert_uint_eq(count_lines(s, "Connected to"), 1);
-	from_server(":irc.test 001 alice :Welcome");
+	net_stub_receive(":irc.test 001 alice :Welcome");
 	ck_assert(!session_outage());
 	ck_assert(strncmp(last_text(c), "Reconnected after ", 18) == 0);
 	ck_assert(strstr(last_text(c), "(3 attempts failed)") != NULL);
@@ -242,7 +233,7 @@ START_TEST(startup_outage_said_as_connecting)
 	ck_assert_uint_eq(count_lines(s, "Disconnected"), 0);
 	net_stub_fd = 3;
 	handle_connected();
-	from_server(":irc.test 001 alice :Welcome");
+	net_stub_receive(":irc.test 001 alice :Welcome");
 	ck_assert(!session_outage());
 	ck_assert_uint_eq(count_lines(s, "Connected after "), 1);
 	ck_assert_uint_eq(count_lines(s, "(1 attempt failed)"), 1);
@@ -257,15 +248,15 @@ burst(void)
 {
 	self.registered = false;
 	handle_connected();
-	from_server(":irc.test 001 alice :Welcome to the test network alice");
-	from_server(":irc.test 002 alice :Your host is irc.test");
-	from_server(":irc.test 003 alice :This server has been started today");
-	from_server(":irc.test 005 alice NETWORK=Test :are supported");
-	from_server(":irc.test 251 alice :There are 7 users and 0 invisible on 1 servers");
-	from_server(":irc.test 265 alice 7 7 :Current local users 7, max 7");
-	from_server(":irc.test 375 alice :- irc.test message of the day");
-	from_server(":irc.test 372 alice :- be kind");
-	from_server(":irc.test 376 alice :End of MOTD command");
+	net_stub_receive(":irc.test 001 alice :Welcome to the test network alice");
+	net_stub_receive(":irc.test 002 alice :Your host is irc.test");
+	net_stub_receive(":irc.test 003 alice :This server has been started today");
+	net_stub_receive(":irc.test 005 alice NETWORK=Test :are supported");
+	net_stub_receive(":irc.test 251 alice :There are 7 users and 0 invisible on 1 servers");
+	net_stub_receive(":irc.test 265 alice 7 7 :Current local users 7, max 7");
+	net_stub_receive(":irc.test 375 alice :- irc.test message of the day");
+	net_stub_receive(":irc.test 372 alice :- be kind");
+	net_stub_receive(":irc.test 376 alice :End of MOTD command");
 }
 
 START_TEST(reconnect_burst_quiet)
@@ -291,7 +282,7 @@ START_TEST(reconnect_burst_quiet)
 	ck_assert_uint_eq(count_lines(c, "be kind"), 0);
 	ck_assert_uint_eq(count_lines(c, "message of the day"), 0);
 	/* Asked for later (/motd), it shows. */
-	from_server(":irc.test 372 alice :- be kind");
+	net_stub_receive(":irc.test 372 alice :- be kind");
 	ck_assert_uint_eq(count_lines(s, "be kind"), 2);
 	self.quit = true;
 }
@@ -370,15 +361,15 @@ START_TEST(whois_block)
 
 	window_select(window_index(c));
 	before = c->seq;
-	from_server(":irc.test 311 alice carol ~carol host.lan * :Carol Smith");
-	from_server(":irc.test 319 alice carol :@#home #lan");
-	from_server(":irc.test 312 alice carol irc.test :natter LAN chat server");
-	from_server(":irc.test 330 alice carol carol :is logged in as");
-	from_server(":irc.test 301 alice carol :at lunch");
-	from_server(":irc.test 671 alice carol :is using a secure connection");
-	from_server(":irc.test 313 alice carol :is an IRC operator");
-	from_server(":irc.test 317 alice carol 133 1796392920 :seconds idle, signon time");
-	from_server(":irc.test 318 alice carol :End of /WHOIS list.");
+	net_stub_receive(":irc.test 311 alice carol ~carol host.lan * :Carol Smith");
+	net_stub_receive(":irc.test 319 alice carol :@#home #lan");
+	net_stub_receive(":irc.test 312 alice carol irc.test :natter LAN chat server");
+	net_stub_receive(":irc.test 330 alice carol carol :is logged in as");
+	net_stub_receive(":irc.test 301 alice carol :at lunch");
+	net_stub_receive(":irc.test 671 alice carol :is using a secure connection");
+	net_stub_receive(":irc.test 313 alice carol :is an IRC operator");
+	net_stub_receive(":irc.test 317 alice carol 133 1796392920 :seconds idle, signon time");
+	net_stub_receive(":irc.test 318 alice carol :End of /WHOIS list.");
 	static const char *const want[] = {
 		"carol (~carol@host.lan): Carol Smith",
 		"  channels: @#home #lan",
@@ -396,13 +387,13 @@ START_TEST(whois_block)
 	ck_assert_uint_eq(count_lines(q, "away"), 0);
 	ck_assert_uint_eq(count_lines(s, "carol"), 0);
 	/* Outside a block, 301 is a note in the query, as before. */
-	from_server(":irc.test 301 alice carol :at lunch");
+	net_stub_receive(":irc.test 301 alice carol :at lunch");
 	ck_assert_str_eq(last_text(q), "carol is away: at lunch");
 	/* WHOWAS */
 	before = c->seq;
-	from_server(":irc.test 314 alice dan ~dan old.lan * :Dan");
-	from_server(":irc.test 312 alice dan irc.test :Fri Dec  4 13:00:00 2026");
-	from_server(":irc.test 369 alice dan :End of WHOWAS");
+	net_stub_receive(":irc.test 314 alice dan ~dan old.lan * :Dan");
+	net_stub_receive(":irc.test 312 alice dan irc.test :Fri Dec  4 13:00:00 2026");
+	net_stub_receive(":irc.test 369 alice dan :End of WHOWAS");
 	ck_assert_uint_eq(c->seq - before, 2);
 	ck_assert_str_eq(LINE_TEXT(buffer_line(c, before)), "dan was (~dan@old.lan): Dan");
 	ck_assert_str_eq(last_text(c), "  server: irc.test (Fri Dec  4 13:00:00 2026)");
@@ -504,42 +495,42 @@ START_TEST(ignore_hides_lines)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ignore_init(dir, NULL);
 	window_select(window_index(c));
-	from_server(":alice!a@h JOIN #lan");
-	from_server(":bob!b@lan JOIN #lan");
+	net_stub_receive(":alice!a@h JOIN #lan");
+	net_stub_receive(":bob!b@lan JOIN #lan");
 	ck_assert_ptr_nonnull(nick_find(c, "bob"));
 	str_copy(args, "bob", sizeof(args));
 	ignore_cmd(c, args);
-	from_server(":bob!b@lan PRIVMSG #lan :hidden words");
-	from_server(":bob!b@lan NOTICE #lan :hidden notice");
-	from_server(":bob!b@lan PRIVMSG #lan :\1ACTION hides\1");
-	from_server(":bob!b@lan PRIVMSG alice :psst");
-	from_server(":bob!b@lan PRIVMSG alice :\1VERSION\1");
-	from_server(":bob!b@lan INVITE alice #trap");
+	net_stub_receive(":bob!b@lan PRIVMSG #lan :hidden words");
+	net_stub_receive(":bob!b@lan NOTICE #lan :hidden notice");
+	net_stub_receive(":bob!b@lan PRIVMSG #lan :\1ACTION hides\1");
+	net_stub_receive(":bob!b@lan PRIVMSG alice :psst");
+	net_stub_receive(":bob!b@lan PRIVMSG alice :\1VERSION\1");
+	net_stub_receive(":bob!b@lan INVITE alice #trap");
 	/* In history too: a chathistory batch's lines. */
-	from_server("@batch=h1;time=2026-12-04T10:00:00.000Z;msgid=x1 :bob!b@lan PRIVMSG #lan :old hidden");
+	net_stub_receive("@batch=h1;time=2026-12-04T10:00:00.000Z;msgid=x1 :bob!b@lan PRIVMSG #lan :old hidden");
 	ck_assert_uint_eq(count_lines(c, "hidden"), 0);
 	ck_assert_uint_eq(count_lines(c, "hides"), 0);
 	ck_assert_uint_eq(count_lines(c, "trap"), 0);
 	ck_assert_ptr_null(window_find("bob"));	/* no query opened */
 	ck_assert_uint_eq(net_nsent, 0);	/* no CTCP reply */
 	/* Joins still show, and the nick list follows. */
-	from_server(":bob!b@lan PART #lan");
+	net_stub_receive(":bob!b@lan PART #lan");
 	ck_assert_uint_eq(count_lines(c, "bob left"), 1);
 	ck_assert_ptr_null(nick_find(c, "bob"));
 	/* -all: the events go too, the nick list still follows. */
 	str_copy(args, "-all bob", sizeof(args));
 	ignore_cmd(c, args);
-	from_server(":bob!b@lan JOIN #lan");
-	from_server(":bob!b@lan NICK bobby");
+	net_stub_receive(":bob!b@lan JOIN #lan");
+	net_stub_receive(":bob!b@lan NICK bobby");
 	ck_assert_uint_eq(count_lines(c, "bob (b@lan) joined"), 1);	/* before */
 	ck_assert_uint_eq(count_lines(c, "bobby"), 0);
 	ck_assert_ptr_nonnull(nick_find(c, "bobby"));
 	/* Others are not touched. */
-	from_server(":carol!c@lan PRIVMSG #lan :visible");
+	net_stub_receive(":carol!c@lan PRIVMSG #lan :visible");
 	ck_assert_str_eq(last_text(c), "visible");
 	str_copy(args, "1", sizeof(args));
 	unignore_cmd(c, args);
-	from_server(":bob!b@lan PRIVMSG #lan :heard again");
+	net_stub_receive(":bob!b@lan PRIVMSG #lan :heard again");
 	ck_assert_str_eq(last_text(c), "heard again");
 	char path[256];
 	data_path(path, sizeof(path), dir, NULL, "ignore");
@@ -588,12 +579,12 @@ START_TEST(list_buffer_sorted)
 	l = window_find(LIST_BUFFER);
 	ck_assert_ptr_nonnull(l);
 	ck_assert_ptr_eq(window_current(), l);
-	from_server(":irc.test 321 alice Channel :Users  Name");
-	from_server(":irc.test 322 alice #kids 3 :games");
-	from_server(":irc.test 322 alice #lan 7 :\2home\2 network");
-	from_server(":irc.test 322 alice #alone 1 :nobody");	/* -min applies here too */
-	from_server(":irc.test 322 alice #books 3 :reading");
-	from_server(":irc.test 323 alice :End of /LIST");
+	net_stub_receive(":irc.test 321 alice Channel :Users  Name");
+	net_stub_receive(":irc.test 322 alice #kids 3 :games");
+	net_stub_receive(":irc.test 322 alice #lan 7 :\2home\2 network");
+	net_stub_receive(":irc.test 322 alice #alone 1 :nobody");	/* -min applies here too */
+	net_stub_receive(":irc.test 322 alice #books 3 :reading");
+	net_stub_receive(":irc.test 323 alice :End of /LIST");
 	ck_assert(strncmp(LINE_TEXT(buffer_line(l, l->seq - l->count)),
 	    "3 of 4 channels, 2 users or more", 32) == 0);
 	ck_assert_uint_eq(count_lines(l, "#alone"), 0);

@@ -1,6 +1,7 @@
 /* net.c for tests: see tests/net-stub.h. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "net-stub.h"
 
@@ -85,4 +86,13 @@ void
 net_answer(bool yes)
 {
 	(void)yes;
+}
+
+void
+net_stub_receive(const char *line)
+{
+	char buf[IRC_LINE_MAX + 1];
+
+	str_copy(buf, line, sizeof(buf));
+	handle_line(buf, strlen(buf));
 }

@@ -19,5 +19,7 @@ extern int net_stub_fd;
 
 /* Forget what was sent. */
 void net_stub_reset(void);
+/* Feed one line to natter as the server would send it. */
+void net_stub_receive(const char *line);
 
 #endif

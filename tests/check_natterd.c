@@ -1650,20 +1650,7 @@ START_TEST(sendq_slow_reader)
 	struct nd_conn *a = nd_register(&s, "alice", NULL);
 	struct nd_conn *b = nd_register(&s, "bob", NULL);
 
-	nd_send(slow, "JOIN #q");
-	nd_send(a, "JOIN #q");
-	nd_send(b, "JOIN #q");
-	ND_EXPECT(b, " 366 ");
-	nd_sync(a);
-	/* slow never reads: the kernel buffers fill, then its sendq. */
-	char *quit = nd_talk_until_sendq(a, b, "#q", 4000);
-	ck_assert_msg(quit != NULL, "slow was never dropped for SendQ");
-	ck_assert_msg(strncmp(quit, ":slow!", 6) == 0, "%s", quit);
-	free(quit);
-	ck_assert(nd_log_wait(&s, "SendQ exceeded", T));
-	/* Everyone else carries on. */
-	nd_send(b, "PRIVMSG #q :still here");
-	ND_EXPECT(a, "^:bob!.* PRIVMSG #q :still here$");
+	nd_sendq_drop(slow, "slow", a, b, "bob", "#q");
 	/* Reading again, slow gets what the kernel held, then the reason
 	 * (natterd lingers a few seconds to deliver it), then the close. */
 	char *l, *last = NULL;

@@ -430,18 +430,7 @@ START_TEST(tls_sendq_slow_reader)
 	struct nd_conn *b = nd_register_on(nd_connect_tls(&s, NULL, NULL),
 	    "bob", NULL);
 
-	nd_send(slow, "JOIN #q");
-	nd_send(a, "JOIN #q");
-	nd_send(b, "JOIN #q");
-	ND_EXPECT(b, " 366 ");
-	nd_sync(a);
-	char *quit = nd_talk_until_sendq(a, b, "#q", 4000);
-	ck_assert_msg(quit != NULL, "slow was never dropped for SendQ");
-	ck_assert_msg(strncmp(quit, ":slow!", 6) == 0, "%s", quit);
-	free(quit);
-	ck_assert(nd_log_wait(&s, "SendQ exceeded", T));
-	nd_send(b, "PRIVMSG #q :still here");
-	ND_EXPECT(a, "^:bob!.* PRIVMSG #q :still here$");
+	nd_sendq_drop(slow, "slow", a, b, "bob", "#q");
 	/* Reading again, slow gets what was on its way, then the end. */
 	char *l;
 	while ((l = nd_line(slow, T)) != NULL)

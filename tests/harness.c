@@ -737,6 +737,34 @@ nd_talk_until_sendq(struct nd_conn *talker, struct nd_conn *watcher,
 	return quit;
 }
 
+void
+nd_sendq_drop(struct nd_conn *slow, const char *slow_nick,
+    struct nd_conn *talker, struct nd_conn *watcher,
+    const char *watcher_nick, const char *chan)
+{
+	char from[64], heard[160];
+
+	nd_send(slow, "JOIN %s", chan);
+	nd_send(talker, "JOIN %s", chan);
+	nd_send(watcher, "JOIN %s", chan);
+	ND_EXPECT(watcher, " 366 ");
+	nd_sync(talker);
+	/* slow never reads: the kernel buffers fill, then its sendq. */
+	char *quit = nd_talk_until_sendq(talker, watcher, chan, 4000);
+	ck_assert_msg(quit != NULL, "%s was never dropped for SendQ",
+	    slow_nick);
+	snprintf(from, sizeof(from), ":%s!", slow_nick);
+	ck_assert_msg(strncmp(quit, from, strlen(from)) == 0, "%s", quit);
+	free(quit);
+	ck_assert(nd_log_wait(talker->server, "SendQ exceeded",
+	    ND_TIMEOUT_MS));
+	/* Everyone else carries on. */
+	nd_send(watcher, "PRIVMSG %s :still here", chan);
+	snprintf(heard, sizeof(heard), "^:%s!.* PRIVMSG %s :still here$",
+	    watcher_nick, chan);
+	ND_EXPECT(talker, heard);
+}
+
 static struct nd_server *fixture;
 
 static void

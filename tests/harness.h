@@ -159,6 +159,15 @@ struct nd_conn *nd_register_nonreader(struct nd_server *s, const char *nick);
  */
 char *nd_talk_until_sendq(struct nd_conn *talker, struct nd_conn *watcher,
     const char *chan, int max_lines);
+/*
+ * slow (a connection that never reads, registered as slow_nick), talker
+ * and watcher (registered as watcher_nick) join chan; talker talks until
+ * slow is dropped for its sendq (watcher sees slow's QUIT, the log says
+ * so), and watcher is still heard by talker after it.
+ */
+void nd_sendq_drop(struct nd_conn *slow, const char *slow_nick,
+    struct nd_conn *talker, struct nd_conn *watcher,
+    const char *watcher_nick, const char *chan);
 /* Milliseconds for a PING from c to be answered (nd_sync). */
 long nd_ping_ms(struct nd_conn *c);
 /* ASan keeps freed memory in quarantine (256 MiB by default), which is

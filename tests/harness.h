@@ -29,7 +29,7 @@
 
 #include "testlib.h"
 
-#define ND_TIMEOUT_MS 5000
+#define ND_TIMEOUT_MS 15000	/* only a failing wait waits this long */
 #define ND_NAME "test.server"	/* --name given to natterd */
 
 struct ssl_st;

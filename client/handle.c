@@ -540,7 +540,7 @@ message(struct in *in, const char *target, char *text, bool notice,
 {
 	enum line_kind kind = notice ? LINE_NOTICE : LINE_MSG;
 	struct buffer *b;
-	char shown[LINE_TEXT_MAX + 1];
+	char shown[REACT_REF_MAX + LINE_TEXT_MAX + 2];
 
 	/* Ignored: nothing shown, no query opened, no CTCP answered. */
 	if (!in->me && ignore_hides(in->nick, in->uh, IGNORE_MSGS))
@@ -1201,7 +1201,9 @@ handle_line(char *line, size_t len)
 	const char *t;
 	int err;
 
-	if ((err = irc_parse(&msg, line, len)) != IRC_OK) {
+	/* Any body the frame let through (IRC_LINE_MAX): a server with a
+	 * longer line limit than RFC 1459's 512 sends longer messages. */
+	if ((err = irc_parse_max(&msg, line, len, IRC_LINE_MAX)) != IRC_OK) {
 		log_warn("unparsable line from server: %s", irc_strerror(err));
 		return;
 	}

@@ -157,7 +157,9 @@ logfile_write(struct logfile *l, const char *dir, const char *buffer,
 {
 	char day[16];
 	char path[LOGFILE_NAME_MAX];
-	char line[IRC_BODY_MAX * 2];
+	/* Static: a whole line of text twice is too much for a stack. */
+	static char part[LINE_TEXT_MAX + 1];
+	static char line[LOGFILE_LINE_MAX];
 	struct tm tm;
 
 	strftime(day, sizeof(day), "%Y-%m-%d", logfile_tm(time_ms, &tm));
@@ -183,13 +185,29 @@ logfile_write(struct logfile *l, const char *dir, const char *buffer,
 		l->buffer = xstrdup(buffer);
 		str_copy(l->day, day, sizeof(l->day));
 	}
-	size_t n = logfile_line(line, sizeof(line), time_ms, kind, text);
-	if (!logfile_wanted(l, line, n))
-		return 1;
-	/* One flush per line: what was on screen is in the log if we die. */
-	if (fwrite(line, 1, n, l->fp) != n || fflush(l->fp) != 0)
-		return -1;
-	return 0;
+	/* A multiline message is a log line per line, each with its time
+	 * and kind, so grep finds any of them with who said it. */
+	int ret = 1;
+	for (;;) {
+		const char *nl = strchr(text, '\n');
+		size_t k = nl != NULL ? (size_t)(nl - text) : strlen(text);
+
+		if (k > LINE_TEXT_MAX)
+			k = utf8_truncate(text, k, LINE_TEXT_MAX);
+		memcpy(part, text, k);
+		part[k] = '\0';
+		size_t n = logfile_line(line, sizeof(line), time_ms, kind, part);
+		if (logfile_wanted(l, line, n)) {
+			/* One flush per line: what was on screen is in the
+			 * log if we die. */
+			if (fwrite(line, 1, n, l->fp) != n || fflush(l->fp) != 0)
+				return -1;
+			ret = 0;
+		}
+		if (nl == NULL)
+			return ret;
+		text = nl + 1;
+	}
 }
 
 void

@@ -131,7 +131,7 @@ size_t mirc_strip(char *out, size_t cap, const char *s);
 size_t wrap_rows(const wchar_t *w, size_t n, int cols, int indent,
     size_t *starts, size_t max);
 
-#define RENDER_MAX 768	/* wide characters in a rendered line */
+#define RENDER_MAX 8800	/* wide characters in a rendered line: a whole one */
 
 struct line;
 struct render {
@@ -406,7 +406,10 @@ void complete_key_done(void);
  */
 #define LOGFILE_NAME_MAX 4096
 #define LOGFILE_TAIL_BYTES 16384	/* read at open to find the last line */
-#define LOGFILE_TAIL_MAX 64		/* lines of the last second remembered */
+#define LOGFILE_TAIL_MAX 128	/* lines of the last second remembered: a
+				   whole multiline message (max-lines=100) */
+/* "[HH:MM:SS] <nick> " and a whole line's text */
+#define LOGFILE_LINE_MAX (LINE_TEXT_MAX + IRC_NICK_MAX + 32)
 
 struct logfile {
 	char *buffer;		/* folded buffer name */
@@ -427,9 +430,9 @@ size_t logfile_path(char *buf, size_t cap, const char *dir,
 size_t logfile_line(char *buf, size_t cap, int64_t time_ms, const char *kind,
     const char *text);
 /* Append a line to buffer's log for the day of time_ms, opening or
- * switching the file as needed. Returns 0 when written, 1 when it was
- * left out (the file has it, or has a later line), -1 (errno set) on
- * failure. */
+ * switching the file as needed; each line of a multiline text is a log
+ * line. Returns 0 when written, 1 when all was left out (the file has
+ * it, or has a later line), -1 (errno set) on failure. */
 int logfile_write(struct logfile *l, const char *dir, const char *buffer,
     int64_t time_ms, const char *kind, const char *text);
 void logfile_close(struct logfile *l);
@@ -641,8 +644,21 @@ struct line {
 #define LINE_TEXT(l) ((l)->data + (l)->nicklen + 1)
 #define LINE_MSGID(l) (LINE_TEXT(l) + (l)->textlen + 1)
 #define LINE_NOTE(l) (LINE_MSGID(l) + (l)->idlen + 1)
-#define LINE_TEXT_MAX 1024	/* longer text is cut at a character boundary */
+/*
+ * A line's text is on the heap in its own allocation, as long as it is, so
+ * the cap costs ordinary traffic nothing; it is sized from draft/multiline:
+ * natterd and Ergo offer max-bytes=4096 and max-lines=100, 4195 bytes with
+ * the line breaks, and one line read whole (IRC_LINE_MAX, for a server
+ * with a longer line limit than 512) carries up to about 8 K. Longer text
+ * is cut at a character boundary, so what a hostile server can make natter
+ * hold is bounded: about 8.8 KB a line (nick, text, msgid, note), times
+ * --scrollback lines a buffer, times WINDOW_MAX buffers.
+ */
+#define LINE_TEXT_MAX 8192
 #define LINE_NOTE_MAX 256	/* reactions beyond this are not shown */
+/* A rendered line holds the time, the nick, the whole text and the note. */
+_Static_assert(RENDER_MAX >= RENDER_STAMP_MAX + 255 + 8 + LINE_TEXT_MAX +
+    2 + LINE_NOTE_MAX, "RENDER_MAX holds a whole line");
 
 /* BUFFER_LIST is /list's (list.c): no conversation, nothing sent there. */
 enum buffer_kind {

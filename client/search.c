@@ -12,7 +12,7 @@
 #include "natter.h"
 
 #define SEARCH_NEEDLE_MAX 256	/* wide chars of a search text */
-#define SEARCH_LINE_MAX 2048	/* bytes of a line searched */
+#define SEARCH_LINE_MAX (LINE_TEXT_MAX + 1)	/* bytes of a line searched: all */
 
 /* Decode s into lower-case wide characters; invalid bytes stay as bytes. */
 static size_t
@@ -208,7 +208,7 @@ search_result(const char *batch, const char *msgid, int64_t time,
     enum line_kind kind, const char *nick, const char *target,
     const char *text)
 {
-	char line[LINE_TEXT_MAX];
+	char line[LINE_TEXT_MAX + IRC_CHAN_MAX + 16];
 
 	if (batch == NULL || srv.batch[0] == '\0' ||
 	    strcmp(batch, srv.batch) != 0)

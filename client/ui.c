@@ -258,7 +258,7 @@ draw_nicks(void)
 	first = b->nickscroll;
 	for (int y = 0; y < hist_rows && first + (size_t)y < b->nnicks; y++) {
 		const struct nick *n = &b->nicks[first + (size_t)y];
-		struct render r;
+		static struct render r;
 		struct style st = { n->away ? MIRC_DIM : 0,
 		    (int8_t)render_nick_color(n->name), MIRC_DEFAULT };
 		char text[IRC_NICK_MAX + 3];

@@ -56,7 +56,7 @@ struct irc_msg {
 enum irc_err {
 	IRC_OK = 0,
 	IRC_EEMPTY,	/* nothing but spaces */
-	IRC_ETOOLONG,	/* body past IRC_BODY_MAX or tags past IRC_TAGS_MAX */
+	IRC_ETOOLONG,	/* body past the limit (IRC_BODY_MAX), tags past IRC_TAGS_MAX */
 	IRC_ENOCOMMAND,	/* tags or source with no command after them */
 	IRC_EBADTAG,	/* empty key, bad key character, too many tags */
 	IRC_ENUL,	/* a NUL byte inside the line */
@@ -76,6 +76,10 @@ enum irc_err {
  * keeps one slot with the last value. An empty source (": CMD") is NULL.
  */
 int irc_parse(struct irc_msg *m, char *line, size_t len);
+/* irc_parse with a body (all but the tags) of up to body_max bytes, CRLF
+ * counted: a client takes longer lines from a server that allows them. */
+int irc_parse_max(struct irc_msg *m, char *line, size_t len,
+    size_t body_max);
 
 /* A short English description of an irc_err, for logs and ERROR lines. */
 const char *irc_strerror(int err);

@@ -173,6 +173,12 @@ parse_tags(struct irc_msg *m, char *s)
 int
 irc_parse(struct irc_msg *m, char *line, size_t len)
 {
+	return irc_parse_max(m, line, len, IRC_BODY_MAX);
+}
+
+int
+irc_parse_max(struct irc_msg *m, char *line, size_t len, size_t body_max)
+{
 	char *p, *end, *sp;
 	int err;
 
@@ -204,7 +210,7 @@ irc_parse(struct irc_msg *m, char *line, size_t len)
 			return err;
 		p = sp + 1;
 	}
-	if ((size_t)(end - p) > IRC_BODY_MAX - 2)
+	if ((size_t)(end - p) + 2 > body_max)
 		return IRC_ETOOLONG;
 
 	while (*p == ' ')

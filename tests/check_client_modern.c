@@ -456,6 +456,122 @@ START_TEST(multiline_received_as_one)
 }
 END_TEST
 
+/* long messages: a multiline message as big as the servers allow, and a
+ * long line from a server with a bigger line limit, kept and shown whole */
+
+/* Receive a draft/multiline batch of n lines of 39 bytes from bob to #t,
+ * in batch outer when not NULL; *len is the joined text's length. */
+static void
+receive_long_batch(const char *outer, unsigned n, size_t *len)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "@msgid=LONG;time=2026-12-06T10:00:00.000Z%s%s "
+	    ":bob!b@h BATCH +ml draft/multiline #t", outer != NULL ? ";batch=" : "",
+	    outer != NULL ? outer : "");
+	net_stub_receive(line);
+	*len = 0;
+	for (unsigned i = 1; i <= n; i++) {
+		snprintf(line, sizeof(line), "@batch=ml :bob!b@h PRIVMSG #t "
+		    ":line %03u xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", i);
+		net_stub_receive(line);
+		*len += 39 + (i > 1);
+	}
+	net_stub_receive(":bob!b@h BATCH -ml");
+}
+
+START_TEST(long_multiline_whole)
+{
+	struct buffer *b = joined("#t");
+	static struct render r;
+	static size_t starts[RENDER_MAX + 1];
+	size_t len;
+	char row[256];
+
+	net_stub_receive("@time=2026-12-06T09:59:00.000Z :bob!b@h PRIVMSG #t :hi");
+	receive_long_batch(NULL, 100, &len);
+	ck_assert_uint_eq(len, 3999);
+	ck_assert_uint_eq(strlen(LINE_TEXT(newest(b))), len);
+	ck_assert_ptr_nonnull(strstr(LINE_TEXT(newest(b)),
+	    "\nline 100 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+	/* Every line of the block on a row of its own, the last one too. */
+	render_line(&r, newest(b), 80);
+	size_t rows = wrap_rows(r.w, r.n, 80, r.indent, starts, nitems(starts));
+	ck_assert_uint_eq(rows, 100);
+	ck_assert_uint_eq(render_rows(newest(b), 80), 100);
+	utf_encode(r.w + starts[99], r.n - starts[99], row, sizeof(row));
+	ck_assert_str_eq(row, "line 100 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	/* Scrolling goes through it a row at a time. */
+	window_select(window_index(b));
+	uint64_t seq = b->seq - 1;
+	ck_assert_uint_eq(buffer_line_rows(b, seq, 80), 100);
+	buffer_scroll(b, 1, 80);
+	ck_assert_uint_eq(b->anchor, seq);
+	ck_assert_uint_eq(b->skip, 1);
+	buffer_scroll(b, 98, 80);
+	ck_assert_uint_eq(b->anchor, seq);
+	ck_assert_uint_eq(b->skip, 99);
+	buffer_scroll(b, 1, 80);
+	ck_assert_uint_eq(b->anchor, seq - 1);
+	buffer_scroll(b, -1, 80);
+	ck_assert_uint_eq(b->anchor, seq);
+	ck_assert_uint_eq(b->skip, 99);
+}
+END_TEST
+
+START_TEST(long_single_line_whole)
+{
+	struct buffer *b = joined("#t");
+	char line[4096], text[3001];
+
+	/* 3000 bytes in one PRIVMSG: more than RFC 1459's 512, as a server
+	 * with a bigger line limit sends them. */
+	for (size_t i = 0; i < 3000; i++)
+		text[i] = (char)('a' + i % 26);
+	text[2999] = 'Z';
+	text[3000] = '\0';
+	snprintf(line, sizeof(line), ":bob!b@h PRIVMSG #t :%s", text);
+	net_stub_receive(line);
+	ck_assert_str_eq(LINE_NICK(newest(b)), "bob");
+	ck_assert_str_eq(LINE_TEXT(newest(b)), text);
+	static struct render r;
+	render_line(&r, newest(b), 80);
+	ck_assert(r.w[r.n - 1] == L'Z');
+	/* Wrapped at 80 columns under the text: about 3000 / 68 rows. */
+	ck_assert_uint_ge(render_rows(newest(b), 80), 3000 / 68);
+	/* Ctrl-R finds its end. */
+	ck_assert(search_match(LINE_TEXT(newest(b)), text + 2980));
+}
+END_TEST
+
+START_TEST(long_multiline_capped)
+{
+	struct buffer *b = joined("#t");
+	size_t len;
+
+	/* A server that lets through far more than it offered: kept up to
+	 * LINE_TEXT_MAX, cut on a character. */
+	receive_long_batch(NULL, 1000, &len);
+	ck_assert_uint_gt(len, LINE_TEXT_MAX);
+	ck_assert_uint_le(strlen(LINE_TEXT(newest(b))), LINE_TEXT_MAX);
+	ck_assert_uint_ge(strlen(LINE_TEXT(newest(b))), LINE_TEXT_MAX - 40);
+}
+END_TEST
+
+START_TEST(long_multiline_history)
+{
+	struct buffer *b = joined("#t");
+	size_t len;
+
+	self.caps |= CAP_CHATHISTORY;
+	net_stub_receive(":irc.test BATCH +h chathistory #t");
+	receive_long_batch("h", 60, &len);
+	net_stub_receive(":irc.test BATCH -h");
+	ck_assert_uint_eq(strlen(LINE_TEXT(newest(b))), len);
+	ck_assert_uint_eq(render_rows(newest(b), 80), 60);
+}
+END_TEST
+
 /* MONITOR */
 
 START_TEST(monitor_notify)
@@ -580,6 +696,14 @@ suite(void)
 	tcase_add_test(tc, multiline_cap_and_fits);
 	tcase_add_test(tc, multiline_sent_as_batch);
 	tcase_add_test(tc, multiline_received_as_one);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("long");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, long_multiline_whole);
+	tcase_add_test(tc, long_single_line_whole);
+	tcase_add_test(tc, long_multiline_capped);
+	tcase_add_test(tc, long_multiline_history);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("monitor");

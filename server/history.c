@@ -28,6 +28,7 @@
 #define HIST_UPKEEP_MS 1000	/* the thread looks for upkeep this often */
 #define HIST_DAY_MS INT64_C(86400000)
 #define HIST_BACKLOG_MAX 1000	/* messages handed over, not yet stored */
+#define HIST_COMMIT_BUCKETS 12	/* messages a commit: 1, 2-3, ..., 2048 and up */
 
 static const struct hist_pos hist_min = { INT64_MIN, INT64_MIN };
 static const struct hist_pos hist_max = { INT64_MAX, INT64_MAX };
@@ -101,6 +102,10 @@ static struct {
 	bool failing;		/* the failure is logged; quiet until it heals */
 	int64_t retry_at;	/* monotonic ms: no write tried before */
 	unsigned long lost;	/* messages lost since the last good commit */
+	/* Commits by their messages (bucket b: 2^b to 2^(b+1) - 1; a
+	 * private message counts once for each party, as it is stored),
+	 * logged at close with -v: how much group commit groups. */
+	unsigned long per_commit[HIST_COMMIT_BUCKETS];
 } hq = { .wake = { -1, -1 } };
 
 static bool hist_upkeep(int64_t now, int days, int max_per_target,
@@ -255,6 +260,13 @@ batches_store(struct hist_batch *b)
 		hq.lost += msgs;
 		return false;
 	}
+	if (msgs > 0) {
+		int bucket = 0;
+		while (msgs >> (bucket + 1) != 0 &&
+		    bucket < HIST_COMMIT_BUCKETS - 1)
+			bucket++;
+		hq.per_commit[bucket]++;
+	}
 	if (hq.failing)
 		log_warn("history: the database works again; %lu messages"
 		    " were refused meanwhile", hq.lost);
@@ -386,6 +398,42 @@ hist_thread_stop(void)
 	pthread_mutex_destroy(&hq.mu);
 }
 
+/* The writer's histogram of messages per commit, as a debug line:
+ * "1: 10, 2-3: 4" is ten commits of one message and four of two or
+ * three. */
+static void
+hist_log_commits(void)
+{
+	char buf[512];
+	size_t n = 0;
+	unsigned long commits = 0;
+
+	buf[0] = '\0';
+	for (int b = 0; b < HIST_COMMIT_BUCKETS; b++) {
+		unsigned long lo = 1UL << b, hi = (1UL << (b + 1)) - 1;
+		const char *sep = n > 0 ? ", " : " ";
+		int k;
+		commits += hq.per_commit[b];
+		if (hq.per_commit[b] == 0 || n >= sizeof(buf))
+			continue;
+		if (b == HIST_COMMIT_BUCKETS - 1)
+			k = snprintf(buf + n, sizeof(buf) - n, "%s%lu+: %lu",
+			    sep, lo, hq.per_commit[b]);
+		else if (lo == hi)
+			k = snprintf(buf + n, sizeof(buf) - n, "%s%lu: %lu",
+			    sep, lo, hq.per_commit[b]);
+		else
+			k = snprintf(buf + n, sizeof(buf) - n,
+			    "%s%lu-%lu: %lu", sep, lo, hi, hq.per_commit[b]);
+		if (k > 0)
+			n += (size_t)k;
+	}
+	if (commits > 0)
+		log_debug("history: %lu commits; messages per commit:%s",
+		    commits, buf);
+	memset(hq.per_commit, 0, sizeof(hq.per_commit));
+}
+
 /* open and close */
 
 int
@@ -423,6 +471,7 @@ hist_close(void)
 		return;
 	hist_commit();
 	hist_thread_stop();
+	hist_log_commits();
 	store->close();
 	store = NULL;
 }

@@ -900,6 +900,36 @@ START_TEST(test_close_empties_wal)
 }
 END_TEST
 
+/* With -v, closing the store logs how many messages each commit held,
+ * as a histogram: how much group commit groups. */
+START_TEST(test_commit_histogram)
+{
+	static const int batches[] = { 1, 3, 2, 20 };
+	char log[PATH_MAX], id[16], buf[4096];
+	int k = 0;
+
+	str_copy(log, tmppath("log"), sizeof(log));
+	log_to_file(log);
+	log_set_level(LOG_LEVEL_DEBUG);
+	open_ok(tmppath("h.db"));
+	for (size_t b = 0; b < nitems(batches); b++) {
+		for (int i = 0; i < batches[b]; i++, k++) {
+			snprintf(id, sizeof(id), "h%d", k);
+			add("x!x@h", "#h", 1000 + k, id, "PRIVMSG", "t");
+		}
+		hist_commit();
+	}
+	hist_close();
+	FILE *f = fopen(log, "r");
+	ck_assert_ptr_nonnull(f);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, "history: 4 commits; messages per"
+	    " commit: 1: 1, 2-3: 2, 16-31: 1\n"));
+}
+END_TEST
+
 /* A row is on disk as soon as hist_commit returns: a process killed right
  * after loses nothing; before the commit a second reader sees nothing. */
 START_TEST(test_kill_after_commit)
@@ -1300,6 +1330,7 @@ history_suite(void)
 	tcase_add_test(tc, test_migration);
 	tcase_add_test(tc, test_kill_after_commit);
 	tcase_add_test(tc, test_close_empties_wal);
+	tcase_add_test(tc, test_commit_histogram);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_locked);

@@ -30,12 +30,28 @@
  *	batch is committed, with --sync full once it is fsynced), and
  *	natterd's CPU (all its threads) per message meanwhile.
  *
+ *   natter-history floor -d dir [-r rows] [-k targets] [-c commits]
+ *	What a durable commit costs on this disk, beside natterd's own:
+ *	the floor under make bench's pairs. Each part writes -c commits
+ *	of -r rows (default 52: what natterd's storage thread commits at
+ *	once in pairs, 26 private messages of two rows each) over -k
+ *	conversations (default 100, pairs' 50 pairs both ways), in WAL
+ *	with synchronous=FULL, a passive checkpoint every 200 commits, on
+ *	a fresh database in dir. "fsync": one 4 KiB pwrite and fdatasync
+ *	a commit, no SQLite; "bare": a messages table without any index;
+ *	"indexed": with natterd's two (target and time, msgid); "natterd":
+ *	natterd's own store (history.c, hist-sqlite.c, its storage
+ *	thread), the search index and the TARGETS summary too. CPU is the
+ *	process's, every thread's (getrusage), per row and per pairs round
+ *	trip (4 rows), system CPU apart.
+ *
  * Each mode ends with one line "result workload=... key=value ...".
  * Figures to read, never assertions: the exit status only says whether
  * the run worked (64 bad usage, 1 could not run).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -45,7 +61,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sqlite3.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -96,7 +114,9 @@ usage(void)
 	fprintf(stderr, "usage: natter-history fill -d db -n messages"
 	    " [-t targets] [-c channels]\n"
 	    "       natter-history query -p port -w password -c channels"
-	    " [-r reps] [-m wire-messages] -- natterd args...\n");
+	    " [-r reps] [-m wire-messages] -- natterd args...\n"
+	    "       natter-history floor -d dir [-r rows] [-k targets]"
+	    " [-c commits]\n");
 	exit(64);
 }
 
@@ -755,6 +775,245 @@ query(int argc, char **argv)
 	return 0;
 }
 
+/* floor */
+
+#define FLOOR_CHECKPOINT 200	/* commits between passive checkpoints */
+#define FLOOR_TEXT "lo mita verka shine rutavo enar pelidage"
+
+/* This process's CPU so far, every thread's, and the system's part. */
+static void
+floor_cpu(double *all_us, double *sys_us)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*sys_us = (double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec;
+	*all_us = *sys_us + (double)ru.ru_utime.tv_sec * 1e6 +
+	    (double)ru.ru_utime.tv_usec;
+}
+
+/* A fresh path in dir: name, its -wal, -shm and .lock gone. */
+static void
+floor_path(char *buf, size_t cap, const char *dir, const char *name)
+{
+	static const char *const tails[] = { "", "-wal", "-shm", ".lock" };
+	char p[PATH_MAX];
+
+	snprintf(buf, cap, "%s/%s", dir, name);
+	for (size_t i = 0; i < nitems(tails); i++) {
+		snprintf(p, sizeof(p), "%s%s", buf, tails[i]);
+		unlink(p);
+	}
+}
+
+struct floor_run {
+	double cpu_us, sys_us, wall_s;
+};
+
+static void
+floor_start(struct floor_run *r)
+{
+	floor_cpu(&r->cpu_us, &r->sys_us);
+	r->wall_s = now_s();
+}
+
+static void
+floor_stop(struct floor_run *r)
+{
+	double c, s;
+
+	floor_cpu(&c, &s);
+	r->cpu_us = c - r->cpu_us;
+	r->sys_us = s - r->sys_us;
+	r->wall_s = now_s() - r->wall_s;
+}
+
+/* Row i's conversation key, as natterd keys a private message's side. */
+static void
+floor_key(char *buf, size_t cap, long i, int targets)
+{
+	snprintf(buf, cap, "@nick%ld nick%ld", i % targets,
+	    (i % targets) ^ 1);
+}
+
+/* fdatasync alone: one page written and synced a commit. */
+static bool
+floor_fsync(const char *dir, int commits, struct floor_run *r)
+{
+	char path[PATH_MAX], page[4096];
+
+	floor_path(path, sizeof(path), dir, "fsync.dat");
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return false;
+	memset(page, 'x', sizeof(page));
+	floor_start(r);
+	for (int i = 0; i < commits; i++)
+		if (pwrite(fd, page, sizeof(page), (off_t)(i % 256) *
+		    (off_t)sizeof(page)) != (ssize_t)sizeof(page) ||
+		    fdatasync(fd) == -1) {
+			close(fd);
+			return false;
+		}
+	floor_stop(r);
+	close(fd);
+	unlink(path);
+	return true;
+}
+
+/* SQLite alone: natterd's messages table, with its indexes or none. */
+static bool
+floor_sqlite(const char *dir, bool indexed, int rows, int targets,
+    int commits, struct floor_run *r)
+{
+	char path[PATH_MAX], msgid[16], key[64];
+	sqlite3 *db;
+	sqlite3_stmt *ins = NULL, *begin = NULL, *commit = NULL;
+	bool ok = false;
+
+	floor_path(path, sizeof(path), dir, "floor.db");
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		goto out;
+	if (sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;"
+	    "CREATE TABLE messages (id INTEGER PRIMARY KEY,"
+	    " msgid TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+	    " source TEXT NOT NULL, nick TEXT NOT NULL, target TEXT NOT NULL,"
+	    " tkey TEXT NOT NULL, command TEXT NOT NULL, tags TEXT NOT NULL,"
+	    " text TEXT NOT NULL)", NULL, NULL, NULL) != SQLITE_OK ||
+	    (indexed && sqlite3_exec(db, "CREATE INDEX messages_tkey_time"
+	    " ON messages (tkey, time_ms); CREATE UNIQUE INDEX"
+	    " messages_msgid_tkey ON messages (msgid, tkey)", NULL, NULL,
+	    NULL) != SQLITE_OK))
+		goto out;
+	if (sqlite3_prepare_v2(db, "INSERT INTO messages VALUES (?1, ?2, ?3,"
+	    " 'nick1!~nick1@192.0.2.1', 'nick1', 'nick0', ?4, 'PRIVMSG', '',"
+	    " '" FLOOR_TEXT "')", -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "BEGIN", -1, &begin, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL) != SQLITE_OK)
+		goto out;
+	int64_t t = time_now_ms();
+	long id = 0;
+	floor_start(r);
+	for (int c = 0; c < commits; c++) {
+		sqlite3_step(begin);
+		sqlite3_reset(begin);
+		for (int i = 0; i < rows; i++, id++) {
+			/* A message's two rows share a msgid and a time. */
+			fill_msgid(msgid, sizeof(msgid), (uint64_t)(id / 2));
+			floor_key(key, sizeof(key), id, targets);
+			sqlite3_bind_int64(ins, 1, id + 1);
+			sqlite3_bind_text(ins, 2, msgid, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(ins, 3, t + id / 2);
+			sqlite3_bind_text(ins, 4, key, -1, SQLITE_STATIC);
+			int rc = sqlite3_step(ins);
+			sqlite3_reset(ins);
+			if (rc != SQLITE_DONE)
+				goto out;
+		}
+		if (sqlite3_step(commit) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(commit);
+		if (c % FLOOR_CHECKPOINT == FLOOR_CHECKPOINT - 1)
+			sqlite3_wal_checkpoint_v2(db, NULL,
+			    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+	floor_stop(r);
+	ok = true;
+out:
+	if (!ok)
+		fprintf(stderr, "natter-history: floor: %s\n",
+		    sqlite3_errmsg(db));
+	sqlite3_finalize(ins);
+	sqlite3_finalize(begin);
+	sqlite3_finalize(commit);
+	sqlite3_close(db);
+	floor_path(path, sizeof(path), dir, "floor.db");
+	return ok;
+}
+
+/* natterd's store: each commit handed to its storage thread and waited
+ * for, as the loop's batch is. */
+static bool
+floor_natterd(const char *dir, int rows, int targets, int commits,
+    struct floor_run *r)
+{
+	char path[PATH_MAX], err[512], key[64], source[64], target[32];
+	long id = 0;
+
+	floor_path(path, sizeof(path), dir, "natterd.db");
+	if (hist_open(path, true, err, sizeof(err)) == -1) {
+		fprintf(stderr, "natter-history: %s\n", err);
+		return false;
+	}
+	hist_set_retention(0, 0, 0);
+	int64_t t = time_now_ms();
+	floor_start(r);
+	for (int c = 0; c < commits; c++) {
+		for (int i = 0; i < rows; i++, id++) {
+			long a = id % targets, b = a ^ 1;
+			struct hist_msg m = { .time_ms = t + id / 2,
+			    .command = "PRIVMSG", .tags = "", .source = source,
+			    .target = target, .text = FLOOR_TEXT };
+			snprintf(source, sizeof(source), "nick%ld!~nick%ld@"
+			    "192.0.2.1", b, b);
+			snprintf(target, sizeof(target), "nick%ld", a);
+			fill_msgid(m.msgid, sizeof(m.msgid), (uint64_t)(id / 2));
+			floor_key(key, sizeof(key), id, targets);
+			add(&m, key);
+		}
+		hist_sync();
+	}
+	floor_stop(r);
+	hist_close();
+	floor_path(path, sizeof(path), dir, "natterd.db");
+	return true;
+}
+
+static int
+floor_main(int argc, char **argv)
+{
+	const char *dir = NULL;
+	int rows = 52, targets = 100, commits = 2000, ch;
+	struct floor_run f, bare, idx, nd;
+
+	while ((ch = getopt(argc, argv, "c:d:k:r:")) != -1) {
+		switch (ch) {
+		case 'c': commits = atoi(optarg); break;
+		case 'd': dir = optarg; break;
+		case 'k': targets = atoi(optarg); break;
+		case 'r': rows = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (dir == NULL || rows <= 0 || targets < 2 || commits <= 0)
+		usage();
+	log_init("natter-history", LOG_LEVEL_WARN, false);
+	if (!floor_fsync(dir, commits, &f) ||
+	    !floor_sqlite(dir, false, rows, targets, commits, &bare) ||
+	    !floor_sqlite(dir, true, rows, targets, commits, &idx) ||
+	    !floor_natterd(dir, rows, targets, commits, &nd))
+		return 1;
+	double n = (double)rows * commits;
+	printf("result workload=floor rows_per_commit=%d targets=%d commits=%d"
+	    " fsync_cpu_us=%.1f fsync_sys_us=%.1f fsync_wall_us=%.0f",
+	    rows, targets, commits, f.cpu_us / commits, f.sys_us / commits,
+	    f.wall_s * 1e6 / commits);
+	const struct { const char *name; struct floor_run *r; } parts[] = {
+		{ "bare", &bare }, { "indexed", &idx }, { "natterd", &nd },
+	};
+	for (size_t i = 0; i < nitems(parts); i++) {
+		const struct floor_run *r = parts[i].r;
+		printf(" %s_us_per_row=%.1f %s_sys_us_per_row=%.1f"
+		    " %s_us_per_round_trip=%.1f %s_commit_wall_us=%.0f",
+		    parts[i].name, r->cpu_us / n, parts[i].name, r->sys_us / n,
+		    parts[i].name, 4 * r->cpu_us / n, parts[i].name,
+		    r->wall_s * 1e6 / commits);
+	}
+	printf("\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -765,5 +1024,7 @@ main(int argc, char **argv)
 		return fill(argc, argv);
 	if (strcmp(argv[1], "query") == 0)
 		return query(argc, argv);
+	if (strcmp(argv[1], "floor") == 0)
+		return floor_main(argc, argv);
 	usage();
 }

@@ -268,7 +268,7 @@ run() {
 # One short line per result while the run goes on.
 summary() {
 	echo "$1" | tr ' ' '\n' | awk -F= '
-		$1 ~ /^(disk_per_message_b|start_ready_ms|latest_p99_us|targets_p99_us|search_common_p99_us|join_replay_p99_us|wire_msgs_per_s|deliveries_per_s|p99_us|cpu_us_per_delivery|lost|register_s|rss_per_conn_b|cpu_us_per_round_trip|round_trips|screen_lag_ms|cpu_us_per_message|rss_per_line_b|gen_cpu_pct|misordered|errors|ping_p99_us)$/ {
+		$1 ~ /^(disk_per_message_b|start_ready_ms|latest_p99_us|targets_p99_us|search_common_p99_us|join_replay_p99_us|wire_msgs_per_s|deliveries_per_s|p99_us|cpu_us_per_delivery|lost|register_s|rss_per_conn_b|cpu_us_per_round_trip|round_trips|fsync_sys_us|bare_us_per_round_trip|indexed_us_per_round_trip|natterd_us_per_round_trip|screen_lag_ms|cpu_us_per_message|rss_per_line_b|gen_cpu_pct|misordered|errors|ping_p99_us)$/ {
 			printf "%s=%s ", $1, $2 }
 		END { print "" }'
 }
@@ -339,6 +339,23 @@ if [ "$only" != clients ] && [ "$only" != tls ] && [ "$have_natterd" = 1 ] && [ 
 	for s in natterd natterd-slow; do
 		run "$s" slowdisk -w paced -c 3 -s 2 -m "$slowmsgs" -r 20 -G 50 -T 60
 	done
+fi
+
+# The floor under pairs: what a durable commit of pairs' size costs on
+# this disk, with no index, with natterd's two, and in natterd's own
+# store (natter-history floor), in the same directory as the databases.
+if [ "$only" != clients ] && [ "$only" != tls ] && [ "$have_natterd" = 1 ] &&
+    [ -x "$HISTORY_BIN" ]; then
+	floor_commits=2000
+	[ "$quick" = 1 ] && floor_commits=100
+	printf '  %-13s %-9s ' natterd floor
+	if out=$("${pri[@]}" "$HISTORY_BIN" floor -d "$work" -c "$floor_commits" \
+	    2>"$work/bench.err"); then
+		echo "tag=floor server=natterd $out" >>"$results"
+		summary "$out"
+	else
+		echo "failed: $(tail -1 "$work/bench.err")"
+	fi
 fi
 
 # A long history: natter-history writes BENCH_HISTORY messages through
@@ -487,6 +504,7 @@ END {
 	printf " burst and paced figures are the median of %s runs.\n", reps
 	if (seen["natterd"] || seen["ngircd"]) servers()
 	if (seen["natterd-mem"]) history()
+	if (get("natterd", "floor", "commits") != "") floor()
 	if (seen["natterd-tls"]) tls()
 	if (get("natterd", "history", "messages") != "") longhist()
 	if (seen["natter"] || seen["irssi"]) clients()
@@ -621,6 +639,28 @@ function history() {
 	printf "| chat lines delivered/s | %.1f | %.1f | no loss of throughput |\n", get("natterd", "slowdisk", "deliveries_per_s"), get("natterd-slow", "slowdisk", "deliveries_per_s")
 	printf "| chat latency p99 | %s | %s | |\n", fmt(get("natterd", "slowdisk", "p99_us"), "p99_us"), fmt(get("natterd-slow", "slowdisk", "p99_us"), "p99_us")
 	printf "| chat lost | %s | %s | 0 |\n", get("natterd", "slowdisk", "lost"), get("natterd-slow", "slowdisk", "lost")
+}
+# What a durable commit of pairs' size costs, part by part.
+function frow(name, part,   r, n) {
+	r = get("natterd", "floor", part "_us_per_row"); n = get("natterd", "floor", "rows_per_commit")
+	printf "| %s | %.0f | %.1f | %.1f | %s |\n", name, r * n, r * 4, get("natterd", "floor", part "_sys_us_per_row") * 4, fmt(get("natterd", "floor", part "_commit_wall_us"), "_us")
+}
+function floor(   n, f) {
+	n = get("natterd", "floor", "rows_per_commit")
+	f = get("natterd", "floor", "fsync_cpu_us")
+	print ""
+	printf "| pairs' commit floor: %d rows a commit (%d private messages) over %d conversations, WAL, synchronous=FULL | CPU us per commit | per round trip (4 rows) | of it system | commit wall |\n", n, n / 2, get("natterd", "floor", "targets")
+	print "|---|---|---|---|---|"
+	printf "| fdatasync alone (a 4 KiB pwrite and fdatasync a commit, no SQLite) | %.0f | %.1f | %.1f | %s |\n", f, f * 4 / n, get("natterd", "floor", "fsync_sys_us") * 4 / n, fmt(get("natterd", "floor", "fsync_wall_us"), "_us")
+	frow("SQLite: the messages table, no index", "bare")
+	frow("SQLite: with natterd's two indexes (target and time, msgid)", "indexed")
+	frow("natterd's store: history.c, hist-sqlite.c, its storage thread", "natterd")
+	printf "| pairs, all of natterd: --db file | | %s | | |\n", fmt(get("natterd", "pairs", "cpu_us_per_round_trip"), "cpu")
+	printf "| pairs, all of natterd: --db none | | %s | | |\n", fmt(get("natterd-mem", "pairs", "cpu_us_per_round_trip"), "cpu")
+	print ""
+	print "natter-history floor: CPU is the process's, every thread's. A pairs"
+	print "round trip is two private messages, four rows, each in another"
+	print "conversation."
 }
 function clients(   n) {
 	n = get("natter", "flood", "messages")

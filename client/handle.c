@@ -597,7 +597,8 @@ message(struct in *in, const char *target, char *text, bool notice,
 		snprintf(shown, sizeof(shown), "%s %s", ref, text);
 		text = shown;
 	}
-	if (chathist_collect(b, batch, in->time, kind, flags, in->nick, text))
+	if (chathist_collect(b, batch, in->time, kind, flags, in->nick, text,
+	    msgid))
 		return;
 	if (!(flags & LINE_SELF)) {
 		bool history = irc_tag_get(in->m, "batch") != NULL;

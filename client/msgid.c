@@ -187,6 +187,7 @@ held_free(struct chathist *h)
 	for (size_t i = 0; i < h->nheld; i++) {
 		free(h->held[i].nick);
 		free(h->held[i].text);
+		free(h->held[i].msgid);
 	}
 	free(h->held);
 	h->held = NULL;
@@ -334,10 +335,11 @@ chathist_around_end(struct buffer *b)
 		k--;
 	if (!reached && k > 0)
 		buffer_prepend(b, h->held[k - 1].time, LINE_INFO, 0, "",
-		    "(later messages not fetched)");
+		    "(later messages not fetched)", NULL);
 	while (k-- > 0) {
 		struct chathist_line *o = &h->held[k];
-		buffer_prepend(b, o->time, o->kind, o->flags, o->nick, o->text);
+		buffer_prepend(b, o->time, o->kind, o->flags, o->nick, o->text,
+		    o->msgid);
 	}
 	h->exhausted = false;
 	b->search_at = -1;	/* line indices moved */
@@ -371,7 +373,7 @@ chathist_batch_end(struct buffer *b)
 		for (size_t k = h->nheld; k-- > 0;) {
 			struct chathist_line *o = &h->held[k];
 			buffer_prepend(b, o->time, o->kind, o->flags, o->nick,
-			    o->text);
+			    o->text, o->msgid);
 		}
 		h->exhausted = h->nheld == 0;
 		if (h->nheld > 0)
@@ -427,7 +429,8 @@ chathist_duplicate(struct buffer *b, const char *msgid, const char *batch,
 
 bool
 chathist_collect(struct buffer *b, const char *batch, int64_t time,
-    enum line_kind kind, unsigned flags, const char *nick, const char *text)
+    enum line_kind kind, unsigned flags, const char *nick, const char *text,
+    const char *msgid)
 {
 	struct chathist *h = &b->hist;
 
@@ -443,6 +446,7 @@ chathist_collect(struct buffer *b, const char *batch, int64_t time,
 		    sizeof(*h->held));
 	}
 	h->held[h->nheld++] = (struct chathist_line){ time, kind, flags,
-	    xstrdup(nick), xstrdup(text) };
+	    xstrdup(nick), xstrdup(text),
+	    msgid != NULL && msgid[0] != '\0' ? xstrdup(msgid) : NULL };
 	return true;
 }

@@ -287,6 +287,7 @@ struct chathist_line {		/* a line of our batch, kept until its end */
 	enum line_kind kind;
 	unsigned flags;
 	char *nick, *text;
+	char *msgid;		/* NULL when the server gave none */
 };
 
 struct chathist {
@@ -332,9 +333,11 @@ bool chathist_duplicate(struct buffer *b, const char *msgid,
     const char *batch, int64_t time);
 /* A message of our batch: kept, and put in front of b's oldest line
  * (BEFORE) or merged into place by time (LATEST, AFTER) when the batch
- * ends. True when taken. */
+ * ends, with its msgid (may be NULL) so it can be reacted to and deleted
+ * like a live one. True when taken. */
 bool chathist_collect(struct buffer *b, const char *batch, int64_t time,
-    enum line_kind kind, unsigned flags, const char *nick, const char *text);
+    enum line_kind kind, unsigned flags, const char *nick, const char *text,
+    const char *msgid);
 
 /*
  * complete.c: Tab completion on a wchar_t line. A comp_list is a most
@@ -812,10 +815,11 @@ size_t window_day_text(char *buf, size_t cap, int64_t ms);
  */
 size_t buffer_merge(struct buffer *b, const struct chathist_line *add,
     size_t nadd, bool gap);
-/* Put a line before the oldest (older history), with its day lines;
- * false when the ring is too full. Not logged, not counted as unread. */
+/* Put a line (msgid may be NULL) before the oldest (older history), with
+ * its day lines; false when the ring is too full. Not logged, not counted
+ * as unread. */
 bool buffer_prepend(struct buffer *b, int64_t time, enum line_kind kind,
-    unsigned flags, const char *nick, const char *text);
+    unsigned flags, const char *nick, const char *text, const char *msgid);
 /* The channel's topic changed (TOPIC, 332; "" for none, 331). */
 void buffer_set_topic(struct buffer *b, const char *topic);
 /* An informational line stamped now. */

@@ -286,7 +286,7 @@ ring_prepend(struct buffer *b, struct line **add, size_t nadd, size_t drop)
  */
 bool
 buffer_prepend(struct buffer *b, int64_t time, enum line_kind kind,
-    unsigned flags, const char *nick, const char *text)
+    unsigned flags, const char *nick, const char *text, const char *msgid)
 {
 	const struct line *f = buffer_line(b, b->seq - b->count);
 	bool head = time > 0 && !window_same_day(time, time_now_ms());
@@ -301,7 +301,7 @@ buffer_prepend(struct buffer *b, int64_t time, enum line_kind kind,
 		return false;
 	if (head)
 		add[nadd++] = day_line(time);
-	add[nadd++] = line_new(time, kind, flags, nick, text);
+	add[nadd++] = line_make(time, kind, flags, nick, text, msgid, NULL);
 	if (between)
 		add[nadd++] = day_line(f->time);
 	ring_prepend(b, add, nadd, drop);
@@ -505,7 +505,10 @@ buffer_merge(struct buffer *b, const struct chathist_line *add, size_t nadd,
 		}
 		if (take_new) {
 			const struct chathist_line *a = &add[j++];
-			l = line_new(a->time, a->kind, a->flags, a->nick, a->text);
+			/* With its msgid: a gap-filled line is reacted to
+			 * and deleted like one that came live. */
+			l = line_make(a->time, a->kind, a->flags, a->nick,
+			    a->text, a->msgid, NULL);
 			if (first_new == UINT64_MAX)
 				first_new = n;
 			buffer_heard(b, a->kind, a->flags, a->time);

@@ -587,9 +587,9 @@ START_TEST(test_window_merge_by_time)
 	struct buffer *b = window_open("#c", BUFFER_CHANNEL);
 	const int64_t t = time_now_ms() - 60000;
 	struct chathist_line gap[] = {
-		{ t + 2000, LINE_MSG, 0, "bob", "missed one" },
-		{ t + 3000, LINE_MSG, 0, "bob", "missed two" },
-		{ t + 9000, LINE_MSG, 0, "bob", "after the join" },
+		{ t + 2000, LINE_MSG, 0, "bob", "missed one", "g1" },
+		{ t + 3000, LINE_MSG, 0, "bob", "missed two", NULL },
+		{ t + 9000, LINE_MSG, 0, "bob", "after the join", NULL },
 	};
 	const char *want[] = { "before", "3 missed lines", "missed one",
 	    "missed two", "alice joined", "after the join", "live" };
@@ -611,6 +611,7 @@ START_TEST(test_window_merge_by_time)
 		ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->seq - 7 + i)),
 		    want[i]);
 	ck_assert_int_eq(buffer_line(b, b->seq - 6)->kind, LINE_GAP);
+	ck_assert_str_eq(LINE_MSGID(buffer_line(b, b->seq - 5)), "g1");
 	ck_assert_str_eq(LINE_TEXT(buffer_line(b, b->anchor)), "alice joined");
 	/* The log takes the merged lines from the first of them on. */
 	ck_assert_uint_eq(b->log.next_seq, b->seq - 6);
@@ -621,7 +622,7 @@ START_TEST(test_window_merge_by_time)
 	struct buffer *c = window_open("#d", BUFFER_CHANNEL);
 	const int64_t old = time_now_ms() - 3 * 24 * 3600 * 1000LL;
 	struct chathist_line latest[] = {
-		{ old, LINE_MSG, 0, "bob", "days ago" },
+		{ old, LINE_MSG, 0, "bob", "days ago", NULL },
 	};
 	buffer_add(c, time_now_ms(), LINE_EVENT, 0, "", "alice joined");
 	ck_assert_uint_eq(buffer_merge(c, latest, 1, false), 1);

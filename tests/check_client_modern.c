@@ -158,6 +158,69 @@ START_TEST(react_send_last_or_selected)
 }
 END_TEST
 
+/* Lines that came from history (a LATEST page merged in by time, an
+ * AFTER page filling the gap of a reconnect, a BEFORE page in front)
+ * keep their msgids: they can be selected, reacted to and deleted. */
+START_TEST(react_history_lines)
+{
+	self.caps |= CAP_CHATHISTORY | CAP_REDACT;
+	net_stub_receive(":alice!a@h JOIN #t");
+	struct buffer *b = window_find("#t");
+	ck_assert(sent("CHATHISTORY LATEST #t * "));
+	net_stub_receive(":irc.test BATCH +h1 chathistory #t");
+	net_stub_receive("@batch=h1;msgid=m1;time=2026-12-06T10:00:00.000Z :bob!b@h PRIVMSG #t :one");
+	net_stub_receive("@batch=h1;msgid=a1;time=2026-12-06T10:01:00.000Z :alice!a@h PRIVMSG #t :mine");
+	net_stub_receive(":irc.test BATCH -h1");
+	uint64_t seq;
+	ck_assert(buffer_find_msgid(b, "m1", &seq));
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, seq)), "one");
+	ck_assert(buffer_find_msgid(b, "a1", &seq));
+
+	/* A reconnect: the gap is filled AFTER the newest shown. */
+	unsigned caps = self.caps;
+	str_copy(net_error, "gone", sizeof(net_error));
+	handle_disconnected();
+	handle_connected();
+	self.caps = caps;	/* as CAP would give them again */
+	net_stub_receive(":irc.test 001 alice :Welcome back");
+	net_stub_reset();
+	net_stub_receive(":alice!a@h JOIN #t");
+	ck_assert(sent("CHATHISTORY AFTER #t msgid=a1 "));
+	net_stub_receive(":irc.test BATCH +h2 chathistory #t");
+	net_stub_receive("@batch=h2;msgid=m2;time=2026-12-06T10:02:00.000Z :bob!b@h PRIVMSG #t :missed");
+	net_stub_receive("@batch=h2;msgid=a2;time=2026-12-06T10:03:00.000Z :alice!a@h PRIVMSG #t :mine too");
+	net_stub_receive(":irc.test BATCH -h2");
+	ck_assert(buffer_find_msgid(b, "m2", &seq));
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, seq)), "missed");
+	/* Shift-Up until "missed" is selected: it can be, and reacted to. */
+	while (b->selected == 0 || strcmp(LINE_MSGID(buffer_line(b,
+	    b->selected - 1)), "m2") != 0) {
+		uint64_t was = b->selected;
+		react_select(b, -1);
+		ck_assert_uint_ne(b->selected, was);
+	}
+	net_stub_reset();
+	command_run(b, "/react 👍");
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert_str_eq(net_sent[0], "@+draft/react=👍;+draft/reply=m2 TAGMSG #t");
+	/* And alice's own gap-filled line deleted. */
+	net_stub_reset();
+	command_run(b, "/delete");
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert_str_eq(net_sent[0], "REDACT #t a2");
+
+	/* A BEFORE page (scrolled to the top) keeps them too. */
+	net_stub_reset();
+	chathist_scrolled_top(b);
+	ck_assert(sent("CHATHISTORY BEFORE #t msgid=m1 "));
+	net_stub_receive(":irc.test BATCH +h3 chathistory #t");
+	net_stub_receive("@batch=h3;msgid=m0;time=2026-12-06T09:00:00.000Z :bob!b@h PRIVMSG #t :older");
+	net_stub_receive(":irc.test BATCH -h3");
+	ck_assert(buffer_find_msgid(b, "m0", &seq));
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, seq)), "older");
+}
+END_TEST
+
 /* deletion */
 
 START_TEST(redact_own_last_and_heard)
@@ -567,6 +630,7 @@ START_TEST(long_multiline_history)
 	net_stub_receive(":irc.test BATCH +h chathistory #t");
 	receive_long_batch("h", 60, &len);
 	net_stub_receive(":irc.test BATCH -h");
+	ck_assert_str_eq(LINE_MSGID(newest(b)), "LONG");
 	ck_assert_uint_eq(strlen(LINE_TEXT(newest(b))), len);
 	ck_assert_uint_eq(render_rows(newest(b), 80), 60);
 }
@@ -669,6 +733,7 @@ suite(void)
 	tcase_add_test(tc, react_tagmsg_beside_line);
 	tcase_add_test(tc, react_reply_reference);
 	tcase_add_test(tc, react_send_last_or_selected);
+	tcase_add_test(tc, react_history_lines);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("redact");

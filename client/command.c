@@ -443,7 +443,8 @@ c_help(struct buffer *b, char *args)
 	buffer_addf(b, LINE_INFO, "Keys: Alt-1..9, Alt-Left/Right, Ctrl-P/N switch buffers; "
 	    "PageUp/PageDown scroll; Home/End on an empty line go to the top/bottom; "
 	    "Ctrl-C twice within 2s quits; "
-	    "Alt-Enter starts a new line; Shift-Up/Down select a message for /react and /delete");
+	    "Alt-Enter starts a new line; Shift-Up/Down select a message for /react and /delete, "
+	    "Delete then deletes it if it is yours (y/n)");
 	buffer_addf(b, LINE_INFO, "The server's own help: /help topic for a "
 	    "topic that is not a natter command");
 }

@@ -570,6 +570,15 @@ void react_send(struct buffer *b, const char *emoji);
 void redact_send(struct buffer *b, const char *reason);
 /* REDACT for msgid in b: the line shows "(message deleted)". */
 void redact_heard(struct buffer *b, const char *msgid);
+/* Delete with a line selected in b: ask whether to delete it when it is
+ * our own (an error line says why not otherwise). False when nothing is
+ * selected: the key is the input line's. */
+bool redact_ask(struct buffer *b);
+/* The question asked ("Delete your message ...? (y/n)"), or NULL. */
+const char *redact_prompt(void);
+/* Its answer: y deletes the message asked about, anything else keeps it. */
+void redact_answer(bool yes);
+#define REDACT_QUOTE_MAX 40	/* bytes of the message quoted in the question */
 
 /*
  * monitor.c: /notify, through MONITOR (ircv3.net/specs/extensions/monitor).

@@ -349,10 +349,10 @@ draw_input(void)
 
 	werase(winput);
 	const char *prompt = net_prompt() != NULL ? net_prompt() :
-	    paste_prompt();
+	    paste_prompt() != NULL ? paste_prompt() : redact_prompt();
 	if (prompt != NULL) {
 		/* A question waits (a server's certificate, a paste's
-		 * confirmation): it owns the line. */
+		 * confirmation, a deletion's): it owns the line. */
 		wattron(winput, A_BOLD | A_REVERSE);
 		mvwaddnstr(winput, 0, 0, prompt, cols);
 		wattroff(winput, A_BOLD | A_REVERSE);
@@ -567,6 +567,15 @@ static void k_word_left(void) { edit_key(EDIT_WORD_LEFT); }
 static void k_word_right(void) { edit_key(EDIT_WORD_RIGHT); }
 static void k_backspace(void) { edit_key(EDIT_BACKSPACE); }
 static void k_delete(void) { edit_key(EDIT_DELETE); }
+
+/* Delete: with a message selected (Shift-Up/Down), ask to delete it;
+ * otherwise the character under the cursor. C-d stays the editor's. */
+static void
+k_delete_key(void)
+{
+	if (!redact_ask(window_current()))
+		k_delete();
+}
 static void k_kill_word_back(void) { edit_key(EDIT_KILL_WORD_BACK); }
 static void k_kill_word_fwd(void) { edit_key(EDIT_KILL_WORD_FWD); }
 static void k_kill_bol(void) { edit_key(EDIT_KILL_BOL); }
@@ -830,7 +839,7 @@ static const struct keybind {
 	{ KEY_KIND_CHAR, 0x7f, NULL, k_backspace },
 	{ KEY_KIND_FUNC, KEY_BACKSPACE, NULL, k_backspace },
 	{ KEY_KIND_FUNC, KEY_BTAB, NULL, k_backtab },
-	{ KEY_KIND_FUNC, KEY_DC, NULL, k_delete },
+	{ KEY_KIND_FUNC, KEY_DC, NULL, k_delete_key },
 	{ KEY_KIND_FUNC, KEY_DOWN, NULL, k_hist_next },
 	{ KEY_KIND_FUNC, KEY_END, NULL, k_end },
 	{ KEY_KIND_FUNC, KEY_ENTER, NULL, k_enter },
@@ -932,11 +941,16 @@ key(bool func, wint_t ch)
 			net_answer(ch == 'y' || ch == 'Y');
 		return;
 	}
-	/* A pending question takes the next key: y sends, anything else
-	 * cancels. */
+	/* A pending question takes the next key: y sends (or deletes),
+	 * anything else cancels. */
 	if (paste_prompt() != NULL && keys_idle(&keyin)) {
 		if (!func)
 			paste_answer(ch == 'y' || ch == 'Y');
+		return;
+	}
+	if (redact_prompt() != NULL && keys_idle(&keyin)) {
+		if (!func)
+			redact_answer(ch == 'y' || ch == 'Y');
 		return;
 	}
 	k = keys_feed(&keyin, func, ch);

@@ -256,6 +256,49 @@ START_TEST(redact_own_last_and_heard)
 }
 END_TEST
 
+/* Delete on a selected line: asks first (y/n in the input line), and
+ * only for one's own message. */
+START_TEST(redact_key_asks)
+{
+	struct buffer *b = joined("#t");
+
+	self.caps |= CAP_REDACT;
+	net_stub_receive("@msgid=a1 :alice!a@h PRIVMSG #t :\x02oops\x02 wrong window");
+	net_stub_receive("@msgid=b1 :bob!b@h PRIVMSG #t :ha");
+	net_stub_reset();
+	/* Nothing selected: Delete is the input line's. */
+	ck_assert(!redact_ask(b));
+	ck_assert_ptr_null(redact_prompt());
+	/* bob's: not ours, said so, nothing asked. */
+	react_select(b, -1);
+	ck_assert_str_eq(LINE_MSGID(buffer_line(b, b->selected - 1)), "b1");
+	uint64_t lines = b->seq;
+	ck_assert(redact_ask(b));
+	ck_assert_ptr_null(redact_prompt());
+	ck_assert_uint_eq(b->seq, lines + 1);
+	ck_assert_int_eq(newest(b)->kind, LINE_ERROR);
+	/* Ours: a question naming it, plainly; n keeps it. */
+	react_select(b, -1);
+	ck_assert_str_eq(LINE_MSGID(buffer_line(b, b->selected - 1)), "a1");
+	ck_assert(redact_ask(b));
+	ck_assert_ptr_nonnull(redact_prompt());
+	ck_assert_str_eq(redact_prompt(),
+	    "Delete your message \"oops wrong window\"? (y/n)");
+	redact_answer(false);
+	ck_assert_ptr_null(redact_prompt());
+	ck_assert_uint_eq(net_nsent, 0);
+	ck_assert_uint_ne(b->selected, 0);
+	/* y sends REDACT for it, even if the selection moved meanwhile. */
+	ck_assert(redact_ask(b));
+	react_select(b, 1);
+	redact_answer(true);
+	ck_assert_uint_eq(net_nsent, 1);
+	ck_assert_str_eq(net_sent[0], "REDACT #t a1");
+	ck_assert_uint_eq(b->selected, 0);
+	ck_assert_ptr_null(redact_prompt());
+}
+END_TEST
+
 START_TEST(redact_fail_shown)
 {
 	struct buffer *b = joined("#t");
@@ -740,6 +783,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, redact_own_last_and_heard);
 	tcase_add_test(tc, redact_fail_shown);
+	tcase_add_test(tc, redact_key_asks);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("readmark");

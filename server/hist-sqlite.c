@@ -29,6 +29,12 @@
  * (chathistory, "Returned message notes"). Every query below is "the rows
  * of one target strictly between two such positions, the first or last
  * n of them", returned in ascending order.
+ *
+ * Layout (schema 6): messages is clustered by (target, time_ms, id), so
+ * those rows lie together, a few pages of the file for a page of
+ * history; targets and senders are numbers (targets, sources), and the
+ * ids have an index of their own for SEARCH's words (msg_fts's rowids)
+ * and for pruning in arrival order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +52,7 @@
 #define HSQL_BUSY_MS 100	/* longest a lock held by another process stalls a pass */
 #define HSQL_SYNC_MS 1000	/* idle checkpoints (fsync) at most this often */
 #define HSQL_WAL_FORCE 16384	/* WAL pages (64 MiB) that force a checkpoint */
-#define HSQL_SCHEMA_VERSION 5
+#define HSQL_SCHEMA_VERSION 6
 #define HSQL_SEARCH_STEPS 2000000	/* VM steps a SEARCH may take (tens of ms) */
 #define HSQL_SEARCH_MS 50	/* and its time, reading the disk included */
 #define HSQL_TARGETS_HELD 32	/* targets' latest messages held until COMMIT */
@@ -183,6 +189,58 @@ static const char *const hsql_migrations[HSQL_SCHEMA_VERSION + 1] = {
 	    " content='messages', content_rowid='id', detail=none,"
 	    " columnsize=0);"
 	    "INSERT INTO msg_fts (msg_fts) VALUES ('rebuild');",
+	/*
+	 * Each target's rows together, so that a page of history is a few
+	 * pages of the file rather than a page a row (with a cold cache,
+	 * a disk seek each): messages becomes a table clustered by
+	 * (target, time_ms, id), WITHOUT ROWID, its target a number
+	 * (targets) instead of the key repeated in the row and in two
+	 * indexes. Smaller rows too: the sender a number (sources, with
+	 * the folded nick SEARCH's from= matches), the command a number
+	 * (hsql_commands), natterd's own msgids their counter
+	 * (hsql_msgid_num; others stay text), and the target as sent left
+	 * NULL when it is the key's own (hsql_key_target). The ids keep an
+	 * index: msg_fts's rowids are ids, so the search index stays as it
+	 * is, and pruning goes in arrival order. Copied in the table's
+	 * order, the indexes made after.
+	 */
+	[6] = "CREATE TABLE targets (tid INTEGER PRIMARY KEY,"
+	    " tkey TEXT NOT NULL UNIQUE);"
+	    "INSERT INTO targets (tkey) SELECT DISTINCT tkey FROM messages"
+	    " ORDER BY tkey;"
+	    "CREATE TABLE sources (sid INTEGER PRIMARY KEY,"
+	    " source TEXT NOT NULL UNIQUE, nick TEXT NOT NULL);"
+	    "INSERT INTO sources (source, nick) SELECT source, min(nick)"
+	    " FROM messages GROUP BY source;"
+	    "DROP TRIGGER IF EXISTS messages_fts_del;"
+	    "ALTER TABLE messages RENAME TO messages_v5;"
+	    "CREATE TABLE messages ("
+	    " tid INTEGER NOT NULL,"	/* targets */
+	    " time_ms INTEGER NOT NULL,"
+	    " id INTEGER NOT NULL,"	/* insertion order: ties of time_ms */
+	    " msgid NOT NULL,"		/* no affinity: integer or text */
+	    " sid INTEGER NOT NULL,"	/* sources */
+	    " target TEXT,"		/* NULL: the key's */
+	    " command NOT NULL,"	/* hsql_commands, or text */
+	    " tags TEXT NOT NULL,"
+	    " text TEXT NOT NULL,"
+	    " PRIMARY KEY (tid, time_ms, id)) WITHOUT ROWID;"
+	    "INSERT INTO messages SELECT t.tid, m.time_ms, m.id,"
+	    " natter_msgid(m.msgid), s.sid,"
+	    " CASE m.target WHEN CASE instr(m.tkey, ' ') WHEN 0 THEN m.tkey"
+	    " ELSE substr(m.tkey, instr(m.tkey, ' ') + 1) END THEN NULL"
+	    " ELSE m.target END,"
+	    " CASE m.command WHEN 'PRIVMSG' THEN 0 WHEN 'NOTICE' THEN 1"
+	    " WHEN 'TAGMSG' THEN 2 ELSE m.command END, m.tags, m.text"
+	    " FROM messages_v5 m JOIN targets t ON t.tkey = m.tkey"
+	    " JOIN sources s ON s.source = m.source"
+	    " ORDER BY m.tkey, m.time_ms, m.id;"
+	    "DROP TABLE messages_v5;"
+	    "CREATE INDEX messages_id ON messages (id);"
+	    "CREATE UNIQUE INDEX messages_msgid ON messages (msgid, tid);"
+	    "CREATE TRIGGER messages_fts_del AFTER DELETE ON messages"
+	    " BEGIN INSERT INTO msg_fts (msg_fts, rowid, text)"
+	    " VALUES ('delete', old.id, old.text); END;",
 };
 
 enum hsql_stmt {
@@ -191,6 +249,10 @@ enum hsql_stmt {
 	ST_ROLLBACK,
 	ST_INSERT,
 	ST_FTS_ADD,	/* its words, for SEARCH */
+	ST_TID_GET,	/* a key's number */
+	ST_TID_PUT,
+	ST_SID_GET,	/* a sender's number */
+	ST_SID_PUT,
 	ST_MSGID,
 	ST_FIRST,	/* the first n rows of a range */
 	ST_LAST,	/* the last n rows of a range, ascending */
@@ -217,35 +279,44 @@ enum hsql_stmt {
 	ST_KEY_DEL,
 	ST_REDACT,
 	ST_OWNER_DEL,	/* a dropped account's conversations */
+	ST_OWNER_KEYS,
 	ST_OWNER_TGT,
 	ST_OWNER_CHAN,	/* ... and its channels */
 	ST_OWNER_OPS,
 	ST_COUNT
 };
 
-#define HSQL_COLS "msgid, time_ms, source, target, command, tags, text"
+/*
+ * A row's columns for hsql_row: its sender from sources. The command is
+ * a number (hsql_commands: TAGMSG is 2); a target of NULL is the key's.
+ * Each query names its target by key, looked up once (targets).
+ */
+#define HSQL_COLS "m.msgid, m.time_ms, s.source, m.target, m.command," \
+	" m.tags, m.text"
+#define HSQL_TID(p) "(SELECT tid FROM targets WHERE tkey = " p ")"
 #define HSQL_TGT "SELECT tkey, time_ms, source, target FROM target_last" \
 	" WHERE who = ?1 AND time_ms > ?2 AND time_ms < ?3 ORDER BY"
 /* ?7: whether TAGMSG rows (reactions) are wanted. */
 #define HSQL_RANGE \
-	" FROM messages WHERE tkey = ?1" \
-	" AND (time_ms, id) > (?2, ?3) AND (time_ms, id) < (?4, ?5)" \
-	" AND (?7 OR command <> 'TAGMSG')"
+	" FROM messages m CROSS JOIN sources s WHERE m.tid = " HSQL_TID("?1") \
+	" AND (m.time_ms, m.id) > (?2, ?3) AND (m.time_ms, m.id) < (?4, ?5)" \
+	" AND (?7 OR m.command IS NOT 2) AND s.sid = m.sid"
 /* SEARCH: ?1 the FTS5 query, ?2 and ?3 the times, ?4 the key, ?5 the
- * sender's folded nick (NULL: any). */
-#define HSQL_FIND_COLS "SELECT m.msgid, m.time_ms, m.source, m.target," \
-	" m.command, m.tags, m.text, m.tkey, m.id"
-#define HSQL_FIND_WORDS HSQL_FIND_COLS " FROM msg_fts JOIN messages m" \
-	" ON m.id = msg_fts.rowid WHERE msg_fts MATCH ?1" \
+ * sender's folded nick (NULL: any). CROSS JOIN keeps the order of the
+ * tables, the first one read in the order wanted. */
+#define HSQL_FIND_COLS "SELECT " HSQL_COLS ", t.tkey, m.id"
+#define HSQL_FIND_JOIN " CROSS JOIN targets t CROSS JOIN sources s" \
+	" WHERE t.tid = m.tid AND s.sid = m.sid" \
 	" AND m.time_ms >= ?2 AND m.time_ms <= ?3" \
-	" AND (?4 IS NULL OR m.tkey = ?4) AND (?5 IS NULL OR m.nick = ?5)" \
-	" ORDER BY msg_fts.rowid"
-#define HSQL_FIND_KEY HSQL_FIND_COLS " FROM messages m WHERE m.tkey = ?4" \
-	" AND m.time_ms >= ?2 AND m.time_ms <= ?3 AND m.command <> 'TAGMSG'" \
-	" AND (?5 IS NULL OR m.nick = ?5) ORDER BY m.time_ms"
-#define HSQL_FIND_ALL HSQL_FIND_COLS " FROM messages m" \
-	" WHERE m.time_ms >= ?2 AND m.time_ms <= ?3 AND m.command <> 'TAGMSG'" \
-	" AND (?5 IS NULL OR m.nick = ?5) ORDER BY m.id"
+	" AND (?5 IS NULL OR s.nick = ?5)"
+#define HSQL_FIND_WORDS HSQL_FIND_COLS " FROM msg_fts CROSS JOIN messages m" \
+	HSQL_FIND_JOIN " AND msg_fts MATCH ?1 AND m.id = msg_fts.rowid" \
+	" AND (?4 IS NULL OR t.tkey = ?4) ORDER BY msg_fts.rowid"
+#define HSQL_FIND_KEY HSQL_FIND_COLS " FROM messages m" HSQL_FIND_JOIN \
+	" AND m.tid = " HSQL_TID("?4") " AND m.command IS NOT 2" \
+	" ORDER BY m.time_ms"
+#define HSQL_FIND_ALL HSQL_FIND_COLS " FROM messages m" HSQL_FIND_JOIN \
+	" AND m.command IS NOT 2 ORDER BY m.id"
 static const char *const hsql_sql[ST_COUNT] = {
 	[ST_FIND_WORDS] = HSQL_FIND_WORDS " DESC",
 	[ST_FIND_WORDS_UP] = HSQL_FIND_WORDS,
@@ -257,15 +328,20 @@ static const char *const hsql_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_INSERT] = "INSERT INTO messages"
-	    " (msgid, time_ms, source, nick, target, tkey, command, tags, text,"
-	    " id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	    " (tid, time_ms, id, msgid, sid, target, command, tags, text)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_FTS_ADD] = "INSERT INTO msg_fts (rowid, text) VALUES (?1, ?2)",
+	[ST_TID_GET] = "SELECT tid FROM targets WHERE tkey = ?1",
+	[ST_TID_PUT] = "INSERT INTO targets (tkey) VALUES (?1)",
+	[ST_SID_GET] = "SELECT sid FROM sources WHERE source = ?1",
+	[ST_SID_PUT] = "INSERT INTO sources (source, nick) VALUES (?1, ?2)",
 	[ST_MSGID] = "SELECT time_ms, id FROM messages"
-	    " WHERE msgid = ?1 AND tkey = ?2",
+	    " WHERE msgid = ?1 AND tid = " HSQL_TID("?2"),
 	[ST_FIRST] = "SELECT " HSQL_COLS HSQL_RANGE
-	    " ORDER BY time_ms, id LIMIT ?6",
-	[ST_LAST] = "SELECT " HSQL_COLS " FROM (SELECT id, " HSQL_COLS
-	    HSQL_RANGE " ORDER BY time_ms DESC, id DESC LIMIT ?6)"
+	    " ORDER BY m.time_ms, m.id LIMIT ?6",
+	[ST_LAST] = "SELECT msgid, time_ms, source, target, command, tags,"
+	    " text FROM (SELECT " HSQL_COLS ", m.id" HSQL_RANGE
+	    " ORDER BY m.time_ms DESC, m.id DESC LIMIT ?6)"
 	    " ORDER BY time_ms, id",
 	[ST_TGT_PUT] = "INSERT INTO target_last (who, tkey, time_ms, source,"
 	    " target) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (who, tkey)"
@@ -291,16 +367,19 @@ static const char *const hsql_sql[ST_COUNT] = {
 	[ST_OLD_ANY] = "SELECT time_ms FROM messages ORDER BY id LIMIT 1",
 	[ST_OLD_DEL] = "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
 	    " ORDER BY id LIMIT ?2) AND time_ms < ?1",
-	[ST_KEY_NEXT] = "SELECT tkey FROM messages WHERE tkey > ?1"
-	    " ORDER BY tkey LIMIT 1",
-	[ST_KEY_CUTOFF] = "SELECT time_ms, id FROM messages WHERE tkey = ?1"
+	[ST_KEY_NEXT] = "SELECT tid FROM targets WHERE tid > ?1"
+	    " ORDER BY tid LIMIT 1",
+	[ST_KEY_CUTOFF] = "SELECT time_ms, id FROM messages WHERE tid = ?1"
 	    " ORDER BY time_ms DESC, id DESC LIMIT 1 OFFSET ?2",
-	[ST_KEY_DEL] = "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
-	    " WHERE tkey = ?1 AND (time_ms, id) <= (?2, ?3)"
-	    " ORDER BY time_ms, id LIMIT ?4)",
-	[ST_REDACT] = "DELETE FROM messages WHERE msgid = ?1 AND tkey = ?2",
+	[ST_KEY_DEL] = "DELETE FROM messages WHERE tid = ?1 AND (time_ms, id)"
+	    " IN (SELECT time_ms, id FROM messages WHERE tid = ?1"
+	    " AND (time_ms, id) <= (?2, ?3) ORDER BY time_ms, id LIMIT ?4)",
+	[ST_REDACT] = "DELETE FROM messages WHERE msgid = ?1"
+	    " AND tid = " HSQL_TID("?2"),
 	/* "owner nick" keys sort from "owner " to just before "owner!". */
-	[ST_OWNER_DEL] = "DELETE FROM messages WHERE tkey >= ?1 || ' '"
+	[ST_OWNER_DEL] = "DELETE FROM messages WHERE tid IN (SELECT tid"
+	    " FROM targets WHERE tkey >= ?1 || ' ' AND tkey < ?1 || '!')",
+	[ST_OWNER_KEYS] = "DELETE FROM targets WHERE tkey >= ?1 || ' '"
 	    " AND tkey < ?1 || '!'",
 	[ST_OWNER_TGT] = "DELETE FROM target_last WHERE who = ?1",
 	[ST_OWNER_CHAN] = "UPDATE channels SET owner = '' WHERE owner = ?2",
@@ -308,6 +387,24 @@ static const char *const hsql_sql[ST_COUNT] = {
 	    " trim(replace(' ' || opaccs || ' ', ' ' || ?2 || ' ', ' '))"
 	    " WHERE instr(' ' || opaccs || ' ', ' ' || ?2 || ' ') > 0",
 };
+
+/*
+ * The writer's recent keys and senders with their numbers (targets'
+ * tid, sources' sid), so that most messages look neither up: a slot
+ * each, by hash. Emptied when a transaction that may have made one is
+ * given up, or deleted one.
+ */
+#define HSQL_NAMES 64
+#define HSQL_NAME_MAX 128	/* longer ones are looked up each time */
+enum { HSQL_TARGETS, HSQL_SOURCES };
+struct hsql_name {
+	int64_t id;		/* 0: empty */
+	char s[HSQL_NAME_MAX];
+};
+
+/* The commands a row holds as a number, its index here: TAGMSG, 2, is
+ * in the SQL above. Any other is kept as text. */
+static const char *const hsql_commands[] = { "PRIVMSG", "NOTICE", "TAGMSG" };
 
 /* A target's latest message in this transaction, written at its end. */
 struct hsql_target {
@@ -337,7 +434,9 @@ static struct {
 	int max_per_target;
 	bool sweep_due;		/* a sweep is wanted */
 	bool sweep_dirty;	/* messages were added during the sweep */
-	char sweep_cursor[HIST_KEY_MAX];
+	int64_t sweep_tid;	/* the target swept last (0: none yet) */
+
+	struct hsql_name names[2][HSQL_NAMES];	/* HSQL_TARGETS, _SOURCES */
 
 	/* hsql_chan_get's strings: name, topic, setter, modes, key */
 	char chanbuf[IRC_CHAN_MAX + IRC_TOPIC_MAX + IRC_NICK_MAX +
@@ -376,6 +475,85 @@ static void
 hsql_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC);
+}
+
+/*
+ * natterd's own msgids (msgid_new: a counter in base32, no leading
+ * zero, which is 'a') are stored as that counter, 8 bytes rather than
+ * 11 and a length; any other msgid stays text, which no integer equals.
+ */
+static const char hsql_b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+#define HSQL_MSGID_DIGITS 12	/* 60 bits: a positive int64 */
+
+/* msgid's counter, if it is one of natterd's. */
+static bool
+hsql_msgid_num(const char *msgid, int64_t *v)
+{
+	size_t n = strlen(msgid);
+	int64_t x = 0;
+
+	if (n == 0 || n > HSQL_MSGID_DIGITS || msgid[0] == 'a')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *d = strchr(hsql_b32, msgid[i]);
+		if (d == NULL)
+			return false;
+		x = x * 32 + (d - hsql_b32);
+	}
+	*v = x;
+	return true;
+}
+
+/* The msgid of a stored counter. */
+static void
+hsql_msgid_str(int64_t v, char *buf, size_t cap)
+{
+	char tmp[16];
+	size_t n = 0, i = 0;
+	uint64_t u = (uint64_t)v;
+
+	do {
+		tmp[n++] = hsql_b32[u & 31];
+		u >>= 5;
+	} while (u != 0 && n < sizeof(tmp));
+	while (n > 0 && i + 1 < cap)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+}
+
+static void
+hsql_bind_msgid(sqlite3_stmt *st, int i, const char *msgid)
+{
+	int64_t v;
+
+	if (hsql_msgid_num(msgid, &v))
+		sqlite3_bind_int64(st, i, v);
+	else
+		hsql_bind_text(st, i, msgid);
+}
+
+/* natter_msgid(msgid), for the migration to schema 6: as stored. */
+static void
+hsql_msgid_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *s = sqlite3_value_type(argv[0]) == SQLITE_TEXT ?
+	    (const char *)sqlite3_value_text(argv[0]) : NULL;
+	int64_t v;
+
+	(void)argc;
+	if (s != NULL && hsql_msgid_num(s, &v))
+		sqlite3_result_int64(ctx, v);
+	else
+		sqlite3_result_value(ctx, argv[0]);
+}
+
+/* The target a row of key leaves out (NULL): a channel's key is its
+ * folded name, and "owner nick" ends with the other party's. */
+static const char *
+hsql_key_target(const char *key)
+{
+	const char *sp = strchr(key, ' ');
+	return sp != NULL ? sp + 1 : key;
 }
 
 /* Copy the WAL into the database, fsyncing both. */
@@ -424,6 +602,7 @@ static void
 hsql_rollback(void)
 {
 	hsql.nheld = 0;
+	memset(hsql.names, 0, sizeof(hsql.names));
 	if (!sqlite3_get_autocommit(hsql.db))
 		hsql_exec(ST_ROLLBACK);
 }
@@ -501,25 +680,83 @@ hsql_commit(void)
 	return true;
 }
 
+/* The number of key (HSQL_TARGETS) or of a source (HSQL_SOURCES),
+ * made if new; -1 on an error. */
+static int64_t
+hsql_name(int kind, const char *str)
+{
+	static const enum hsql_stmt get[] = { ST_TID_GET, ST_SID_GET };
+	static const enum hsql_stmt put[] = { ST_TID_PUT, ST_SID_PUT };
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (const char *p = str; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	struct hsql_name *slot = &hsql.names[kind][h % HSQL_NAMES];
+	if (slot->id != 0 && strcmp(slot->s, str) == 0)
+		return slot->id;
+
+	sqlite3_stmt *st = hsql.st[get[kind]];
+	hsql_bind_text(st, 1, str);
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		char nick[IRC_NICK_MAX + 1], folded[IRC_NICK_MAX + 1];
+		st = hsql.st[put[kind]];
+		hsql_bind_text(st, 1, str);
+		if (kind == HSQL_SOURCES) {
+			irc_source_split(str, nick, sizeof(nick), NULL, 0,
+			    NULL, 0);
+			irc_casefold(folded, nick, sizeof(folded));
+			hsql_bind_text(st, 2, folded);
+		}
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			id = sqlite3_last_insert_rowid(hsql.db);
+	}
+	if (id == 0) {
+		hsql_fail(kind == HSQL_TARGETS ? "storing a target" :
+		    "storing a sender");
+		return -1;
+	}
+	if (strlen(str) < sizeof(slot->s)) {
+		slot->id = id;
+		str_copy(slot->s, str, sizeof(slot->s));
+	}
+	return id;
+}
+
 static bool
 hsql_add(const struct hist_msg *m, const char *key)
 {
-	char nick[IRC_NICK_MAX + 1], folded[IRC_NICK_MAX + 1];
-
-	irc_source_split(m->source, nick, sizeof(nick), NULL, 0, NULL, 0);
-	irc_casefold(folded, nick, sizeof(folded));
+	int64_t tid = hsql_name(HSQL_TARGETS, key);
+	int64_t sid = tid < 0 ? -1 : hsql_name(HSQL_SOURCES,
+	    m->source != NULL ? m->source : "");
+	if (sid < 0)
+		return false;
 
 	sqlite3_stmt *st = hsql.st[ST_INSERT];
-	hsql_bind_text(st, 1, m->msgid);
+	sqlite3_bind_int64(st, 1, tid);
 	sqlite3_bind_int64(st, 2, m->time_ms);
-	hsql_bind_text(st, 3, m->source);
-	hsql_bind_text(st, 4, folded);
-	hsql_bind_text(st, 5, m->target);
-	hsql_bind_text(st, 6, key);
-	hsql_bind_text(st, 7, m->command);
+	sqlite3_bind_int64(st, 3, m->id);
+	hsql_bind_msgid(st, 4, m->msgid);
+	sqlite3_bind_int64(st, 5, sid);
+	if (m->target == NULL ||
+	    strcmp(m->target, hsql_key_target(key)) == 0)
+		sqlite3_bind_null(st, 6);
+	else
+		hsql_bind_text(st, 6, m->target);
+	size_t c = 0;
+	while (c < nitems(hsql_commands) && (m->command == NULL ||
+	    strcmp(m->command, hsql_commands[c]) != 0))
+		c++;
+	if (c < nitems(hsql_commands))
+		sqlite3_bind_int(st, 7, (int)c);
+	else
+		hsql_bind_text(st, 7, m->command);
 	hsql_bind_text(st, 8, m->tags);
 	hsql_bind_text(st, 9, m->text);
-	sqlite3_bind_int64(st, 10, m->id);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (hsql.max_per_target > 0) {
@@ -529,7 +766,7 @@ hsql_add(const struct hist_msg *m, const char *key)
 	if (rc != SQLITE_DONE)
 		return hsql_write_failed(rc, "storing a message");
 	st = hsql.st[ST_FTS_ADD];
-	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(hsql.db));
+	sqlite3_bind_int64(st, 1, m->id);
 	hsql_bind_text(st, 2, m->text);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -545,7 +782,7 @@ hsql_redact(const char *key, const char *msgid)
 {
 	sqlite3_stmt *st = hsql.st[ST_REDACT];
 
-	hsql_bind_text(st, 1, msgid);
+	hsql_bind_msgid(st, 1, msgid);
 	hsql_bind_text(st, 2, key);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -557,8 +794,10 @@ hsql_redact(const char *key, const char *msgid)
 static bool
 hsql_forget_owner(const char *owner, const char *account)
 {
-	static const int sts[] = { ST_OWNER_DEL, ST_OWNER_TGT, ST_OWNER_CHAN,
-	    ST_OWNER_OPS };
+	static const int sts[] = { ST_OWNER_DEL, ST_OWNER_KEYS, ST_OWNER_TGT,
+	    ST_OWNER_CHAN, ST_OWNER_OPS };
+
+	memset(hsql.names[HSQL_TARGETS], 0, sizeof(hsql.names[HSQL_TARGETS]));
 
 	for (size_t i = 0; i < nitems(sts); i++) {
 		sqlite3_stmt *st = hsql.st[sts[i]];
@@ -594,7 +833,7 @@ static bool
 hsql_find(const char *key, const char *msgid, struct hist_pos *p)
 {
 	sqlite3_stmt *st = hsql.rst[ST_MSGID];
-	hsql_bind_text(st, 1, msgid);
+	hsql_bind_msgid(st, 1, msgid);
 	hsql_bind_text(st, 2, key);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -605,19 +844,29 @@ hsql_find(const char *key, const char *msgid, struct hist_pos *p)
 	return rc == SQLITE_ROW;
 }
 
-/* A message from a row of the range and search statements, whose first
- * columns are msgid, time_ms, source, target, command, tags, text; its
- * strings last until the statement steps again. */
+/* A message from a row of key of the range and search statements, whose
+ * first columns are HSQL_COLS; its strings last until the statement
+ * steps again, or key changes. */
 static void
-hsql_row(sqlite3_stmt *st, struct hist_msg *m)
+hsql_row(sqlite3_stmt *st, const char *key, struct hist_msg *m)
 {
 	memset(m, 0, sizeof(*m));
-	str_copy(m->msgid, (const char *)sqlite3_column_text(st, 0),
-	    sizeof(m->msgid));
+	if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		hsql_msgid_str(sqlite3_column_int64(st, 0), m->msgid,
+		    sizeof(m->msgid));
+	else
+		str_copy(m->msgid, (const char *)sqlite3_column_text(st, 0),
+		    sizeof(m->msgid));
 	m->time_ms = sqlite3_column_int64(st, 1);
 	m->source = (const char *)sqlite3_column_text(st, 2);
-	m->target = (const char *)sqlite3_column_text(st, 3);
-	m->command = (const char *)sqlite3_column_text(st, 4);
+	m->target = sqlite3_column_type(st, 3) == SQLITE_NULL ?
+	    hsql_key_target(key) : (const char *)sqlite3_column_text(st, 3);
+	int64_t c = sqlite3_column_type(st, 4) == SQLITE_INTEGER ?
+	    sqlite3_column_int64(st, 4) : -1;
+	if (c >= 0 && c < (int64_t)nitems(hsql_commands))
+		m->command = hsql_commands[c];
+	else
+		m->command = (const char *)sqlite3_column_text(st, 4);
 	m->tags = (const char *)sqlite3_column_text(st, 5);
 	m->text = (const char *)sqlite3_column_text(st, 6);
 }
@@ -638,7 +887,7 @@ hsql_range(const char *key, struct hist_pos lo, struct hist_pos hi, int n,
 	sqlite3_bind_int(st, 6, n);
 	sqlite3_bind_int(st, 7, tagmsg);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		hsql_row(st, &m);
+		hsql_row(st, key, &m);
 		fn(&m, arg);
 		count++;
 	}
@@ -800,7 +1049,7 @@ hsql_search(const struct hist_search *q, const char *from, bool desc,
 		    !store_after(since, sqlite3_column_int64(st, 1),
 		    sqlite3_column_int64(st, 8)))
 			continue;
-		hsql_row(st, &m);
+		hsql_row(st, key, &m);
 		fn(&m, arg);
 		count++;
 	}
@@ -876,12 +1125,12 @@ hsql_set_max(int max)
 	hsql.max_per_target = max;
 	hsql.sweep_due = max > 0;
 	hsql.sweep_dirty = false;
-	hsql.sweep_cursor[0] = '\0';
+	hsql.sweep_tid = 0;
 }
 
 /*
- * One step of the --history-max sweep, which visits the targets in key
- * order, one per call: one batch of the current target's oldest rows past
+ * One step of the --history-max sweep, which visits the targets in the
+ * order of their numbers, one per call: one batch of the current target's oldest rows past
  * the limit.
  */
 static int
@@ -892,8 +1141,8 @@ hsql_trim(int batch)
 
 	if (!hsql.sweep_due)
 		return 0;
-	if (hsql.sweep_cursor[0] != '\0') {
-		hsql_bind_text(st, 1, hsql.sweep_cursor);
+	if (hsql.sweep_tid != 0) {
+		sqlite3_bind_int64(st, 1, hsql.sweep_tid);
 		sqlite3_bind_int(st, 2, hsql.max_per_target);
 		int rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
@@ -903,7 +1152,7 @@ hsql_trim(int batch)
 		sqlite3_reset(st);
 		if (rc == SQLITE_ROW) {
 			st = hsql.st[ST_KEY_DEL];
-			hsql_bind_text(st, 1, hsql.sweep_cursor);
+			sqlite3_bind_int64(st, 1, hsql.sweep_tid);
 			sqlite3_bind_int64(st, 2, cut.time_ms);
 			sqlite3_bind_int64(st, 3, cut.id);
 			sqlite3_bind_int(st, 4, batch);
@@ -915,17 +1164,15 @@ hsql_trim(int batch)
 		}
 	}
 	st = hsql.st[ST_KEY_NEXT];
-	hsql_bind_text(st, 1, hsql.sweep_cursor);
+	sqlite3_bind_int64(st, 1, hsql.sweep_tid);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		str_copy(hsql.sweep_cursor,
-		    (const char *)sqlite3_column_text(st, 0),
-		    sizeof(hsql.sweep_cursor));
+		hsql.sweep_tid = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	/* Swept every target; again only if something was added meanwhile. */
-	hsql.sweep_cursor[0] = '\0';
+	hsql.sweep_tid = 0;
 	hsql.sweep_due = hsql.sweep_dirty;
 	hsql.sweep_dirty = false;
 	return hsql.sweep_due;
@@ -1046,6 +1293,8 @@ hsql_close(void)
 	hsql.lock_fd = -1;
 	hsql.wal_pages = 0;
 	hsql.error[0] = '\0';
+	hsql.sweep_tid = 0;
+	memset(hsql.names, 0, sizeof(hsql.names));
 }
 
 static int
@@ -1179,12 +1428,18 @@ hsql_open(const char *path, bool sync_full, char *err, size_t errcap)
 		return hsql_open_fail(path, rc == SQLITE_ROW ?
 		    "cannot use a write-ahead log" : sqlite3_errmsg(hsql.db),
 		    err, errcap);
-	/* The schema, then the steps from the version found, in one
+	/* The schema (version 1, or what is missing of it: a database of
+	 * version 2 on has it all, and schema 6's messages has no tkey for
+	 * its index), then the steps from the version found, in one
 	 * transaction: a database is at one version or the next. */
 	char sql[sizeof(hsql_schema) + 128];
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s;"
-	    "BEGIN IMMEDIATE; %s", sync_full ? "FULL" : "NORMAL", hsql_schema);
-	rc = sqlite3_exec(hsql.db, sql, NULL, NULL, &msg);
+	    "BEGIN IMMEDIATE; %s", sync_full ? "FULL" : "NORMAL",
+	    version < 2 ? hsql_schema : "");
+	rc = sqlite3_create_function(hsql.db, "natter_msgid", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, hsql_msgid_fn, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(hsql.db, sql, NULL, NULL, &msg);
 	for (int v = (version > 1 ? version : 1) + 1; rc == SQLITE_OK &&
 	    v <= HSQL_SCHEMA_VERSION; v++) {
 		if (version > 0)

@@ -989,18 +989,21 @@ START_TEST(retention_days)
 	start(args);	/* creates the schema */
 	stop();
 	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
-	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN;"
+	    "INSERT INTO targets (tkey) VALUES ('#old');"
+	    "INSERT INTO sources (source, nick) VALUES ('x!x@h', 'x')",
+	    NULL, NULL, NULL), SQLITE_OK);
 	for (int i = 0; i < 1200; i++) {
 		/* Three days old, well before now and any clock skew. */
-		snprintf(sql, sizeof(sql), "INSERT INTO messages (msgid,"
-		    " time_ms, source, nick, target, tkey, command, tags, text)"
-		    " VALUES ('old%d', (strftime('%%s', 'now') - 3 * 86400)"
-		    " * 1000 + %d, 'x!x@h', 'x', '#old', '#old', 'PRIVMSG',"
-		    " '', 'old%d');"
+		snprintf(sql, sizeof(sql), "INSERT INTO messages (tid,"
+		    " time_ms, id, msgid, sid, target, command, tags, text)"
+		    " VALUES ((SELECT tid FROM targets WHERE tkey = '#old'),"
+		    " (strftime('%%s', 'now') - 3 * 86400) * 1000 + %d, %d,"
+		    " 'old%d', (SELECT sid FROM sources WHERE source = 'x!x@h'),"
+		    " NULL, 0, '', 'old%d');"
 		    /* natterd indexes each message's words itself */
-		    "INSERT INTO msg_fts (rowid, text)"
-		    " VALUES (last_insert_rowid(), 'old%d')", i, i, i, i);
+		    "INSERT INTO msg_fts (rowid, text) VALUES (%d, 'old%d')",
+		    i, i + 1, i, i, i + 1, i);
 		ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL),
 		    SQLITE_OK);
 	}
@@ -1044,10 +1047,12 @@ START_TEST(long_stored_tags)
 	tags[sizeof(tags) - 1] = '\0';
 	memset(source, 'x', sizeof(source) - 1);
 	source[sizeof(source) - 1] = '\0';
-	snprintf(sql, sizeof(sql), "INSERT INTO messages (msgid, time_ms,"
-	    " source, nick, target, tkey, command, tags, text) VALUES"
-	    " ('big1', strftime('%%s', 'now') * 1000, '%s!x@h', 'x', '#big',"
-	    " '#big', 'PRIVMSG', '%s', 'hello')", source, tags);
+	snprintf(sql, sizeof(sql), "INSERT INTO targets (tkey) VALUES ('#big');"
+	    "INSERT INTO sources (source, nick) VALUES ('%s!x@h', 'x');"
+	    "INSERT INTO messages (tid, time_ms, id, msgid, sid, target,"
+	    " command, tags, text) VALUES ((SELECT tid FROM targets),"
+	    " strftime('%%s', 'now') * 1000, 1, 'big1', (SELECT sid FROM"
+	    " sources), NULL, 0, '%s', 'hello')", source, tags);
 	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);

@@ -501,8 +501,11 @@ count_rows(const char *where)
 	sqlite3_stmt *st;
 	int64_t n = -1;
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages WHERE %s",
-	    where);
+	/* The rows with their key and command as text. */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT t.tkey,"
+	    " CASE m.command WHEN 0 THEN 'PRIVMSG' WHEN 1 THEN 'NOTICE'"
+	    " WHEN 2 THEN 'TAGMSG' ELSE m.command END AS command, m.msgid"
+	    " FROM messages m JOIN targets t USING (tid)) WHERE %s", where);
 	ck_assert_int_eq(sqlite3_prepare_v2(hsql.db, sql, -1, &st, NULL),
 	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -957,7 +960,7 @@ START_TEST(test_kill_after_commit)
 	ck_assert(WIFSIGNALED(status));
 	open_ok(path);
 	ck_assert_int_eq(count_rows("tkey = '#k'"), 1000);
-	ck_assert_int_eq(count_rows("msgid = 'uncommitted'"), 0);
+	ck_assert_int_eq(count_rows("msgid = natter_msgid('uncommitted')"), 0);
 	struct hist_query q = { .sub = HIST_LATEST, .key = "#k", .limit = 1000 };
 	struct got g = { .last_ms = INT64_MIN };
 	hist_ref_parse("*", &q.a, true);
@@ -1202,6 +1205,158 @@ START_TEST(test_migrate_v1)
 }
 END_TEST
 
+/* Each row as "msgid source>target command [tags] text;". */
+static void
+collect_rows(const struct hist_msg *m, void *arg)
+{
+	char *out = arg;
+	size_t len = strlen(out);
+	snprintf(out + len, 1024 - len, "%s %s>%s %s [%s] %s;", m->msgid,
+	    m->source, m->target, m->command, m->tags, m->text);
+}
+
+static bool
+readable_a(const char *channel, void *arg, int64_t *since_ms,
+    int64_t *since_id)
+{
+	(void)arg;
+	*since_ms = *since_id = 0;
+	return strcmp(channel, "#a") == 0;
+}
+
+/* The msgids SEARCH finds for owner (who reads #a), as "id id". */
+static const char *
+search(const char *owner, const char *from, const char *text)
+{
+	static struct got g;
+	struct hist_search q = { .owner = owner, .from = from, .text = text,
+	    .after_ms = INT64_MIN, .before_ms = INT64_MAX, .limit = 10,
+	    .readable = readable_a };
+
+	memset(&g, 0, sizeof(g));
+	g.last_ms = INT64_MIN;
+	ck_assert_int_eq(hist_search(&q, collect, &g), g.n);
+	return g.ids;
+}
+
+/*
+ * A database of schema 5, rows keyed by text in one table, moves to
+ * schema 6 (a table clustered by target, senders and targets by number,
+ * natterd's msgids by their counter) and serves the same rows: their
+ * fields, paging by msgid (natterd's and others), both owners' copies of
+ * a private message, SEARCH's words and from=, TARGETS, redaction, and
+ * the next message after them.
+ */
+START_TEST(test_migrate_v5)
+{
+	const char *path = tmppath("v5.db");
+	const char *nid = "bn2ak7pqzxe";	/* as msgid_new makes them */
+	struct targets t = { .member_of = "#a" };
+	char rows[1024] = "", ref[32];
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	    "PRAGMA journal_mode = WAL;"
+	    "CREATE TABLE messages (id INTEGER PRIMARY KEY,"
+	    " msgid TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+	    " source TEXT NOT NULL, nick TEXT NOT NULL, target TEXT NOT NULL,"
+	    " tkey TEXT NOT NULL, command TEXT NOT NULL, tags TEXT NOT NULL,"
+	    " text TEXT NOT NULL);"
+	    "CREATE INDEX messages_tkey_time ON messages (tkey, time_ms);"
+	    "CREATE UNIQUE INDEX messages_msgid_tkey ON messages (msgid, tkey);"
+	    "CREATE VIRTUAL TABLE msg_fts USING fts5(text,"
+	    " content='messages', content_rowid='id', detail=none,"
+	    " columnsize=0);"
+	    "CREATE TRIGGER messages_fts_del AFTER DELETE ON messages"
+	    " BEGIN INSERT INTO msg_fts (msg_fts, rowid, text)"
+	    " VALUES ('delete', old.id, old.text); END;"
+	    "CREATE TABLE target_last (who TEXT NOT NULL, tkey TEXT NOT NULL,"
+	    " time_ms INTEGER NOT NULL, source TEXT NOT NULL,"
+	    " target TEXT NOT NULL, PRIMARY KEY (who, tkey)) WITHOUT ROWID;"
+	    "CREATE INDEX target_last_time ON target_last"
+	    " (who, time_ms, tkey);"
+	    "CREATE TABLE channels (folded TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	    " topic TEXT NOT NULL, topic_setter TEXT NOT NULL,"
+	    " topic_time INTEGER NOT NULL, modes TEXT NOT NULL,"
+	    " mode_key TEXT NOT NULL, mode_limit INTEGER NOT NULL,"
+	    " created INTEGER NOT NULL, bans TEXT NOT NULL DEFAULT '',"
+	    " owner TEXT NOT NULL DEFAULT '', opaccs TEXT NOT NULL DEFAULT '')"
+	    " WITHOUT ROWID;"
+	    "INSERT INTO messages VALUES"
+	    " (1, 'bn2ak7pqzxe', 1000, 'Alice!a@h', 'alice', '#A', '#a',"
+	    " 'PRIVMSG', '', 'hello quokka'),"
+	    " (2, 'm2', 1500, 'Bob!b@h', 'bob', '#a', '#a', 'NOTICE', '',"
+	    " 'second line'),"
+	    " (3, 'r1', 1600, 'Bob!b@h', 'bob', '#a', '#a', 'TAGMSG',"
+	    " '+draft/react=x;+draft/reply=m2', ''),"
+	    " (4, 'p1', 2000, 'Alice!a@h', 'alice', 'Bob', '@alice bob',"
+	    " 'PRIVMSG', '', 'psst quokka'),"
+	    " (5, 'p1', 2000, 'Alice!a@h', 'alice', 'Bob', '@bob alice',"
+	    " 'PRIVMSG', '', 'psst quokka'),"
+	    " (6, 'p2', 2100, 'Bob!b@h', 'bob', 'alice', '@alice bob',"
+	    " 'PRIVMSG', '', 'what'),"
+	    " (7, 'p2', 2100, 'Bob!b@h', 'bob', 'alice', '@bob alice',"
+	    " 'PRIVMSG', '', 'what'),"
+	    " (8, 'm3', 2500, 'Alice!a@h', 'alice', '#a', '#a', 'FOO', '',"
+	    " 'third');"
+	    "INSERT INTO msg_fts (msg_fts) VALUES ('rebuild');"
+	    "INSERT INTO target_last VALUES"
+	    " ('', '#a', 2500, 'Alice!a@h', '#a'),"
+	    " ('@alice', '@alice bob', 2100, 'Bob!b@h', 'alice'),"
+	    " ('@bob', '@bob alice', 2100, 'Bob!b@h', 'alice');"
+	    "PRAGMA user_version = 5;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	open_ok(path);
+	struct hist_query q = { .sub = HIST_LATEST, .key = "#a", .limit = 10,
+	    .tagmsg = true };
+	ck_assert_int_eq(hist_query(&q, collect_rows, rows), 4);
+	ck_assert_str_eq(rows,
+	    "bn2ak7pqzxe Alice!a@h>#A PRIVMSG [] hello quokka;"
+	    "m2 Bob!b@h>#a NOTICE [] second line;"
+	    "r1 Bob!b@h>#a TAGMSG [+draft/react=x;+draft/reply=m2] ;"
+	    "m3 Alice!a@h>#a FOO [] third;");
+	snprintf(ref, sizeof(ref), "msgid=%s", nid);
+	ck_assert_str_eq(query(HIST_AFTER, "#a", ref, NULL, 10, false),
+	    "m2 m3");
+	ck_assert_str_eq(query(HIST_BEFORE, "#a", "msgid=m3", NULL, 10, true),
+	    "bn2ak7pqzxe m2 r1");
+	rows[0] = '\0';
+	q.key = "@bob alice";
+	ck_assert_int_eq(hist_query(&q, collect_rows, rows), 2);
+	ck_assert_str_eq(rows, "p1 Alice!a@h>Bob PRIVMSG [] psst quokka;"
+	    "p2 Bob!b@h>alice PRIVMSG [] what;");
+	ck_assert_str_eq(query(HIST_AROUND, "@alice bob", "msgid=p2", NULL, 10,
+	    false), "p1 p2");
+
+	ck_assert_str_eq(search("@alice", NULL, "quokka"), "bn2ak7pqzxe p1");
+	ck_assert_str_eq(search("@carol", NULL, "quokka"), "bn2ak7pqzxe");
+	ck_assert_str_eq(search("@bob", "bob", NULL), "m2 p2");
+	hist_targets("@alice", 0, 100000, 10, visible, target, &t);
+	ck_assert_str_eq(t.list, "Bob@2100 #a@2500");
+
+	/* Redaction by either kind of msgid; the words go with the rows. */
+	hold_unref(hist_redact("#a", nid));
+	hold_unref(hist_redact("#a", "m2"));
+	hist_commit();
+	ck_assert_str_eq(query(HIST_LATEST, "#a", "*", NULL, 10, true),
+	    "r1 m3");
+	ck_assert_str_eq(search("@alice", NULL, "quokka"), "p1");
+	ck_assert_int_eq(sqlite3_exec(hsql.db, "INSERT INTO msg_fts (msg_fts)"
+	    " VALUES ('integrity-check')", NULL, NULL, NULL), SQLITE_OK);
+	/* A new message comes after the old ones, in time and arrival. */
+	add("Alice!a@h", "#a", 2500, "m4", "PRIVMSG", "fourth");
+	hist_commit();
+	ck_assert_str_eq(query(HIST_LATEST, "#a", "*", NULL, 2, false),
+	    "m3 m4");
+	hist_close();
+	open_ok(path);	/* once */
+	ck_assert_str_eq(query(HIST_LATEST, "#a", "*", NULL, 10, true),
+	    "r1 m3 m4");
+}
+END_TEST
+
 /* Permissions, as an unprivileged user (root ignores file modes). */
 START_TEST(test_no_permission)
 {
@@ -1337,6 +1492,7 @@ history_suite(void)
 	tcase_add_test(tc, test_prune_locked);
 	tcase_add_test(tc, test_unusable);
 	tcase_add_test(tc, test_migrate_v1);
+	tcase_add_test(tc, test_migrate_v5);
 	tcase_add_test(tc, test_no_permission);
 	tcase_add_loop_test(tc, test_close, 0, 2);
 	tcase_add_loop_test(tc, test_idle_work, 0, 2);

@@ -372,6 +372,7 @@ static void
 c_quit(struct buffer *b, char *args)
 {
 	self.quit = true;
+	readmark_flush();	/* what was read, before we go */
 	net_sendf("QUIT :%s", args[0] != '\0' ? args : "natter");
 }
 

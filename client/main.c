@@ -528,6 +528,7 @@ main(int argc, char **argv)
 		}
 		if (sig_quit && !self.quit) {
 			self.quit = true;
+			readmark_flush();
 			net_sendf("QUIT :natter");
 		}
 		if (self.quit && quit_deadline == 0)
@@ -558,6 +559,7 @@ main(int argc, char **argv)
 		net_tick(now);
 		session_tick(now);
 		typing_tick(now);
+		readmark_tick(now);
 		if (fds[1].fd != net_fd())
 			continue;	/* it connected: poll the new socket */
 		int st = session_timeout(now);
@@ -569,6 +571,9 @@ main(int argc, char **argv)
 		int tt = typing_timeout(now);
 		if (tt >= 0 && (timeout < 0 || tt < timeout))
 			timeout = tt;
+		int rt = readmark_timeout(now);
+		if (rt >= 0 && (timeout < 0 || rt < timeout))
+			timeout = rt;
 		if (dirty == 0 || draw_now || now - last_draw >= DRAW_INTERVAL_MS) {
 			if (dirty != 0)
 				last_draw = now;

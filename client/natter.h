@@ -450,8 +450,13 @@ void logfile_flush(struct buffer *b);
  * time when it was not on screen; MARKREAD goes out when a buffer is
  * looked at (selected, or followed at the bottom), and a marker moved
  * by another device recounts the unread messages and the activity.
+ * MARKREAD goes at most once a READMARK_INTERVAL_MS a buffer: a flood
+ * read as it comes, or buffers switched back and forth, would otherwise
+ * send one a line; the newest time waits for its turn (readmark_tick),
+ * even once the buffer is left, and /quit sends what waits first.
  */
 #define READMARK_TEXT "new since you last read"
+#define READMARK_INTERVAL_MS 1000
 
 /* Activity of a buffer not on screen, for the status line; ordered. */
 enum activity { ACT_NONE, ACT_EVENT, ACT_MSG, ACT_HOT };
@@ -461,6 +466,8 @@ struct readmark {
 	uint64_t first_new;	/* line number + 1 of the first unread, 0 none */
 	int64_t sent_ms;	/* the newest time we sent (or heard) */
 	int64_t looked_ms;	/* since when it is on screen; 0 when not */
+	int64_t waiting_ms;	/* a newer time to send at due_mono, or 0 */
+	int64_t due_mono;	/* when the next MARKREAD may go (monotonic) */
 };
 
 /* MARKREAD's value ("timestamp=..." or "*") for b, from the server. */
@@ -479,6 +486,12 @@ void readmark_selected(struct buffer *b);
 void readmark_renumbered(struct buffer *b);
 /* The line number + 1 above which the marker line shows, 0 none. */
 uint64_t readmark_line(const struct buffer *b);
+/* Send the MARKREADs whose turn has come. */
+void readmark_tick(int64_t now_mono);
+/* ms until readmark_tick has work, or -1. */
+int readmark_timeout(int64_t now_mono);
+/* Send every MARKREAD still waiting (before QUIT). */
+void readmark_flush(void);
 /* Lines of b after time read_ms: unread messages (not ours) and the
  * activity they make (ACT_HOT for a highlight or in a query). */
 unsigned readmark_count(const struct buffer *b, int64_t read_ms,

@@ -272,6 +272,7 @@ pipe_run(void)
 			return 1;
 		if (pp.done && !self.quit) {
 			self.quit = true;
+			readmark_flush();
 			net_sendf("QUIT :natter");
 			quit_deadline = now + PIPE_QUIT_MS;
 		}

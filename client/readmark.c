@@ -55,6 +55,28 @@ first_after(const struct buffer *b, uint64_t from, int64_t read_ms)
 	return 0;
 }
 
+/* Does the server know us in b, to keep its marker? */
+static bool
+may_send(const struct buffer *b)
+{
+	return (self.caps & CAP_READ_MARKER) && self.registered &&
+	    (b->kind == BUFFER_QUERY ||
+	    (b->kind == BUFFER_CHANNEL && b->joined));
+}
+
+static void
+send_mark(struct buffer *b, int64_t t, int64_t now_mono)
+{
+	struct readmark *m = &b->mark;
+	char stamp[IRC_TIME_LEN + 1];
+
+	m->sent_ms = t;
+	m->waiting_ms = 0;
+	m->due_mono = now_mono + READMARK_INTERVAL_MS;
+	time_format(stamp, sizeof(stamp), t);
+	net_sendf("MARKREAD %s timestamp=%s", b->name, stamp);
+}
+
 void
 readmark_heard(struct buffer *b, const char *value)
 {
@@ -68,6 +90,8 @@ readmark_heard(struct buffer *b, const char *value)
 	m->read_ms = t;
 	if (m->sent_ms < t)
 		m->sent_ms = t;
+	if (m->waiting_ms <= t)
+		m->waiting_ms = 0;	/* another device read further */
 	if (m->first_new > 0)
 		m->first_new = first_after(b, m->first_new - 1, t);
 	if (b != window_current()) {
@@ -101,7 +125,6 @@ void
 readmark_looked(struct buffer *b)
 {
 	struct readmark *m = &b->mark;
-	char stamp[IRC_TIME_LEN + 1];
 	int64_t newest = 0;
 
 	if (m->looked_ms == 0)
@@ -117,15 +140,59 @@ readmark_looked(struct buffer *b)
 		return;
 	if (newest > m->read_ms)
 		m->read_ms = newest;
-	/* Only for a target the server knows us in; one MARKREAD per new
-	 * message at most, never for one already said. */
-	if (newest <= m->sent_ms || !(self.caps & CAP_READ_MARKER) ||
-	    !self.registered || !(b->kind == BUFFER_QUERY ||
-	    (b->kind == BUFFER_CHANNEL && b->joined)))
+	/* Only for a target the server knows us in, never for a time
+	 * already said; within a second of the last, the newest waits. */
+	if (newest <= m->sent_ms || newest <= m->waiting_ms || !may_send(b))
 		return;
-	m->sent_ms = newest;
-	time_format(stamp, sizeof(stamp), newest);
-	net_sendf("MARKREAD %s timestamp=%s", b->name, stamp);
+	int64_t now = time_mono_ms();
+	if (now >= m->due_mono)
+		send_mark(b, newest, now);
+	else
+		m->waiting_ms = newest;
+}
+
+void
+readmark_tick(int64_t now_mono)
+{
+	for (size_t i = 0; i < nwindows; i++) {
+		struct readmark *m = &windows[i]->mark;
+		if (m->waiting_ms == 0 || now_mono < m->due_mono)
+			continue;
+		/* Gone from the channel or the server meanwhile: the marker
+		 * goes the next time the buffer is looked at. */
+		if (m->waiting_ms > m->sent_ms && may_send(windows[i]))
+			send_mark(windows[i], m->waiting_ms, now_mono);
+		else
+			m->waiting_ms = 0;
+	}
+}
+
+int
+readmark_timeout(int64_t now_mono)
+{
+	int64_t next = -1;
+
+	for (size_t i = 0; i < nwindows; i++) {
+		const struct readmark *m = &windows[i]->mark;
+		if (m->waiting_ms != 0 && (next < 0 || m->due_mono < next))
+			next = m->due_mono;
+	}
+	if (next < 0)
+		return -1;
+	return next <= now_mono ? 0 : (int)(next - now_mono);
+}
+
+void
+readmark_flush(void)
+{
+	int64_t now = time_mono_ms();
+
+	for (size_t i = 0; i < nwindows; i++) {
+		struct readmark *m = &windows[i]->mark;
+		if (m->waiting_ms > m->sent_ms && may_send(windows[i]))
+			send_mark(windows[i], m->waiting_ms, now);
+		m->waiting_ms = 0;
+	}
 }
 
 void

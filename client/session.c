@@ -97,6 +97,7 @@ session_reconnect_now(void)
 	 * come back; the close it answers with reconnects at once. */
 	if (net_fd() >= 0 && self.registered) {
 		rc.now = true;
+		readmark_flush();
 		net_sendf("QUIT :reconnecting");
 		return;
 	}

@@ -352,15 +352,22 @@ START_TEST(readmark_sent_when_looked_at)
 	window_select(window_index(b));
 	ck_assert_uint_eq(net_nsent, 1);
 	ck_assert_str_eq(net_sent[0], "MARKREAD #t timestamp=2026-12-06T10:01:00.000Z");
-	/* Live at the bottom: each new message is read as it comes. */
+	/* Live at the bottom: each new message is read as it comes, told
+	 * to the server at most once a second. */
+	int64_t later = time_mono_ms() + READMARK_INTERVAL_MS;
 	net_stub_receive("@time=2026-12-06T10:02:00.000Z :bob!b@h PRIVMSG #t :again");
+	ck_assert_uint_le(net_nsent, 2);
+	readmark_tick(later);
 	ck_assert_uint_eq(net_nsent, 2);
 	ck_assert_str_eq(net_sent[1], "MARKREAD #t timestamp=2026-12-06T10:02:00.000Z");
+	ck_assert_int_eq(readmark_timeout(later), -1);
 	/* Scrolled up, it is not read until the bottom comes back. */
 	buffer_scroll(b, 1, 80);
 	net_stub_receive("@time=2026-12-06T10:03:00.000Z :bob!b@h PRIVMSG #t :more");
+	readmark_tick(later + READMARK_INTERVAL_MS);
 	ck_assert_uint_eq(net_nsent, 2);
 	buffer_scroll_bottom(b);
+	readmark_tick(later + 2 * READMARK_INTERVAL_MS);
 	ck_assert_uint_eq(net_nsent, 3);
 	/* Nothing new: nothing sent on selecting again. */
 	window_select(0);
@@ -376,6 +383,91 @@ START_TEST(readmark_sent_when_looked_at)
 	ck_assert_uint_eq(readmark_line(b), b->seq);	/* shown while here */
 	window_select(0);
 	ck_assert_uint_eq(readmark_line(b), 0);		/* gone once left */
+}
+END_TEST
+
+/* How many MARKREADs for target were sent; the last in *last. */
+static size_t
+markreads(const char *target, const char **last)
+{
+	char prefix[64];
+	size_t n = 0;
+
+	snprintf(prefix, sizeof(prefix), "MARKREAD %s ", target);
+	for (size_t i = 0; i < net_nsent && i < NET_STUB_MAX; i++)
+		if (strncmp(net_sent[i], prefix, strlen(prefix)) == 0) {
+			n++;
+			*last = net_sent[i];
+		}
+	return n;
+}
+
+/* A flood while looking, and switching buffers back and forth: at most
+ * one MARKREAD a buffer a second, the newest time, and the last one
+ * always: when its second is up (also after leaving), or at /quit. */
+START_TEST(readmark_throttled)
+{
+	struct buffer *t = joined("#t"), *u = joined("#u");
+	const char *last = NULL;
+	char line[128];
+
+	self.caps |= CAP_READ_MARKER;
+	window_select(window_index(t));
+	net_stub_reset();
+	int64_t start = time_mono_ms();
+	for (int i = 0; i < 50; i++) {
+		snprintf(line, sizeof(line), "@time=2026-12-06T10:00:%02d.000Z "
+		    ":bob!b@h PRIVMSG #t :flood %d", i, i);
+		net_stub_receive(line);
+	}
+	int64_t took = time_mono_ms() - start;
+	ck_assert_uint_ge(markreads("#t", &last), 1);
+	ck_assert_uint_le(markreads("#t", &last),
+	    1 + (size_t)(took / READMARK_INTERVAL_MS));
+	/* The newest goes when the second is up, once. */
+	int64_t due = readmark_timeout(time_mono_ms());
+	ck_assert_int_ge(due, 0);
+	ck_assert_int_le(due, READMARK_INTERVAL_MS);
+	readmark_tick(time_mono_ms() + READMARK_INTERVAL_MS);
+	size_t n = markreads("#t", &last);
+	ck_assert_str_eq(last, "MARKREAD #t timestamp=2026-12-06T10:00:49.000Z");
+	readmark_tick(time_mono_ms() + 10 * READMARK_INTERVAL_MS);
+	ck_assert_uint_eq(markreads("#t", &last), n);
+
+	/* Back and forth between #t and #u, both busy. */
+	net_stub_reset();
+	start = time_mono_ms();
+	for (int i = 0; i < 20; i++) {
+		snprintf(line, sizeof(line), "@time=2026-12-06T10:01:%02d.000Z "
+		    ":bob!b@h PRIVMSG #t :t %d", i, i);
+		net_stub_receive(line);
+		snprintf(line, sizeof(line), "@time=2026-12-06T10:01:%02d.000Z "
+		    ":bob!b@h PRIVMSG #u :u %d", i, i);
+		net_stub_receive(line);
+		window_select(window_index(i % 2 ? t : u));
+	}
+	took = time_mono_ms() - start;
+	ck_assert_uint_le(markreads("#t", &last),
+	    1 + (size_t)(took / READMARK_INTERVAL_MS));
+	ck_assert_uint_le(markreads("#u", &last),
+	    1 + (size_t)(took / READMARK_INTERVAL_MS));
+	/* Left now (the server buffer): each one's last still goes. */
+	window_select(0);
+	readmark_tick(time_mono_ms() + 20 * READMARK_INTERVAL_MS);
+	markreads("#t", &last);
+	ck_assert_str_eq(last, "MARKREAD #t timestamp=2026-12-06T10:01:19.000Z");
+	markreads("#u", &last);
+	ck_assert_str_eq(last, "MARKREAD #u timestamp=2026-12-06T10:01:19.000Z");
+
+	/* /quit sends what is waiting first, then QUIT. */
+	window_select(window_index(t));
+	net_stub_receive("@time=2026-12-06T10:02:00.000Z :bob!b@h PRIVMSG #t :bye");
+	net_stub_receive("@time=2026-12-06T10:02:01.000Z :bob!b@h PRIVMSG #t :bye!");
+	net_stub_reset();
+	command_run(t, "/quit");
+	ck_assert_uint_eq(net_nsent, 2);
+	ck_assert_str_eq(net_sent[0], "MARKREAD #t timestamp=2026-12-06T10:02:01.000Z");
+	ck_assert_str_eq(net_sent[1], "QUIT :natter");
 }
 END_TEST
 
@@ -791,6 +883,7 @@ suite(void)
 	tcase_add_test(tc, readmark_other_device_clears_unread);
 	tcase_add_test(tc, readmark_sent_when_looked_at);
 	tcase_add_test(tc, readmark_row_counted);
+	tcase_add_test(tc, readmark_throttled);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("typing");

@@ -34,7 +34,10 @@
  * those rows lie together, a few pages of the file for a page of
  * history; targets and senders are numbers (targets, sources), and the
  * ids have an index of their own for SEARCH's words (msg_fts's rowids)
- * and for pruning in arrival order.
+ * and for pruning in arrival order. A target's number goes with its
+ * last message (hsql_delete_rows). A sender's stays: a few tens of bytes
+ * for each nick!user@host that ever spoke, since knowing when its last
+ * message goes would take an index on every row.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -251,6 +254,7 @@ enum hsql_stmt {
 	ST_FTS_ADD,	/* its words, for SEARCH */
 	ST_TID_GET,	/* a key's number */
 	ST_TID_PUT,
+	ST_TID_GONE,	/* a key without messages left */
 	ST_SID_GET,	/* a sender's number */
 	ST_SID_PUT,
 	ST_MSGID,
@@ -333,6 +337,8 @@ static const char *const hsql_sql[ST_COUNT] = {
 	[ST_FTS_ADD] = "INSERT INTO msg_fts (rowid, text) VALUES (?1, ?2)",
 	[ST_TID_GET] = "SELECT tid FROM targets WHERE tkey = ?1",
 	[ST_TID_PUT] = "INSERT INTO targets (tkey) VALUES (?1)",
+	[ST_TID_GONE] = "DELETE FROM targets WHERE tid = ?1"
+	    " AND NOT EXISTS (SELECT 1 FROM messages WHERE tid = ?1)",
 	[ST_SID_GET] = "SELECT sid FROM sources WHERE source = ?1",
 	[ST_SID_PUT] = "INSERT INTO sources (source, nick) VALUES (?1, ?2)",
 	[ST_MSGID] = "SELECT time_ms, id FROM messages"
@@ -366,7 +372,7 @@ static const char *const hsql_sql[ST_COUNT] = {
 	[ST_CHAN_DEL] = "DELETE FROM channels WHERE folded = ?1",
 	[ST_OLD_ANY] = "SELECT time_ms FROM messages ORDER BY id LIMIT 1",
 	[ST_OLD_DEL] = "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
-	    " ORDER BY id LIMIT ?2) AND time_ms < ?1",
+	    " ORDER BY id LIMIT ?2) AND time_ms < ?1 RETURNING tid",
 	[ST_KEY_NEXT] = "SELECT tid FROM targets WHERE tid > ?1"
 	    " ORDER BY tid LIMIT 1",
 	[ST_KEY_CUTOFF] = "SELECT time_ms, id FROM messages WHERE tid = ?1"
@@ -375,7 +381,7 @@ static const char *const hsql_sql[ST_COUNT] = {
 	    " IN (SELECT time_ms, id FROM messages WHERE tid = ?1"
 	    " AND (time_ms, id) <= (?2, ?3) ORDER BY time_ms, id LIMIT ?4)",
 	[ST_REDACT] = "DELETE FROM messages WHERE msgid = ?1"
-	    " AND tid = " HSQL_TID("?2"),
+	    " AND tid = " HSQL_TID("?2") " RETURNING tid",
 	/* "owner nick" keys sort from "owner " to just before "owner!". */
 	[ST_OWNER_DEL] = "DELETE FROM messages WHERE tid IN (SELECT tid"
 	    " FROM targets WHERE tkey >= ?1 || ' ' AND tkey < ?1 || '!')",
@@ -775,6 +781,42 @@ hsql_add(const struct hist_msg *m, const char *key)
 	return hsql_target_hold(m, key);
 }
 
+/*
+ * Step a DELETE of messages that returns their targets' numbers, and
+ * forget each of those targets left without a message, so that no key
+ * ("owner nick": who talked with whom) outlives its history. The rows
+ * deleted, or -1 (*rc says why).
+ */
+static int
+hsql_delete_rows(sqlite3_stmt *st, int *rc)
+{
+	int n = 0;
+	int64_t last = 0;
+	bool forgot = false;
+
+	while ((*rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t tid = sqlite3_column_int64(st, 0);
+		n++;
+		if (tid == last)
+			continue;
+		last = tid;
+		/* The DELETE is done by its first step: only the rows it
+		 * returns are still to come. */
+		sqlite3_stmt *gone = hsql.st[ST_TID_GONE];
+		sqlite3_bind_int64(gone, 1, tid);
+		*rc = sqlite3_step(gone);
+		sqlite3_reset(gone);
+		if (*rc != SQLITE_DONE)
+			break;
+		forgot |= sqlite3_changes(hsql.db) > 0;
+	}
+	sqlite3_reset(st);
+	if (forgot)
+		memset(hsql.names[HSQL_TARGETS], 0,
+		    sizeof(hsql.names[HSQL_TARGETS]));
+	return *rc == SQLITE_DONE ? n : -1;
+}
+
 /* target_last keeps a redacted message's time: the target still had a
  * message then, and TARGETS only orders by it. */
 static bool
@@ -784,9 +826,8 @@ hsql_redact(const char *key, const char *msgid)
 
 	hsql_bind_msgid(st, 1, msgid);
 	hsql_bind_text(st, 2, key);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	int rc;
+	if (hsql_delete_rows(st, &rc) < 0)
 		return hsql_write_failed(rc, "deleting a message");
 	return true;
 }
@@ -1099,7 +1140,9 @@ hsql_prune_old(int64_t cutoff_ms, int batch)
 	st = hsql.st[ST_OLD_DEL];
 	sqlite3_bind_int64(st, 1, cutoff_ms);
 	sqlite3_bind_int(st, 2, batch);
-	int n = hsql_delete(st);
+	int n = hsql_delete_rows(st, &rc);
+	if (n < 0)
+		log_warn("history: pruning: %s", sqlite3_errmsg(hsql.db));
 	return n < 0 ? -1 : n > 0;
 }
 

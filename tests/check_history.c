@@ -1205,6 +1205,100 @@ START_TEST(test_migrate_v1)
 }
 END_TEST
 
+/*
+ * natterd's own msgids (base32 digits, no leading 'a') are kept as their
+ * counter, any other as text: each comes back as it was, and a msgid of
+ * either kind finds its row, beside rows of the other kind.
+ */
+START_TEST(test_msgid_forms)
+{
+	static const struct { const char *id; bool num; } forms[] = {
+		{ "bn2ak7pqzxe", true }, { "b", true }, { "z77777777777", true },
+		{ "z777777777777", false },	/* 13 digits: past 60 bits */
+		{ "abc", false },		/* a leading zero */
+		{ "a", false }, { "B2", false }, { "m1", false },
+		{ "b-c", false }, { "", false },
+	};
+	char buf[32], ref[40];
+	int64_t v;
+
+	for (size_t i = 0; i < nitems(forms); i++) {
+		ck_assert_msg(hsql_msgid_num(forms[i].id, &v) == forms[i].num,
+		    "%s", forms[i].id);
+		if (!forms[i].num)
+			continue;
+		hsql_msgid_str(v, buf, sizeof(buf));
+		ck_assert_str_eq(buf, forms[i].id);
+	}
+	open_ok(tmppath("ids.db"));
+	for (size_t i = 0; i + 1 < nitems(forms); i++)
+		add("x!x@h", "#ids", 1000 + (int64_t)i, forms[i].id, "PRIVMSG",
+		    "x");
+	hist_commit();
+	ck_assert_str_eq(query(HIST_LATEST, "#ids", "*", NULL, 100, false),
+	    "bn2ak7pqzxe b z77777777777 z777777777777 abc a B2 m1 b-c");
+	ck_assert_int_eq(count_rows("typeof(msgid) = 'integer'"), 3);
+	for (size_t i = 0; i + 1 < nitems(forms); i++) {
+		snprintf(ref, sizeof(ref), "msgid=%s", forms[i].id);
+		ck_assert_str_eq(query(HIST_AROUND, "#ids", ref, NULL, 1,
+		    false), forms[i].id);
+	}
+	/* The same counter twice in a target is a duplicate, as text was. */
+	add("x!x@h", "#ids", 5000, "b", "PRIVMSG", "again");
+	hist_commit();
+	ck_assert_int_eq(count_rows("tkey = '#ids'"), 9);
+	hold_unref(hist_redact("#ids", "b"));
+	hold_unref(hist_redact("#ids", "abc"));
+	hist_commit();
+	ck_assert_str_eq(query(HIST_LATEST, "#ids", "*", NULL, 100, false),
+	    "bn2ak7pqzxe z77777777777 z777777777777 a B2 m1 b-c");
+}
+END_TEST
+
+/* The keys the store has numbers for (schema 6's targets). */
+static int64_t
+count_keys(void)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(hsql.db, "SELECT count(*) FROM"
+	    " targets", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * No key outlives its messages: a conversation pruned by age, or a
+ * target whose last message is deleted, leaves no "owner nick" (who
+ * talked with whom) behind; the key comes back with a new message.
+ */
+START_TEST(test_keys_go)
+{
+	int64_t now = time_now_ms(), day = 86400000;
+
+	open_ok(tmppath("keys.db"));
+	add("alice!a@h", "bob", now - 3 * day, "p1", "PRIVMSG", "old");
+	add("x!x@h", "#a", now - 3 * day, "a1", "PRIVMSG", "old");
+	add("x!x@h", "#b", now, "b1", "PRIVMSG", "new");
+	hist_commit();
+	ck_assert_int_eq(count_keys(), 4);	/* two for the conversation */
+	hist_set_retention(1, 0, 0);
+	prune_all();
+	ck_assert_int_eq(count_keys(), 1);
+	ck_assert_int_eq(count_rows("tkey = '#b'"), 1);
+	hold_unref(hist_redact("#b", "b1"));
+	hist_commit();
+	ck_assert_int_eq(count_keys(), 0);
+	add("x!x@h", "#b", now, "b2", "PRIVMSG", "again");
+	hist_commit();
+	ck_assert_str_eq(query(HIST_LATEST, "#b", "*", NULL, 10, false), "b2");
+	ck_assert_int_eq(count_keys(), 1);
+}
+END_TEST
+
 /* Each row as "msgid source>target command [tags] text;". */
 static void
 collect_rows(const struct hist_msg *m, void *arg)
@@ -1493,6 +1587,8 @@ history_suite(void)
 	tcase_add_test(tc, test_unusable);
 	tcase_add_test(tc, test_migrate_v1);
 	tcase_add_test(tc, test_migrate_v5);
+	tcase_add_test(tc, test_msgid_forms);
+	tcase_add_test(tc, test_keys_go);
 	tcase_add_test(tc, test_no_permission);
 	tcase_add_loop_test(tc, test_close, 0, 2);
 	tcase_add_loop_test(tc, test_idle_work, 0, 2);

@@ -21,7 +21,7 @@
 # BENCH_REPS=n: runs of each burst and paced workload (default 5).
 # BENCH_HISTORY=n: messages in the long-history database ($HISTORY_BIN,
 # natter-history; default 1 000 000, 20 000 quick, 0 skips it); the
-# figures are meant for 10 000 000 (about 2.5 GB in $TMPDIR, a quarter of
+# figures are meant for 10 000 000 (about 1.9 GB in $TMPDIR, a quarter of
 # an hour to fill).
 # Writes bench-results.md (the table) and bench-results.txt (raw result
 # lines) into the current directory.

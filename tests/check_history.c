@@ -933,6 +933,40 @@ START_TEST(test_commit_histogram)
 }
 END_TEST
 
+/* With --sync full the writer's WAL is written a run of frames at a
+ * time, not two writes a page (the frame's header, then the page), and
+ * all of it is there for the reader once the commit returns. */
+START_TEST(test_wal_gathered)
+{
+	char id[16], nick[16];
+
+	open_ok(tmppath("g.db"));
+	unsigned long writes = hvfs.writes;
+	int pages = hsql.wal_pages;
+	for (int i = 0; i < 100; i++) {
+		snprintf(id, sizeof(id), "g%d", i);
+		snprintf(nick, sizeof(nick), "n%d", i);
+		add("me!m@h", nick, 1000 + i, id, "PRIVMSG", "a private word");
+	}
+	hist_commit();
+	ck_assert(!hq.failing);
+	pages = hsql.wal_pages - pages;
+	writes = hvfs.writes - writes;
+	ck_assert_msg(pages >= 10 && writes <= (unsigned long)pages / 8,
+	    "%lu writes for %d pages", writes, pages);
+	/* What another connection reads from the files. */
+	sqlite3 *other;
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_open(tmppath("g.db"), &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(other, "SELECT count(*) FROM"
+	    " messages", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 200);
+	sqlite3_finalize(st);
+	sqlite3_close(other);
+}
+END_TEST
+
 /* A row is on disk as soon as hist_commit returns: a process killed right
  * after loses nothing; before the commit a second reader sees nothing. */
 START_TEST(test_kill_after_commit)
@@ -1580,6 +1614,7 @@ history_suite(void)
 	tcase_add_test(tc, test_kill_after_commit);
 	tcase_add_test(tc, test_close_empties_wal);
 	tcase_add_test(tc, test_commit_histogram);
+	tcase_add_test(tc, test_wal_gathered);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_locked);

@@ -644,8 +644,11 @@ h_tagmsg(struct in *in)
 	if (in->uh[0] == '\0' || (typing == NULL && react == NULL))
 		return;
 	b = msg_buffer(in, param(in, 0), false);
+	/* In our history batch, held until its lines are in. */
 	if (react != NULL && !chathist_duplicate(b, irc_tag_get(m, "msgid"),
-	    irc_tag_get(m, "batch"), in->time))
+	    irc_tag_get(m, "batch"), in->time) &&
+	    !chathist_collect_react(b, irc_tag_get(m, "batch"), in->nick,
+	    irc_tag_get(m, "+draft/reply"), react))
 		react_heard(b, in->nick, irc_tag_get(m, "+draft/reply"), react,
 		    in->time);
 	/* Our own (echo-message), or history, says nothing about now. */

@@ -194,10 +194,24 @@ held_free(struct chathist *h)
 	h->nheld = h->heldlen = 0;
 }
 
+static void
+reacts_free(struct chathist *h)
+{
+	for (size_t i = 0; i < h->nreacts; i++) {
+		free(h->reacts[i].nick);
+		free(h->reacts[i].msgid);
+		free(h->reacts[i].emoji);
+	}
+	free(h->reacts);
+	h->reacts = NULL;
+	h->nreacts = h->reactslen = 0;
+}
+
 void
 chathist_free(struct chathist *h)
 {
 	held_free(h);
+	reacts_free(h);
 }
 
 static void chathist_batch_end(struct buffer *b);
@@ -380,6 +394,16 @@ chathist_batch_end(struct buffer *b)
 			b->search_at = -1;	/* line indices moved */
 		held_free(h);
 	}
+	/* Reactions replayed with their messages: beside them now that
+	 * they are in. One to a message neither fetched nor shown is old
+	 * news, not worth a line of its own at the bottom. */
+	for (size_t i = 0; i < h->nreacts; i++) {
+		const struct chathist_react *r = &h->reacts[i];
+		uint64_t seq;
+		if (buffer_find_msgid(b, r->msgid, &seq))
+			react_heard(b, r->nick, r->msgid, r->emoji, 0);
+	}
+	reacts_free(h);
 	logfile_flush(b);
 }
 
@@ -448,5 +472,26 @@ chathist_collect(struct buffer *b, const char *batch, int64_t time,
 	h->held[h->nheld++] = (struct chathist_line){ time, kind, flags,
 	    xstrdup(nick), xstrdup(text),
 	    msgid != NULL && msgid[0] != '\0' ? xstrdup(msgid) : NULL };
+	return true;
+}
+
+bool
+chathist_collect_react(struct buffer *b, const char *batch, const char *nick,
+    const char *msgid, const char *emoji)
+{
+	struct chathist *h = &b->hist;
+
+	if (!chathist_ours(h, batch) || msgid == NULL)
+		return false;
+	/* Bounded as the lines are. */
+	if (h->nreacts >= window_scrollback)
+		return true;
+	if (h->nreacts == h->reactslen) {
+		h->reactslen = h->reactslen ? h->reactslen * 2 : 16;
+		h->reacts = xreallocarray(h->reacts, h->reactslen,
+		    sizeof(*h->reacts));
+	}
+	h->reacts[h->nreacts++] = (struct chathist_react){ xstrdup(nick),
+	    xstrdup(msgid), xstrdup(emoji) };
 	return true;
 }

@@ -289,6 +289,9 @@ struct chathist_line {		/* a line of our batch, kept until its end */
 	char *nick, *text;
 	char *msgid;		/* NULL when the server gave none */
 };
+struct chathist_react {		/* a reaction in our batch (a TAGMSG) */
+	char *nick, *msgid, *emoji;	/* who, to what, which */
+};
 
 struct chathist {
 	struct seen seen;
@@ -301,6 +304,8 @@ struct chathist {
 	bool exhausted;		/* BEFORE found nothing older */
 	struct chathist_line *held;	/* our batch's lines, placed at its end */
 	size_t nheld, heldlen;
+	struct chathist_react *reacts;	/* its reactions, applied after them */
+	size_t nreacts, reactslen;
 };
 
 struct buffer;
@@ -338,6 +343,11 @@ bool chathist_duplicate(struct buffer *b, const char *msgid,
 bool chathist_collect(struct buffer *b, const char *batch, int64_t time,
     enum line_kind kind, unsigned flags, const char *nick, const char *text,
     const char *msgid);
+/* A reaction (emoji from nick to msgid) in our batch: kept, and shown
+ * beside its message once the batch's lines are in (dropped when that
+ * message is not among them nor shown). True when taken. */
+bool chathist_collect_react(struct buffer *b, const char *batch,
+    const char *nick, const char *msgid, const char *emoji);
 
 /*
  * complete.c: Tab completion on a wchar_t line. A comp_list is a most

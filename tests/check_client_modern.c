@@ -221,6 +221,27 @@ START_TEST(react_history_lines)
 }
 END_TEST
 
+/* Reactions replayed in a history batch find their message, which is
+ * held with the batch until its end: they are held too, and applied
+ * once the lines are in. */
+START_TEST(react_in_history)
+{
+	self.caps |= CAP_CHATHISTORY;
+	net_stub_receive(":alice!a@h JOIN #t");
+	struct buffer *b = window_find("#t");
+	net_stub_receive(":irc.test BATCH +h1 chathistory #t");
+	net_stub_receive("@batch=h1;msgid=m1;time=2026-12-06T10:00:00.000Z :bob!b@h PRIVMSG #t :lunch?");
+	net_stub_receive("@batch=h1;msgid=r1;time=2026-12-06T10:00:01.000Z;+draft/reply=m1;+draft/react=👍 :carol!c@h TAGMSG #t");
+	net_stub_receive(":irc.test BATCH -h1");
+	uint64_t seq;
+	ck_assert(buffer_find_msgid(b, "m1", &seq));
+	ck_assert_str_eq(LINE_NOTE(buffer_line(b, seq)), "👍 carol");
+	for (uint64_t s = b->seq - b->count; s < b->seq; s++)
+		ck_assert_ptr_null(strstr(LINE_TEXT(buffer_line(b, s)),
+		    "reacted"));
+}
+END_TEST
+
 /* deletion */
 
 START_TEST(redact_own_last_and_heard)
@@ -869,6 +890,7 @@ suite(void)
 	tcase_add_test(tc, react_reply_reference);
 	tcase_add_test(tc, react_send_last_or_selected);
 	tcase_add_test(tc, react_history_lines);
+	tcase_add_test(tc, react_in_history);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("redact");

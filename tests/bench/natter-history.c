@@ -38,8 +38,9 @@
  *	conversations (default 100, pairs' 50 pairs both ways), in WAL
  *	with synchronous=FULL, a passive checkpoint every 200 commits, on
  *	a fresh database in dir. "fsync": one 4 KiB pwrite and fdatasync
- *	a commit, no SQLite; "bare": a messages table without any index;
- *	"indexed": with natterd's two (target and time, msgid); "natterd":
+ *	a commit, no SQLite; "bare": a table of the same columns without
+ *	any index; "indexed": the shape of natterd's messages (clustered by
+ *	conversation, with its id and msgid indexes); "natterd":
  *	natterd's own store (history.c, hist-sqlite.c, its storage
  *	thread), the search index and the TARGETS summary too. CPU is the
  *	process's, every thread's (getrusage), per row and per pairs round
@@ -861,12 +862,28 @@ floor_fsync(const char *dir, int commits, struct floor_run *r)
 	return true;
 }
 
-/* SQLite alone: natterd's messages table, with its indexes or none. */
+/*
+ * SQLite alone: a plain table without any index ("bare"), or the shape
+ * of natterd's messages (schema 6: clustered by conversation and time,
+ * with its indexes on the arrival order and the msgid), without the
+ * search index, the TARGETS summary and the numbering of names.
+ */
 static bool
 floor_sqlite(const char *dir, bool indexed, int rows, int targets,
     int commits, struct floor_run *r)
 {
-	char path[PATH_MAX], msgid[16], key[64];
+	static const char bare[] = "CREATE TABLE messages (tid INTEGER"
+	    " NOT NULL, time_ms INTEGER NOT NULL, id INTEGER PRIMARY KEY,"
+	    " msgid NOT NULL, sid INTEGER NOT NULL, target TEXT, command"
+	    " NOT NULL, tags TEXT NOT NULL, text TEXT NOT NULL)";
+	static const char natterd[] = "CREATE TABLE messages (tid INTEGER"
+	    " NOT NULL, time_ms INTEGER NOT NULL, id INTEGER NOT NULL,"
+	    " msgid NOT NULL, sid INTEGER NOT NULL, target TEXT, command"
+	    " NOT NULL, tags TEXT NOT NULL, text TEXT NOT NULL,"
+	    " PRIMARY KEY (tid, time_ms, id)) WITHOUT ROWID;"
+	    "CREATE INDEX messages_id ON messages (id);"
+	    "CREATE UNIQUE INDEX messages_msgid ON messages (msgid, tid)";
+	char path[PATH_MAX];
 	sqlite3 *db;
 	sqlite3_stmt *ins = NULL, *begin = NULL, *commit = NULL;
 	bool ok = false;
@@ -875,20 +892,14 @@ floor_sqlite(const char *dir, bool indexed, int rows, int targets,
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		goto out;
 	if (sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;"
-	    "CREATE TABLE messages (id INTEGER PRIMARY KEY,"
-	    " msgid TEXT NOT NULL, time_ms INTEGER NOT NULL,"
-	    " source TEXT NOT NULL, nick TEXT NOT NULL, target TEXT NOT NULL,"
-	    " tkey TEXT NOT NULL, command TEXT NOT NULL, tags TEXT NOT NULL,"
-	    " text TEXT NOT NULL)", NULL, NULL, NULL) != SQLITE_OK ||
-	    (indexed && sqlite3_exec(db, "CREATE INDEX messages_tkey_time"
-	    " ON messages (tkey, time_ms); CREATE UNIQUE INDEX"
-	    " messages_msgid_tkey ON messages (msgid, tkey)", NULL, NULL,
-	    NULL) != SQLITE_OK))
+	    "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0",
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, indexed ? natterd : bare, NULL, NULL,
+	    NULL) != SQLITE_OK)
 		goto out;
 	if (sqlite3_prepare_v2(db, "INSERT INTO messages VALUES (?1, ?2, ?3,"
-	    " 'nick1!~nick1@192.0.2.1', 'nick1', 'nick0', ?4, 'PRIVMSG', '',"
-	    " '" FLOOR_TEXT "')", -1, &ins, NULL) != SQLITE_OK ||
+	    " ?4, ?5, NULL, 0, '', '" FLOOR_TEXT "')", -1, &ins,
+	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "BEGIN", -1, &begin, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL) != SQLITE_OK)
 		goto out;
@@ -899,13 +910,14 @@ floor_sqlite(const char *dir, bool indexed, int rows, int targets,
 		sqlite3_step(begin);
 		sqlite3_reset(begin);
 		for (int i = 0; i < rows; i++, id++) {
-			/* A message's two rows share a msgid and a time. */
-			fill_msgid(msgid, sizeof(msgid), (uint64_t)(id / 2));
-			floor_key(key, sizeof(key), id, targets);
-			sqlite3_bind_int64(ins, 1, id + 1);
-			sqlite3_bind_text(ins, 2, msgid, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(ins, 3, t + id / 2);
-			sqlite3_bind_text(ins, 4, key, -1, SQLITE_STATIC);
+			/* A message's two rows share a msgid and a time; each
+			 * is its party's side of a conversation. */
+			long a = id % targets;
+			sqlite3_bind_int64(ins, 1, a + 1);
+			sqlite3_bind_int64(ins, 2, t + id / 2);
+			sqlite3_bind_int64(ins, 3, id + 1);
+			sqlite3_bind_int64(ins, 4, id / 2);
+			sqlite3_bind_int64(ins, 5, (a ^ 1) + 1);
 			int rc = sqlite3_step(ins);
 			sqlite3_reset(ins);
 			if (rc != SQLITE_DONE)

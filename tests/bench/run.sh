@@ -342,8 +342,9 @@ if [ "$only" != clients ] && [ "$only" != tls ] && [ "$have_natterd" = 1 ] && [ 
 fi
 
 # The floor under pairs: what a durable commit of pairs' size costs on
-# this disk, with no index, with natterd's two, and in natterd's own
-# store (natter-history floor), in the same directory as the databases.
+# this disk, in a table without an index, in one of natterd's messages'
+# shape, and in natterd's own store (natter-history floor), in the same
+# directory as the databases.
 if [ "$only" != clients ] && [ "$only" != tls ] && [ "$have_natterd" = 1 ] &&
     [ -x "$HISTORY_BIN" ]; then
 	floor_commits=2000
@@ -652,8 +653,8 @@ function floor(   n, f) {
 	printf "| pairs' commit floor: %d rows a commit (%d private messages) over %d conversations, WAL, synchronous=FULL | CPU us per commit | per round trip (4 rows) | of it system | commit wall |\n", n, n / 2, get("natterd", "floor", "targets")
 	print "|---|---|---|---|---|"
 	printf "| fdatasync alone (a 4 KiB pwrite and fdatasync a commit, no SQLite) | %.0f | %.1f | %.1f | %s |\n", f, f * 4 / n, get("natterd", "floor", "fsync_sys_us") * 4 / n, fmt(get("natterd", "floor", "fsync_wall_us"), "_us")
-	frow("SQLite: the messages table, no index", "bare")
-	frow("SQLite: with natterd's two indexes (target and time, msgid)", "indexed")
+	frow("SQLite: a table of the same columns, no index", "bare")
+	frow("SQLite: natterd's messages alone (clustered by conversation, its id and msgid indexes)", "indexed")
 	frow("natterd's store: history.c, hist-sqlite.c, its storage thread", "natterd")
 	printf "| pairs, all of natterd: --db file | | %s | | |\n", fmt(get("natterd", "pairs", "cpu_us_per_round_trip"), "cpu")
 	printf "| pairs, all of natterd: --db none | | %s | | |\n", fmt(get("natterd-mem", "pairs", "cpu_us_per_round_trip"), "cpu")

@@ -538,6 +538,36 @@ hsql_bind_msgid(sqlite3_stmt *st, int i, const char *msgid)
 		hsql_bind_text(st, i, msgid);
 }
 
+/*
+ * While a schema upgrade copies rows (minutes at millions of messages on
+ * a small box), every HSQL_UPGRADE_OPS virtual machine steps: at most
+ * every HSQL_UPGRADE_EVERY_MS, systemd is asked for HSQL_UPGRADE_GRACE_S
+ * more seconds, so a unit's start timeout does not kill natterd halfway
+ * (the transaction would roll back, and the next start would begin
+ * again). arg: the version upgraded from. Never interrupts.
+ */
+#define HSQL_UPGRADE_OPS 100000
+#define HSQL_UPGRADE_EVERY_MS 10000
+#define HSQL_UPGRADE_GRACE_S 60
+
+static int64_t hsql_upgrade_next;	/* monotonic ms */
+
+static int
+hsql_upgrade_tick(void *arg)
+{
+	char status[64];
+
+	int64_t now = time_mono_ms();
+	if (now < hsql_upgrade_next)
+		return 0;
+	hsql_upgrade_next = now + HSQL_UPGRADE_EVERY_MS;
+	snprintf(status, sizeof(status),
+	    "upgrading history from schema %d to %d", *(int *)arg,
+	    HSQL_SCHEMA_VERSION);
+	ready_extend(HSQL_UPGRADE_GRACE_S, status);
+	return 0;
+}
+
 /* natter_msgid(msgid), for the migration to schema 6: as stored. */
 static void
 hsql_msgid_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -1773,6 +1803,13 @@ hsql_open(const char *path, bool sync_full, char *err, size_t errcap)
 	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, hsql_msgid_fn, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(hsql.db, sql, NULL, NULL, &msg);
+	/* An upgrade copies every row: ask systemd for time as it goes. */
+	if (version > 0 && version < HSQL_SCHEMA_VERSION) {
+		hsql_upgrade_next = 0;
+		hsql_upgrade_tick(&version);
+		sqlite3_progress_handler(hsql.db, HSQL_UPGRADE_OPS,
+		    hsql_upgrade_tick, &version);
+	}
 	for (int v = (version > 1 ? version : 1) + 1; rc == SQLITE_OK &&
 	    v <= HSQL_SCHEMA_VERSION; v++) {
 		if (version > 0)
@@ -1781,6 +1818,7 @@ hsql_open(const char *path, bool sync_full, char *err, size_t errcap)
 		rc = sqlite3_exec(hsql.db, hsql_migrations[v], NULL, NULL,
 		    &msg);
 	}
+	sqlite3_progress_handler(hsql.db, 0, NULL, NULL);
 	if (rc == SQLITE_OK) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; COMMIT;",
 		    HSQL_SCHEMA_VERSION);

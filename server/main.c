@@ -801,7 +801,9 @@ main(int argc, char *argv[])
 	tls_log();
 	log_info("%s ready as %s", NATTERD_VERSION, cfg.name);
 	/* Last: whoever reads this connects at once. */
-	ready_announce(start.ready_fd);
+	char addrs[1024];
+	listen_describe(addrs, sizeof(addrs));
+	ready_announce(start.ready_fd, addrs);
 	if (!start.no_announce)
 		announce_start(cfg.name);
 	int status = loop_run();

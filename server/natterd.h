@@ -983,7 +983,10 @@ void tls_free(struct client *c);
  */
 
 /* "listening on ADDRS" on fd (closed after; -1: none), READY=1 to systemd. */
-void ready_announce(int fd);
+void ready_announce(int fd, const char *addrs);
+/* Before READY=1: a start that is slow on purpose asks systemd for this
+ * many more seconds (EXTEND_TIMEOUT_USEC), saying why in STATUS. */
+void ready_extend(int seconds, const char *status);
 /* STOPPING=1 to systemd, as shutdown begins. */
 void ready_stopping(void);
 

@@ -8,6 +8,11 @@
  * The sd_notify protocol is one datagram on a unix socket, so it is done
  * here rather than by linking libsystemd: natterd keeps building, and the
  * package keeps installing, on boxes without it.
+ *
+ * Before it listens, a start that takes long (history upgraded to a new
+ * schema: minutes for millions of messages) asks systemd for more time,
+ * so the unit's start timeout does not kill it halfway and start it again
+ * forever.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -60,11 +65,10 @@ notify_systemd(const char *state)
 }
 
 void
-ready_announce(int fd)
+ready_announce(int fd, const char *addrs)
 {
-	char addrs[READY_LINE_MAX], buf[READY_LINE_MAX + 64];
+	char buf[READY_LINE_MAX + 64];
 
-	listen_describe(addrs, sizeof(addrs));
 	if (fd >= 0) {
 		int n = snprintf(buf, sizeof(buf), "listening on %s\n", addrs);
 		if (n < 0 || (size_t)n >= sizeof(buf) ||
@@ -76,6 +80,16 @@ ready_announce(int fd)
 		close(fd);
 	}
 	snprintf(buf, sizeof(buf), "READY=1\nSTATUS=listening on %s", addrs);
+	notify_systemd(buf);
+}
+
+void
+ready_extend(int seconds, const char *status)
+{
+	char buf[READY_LINE_MAX];
+
+	snprintf(buf, sizeof(buf), "EXTEND_TIMEOUT_USEC=%lld\nSTATUS=%s",
+	    (long long)seconds * 1000000, status);
 	notify_systemd(buf);
 }
 

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "hist-sqlite.c"
 #include "history.c"
 #include "path.c"
+#include "ready.c"
 
 static char tmpdir[256];
 
@@ -1436,7 +1439,27 @@ START_TEST(test_migrate_v5)
 	    "PRAGMA user_version = 5;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
+	/* systemd (NOTIFY_SOCKET) is asked for time before rows are copied,
+	 * so a unit's start timeout does not kill a long upgrade. */
+	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	snprintf(sock, sizeof(sock), "%s", tmppath("notify"));
+	path = tmppath("v5.db");	/* tmppath's buffer is its own */
+	int nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
+	ck_assert_int_eq(bind(nfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	setenv("NOTIFY_SOCKET", sock, 1);
 	open_ok(path);
+	unsetenv("NOTIFY_SOCKET");
+	char dgram[256];
+	ssize_t dn = recv(nfd, dgram, sizeof(dgram) - 1, MSG_DONTWAIT);
+	ck_assert_int_gt(dn, 0);
+	dgram[dn] = '\0';
+	ck_assert_str_eq(dgram, "EXTEND_TIMEOUT_USEC=60000000\n"
+	    "STATUS=upgrading history from schema 5 to 6");
+	close(nfd);
+	unlink(sock);
+
 	struct hist_query q = { .sub = HIST_LATEST, .key = "#a", .limit = 10,
 	    .tagmsg = true };
 	ck_assert_int_eq(hist_query(&q, collect_rows, rows), 4);

@@ -495,3 +495,17 @@ chathist_collect_react(struct buffer *b, const char *batch, const char *nick,
 	    xstrdup(msgid), xstrdup(emoji) };
 	return true;
 }
+
+const struct chathist_line *
+chathist_held(const struct buffer *b, const char *msgid)
+{
+	const struct chathist *h = &b->hist;
+
+	if (msgid == NULL || msgid[0] == '\0')
+		return NULL;
+	for (size_t i = h->nheld; i-- > 0;)
+		if (h->held[i].msgid != NULL &&
+		    strcmp(h->held[i].msgid, msgid) == 0)
+			return &h->held[i];
+	return NULL;
+}

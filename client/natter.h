@@ -343,6 +343,9 @@ bool chathist_duplicate(struct buffer *b, const char *msgid,
 bool chathist_collect(struct buffer *b, const char *batch, int64_t time,
     enum line_kind kind, unsigned flags, const char *nick, const char *text,
     const char *msgid);
+/* The line of b's open batch with msgid, or NULL. */
+const struct chathist_line *chathist_held(const struct buffer *b,
+    const char *msgid);
 /* A reaction (emoji from nick to msgid) in our batch: kept, and shown
  * beside its message once the batch's lines are in (dropped when that
  * message is not among them nor shown). True when taken. */

@@ -117,23 +117,32 @@ react_reply_ref(const struct buffer *b, const char *msgid, char *out,
 {
 	uint64_t seq;
 	const struct line *l;
+	const struct chathist_line *h;
+	const char *nick, *text;
 	char words[REACT_REF_MAX];
 	size_t n;
 
-	/* Italic, so the reference is not read as the message. */
-	if (!buffer_find_msgid(b, msgid, &seq) ||
-	    (l = buffer_line(b, seq)) == NULL || (l->flags & LINE_DELETED)) {
+	/* In history, what it answers may be in the same batch, held. */
+	if (buffer_find_msgid(b, msgid, &seq) &&
+	    (l = buffer_line(b, seq)) != NULL && !(l->flags & LINE_DELETED)) {
+		nick = LINE_NICK(l);
+		text = LINE_TEXT(l);
+	} else if ((h = chathist_held(b, msgid)) != NULL) {
+		nick = h->nick;
+		text = h->text;
+	} else {
+		/* Italic, so the reference is not read as the message. */
 		snprintf(out, cap, "\x1d↪ (an earlier message)\x1d");
 		return;
 	}
-	n = mirc_strip(words, sizeof(words), LINE_TEXT(l));
+	n = mirc_strip(words, sizeof(words), text);
 	n = strcspn(words, "\n");
 	words[n] = '\0';
 	if (n > 40) {
 		n = utf8_truncate(words, n, 40);
 		snprintf(words + n, sizeof(words) - n, "…");
 	}
-	snprintf(out, cap, "\x1d↪ %s: %s\x1d", LINE_NICK(l), words);
+	snprintf(out, cap, "\x1d↪ %s: %s\x1d", nick, words);
 }
 
 static bool

@@ -242,6 +242,24 @@ START_TEST(react_in_history)
 }
 END_TEST
 
+/* A reply in a history batch to a message earlier in the same batch
+ * names it, though neither is on screen until the batch ends. */
+START_TEST(reply_in_history)
+{
+	self.caps |= CAP_CHATHISTORY;
+	net_stub_receive(":alice!a@h JOIN #t");
+	struct buffer *b = window_find("#t");
+	net_stub_receive(":irc.test BATCH +h1 chathistory #t");
+	net_stub_receive("@batch=h1;msgid=m1;time=2026-12-06T10:00:00.000Z :bob!b@h PRIVMSG #t :lunch?");
+	net_stub_receive("@batch=h1;msgid=m2;time=2026-12-06T10:00:01.000Z;+draft/reply=m1 :carol!c@h PRIVMSG #t :yes");
+	net_stub_receive(":irc.test BATCH -h1");
+	uint64_t seq;
+	ck_assert(buffer_find_msgid(b, "m2", &seq));
+	ck_assert_str_eq(LINE_TEXT(buffer_line(b, seq)),
+	    "\x1d↪ bob: lunch?\x1d yes");
+}
+END_TEST
+
 /* deletion */
 
 START_TEST(redact_own_last_and_heard)
@@ -891,6 +909,7 @@ suite(void)
 	tcase_add_test(tc, react_send_last_or_selected);
 	tcase_add_test(tc, react_history_lines);
 	tcase_add_test(tc, react_in_history);
+	tcase_add_test(tc, reply_in_history);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("redact");

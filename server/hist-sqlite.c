@@ -201,7 +201,7 @@ static const char *const hsql_migrations[HSQL_SCHEMA_VERSION + 1] = {
 	 * indexes. Smaller rows too: the sender a number (sources, with
 	 * the folded nick SEARCH's from= matches), the command a number
 	 * (hsql_commands), natterd's own msgids their counter
-	 * (hsql_msgid_num; others stay text), and the target as sent left
+	 * (msgid_parse; others stay text), and the target as sent left
 	 * NULL when it is the key's own (hsql_key_target). The ids keep an
 	 * index: msg_fts's rowids are ids, so the search index stays as it
 	 * is, and pruning goes in arrival order. Copied in the table's
@@ -483,56 +483,14 @@ hsql_bind_text(sqlite3_stmt *st, int i, const char *s)
 	sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC);
 }
 
-/*
- * natterd's own msgids (msgid_new: a counter in base32, no leading
- * zero, which is 'a') are stored as that counter, 8 bytes rather than
- * 11 and a length; any other msgid stays text, which no integer equals.
- */
-static const char hsql_b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-#define HSQL_MSGID_DIGITS 12	/* 60 bits: a positive int64 */
-
-/* msgid's counter, if it is one of natterd's. */
-static bool
-hsql_msgid_num(const char *msgid, int64_t *v)
-{
-	size_t n = strlen(msgid);
-	int64_t x = 0;
-
-	if (n == 0 || n > HSQL_MSGID_DIGITS || msgid[0] == 'a')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		const char *d = strchr(hsql_b32, msgid[i]);
-		if (d == NULL)
-			return false;
-		x = x * 32 + (d - hsql_b32);
-	}
-	*v = x;
-	return true;
-}
-
-/* The msgid of a stored counter. */
-static void
-hsql_msgid_str(int64_t v, char *buf, size_t cap)
-{
-	char tmp[16];
-	size_t n = 0, i = 0;
-	uint64_t u = (uint64_t)v;
-
-	do {
-		tmp[n++] = hsql_b32[u & 31];
-		u >>= 5;
-	} while (u != 0 && n < sizeof(tmp));
-	while (n > 0 && i + 1 < cap)
-		buf[i++] = tmp[--n];
-	buf[i] = '\0';
-}
-
+/* natterd's own msgids (msgid.c) are stored as their counter; any other
+ * msgid stays text, which no integer equals. */
 static void
 hsql_bind_msgid(sqlite3_stmt *st, int i, const char *msgid)
 {
 	int64_t v;
 
-	if (hsql_msgid_num(msgid, &v))
+	if (msgid_parse(msgid, &v))
 		sqlite3_bind_int64(st, i, v);
 	else
 		hsql_bind_text(st, i, msgid);
@@ -577,7 +535,7 @@ hsql_msgid_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	int64_t v;
 
 	(void)argc;
-	if (s != NULL && hsql_msgid_num(s, &v))
+	if (s != NULL && msgid_parse(s, &v))
 		sqlite3_result_int64(ctx, v);
 	else
 		sqlite3_result_value(ctx, argv[0]);
@@ -923,7 +881,7 @@ hsql_row(sqlite3_stmt *st, const char *key, struct hist_msg *m)
 {
 	memset(m, 0, sizeof(*m));
 	if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
-		hsql_msgid_str(sqlite3_column_int64(st, 0), m->msgid,
+		msgid_format(sqlite3_column_int64(st, 0), m->msgid,
 		    sizeof(m->msgid));
 	else
 		str_copy(m->msgid, (const char *)sqlite3_column_text(st, 0),

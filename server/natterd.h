@@ -175,8 +175,14 @@ void relay_init(struct relay *r, int64_t time_ms, const char *msgid,
 void relay_send(struct relay *r, struct client *c);
 /* Drop the relay's own references; queues keep theirs. */
 void relay_done(struct relay *r);
-/* A fresh msgid: base32 of a 64-bit counter seeded from the clock. */
+/*
+ * msgid.c: natterd's msgids, base32 of a 64-bit counter seeded from the
+ * clock, and the counter back from one (what the history store keeps).
+ */
 void msgid_new(char *buf, size_t cap);
+void msgid_format(int64_t v, char *buf, size_t cap);
+/* false: not one of natterd's (stored as text). */
+bool msgid_parse(const char *msgid, int64_t *v);
 
 /*
  * conn.c: one client connection: read framing, the output queue, sendq,

@@ -268,31 +268,6 @@ relay_done(struct relay *r)
 	}
 }
 
-/*
- * msgids: a 64-bit counter seeded from the wall clock in microseconds at
- * start-up, so ids are unique across restarts too, written in base32.
- */
-void
-msgid_new(char *buf, size_t cap)
-{
-	static const char digits[] = "abcdefghijklmnopqrstuvwxyz234567";
-	static uint64_t counter;
-	char tmp[16];
-	size_t n = 0;
-
-	if (counter == 0)
-		counter = (uint64_t)time_now_ms() * 1000;
-	uint64_t v = ++counter;
-	do {
-		tmp[n++] = digits[v & 31];
-		v >>= 5;
-	} while (v != 0 && n < sizeof(tmp));
-	size_t i = 0;
-	while (n > 0 && i + 1 < cap)
-		buf[i++] = tmp[--n];
-	buf[i] = '\0';
-}
-
 void
 batch_ref(char *buf, size_t cap)
 {

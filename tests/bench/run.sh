@@ -436,7 +436,7 @@ if [ "$only" != servers ] && [ "$only" != tls ] && [ "$have_natterd" = 1 ] && [ 
 	port=$("$BENCH" -w port)
 	if start_server natterd-flood "$port"; then
 		[ -x "$NATTER" ] && client_flood natter watcher \
-			"'$NATTER' -n watcher -j '#flood' -p $port --scrollback $flood 127.0.0.1"
+			"'$NATTER' --no-tls -n watcher -j '#flood' -p $port --scrollback $flood 127.0.0.1"
 		[ -n "$irssi" ] && client_flood irssi ircwatch \
 			"'$irssi' --home='$work/home'"
 		stop_server

@@ -30,6 +30,13 @@
  *	batch is committed, with --sync full once it is fsynced), and
  *	natterd's CPU (all its threads) per message meanwhile.
  *
+ *   natter-history wire -p port [-m messages] -- natterd args...
+ *	The fill through the wire alone (as query's last step) on a
+ *	natterd started with args, any store: make bench runs it with
+ *	--db none beside the durable default. natterd's CPU a message is
+ *	split by thread (the loop's and the storage thread's, from each
+ *	one's /proc schedstat), the generator's own beside it.
+ *
  *   natter-history floor -d dir [-r rows] [-k targets] [-c commits]
  *	What a durable commit costs on this disk, beside natterd's own:
  *	the floor under make bench's pairs. Each part writes -c commits
@@ -51,6 +58,7 @@
  * the run worked (64 bad usage, 1 could not run).
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -116,6 +124,8 @@ usage(void)
 	    " [-t targets] [-c channels]\n"
 	    "       natter-history query -p port -w password -c channels"
 	    " [-r reps] [-m wire-messages] -- natterd args...\n"
+	    "       natter-history wire -p port [-m messages] --"
+	    " natterd args...\n"
 	    "       natter-history floor -d dir [-r rows] [-k targets]"
 	    " [-c commits]\n");
 	exit(64);
@@ -527,38 +537,71 @@ report(struct sb *out, const char *name, double *t, int n, long rows)
 	    (double)rows / n);
 }
 
-/* natterd's CPU in us, every thread (utime + stime, in clock ticks). */
-static double
-server_cpu_us(void)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
+/*
+ * natterd's CPU in us so far, from the scheduler's ns count of each of
+ * its threads (/proc/PID/task/TID/schedstat): the loop thread's (TID is
+ * the PID) and the others' (the storage thread) apart.
+ */
+struct wire_cpu {
+	double loop_us, store_us;
+};
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)server);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* The command name may hold spaces; fields restart after its ')'. */
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2, "%*c %*d %*d"
-	    " %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+static void
+server_cpu(struct wire_cpu *c)
+{
+	char path[PATH_MAX], buf[128];
+	unsigned long long ns;
+
+	c->loop_us = c->store_us = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)server);
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat",
+		    (int)server, e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (sscanf(buf, "%llu", &ns) != 1)
+			continue;
+		if (atoi(e->d_name) == (int)server)
+			c->loop_us += (double)ns / 1e3;
+		else
+			c->store_us += (double)ns / 1e3;
+	}
+	closedir(d);
+}
+
+/* This process's CPU in us so far: the generator's. */
+static double
+self_cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 /* Wire fill: each sender its own channel; the time until every echo.
  * The lines come from a pool made beforehand, so the generator's own
- * CPU stays small beside natterd's. */
+ * CPU stays small beside natterd's. Appends its figures to res. */
 #define WIRE_POOL 1024
-static double
-wire(int messages, double *cpu_us)
+static void
+wire(int messages, struct sb *res)
 {
 	struct irc s[WIRE_SENDERS];
 	int sent[WIRE_SENDERS] = { 0 }, echoed[WIRE_SENDERS] = { 0 };
 	struct sb out[WIRE_SENDERS];
 	char nick[32], line[LINE_CAP], text[IRC_BODY_MAX];
+	struct wire_cpu c0, c1;
 
 	memset(out, 0, sizeof(out));
 	for (int i = 0; i < WIRE_SENDERS; i++) {
@@ -573,7 +616,8 @@ wire(int messages, double *cpu_us)
 		sentence(text, sizeof(text), false);
 		snprintf(pool[k], sizeof(pool[k]), " :%s\r\n", text);
 	}
-	double t0 = now_s(), c0 = server_cpu_us();
+	server_cpu(&c0);
+	double t0 = now_s(), g0 = self_cpu_us();
 	int done = 0;
 	while (done < WIRE_SENDERS) {
 		struct pollfd p[WIRE_SENDERS];
@@ -622,13 +666,22 @@ wire(int messages, double *cpu_us)
 			}
 		}
 	}
-	double secs = now_s() - t0;
-	*cpu_us = server_cpu_us() - c0;
+	double secs = now_s() - t0, gen = self_cpu_us() - g0;
+	server_cpu(&c1);
 	for (int i = 0; i < WIRE_SENDERS; i++) {
 		close(s[i].fd);
 		sb_free(&out[i]);
 	}
-	return secs;
+	double total = (double)messages * WIRE_SENDERS;
+	double loop = c1.loop_us - c0.loop_us, st = c1.store_us - c0.store_us;
+	sb_printf(res, " wire_messages=%.0f wire_secs=%.2f"
+	    " wire_msgs_per_s=%.0f wire_cpu_us_per_message=%.1f"
+	    " wire_loop_us_per_message=%.1f wire_store_us_per_message=%.1f"
+	    " wire_gen_us_per_message=%.1f wire_loop_pct=%.0f"
+	    " wire_store_pct=%.0f wire_gen_pct=%.0f",
+	    total, secs, total / secs, (loop + st) / total, loop / total,
+	    st / total, gen / total, loop / secs / 1e4, st / secs / 1e4,
+	    gen / secs / 1e4);
 }
 
 static int
@@ -763,13 +816,36 @@ query(int argc, char **argv)
 	close(b.fd);
 	free(t);
 
-	if (wire_msgs > 0) {
-		double cpu, secs = wire(wire_msgs, &cpu);
-		int total = wire_msgs * WIRE_SENDERS;
-		sb_printf(&res, " wire_messages=%d wire_secs=%.2f"
-		    " wire_msgs_per_s=%.0f wire_cpu_us_per_message=%.1f",
-		    total, secs, total / secs, cpu / total);
+	if (wire_msgs > 0)
+		wire(wire_msgs, &res);
+	stop_server();
+	printf("%s\n", res.p);
+	sb_free(&res);
+	return 0;
+}
+
+/* wire: the fill through the wire alone, on a natterd started with
+ * args (any store: --db none for the ratio). */
+static int
+wire_main(int argc, char **argv)
+{
+	int wire_msgs = 250000, ch;
+	double ready, welcome;
+
+	while ((ch = getopt(argc, argv, "m:p:")) != -1) {
+		switch (ch) {
+		case 'm': wire_msgs = atoi(optarg); break;
+		case 'p': port = atoi(optarg); break;
+		default: usage();
+		}
 	}
+	if (port <= 0 || wire_msgs <= 0 || optind >= argc)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	start(argv + optind, argc - optind, &ready, &welcome);
+	struct sb res = { 0 };
+	sb_printf(&res, "result workload=wire");
+	wire(wire_msgs, &res);
 	stop_server();
 	printf("%s\n", res.p);
 	sb_free(&res);
@@ -1038,5 +1114,7 @@ main(int argc, char **argv)
 		return query(argc, argv);
 	if (strcmp(argv[1], "floor") == 0)
 		return floor_main(argc, argv);
+	if (strcmp(argv[1], "wire") == 0)
+		return wire_main(argc, argv);
 	usage();
 }

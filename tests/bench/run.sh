@@ -392,6 +392,26 @@ if [ "$only" != clients ] && [ "$have_natterd" = 1 ] && [ -x "$HISTORY_BIN" ] &&
 		echo "  natterd history: failed: $(tail -1 "$work/bench.err")"
 	fi
 	rm -f "$work/long.db"*
+	# The same fill through the wire with --db none, for the ratio;
+	# then what storing costs a row at the fill's commit size (a pass
+	# reads 64 KiB from each of the 4 senders: about 3 500 lines), in
+	# 4 conversations (natter-history floor).
+	port=$("$BENCH" -w port)
+	if q=$("${pri[@]}" "$HISTORY_BIN" wire -p "$port" -m "$hist_wire" -- \
+	    "$NATTERD" --db none --tls-listen none --flood off --max-clients 0 \
+	    --trust 127.0.0.0/8 -q 2>>"$work/bench.err"); then
+		echo "tag=history server=natterd-mem $q" >>"$results"
+		printf '  %-13s %-9s ' natterd-mem wire
+		summary "$q"
+	fi
+	fill_commits=60
+	[ "$quick" = 1 ] && fill_commits=5
+	if q=$("${pri[@]}" "$HISTORY_BIN" floor -d "$work" -r 3500 -k 4 \
+	    -c "$fill_commits" 2>>"$work/bench.err"); then
+		echo "tag=fillfloor server=natterd $q" >>"$results"
+		printf '  %-13s %-9s ' natterd fillfloor
+		summary "$q"
+	fi
 fi
 
 # The clients under a flood: natter (and irssi, when installed, for
@@ -544,6 +564,22 @@ function lrow(name, k, target,   x) {
 	x = get("natterd", "history", k)
 	printf "| %s | %s | %s | %s |\n", name, fmt(get("natterd", "history", k "_p50_us"), "_us"), fmt(get("natterd", "history", k "_p99_us"), "_us"), target
 }
+# CPU a message filled through the wire, and of a core, --db file
+# beside --db none.
+function wrow(name, k) {
+	printf "| %s: CPU us a message, of a core | %.1f us, %.0f%% | | --db none: %.1f us, %.0f%% |\n", name, get("natterd", "history", k "_us_per_message"), get("natterd", "history", k "_pct"), get("natterd-mem", "history", k "_us_per_message"), get("natterd-mem", "history", k "_pct")
+}
+# What bounds the fill on this machine: the storage thread is one
+# thread, and the three share the cores.
+function fillbound(   st, all, b1, b2) {
+	st = get("natterd", "history", "wire_store_us_per_message")
+	all = st + get("natterd", "history", "wire_loop_us_per_message") + get("natterd", "history", "wire_gen_us_per_message")
+	if (st <= 0 || all <= 0) return
+	b1 = 1e6 / st; b2 = 1e6 * cores / all
+	printf "| bound: the storage thread on a core of its own / all three on %d cores | %s / %s msg/s | | |\n", cores, fmt(b1, "per_s"), fmt(b2, "per_s")
+	if (get("natterd", "fillfloor", "commits") == "") return
+	printf "| storing a row, %d a commit (natter-history floor): a bare table / natterd's messages / natterd's store | %.1f / %.1f / %.1f us | | |\n", get("natterd", "fillfloor", "rows_per_commit"), get("natterd", "fillfloor", "bare_us_per_row"), get("natterd", "fillfloor", "indexed_us_per_row"), get("natterd", "fillfloor", "natterd_us_per_row")
+}
 function longhist(   n) {
 	print ""
 	printf "| natterd, %d messages stored (%d rows, %d channels, %d private targets) | p50 | p99 | target |\n", get("natterd", "history", "messages"), get("natterd", "history", "rows"), get("natterd", "history", "channels"), get("natterd", "history", "targets")
@@ -559,6 +595,11 @@ function longhist(   n) {
 	printf "| start to a client's welcome | %.1f ms | | |\n", get("natterd", "history", "start_welcome_ms")
 	printf "| disk per message (per row: %.0f B) | %.0f B | | <= 200 B |\n", get("natterd", "history", "disk_per_row_b"), get("natterd", "history", "disk_per_message_b")
 	printf "| filling through the wire (4 senders, echo-message) | %s msg/s | | > 100 k |\n", fmt(get("natterd", "history", "wire_msgs_per_s"), "per_s")
+	printf "| the same with --db none | %s msg/s | | |\n", fmt(get("natterd-mem", "history", "wire_msgs_per_s"), "per_s")
+	wrow("natterd's loop thread", "wire_loop")
+	wrow("natterd's storage thread", "wire_store")
+	wrow("the generator (natter-history)", "wire_gen")
+	fillbound()
 	printf "| the loader (natter-history fill) | %s rows/s | | |\n", fmt(get("natterd", "history", "rows_per_s"), "per_s")
 	print ""
 	print "A private message is two rows, one for each party. Times are from the"

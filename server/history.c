@@ -27,7 +27,7 @@
 #define HIST_RETRY_MS 5000	/* after a failure: no pruning, no storing */
 #define HIST_UPKEEP_MS 1000	/* the thread looks for upkeep this often */
 #define HIST_DAY_MS INT64_C(86400000)
-#define HIST_BACKLOG_MAX 1000	/* messages handed over, not yet stored */
+#define HIST_BACKLOG_MAX 1000	/* messages waiting behind the commit under way */
 #define HIST_COMMIT_BUCKETS 12	/* messages a commit: 1, 2-3, ..., 2048 and up */
 
 static const struct hist_pos hist_min = { INT64_MIN, INT64_MIN };
@@ -79,7 +79,9 @@ struct hist_batch {
  * transaction (group commit), counts it finished and writes a byte to
  * the wake pipe; the loop then resolves the holds of the finished
  * batches, oldest first, and frees them. A batch's ops are never changed
- * once handed over, so the loop may read them (hist_chan_get).
+ * once handed over, so the loop may read them (hist_chan_get). While
+ * the thread commits, the loop reads and hands over the next batches
+ * (waiting), up to HIST_BACKLOG_MAX messages: the two work at once.
  */
 static struct {
 	bool no_thread;		/* tests: store and prune on the caller */
@@ -89,6 +91,7 @@ static struct {
 	pthread_cond_t work, done;	/* todo or stop; finished moved */
 	struct hist_batch *todo, **todo_tail;
 	uint64_t finished;	/* batches stored or lost */
+	size_t waiting;		/* messages in todo */
 	bool stop;
 	int wake[2];		/* thread -> loop */
 
@@ -96,7 +99,6 @@ static struct {
 	struct hist_batch *cur;		/* being filled */
 	struct hist_batch *inflight, **inflight_tail;
 	uint64_t handed, collected;
-	size_t backlog;		/* messages in the in-flight batches */
 
 	/* The writer's (the thread, or the caller with no thread) */
 	bool failing;		/* the failure is logged; quiet until it heals */
@@ -285,16 +287,29 @@ batches_store(struct hist_batch *b)
  * nothing of the loop's but the queue under hq.mu and the pipe, and
  * stops once everything handed over is stored (hist_close).
  */
+/* Under hq.mu: everything waiting, now the thread's. */
+static struct hist_batch *
+hist_take(void)
+{
+	struct hist_batch *list = hq.todo;
+
+	hq.todo = NULL;
+	hq.todo_tail = &hq.todo;
+	hq.waiting = 0;
+	return list;
+}
+
 static void *
 hist_thread(void *arg)
 {
+	struct hist_batch *list = NULL;
+
 	(void)arg;
 	pthread_mutex_lock(&hq.mu);
 	for (;;) {
-		if (hq.todo != NULL) {
-			struct hist_batch *list = hq.todo;
-			hq.todo = NULL;
-			hq.todo_tail = &hq.todo;
+		if (list == NULL && hq.todo != NULL)
+			list = hist_take();
+		if (list != NULL) {
 			pthread_mutex_unlock(&hq.mu);
 			bool ok = batches_store(list);
 			hist.grew = true;
@@ -308,6 +323,10 @@ hist_thread(void *arg)
 			pthread_mutex_lock(&hq.mu);
 			hq.finished += n;
 			pthread_cond_broadcast(&hq.done);
+			/* What waits is taken before the loop wakes, so the
+			 * loop, paused behind it, finds room and reads on
+			 * while this thread stores it. */
+			list = hq.todo != NULL ? hist_take() : NULL;
 			ssize_t w;
 			do
 				w = write(hq.wake[1], "", 1);
@@ -364,6 +383,7 @@ hist_thread_start(char *err, size_t errcap)
 	pthread_condattr_destroy(&ca);
 	hq.todo = NULL;
 	hq.todo_tail = &hq.todo;
+	hq.waiting = 0;
 	hq.stop = false;
 	hq.handed = hq.collected = hq.finished = 0;
 	int rc = pthread_create(&hq.thread, NULL, hist_thread, NULL);
@@ -490,14 +510,16 @@ hist_commit(void)
 		return;
 	}
 	b->next = b->lnext = NULL;
+	size_t msgs = 0;
 	for (size_t i = 0; i < b->n; i++)
-		hq.backlog += b->ops[i].kind == OP_MSG;
+		msgs += b->ops[i].kind == OP_MSG;
 	*hq.inflight_tail = b;
 	hq.inflight_tail = &b->lnext;
 	hq.handed++;
 	pthread_mutex_lock(&hq.mu);
 	*hq.todo_tail = b;
 	hq.todo_tail = &b->next;
+	hq.waiting += msgs;
 	pthread_cond_signal(&hq.work);
 	pthread_mutex_unlock(&hq.mu);
 }
@@ -528,8 +550,6 @@ hist_collect(void)
 		if (hq.inflight == NULL)
 			hq.inflight_tail = &hq.inflight;
 		hq.collected++;
-		for (size_t i = 0; i < b->n; i++)
-			hq.backlog -= b->ops[i].kind == OP_MSG;
 		batch_resolve(b, b->stored);
 		any = true;
 	}
@@ -539,7 +559,12 @@ hist_collect(void)
 bool
 hist_backlogged(void)
 {
-	return hq.backlog >= HIST_BACKLOG_MAX;
+	if (!hq.running)
+		return false;
+	pthread_mutex_lock(&hq.mu);
+	bool full = hq.waiting >= HIST_BACKLOG_MAX;
+	pthread_mutex_unlock(&hq.mu);
+	return full;
 }
 
 void

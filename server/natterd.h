@@ -1143,7 +1143,8 @@ bool hist_collect(void);
 void hist_sync(void);
 /* Whether the storage thread is so far behind (a burst faster than the
  * disk) that the loop should read no more messages until it catches up:
- * the held output of what is in flight stays bounded, as an inline
+ * HIST_BACKLOG_MAX messages already wait behind the commit under way.
+ * The held output of what is in flight stays bounded, as an inline
  * commit once bounded it. */
 bool hist_backlogged(void);
 

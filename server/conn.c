@@ -500,13 +500,19 @@ conn_flush(struct client *c)
 	/* The queue may be empty while a TLS record that would have blocked
 	 * still waits in OpenSSL: tls_writev with nothing new writes it. */
 	while (c->outhead < c->outn || c->tls_retry != NULL) {
+		/* A line not to be sent (a stored message's FAIL, kept
+		 * beside its echo in case the batch is lost) goes with the
+		 * write as an empty entry: stopping there made a burst's
+		 * echoes a system call each. */
 		int n = 0;
 		for (uint32_t i = c->outhead; i < c->outn && n < CONN_IOV_MAX;
 		    i++, n++) {
-			if (obuf_show(c->outq[i].b) != OB_SEND)
+			enum obuf_show show = obuf_show(c->outq[i].b);
+			if (show == OB_WAIT || (show == OB_SKIP && n == 0))
 				break;
 			iov[n].iov_base = c->outq[i].b->data + c->outq[i].off;
-			iov[n].iov_len = c->outq[i].b->len - c->outq[i].off;
+			iov[n].iov_len = show == OB_SEND ?
+			    c->outq[i].b->len - c->outq[i].off : 0;
 		}
 		if (n == 0 && c->outhead < c->outn) {
 			/* The head waits for its hold, or is not to be sent. */
@@ -533,15 +539,20 @@ conn_flush(struct client *c)
 		}
 		c->outbytes -= w;
 		conn_queued -= w;
-		/* Empty entries (barriers) go with what was written. */
+		/* Empty entries (barriers, lines not sent) go with what was
+		 * written. */
 		for (int k = 0; k < n; k++) {
 			struct oent *e = &c->outq[c->outhead];
-			size_t left = e->b->len - e->off;
+			size_t left = iov[k].iov_len;
 			if ((size_t)w < left) {
 				e->off += w;
 				break;
 			}
 			w -= left;
+			if (left < e->b->len - e->off) {
+				c->outbytes -= e->b->len - e->off;
+				conn_queued -= e->b->len - e->off;
+			}
 			obuf_unref(e->b);
 			c->outhead++;
 		}

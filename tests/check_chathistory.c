@@ -1109,6 +1109,53 @@ START_TEST(unusable_db)
 }
 END_TEST
 
+/* The write calls natterd's loop thread has made (/proc, syscw). */
+static long
+loop_writes(pid_t pid)
+{
+	char path[64], line[128];
+	long n = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/io", (int)pid,
+	    (int)pid);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "syscw: %ld", &n) == 1)
+			break;
+	fclose(f);
+	ck_assert_int_ge(n, 0);
+	return n;
+}
+
+/*
+ * A burst's echoes, held until their batch is committed, go out in a
+ * few writes: a sender's queue holds each echo beside the FAIL that
+ * replaces it if the batch is lost, and the flush stopped at each
+ * FAIL not sent, a system call a line.
+ */
+START_TEST(held_echoes_together)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	char buf[200 * 32];
+	size_t n = 0;
+
+	start(args);
+	struct nd_conn *a = nd_joined(&srv, "alice", CAPS, "#w");
+	nd_sync(a);
+	for (int i = 0; i < 200; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+		    "PRIVMSG #w :line %d\r\n", i);
+	long w0 = loop_writes(srv.pid);
+	ck_assert(nd_send_raw(a, buf, n));
+	ND_EXPECT(a, "PRIVMSG #w :line 199$");
+	long w = loop_writes(srv.pid) - w0;
+	ck_assert_msg(w <= 20, "200 echoes took %ld writes", w);
+	nd_close(a);
+	stop();
+}
+END_TEST
+
 /*
  * A reaction (TAGMSG with +draft/react) is stored with the message it
  * names, in a channel and in a conversation, and CHATHISTORY serves it
@@ -1829,6 +1876,7 @@ chathistory_suite(void)
 	tcase_add_test(tc, second_instance);
 	tcase_add_test(tc, burst_backpressure);
 	tcase_add_test(tc, labeled_echo);
+	tcase_add_test(tc, held_echoes_together);
 	tcase_add_test(tc, poisoned_tags);
 	tcase_add_test(tc, chathistory_tokens);
 	tcase_add_loop_test(tc, search_visibility, 0, 2);

@@ -21,6 +21,19 @@ struct in {
 
 static struct irc_msg msg;	/* 64 tags make it big: not on the stack */
 
+/* in's nick, user@host and me, from a nick!user@host source. */
+static void
+in_source(struct in *in, const char *source)
+{
+	char user[IRC_USER_MAX + 1], host[IRC_HOST_MAX + 1];
+
+	irc_source_split(source, in->nick, sizeof(in->nick),
+	    user, sizeof(user), host, sizeof(host));
+	if (strchr(source, '!') != NULL)
+		snprintf(in->uh, sizeof(in->uh), "%s@%s", user, host);
+	in->me = irc_casecmp(in->nick, self.nick) == 0;
+}
+
 /* Capabilities natter asks for, and how it knows it got them. */
 static const struct {
 	const char *name;
@@ -1010,12 +1023,7 @@ h_batch(struct in *in)
 	else if (ref[0] == '-' && multiline_close(ref + 1, &mm)) {
 		/* The batch is one message from its BATCH line's source. */
 		struct in one = { .m = in->m, .time = mm.time };
-		char user[IRC_USER_MAX + 1], host[IRC_HOST_MAX + 1];
-		irc_source_split(mm.source, one.nick, sizeof(one.nick),
-		    user, sizeof(user), host, sizeof(host));
-		if (strchr(mm.source, '!') != NULL)
-			snprintf(one.uh, sizeof(one.uh), "%s@%s", user, host);
-		one.me = irc_casecmp(one.nick, self.nick) == 0;
+		in_source(&one, mm.source);
 		message(&one, mm.target, mm.text, mm.notice, mm.msgid,
 		    mm.reply, mm.outer);
 		return;
@@ -1214,14 +1222,8 @@ handle_line(char *line, size_t len)
 	in.time = 0;
 	if ((t = irc_tag_get(&msg, "time")) == NULL || !time_parse(t, &in.time))
 		in.time = time_now_ms();
-	if (msg.source != NULL) {
-		char user[IRC_USER_MAX + 1], host[IRC_HOST_MAX + 1];
-		irc_source_split(msg.source, in.nick, sizeof(in.nick),
-		    user, sizeof(user), host, sizeof(host));
-		if (strchr(msg.source, '!') != NULL)
-			snprintf(in.uh, sizeof(in.uh), "%s@%s", user, host);
-		in.me = irc_casecmp(in.nick, self.nick) == 0;
-	}
+	if (msg.source != NULL)
+		in_source(&in, msg.source);
 	for (size_t i = 0; i < nitems(handlers); i++) {
 		if (irc_casecmp(msg.command, handlers[i].cmd) != 0)
 			continue;

@@ -30,42 +30,6 @@ multiline_cap(const char *value)
 	}
 }
 
-/* Call fn for each message of the batch: a chunk of a line, and whether
- * it continues the one before (concat). Returns the messages. */
-static size_t
-each_chunk(const char *text, size_t len, size_t budget,
-    void (*fn)(const char *chunk, size_t n, bool concat, void *arg), void *arg)
-{
-	const char *end = text + len;
-	size_t count = 0;
-
-	while (text < end) {
-		const char *eol = text;
-		while (eol < end && *eol != '\n' && *eol != '\r')
-			eol++;
-		size_t left = (size_t)(eol - text);
-		bool concat = false;
-		while (left > 0) {
-			/* The space a break drops is kept: with concat the
-			 * pieces are joined as they are. */
-			size_t next;
-			paste_chunk(text, left, budget, &next);
-			if (fn != NULL)
-				fn(text, next, concat, arg);
-			count++;
-			concat = true;
-			text += next;
-			left -= next;
-		}
-		text = eol;
-		if (text < end && *text == '\r')
-			text++;
-		if (text < end && *text == '\n')
-			text++;
-	}
-	return count;
-}
-
 static size_t
 budget(const char *target)
 {
@@ -86,7 +50,7 @@ multiline_fits(const char *target, const char *text, size_t len)
 	 * capability would get its pieces with the break's space kept. */
 	if (paste_count(text, len, SIZE_MAX) < 2)
 		return false;
-	lines = each_chunk(text, len, budget(target), NULL, NULL);
+	lines = paste_split(text, len, budget(target), true, NULL, NULL);
 	return (self.multiline_lines == 0 ||
 	    lines <= self.multiline_lines) && (self.multiline_bytes == 0 ||
 	    len <= self.multiline_bytes);
@@ -115,7 +79,7 @@ multiline_send(const char *target, const char *text, size_t len)
 
 	snprintf(c.ref, sizeof(c.ref), "ml%u", ++counter);
 	net_sendf("BATCH +%s draft/multiline %s", c.ref, target);
-	n = each_chunk(text, len, budget(target), send_chunk, &c);
+	n = paste_split(text, len, budget(target), true, send_chunk, &c);
 	net_sendf("BATCH -%s", c.ref);
 	return n;
 }

@@ -1438,10 +1438,14 @@ size_t paste_chunk(const char *text, size_t len, size_t budget, size_t *next);
 size_t paste_count(const char *text, size_t len, size_t budget);
 /*
  * Call fn for each message of text, in order, with a chunk that is not
- * NUL-terminated. Returns the number of messages.
+ * NUL-terminated; concat: it continues the line the chunk before began.
+ * keep_space keeps the space a break drops at the chunk's end (pieces
+ * joined as they are, as draft/multiline-concat does). Returns the
+ * number of messages.
  */
-size_t paste_split(const char *text, size_t len, size_t budget,
-    void (*fn)(const char *chunk, size_t n, void *arg), void *arg);
+size_t paste_split(const char *text, size_t len, size_t budget, bool keep_space,
+    void (*fn)(const char *chunk, size_t n, bool concat, void *arg),
+    void *arg);
 /* A bracketed paste in b: true when it needs a y/n (see paste_prompt),
  * false when the caller should insert it as typed. */
 bool paste_offer(struct buffer *b, const char *text, size_t len);

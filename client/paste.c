@@ -54,8 +54,9 @@ paste_chunk(const char *text, size_t len, size_t budget, size_t *next)
 }
 
 size_t
-paste_split(const char *text, size_t len, size_t budget,
-    void (*fn)(const char *chunk, size_t n, void *arg), void *arg)
+paste_split(const char *text, size_t len, size_t budget, bool keep_space,
+    void (*fn)(const char *chunk, size_t n, bool concat, void *arg),
+    void *arg)
 {
 	size_t count = 0;
 	const char *end = text + len;
@@ -65,11 +66,13 @@ paste_split(const char *text, size_t len, size_t budget,
 		while (eol < end && *eol != '\n' && *eol != '\r')
 			eol++;
 		size_t left = (size_t)(eol - text);
+		bool concat = false;
 		while (left > 0) {
 			size_t next, n = paste_chunk(text, left, budget, &next);
 			if (fn != NULL)
-				fn(text, n, arg);
+				fn(text, keep_space ? next : n, concat, arg);
 			count++;
+			concat = true;
 			text += next;
 			left -= next;
 		}
@@ -85,7 +88,7 @@ paste_split(const char *text, size_t len, size_t budget,
 size_t
 paste_count(const char *text, size_t len, size_t budget)
 {
-	return paste_split(text, len, budget, NULL, NULL);
+	return paste_split(text, len, budget, false, NULL, NULL);
 }
 
 bool

@@ -39,7 +39,7 @@ say_free(struct said *s)
 }
 
 static void
-say_push(const char *chunk, size_t n, void *arg)
+say_push(const char *chunk, size_t n, bool concat, void *arg)
 {
 	const struct say_ctx *ctx = arg;
 
@@ -80,10 +80,10 @@ say(struct buffer *b, const char *target, const char *text, size_t len,
 	/* Several lines go as one message where the server takes them so. */
 	if (!action && multiline_fits(target, text, len)) {
 		ctx.multi = true;
-		say_push(text, len, &ctx);
+		say_push(text, len, false, &ctx);
 	} else
-		paste_split(text, len, say_budget(target, action), say_push,
-		    &ctx);
+		paste_split(text, len, say_budget(target, action), false,
+		    say_push, &ctx);
 	say_flush(time_mono_ms());
 }
 

@@ -544,7 +544,7 @@ struct chunks {
 };
 
 static void
-chunk_keep(const char *chunk, size_t n, void *arg)
+chunk_keep(const char *chunk, size_t n, bool concat, void *arg)
 {
 	struct chunks *c = arg;
 
@@ -571,14 +571,14 @@ START_TEST(paste_splits)
 	const char *five = "one\ntwo\r\nthree\rfour\n\nfive\n";
 
 	ck_assert_uint_eq(paste_count(five, strlen(five), 400), 5);
-	ck_assert_uint_eq(paste_split(five, strlen(five), 400, chunk_keep, &c), 5);
+	ck_assert_uint_eq(paste_split(five, strlen(five), 400, false, chunk_keep, &c), 5);
 	ck_assert_str_eq(c.out[0], "one");
 	ck_assert_str_eq(c.out[2], "three");
 	ck_assert_str_eq(c.out[4], "five");
 
 	/* Prefer the last space in the second half, and drop it. */
 	c.n = 0;
-	ck_assert_uint_eq(paste_split("aaaa bbbb cccc", 14, 10, chunk_keep, &c), 2);
+	ck_assert_uint_eq(paste_split("aaaa bbbb cccc", 14, 10, false, chunk_keep, &c), 2);
 	ck_assert_str_eq(c.out[0], "aaaa bbbb");
 	ck_assert_str_eq(c.out[1], "cccc");
 
@@ -586,7 +586,7 @@ START_TEST(paste_splits)
 	char text[64];
 	strcpy(text, "abc\xc3\xa9\xc3\xa9\xc3\xa9");
 	c.n = 0;
-	ck_assert_uint_eq(paste_split(text, strlen(text), 4, chunk_keep, &c), 3);
+	ck_assert_uint_eq(paste_split(text, strlen(text), 4, false, chunk_keep, &c), 3);
 	ck_assert_str_eq(c.out[0], "abc");
 	ck_assert_str_eq(c.out[1], "\xc3\xa9\xc3\xa9");
 	ck_assert_str_eq(c.out[2], "\xc3\xa9");
@@ -599,7 +599,7 @@ START_TEST(paste_splits)
 	size_t budget = paste_budget("PRIVMSG", "#home",
 	    paste_prefix_len("alice", NULL, NULL));
 	c.n = 0;
-	size_t n = paste_split(big, 1000, budget, chunk_keep, &c);
+	size_t n = paste_split(big, 1000, budget, false, chunk_keep, &c);
 	ck_assert_uint_eq(n, 3);
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {

@@ -427,6 +427,13 @@ discover(bool asked)
 	opt.no_tls = !l.e[k].tls;
 }
 
+/* The sooner of two poll timeouts in ms, -1 being none. */
+static int
+timeout_min(int a, int b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -562,27 +569,18 @@ main(int argc, char **argv)
 		readmark_tick(now);
 		if (fds[1].fd != net_fd())
 			continue;	/* it connected: poll the new socket */
-		int st = session_timeout(now);
-		if (st >= 0 && (timeout < 0 || st < timeout))
-			timeout = st;
-		int nt = net_timeout(now);
-		if (nt >= 0 && (timeout < 0 || nt < timeout))
-			timeout = nt;
-		int tt = typing_timeout(now);
-		if (tt >= 0 && (timeout < 0 || tt < timeout))
-			timeout = tt;
-		int rt = readmark_timeout(now);
-		if (rt >= 0 && (timeout < 0 || rt < timeout))
-			timeout = rt;
+		timeout = timeout_min(timeout, session_timeout(now));
+		timeout = timeout_min(timeout, net_timeout(now));
+		timeout = timeout_min(timeout, typing_timeout(now));
+		timeout = timeout_min(timeout, readmark_timeout(now));
 		if (dirty == 0 || draw_now || now - last_draw >= DRAW_INTERVAL_MS) {
 			if (dirty != 0)
 				last_draw = now;
 			ui_draw();
 			draw_now = false;
 		} else {
-			int wait = (int)(last_draw + DRAW_INTERVAL_MS - now);
-			if (timeout < 0 || wait < timeout)
-				timeout = wait;
+			timeout = timeout_min(timeout,
+			    (int)(last_draw + DRAW_INTERVAL_MS - now));
 			/* Leave the server's lines in the socket until then:
 			 * one wake-up reads them all, instead of one each. */
 			fds[1].events &= (short)~POLLIN;

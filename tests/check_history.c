@@ -518,6 +518,32 @@ count_rows(const char *where)
 	return n;
 }
 
+/* The search index is sound (FTS5's own integrity-check). */
+static void
+fts_sound(void)
+{
+	ck_assert_int_eq(sqlite3_exec(hsql.db, "INSERT INTO msg_fts (msg_fts)"
+	    " VALUES ('integrity-check')", NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* The rows the search index finds for word. */
+static int
+fts_count(const char *word)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	int n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM msg_fts"
+	    " WHERE msg_fts MATCH '%s'", word);
+	ck_assert_int_eq(sqlite3_prepare_v2(hsql.db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 /* Rows of one target, through the store's own query. */
 static int
 count_key(const char *key)
@@ -646,9 +672,7 @@ START_TEST(test_retention_bytes)
 	ck_assert(!hist_prune());
 	/* The search index lost the same rows. */
 	if (_i == 1)
-		ck_assert_int_eq(sqlite3_exec(hsql.db, "INSERT INTO msg_fts"
-		    " (msg_fts) VALUES ('integrity-check')", NULL, NULL, NULL),
-		    SQLITE_OK);
+		fts_sound();
 }
 END_TEST
 
@@ -774,7 +798,6 @@ START_TEST(test_batch_writes)
 {
 	struct targets t = { .member_of = "#big" };
 	char id[16], nick[16];
-	sqlite3_stmt *st;
 
 	open_ok(tmppath("w.db"));
 	for (int i = 0; i < 1000; i++) {
@@ -804,13 +827,8 @@ START_TEST(test_batch_writes)
 	    &t), 2);
 	ck_assert_str_eq(t.list, "#big@1999 me@3039");
 
-	ck_assert_int_eq(sqlite3_prepare_v2(hsql.db, "SELECT count(*) FROM"
-	    " msg_fts WHERE msg_fts MATCH 'quokka'", -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
-	sqlite3_finalize(st);
-	ck_assert_int_eq(sqlite3_exec(hsql.db, "INSERT INTO msg_fts (msg_fts)"
-	    " VALUES ('integrity-check')", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fts_count("quokka"), 1);
+	fts_sound();
 	/* A failed batch leaves no summary behind for the next one. */
 	ck_assert(hsql_store.begin());
 	struct hist_msg m = { .time_ms = 9000, .source = "x!x@h",
@@ -862,14 +880,8 @@ START_TEST(test_migration)
 	hist_targets("@bob", 0, 100000, 10, NULL, target, &t);
 	ck_assert_str_eq(t.list, "#A@1500");
 	/* The search index, rebuilt without a trigger, finds the old rows. */
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(hsql.db, "SELECT count(*) FROM"
-	    " msg_fts WHERE msg_fts MATCH 'two'", -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
-	sqlite3_finalize(st);
-	ck_assert_int_eq(sqlite3_exec(hsql.db, "INSERT INTO msg_fts (msg_fts)"
-	    " VALUES ('integrity-check')", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fts_count("two"), 1);
+	fts_sound();
 	hist_close();
 	open_ok(path);	/* once: now at the current version */
 	ck_assert_int_eq(count_rows("1"), 3);
@@ -1503,8 +1515,7 @@ START_TEST(test_migrate_v5)
 	ck_assert_str_eq(query(HIST_LATEST, "#a", "*", NULL, 10, true),
 	    "r1 m3");
 	ck_assert_str_eq(search("@alice", NULL, "quokka"), "p1");
-	ck_assert_int_eq(sqlite3_exec(hsql.db, "INSERT INTO msg_fts (msg_fts)"
-	    " VALUES ('integrity-check')", NULL, NULL, NULL), SQLITE_OK);
+	fts_sound();
 	/* A new message comes after the old ones, in time and arrival. */
 	add("Alice!a@h", "#a", 2500, "m4", "PRIVMSG", "fourth");
 	hist_commit();

@@ -145,7 +145,7 @@ account_name_problem(const char *name)
 	if (!irc_nick_valid(name, IRC_NICK_MAX))
 		return "account names are nicknames: a letter or one of "
 		    "[]\\`_^{|} first, then those, digits or '-', at most 30";
-	if (nickserv_is(name))
+	if (service_find(name) != NULL)
 		return "that name is reserved";
 	return NULL;
 }

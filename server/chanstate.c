@@ -2,12 +2,15 @@
  * chanstate.c: a channel's access state, kept while it has history.
  *
  * The history of a channel is for those its modes let in. So when a
- * channel with history empties, what guards it (modes, key, limit, ban
+ * channel with history, or one its owner registered (ChanServ), empties, what guards it (modes, key, limit, ban
  * list, its owner and operators by account) and its topic are kept, and a
  * JOIN that brings it back, by anyone, meets them as if it had never
  * emptied: the first joiner is checked against them and is operator only
- * when logged in to one of its operator accounts. A channel without
- * history is forgotten when it empties, as IRC channels always were.
+ * when logged in to one of its operator accounts. A registered channel
+ * is kept whether or not it has history, and whatever retention prunes
+ * of it, until its owner drops it (ChanServ DROP) or its owner's account
+ * goes. Any other channel without history is forgotten when it empties,
+ * as IRC channels always were.
  *
  * With a database file the state is a channel row (history.c's, kept by
  * the file store), written at every change, so a channel that had people
@@ -78,6 +81,7 @@ state_of(const struct chan *ch, struct hist_chan *hc, char *modes,
 		.bans = *bans,
 		.owner = ch->owner,
 		.opaccs = ch->opaccs != NULL ? ch->opaccs : "",
+		.registered = ch->registered,
 	};
 }
 
@@ -183,6 +187,7 @@ restore(struct chan *ch, const struct hist_chan *hc)
 	str_copy(ch->owner, hc->owner, sizeof(ch->owner));
 	if (hc->opaccs[0] != '\0')
 		ch->opaccs = xstrdup(hc->opaccs);
+	ch->registered = ch->owner[0] != '\0' ? hc->registered : 0;
 }
 
 bool
@@ -217,7 +222,7 @@ chanstate_leave(const struct chan *ch)
 		parked_free(old);
 	}
 	hist_key(key, sizeof(key), NULL, ch->name);
-	if (!hist_has(key)) {
+	if (ch->registered == 0 && !hist_has(key)) {
 		wait_for(hist_chan_forget(ch->name));
 		return;
 	}
@@ -270,6 +275,7 @@ forget_live(struct chan *ch, void *arg)
 
 	if (strcmp(ch->owner, account) == 0) {
 		ch->owner[0] = '\0';
+		ch->registered = 0;
 		changed = true;
 	}
 	if (changed)
@@ -289,6 +295,32 @@ chanstate_forget_account(const char *account)
 		if (strcmp(p->hc.owner, account) == 0) {
 			free((char *)p->hc.owner);
 			p->hc.owner = xstrdup("");
+			p->hc.registered = 0;
 		}
 	}
+}
+
+bool
+chanstate_kept(const char *name, struct hist_chan *hc)
+{
+	struct parked *p = *parked_find(name);
+
+	if (p != NULL) {
+		*hc = p->hc;
+		return true;
+	}
+	return hist_chan_get(name, hc);
+}
+
+void
+chanstate_drop(const char *name)
+{
+	struct parked **pp = parked_find(name);
+
+	if (*pp != NULL) {
+		struct parked *old = *pp;
+		*pp = old->next;
+		parked_free(old);
+	}
+	wait_for(hist_chan_forget(name));
 }

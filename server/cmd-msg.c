@@ -111,6 +111,7 @@ deliver(struct client *c, const char *command, const char *target,
 	bool echo = client_has_cap(c, CAP_ECHO_MESSAGE);
 	struct client *to = NULL;
 	struct chan *ch = NULL;
+	const struct service *svc;
 	struct relay r;
 	char msgid[IRC_MSGID_MAX + 1], status[IRC_CHAN_MAX + 2];
 	uint8_t need = 0;	/* STATUSMSG: the member modes that receive it */
@@ -155,14 +156,14 @@ deliver(struct client *c, const char *command, const char *target,
 			    need == MM_OP ? '@' : '+', ch->name);
 			target = status;
 		}
-	} else if (nickserv_is(target)) {
+	} else if ((svc = service_find(target)) != NULL) {
 		/* Passwords: never stored, echoed or relayed. */
 		if (lines)
 			conn_sendf(c, ":%s FAIL BATCH MULTILINE_INVALID_TARGET"
-			    " %s %s :NickServ takes one line at a time",
-			    cfg.name, target, target);
+			    " %s %s :%s takes one line at a time",
+			    cfg.name, target, target, svc->nick);
 		else if (!notice && !tagmsg)
-			nickserv_message(c, text);
+			svc->message(c, text);
 		return;
 	} else {
 		to = nick_find(target);

@@ -136,7 +136,7 @@ cmd_nick(struct client *c, struct irc_msg *m)
 		    "%s :Nickname overruled", nick);
 		other = NULL;
 	}
-	if ((other != NULL && other != c) || nickserv_is(nick)) {
+	if ((other != NULL && other != c) || service_find(nick) != NULL) {
 		conn_reply(c, ERR_NICKNAMEINUSE,
 		    "%s :Nickname is already in use", nick);
 		return;

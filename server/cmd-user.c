@@ -269,7 +269,12 @@ cmd_whois(struct client *c, struct irc_msg *m)
 	char line[IRC_BODY_MAX];
 	size_t n = 0;
 	size_t max = IRC_BODY_MAX - 2 - strlen(cfg.name) - 2 * IRC_NICK_MAX - 12;
+	const struct service *svc = service_find(nick);
 
+	if (svc != NULL) {
+		service_whois(c, svc);
+		return;
+	}
 	if (t == NULL || (t->reg & REG_DONE) == 0) {
 		conn_reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
 		    conn_param(nick));

@@ -55,7 +55,7 @@
 #define HSQL_BUSY_MS 100	/* longest a lock held by another process stalls a pass */
 #define HSQL_SYNC_MS 1000	/* idle checkpoints (fsync) at most this often */
 #define HSQL_WAL_FORCE 16384	/* WAL pages (64 MiB) that force a checkpoint */
-#define HSQL_SCHEMA_VERSION 6
+#define HSQL_SCHEMA_VERSION 7
 #define HSQL_SEARCH_STEPS 2000000	/* VM steps a SEARCH may take (tens of ms) */
 #define HSQL_SEARCH_MS 50	/* and its time, reading the disk included */
 #define HSQL_TARGETS_HELD 32	/* targets' latest messages held until COMMIT */
@@ -249,6 +249,10 @@ static const char *const hsql_migrations[HSQL_SCHEMA_VERSION + 1] = {
 	    "CREATE TRIGGER messages_fts_del AFTER DELETE ON messages"
 	    " BEGIN INSERT INTO msg_fts (msg_fts, rowid, text)"
 	    " VALUES ('delete', old.id, old.text); END;",
+	/* When its owner registered a channel with ChanServ: kept then
+	 * whether or not it has history (chanstate.c). */
+	[7] = "ALTER TABLE channels ADD COLUMN registered INTEGER NOT NULL"
+	    " DEFAULT 0;",
 };
 
 enum hsql_stmt {
@@ -369,10 +373,10 @@ static const char *const hsql_sql[ST_COUNT] = {
 	    " pragma_page_size() s",
 	[ST_CHAN_PUT] = "INSERT OR REPLACE INTO channels (folded, name, topic,"
 	    " topic_setter, topic_time, modes, mode_key, mode_limit, created,"
-	    " bans, owner, opaccs)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	    " bans, owner, opaccs, registered)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[ST_CHAN_GET] = "SELECT name, topic, topic_setter, topic_time, modes,"
-	    " mode_key, mode_limit, created, bans, owner, opaccs"
+	    " mode_key, mode_limit, created, bans, owner, opaccs, registered"
 	    " FROM channels WHERE folded = ?1",
 	[ST_CHAN_DEL] = "DELETE FROM channels WHERE folded = ?1",
 	[ST_OLD_ANY] = "SELECT time_ms FROM messages ORDER BY id LIMIT 1",
@@ -393,7 +397,8 @@ static const char *const hsql_sql[ST_COUNT] = {
 	[ST_OWNER_KEYS] = "DELETE FROM targets WHERE tkey >= ?1 || ' '"
 	    " AND tkey < ?1 || '!'",
 	[ST_OWNER_TGT] = "DELETE FROM target_last WHERE who = ?1",
-	[ST_OWNER_CHAN] = "UPDATE channels SET owner = '' WHERE owner = ?2",
+	[ST_OWNER_CHAN] = "UPDATE channels SET owner = '', registered = 0"
+	    " WHERE owner = ?2",
 	[ST_OWNER_OPS] = "UPDATE channels SET opaccs ="
 	    " trim(replace(' ' || opaccs || ' ', ' ' || ?2 || ' ', ' '))"
 	    " WHERE instr(' ' || opaccs || ' ', ' ' || ?2 || ' ') > 0",
@@ -1246,6 +1251,7 @@ hsql_chan_save(const char *folded, const struct hist_chan *c)
 	hsql_bind_text(st, 10, c->bans);
 	hsql_bind_text(st, 11, c->owner);
 	hsql_bind_text(st, 12, c->opaccs);
+	sqlite3_bind_int64(st, 13, c->registered);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || hsql_write_failed(rc, "saving a channel");
@@ -1298,6 +1304,7 @@ hsql_chan_get(const char *folded, struct hist_chan *c)
 		c->bans = hsql_chan_str(st, 8, &pos);
 		c->owner = hsql_chan_str(st, 9, &pos);
 		c->opaccs = hsql_chan_str(st, 10, &pos);
+		c->registered = sqlite3_column_int64(st, 11);
 	} else if (rc != SQLITE_DONE)
 		log_error("history: reading channel %s: %s", folded,
 		    sqlite3_errmsg(hsql.rd));

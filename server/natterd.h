@@ -564,6 +564,9 @@ struct chan {
 	 */
 	char owner[IRC_NICK_MAX + 1];
 	char *opaccs;		/* NULL when none */
+	/* When the owner registered it with ChanServ (wall clock seconds),
+	 * 0 if not: kept when it empties, history or not. */
+	int64_t registered;
 	bool restored;		/* came back from saved state when created */
 	char key[IRC_KEY_MAX + 1];
 	char name[IRC_CHAN_MAX + 1];
@@ -916,17 +919,42 @@ void sasl_abort(struct client *c);
 void sasl_free(struct client *c);
 
 /*
- * nickserv.c: the NickServ pseudo-user (PRIVMSG NickServ, /NS,
- * /NICKSERV), draft/account-registration's REGISTER, and nick protection.
+ * service.c: the pseudo-users NickServ and ChanServ: reserved nicks,
+ * shown by WHOIS as services, answering in NOTICEs what is said to them
+ * (a PRIVMSG, or their commands NICKSERV/NS and CHANSERV/CS), which is
+ * never stored, echoed or relayed.
+ */
+
+struct service {
+	const char *nick;
+	const char *alias;	/* its short command: "NS" */
+	const char *about;	/* WHOIS's real name */
+	/* A PRIVMSG to it: text is the command line. */
+	void (*message)(struct client *c, const char *text);
+};
+
+/* The service whose nick is nick (no one may take it), or NULL. */
+const struct service *service_find(const char *nick);
+/* A NOTICE from the service named nick to c. */
+void service_notice(struct client *c, const char *nick, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Split a command line (buf, changed) at spaces: its first word into
+ * *name (NULL: none), at most max of the rest into argv; returns their
+ * count. */
+int service_split(char *buf, const char **name, char **argv, int max);
+/* WHOIS of a service: 311, 312, 313 and 318. */
+void service_whois(struct client *c, const struct service *s);
+cmd_fn cmd_service;
+
+/*
+ * nickserv.c: the NickServ pseudo-user, draft/account-registration's
+ * REGISTER, and nick protection.
  */
 
 #define NICKSERV_NICK "NickServ"
 
-/* Whether nick is the pseudo-user's (no one may take it). */
-bool nickserv_is(const char *nick);
-/* A PRIVMSG to NickServ: text is the command line. */
 void nickserv_message(struct client *c, const char *text);
-cmd_fn cmd_nickserv, cmd_register;
+cmd_fn cmd_register;
 /*
  * c now holds its nick (NICK, registration, logout): if the nick is a
  * registered account other than c's, tell c to identify and start the
@@ -935,6 +963,15 @@ cmd_fn cmd_nickserv, cmd_register;
 void nickserv_guard(struct client *c);
 /* The clock ran out: rename c to a guest nick. */
 void nickserv_expire(struct client *c);
+
+/*
+ * chanserv.c: the ChanServ pseudo-user: REGISTER, DROP, OP and INFO on
+ * the channel ownership chanstate.c keeps.
+ */
+
+#define CHANSERV_NICK "ChanServ"
+
+void chanserv_message(struct client *c, const char *text);
 
 /*
  * listen.c: listening sockets and accept.
@@ -1264,6 +1301,7 @@ struct hist_chan {
 	const char *bans;	/* list modes, "letter mask setter time" lines, or "" */
 	const char *owner;	/* folded account, "" when none */
 	const char *opaccs;	/* folded accounts, space-separated, or "" */
+	int64_t registered;	/* ChanServ REGISTER, seconds; 0: not */
 };
 /* Whether channel rows are kept (a database file is open). */
 bool hist_chan_kept(void);
@@ -1311,10 +1349,10 @@ void chathistory_replay(struct client *c, const struct chan *ch);
 
 /*
  * chanstate.c: a channel's access state (modes, key, limit, bans, owner
- * and operator accounts) and topic, kept while the channel has history:
- * across restarts in history.c's channel rows, and for --db none in
- * memory once it empties. chan.c and cmd-chan.c call these after the
- * change, with output still only queued.
+ * and operator accounts) and topic, kept while the channel has history
+ * or is registered (ChanServ): across restarts in history.c's channel
+ * rows, and for --db none in memory once it empties. chan.c and
+ * cmd-chan.c call these after the change, with output still only queued.
  */
 
 /* ch's topic, modes, key, limit, bans or operator accounts changed. */
@@ -1328,5 +1366,10 @@ void chanstate_leave(const struct chan *ch);
 /* Account (folded) was dropped: no channel, live or kept, has it as
  * owner or operator any more. */
 void chanstate_forget_account(const char *account);
+/* The kept state of name, a channel that does not exist now (emptied):
+ * false if none. Its strings last until the next call or loop pass. */
+bool chanstate_kept(const char *name, struct hist_chan *hc);
+/* Forget the kept state of name, a channel that does not exist now. */
+void chanstate_drop(const char *name);
 
 #endif

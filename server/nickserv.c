@@ -1,13 +1,11 @@
 /*
  * nickserv.c: the NickServ pseudo-user, built in as Ergo does it, so a LAN
  * needs no services program. It answers "PRIVMSG NickServ :command ..."
- * (and /NS, /NICKSERV) with NOTICEs; what is said to it is never stored
- * or relayed. Also IRCv3 draft/account-registration's REGISTER, which
+ * (and /NS, /NICKSERV) with NOTICEs, a pseudo-user of service.c's. Also IRCv3 draft/account-registration's REGISTER, which
  * shares NickServ REGISTER's rules, and the protection of registered
  * nicks: whoever holds one without being logged in to it is told to
  * identify and renamed to a guest nick after --nick-grace seconds.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,27 +16,7 @@
 
 #define NS_ARGS_MAX 4
 
-bool
-nickserv_is(const char *nick)
-{
-	return irc_casecmp(nick, NICKSERV_NICK) == 0;
-}
-
-static void ns_reply(struct client *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-ns_reply(struct client *c, const char *fmt, ...)
-{
-	char text[IRC_BODY_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	conn_sendf(c, ":%s!%s@%s NOTICE %s :%s", NICKSERV_NICK, NICKSERV_NICK,
-	    cfg.name, conn_nick(c), text);
-}
+#define ns_reply(c, ...) service_notice((c), NICKSERV_NICK, __VA_ARGS__)
 
 /* Registration, both routes */
 
@@ -445,17 +423,11 @@ ns_help(struct client *c, char **argv, int argc)
 void
 nickserv_message(struct client *c, const char *text)
 {
-	char buf[IRC_BODY_MAX], *argv[NS_ARGS_MAX], *p = buf, *tok;
-	int argc = 0;
+	char buf[IRC_BODY_MAX], *argv[NS_ARGS_MAX];
 	const char *name;
 
 	str_copy(buf, text, sizeof(buf));
-	while ((tok = strsep(&p, " ")) != NULL && tok[0] == '\0')
-		;
-	name = tok;
-	while (argc < NS_ARGS_MAX && (tok = strsep(&p, " ")) != NULL)
-		if (tok[0] != '\0')
-			argv[argc++] = tok;
+	int argc = service_split(buf, &name, argv, NS_ARGS_MAX);
 	if (name == NULL) {
 		ns_help(c, argv, 0);
 		return;
@@ -475,25 +447,6 @@ nickserv_message(struct client *c, const char *text)
 	}
 	ns_reply(c, "Unknown command %s: try HELP", conn_param(name));
 	explicit_bzero(buf, sizeof(buf));
-}
-
-/* /NS and /NICKSERV: the parameters are the command line. */
-void
-cmd_nickserv(struct client *c, struct irc_msg *m)
-{
-	char text[IRC_BODY_MAX];
-	size_t n = 0;
-
-	text[0] = '\0';
-	for (size_t i = 0; i < m->nparams; i++) {
-		int w = snprintf(text + n, sizeof(text) - n, "%s%s",
-		    n ? " " : "", m->params[i]);
-		if (w < 0 || (size_t)w >= sizeof(text) - n)
-			break;
-		n += w;
-	}
-	nickserv_message(c, text);
-	explicit_bzero(text, sizeof(text));
 }
 
 /* Nick protection */

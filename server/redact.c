@@ -82,7 +82,7 @@ cmd_redact(struct client *c, struct irc_msg *m)
 		}
 		target = ch->name;
 	} else if (!irc_nick_valid(target, IRC_NICK_MAX) ||
-	    nickserv_is(target)) {
+	    service_find(target) != NULL) {
 		fail(c, "INVALID_TARGET", target, NULL,
 		    "Not a channel or a nick");
 		return;

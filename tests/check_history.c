@@ -1477,7 +1477,7 @@ START_TEST(test_migrate_v5)
 	ck_assert_int_gt(dn, 0);
 	dgram[dn] = '\0';
 	ck_assert_str_eq(dgram, "EXTEND_TIMEOUT_USEC=60000000\n"
-	    "STATUS=upgrading history from schema 5 to 6");
+	    "STATUS=upgrading history from schema 5 to 7");
 	close(nfd);
 	unlink(sock);
 

@@ -971,6 +971,9 @@ enum tls_trust tls_trust(const char *host, const char *port,
  * run and in known_servers (false, with err, when the file cannot be
  * written; the run still remembers). */
 bool tls_remember(const char *host, const char *port, char *err, size_t cap);
+/* The user said no: refuse this certificate for host:port until natter
+ * exits, without asking again. */
+void tls_refuse(const char *host, const char *port);
 
 /*
  * known.c: $XDG_DATA_HOME/natter/known_servers, the certificates the user

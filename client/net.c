@@ -405,7 +405,8 @@ net_handshake(void)
 	buffer_addf(s, LINE_INFO, "Its SHA-256 fingerprint is %s", fp);
 	buffer_addf(s, LINE_INFO, "Compare it with what the server's "
 	    "console says (natterd --fingerprint). y trusts it from now on "
-	    "and remembers it in %s; n leaves.", tls_known_file()[0] != '\0' ?
+	    "and remembers it in %s; n refuses it until natter is started "
+	    "again.", tls_known_file()[0] != '\0' ?
 	    tls_known_file() : "memory only");
 	snprintf(net.prompt, sizeof(net.prompt),
 	    "Trust the certificate of %s:%s? (y/n)", net.host, net.port);
@@ -423,6 +424,7 @@ net_answer(bool yes)
 		return;
 	dirty |= DIRTY_INPUT;
 	if (!yes) {
+		tls_refuse(net.host, net.port);
 		net_fail("the certificate of %s:%s was not trusted", net.host,
 		    net.port);
 		return;

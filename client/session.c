@@ -15,10 +15,14 @@ static struct {
 	int64_t due;		/* monotonic ms of the next attempt; 0 none */
 	bool ever;		/* registered at least once */
 	bool now;		/* /reconnect: no waiting once it is closed */
-	/* An outage is said once as it starts and once as it ends, never
-	 * per failed attempt: the status line counts down meanwhile. */
+	/* An outage is said once as it starts and once as it ends; an
+	 * attempt's failure only when it reached a box that turned it away
+	 * for a new reason (a certificate refused: another machine may be
+	 * answering in the server's place, which must be read, not
+	 * counted). The status line counts down meanwhile. */
 	int64_t down_since;	/* monotonic ms it began; 0 while up */
 	unsigned tries;		/* attempts that failed since */
+	char said[NET_ERROR_MAX];	/* the reason said last */
 	bool welcomed;		/* 001 seen once: "Reconnected", not "Connected" */
 } rc;
 
@@ -67,10 +71,18 @@ session_lost(void)
 		    "%s; trying again in %llds",
 		    net_error, (long long)(delay + 999) / 1000);
 		session_say(LINE_ERROR, text);
+		str_copy(rc.said, net_error, sizeof(rc.said));
 		rc.down_since = now;
 		rc.tries = 0;
-	} else
+	} else {
 		rc.tries++;
+		if (net_reached && strcmp(net_error, rc.said) != 0) {
+			snprintf(text, sizeof(text), "%s; trying again in %llds",
+			    net_error, (long long)(delay + 999) / 1000);
+			session_say(LINE_ERROR, text);
+			str_copy(rc.said, net_error, sizeof(rc.said));
+		}
+	}
 	say_drop();
 	chathist_lost();
 	search_lost();

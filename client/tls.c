@@ -30,13 +30,35 @@ static char errbuf[256];
 static char known_file[4096];		/* "" when there is no home */
 static unsigned char peer[FINGERPRINT_LEN];	/* the last handshake's */
 
-/* Trusted by the user in this run: reconnects need not ask again even
- * when known_servers could not be written. */
-static struct {
+/* The user's answer about one certificate, kept for the run. */
+struct answer {
 	char host[256], port[32];
 	unsigned char digest[FINGERPRINT_LEN];
 	bool set;
-} accepted;
+};
+
+/* Trusted in this run: reconnects need not ask again even when
+ * known_servers could not be written. Refused in this run: a box that
+ * keeps answering in the server's place is asked about once, not at
+ * every reconnect; the real server's certificate is still taken. */
+static struct answer accepted, refused;
+
+static void
+answer_set(struct answer *a, const char *host, const char *port)
+{
+	str_copy(a->host, host, sizeof(a->host));
+	str_copy(a->port, port, sizeof(a->port));
+	memcpy(a->digest, peer, FINGERPRINT_LEN);
+	a->set = true;
+}
+
+static bool
+answer_is(const struct answer *a, const char *host, const char *port)
+{
+	return a->set && strcasecmp(a->host, host) == 0 &&
+	    strcmp(a->port, port) == 0 &&
+	    memcmp(a->digest, peer, FINGERPRINT_LEN) == 0;
+}
 
 /* OpenSSL's first queued error, or fallback; the queue is emptied. */
 static void
@@ -234,9 +256,7 @@ tls_trust(const char *host, const char *port, char fp[FINGERPRINT_STR_MAX],
 	v = SSL_get_verify_result(ssl);
 	if (v == X509_V_OK)
 		return TLS_TRUSTED;
-	if (accepted.set && strcasecmp(accepted.host, host) == 0 &&
-	    strcmp(accepted.port, port) == 0 &&
-	    memcmp(accepted.digest, peer, FINGERPRINT_LEN) == 0)
+	if (answer_is(&accepted, host, port))
 		return TLS_TRUSTED;
 	FILE *f = known_file[0] != '\0' ? fopen(known_file, "r") : NULL;
 	if (f != NULL) {
@@ -259,17 +279,26 @@ tls_trust(const char *host, const char *port, char fp[FINGERPRINT_STR_MAX],
 			return TLS_REFUSED;
 		}
 	}
+	if (answer_is(&refused, host, port)) {
+		snprintf(why, cap, "the certificate of %s:%s (%s) was refused "
+		    "earlier; natter asks again at its next start", host, port,
+		    fp);
+		return TLS_REFUSED;
+	}
 	snprintf(why, cap, "%s", X509_verify_cert_error_string(v));
 	return TLS_ASK;
+}
+
+void
+tls_refuse(const char *host, const char *port)
+{
+	answer_set(&refused, host, port);
 }
 
 bool
 tls_remember(const char *host, const char *port, char *err, size_t cap)
 {
-	str_copy(accepted.host, host, sizeof(accepted.host));
-	str_copy(accepted.port, port, sizeof(accepted.port));
-	memcpy(accepted.digest, peer, FINGERPRINT_LEN);
-	accepted.set = true;
+	answer_set(&accepted, host, port);
 	if (known_file[0] == '\0') {
 		snprintf(err, cap, "neither XDG_DATA_HOME nor HOME is set");
 		return false;

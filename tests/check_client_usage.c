@@ -242,6 +242,38 @@ START_TEST(startup_outage_said_as_connecting)
 }
 END_TEST
 
+/* An attempt that reaches a box and is turned away (a certificate
+ * refused: another machine answering in the server's place) is said,
+ * once per reason, amid attempts that reach nothing and are not. */
+START_TEST(outage_says_a_refused_certificate)
+{
+	struct buffer *s = window_server();
+	const char *changed = "the certificate of irc.test:6697 has changed";
+
+	session_init();
+	self.registered = false;
+	handle_connected();
+	net_stub_receive(":irc.test 001 alice :Welcome");
+	str_copy(net_error, "irc.test:6697: Connection reset by peer",
+	    sizeof(net_error));
+	net_stub_fd = -1;
+	self.registered = false;
+	handle_disconnected();
+	for (int i = 0; i < 6; i++) {
+		net_reached = i % 2 == 1;
+		str_copy(net_error, net_reached ? changed :
+		    "cannot connect to irc.test:6697: Connection refused",
+		    sizeof(net_error));
+		handle_disconnected();
+	}
+	ck_assert_uint_eq(count_lines(s, "Connection refused"), 0);
+	ck_assert_uint_eq(count_lines(s, "has changed"), 1);
+	ck_assert(strstr(last_text(s), "has changed; trying again in ") != NULL);
+	net_reached = false;
+	self.quit = true;
+}
+END_TEST
+
 /* A welcome burst as ngircd sends it. */
 static void
 burst(void)
@@ -826,6 +858,7 @@ usage_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, outage_said_once);
 	tcase_add_test(tc, startup_outage_said_as_connecting);
+	tcase_add_test(tc, outage_says_a_refused_certificate);
 	tcase_add_test(tc, reconnect_burst_quiet);
 	suite_add_tcase(s, tc);
 

@@ -367,7 +367,7 @@ fi
 # JOIN and filling through the wire.
 hist_n=${BENCH_HISTORY:-1000000}
 [ "$quick" = 1 ] && hist_n=${BENCH_HISTORY:-20000}
-if [ "$only" != clients ] && [ "$have_natterd" = 1 ] && [ -x "$HISTORY_BIN" ] &&
+if [ "$only" != clients ] && [ "$only" != tls ] && [ "$have_natterd" = 1 ] && [ -x "$HISTORY_BIN" ] &&
     [ "$hist_n" -gt 0 ]; then
 	hist_reps=200 hist_wire=250000
 	[ "$quick" = 1 ] && hist_reps=20 hist_wire=5000

@@ -126,6 +126,13 @@ START_TEST(register_refused)
 	ND_EXPECT(c, CS "carol :Unknown command bogus: try HELP$");
 	nd_send(c, "CS OP");
 	ND_EXPECT(c, CS "carol :Usage: OP #channel \\[nick\\]");
+
+	/* The founder's account dropped: the registration goes with it. */
+	nd_send(a, "PRIVMSG NickServ :DROP");
+	ND_EXPECT(a, " 901 alice ");
+	nd_send(c, "CS INFO #own");
+	ND_EXPECT(c, CS "carol :Channel #own is not registered$");
+	nd_quiet(c, "Founder");
 	nd_close(a);
 	nd_close(b);
 	nd_close(c);

@@ -623,6 +623,30 @@ command_find(const char *name, bool *ambiguous)
 	return *ambiguous ? NULL : found;
 }
 
+/* An ambiguous prefix answered with what it could be: "/wh" is /who,
+ * /whois or /whowas, so the user sees which to type. */
+static void
+ambiguous(struct buffer *b, const char *name)
+{
+	char text[LINE_TEXT_MAX];
+	size_t n = strlen(name), k;
+	int w;
+
+	w = snprintf(text, sizeof(text), "Ambiguous command /%s:", name);
+	k = w > 0 && (size_t)w < sizeof(text) ? (size_t)w : 0;
+	for (size_t i = 0; i < ncommands && k + 1 < sizeof(text); i++) {
+		if (strncasecmp(commands[i].name, name, n) != 0)
+			continue;
+		w = snprintf(text + k, sizeof(text) - k, " /%s",
+		    commands[i].name);
+		if (w < 0 || (size_t)w >= sizeof(text) - k)
+			break;
+		k += (size_t)w;
+	}
+	text[k] = '\0';
+	buffer_addf(b, LINE_ERROR, "%s", text);
+}
+
 bool
 command_run(struct buffer *b, const char *line)
 {
@@ -635,15 +659,16 @@ command_run(struct buffer *b, const char *line)
 	if (buf[0] != '/' || buf[1] == '/') {
 		/* Text; "//" sends the line from its second slash on. */
 		const char *text = buf[0] == '/' ? buf + 1 : buf;
+		/* In *list*, an empty line is an empty filter: all again. */
+		if (b->kind == BUFFER_LIST) {
+			list_input(b, text);
+			return true;
+		}
 		if (text[0] == '\0')
 			return true;
 		if (b->kind == BUFFER_SERVER) {
 			buffer_addf(b, LINE_ERROR,
 			    "This is the server buffer: use /join, /msg or /quote");
-			return true;
-		}
-		if (b->kind == BUFFER_LIST) {
-			list_input(b, text);
 			return true;
 		}
 		/* As in *list*: a number typed there is that result. */
@@ -672,7 +697,7 @@ command_run(struct buffer *b, const char *line)
 		args[n - 1] = '\0';
 	if ((c = command_find(name, &amb)) == NULL) {
 		if (amb)
-			buffer_addf(b, LINE_ERROR, "Ambiguous command /%s", name);
+			ambiguous(b, name);
 		else
 			buffer_addf(b, LINE_ERROR,
 			    "Unknown command /%s (try /help)", name);

@@ -541,6 +541,28 @@ ctcp_may_reply(void)
 	return true;
 }
 
+/* A CTCP reply answers a /ctcp typed where the user still is, so it is
+ * shown there; PING's, when it carries the milliseconds /ctcp sent,
+ * as the round trip. */
+static void
+ctcp_reply(const char *nick, const char *what, const char *arg)
+{
+	struct buffer *b = window_current();
+	char *end;
+	long long sent;
+
+	if (strcmp(what, "PING") == 0 && arg != NULL && arg[0] >= '0' &&
+	    arg[0] <= '9' && (sent = strtoll(arg, &end, 10), *end == '\0') &&
+	    sent <= time_now_ms()) {
+		long long ms = time_now_ms() - sent;
+		buffer_addf(b, LINE_INFO, "CTCP PING reply from %s: %lld.%03lld s",
+		    nick, ms / 1000, ms % 1000);
+		return;
+	}
+	buffer_addf(b, LINE_INFO, "CTCP %s reply from %s%s%s", what, nick,
+	    arg != NULL ? ": " : "", arg != NULL ? arg : "");
+}
+
 /*
  * A message to target shown in its buffer: a PRIVMSG or NOTICE, or a
  * multiline batch put together (multiline.c). msgid and reply (the
@@ -576,11 +598,14 @@ message(struct in *in, const char *target, char *text, bool notice,
 			 * are neither news nor to be answered. */
 			if (in->me || batch != NULL)
 				return;
+			if (notice) {
+				ctcp_reply(in->nick, text, arg);
+				return;
+			}
 			buffer_addf(window_server(), LINE_INFO,
-			    "CTCP %s %s from %s%s%s", text,
-			    notice ? "reply" : "request", in->nick,
+			    "CTCP %s request from %s%s%s", text, in->nick,
 			    arg != NULL ? ": " : "", arg != NULL ? arg : "");
-			if (notice || !ctcp_may_reply())
+			if (!ctcp_may_reply())
 				return;
 			if (strcmp(text, "VERSION") == 0)
 				net_sendf("NOTICE %s :\1VERSION natter %s\1",
@@ -963,14 +988,12 @@ h_whois(struct in *in)
 	    in->m->nparams);
 }
 
+/* WHO, a channel's modes and mask lists, an invitation: reply.c's. */
 static void
-h_channel_reply(struct in *in)
+h_reply(struct in *in)
 {
-	struct buffer *b = window_find(param(in, 1));
-	char text[512];
-
-	params_join(in->m, 1, text, sizeof(text));
-	buffer_addf(b != NULL ? b : window_server(), LINE_INFO, "%s", text);
+	reply_show(atoi(in->m->command), (const char *const *)in->m->params,
+	    in->m->nparams);
 }
 
 static void
@@ -1118,6 +1141,7 @@ static const struct handler {
 	{ "312", h_whois, 2 },
 	{ "313", h_whois, 2 },
 	{ "314", h_whois, 2 },
+	{ "315", h_reply, 2 },
 	{ "317", h_whois, 2 },
 	{ "318", h_whois, 2 },
 	{ "319", h_whois, 2 },
@@ -1125,7 +1149,7 @@ static const struct handler {
 	{ "321", h_list, 0 },
 	{ "322", h_list, 3 },
 	{ "323", h_list, 0 },
-	{ "324", h_channel_reply, 2 },
+	{ "324", h_reply, 2 },
 	{ "329", h_ignore, 0 },
 	{ "330", h_whois, 2 },
 	{ "335", h_whois, 2 },
@@ -1133,8 +1157,16 @@ static const struct handler {
 	{ "331", h_rpl_topic, 2 },
 	{ "332", h_rpl_topic, 3 },
 	{ "333", h_rpl_topic, 3 },
+	{ "341", h_reply, 3 },
+	{ "346", h_reply, 3 },
+	{ "347", h_reply, 2 },
+	{ "348", h_reply, 3 },
+	{ "349", h_reply, 2 },
+	{ "352", h_reply, 7 },
 	{ "353", h_names, 3 },
 	{ "366", h_endofnames, 2 },
+	{ "367", h_reply, 3 },
+	{ "368", h_reply, 2 },
 	{ "371", h_text_block, 2 },
 	{ "372", h_motd, 1 },
 	{ "373", h_text_block, 2 },
@@ -1190,20 +1222,21 @@ static const struct handler {
 	{ "WARN", h_standard_reply, 3 },
 };
 
-/* Any other numeric: errors where the user is looking, the rest (MOTD,
- * LUSERS, ...) in the server buffer. */
+/* Any other numeric: errors where the user is looking (reply.c words
+ * them), the rest in the server buffer. */
 static void
 h_numeric(struct in *in)
 {
 	int num = atoi(in->m->command);
 	char text[512];
 
+	if (num >= 400 && num < 600) {
+		reply_show(num, (const char *const *)in->m->params,
+		    in->m->nparams);
+		return;
+	}
 	params_join(in->m, 1, text, sizeof(text));
-	if (num >= 400 && num < 600)
-		buffer_addf(self.registered ? window_current() : window_server(),
-		    LINE_ERROR, "%s", text);
-	else
-		buffer_addf(window_server(), LINE_INFO, "%s", text);
+	buffer_addf(window_server(), LINE_INFO, "%s", text);
 }
 
 void

@@ -39,7 +39,7 @@ ignore_add(struct ignores *l, const char *mask, unsigned what)
 }
 
 bool
-ignore_remove(struct ignores *l, const char *which)
+ignore_remove(struct ignores *l, const char *which, struct ignore *gone)
 {
 	char full[IGNORE_MASK_MAX + 1];
 	char *end;
@@ -59,6 +59,8 @@ ignore_remove(struct ignores *l, const char *which)
 		if (i == l->n)
 			return false;
 	}
+	if (gone != NULL)
+		*gone = l->list[i];
 	memmove(&l->list[i], &l->list[i + 1], (l->n - i - 1) * sizeof(l->list[0]));
 	l->n--;
 	return true;
@@ -208,12 +210,13 @@ void
 unignore_cmd(struct buffer *b, char *args)
 {
 	char *which = strtok(args, " ");
+	struct ignore gone;
 
-	if (which == NULL || !ignore_remove(&ignores, which)) {
+	if (which == NULL || !ignore_remove(&ignores, which, &gone)) {
 		buffer_addf(b, LINE_ERROR, "Not ignored: %s (/ignore lists)",
 		    which != NULL ? which : "");
 		return;
 	}
-	buffer_addf(b, LINE_INFO, "No longer ignoring %s", which);
+	buffer_addf(b, LINE_INFO, "No longer ignoring %s", gone.mask);
 	ignore_save(b);
 }

@@ -3,8 +3,9 @@
  * collected until 323, then shown sorted (most users first, then by
  * name), numbered, and filtered: by /list's -min and mask, which go to
  * the server as ELIST conditions when it offers them (and are applied
- * here either way), and by text typed in the list buffer. There a
- * number or a channel name and Enter joins it.
+ * here either way), and by text typed in the list buffer (an empty
+ * line takes it away). There a number or a channel name and Enter
+ * joins it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,8 +143,9 @@ list_show(void)
 		    e->users, e->topic);
 	}
 	buffer_addf(b, LINE_INFO, "Type a number or a #channel and Enter to "
-	    "join; other text filters by name and topic; /list again to "
-	    "refresh");
+	    "join; other text filters by name and topic%s; /list again to "
+	    "refresh", lst.filter[0] != '\0' ? ", an empty line shows all" :
+	    "");
 	buffer_scroll_bottom(b);
 }
 

@@ -1095,6 +1095,21 @@ void whois_reply(int num, const char *const *params, size_t n);
 bool whois_open(const char *nick);
 
 /*
+ * reply.c: numeric replies no other module takes, as sentences: WHO's
+ * lines in the server buffer, a channel's modes and ban, exception and
+ * invite lists in its buffer, an invitation sent, and errors with what
+ * they are about first ("nobody: There was no such nickname").
+ */
+
+/* The line for numeric num with params[0..n) (params[0] is us), or 0
+ * when there is none; rows is how many entries the WHO or mask list
+ * that num ends had. */
+size_t reply_format(char *out, size_t cap, int num, const char *const *params,
+    size_t n, unsigned rows);
+/* A reply's line in the buffer it concerns. */
+void reply_show(int num, const char *const *params, size_t n);
+
+/*
  * ignore.c: /ignore nick|mask, /unignore, kept in $XDG_DATA_HOME/natter/
  * ignore. A match's messages, notices, CTCP and invites are hidden, live
  * and in history; with -all its joins, parts, quits and nick changes.
@@ -1118,8 +1133,9 @@ extern struct ignores ignores;
 /* Add mask (a nick alone is nick!*@*) or change what an equal one hides;
  * returns its index, or -1 when the list is full or it is not a mask. */
 int ignore_add(struct ignores *l, const char *mask, unsigned what);
-/* Remove a mask, or the entry numbered as /ignore lists it (1 first). */
-bool ignore_remove(struct ignores *l, const char *which);
+/* Remove a mask, or the entry numbered as /ignore lists it (1 first);
+ * what was removed goes to *gone unless it is NULL. */
+bool ignore_remove(struct ignores *l, const char *which, struct ignore *gone);
 /* Does a mask of l hiding any of what match nick!uh ("" uh: the server,
  * never hidden)? */
 bool ignore_matches(const struct ignores *l, const char *nick, const char *uh,

@@ -41,9 +41,12 @@ nick_problem(char *out, size_t cap, const char *nick)
 			if (c < 0x20 || c >= 0x7f)
 				snprintf(out, cap, "a nickname has only letters, "
 				    "digits and []\\`_^{|}-");
-			else
-				snprintf(out, cap, "a nickname cannot have %c in "
-				    "it, only letters, digits and []\\`_^{|}-", c);
+			else {
+				char what[2] = { (char)c, '\0' };
+				snprintf(out, cap, "a nickname cannot have %s in "
+				    "it, only letters, digits and []\\`_^{|}-",
+				    c == ' ' ? "a space" : what);
+			}
 			return true;
 		}
 		return false;

@@ -49,13 +49,16 @@ session_lost(void)
 	char text[NET_ERROR_MAX + 64];
 	int64_t now = time_mono_ms(), delay;
 
-	/* Leaving; or not registered yet and --no-retry asks to exit (69),
-	 * or the server was reached and turned us away (a password, a
+	/* Leaving; or line mode, which leaves reconnecting to whatever runs
+	 * it; or not registered yet and --no-retry asks to exit (69), or
+	 * the server was reached and turned us away (a password, a
 	 * certificate, TLS on a plain port), which it would only do again.
 	 * A server that cannot be reached (a box still booting) is tried
 	 * again, as irssi and WeeChat do. */
-	if (self.quit || (!rc.ever && (opt.no_retry || net_reached))) {
-		snprintf(text, sizeof(text), "Disconnected: %s", net_error);
+	if (self.quit || opt.pipe ||
+	    (!rc.ever && (opt.no_retry || net_reached))) {
+		snprintf(text, sizeof(text), rc.welcomed ? "Disconnected: %s" :
+		    "%s", net_error);
 		session_say(LINE_ERROR, text);
 		say_drop();
 		chathist_lost();

@@ -664,7 +664,10 @@ k_enter(void)
 	char line[EDIT_MAX * 4 + 1];
 	struct buffer *b = window_current();
 
-	if (edit_take(&b->edit, line, sizeof(line)) == 0)
+	/* An empty line says nothing, except in *list*, where it takes
+	 * the filter away. */
+	if (edit_take(&b->edit, line, sizeof(line)) == 0 &&
+	    b->kind != BUFFER_LIST)
 		return;
 	dirty |= DIRTY_INPUT;
 	/* Not connected: the line comes back, not lost (b is still open,

@@ -863,7 +863,7 @@ START_TEST(test_command_errors)
 	command_run(s, "/frobnicate now");
 	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Unknown command /frobnicate (try /help)");
 	command_run(s, "/q");
-	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Ambiguous command /q");
+	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Ambiguous command /q: /query /quit /quote");
 	command_run(s, "/join");
 	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Usage: /join #channel[,#channel] [key]");
 	command_run(s, "/me hi");
@@ -1754,7 +1754,7 @@ START_TEST(test_handle_messages)
 	window_select(window_index(c));
 	net_stub_receive(":irc.test 404 alice #lan :Cannot send to channel");
 	ck_assert_int_eq(last_line(c)->kind, LINE_ERROR);
-	ck_assert_str_eq(LINE_TEXT(last_line(c)), "#lan Cannot send to channel");
+	ck_assert_str_eq(LINE_TEXT(last_line(c)), "#lan: Cannot send to channel");
 }
 END_TEST
 

@@ -84,6 +84,10 @@ START_TEST(nick_problems)
 	ck_assert(nick_problem(why, sizeof(why), "a.b"));
 	ck_assert_str_eq(why, "a nickname cannot have . in it, only letters, "
 	    "digits and []\\`_^{|}-");
+	/* A space is named: "cannot have   in it" reads as nothing. */
+	ck_assert(nick_problem(why, sizeof(why), "jo smith"));
+	ck_assert_str_eq(why, "a nickname cannot have a space in it, only "
+	    "letters, digits and []\\`_^{|}-");
 	ck_assert(nick_problem(why, sizeof(why), "jos\xc3\xa9"));
 	ck_assert(nick_problem(why, sizeof(why),
 	    "abcdefghijabcdefghijabcdefghij1"));
@@ -274,6 +278,38 @@ START_TEST(outage_says_a_refused_certificate)
 }
 END_TEST
 
+/* Line mode does not reconnect, so it does not say it will. */
+START_TEST(pipe_outage_said_as_final)
+{
+	struct buffer *s = window_server();
+
+	session_init();
+	opt.pipe = true;
+	self.registered = false;
+	net_reached = false;
+	str_copy(net_error, "cannot connect to irc.test:6667: Connection "
+	    "refused", sizeof(net_error));
+	net_stub_fd = -1;
+	handle_disconnected();
+	ck_assert(!session_waiting());
+	ck_assert_str_eq(last_text(s), "cannot connect to irc.test:6667: "
+	    "Connection refused");
+	/* Nor after it was connected. */
+	net_stub_fd = 3;
+	handle_connected();
+	net_stub_receive(":irc.test 001 alice :Welcome");
+	str_copy(net_error, "irc.test:6667: Connection reset by peer",
+	    sizeof(net_error));
+	net_stub_fd = -1;
+	self.registered = false;
+	handle_disconnected();
+	ck_assert(!session_waiting());
+	ck_assert_str_eq(last_text(s), "Disconnected: irc.test:6667: "
+	    "Connection reset by peer");
+	opt.pipe = false;
+}
+END_TEST
+
 /* A welcome burst as ngircd sends it. */
 static void
 burst(void)
@@ -461,11 +497,13 @@ START_TEST(ignore_masks)
 	/* The server's own lines (no user@host) are never hidden. */
 	ck_assert(!ignore_matches(&l, "bob", "", IGNORE_MSGS));
 
-	ck_assert(ignore_remove(&l, "2"));
+	struct ignore gone;
+	ck_assert(ignore_remove(&l, "2", &gone));
+	ck_assert_str_eq(gone.mask, "*!*@*.spam.example");
 	ck_assert_str_eq(l.list[1].mask, "tr?ll*!~x@*");
-	ck_assert(ignore_remove(&l, "BOB"));
-	ck_assert(!ignore_remove(&l, "bob"));
-	ck_assert(!ignore_remove(&l, "9"));
+	ck_assert(ignore_remove(&l, "BOB", NULL));
+	ck_assert(!ignore_remove(&l, "bob", NULL));
+	ck_assert(!ignore_remove(&l, "9", NULL));
 	ck_assert_uint_eq(l.n, 1);
 	for (int i = 0; i < IGNORE_MAX; i++) {
 		char m[16];
@@ -573,6 +611,133 @@ START_TEST(ignore_hides_lines)
 }
 END_TEST
 
+/* --- replies natter has words for: WHO, channel lists, errors */
+
+START_TEST(who_lines)
+{
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL);
+	struct buffer *s = window_server();
+
+	window_select(window_index(c));
+	net_stub_receive(":irc.test 352 alice #lan ~bob host.lan irc.test bob H@ :0 Bob Smith");
+	net_stub_receive(":irc.test 352 alice #lan carol c.lan irc.test carol G :2 Carol");
+	net_stub_receive(":irc.test 315 alice #lan :End of /WHO list.");
+	/* In the server buffer, as irssi's and WeeChat's are; one line a
+	 * user, with no hop count, server or flag letters. */
+	ck_assert_uint_eq(count_lines(s, "#lan @bob (~bob@host.lan): Bob Smith"), 1);
+	ck_assert_uint_eq(count_lines(s, "#lan carol (carol@c.lan): Carol (away)"), 1);
+	ck_assert_str_eq(last_text(s), "End of /WHO list for #lan: 2 users");
+	ck_assert_uint_eq(count_lines(c, "bob"), 0);
+	net_stub_receive(":irc.test 315 alice nobody :End of /WHO list.");
+	ck_assert_str_eq(last_text(s), "End of /WHO list for nobody: no one");
+}
+END_TEST
+
+START_TEST(channel_lists)
+{
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL);
+	struct buffer *q = window_open("bob", BUFFER_QUERY);
+	struct buffer *s = window_server();
+	uint64_t before = s->seq;
+
+	window_select(window_index(q));
+	net_stub_receive(":irc.test 324 alice #lan +nt");
+	ck_assert_str_eq(last_text(c), "Modes of #lan: +nt");
+	net_stub_receive(":irc.test 324 alice #lan +lk 10 :secret");
+	ck_assert_str_eq(last_text(c), "Modes of #lan: +lk 10 secret");
+	/* Bans in the channel's buffer, the time as a date, counted. */
+	net_stub_receive(":irc.test 367 alice #lan troll!*@* bob 1796392920");
+	net_stub_receive(":irc.test 367 alice #lan *!*@spam.example irc.test");
+	net_stub_receive(":irc.test 368 alice #lan :End of channel ban list");
+	ck_assert_uint_eq(count_lines(c, "Ban: troll!*@* (set by bob, Fri 4 Dec 14:02)"), 1);
+	ck_assert_uint_eq(count_lines(c, "Ban: *!*@spam.example (set by irc.test)"), 1);
+	ck_assert_str_eq(last_text(c), "2 bans on #lan");
+	net_stub_receive(":irc.test 368 alice #lan :End of channel ban list");
+	ck_assert_str_eq(last_text(c), "No bans on #lan");
+	net_stub_receive(":irc.test 348 alice #lan friend!*@* bob 1796392920");
+	net_stub_receive(":irc.test 349 alice #lan :End of channel exception list");
+	ck_assert_uint_eq(count_lines(c, "Ban exception: friend!*@*"), 1);
+	ck_assert_str_eq(last_text(c), "1 ban exception on #lan");
+	net_stub_receive(":irc.test 347 alice #lan :End of channel invite list");
+	ck_assert_str_eq(last_text(c), "No invite exceptions on #lan");
+	/* An invitation that went out is said where it was typed. */
+	net_stub_receive(":irc.test 341 alice carol #lan");
+	ck_assert_str_eq(last_text(q), "Inviting carol to #lan");
+	ck_assert_uint_eq(s->seq, before);
+}
+END_TEST
+
+/* An error names what it is about, apart from the server's words. */
+START_TEST(error_numerics_named)
+{
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL);
+
+	window_select(window_index(c));
+	net_stub_receive(":irc.test 406 alice nobody :There was no such nickname");
+	ck_assert_str_eq(last_text(c), "nobody: There was no such nickname");
+	net_stub_receive(":irc.test 482 alice #lan :You're not channel operator");
+	ck_assert_str_eq(last_text(c), "#lan: You're not channel operator");
+	net_stub_receive(":irc.test 443 alice bob #lan :is already on channel");
+	ck_assert_str_eq(last_text(c), "bob #lan: is already on channel");
+	net_stub_receive(":irc.test 481 alice :Permission Denied");
+	ck_assert_str_eq(last_text(c), "Permission Denied");
+}
+END_TEST
+
+/* A CTCP reply answers what was typed where it was typed; PING's says
+ * how long it took. */
+START_TEST(ctcp_reply_here)
+{
+	struct buffer *q = window_open("bob", BUFFER_QUERY);
+	char line[128];
+
+	window_select(window_index(q));
+	net_stub_receive(":bob!b@lan NOTICE alice :\1VERSION irssi 1.4\1");
+	ck_assert_str_eq(last_text(q), "CTCP VERSION reply from bob: irssi 1.4");
+	snprintf(line, sizeof(line), ":bob!b@lan NOTICE alice :\1PING %lld\1",
+	    (long long)time_now_ms() - 1500);
+	net_stub_receive(line);
+	ck_assert_msg(strncmp(last_text(q), "CTCP PING reply from bob: 1.5", 29) == 0,
+	    "%s", last_text(q));
+	/* A request is the server buffer's business. */
+	net_stub_receive(":bob!b@lan PRIVMSG alice :\1TIME\1");
+	ck_assert_uint_eq(count_lines(window_server(), "CTCP TIME request from bob"), 1);
+}
+END_TEST
+
+/* An ambiguous prefix says what it could be. */
+START_TEST(ambiguous_named)
+{
+	struct buffer *s = window_server();
+
+	command_run(s, "/wh");
+	ck_assert_str_eq(last_text(s), "Ambiguous command /wh: /who /whois /whowas");
+	command_run(s, "/q");
+	ck_assert_str_eq(last_text(s), "Ambiguous command /q: /query /quit /quote");
+}
+END_TEST
+
+/* /unignore says which mask went, also when it was named by number. */
+START_TEST(unignore_names_mask)
+{
+	char dir[] = "/tmp/natter-ignore.XXXXXX", args[64], path[256];
+	struct buffer *c = window_open("#lan", BUFFER_CHANNEL);
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ignore_init(dir, NULL);
+	str_copy(args, "*!*@spam.example", sizeof(args));
+	ignore_cmd(c, args);
+	str_copy(args, "1", sizeof(args));
+	unignore_cmd(c, args);
+	ck_assert_str_eq(last_text(c), "No longer ignoring *!*@spam.example");
+	data_path(path, sizeof(path), dir, NULL, "ignore");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/natter", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+END_TEST
+
 /* --- list: a buffer of channels */
 
 START_TEST(list_filters_and_requests)
@@ -635,6 +800,9 @@ START_TEST(list_buffer_sorted)
 	ck_assert_str_eq(net_sent[1], "JOIN #kids");
 	command_run(l, "9");
 	ck_assert_str_eq(last_text(l), "No line 9 here");
+	/* An empty line takes the filter away. */
+	command_run(l, "");
+	ck_assert_uint_eq(count_lines(l, "3. #kids"), 1);
 	/* It is no conversation: /me and the like are refused there. */
 	net_stub_reset();
 	command_run(l, "/me waves");
@@ -859,6 +1027,7 @@ usage_suite(void)
 	tcase_add_test(tc, outage_said_once);
 	tcase_add_test(tc, startup_outage_said_as_connecting);
 	tcase_add_test(tc, outage_says_a_refused_certificate);
+	tcase_add_test(tc, pipe_outage_said_as_final);
 	tcase_add_test(tc, reconnect_burst_quiet);
 	suite_add_tcase(s, tc);
 
@@ -873,6 +1042,16 @@ usage_suite(void)
 	tcase_add_test(tc, ignore_masks);
 	tcase_add_test(tc, ignore_file_kept);
 	tcase_add_test(tc, ignore_hides_lines);
+	tcase_add_test(tc, unignore_names_mask);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("replies");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, who_lines);
+	tcase_add_test(tc, channel_lists);
+	tcase_add_test(tc, error_numerics_named);
+	tcase_add_test(tc, ctcp_reply_here);
+	tcase_add_test(tc, ambiguous_named);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("list");

@@ -359,6 +359,20 @@ db_load(void)
 	}
 	for (size_t i = 0; i < acc.n; i++)
 		readmark_clean(&acc.list[i]->marks);
+	if (sqlite3_finalize(st) != SQLITE_OK)
+		return false;
+	/* The channels each registered (history.c's rows), for ChanServ's
+	 * cap; none in a file hist_open has not made yet (--add-account). */
+	if (sqlite3_prepare_v2(acc.db, "SELECT owner, count(*) FROM channels"
+	    " WHERE registered > 0 GROUP BY owner", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return true;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		struct account *a = name != NULL ? account_find(name) : NULL;
+		if (a != NULL)
+			a->nchans = sqlite3_column_int(st, 1);
+	}
 	return sqlite3_finalize(st) == SQLITE_OK;
 }
 

@@ -153,6 +153,16 @@ cs_register(struct client *c, char **argv, int argc)
 		cs_reply(c, "Channel %s is already registered", ch->name);
 		return;
 	}
+	struct account *a = account_find(acc);
+	if (a == NULL)
+		return;
+	if (a->nchans >= CHANSERV_PER_ACCOUNT &&
+	    (c->umodes & UMODE_OPER) == 0) {
+		cs_reply(c, "You have already registered %d channels: drop one "
+		    "first", CHANSERV_PER_ACCOUNT);
+		return;
+	}
+	a->nchans++;
 	str_copy(ch->owner, acc, sizeof(ch->owner));
 	ch->registered = time_now_ms() / 1000;
 	chanstate_save(ch);
@@ -179,6 +189,9 @@ cs_drop(struct client *c, char **argv, int argc)
 		cs_reply(c, "Only the founder of %s may do that", name);
 		return;
 	}
+	struct account *a = account_find(o.owner);
+	if (o.registered != 0 && a != NULL && a->nchans > 0)
+		a->nchans--;
 	if (o.ch != NULL) {
 		/* Live, it stays as it is, without its accounts; what is kept
 		 * of it when it empties is then as for any channel. */

@@ -844,6 +844,7 @@ struct account {
 	char certs[ACCOUNT_CERTS_MAX][FINGERPRINT_STR_MAX];
 	uint8_t ncerts;
 	struct readmarks marks;	/* shared by the account's connections */
+	unsigned nchans;	/* channels it registered (ChanServ) */
 };
 
 /* Write a's changed read markers at the next account_commit. */
@@ -970,6 +971,8 @@ void nickserv_expire(struct client *c);
  */
 
 #define CHANSERV_NICK "ChanServ"
+/* Channels an account may register: each is kept on disk for good. */
+#define CHANSERV_PER_ACCOUNT 15
 
 void chanserv_message(struct client *c, const char *text);
 

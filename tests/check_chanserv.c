@@ -383,6 +383,45 @@ START_TEST(info_secret)
 }
 END_TEST
 
+/* An account registers CHANSERV_PER_ACCOUNT (15) channels at most,
+ * counted again from the database after a restart. */
+START_TEST(register_cap)
+{
+	struct nd_server s;
+	const char *db = db_path();
+
+	nd_start(&s, (const char *[]){ "--db", db, NULL });
+	struct nd_conn *a = logged_in(&s, "alice", "alice-pw", true);
+	for (int i = 0; i < 16; i++) {
+		nd_send(a, "JOIN #c%d", i);
+		ND_EXPECT(a, " 366 ");
+	}
+	for (int i = 0; i < 16; i++)
+		nd_send(a, "CS REGISTER #c%d", i);
+	for (int i = 0; i < 15; i++)
+		ND_EXPECT(a, CS "alice :Channel #c[0-9]+ successfully "
+		    "registered$");
+	ND_EXPECT(a, CS "alice :You have already registered 15 channels: "
+	    "drop one first$");
+	nd_send(a, "CS DROP #c0");
+	ND_EXPECT(a, CS "alice :Channel #c0 is now unregistered$");
+	nd_send(a, "CS REGISTER #c15");
+	ND_EXPECT(a, CS "alice :Channel #c15 successfully registered$");
+	gone(a);
+	nd_finish(&s);
+
+	nd_start(&s, (const char *[]){ "--db", db, NULL });
+	a = logged_in(&s, "alice", "alice-pw", false);
+	join(a, "#c0");
+	nd_send(a, "CS REGISTER #c0");
+	ND_EXPECT(a, CS "alice :You have already registered 15 channels: "
+	    "drop one first$");
+	nd_close(a);
+	nd_finish(&s);
+	db_cleanup();
+}
+END_TEST
+
 static Suite *
 chanserv_suite(void)
 {
@@ -395,6 +434,7 @@ chanserv_suite(void)
 	tcase_add_test(tc, drop_empty);
 	tcase_add_test(tc, kept_in_memory);
 	tcase_add_test(tc, info_secret);
+	tcase_add_test(tc, register_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }

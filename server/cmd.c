@@ -19,14 +19,17 @@ int cmd_rows_asked;
  * To add a command (CHATHISTORY, say): a row here and a cmd_fn
  * prototype in natterd.h. min_params is checked before the call; the
  * usage and summary are what HELP says. CMD_LONG marks those whose
- * answers can run to many lines: they cost flood tokens by them. The busiest commands come first.
+ * answers can run to many lines: they cost flood tokens by them.
+ * CMD_STORES those that add to history: while it is behind the disk,
+ * their sender's lines wait (loop_wait_disk). The busiest commands come
+ * first.
  */
 static const struct command commands[] = {
-	{ "PRIVMSG", cmd_privmsg, 0, CMD_REGONLY,
+	{ "PRIVMSG", cmd_privmsg, 0, CMD_REGONLY | CMD_STORES,
 	    "<target>[,<target>...] <text>", "send a message to channels or users" },
-	{ "NOTICE", cmd_notice, 0, CMD_REGONLY,
+	{ "NOTICE", cmd_notice, 0, CMD_REGONLY | CMD_STORES,
 	    "<target>[,<target>...] <text>", "send a notice, never answered automatically" },
-	{ "TAGMSG", cmd_tagmsg, 1, CMD_REGONLY,
+	{ "TAGMSG", cmd_tagmsg, 1, CMD_REGONLY | CMD_STORES,
 	    "<target>", "send only tags (message-tags)" },
 	{ "PING", cmd_ping, 0, CMD_PREREG,
 	    "<token>", "ask for a PONG with the token" },
@@ -133,8 +136,8 @@ cmd_each(void (*fn)(const struct command *, void *), void *arg)
 		fn(&commands[i], arg);
 }
 
-bool
-cmd_is_long(const char *line, size_t len)
+int
+cmd_line_flags(const char *line, size_t len)
 {
 	const char *p = line, *end = line + len;
 	char word[16];
@@ -152,7 +155,7 @@ cmd_is_long(const char *line, size_t len)
 		word[n++] = *p++;
 	word[n] = '\0';
 	const struct command *cmd = cmd_find(word);
-	return cmd != NULL && (cmd->flags & CMD_LONG) != 0;
+	return cmd != NULL ? cmd->flags : 0;
 }
 
 void

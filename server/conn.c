@@ -21,6 +21,7 @@
 #define CONN_READ_MAX 65536
 #define OBUF_PRIVATE_MIN 2048
 #define LABEL_MAX 64
+#define SHED_RESCAN 65536	/* see shed */
 
 size_t conn_queued;
 size_t conn_count;
@@ -186,24 +187,34 @@ sendq_exceeded(struct client *c)
  * the most are dropped as if past their own sendq, whoever they are,
  * until the total is back under it. Checked as output is queued, so a
  * pass never ends far above it; each call queues at most a line or a
- * shared buffer more.
+ * shared buffer more. Output that waits for the disk is no one's doing
+ * (bounded by the history's backlog instead): it may stay over.
  */
 static void
 shed(void)
 {
 	static bool shedding;	/* sendq_exceeded's ERROR is queued too */
+	/* Over the cap with no one to drop (what is queued waits for the
+	 * disk, loop_most_output): look again only once SHED_RESCAN more
+	 * is queued, not at every line. */
+	static size_t none_at;
+	struct client *c;
 
-	if (cfg.max_output == 0 || conn_queued <= cfg.max_output || shedding)
+	if (cfg.max_output == 0 || conn_queued <= cfg.max_output) {
+		none_at = 0;
+		return;
+	}
+	if (shedding || (none_at != 0 && conn_queued < none_at + SHED_RESCAN))
 		return;
 	shedding = true;
-	log_info("--max-output reached (%zu bytes queued): dropping the "
-	    "clients with the most", conn_queued);
-	while (conn_queued > cfg.max_output) {
-		struct client *c = loop_most_output();
-		if (c == NULL)
-			break;
+	for (bool logged = false; conn_queued > cfg.max_output &&
+	    (c = loop_most_output()) != NULL; logged = true) {
+		if (!logged)
+			log_info("--max-output reached (%zu bytes queued): "
+			    "dropping the clients with the most", conn_queued);
 		sendq_exceeded(c);
 	}
+	none_at = conn_queued > cfg.max_output ? conn_queued : 0;
 	shedding = false;
 }
 
@@ -881,11 +892,22 @@ conn_process(struct client *c)
 		 * PONG to a PING would only come after the backlog). */
 		c->last_read = now;
 		c->ping_sent = 0;
-		if (st == FRAME_LINE && loop_spent() && cmd_is_long(line, len)) {
+		int flags = st == FRAME_LINE ? cmd_line_flags(line, len) : 0;
+		bool spent = (flags & CMD_LONG) != 0 && loop_spent();
+		/* A message while the disk is behind waits, and only its
+		 * sender with it: what readers hold for messages not yet
+		 * stored stays bounded (hist_backlogged), and everyone
+		 * else's PINGs are answered meanwhile. */
+		bool disk = !spent && (flags & CMD_STORES) != 0 &&
+		    hist_backlogged(HIST_HELD_MAX);
+		if (spent || disk) {
 			c->deferred = xmalloc(len + 1);
 			memcpy(c->deferred, line, len + 1);
 			c->deferred_len = len;
-			loop_defer(c);
+			if (spent)
+				loop_defer(c);
+			else
+				loop_wait_disk(c);
 			break;
 		}
 		if (st == FRAME_OVERLONG)

@@ -28,6 +28,7 @@
 #define HIST_UPKEEP_MS 1000	/* the thread looks for upkeep this often */
 #define HIST_DAY_MS INT64_C(86400000)
 #define HIST_BACKLOG_MAX 1000	/* messages waiting behind the commit under way */
+#define HIST_LINE_EXTRA 128	/* a relayed line's prefix and server tags */
 #define HIST_COMMIT_BUCKETS 12	/* messages a commit: 1, 2-3, ..., 2048 and up */
 
 static const struct hist_pos hist_min = { INT64_MIN, INT64_MIN };
@@ -69,6 +70,7 @@ struct hist_batch {
 	struct hist_op *ops;
 	size_t n, cap;
 	struct hold *chan_hold;	/* channel rows: resolved stored either way */
+	size_t bytes;		/* its messages' lines as relayed */
 	bool stored;		/* set by the thread before it counts it */
 };
 
@@ -92,6 +94,7 @@ static struct {
 	struct hist_batch *todo, **todo_tail;
 	uint64_t finished;	/* batches stored or lost */
 	size_t waiting;		/* messages in todo */
+	size_t waiting_bytes;	/* their bytes (hist_batch's) */
 	bool stop;
 	int wake[2];		/* thread -> loop */
 
@@ -296,6 +299,7 @@ hist_take(void)
 	hq.todo = NULL;
 	hq.todo_tail = &hq.todo;
 	hq.waiting = 0;
+	hq.waiting_bytes = 0;
 	return list;
 }
 
@@ -384,6 +388,7 @@ hist_thread_start(char *err, size_t errcap)
 	hq.todo = NULL;
 	hq.todo_tail = &hq.todo;
 	hq.waiting = 0;
+	hq.waiting_bytes = 0;
 	hq.stop = false;
 	hq.handed = hq.collected = hq.finished = 0;
 	int rc = pthread_create(&hq.thread, NULL, hist_thread, NULL);
@@ -520,6 +525,7 @@ hist_commit(void)
 	*hq.todo_tail = b;
 	hq.todo_tail = &b->next;
 	hq.waiting += msgs;
+	hq.waiting_bytes += b->bytes;
 	pthread_cond_signal(&hq.work);
 	pthread_mutex_unlock(&hq.mu);
 }
@@ -557,12 +563,14 @@ hist_collect(void)
 }
 
 bool
-hist_backlogged(void)
+hist_backlogged(size_t bytes_max)
 {
 	if (!hq.running)
 		return false;
+	size_t cur = hq.cur != NULL ? hq.cur->bytes : 0;
 	pthread_mutex_lock(&hq.mu);
-	bool full = hq.waiting >= HIST_BACKLOG_MAX;
+	bool full = hq.waiting >= HIST_BACKLOG_MAX ||
+	    hq.waiting_bytes + cur >= bytes_max;
 	pthread_mutex_unlock(&hq.mu);
 	return full;
 }
@@ -669,6 +677,7 @@ hist_add(const struct hist_msg *m, const char *key)
 
 	if (store == NULL || key == NULL || key[0] == '\0')
 		return NULL;
+	const char *orig_tags = m->tags;
 	hist_tags_filter(tags, m->tags);
 	/* A TAGMSG is kept only as a reaction, which belongs with the
 	 * message it names (its +draft/reply) for every later reader;
@@ -687,6 +696,13 @@ hist_add(const struct hist_msg *m, const char *key)
 		return NULL;
 	}
 	struct hist_op *op = batch_op(OP_MSG);
+	/* The line readers hold has the sender's tags whole, not only the
+	 * kept ones. */
+	const char *const parts[] = { m->source, m->target, orig_tags,
+	    m->text };
+	hq.cur->bytes += HIST_LINE_EXTRA;
+	for (size_t i = 0; i < nitems(parts); i++)
+		hq.cur->bytes += parts[i] != NULL ? strlen(parts[i]) : 0;
 	op->m = *m;
 	const char **const dst[] = { &op->m.source, &op->m.target,
 	    &op->m.command, &op->m.tags, &op->m.text, &op->key };

@@ -53,6 +53,7 @@ static struct clist throttled = { .bit = IO_THROTTLED };
 static struct clist held = { .bit = IO_HELD };	/* output waits for a hold */
 static struct clist more = { .bit = IO_MORE };	/* long answers under way */
 static struct clist deferred = { .bit = IO_DEFERRED };	/* c->deferred */
+static struct clist disk = { .bit = IO_DISK };	/* c->deferred, for history */
 static uint32_t pass_long;	/* see PASS_LONG_MAX */
 
 
@@ -119,6 +120,11 @@ loop_add_client(struct client *c)
 	loop_timer_at(c->accepted + reg_timeout_ms());
 }
 
+/*
+ * A client whose next output waits for the disk (messages not stored
+ * yet) is not the one holding output back: it has read all it was
+ * sent. Only those whose released output sits unread are chosen.
+ */
 struct client *
 loop_most_output(void)
 {
@@ -126,10 +132,14 @@ loop_most_output(void)
 
 	for (size_t i = 0; i < npfd; i++) {
 		struct client *c = owners[i];
-		if (c != NULL && c->state == CONN_OPEN &&
-		    (c->io & IO_SENDQ) == 0 && c->outbytes > 0 &&
-		    (most == NULL || c->outbytes > most->outbytes))
-			most = c;
+		if (c == NULL || c->state != CONN_OPEN ||
+		    (c->io & IO_SENDQ) != 0 || c->outbytes == 0 ||
+		    (most != NULL && c->outbytes <= most->outbytes))
+			continue;
+		if (c->outhead < c->outn &&
+		    obuf_show(c->outq[c->outhead].b) == OB_WAIT)
+			continue;
+		most = c;
 	}
 	return most;
 }
@@ -213,7 +223,7 @@ loop_dirty(struct client *c)
 void
 loop_want_read(struct client *c, bool on)
 {
-	if (on && (c->io & (IO_MORE | IO_DEFERRED)) == 0)
+	if (on && (c->io & (IO_MORE | IO_DEFERRED | IO_DISK)) == 0)
 		pfds[c->slot].events |= POLLIN;
 	else
 		pfds[c->slot].events &= ~POLLIN;
@@ -291,6 +301,33 @@ run_deferred(void)
 	for (size_t i = 0; i < n && !loop_spent(); i++) {
 		struct client *c = due[i];
 		clist_del(&deferred, c);
+		if ((c->io & IO_THROTTLED) == 0)
+			loop_want_read(c, true);
+		conn_run_deferred(c);
+	}
+}
+
+void
+loop_wait_disk(struct client *c)
+{
+	clist_add(&disk, c);
+	pfds[c->slot].events &= ~POLLIN;
+}
+
+/* History has caught up: the messages that waited for it, in turn,
+ * until it is behind again. */
+static void
+run_disk(void)
+{
+	struct client *due[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < disk.n && n < nitems(due); i++)
+		due[n++] = disk.v[i];
+	for (size_t i = 0; i < n && !hist_backlogged(HIST_HELD_MAX);
+	    i++) {
+		struct client *c = due[i];
+		clist_del(&disk, c);
 		if ((c->io & IO_THROTTLED) == 0)
 			loop_want_read(c, true);
 		conn_run_deferred(c);
@@ -477,6 +514,7 @@ drop_client(struct client *c)
 	unhold(c);
 	clist_del(&more, c);
 	clist_del(&deferred, c);
+	clist_del(&disk, c);
 	drain_input(c);
 	slot_remove(c);
 	tls_close(c);
@@ -643,21 +681,9 @@ loop_run(void)
 		slot_new(hist_fd, NULL);
 
 	while (!got_term) {
-		int n;
-		bool paused = hist_fd != -1 && hist_backlogged();
-		if (paused) {
-			/* The disk is behind a burst: read nobody until it
-			 * catches up (the kernel's buffers hold the input),
-			 * as an inline commit would have slowed everyone. */
-			struct pollfd pf = { hist_fd, POLLIN, 0 };
-			struct timespec ts = { 0, 100 * 1000000L };
-			n = ppoll(&pf, 1, &ts, &unblocked);
-			if (n > 0 && hist_collect())
-				loop_release();
-			n = 0;
-		} else
-			n = wait_events(poll_timeout(time_mono_ms(),
-			    prune_more));
+		/* The disk behind a burst holds back only the messages'
+		 * senders (loop_wait_disk), woken by hist_fd. */
+		int n = wait_events(poll_timeout(time_mono_ms(), prune_more));
 		if (n < 0 && errno != EINTR)
 			fatal("poll");
 		if (got_hup) {
@@ -668,8 +694,11 @@ loop_run(void)
 		if (got_term)
 			break;
 		pass_long = 0;
-		if (deferred.n > 0 && !paused)
+		if (deferred.n > 0)
 			run_deferred();
+		/* Those who waited for the disk before this pass's input. */
+		if (disk.n > 0)
+			run_disk();
 
 		/* Entries accepted during the pass are appended with no events;
 		 * stop once all n ready ones are seen. */
@@ -714,9 +743,9 @@ loop_run(void)
 		}
 
 		int64_t now = time_mono_ms();
-		if (throttled.n > 0 && !paused)
+		if (throttled.n > 0)
 			run_throttled(now);
-		if (more.n > 0 && !paused)
+		if (more.n > 0)
 			run_more();
 		if (timer_next != 0 && now >= timer_next)
 			run_timers(now);

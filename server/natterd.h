@@ -224,6 +224,7 @@ enum {
 	IO_HELD = 1 << 3,	/* output waits for a hold (loop's held list) */
 	IO_MORE = 1 << 4,	/* a long answer under way (loop's more list) */
 	IO_DEFERRED = 1 << 5,	/* a long command waits for the next pass */
+	IO_DISK = 1 << 6,	/* a message waits for history (loop's disk list) */
 };
 
 /* TLS progress (struct client's tls_state), only on a TLS connection. */
@@ -333,7 +334,8 @@ struct client {
 	char **invites;		/* folded channel names this client may enter */
 	struct monlist *monitor;	/* MONITOR targets; NULL when none */
 	struct more *more;	/* a long answer under way; NULL when none */
-	char *deferred;		/* a CMD_LONG line left for the next pass */
+	char *deferred;		/* a CMD_LONG line left for the next pass,
+				 * or a CMD_STORES one left for the disk */
 	size_t deferred_len;
 	struct readmarks marks;	/* read markers while not logged in */
 	struct mlbatch *ml;	/* a draft/multiline batch being sent, or NULL */
@@ -687,6 +689,7 @@ enum {
 	CMD_REGONLY = 1 << 1,	/* only after registration (451) */
 	CMD_OPER = 1 << 2,	/* only for IRC operators (481) */
 	CMD_LONG = 1 << 3,	/* a long answer: costs flood tokens by its lines */
+	CMD_STORES = 1 << 4,	/* adds to history: waits while it is behind */
 };
 /* A CMD_LONG command costs one more flood token per this many lines of
  * its answer, so asking for long answers again and again is paced like
@@ -718,8 +721,9 @@ void cmd_dispatch(struct client *c, struct irc_msg *m, int64_t time_ms,
 extern int64_t cmd_time_ms;
 /* Rows the history query being run asks for (0 before it runs). */
 extern int cmd_rows_asked;
-/* The raw line (tags, source and all) is a CMD_LONG command. */
-bool cmd_is_long(const char *line, size_t len);
+/* The CMD_* flags of the raw line's command (tags, source and all); 0
+ * when it is none. */
+int cmd_line_flags(const char *line, size_t len);
 
 cmd_fn cmd_away, cmd_cap, cmd_invite, cmd_ison, cmd_join, cmd_kick,
     cmd_kill, cmd_list, cmd_lusers, cmd_mode, cmd_motd, cmd_names,
@@ -1095,6 +1099,10 @@ void loop_spend(uint32_t lines);
 bool loop_spent(void);
 /* c->deferred is set: run it, and c's lines after it, next pass. */
 void loop_defer(struct client *c);
+/* c->deferred is set, a message while history is backlogged: run it,
+ * and c's lines after it, once history has caught up. Only its sender
+ * waits; everyone else's lines are read and answered meanwhile. */
+void loop_wait_disk(struct client *c);
 
 /*
  * history.c: stored messages, whichever store keeps them: an SQLite file
@@ -1182,11 +1190,19 @@ bool hist_collect(void);
 /* Wait until everything handed over is stored (or lost), and collect. */
 void hist_sync(void);
 /* Whether the storage thread is so far behind (a burst faster than the
- * disk) that the loop should read no more messages until it catches up:
- * HIST_BACKLOG_MAX messages already wait behind the commit under way.
- * The held output of what is in flight stays bounded, as an inline
- * commit once bounded it. */
-bool hist_backlogged(void);
+ * disk) that the loop should take no more messages until it catches up:
+ * HIST_BACKLOG_MAX messages, or bytes_max bytes of their lines as
+ * relayed, already wait behind the commit under way. The held output of
+ * what is in flight stays bounded, as an inline commit once bounded it. */
+bool hist_backlogged(size_t bytes_max);
+/*
+ * The bytes_max the loop asks with: what every reader of those messages
+ * holds until they are stored (client tags and all). What waits and what
+ * is in the commit under way are each at most this plus a line, so a
+ * member who reads is never near its own --sendq for output that only
+ * waits for the disk, whatever the senders' tags.
+ */
+#define HIST_HELD_MAX (cfg.sendq / 4)
 
 /* Retention: --history-days, --history-max and --history-max-bytes (0:
  * keep forever). With a storage thread, it prunes (and checkpoints) when

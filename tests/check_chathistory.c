@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "irc.h"
+#include "testlib.h"
 
 #define T ND_TIMEOUT_MS
 #define CAPS "batch draft/chathistory echo-message message-tags server-time"
@@ -583,6 +584,142 @@ START_TEST(burst_backpressure)
 	ck_assert_ptr_null(strstr(nd_log(&srv), "SendQ"));
 	nd_close(a);
 	nd_close(b);
+	stop();
+}
+END_TEST
+
+/*
+ * A slow disk (each fsync 200 ms longer) under senders faster than it:
+ * eight members send 150 messages each, with 4000 bytes of client tags,
+ * all at once. Only they wait for the disk (the held output of messages
+ * not stored yet is bounded in bytes, not only in messages): an
+ * observer's PINGs are answered in less than one fsync all along; a
+ * member who reads with message-tags, holding each message until it is
+ * stored, is never near its sendq and gets all 1200; and natterd grows
+ * by a few MiB, not by what was sent.
+ */
+START_TEST(slow_disk_flood)
+{
+	enum { SENDERS = 8, EACH = 150, PING_MAX_MS = 200 };
+	const char *args[] = { "-d", dbpath, NULL };
+	static char tags[4001];
+	struct nd_conn *snd[SENDERS];
+
+	nd_small_quarantine();
+	shim("SHIM_DELAY_US=200000");
+	start(args);
+	shim(NULL);
+	memset(tags, 't', sizeof(tags) - 1);
+	struct nd_conn *rd = nd_joined(&srv, "reader", "message-tags", "#s");
+	struct nd_conn *obs = nd_register(&srv, "observer", NULL);
+	for (int i = 0; i < SENDERS; i++) {
+		char nick[16];
+		snprintf(nick, sizeof(nick), "sender%d", i);
+		snd[i] = nd_joined(&srv, nick, NULL, "#s");
+	}
+	nd_sync(rd);
+	long before = proc_rss_kib(srv.pid), peak = before, worst = 0;
+	for (int k = 0; k < EACH; k++)
+		for (int i = 0; i < SENDERS; i++)
+			nd_send(snd[i], "@+draft/reply=%s PRIVMSG #s :m%d", tags,
+			    i * EACH + k);
+	int got = 0;
+	long long deadline = time_mono_ms() + 60000;
+	while (got < SENDERS * EACH && time_mono_ms() < deadline) {
+		char *l;
+		while ((l = nd_line(rd, 0)) != NULL) {
+			got += strstr(l, " PRIVMSG #s :m") != NULL;
+			free(l);
+		}
+		ck_assert_msg(!rd->eof, "the reader was closed: %s\n%s",
+		    nd_recent(rd), nd_log(&srv));
+		for (int i = 0; i < SENDERS; i++)
+			while ((l = nd_line(snd[i], 0)) != NULL)
+				free(l);
+		long ms = nd_ping_ms(obs);
+		worst = ms > worst ? ms : worst;
+		long rss = proc_rss_kib(srv.pid);
+		peak = rss > peak ? rss : peak;
+	}
+	fprintf(stderr, "slow_disk_flood: %d of %d; slowest PING %ld ms; "
+	    "RSS %ld KiB, peak %ld (+%ld)\n", got, SENDERS * EACH, worst,
+	    before, peak, peak - before);
+	ck_assert_int_eq(got, SENDERS * EACH);
+	ck_assert_ptr_null(strstr(nd_log(&srv), "SendQ"));
+	ck_assert_msg(worst < PING_MAX_MS, "a PING took %ld ms", worst);
+	ck_assert_msg(peak - before < 32 * 1024, "natterd grew by %ld KiB",
+	    peak - before);
+	for (int i = 0; i < SENDERS; i++)
+		nd_close(snd[i]);
+	nd_close(rd);
+	nd_close(obs);
+	stop();
+}
+END_TEST
+
+/*
+ * --max-output counts what waits for the disk too, but those who read
+ * are not dropped for it: four members who read with message-tags each
+ * hold about 1 MiB of long-tagged messages, half of it waiting for slow
+ * commits, far over a 256 KiB --max-output; none is dropped and each
+ * gets every message. One that never reads is, once what it was sent
+ * sits unread.
+ */
+START_TEST(max_output_held)
+{
+	enum { READERS = 4, MSGS = 250 };
+	const char *args[] = { "-d", dbpath, "--max-output", "256k", NULL };
+	static char tags[4001];
+	struct nd_conn *rd[READERS];
+	int got[READERS] = { 0 }, all = 0;
+
+	shim("SHIM_DELAY_US=200000");
+	start(args);
+	shim(NULL);
+	memset(tags, 't', sizeof(tags) - 1);
+	for (int i = 0; i < READERS; i++) {
+		char nick[16];
+		snprintf(nick, sizeof(nick), "reader%d", i);
+		rd[i] = nd_joined(&srv, nick, "message-tags", "#s");
+	}
+	struct nd_conn *idle = nd_register_nonreader(&srv, "idle");
+	nd_send(idle, "CAP REQ message-tags");
+	nd_send(idle, "JOIN #s");
+	nd_sync(idle);
+	struct nd_conn *a = nd_joined(&srv, "alice", NULL, "#s");
+	for (int k = 0; k < MSGS; k++)
+		nd_send(a, "@+draft/reply=%s PRIVMSG #s :m%d", tags, k);
+	long long deadline = time_mono_ms() + 60000;
+	while (all < READERS * MSGS && time_mono_ms() < deadline) {
+		for (int i = 0; i < READERS; i++) {
+			char *l = nd_line(rd[i], 20);
+			for (; l != NULL; l = nd_line(rd[i], 0)) {
+				if (strstr(l, " PRIVMSG #s :m") != NULL) {
+					got[i]++;
+					all++;
+				}
+				free(l);
+			}
+			ck_assert_msg(!rd[i]->eof, "reader%d was closed: %s",
+			    i, nd_log(&srv));
+		}
+		char *l;
+		while ((l = nd_line(a, 0)) != NULL)
+			free(l);
+	}
+	for (int i = 0; i < READERS; i++)
+		ck_assert_int_eq(got[i], MSGS);
+	ck_assert_msg(nd_log_wait(&srv, "idle \\(127\\.0\\.0\\.1\\): SendQ exceeded",
+	    T), "%s", nd_log(&srv));
+	for (int i = 0; i < READERS; i++) {
+		char who[32];
+		snprintf(who, sizeof(who), "reader%d (", i);
+		ck_assert_msg(strstr(nd_log(&srv), who) == NULL, "%s",
+		    nd_log(&srv));
+		nd_close(rd[i]);
+	}
+	nd_close(idle);
+	nd_close(a);
 	stop();
 }
 END_TEST
@@ -1875,6 +2012,8 @@ chathistory_suite(void)
 	tcase_add_test(tc, stalled_disk);
 	tcase_add_test(tc, second_instance);
 	tcase_add_test(tc, burst_backpressure);
+	tcase_add_test(tc, slow_disk_flood);
+	tcase_add_test(tc, max_output_held);
 	tcase_add_test(tc, labeled_echo);
 	tcase_add_test(tc, held_echoes_together);
 	tcase_add_test(tc, poisoned_tags);

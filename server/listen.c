@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +328,14 @@ accept_emfile(int lfd)
 }
 
 void
+listen_tls_pause(bool paused)
+{
+	for (size_t i = 0; i < nlisteners; i++)
+		if (listener_tls[i])
+			loop_listener_events(listeners[i], paused ? 0 : POLLIN);
+}
+
+void
 listen_accept(int lfd)
 {
 	bool tls = false;
@@ -340,6 +349,8 @@ listen_accept(int lfd)
 		char host[NI_MAXHOST];
 		int fd, one = 1;
 
+		if (tls && !tls_room())
+			return;	/* the rest wait in the backlog */
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {

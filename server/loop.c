@@ -95,6 +95,17 @@ loop_add_listener(int fd)
 	slot_new(fd, NULL);
 }
 
+void
+loop_listener_events(int fd, short events)
+{
+	/* Listeners come first and are never removed, so this is short. */
+	for (size_t i = 0; i < npfd; i++)
+		if (owners[i] == NULL && pfds[i].fd == fd) {
+			pfds[i].events = events;
+			return;
+		}
+}
+
 /*
  * 60 s to register (or the ping timeout, if shorter); 10 s once half
  * of --max-clients is in use, so sockets that never register cannot
@@ -431,7 +442,7 @@ run_timers(int64_t now)
 		if (c == NULL || c->state != CONN_OPEN)
 			continue;
 		if ((c->tls_state & TLS_HANDSHAKING) != 0) {
-			d = c->accepted + TLS_HANDSHAKE_MS;
+			d = c->accepted + tls_handshake_ms();
 			if (now >= d) {
 				conn_close(c, "TLS handshake timed out");
 				continue;

@@ -993,8 +993,10 @@ int listen_tls_port(void);
 /* The port of the first listener of this kind that others on the LAN
  * can reach (not loopback), for the announcement; 0 when none. */
 int listen_lan_port(bool tls);
-/* Accept until EAGAIN from listener fd. */
+/* Accept until EAGAIN from listener fd (a TLS one: until TLS is full). */
 void listen_accept(int fd);
+/* Stop or start polling the TLS listeners (tls.c, at TLS_INFLIGHT_MAX). */
+void listen_tls_pause(bool paused);
 void listen_log(void);
 /* The bound addresses, "127.0.0.1:6667 [::1]:6667", as many as fit. */
 size_t listen_describe(char *buf, size_t cap);
@@ -1005,6 +1007,8 @@ size_t listen_describe(char *buf, size_t cap);
  */
 
 #define TLS_HANDSHAKE_MS 10000	/* a handshake unfinished by then is closed */
+#define TLS_INFLIGHT_MAX 64	/* handshakes at once; the rest wait in the backlog */
+#define TLS_HANDSHAKE_FULL_MS 2000	/* TLS_HANDSHAKE_MS while that is reached */
 
 /* Load --tls-cert/--tls-key, or natterd's own tls.crt and tls.key beside
  * the database (made on first use); on failure writes why to err. */
@@ -1020,6 +1024,11 @@ void tls_free_all(void);
 bool tls_sts_ok(void);
 /* Make c (just accepted on a TLS port) a TLS connection; false on error. */
 bool tls_accept(struct client *c);
+/* May another handshake start (fewer than TLS_INFLIGHT_MAX under way)? */
+bool tls_room(void);
+/* How long a handshake may take now: TLS_HANDSHAKE_MS, or
+ * TLS_HANDSHAKE_FULL_MS while handshakes are at TLS_INFLIGHT_MAX. */
+int64_t tls_handshake_ms(void);
 /* As read(2) and writev(2): the handshake first, then records. */
 ssize_t tls_read(struct client *c, char *buf, size_t cap);
 ssize_t tls_writev(struct client *c, const struct iovec *iov, int n);
@@ -1061,6 +1070,8 @@ void announce_stop(void);
  */
 
 void loop_add_listener(int fd);
+/* Poll listener fd for connections (POLLIN) or not (0). */
+void loop_listener_events(int fd, short events);
 void loop_add_client(struct client *c);
 /* c has output to flush at the end of this pass. */
 void loop_dirty(struct client *c);

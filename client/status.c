@@ -2,7 +2,8 @@
  * status.c: the status line's content, laid out without curses: who we
  * are, the buffers, what is below the view and the session's note.
  * When the buffers do not all fit, the current one always shows, and
- * markers say what is left out: "«2" for two before, "+3 more" after.
+ * markers say what is left out: "«2" for two before, "+3 more" after,
+ * each drawn as the busiest buffer it stands for.
  * Our own nick is underlined, never bold or coloured like a buffer's
  * activity, so the two are not confused.
  */
@@ -114,6 +115,18 @@ buffer_item(char *text, size_t cap, size_t i)
 		snprintf(text, cap, " %zu:%s", i + 1, b->name);
 }
 
+/* The most activity among buffers [from, to). */
+static enum activity
+busiest(size_t from, size_t to)
+{
+	enum activity most = ACT_NONE;
+
+	for (size_t i = from; i < to && i < nwindows; i++)
+		if (windows[i]->activity > most)
+			most = windows[i]->activity;
+	return most;
+}
+
 void
 status_render(struct render *r, int cols)
 {
@@ -154,9 +167,11 @@ status_render(struct render *r, int cols)
 	}
 	status_fit(widths, nwindows, window_cur, cols - used - cols_of(tail),
 	    &first, &last);
+	/* A marker is drawn as the busiest buffer it stands for, so a
+	 * highlight out of sight still shows. */
 	if (first > 0) {
 		snprintf(text, sizeof(text), " «%zu", first);
-		put(r, text, plain);
+		put(r, text, status_style(STATUS_BUFFER, busiest(0, first)));
 	}
 	for (size_t i = first; i <= last && i < nwindows; i++) {
 		buffer_item(text, sizeof(text), i);
@@ -165,7 +180,8 @@ status_render(struct render *r, int cols)
 	}
 	if (last + 1 < nwindows) {
 		snprintf(text, sizeof(text), " +%zu more", nwindows - last - 1);
-		put(r, text, plain);
+		put(r, text, status_style(STATUS_BUFFER,
+		    busiest(last + 1, nwindows)));
 	}
 	put(r, tail, status_style(STATUS_CURRENT, ACT_NONE));
 	/* Narrower still (a long network name, a small terminal): what

@@ -863,6 +863,28 @@ START_TEST(status_markers)
 	status_text(text, sizeof(text), 80);
 	ck_assert_msg(strstr(text, "[12:#channel10]") != NULL, "%s", text);
 	ck_assert_msg(strstr(text, "«") != NULL, "%s", text);
+	/* A marker is drawn as the busiest buffer it stands for: a
+	 * highlight out of sight is seen, as irssi's activity list shows. */
+	struct render r;
+	size_t at;
+	windows[1]->activity = ACT_HOT;
+	windows[2]->activity = ACT_MSG;
+	status_render(&r, 80);
+	for (at = 0; at < r.n && r.w[at] != L'«'; at++)
+		;
+	ck_assert(at < r.n);
+	ck_assert_int_eq(r.st[at].fg, STATUS_HOT_COLOR);
+	windows[1]->activity = ACT_NONE;
+	status_render(&r, 80);
+	ck_assert(r.st[at].fg != STATUS_HOT_COLOR && (r.st[at].attr & MIRC_BOLD));
+	window_select(0);
+	windows[12]->activity = ACT_HOT;
+	status_render(&r, 80);
+	for (at = 0; at + 1 < r.n && !(r.w[at] == L'+' && r.w[at + 1] != L' '); at++)
+		;
+	ck_assert(at + 1 < r.n);
+	ck_assert_int_eq(r.st[at].fg, STATUS_HOT_COLOR);
+	window_select(11);
 	/* Our nick is drawn unlike any activity. */
 	struct style me = status_style(STATUS_SELF, ACT_NONE);
 	for (int a = ACT_NONE; a <= ACT_HOT; a++) {

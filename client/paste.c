@@ -133,6 +133,7 @@ paste_burst(const char *text, size_t len)
 static struct {
 	char *text;
 	size_t len, count;
+	bool one;		/* asked as one message of count lines */
 	char target[IRC_CHAN_MAX + 1];
 	char prompt[128];
 } pending;
@@ -150,7 +151,8 @@ paste_offer(struct buffer *b, const char *text, size_t len)
 	pending.len = len;
 	pending.count = count;
 	str_copy(pending.target, b->name, sizeof(pending.target));
-	if (multiline_fits(b->name, text, len))
+	pending.one = multiline_fits(b->name, text, len);
+	if (pending.one)
 		snprintf(pending.prompt, sizeof(pending.prompt),
 		    "Paste %zu lines to %s as one message? (y/n)", count,
 		    b->name);
@@ -180,8 +182,9 @@ paste_answer(bool yes)
 		/* Declined is not thrown away: the text waits in the input
 		 * line, to be cut down or sent as one long line. */
 		bool whole = paste_insert(&b->edit, pending.text, pending.len);
-		buffer_addf(b, LINE_INFO, "Paste of %zu messages not sent; %s",
-		    pending.count, whole ? "it is in the input line" :
+		buffer_addf(b, LINE_INFO, "Paste of %zu %s not sent; %s",
+		    pending.count, pending.one ? "lines" : "messages", whole ?
+		    "it is in the input line" :
 		    "the input line holds its start");
 	}
 	free(pending.text);

@@ -666,6 +666,11 @@ START_TEST(multiline_sent_as_batch)
 	paste_answer(true);
 	ck_assert_uint_eq(net_nsent, 5);
 	ck_assert_str_eq(LINE_TEXT(newest(b)), "p1\np2\np3");
+	/* Declined, it is said as it was asked: lines, not messages. */
+	paste_offer(b, "p1\np2\np3", 8);
+	paste_answer(false);
+	ck_assert_str_eq(LINE_TEXT(newest(b)), "Paste of 3 lines not sent; "
+	    "it is in the input line");
 }
 END_TEST
 

@@ -417,6 +417,18 @@ c_quote(struct buffer *b, char *args)
 	net_sendf("%s", args);
 }
 
+/* The short names irssi's and WeeChat's default aliases both give, so
+ * their users' fingers work here: "/q bob", "/w", "/wi bob". */
+static const struct {
+	const char *alias, *name;
+} aliases[] = {
+	{ "bye", "quit" }, { "c", "clear" }, { "cl", "clear" },
+	{ "exit", "quit" }, { "k", "kick" }, { "leave", "part" },
+	{ "m", "msg" }, { "n", "names" }, { "q", "query" },
+	{ "signoff", "quit" }, { "t", "topic" }, { "w", "who" },
+	{ "wi", "whois" }, { "ww", "whowas" },
+};
+
 static void
 c_help(struct buffer *b, char *args)
 {
@@ -446,6 +458,21 @@ c_help(struct buffer *b, char *args)
 	    "Ctrl-C twice within 2s quits; "
 	    "Alt-Enter starts a new line; Shift-Up/Down select a message for /react and /delete, "
 	    "Delete then deletes it if it is yours (y/n)");
+	/* The short names, each with what it stands for. */
+	char text[LINE_TEXT_MAX];
+	size_t k = 0;
+	int w = snprintf(text, sizeof(text), "Short names, as in irssi and "
+	    "WeeChat:");
+	k = w > 0 ? (size_t)w : 0;
+	for (size_t i = 0; i < nitems(aliases) && k < sizeof(text); i++) {
+		w = snprintf(text + k, sizeof(text) - k, " /%s=/%s%s",
+		    aliases[i].alias, aliases[i].name,
+		    i + 1 < nitems(aliases) ? "," : "");
+		if (w < 0 || (size_t)w >= sizeof(text) - k)
+			break;
+		k += (size_t)w;
+	}
+	buffer_addf(b, LINE_INFO, "%s", text);
 	buffer_addf(b, LINE_INFO, "The server's own help: /help topic for a "
 	    "topic that is not a natter command");
 }
@@ -611,6 +638,13 @@ command_find(const char *name, bool *ambiguous)
 	*ambiguous = false;
 	if (n == 0)
 		return NULL;
+	/* A command's own name, then an alias, then a unique prefix. */
+	for (size_t i = 0; i < ncommands; i++)
+		if (strcasecmp(commands[i].name, name) == 0)
+			return &commands[i];
+	for (size_t i = 0; i < nitems(aliases); i++)
+		if (strcasecmp(aliases[i].alias, name) == 0)
+			name = aliases[i].name, n = strlen(name);
 	for (size_t i = 0; i < ncommands; i++) {
 		if (strcasecmp(commands[i].name, name) == 0)
 			return &commands[i];

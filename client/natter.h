@@ -1188,7 +1188,8 @@ void list_free(void);
  * False when it could not go for want of a connection: the caller keeps
  * it in the input line, to be sent with Enter once reconnected. */
 bool command_run(struct buffer *b, const char *line);
-/* The entry for /name: exact, else a unique prefix; NULL otherwise, and
+/* The entry for /name: exact, else irssi's and WeeChat's short name for
+ * it ("q" is query), else a unique prefix; NULL otherwise, and
  * *ambiguous tells which. */
 const struct command *command_find(const char *name, bool *ambiguous);
 /* A comma-separated channel list with '#' put before each name that

@@ -740,8 +740,22 @@ START_TEST(test_command_find)
 	ck_assert_str_eq(command_find("who", &amb)->name, "who");
 	ck_assert_ptr_null(command_find("wh", &amb));	/* who, whois, whowas */
 	ck_assert(amb);
-	ck_assert_ptr_null(command_find("q", &amb));
+	ck_assert_ptr_null(command_find("de", &amb));	/* delete, deop, devoice */
 	ck_assert(amb);
+	/* The short names irssi and WeeChat both give commands. */
+	ck_assert_str_eq(command_find("q", &amb)->name, "query");
+	ck_assert_str_eq(command_find("w", &amb)->name, "who");
+	ck_assert_str_eq(command_find("wi", &amb)->name, "whois");
+	ck_assert_str_eq(command_find("ww", &amb)->name, "whowas");
+	ck_assert_str_eq(command_find("m", &amb)->name, "msg");
+	ck_assert_str_eq(command_find("n", &amb)->name, "names");
+	ck_assert_str_eq(command_find("c", &amb)->name, "clear");
+	ck_assert_str_eq(command_find("CL", &amb)->name, "clear");
+	ck_assert_str_eq(command_find("k", &amb)->name, "kick");
+	ck_assert_str_eq(command_find("t", &amb)->name, "topic");
+	ck_assert_str_eq(command_find("leave", &amb)->name, "part");
+	ck_assert_str_eq(command_find("bye", &amb)->name, "quit");
+	ck_assert_str_eq(command_find("exit", &amb)->name, "quit");
 	ck_assert_ptr_null(command_find("frob", &amb));
 	ck_assert(!amb);
 	/* The table is sorted, as /help lists it. */
@@ -862,8 +876,8 @@ START_TEST(test_command_errors)
 
 	command_run(s, "/frobnicate now");
 	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Unknown command /frobnicate (try /help)");
-	command_run(s, "/q");
-	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Ambiguous command /q: /query /quit /quote");
+	command_run(s, "/de");
+	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Ambiguous command /de: /delete /deop /devoice");
 	command_run(s, "/join");
 	ck_assert_str_eq(LINE_TEXT(last_line(s)), "Usage: /join #channel[,#channel] [key]");
 	command_run(s, "/me hi");

@@ -712,8 +712,8 @@ START_TEST(ambiguous_named)
 
 	command_run(s, "/wh");
 	ck_assert_str_eq(last_text(s), "Ambiguous command /wh: /who /whois /whowas");
-	command_run(s, "/q");
-	ck_assert_str_eq(last_text(s), "Ambiguous command /q: /query /quit /quote");
+	command_run(s, "/qu");
+	ck_assert_str_eq(last_text(s), "Ambiguous command /qu: /query /quit /quote");
 }
 END_TEST
 

@@ -20,6 +20,7 @@
 #define LISTEN_BACKLOG 1024
 #define LISTEN_MAX 16
 #define LISTEN_SNDBUF (128 * 1024)
+#define FULL_EVICT_MAX 8	/* closed to make room, not freed yet (over_limit) */
 
 static int listeners[LISTEN_MAX];
 static bool listener_tls[LISTEN_MAX];	/* listeners[i] takes TLS */
@@ -296,21 +297,36 @@ trusted(const struct sockaddr_storage *ss)
 	return false;
 }
 
-/* Why a new connection from host must go, or NULL: it may stay. */
+/*
+ * Why a new connection from host must go, or NULL: it may stay. When
+ * the server is full, the connection that has waited longest without
+ * registering gives its place up: sockets that never register, from as
+ * many addresses as it takes to fill the server, keep no one out (a
+ * client registers in milliseconds, so to be the oldest it must not be
+ * trying). Those closed stay counted until their descriptors are freed,
+ * at the end of the pass; FULL_EVICT_MAX bounds them within the
+ * descriptors NOFILE_RESERVED keeps.
+ */
 static const char *
 over_limit(const char *host, bool trust)
 {
 	size_t n, unreg;
 
-	if (cfg.max_clients > 0 && conn_count >= cfg.max_clients)
-		return "Server is full";
-	if (trust || (cfg.max_per_ip == 0 && cfg.max_unregistered == 0))
+	if (!trust && (cfg.max_per_ip > 0 || cfg.max_unregistered > 0)) {
+		n = loop_count_host(host, &unreg);
+		if (cfg.max_per_ip > 0 && n >= cfg.max_per_ip)
+			return "Too many connections from your address";
+		if (cfg.max_unregistered > 0 && unreg >= cfg.max_unregistered)
+			return "Too many unregistered connections from your "
+			    "address";
+	}
+	if (cfg.max_clients == 0 || conn_count < cfg.max_clients)
 		return NULL;
-	n = loop_count_host(host, &unreg);
-	if (cfg.max_per_ip > 0 && n >= cfg.max_per_ip)
-		return "Too many connections from your address";
-	if (cfg.max_unregistered > 0 && unreg >= cfg.max_unregistered)
-		return "Too many unregistered connections from your address";
+	struct client *old = conn_count < cfg.max_clients + FULL_EVICT_MAX ?
+	    loop_oldest_unregistered() : NULL;
+	if (old == NULL)
+		return "Server is full";
+	conn_close(old, "Server is full");
 	return NULL;
 }
 

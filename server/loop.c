@@ -173,6 +173,21 @@ loop_count_host(const char *host, size_t *unreg)
 	return n;
 }
 
+struct client *
+loop_oldest_unregistered(void)
+{
+	struct client *old = NULL;
+
+	for (size_t i = 0; i < npfd; i++) {
+		struct client *c = owners[i];
+		if (c != NULL && c->state == CONN_OPEN &&
+		    (c->reg & REG_DONE) == 0 &&
+		    (old == NULL || c->accepted < old->accepted))
+			old = c;
+	}
+	return old;
+}
+
 static void
 slot_remove(struct client *c)
 {

@@ -1085,6 +1085,9 @@ struct client *loop_most_output(void);
 /* Live connections from host (for --max-per-ip); *unreg gets how many
  * of them have not registered yet (for --max-unregistered). */
 size_t loop_count_host(const char *host, size_t *unreg);
+/* The open connection accepted longest ago that has not registered, or
+ * NULL (when the server is full, it makes room). */
+struct client *loop_oldest_unregistered(void);
 /* Signals only set flags the loop reads; installed before listening so a
  * SIGTERM right after start-up still exits cleanly. */
 void loop_signals(void);

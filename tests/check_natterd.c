@@ -2696,6 +2696,67 @@ START_TEST(idle_sockets)
 END_TEST
 
 /*
+ * Idle sockets that never register, one from each of many addresses,
+ * more than a 64-descriptor limit lets in (--max-clients 32): once
+ * natterd is full, a new connection takes the place of the one that has
+ * waited longest without registering, so people still get in and the
+ * history database still works; no one is told "Server out of file
+ * descriptors".
+ */
+START_TEST(idle_sockets_many_addresses)
+{
+	enum { IDLE = 44, USERS = 5 };	/* and this test's own descriptors */
+	struct nd_server s;
+	struct rlimit rl = { 64, 64 };
+	static struct nd_conn *c[IDLE];
+	const char *db = nd_file("full.db", "", 0600);
+
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	nd_untrusted = true;
+	nd_start(&s, (const char *[]){ "--db", db, NULL });
+	for (int i = 0; i < IDLE; i++) {
+		char addr[16];
+		snprintf(addr, sizeof(addr), "127.0.5.%d", i + 1);
+		nd_source = addr;
+		c[i] = nd_connect(&s);
+		nd_send(c[i], "PING :idle%d", i);
+		char *l = nd_expect(c[i], "PONG|ERROR", T);
+		ck_assert_ptr_nonnull(l);
+		ck_assert_msg(strstr(l, "PONG") != NULL ||
+		    strstr(l, "(Server is full)") != NULL, "%s", l);
+		free(l);
+	}
+	nd_source = NULL;
+	struct nd_conn *users[USERS];
+	for (int i = 0; i < USERS; i++) {
+		char addr[16], nick[16];
+		snprintf(addr, sizeof(addr), "127.0.6.%d", i + 1);
+		snprintf(nick, sizeof(nick), "user%d", i);
+		nd_source = addr;
+		users[i] = nd_register(&s, nick, "batch draft/chathistory "
+		    "server-time");
+		nd_source = NULL;
+		nd_send(users[i], "JOIN #full");
+		nd_send(users[i], "PRIVMSG #full :hello from %s", nick);
+		nd_sync(users[i]);
+	}
+	/* What the first said was stored, and is read back. */
+	nd_send(users[USERS - 1], "CHATHISTORY LATEST #full * 10");
+	ND_EXPECT(users[USERS - 1], " PRIVMSG #full :hello from user0$");
+	/* The first idle sockets made room, and were told why. */
+	ND_EXPECT(c[0], "^ERROR :Closing link: 127\\.0\\.5\\.1 \\(Server is "
+	    "full\\)$");
+	ck_assert_msg(strstr(nd_log(&s), "out of file descriptors") == NULL,
+	    "%s", nd_log(&s));
+	for (int i = 0; i < USERS; i++)
+		nd_close(users[i]);
+	for (int i = 0; i < IDLE; i++)
+		nd_close(c[i]);
+	ck_assert_int_eq(nd_stop(&s), 0);
+}
+END_TEST
+
+/*
  * Once half of --max-clients is taken, a connection gets 10 s to
  * register, not the usual 60 (or the ping timeout).
  */
@@ -3107,6 +3168,7 @@ natterd_suite(void)
 	tcase_add_test(tc, out_of_descriptors);
 	tcase_add_test(tc, per_address_defaults);
 	tcase_add_test(tc, idle_sockets);
+	tcase_add_test(tc, idle_sockets_many_addresses);
 	tcase_add_test(tc, registration_pressure);
 	suite_add_tcase(s, tc);
 

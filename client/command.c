@@ -163,13 +163,19 @@ c_names(struct buffer *b, char *args)
 static void
 c_whois(struct buffer *b, char *args)
 {
-	net_sendf("WHOIS %s", word(&args));
+	const char *nick = word(&args);
+
+	whois_asked(b, nick);
+	net_sendf("WHOIS %s", nick);
 }
 
 static void
 c_whowas(struct buffer *b, char *args)
 {
-	net_sendf("WHOWAS %s", word(&args));
+	const char *nick = word(&args);
+
+	whois_asked(b, nick);
+	net_sendf("WHOWAS %s", nick);
 }
 
 /* "/who" alone asks about the current channel. */

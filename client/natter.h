@@ -1075,10 +1075,12 @@ size_t nick_alternative(char *out, size_t cap, const char *refused,
 bool interrupt_key(struct buffer *b, int64_t now);
 
 /*
- * whois.c: WHOIS and WHOWAS answers as one block in the current buffer,
+ * whois.c: WHOIS and WHOWAS answers as one block in the buffer asked from,
  * "carol (~carol@host): Carol" then indented lines (channels, server,
  * idle and sign-on, account, TLS, away), not the numerics' parameters.
  */
+
+#define WHOIS_ASKED_MAX 8	/* questions remembered until answered */
 
 /* "2m 13s", "3d 4h", "1h", "0s": the largest unit and the next. */
 size_t whois_duration(char *out, size_t cap, long long secs);
@@ -1088,7 +1090,10 @@ size_t whois_signon(char *out, size_t cap, long long when);
  * or 0 when it shows nothing (the ends of the block). */
 size_t whois_format(char *out, size_t cap, int num, const char *const *params,
     size_t n);
-/* A WHOIS or WHOWAS reply: its line in the current buffer. */
+/* /whois or /whowas nick was typed in b: the answer goes there. */
+void whois_asked(const struct buffer *b, const char *nick);
+/* A WHOIS or WHOWAS reply: its line in the buffer it was asked from,
+ * else the current one. */
 void whois_reply(int num, const char *const *params, size_t n);
 /* Is a WHOIS or WHOWAS answer about nick under way (its 301 is a line of
  * the block then)? */

@@ -1,6 +1,7 @@
 /*
  * whois.c: WHOIS and WHOWAS answers as one readable block in the buffer
- * the user is looking at, instead of the numerics' raw parameters:
+ * the question was asked from (else where the user is looking), instead
+ * of the numerics' raw parameters:
  *
  *	carol (~carol@host): Carol
  *	  channels: @#home #lan
@@ -17,8 +18,50 @@
 
 #include "natter.h"
 
-/* The nick whose block is open: from 311/314 to 318/369. */
+/* The nick whose block is open: from 311/314 to 318/369, and the buffer
+ * it goes to. */
 static char open_nick[IRC_NICK_MAX + 1];
+static char open_buffer[IRC_CHAN_MAX + 1];
+
+/* The questions under way: who was asked about, from which buffer. A
+ * server may take seconds to answer (ngircd holds a busy client's
+ * commands); the answer belongs where it was asked, not wherever the
+ * user has gone since. The oldest is forgotten past WHOIS_ASKED_MAX. */
+static struct {
+	char nick[IRC_NICK_MAX + 1];
+	char buffer[IRC_CHAN_MAX + 1];
+} asked[WHOIS_ASKED_MAX];
+static size_t nasked;
+
+void
+whois_asked(const struct buffer *b, const char *nick)
+{
+	if (nasked == WHOIS_ASKED_MAX) {
+		memmove(&asked[0], &asked[1], (WHOIS_ASKED_MAX - 1) *
+		    sizeof(asked[0]));
+		nasked--;
+	}
+	str_copy(asked[nasked].nick, nick, sizeof(asked[nasked].nick));
+	str_copy(asked[nasked].buffer, b->name, sizeof(asked[nasked].buffer));
+	nasked++;
+}
+
+/* The buffer nick was asked about from, forgotten once told ("" when
+ * it was not asked about). */
+static void
+asked_take(const char *nick, char *buffer, size_t cap)
+{
+	buffer[0] = '\0';
+	for (size_t i = 0; i < nasked; i++) {
+		if (irc_casecmp(asked[i].nick, nick) != 0)
+			continue;
+		str_copy(buffer, asked[i].buffer, cap);
+		memmove(&asked[i], &asked[i + 1], (nasked - i - 1) *
+		    sizeof(asked[0]));
+		nasked--;
+		return;
+	}
+}
 
 size_t
 whois_duration(char *out, size_t cap, long long secs)
@@ -163,15 +206,25 @@ void
 whois_reply(int num, const char *const *params, size_t n)
 {
 	char text[LINE_TEXT_MAX];
+	struct buffer *b = NULL;
 
 	if (n < 2)
 		return;
-	if (num == RPL_WHOISUSER || num == RPL_WHOWASUSER)
+	if (num == RPL_WHOISUSER || num == RPL_WHOWASUSER) {
 		str_copy(open_nick, params[1], sizeof(open_nick));
+		asked_take(params[1], open_buffer, sizeof(open_buffer));
+	}
+	if (open_buffer[0] != '\0' && whois_open(params[1]))
+		b = window_find(open_buffer);
 	if (whois_format(text, sizeof(text), num, params, n) > 0)
-		buffer_addf(window_current(), LINE_INFO, "%s", text);
-	if (num == RPL_ENDOFWHOIS || num == RPL_ENDOFWHOWAS)
-		open_nick[0] = '\0';
+		buffer_addf(b != NULL ? b : window_current(), LINE_INFO, "%s",
+		    text);
+	if (num == RPL_ENDOFWHOIS || num == RPL_ENDOFWHOWAS) {
+		/* No block (no such nick): the question is answered. */
+		if (!whois_open(params[1]))
+			asked_take(params[1], text, sizeof(text));
+		open_nick[0] = open_buffer[0] = '\0';
+	}
 }
 
 bool

@@ -457,6 +457,22 @@ START_TEST(whois_block)
 	/* Outside a block, 301 is a note in the query, as before. */
 	net_stub_receive(":irc.test 301 alice carol :at lunch");
 	ck_assert_str_eq(last_text(q), "carol is away: at lunch");
+	/* The block goes where /whois was typed, though the user moved on
+	 * before the answer came (ngircd holds a busy client's commands). */
+	command_run(c, "/whois dan");
+	ck_assert_str_eq(last_sent(), "WHOIS dan");
+	window_select(window_index(q));
+	before = c->seq;
+	net_stub_receive(":irc.test 311 alice dan ~dan lan * :Dan");
+	net_stub_receive(":irc.test 318 alice dan :End of /WHOIS list.");
+	ck_assert_uint_eq(c->seq - before, 1);
+	ck_assert_str_eq(last_text(c), "dan (~dan@lan): Dan");
+	ck_assert_uint_eq(count_lines(q, "dan (~dan@lan)"), 0);
+	/* Unasked (another client's /quote), it is where the user is. */
+	net_stub_receive(":irc.test 311 alice dan ~dan lan * :Dan");
+	net_stub_receive(":irc.test 318 alice dan :End of /WHOIS list.");
+	ck_assert_str_eq(last_text(q), "dan (~dan@lan): Dan");
+	window_select(window_index(c));
 	/* WHOWAS */
 	before = c->seq;
 	net_stub_receive(":irc.test 314 alice dan ~dan old.lan * :Dan");

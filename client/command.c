@@ -435,6 +435,53 @@ static const struct {
 	{ "wi", "whois" }, { "ww", "whowas" },
 };
 
+/* The keys, for /help: the same as natter(1)'s KEY BINDINGS and the
+ * README's Keys table (tests/man-flags.test compares them). */
+static const struct {
+	const char *keys, *what;
+} help_keys[] = {
+	{ "Alt-1 ... Alt-9, Alt-0",
+	    "switch to buffer 1 to 9, or 10" },
+	{ "Alt-Left/Right, Alt-Up/Down, Ctrl-P/N",
+	    "previous or next buffer" },
+	{ "PageUp, PageDown",
+	    "scroll the history by a page" },
+	{ "Home, End (input line empty)",
+	    "top or bottom of the history" },
+	{ "Ctrl-PageUp, Ctrl-PageDown",
+	    "scroll the nick list" },
+	{ "mouse wheel (with --mouse)",
+	    "scroll the history, or the nick list under the pointer" },
+	{ "Tab, Shift-Tab",
+	    "complete a nick, channel or command; again for the next" },
+	{ "Up, Down",
+	    "earlier and later input of this buffer" },
+	{ "Ctrl-R",
+	    "search the scrollback for the input line's text; again for further back" },
+	{ "Ctrl-A, Ctrl-E, Ctrl-W, Ctrl-U, Ctrl-K, Ctrl-Y",
+	    "Emacs-style editing: start, end, kill word, kill to start or end, yank" },
+	{ "Left, Right, Ctrl-B, Ctrl-F",
+	    "move back or forward a character" },
+	{ "Alt-B, Alt-F, Ctrl-Left, Ctrl-Right",
+	    "move back or forward a word" },
+	{ "Backspace, Delete, Ctrl-D",
+	    "delete the character before or under the cursor" },
+	{ "Alt-Backspace, Alt-D",
+	    "kill the word before or after the cursor" },
+	{ "Enter",
+	    "send the line" },
+	{ "Ctrl-L",
+	    "redraw the screen" },
+	{ "Ctrl-C",
+	    "clear the input line (Ctrl-Y brings it back); twice within 2 s quits" },
+	{ "Alt-Enter",
+	    "a new line in the input: the text goes as one message of several lines" },
+	{ "Shift-Up, Shift-Down",
+	    "select a message for /react and /delete" },
+	{ "Delete (a message selected)",
+	    "delete your selected message, after a y/n question" },
+};
+
 static void
 c_help(struct buffer *b, char *args)
 {
@@ -459,11 +506,10 @@ c_help(struct buffer *b, char *args)
 	for (size_t i = 0; i < ncommands; i++)
 		buffer_addf(b, LINE_INFO, "  %-28s %s", commands[i].usage,
 		    commands[i].help);
-	buffer_addf(b, LINE_INFO, "Keys: Alt-1..9, Alt-Left/Right, Ctrl-P/N switch buffers; "
-	    "PageUp/PageDown scroll; Home/End on an empty line go to the top/bottom; "
-	    "Ctrl-C twice within 2s quits; "
-	    "Alt-Enter starts a new line; Shift-Up/Down select a message for /react and /delete, "
-	    "Delete then deletes it if it is yours (y/n)");
+	buffer_addf(b, LINE_INFO, "Keys:");
+	for (size_t i = 0; i < nitems(help_keys); i++)
+		buffer_addf(b, LINE_INFO, "  %-28s %s", help_keys[i].keys,
+		    help_keys[i].what);
 	/* The short names, each with what it stands for. */
 	char text[LINE_TEXT_MAX];
 	size_t k = 0;

@@ -985,6 +985,15 @@ START_TEST(test_command_windows)
 	command_run(window_server(), "/close");
 	ck_assert_uint_eq(nwindows, 3);
 	command_run(window_server(), "/help");
+	/* Every key, a line each, not a sentence of some of them. */
+	bool ctrl_r = false, word = false;
+	struct buffer *sv = window_server();
+	for (uint64_t seq = sv->seq - sv->count; seq < sv->seq; seq++) {
+		const char *t = LINE_TEXT(buffer_line(sv, seq));
+		ctrl_r |= strncmp(t, "  Ctrl-R ", 9) == 0;
+		word |= strstr(t, "Alt-B, Alt-F, Ctrl-Left, Ctrl-Right") != NULL;
+	}
+	ck_assert(ctrl_r && word);
 	command_run(window_server(), "/help join");
 	ck_assert_str_eq(LINE_TEXT(last_line(window_server())),
 	    "/join #channel[,#channel] [key]: join channels");

@@ -193,6 +193,9 @@ deliver(struct client *c, const char *command, const char *target,
 		h.tags = ctags;
 		h.text = text;
 		hold = store(&h, c, to);
+		/* Its sender's next history query waits for this batch. */
+		if (hold != NULL)
+			c->stored_in = hist_batch();
 	}
 	/* A bot's messages carry the bot tag (IRCv3 bot-mode), for the
 	 * recipients that take tags; it is the server's, not stored. */

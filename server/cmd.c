@@ -21,7 +21,9 @@ int cmd_rows_asked;
  * usage and summary are what HELP says. CMD_LONG marks those whose
  * answers can run to many lines: they cost flood tokens by them.
  * CMD_STORES those that add to history: while it is behind the disk,
- * their sender's lines wait (loop_wait_disk). The busiest commands come
+ * their sender's lines wait (loop_wait_disk); CMD_READS those that read
+ * it: they wait for their sender's own messages to be stored, so a
+ * client finds what it has just said. The busiest commands come
  * first.
  */
 static const struct command commands[] = {
@@ -45,9 +47,9 @@ static const struct command commands[] = {
 	    "<command> [<args>...]", "talk to ChanServ (channel ownership)" },
 	{ "CS", cmd_service, 0, CMD_REGONLY,
 	    "<command> [<args>...]", "the same as CHANSERV" },
-	{ "CHATHISTORY", cmd_chathistory, 0, CMD_REGONLY | CMD_LONG,
+	{ "CHATHISTORY", cmd_chathistory, 0, CMD_REGONLY | CMD_LONG | CMD_READS,
 	    "<subcommand> <target> <refs> <limit>", "fetch stored messages" },
-	{ "SEARCH", cmd_search, 0, CMD_REGONLY | CMD_LONG,
+	{ "SEARCH", cmd_search, 0, CMD_REGONLY | CMD_LONG | CMD_READS,
 	    "in=<target>;from=<nick>;after=<time>;before=<time>;text=<words>;limit=<n>",
 	    "find stored messages (soju.im/search)" },
 	{ "HELP", cmd_help, 0, CMD_REGONLY | CMD_LONG,

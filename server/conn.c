@@ -863,6 +863,16 @@ conn_run_deferred(struct client *c)
 	conn_process(c);
 }
 
+bool
+conn_disk_ready(const struct client *c)
+{
+	int flags = cmd_line_flags(c->deferred, c->deferred_len);
+
+	if ((flags & CMD_READS) != 0)
+		return !hist_unstored(c->stored_in);
+	return !hist_backlogged(HIST_HELD_MAX);
+}
+
 void
 conn_process(struct client *c)
 {
@@ -900,6 +910,12 @@ conn_process(struct client *c)
 		 * else's PINGs are answered meanwhile. */
 		bool disk = !spent && (flags & CMD_STORES) != 0 &&
 		    hist_backlogged(HIST_HELD_MAX);
+		/* A history query waits for what its sender said before it
+		 * to be stored: the store answers from the disk, and a
+		 * message on its way there would be missing (its relay
+		 * waits for the same commit). */
+		disk = disk || (!spent && (flags & CMD_READS) != 0 &&
+		    hist_unstored(c->stored_in));
 		if (spent || disk) {
 			c->deferred = xmalloc(len + 1);
 			memcpy(c->deferred, line, len + 1);

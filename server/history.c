@@ -575,6 +575,18 @@ hist_backlogged(size_t bytes_max)
 	return full;
 }
 
+uint64_t
+hist_batch(void)
+{
+	return hq.running ? hq.handed + 1 : 0;
+}
+
+bool
+hist_unstored(uint64_t n)
+{
+	return hq.running && n > hq.collected;
+}
+
 void
 hist_sync(void)
 {

@@ -341,7 +341,8 @@ loop_wait_disk(struct client *c)
 }
 
 /* History has caught up: the messages that waited for it, in turn,
- * until it is behind again. */
+ * until it is behind again, and the queries whose senders' messages are
+ * now stored. */
 static void
 run_disk(void)
 {
@@ -349,10 +350,13 @@ run_disk(void)
 	size_t n = 0;
 
 	for (size_t i = 0; i < disk.n && n < nitems(due); i++)
-		due[n++] = disk.v[i];
-	for (size_t i = 0; i < n && !hist_backlogged(HIST_HELD_MAX);
-	    i++) {
+		if (conn_disk_ready(disk.v[i]))
+			due[n++] = disk.v[i];
+	for (size_t i = 0; i < n; i++) {
 		struct client *c = due[i];
+		/* Those before it may have put history behind again. */
+		if (!conn_disk_ready(c))
+			continue;
 		clist_del(&disk, c);
 		if ((c->io & IO_THROTTLED) == 0)
 			loop_want_read(c, true);
@@ -598,6 +602,11 @@ poll_timeout(int64_t now, bool prune_more)
 		return 0;
 	for (size_t i = 0; i < more.n; i++)
 		if (more_due(more.v[i]))
+			return 0;
+	/* A batch collected last pass may have let a waiter go: no other
+	 * event need come for it to run. */
+	for (size_t i = 0; i < disk.n; i++)
+		if (conn_disk_ready(disk.v[i]))
 			return 0;
 	for (size_t i = 0; i < throttled.n; i++) {
 		int64_t w = flood_wake(throttled.v[i]);

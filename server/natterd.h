@@ -335,8 +335,11 @@ struct client {
 	struct monlist *monitor;	/* MONITOR targets; NULL when none */
 	struct more *more;	/* a long answer under way; NULL when none */
 	char *deferred;		/* a CMD_LONG line left for the next pass,
-				 * or a CMD_STORES one left for the disk */
+				 * or a CMD_STORES or CMD_READS one left for
+				 * the disk */
 	size_t deferred_len;
+	uint64_t stored_in;	/* the history batch its last message went
+				 * into (hist_batch), 0: none */
 	struct readmarks marks;	/* read markers while not logged in */
 	struct mlbatch *ml;	/* a draft/multiline batch being sent, or NULL */
 	uint8_t ninvites;
@@ -356,6 +359,9 @@ void conn_process(struct client *c);
 /* Run c->deferred (a CMD_LONG line a pass had no room for), then the
  * lines buffered after it. */
 void conn_run_deferred(struct client *c);
+/* Whether c's line left for the disk may run now: a message once history
+ * is no longer behind, a history query once c's own messages are stored. */
+bool conn_disk_ready(const struct client *c);
 /* A command that costs as much as lines more lines of flood tokens. */
 void conn_flood_charge(struct client *c, int lines);
 /* "nick!user@host" (static buffer, valid until the next call). */
@@ -690,6 +696,8 @@ enum {
 	CMD_OPER = 1 << 2,	/* only for IRC operators (481) */
 	CMD_LONG = 1 << 3,	/* a long answer: costs flood tokens by its lines */
 	CMD_STORES = 1 << 4,	/* adds to history: waits while it is behind */
+	CMD_READS = 1 << 5,	/* reads history: waits for its sender's own
+				 * messages to be stored, so it finds them */
 };
 /* A CMD_LONG command costs one more flood token per this many lines of
  * its answer, so asking for long answers again and again is paced like
@@ -1201,6 +1209,11 @@ int hist_wake_fd(void);
 /* Resolve the holds of every batch the storage thread has finished;
  * true if any was (waiting output may go now). */
 bool hist_collect(void);
+/* The batch the pass's messages go into: a number that batches count up
+ * from 1 (0: nothing with a storage thread to wait for). */
+uint64_t hist_batch(void);
+/* Whether batch n is still on its way to the disk (not yet collected). */
+bool hist_unstored(uint64_t n);
 /* Wait until everything handed over is stored (or lost), and collect. */
 void hist_sync(void);
 /* Whether the storage thread is so far behind (a burst faster than the

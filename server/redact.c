@@ -116,6 +116,8 @@ cmd_redact(struct client *c, struct irc_msg *m)
 	}
 
 	struct hold *hold = hist_redact(key, msgid);
+	if (hold != NULL)
+		c->stored_in = hist_batch();
 	/* A private message is also the other party's copy (hist_key):
 	 * found under its owner while it is connected. */
 	char other[HIST_KEY_MAX];

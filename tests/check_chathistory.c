@@ -871,6 +871,46 @@ ts(char *buf, size_t cap, int64_t ms)
 	snprintf(buf, cap, "timestamp=%s", stamp);
 }
 
+/*
+ * A client finds what it has just said: a history query on the heels of
+ * its own message (no echo-message to wait for) waits for that message's
+ * commit, a slow one here, rather than answer without it. A private
+ * message and a SEARCH alike; and so does a REDACT's deletion.
+ */
+START_TEST(reads_own_writes)
+{
+	const char *args[] = { "-d", dbpath, NULL };
+	const char *caps = "batch draft/chathistory message-tags server-time"
+	    " soju.im/search draft/message-redaction";
+	char got[256];
+
+	shim("SHIM_DELAY_US=200000");
+	start(args);
+	shim(NULL);
+	struct nd_conn *a = nd_joined(&srv, "alice", caps, "#r");
+	struct nd_conn *b = nd_register(&srv, "bob", NULL);
+	nd_send(a, "PRIVMSG #r :first words");
+	history(a, got, sizeof(got), "CHATHISTORY LATEST #r * 10");
+	ck_assert_str_eq(got, "first words");
+	nd_send(a, "PRIVMSG bob :psst");
+	history(a, got, sizeof(got), "CHATHISTORY LATEST bob * 10");
+	ck_assert_str_eq(got, "psst");
+	nd_send(a, "PRIVMSG #r :second words");
+	gather(a, got, sizeof(got), "SEARCH in=#r;text=second",
+	    "soju\\.im/search");
+	ck_assert_str_eq(got, "second words");
+	/* bob read nothing he was not sent, and got what he was. */
+	ND_EXPECT(b, " PRIVMSG bob :psst$");
+	history(a, got, sizeof(got), "CHATHISTORY LATEST #r * 1");
+	nd_send(a, "REDACT #r %s", history_first);
+	history(a, got, sizeof(got), "CHATHISTORY LATEST #r * 10");
+	ck_assert_str_eq(got, "first words");
+	nd_close(a);
+	nd_close(b);
+	stop();
+}
+END_TEST
+
 START_TEST(subcommands)
 {
 	char ids[10][64], cmd[256], got[1024], lo[64], hi[64];
@@ -2021,6 +2061,7 @@ chathistory_suite(void)
 	tcase_add_loop_test(tc, search_visibility, 0, 2);
 	tcase_add_loop_test(tc, search_cutoff, 0, 2);
 	tcase_add_test(tc, disk_full);
+	tcase_add_test(tc, reads_own_writes);
 	tcase_add_test(tc, subcommands);
 	tcase_add_test(tc, advertised);
 	tcase_add_test(tc, errors);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -454,6 +455,32 @@ handshake_done(struct client *c)
 	    peer != NULL ? c->certfp : "");
 }
 
+/*
+ * Plain text where a TLS handshake should start (a plain client, or
+ * someone trying nc on the TLS port): told in words, in plain text, as
+ * the plain port tells a TLS client, then closed. A handshake's first
+ * byte is 0x16; looked at before OpenSSL has read anything.
+ */
+static bool
+plain_on_tls_port(struct client *c)
+{
+	static const char msg[] = "ERROR :Closing link: this is the TLS "
+	    "port; plain IRC is on the plain port\r\n";
+	unsigned char first;
+
+	if (BIO_number_read(SSL_get_rbio(c->tls)) != 0 ||
+	    recv(c->fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1 ||
+	    first == 0x16)
+		return false;
+	log_debug("%s (fd %d): plain text on the TLS port", c->host, c->fd);
+	/* Best effort: the socket is new and empty, so it takes the line. */
+	if (send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("%s (fd %d): %s", c->host, c->fd, strerror(errno));
+	broken(c, "plain text on the TLS port");
+	errno = EPROTO;
+	return true;
+}
+
 /* One OpenSSL call's result as read(2) would give it. */
 static ssize_t
 map_error(struct client *c, int r, const char *what)
@@ -492,6 +519,8 @@ tls_read(struct client *c, char *buf, size_t cap)
 	c->tls_state &= ~TLS_READ_WANTS_WRITE;
 	ERR_clear_error();
 	if ((c->tls_state & TLS_HANDSHAKING) != 0) {
+		if (plain_on_tls_port(c))
+			return -1;
 		if ((r = SSL_do_handshake(c->tls)) != 1)
 			return map_error(c, r, "handshake failed");
 		handshake_done(c);

@@ -334,9 +334,15 @@ START_TEST(tls_plain_irc_on_tls_port)
 	struct nd_conn *c = nd_connect_port(&s, s.tls_port);
 	nd_send(c, "NICK plain");
 	nd_send(c, "USER plain 0 * :plain");
+	/* Told in plain text why, as the plain port tells a TLS client. */
+	char *l = nd_line(c, T);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_msg(strstr(l, "ERROR :Closing link: this is the TLS port")
+	    == l, "%s", l);
+	free(l);
 	ck_assert(nd_wait_closed(c, T));
 	ck_assert(!c->reset);
-	ck_assert(nd_log_wait(&s, "TLS handshake failed", T));
+	ck_assert(nd_log_wait(&s, "plain text on the TLS port", T));
 	nd_close(c);
 	/* The server is fine, on both ports. */
 	struct nd_conn *a = nd_register_on(nd_connect_tls(&s, NULL, NULL),

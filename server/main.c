@@ -44,6 +44,9 @@ struct config cfg = {
 	.nick_grace = 30,
 };
 
+static void usage_error(const char *, const char *)
+    __attribute__((noreturn));
+
 static void
 usage_error(const char *fmt, const char *arg)
 {

@@ -68,6 +68,9 @@ void loop_hold(struct client *c) { (void)c; }
 void loop_release(void) { }
 void loop_more(struct client *c) { (void)c; }
 void loop_defer(struct client *c) { (void)c; }
+void loop_listener_events(int fd, short events) { (void)fd; (void)events; }
+/* Never called: the memory store has no storage thread to be behind. */
+void loop_wait_disk(struct client *c) { (void)c; }
 
 /* The pass's budget of long answers, as loop.c keeps it. */
 static uint32_t pass_long;
@@ -103,6 +106,21 @@ loop_most_output(void)
 			most = c;
 	}
 	return most;
+}
+
+struct client *
+loop_oldest_unregistered(void)
+{
+	struct client *old = NULL;
+
+	for (int i = 0; i < CLIENTS; i++) {
+		struct client *c = cl[i];
+		if (c != NULL && c->state == CONN_OPEN &&
+		    (c->reg & REG_DONE) == 0 &&
+		    (old == NULL || c->accepted < old->accepted))
+			old = c;
+	}
+	return old;
 }
 
 /* What natterd wrote to client i: whole lines, each well formed. */

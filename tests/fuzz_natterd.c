@@ -152,7 +152,7 @@ static void
 client_new(int i)
 {
 	int sv[2];
-	char host[16];
+	char host[24];	/* "10.0.0." and any int */
 
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0, sv) == 0);

@@ -13,12 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "natterd.h"
-
-#define CS_ARGS_MAX 3
 
 #define cs_reply(c, ...) service_notice((c), CHANSERV_NICK, __VA_ARGS__)
 
@@ -118,14 +115,6 @@ count_words(const char *list)
 }
 
 /* ChanServ's commands */
-
-struct cs_command {
-	const char *name;
-	void (*fn)(struct client *c, char **argv, int argc);
-	int min_args;
-	bool login;		/* only when logged in */
-	const char *usage;
-};
 
 static void
 cs_register(struct client *c, char **argv, int argc)
@@ -292,7 +281,7 @@ cs_info(struct client *c, char **argv, int argc)
 
 static void cs_help(struct client *, char **, int);
 
-static const struct cs_command cs_commands[] = {
+static const struct service_command cs_commands[] = {
 	{ "DROP", cs_drop, 1, true,
 	    "DROP #channel: forget its founder and operator accounts" },
 	{ "HELP", cs_help, 0, false, "HELP: this list" },
@@ -317,27 +306,6 @@ cs_help(struct client *c, char **argv, int argc)
 void
 chanserv_message(struct client *c, const char *text)
 {
-	char buf[IRC_BODY_MAX], *argv[CS_ARGS_MAX];
-	const char *name;
-
-	str_copy(buf, text, sizeof(buf));
-	int argc = service_split(buf, &name, argv, CS_ARGS_MAX);
-	if (name == NULL) {
-		cs_help(c, argv, 0);
-		return;
-	}
-	for (size_t i = 0; i < nitems(cs_commands); i++) {
-		const struct cs_command *cmd = &cs_commands[i];
-		if (strcasecmp(cmd->name, name) != 0)
-			continue;
-		if (argc < cmd->min_args)
-			cs_reply(c, "Usage: %s", cmd->usage);
-		else if (cmd->login && c->account == NULL)
-			cs_reply(c, "You are not logged in: identify with %s "
-			    "first", NICKSERV_NICK);
-		else
-			cmd->fn(c, argv, argc);
-		return;
-	}
-	cs_reply(c, "Unknown command %s: try HELP", conn_param(name));
+	service_run(c, CHANSERV_NICK, cs_commands, nitems(cs_commands),
+	    "identify with " NICKSERV_NICK " first", text);
 }

@@ -951,10 +951,25 @@ const struct service *service_find(const char *nick);
 /* A NOTICE from the service named nick to c. */
 void service_notice(struct client *c, const char *nick, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Split a command line (buf, changed) at spaces: its first word into
- * *name (NULL: none), at most max of the rest into argv; returns their
- * count. */
-int service_split(char *buf, const char **name, char **argv, int max);
+/* A service's command: NAME and at least min_args words after it. */
+struct service_command {
+	const char *name;
+	void (*fn)(struct client *c, char **argv, int argc);
+	int min_args;
+	bool login;		/* only when logged in */
+	const char *usage;	/* its line of HELP */
+};
+#define SERVICE_ARGS_MAX 4
+/*
+ * Run text, a command line said to the service nick, from its table
+ * cmds: a wrong count gets the usage, a command that needs a login and
+ * has none gets "You are not logged in: " and hint, no command runs HELP,
+ * an unknown one is told to try HELP. The line is wiped after (it may
+ * hold a password).
+ */
+void service_run(struct client *c, const char *nick,
+    const struct service_command *cmds, size_t ncmds, const char *hint,
+    const char *text);
 /* WHOIS of a service: 311, 312, 313 and 318. */
 void service_whois(struct client *c, const struct service *s);
 cmd_fn cmd_service;

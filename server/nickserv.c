@@ -14,8 +14,6 @@
 
 #include "natterd.h"
 
-#define NS_ARGS_MAX 4
-
 #define ns_reply(c, ...) service_notice((c), NICKSERV_NICK, __VA_ARGS__)
 
 /* Registration, both routes */
@@ -129,14 +127,6 @@ cmd_register(struct client *c, struct irc_msg *m)
 }
 
 /* NickServ's commands */
-
-struct ns_command {
-	const char *name;
-	void (*fn)(struct client *c, char **argv, int argc);
-	int min_args;
-	bool login;		/* only when logged in */
-	const char *usage;
-};
 
 static void
 ns_register(struct client *c, char **argv, int argc)
@@ -395,7 +385,7 @@ ns_cert(struct client *c, char **argv, int argc)
 
 static void ns_help(struct client *, char **, int);
 
-static const struct ns_command ns_commands[] = {
+static const struct service_command ns_commands[] = {
 	{ "CERT", ns_cert, 1, true,
 	    "CERT ADD|DEL <fingerprint>, CERT LIST: TLS client certificates" },
 	{ "DROP", ns_drop, 0, false, "DROP [account]: delete your account" },
@@ -423,30 +413,8 @@ ns_help(struct client *c, char **argv, int argc)
 void
 nickserv_message(struct client *c, const char *text)
 {
-	char buf[IRC_BODY_MAX], *argv[NS_ARGS_MAX];
-	const char *name;
-
-	str_copy(buf, text, sizeof(buf));
-	int argc = service_split(buf, &name, argv, NS_ARGS_MAX);
-	if (name == NULL) {
-		ns_help(c, argv, 0);
-		return;
-	}
-	for (size_t i = 0; i < nitems(ns_commands); i++) {
-		const struct ns_command *cmd = &ns_commands[i];
-		if (strcasecmp(cmd->name, name) != 0)
-			continue;
-		if (argc < cmd->min_args)
-			ns_reply(c, "Usage: %s", cmd->usage);
-		else if (cmd->login && c->account == NULL)
-			ns_reply(c, "You are not logged in: IDENTIFY first");
-		else
-			cmd->fn(c, argv, argc);
-		explicit_bzero(buf, sizeof(buf));
-		return;
-	}
-	ns_reply(c, "Unknown command %s: try HELP", conn_param(name));
-	explicit_bzero(buf, sizeof(buf));
+	service_run(c, NICKSERV_NICK, ns_commands, nitems(ns_commands),
+	    "IDENTIFY first", text);
 }
 
 /* Nick protection */

@@ -39,8 +39,11 @@ service_notice(struct client *c, const char *nick, const char *fmt, ...)
 	    conn_nick(c), text);
 }
 
-int
-service_split(char *buf, const char **name, char **argv, int max)
+/* Split a command line (buf, changed) at spaces: its first word into
+ * *name (NULL: none), at most max of the rest into argv; returns their
+ * count. */
+static int
+split(char *buf, const char **name, char **argv, int max)
 {
 	char *p = buf, *tok;
 	int argc = 0;
@@ -52,6 +55,33 @@ service_split(char *buf, const char **name, char **argv, int max)
 		if (tok[0] != '\0')
 			argv[argc++] = tok;
 	return argc;
+}
+
+void
+service_run(struct client *c, const char *nick,
+    const struct service_command *cmds, size_t ncmds, const char *hint,
+    const char *text)
+{
+	char buf[IRC_BODY_MAX], *argv[SERVICE_ARGS_MAX];
+	const char *name;
+
+	str_copy(buf, text, sizeof(buf));
+	int argc = split(buf, &name, argv, SERVICE_ARGS_MAX);
+	const struct service_command *cmd = NULL;
+	for (size_t i = 0; i < ncmds && cmd == NULL; i++)
+		if (strcasecmp(cmds[i].name, name != NULL ? name : "HELP")
+		    == 0)
+			cmd = &cmds[i];
+	if (cmd == NULL)
+		service_notice(c, nick, "Unknown command %s: try HELP",
+		    conn_param(name));
+	else if (argc < cmd->min_args)
+		service_notice(c, nick, "Usage: %s", cmd->usage);
+	else if (cmd->login && c->account == NULL)
+		service_notice(c, nick, "You are not logged in: %s", hint);
+	else
+		cmd->fn(c, argv, argc);
+	explicit_bzero(buf, sizeof(buf));
 }
 
 void

@@ -131,19 +131,7 @@ handle_disconnected(void)
 static void
 params_join(const struct irc_msg *m, size_t from, char *out, size_t cap)
 {
-	size_t k = 0;
-
-	out[0] = '\0';
-	for (size_t i = from; i < m->nparams; i++) {
-		if (i > from && k + 1 < cap)
-			out[k++] = ' ';
-		k += str_copy(out + k, m->params[i], cap - k);
-		if (k >= cap) {
-			k = utf8_truncate(out, cap - 1, cap - 1);
-			out[k] = '\0';
-			return;
-		}
-	}
+	irc_join(out, cap, (const char *const *)m->params, from, m->nparams);
 }
 
 static const char *

@@ -34,26 +34,6 @@ mask_list(int num)
 	return NULL;
 }
 
-/* params[from..to) joined by spaces. */
-static size_t
-join(char *out, size_t cap, const char *const *params, size_t from,
-    size_t to)
-{
-	size_t k = 0;
-
-	out[0] = '\0';
-	for (size_t i = from; i < to; i++) {
-		int w = snprintf(out + k, cap - k, "%s%s", i > from ? " " : "",
-		    params[i]);
-		if (w < 0 || (size_t)w >= cap - k) {
-			out[k] = '\0';
-			break;
-		}
-		k += (size_t)w;
-	}
-	return k;
-}
-
 /* 352: me chan user host server nick flags :hops realname. The flags
  * are H (here) or G (gone, away), then '*' for an IRC operator and the
  * channel prefix, of which the first is shown before the nick. */
@@ -121,7 +101,7 @@ reply_format(char *out, size_t cap, int num, const char *const *params,
 	} else if (num == RPL_CHANNELMODEIS) {
 		if (n < 3)
 			return 0;
-		join(rest, sizeof(rest), params, 2, n);
+		irc_join(rest, sizeof(rest), params, 2, n);
 		w = snprintf(out, cap, "Modes of %s: %s", params[1], rest);
 	} else if (l != NULL && num == l->entry) {
 		if (n < 3)
@@ -142,7 +122,7 @@ reply_format(char *out, size_t cap, int num, const char *const *params,
 	} else {
 		/* What it is about (a nick, a channel, a command), then
 		 * the server's words. */
-		join(rest, sizeof(rest), params, 1, n - 1);
+		irc_join(rest, sizeof(rest), params, 1, n - 1);
 		w = snprintf(out, cap, "%s: %s", rest, params[n - 1]);
 	}
 	if (w < 0)

@@ -109,23 +109,6 @@ whois_signon(char *out, size_t cap, long long when)
 	return strftime(out, cap, "%a %-d %b %H:%M", &tm);
 }
 
-/* params[from..] joined by spaces. */
-static void
-join_from(char *out, size_t cap, const char *const *params, size_t n,
-    size_t from)
-{
-	size_t k = 0;
-
-	out[0] = '\0';
-	for (size_t i = from; i < n && k + 1 < cap; i++) {
-		int w = snprintf(out + k, cap - k, "%s%s", i > from ? " " : "",
-		    params[i]);
-		if (w < 0)
-			break;
-		k += (size_t)w;
-	}
-}
-
 static bool
 all_digits(const char *s)
 {
@@ -188,7 +171,7 @@ whois_format(char *out, size_t cap, int num, const char *const *params,
 	default:
 		/* 313, 276, 335, 378 and the rest say it in words already
 		 * ("is an IRC operator"); numbers before them come first. */
-		join_from(rest, sizeof(rest), params, n, 2);
+		irc_join(rest, sizeof(rest), params, 2, n);
 		w = snprintf(out, cap, "  %s", rest);
 		break;
 	}

@@ -224,6 +224,11 @@ bool utf8_valid(const char *s, size_t n);
 /* Longest prefix of s[0..n) of at most max bytes that does not split a
  * code point (invalid bytes count as one-byte characters). */
 size_t utf8_truncate(const char *s, size_t n, size_t max);
+/* params[from..to) joined by spaces into out, what does not fit cut off
+ * at a character boundary (how a numeric's words are shown). Returns the
+ * length written; out is always terminated. */
+size_t irc_join(char *out, size_t cap, const char *const *params,
+    size_t from, size_t to);
 /*
  * Copy src to dst as valid UTF-8: invalid bytes are read as Latin-1
  * (what IRC clients do for legacy peers). Returns the length written;

@@ -454,3 +454,32 @@ irc_source_split(const char *source, char *nick, size_t nickcap,
 	copy_part(user, usercap, bang + 1, (size_t)(at - bang - 1));
 	copy_part(host, hostcap, at + 1, strlen(at + 1));
 }
+
+size_t
+irc_join(char *out, size_t cap, const char *const *params, size_t from,
+    size_t to)
+{
+	size_t k = 0;
+
+	if (cap == 0)
+		return 0;
+	for (size_t i = from; i < to; i++) {
+		if (i > from) {
+			if (k + 1 >= cap)
+				break;
+			out[k++] = ' ';
+		}
+		size_t len = strlen(params[i]);
+		size_t fit = utf8_truncate(params[i], len, cap - 1 - k);
+		memcpy(out + k, params[i], fit);
+		k += fit;
+		if (fit < len) {
+			/* Nothing of it fitted: no space before nothing. */
+			if (fit == 0 && i > from)
+				k--;
+			break;
+		}
+	}
+	out[k] = '\0';
+	return k;
+}

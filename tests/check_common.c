@@ -1127,6 +1127,32 @@ START_TEST(utf8_validation)
 }
 END_TEST
 
+START_TEST(join_params)
+{
+	const char *p[] = { "a", "bc", "d", "x", "\xc3\xa9\xe2\x82\xac" };
+	char out[16];
+
+	ck_assert_uint_eq(irc_join(out, sizeof(out), p, 0, 3), 6);
+	ck_assert_str_eq(out, "a bc d");
+	ck_assert_uint_eq(irc_join(out, sizeof(out), p, 1, 3), 4);
+	ck_assert_str_eq(out, "bc d");
+	ck_assert_uint_eq(irc_join(out, sizeof(out), p, 2, 2), 0);
+	ck_assert_str_eq(out, "");
+	/* Cut where it no longer fits: not inside a character, and no
+	 * space left before nothing. */
+	ck_assert_uint_eq(irc_join(out, 5, p, 3, 5), 4);
+	ck_assert_str_eq(out, "x \xc3\xa9");
+	ck_assert_uint_eq(irc_join(out, 4, p, 3, 5), 1);
+	ck_assert_str_eq(out, "x");
+	ck_assert_uint_eq(irc_join(out, 3, p, 0, 2), 1);
+	ck_assert_str_eq(out, "a");
+	ck_assert_uint_eq(irc_join(out, 4, p, 0, 2), 3);
+	ck_assert_str_eq(out, "a b");
+	ck_assert_uint_eq(irc_join(out, 1, p, 0, 2), 0);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 START_TEST(utf8_truncation)
 {
 	const char *s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";	/* 1+2+3+4 */
@@ -1379,6 +1405,7 @@ common_suite(void)
 	tc = tcase_create("utf8");
 	tcase_add_test(tc, utf8_validation);
 	tcase_add_test(tc, utf8_truncation);
+	tcase_add_test(tc, join_params);
 	tcase_add_test(tc, utf8_sanitizing);
 	suite_add_tcase(s, tc);
 

@@ -125,14 +125,7 @@ reply_format(char *out, size_t cap, int num, const char *const *params,
 		irc_join(rest, sizeof(rest), params, 1, n - 1);
 		w = snprintf(out, cap, "%s: %s", rest, params[n - 1]);
 	}
-	if (w < 0)
-		return 0;
-	if ((size_t)w >= cap) {
-		size_t k = utf8_truncate(out, cap - 1, cap - 1);
-		out[k] = '\0';
-		return k;
-	}
-	return (size_t)w;
+	return utf8_fit(out, cap, w);
 }
 
 /* Rows of the WHO or mask list under way, for the count at its end. */

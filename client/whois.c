@@ -175,14 +175,7 @@ whois_format(char *out, size_t cap, int num, const char *const *params,
 		w = snprintf(out, cap, "  %s", rest);
 		break;
 	}
-	if (w < 0)
-		return 0;
-	if ((size_t)w >= cap) {
-		size_t k = utf8_truncate(out, cap - 1, cap - 1);
-		out[k] = '\0';
-		return k;
-	}
-	return (size_t)w;
+	return utf8_fit(out, cap, w);
 }
 
 void

@@ -224,6 +224,10 @@ bool utf8_valid(const char *s, size_t n);
 /* Longest prefix of s[0..n) of at most max bytes that does not split a
  * code point (invalid bytes count as one-byte characters). */
 size_t utf8_truncate(const char *s, size_t n, size_t max);
+/* What snprintf(out, cap, ...) left, given what it returned (w): its
+ * length, cut back to before a character it cut in two when it did not
+ * fit (0 for an output error). */
+size_t utf8_fit(char *out, size_t cap, int w);
 /* params[from..to) joined by spaces into out, what does not fit cut off
  * at a character boundary (how a numeric's words are shown). Returns the
  * length written; out is always terminated. */

@@ -79,6 +79,25 @@ utf8_truncate(const char *s, size_t n, size_t max)
 }
 
 size_t
+utf8_fit(char *out, size_t cap, int w)
+{
+	if (w < 0 || cap == 0)
+		return 0;
+	if ((size_t)w < cap)
+		return (size_t)w;
+	/* snprintf may have cut a character: what is left of it, its
+	 * first byte and up to three after, goes too. */
+	const unsigned char *p = (const unsigned char *)out;
+	size_t k = cap - 1, j = k;
+	while (j > 0 && k - j < 3 && (p[j - 1] & 0xc0) == 0x80)
+		j--;
+	if (j > 0 && p[j - 1] >= 0xc0 && utf8_seq(p + j - 1, k - j + 1) == 0)
+		k = j - 1;
+	out[k] = '\0';
+	return k;
+}
+
+size_t
 utf8_sanitize(char *dst, size_t cap, const char *src, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)src;

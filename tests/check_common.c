@@ -1127,6 +1127,31 @@ START_TEST(utf8_validation)
 }
 END_TEST
 
+START_TEST(utf8_fitting)
+{
+	char out[6];
+	/* Unknown to the compiler, which would warn of the cuts made on
+	 * purpose here. */
+	volatile size_t room = sizeof(out);
+	size_t cap = room;
+	const char *abc = "abc", *euro = "abc\xe2\x82\xac";
+	const char *two = "ab\xe2\x82\xac";
+
+	ck_assert_uint_eq(utf8_fit(out, cap,
+	    snprintf(out, cap, "%s", abc)), 3);
+	ck_assert_str_eq(out, "abc");
+	/* snprintf keeps "abc" and two bytes of the euro sign: they go. */
+	ck_assert_uint_eq(utf8_fit(out, cap,
+	    snprintf(out, cap, "%s!", euro)), 3);
+	ck_assert_str_eq(out, "abc");
+	/* A whole character at the end stays. */
+	ck_assert_uint_eq(utf8_fit(out, cap,
+	    snprintf(out, cap, "%s!", two)), 5);
+	ck_assert_str_eq(out, two);
+	ck_assert_uint_eq(utf8_fit(out, cap, -1), 0);
+}
+END_TEST
+
 START_TEST(join_params)
 {
 	const char *p[] = { "a", "bc", "d", "x", "\xc3\xa9\xe2\x82\xac" };
@@ -1406,6 +1431,7 @@ common_suite(void)
 	tcase_add_test(tc, utf8_validation);
 	tcase_add_test(tc, utf8_truncation);
 	tcase_add_test(tc, join_params);
+	tcase_add_test(tc, utf8_fitting);
 	tcase_add_test(tc, utf8_sanitizing);
 	suite_add_tcase(s, tc);
 
